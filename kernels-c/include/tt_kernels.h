@@ -1,0 +1,265 @@
+/*
+ * tt_kernels.h - the TinyTrain kernel API: int8 forward, fp32 backward, QAS updates.
+ *
+ * One source serves three builds that must agree bit for bit: WebAssembly (emcc -O3 -msimd128, and a
+ * scalar build without -msimd128), native C (tests under ASan/UBSan, benchmarks) and Cortex-M firmware.
+ * Every build uses -ffp-contract=off and no fast-math, and every kernel below fixes the order of its float
+ * operations in its doc block, so a SIMD path may only vectorize across independent outputs, never
+ * reassociate a sum. The TypeScript reference (src/compiler/reference/) implements the same contracts with
+ * plain loops and Math.fround, and is the oracle the C is tested against.
+ *
+ * Conventions (PAPER-FACTS sections 1-2):
+ *  - Layout is HWC (batch 1). Weights: general conv [out_c][k][k][in_c]; pointwise and fully connected
+ *    [out_c][in_c]; depthwise [k][k][c]. Biases int32 in units s_W[c]*s_x.
+ *  - Activations int8, per-tensor (scale s, zero point z): real = s * (q - z).
+ *  - Requantization: acc = sum((x - z_x) * w) + b (int32, exact); v = (float)acc * m[c] (float32);
+ *    v is clamped to [-2^30, 2^30]; r = tt_round(v); y = clamp(r + z_y, act_min, act_max).
+ *    tt_round(v) = (int32_t)(v >= 0 ? v + 0.5f : v - 0.5f) with the add done in float32.
+ *  - Clamp mask: 1 bit per output element, element e at bit (e & 7) of byte e >> 3, set when
+ *    act_min <= r + z_y <= act_max (the clamp let the value through, so the gradient passes).
+ *    A forward kernel given a non-NULL mask is the training variant; NULL means inference.
+ *  - Gradients are float32 in real units: g = dL/d(real value). The gradient of a conv's pre-activation is
+ *    g_acc = g_y * mask (tt_clamp_f32_bwd). Weights are read as float: W_real[c] = s_W[c] * (float)w_q.
+ *  - Row bands and ring buffers: spatial forward kernels compute output rows [r0, r1) only. A tensor may be
+ *    a ring buffer holding `ring` rows: logical row r lives at physical row r % ring (ring == h for a whole
+ *    tensor). Rows outside [0, in_h) read as the input zero point (padding).
+ *  - No kernel allocates. Scratch comes from the caller, sized by the matching *_get_buffer_size().
+ *  - Every parameter struct holds only int32 fields, so its layout is 4 bytes a field on every target
+ *    (the WebAssembly executor writes them by field index).
+ */
+#ifndef TT_KERNELS_H
+#define TT_KERNELS_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------------------------------------------
+ * Parameter structs (int32 fields only; field order is ABI, mirrored in src/compiler/kernel-abi.ts)
+ * ------------------------------------------------------------------------------------------------- */
+
+/* Geometry of a conv-like layer (general conv, pointwise 1x1, depthwise). */
+typedef struct {
+  int32_t in_h, in_w, in_c;    /* input tensor */
+  int32_t out_h, out_w, out_c; /* output tensor; depthwise: out_c == in_c */
+  int32_t kernel;              /* k for a k x k kernel; 1 for pointwise */
+  int32_t stride;              /* 1 or 2 */
+  int32_t pad;                 /* zero-point padding at top and left (bottom/right follow from the shape) */
+  int32_t in_ring;             /* rows physically stored in the input buffer (== in_h unless a ring) */
+  int32_t out_ring;            /* rows physically stored in the output buffer (== out_h unless a ring) */
+} tt_conv_shape;
+
+/* Per-tensor quantization of a layer's input and output, and the output clamp. */
+typedef struct {
+  int32_t in_zp;   /* z_x */
+  int32_t out_zp;  /* z_y */
+  int32_t act_min; /* clamp low, usually -128 (or z_y for a ReLU-like clamp) */
+  int32_t act_max; /* clamp high, usually 127 */
+} tt_quant;
+
+/* Rounding of an update written into integer storage (PAPER-FACTS section 2). */
+typedef enum {
+  TT_ROUND_TRUNCATE = 0,  /* C float->int conversion, toward zero: what the original MCU code does */
+  TT_ROUND_NEAREST = 1,   /* tt_round: half away from zero */
+  TT_ROUND_STOCHASTIC = 2 /* floor(v + u), u uniform in [0,1) from tt_rng: unbiased in expectation */
+} tt_rounding;
+
+/* Deterministic PRNG for stochastic rounding: xorshift32 (state never 0).
+ * next: x ^= x << 13; x ^= x >> 17; x ^= x << 5; return x.
+ * uniform: (float)(next >> 8) * 0x1p-24f, in [0, 1). One draw per updated element, in element order. */
+typedef struct {
+  uint32_t state;
+} tt_rng;
+
+/* Where an SGD update goes. The gradient g is dense [rows][cols]; element (r, c) updates
+ * dst[r * row_stride + c]. Its per-channel gradient scale is gscale[r / rows_per_channel] when
+ * channel_is_col == 0 (pointwise, conv, fc: one output channel per rows_per_channel rows) and gscale[c]
+ * when channel_is_col == 1 (depthwise: rows are kernel taps, cols are channels). */
+typedef struct {
+  int32_t rows;
+  int32_t cols;
+  int32_t row_stride;
+  int32_t rows_per_channel;
+  int32_t channel_is_col;
+  int32_t rounding; /* tt_rounding */
+} tt_update_params;
+
+/* ---------------------------------------------------------------------------------------------------
+ * Shared scalar helpers (inline so every build and the firmware get the same definition)
+ * ------------------------------------------------------------------------------------------------- */
+
+static inline int32_t tt_round(float v) { return (int32_t)(v >= 0.0f ? v + 0.5f : v - 0.5f); }
+
+static inline uint32_t tt_rng_next(tt_rng *r) {
+  uint32_t x = r->state;
+  x ^= x << 13;
+  x ^= x >> 17;
+  x ^= x << 5;
+  r->state = x;
+  return x;
+}
+
+static inline float tt_rng_uniform(tt_rng *r) { return (float)(tt_rng_next(r) >> 8) * 0x1p-24f; }
+
+/* exp and log with a fixed sequence of float32 operations (no libm: its results differ between the
+ * browser, glibc and newlib). Accurate to a few ulp over the range softmax uses. */
+float tt_expf(float x);
+float tt_logf(float x);
+
+/* ---------------------------------------------------------------------------------------------------
+ * Forward kernels (int8 in, int8 out, optional clamp mask)
+ * ------------------------------------------------------------------------------------------------- */
+
+/* General k x k conv, stride 1 or 2 (the 3x3 stride-2 stem on 3 channels is the main user).
+ * acc[y][x][o] = bias[o] + sum over ky, kx, i (in that nesting, i innermost) of
+ *                (in[y*s-pad+ky][x*s-pad+kx][i] - in_zp) * w[o][ky][kx][i]; padding reads contribute 0.
+ * Output rows [r0, r1). mask: NULL or a whole-tensor mask (requires out_ring == out_h). */
+void tt_conv_s8(const tt_conv_shape *shape, const tt_quant *q, const int8_t *in, const int8_t *w,
+                const int32_t *bias, const float *mult, int8_t *out, uint8_t *mask, int32_t r0, int32_t r1);
+
+/* Pointwise 1x1 conv, stride 1: acc[p][o] = bias[o] + sum_i (in[p][i] - in_zp) * w[o][i].
+ * Output rows [r0, r1) read input rows [r0, r1). */
+void tt_pointwise_s8(const tt_conv_shape *shape, const tt_quant *q, const int8_t *in, const int8_t *w,
+                     const int32_t *bias, const float *mult, int8_t *out, uint8_t *mask, int32_t r0,
+                     int32_t r1);
+
+/* Depthwise k x k conv (k in {3,5,7}), stride 1 or 2:
+ * acc[y][x][c] = bias[c] + sum over ky, kx of (in[y*s-pad+ky][x*s-pad+kx][c] - in_zp) * w[ky][kx][c]. */
+void tt_depthwise_s8(const tt_conv_shape *shape, const tt_quant *q, const int8_t *in, const int8_t *w,
+                     const int32_t *bias, const float *mult, int8_t *out, uint8_t *mask, int32_t r0,
+                     int32_t r1);
+
+/* Fully connected / 1x1 classifier on a vector: acc[o] = bias[o] + sum_i (in[i] - in_zp) * w[o][i]. */
+void tt_fc_s8(int32_t in_c, int32_t out_c, const tt_quant *q, const int8_t *in, const int8_t *w,
+              const int32_t *bias, const float *mult, int8_t *out, uint8_t *mask);
+
+/* Residual add: v = (float)(a - a_zp) * ma + (float)(b - b_zp) * mb (two products, then one add, float32),
+ * with ma = s_a / s_y, mb = s_b / s_y; y = clamp(tt_round(v) + q->out_zp, act_min, act_max).
+ * q->in_zp is a's zero point; b_zp is b's. */
+void tt_add_s8(int32_t n, const tt_quant *q, int32_t b_zp, float ma, float mb, const int8_t *a,
+               const int8_t *b, int8_t *out, uint8_t *mask);
+
+/* Global average pool over h*w pixels per channel:
+ * sum = sum_p (in[p][c]) (int32), v = (float)(sum - h*w*in_zp) * m with m = s_in / (s_out * h * w),
+ * y = clamp(tt_round(v) + out_zp, -128, 127). No mask: the pool is treated as linear in backward. */
+void tt_avgpool_s8(int32_t h, int32_t w, int32_t c, int32_t in_zp, int32_t out_zp, float m, const int8_t *in,
+                   int8_t *out);
+
+/* Softmax cross-entropy on dequantized logits z[i] = scale * (float)(logits[i] - zp).
+ * mx = max z; e[i] = tt_expf(z[i] - mx); sum = e[0] + e[1] + ... in order; loss = tt_logf(sum) - (z[label] - mx);
+ * grad[i] = e[i] / sum - (i == label ? 1 : 0)  (dL/dz, real units). grad may be NULL (evaluation only).
+ * Returns the loss. */
+float tt_softmax_xent_s8(int32_t n, const int8_t *logits, int32_t zp, float scale, int32_t label, float *grad);
+
+/* ---------------------------------------------------------------------------------------------------
+ * Backward kernels (float32 gradients, real units)
+ * ------------------------------------------------------------------------------------------------- */
+
+/* Gradient of the clamp, in place: g[e] = bit e of mask ? g[e] : 0.0f. */
+void tt_clamp_f32_bwd(int32_t n, float *g, const uint8_t *mask);
+
+/* Residual add, one branch: g_in[e] = (mask bit e ? g_out[e] : 0) scaled by nothing (real units pass
+ * straight through an add); accumulate: g_in[e] = g_in[e] + that. g_in may alias g_out when !accumulate. */
+void tt_add_f32_bwd_input(int32_t n, const float *g_out, const uint8_t *mask, float *g_in, int32_t accumulate);
+
+/* Input gradients. g_out is the pre-activation gradient [out_h][out_w][out_c] (already masked);
+ * wscale[o] = s_W[o]. For every input element the result is a float sum; the terms are
+ * t = (g_out[...][o] * wscale[o]) * (float)w[...] added in this order:
+ *   pointwise: o = 0..out_c-1.
+ *   conv:      output y, x ascending (only those reading this input pixel), then o ascending; ky, kx follow
+ *              from y, x.
+ *   depthwise: output y, x ascending (only those reading this input pixel).
+ *   fc:        o = 0..out_c-1.
+ * The sum starts from 0.0f and the result is stored (accumulate == 0) or added to g_in (accumulate == 1:
+ * g_in = g_in + sum). Pixels never read by any output (stride 2 edges) get gradient 0 (or keep g_in). */
+void tt_pointwise_f32_bwd_input(const tt_conv_shape *shape, const float *g_out, const int8_t *w,
+                                const float *wscale, float *g_in, int32_t accumulate);
+void tt_conv_f32_bwd_input(const tt_conv_shape *shape, const float *g_out, const int8_t *w, const float *wscale,
+                           float *g_in, int32_t accumulate);
+void tt_depthwise_f32_bwd_input(const tt_conv_shape *shape, const float *g_out, const int8_t *w,
+                                const float *wscale, float *g_in, int32_t accumulate);
+void tt_fc_f32_bwd_input(int32_t in_c, int32_t out_c, const float *g_out, const int8_t *w, const float *wscale,
+                         float *g_in, int32_t accumulate);
+
+/* Average pool: g_in[p][c] = g_out[c] / (float)(h*w) (or added to g_in when accumulate). */
+void tt_avgpool_f32_bwd_input(int32_t h, int32_t w, int32_t c, const float *g_out, float *g_in,
+                              int32_t accumulate);
+
+/* Weight gradients restricted to the first k input channels (depthwise: the first k channels).
+ * `in` is the layer input saved for backward, stored with in_stride int8 per pixel (in_stride >= k; a saved
+ * slice holds just the first k channels) and zero point in_zp; in_scale = s_x.
+ * Each gradient element is s_x * S where S = sum of g_out[...][o] * (float)(x - in_zp) over the output
+ * pixels (y, x ascending), starting from 0.0f; the multiply by s_x comes last. Padding terms are skipped.
+ * Layouts of g_w:
+ *   pointwise / fc: [out_c][k]
+ *   conv:           [out_c][kernel][kernel][k]
+ *   depthwise:      [kernel][kernel][k]   */
+void tt_pointwise_f32_bwd_weight(const tt_conv_shape *shape, const float *g_out, const int8_t *in,
+                                 int32_t in_stride, int32_t in_zp, float in_scale, int32_t k, float *g_w);
+void tt_conv_f32_bwd_weight(const tt_conv_shape *shape, const float *g_out, const int8_t *in, int32_t in_stride,
+                            int32_t in_zp, float in_scale, int32_t k, float *g_w);
+void tt_depthwise_f32_bwd_weight(const tt_conv_shape *shape, const float *g_out, const int8_t *in,
+                                 int32_t in_stride, int32_t in_zp, float in_scale, int32_t k, float *g_w);
+void tt_fc_f32_bwd_weight(int32_t in_c, int32_t out_c, const float *g_out, const int8_t *in, int32_t in_zp,
+                          float in_scale, int32_t k, float *g_w);
+
+/* Bias gradient: g_b[o] = sum over pixels p ascending of g_out[p][o], from 0.0f. */
+void tt_bias_f32_bwd(int32_t pixels, int32_t channels, const float *g_out, float *g_b);
+
+/* ---------------------------------------------------------------------------------------------------
+ * Updates: QAS-scaled SGD written straight into integer storage
+ * ------------------------------------------------------------------------------------------------- */
+
+/* QAS (PAPER-FACTS section 2). With W = s_W * W_q, the gradient of the stored integer is G_Wq = s_W * G_W and
+ * QAS rescales it by s_W^-2, so the step on W_q is lr * G_W / s_W: an fp32 SGD step in real units.
+ * Bias (units s_W * s_x): lr * G_b / (s_W * s_x). Without QAS the step is lr * G_Wq = lr * s_W * G_W
+ * (and lr * s_W * s_x * G_b). The caller passes that per-channel factor as gscale:
+ *   weights: gscale[o] = qas ? 1 / s_W[o] : s_W[o]
+ *   biases:  gscale[o] = qas ? 1 / (s_W[o] * s_x) : s_W[o] * s_x
+ * Each element: d = lr * (g * gscale[ch]) (float32, in that order); q_new = saturate(q - R(d)), where R is the
+ * rounding mode applied to d (truncate: (int32_t)d; nearest: tt_round(d); stochastic: (int32_t)floorf(d + u)
+ * with u = tt_rng_uniform(rng), one draw per element in row-major order). d is clamped to [-2^30, 2^30]
+ * before rounding. Weights saturate to [-127, 127] (symmetric), biases to the int32 range.
+ * rng may be NULL unless rounding is stochastic. */
+void tt_update_s8(const tt_update_params *p, const float *g, const float *gscale, float lr, int8_t *dst,
+                  tt_rng *rng);
+void tt_update_s32(int32_t n, int32_t rounding, const float *g, const float *gscale, float lr, int32_t *dst,
+                   tt_rng *rng);
+
+/* Fused weight gradient + update: computes the gradient one row at a time into scratch (row = one output
+ * channel for pointwise / fc / conv: kernel*kernel*k floats; one kernel tap for depthwise: k floats) and
+ * applies tt_update_s8's rule to it at once, so the full gradient never exists. Results (weights and rng
+ * state) are bit-identical to *_bwd_weight followed by tt_update_s8 with the matching tt_update_params.
+ * rounding is a tt_rounding; w is the layer's full weight tensor. */
+int32_t tt_pointwise_bwd_update_get_buffer_size(const tt_conv_shape *shape, int32_t k);
+void tt_pointwise_bwd_update_s8(const tt_conv_shape *shape, const float *g_out, const int8_t *in,
+                                int32_t in_stride, int32_t in_zp, float in_scale, int32_t k, const float *gscale,
+                                float lr, int32_t rounding, int8_t *w, tt_rng *rng, float *scratch);
+int32_t tt_conv_bwd_update_get_buffer_size(const tt_conv_shape *shape, int32_t k);
+void tt_conv_bwd_update_s8(const tt_conv_shape *shape, const float *g_out, const int8_t *in, int32_t in_stride,
+                           int32_t in_zp, float in_scale, int32_t k, const float *gscale, float lr,
+                           int32_t rounding, int8_t *w, tt_rng *rng, float *scratch);
+int32_t tt_depthwise_bwd_update_get_buffer_size(const tt_conv_shape *shape, int32_t k);
+void tt_depthwise_bwd_update_s8(const tt_conv_shape *shape, const float *g_out, const int8_t *in,
+                                int32_t in_stride, int32_t in_zp, float in_scale, int32_t k,
+                                const float *gscale, float lr, int32_t rounding, int8_t *w, tt_rng *rng,
+                                float *scratch);
+int32_t tt_fc_bwd_update_get_buffer_size(int32_t in_c, int32_t out_c, int32_t k);
+void tt_fc_bwd_update_s8(int32_t in_c, int32_t out_c, const float *g_out, const int8_t *in, int32_t in_zp,
+                         float in_scale, int32_t k, const float *gscale, float lr, int32_t rounding, int8_t *w,
+                         tt_rng *rng, float *scratch);
+
+/* ---------------------------------------------------------------------------------------------------
+ * Data movement
+ * ------------------------------------------------------------------------------------------------- */
+
+/* Keep the first k of c channels of every pixel: out[p][i] = in[p][i], i < k (saving a partial slice). */
+void tt_slice_channels_s8(int32_t pixels, int32_t c, int32_t k, const int8_t *in, int8_t *out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TT_KERNELS_H */

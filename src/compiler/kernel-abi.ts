@@ -1,0 +1,64 @@
+/**
+ * The kernel ABI as TypeScript sees it: the int32-only parameter structs of kernels-c/include/tt_kernels.h,
+ * field by field in the same order. The WebAssembly executor writes a struct as one Int32Array at
+ * `fieldIndex * 4`; the TypeScript reference reads the same objects. Change both files together.
+ */
+
+export interface ConvShape {
+  inH: number;
+  inW: number;
+  inC: number;
+  outH: number;
+  outW: number;
+  outC: number;
+  kernel: number;
+  stride: number;
+  pad: number;
+  /** rows physically stored in the input buffer (== inH unless it is a ring buffer) */
+  inRing: number;
+  /** rows physically stored in the output buffer (== outH unless it is a ring buffer) */
+  outRing: number;
+}
+export const CONV_SHAPE_FIELDS = [
+  'inH', 'inW', 'inC', 'outH', 'outW', 'outC', 'kernel', 'stride', 'pad', 'inRing', 'outRing',
+] as const satisfies readonly (keyof ConvShape)[];
+
+export interface Quant {
+  inZp: number;
+  outZp: number;
+  actMin: number;
+  actMax: number;
+}
+export const QUANT_FIELDS = ['inZp', 'outZp', 'actMin', 'actMax'] as const satisfies readonly (keyof Quant)[];
+
+export const Rounding = { truncate: 0, nearest: 1, stochastic: 2 } as const;
+export type RoundingName = keyof typeof Rounding;
+export type RoundingMode = (typeof Rounding)[RoundingName];
+
+export interface UpdateParams {
+  rows: number;
+  cols: number;
+  rowStride: number;
+  rowsPerChannel: number;
+  /** 1: gscale is indexed by column (depthwise); 0: by row / rowsPerChannel */
+  channelIsCol: number;
+  rounding: RoundingMode;
+}
+export const UPDATE_PARAMS_FIELDS = [
+  'rows', 'cols', 'rowStride', 'rowsPerChannel', 'channelIsCol', 'rounding',
+] as const satisfies readonly (keyof UpdateParams)[];
+
+/** Stochastic-rounding PRNG state (xorshift32, never 0); mutated in place like the C tt_rng. */
+export interface Rng {
+  state: number;
+}
+
+/** Field order of a struct, for writing it into WebAssembly memory. */
+export function structWords<T extends object>(fields: readonly (keyof T)[], value: T): Int32Array {
+  return Int32Array.from(fields, (f) => value[f] as number);
+}
+
+/** A whole-tensor conv shape (no ring buffers). */
+export function convShape(s: Omit<ConvShape, 'inRing' | 'outRing'>): ConvShape {
+  return { ...s, inRing: s.inH, outRing: s.outH };
+}

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Builds kernels-c/ into two standalone WebAssembly modules (no imports but the memory-growth hook):
+#   wasm/tt_kernels.wasm         -O3 -msimd128  (what the page and the worker run)
+#   wasm/tt_kernels_scalar.wasm  -O3, no SIMD   (the scalar baseline for `npm run bench -- kernels`)
+# The exported functions are listed in wasm/exports.txt, one C name a line.
+# Both use -ffp-contract=off and no fast-math, like every other build of the kernels, then wabt validates them.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export NODE_PATH=/usr/share/nodejs   # Debian's emcc needs acorn from here at -O1 and above
+command -v emcc >/dev/null || { echo "emcc not found: run bash scripts/install-system-deps.sh" >&2; exit 1; }
+
+exports=$(grep -v '^\s*#' wasm/exports.txt | grep -v '^\s*$' | sed 's/^/"_/; s/$/"/' | paste -sd, -)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+echo "[$exports]" > "$tmp/exports.json"
+
+flags=(-O3 -std=c11 -Ikernels-c/include -Wall -Wextra -Werror -ffp-contract=off -fno-fast-math
+       --no-entry -sSTANDALONE_WASM -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=16777216
+       -sEXPORTED_FUNCTIONS=@"$tmp/exports.json")
+emcc "${flags[@]}" -msimd128 kernels-c/src/*.c -o "$tmp/tt_kernels.wasm"
+emcc "${flags[@]}" kernels-c/src/*.c -o "$tmp/tt_kernels_scalar.wasm"
+for m in tt_kernels tt_kernels_scalar; do
+  wasm-validate --enable-all "$tmp/$m.wasm"
+  cp "$tmp/$m.wasm" "wasm/$m.wasm"
+done
+simd=$(wasm-objdump -d wasm/tt_kernels.wasm | grep -cE '(i8x16|i16x8|i32x4|f32x4|v128)\.' || true)
+scalar=$(wasm-objdump -d wasm/tt_kernels_scalar.wasm | grep -cE '(i8x16|i16x8|i32x4|f32x4|v128)\.' || true)
+echo "built wasm/tt_kernels.wasm ($(stat -c %s wasm/tt_kernels.wasm) bytes, $simd SIMD instructions)"
+echo "built wasm/tt_kernels_scalar.wasm ($(stat -c %s wasm/tt_kernels_scalar.wasm) bytes, $scalar SIMD instructions)"
+[ "$simd" -gt 0 ] || { echo "the SIMD build has no SIMD instructions" >&2; exit 1; }
+[ "$scalar" -eq 0 ] || { echo "the scalar build has SIMD instructions" >&2; exit 1; }
