@@ -1,0 +1,82 @@
+/**
+ * The experiment: everything a shared URL restores (model, resolution, classes, board and budget, sparse-update
+ * scheme, hyper-parameters, seed). One declared table of fields, TensorFlow Playground style; the URL codec
+ * (url.ts) reads and writes exactly this table.
+ */
+import { BOARD_IDS } from './boards';
+import type { BoardId } from './boards';
+import { boolField, enumField, floatField, intField, patternField } from './fields';
+import type { Field } from './fields';
+
+export const BACKBONES = ['mcunet-5fps', 'mbv2-w0.35', 'proxyless-w0.3'] as const;
+export type Backbone = (typeof BACKBONES)[number];
+
+/** Weight update ratios a scheme may use (fraction of input channels; for depthwise, of channels). */
+export const RATIOS = [0, 0.125, 0.25, 0.5, 1] as const;
+export type Ratio = (typeof RATIOS)[number];
+
+export const ROUNDINGS = ['truncate', 'nearest', 'stochastic'] as const;
+export type RoundingChoice = (typeof ROUNDINGS)[number];
+
+/** What one conv layer updates: its bias or not, and what fraction of its weight. */
+export interface LayerUpdate {
+  bias: boolean;
+  ratio: Ratio;
+}
+
+export interface Experiment {
+  model: Backbone;
+  /** input height = width, pixels */
+  resolution: number;
+  classes: number;
+  board: BoardId;
+  /** SRAM budget, KB (the paper's headline is 256 KB) */
+  budgetKb: number;
+  /** name of the scheme preset the scheme started from, or 'custom' */
+  preset: string;
+  /** one entry per conv in forward order (the classifier is always updated and not listed) */
+  scheme: LayerUpdate[];
+  reorder: boolean;
+  lr: number;
+  rounding: RoundingChoice;
+  qas: boolean;
+  seed: number;
+}
+
+/** A scheme in the URL: one digit per conv, 2 * ratio index + bias bit (so 0..9). */
+function schemeField(key: string): Field<LayerUpdate[]> {
+  return {
+    key,
+    default: [],
+    encode: (s) => s.map((u) => String(RATIOS.indexOf(u.ratio) * 2 + (u.bias ? 1 : 0))).join(''),
+    decode: (str) =>
+      /^[0-9]{0,256}$/.test(str)
+        ? [...str].map((ch) => ({ bias: Number(ch) % 2 === 1, ratio: RATIOS[Math.floor(Number(ch) / 2)] }))
+        : undefined,
+    accepts: 'one digit 0-9 per conv layer',
+  };
+}
+
+/** The declared table: every experiment field, its URL key, range and default. */
+export const EXPERIMENT_FIELDS: { [K in keyof Experiment]: Field<Experiment[K]> } = {
+  model: enumField('m', BACKBONES, 'mcunet-5fps'),
+  resolution: intField('r', 32, 256, 128, 16),
+  classes: intField('c', 2, 1000, 10),
+  board: enumField('b', BOARD_IDS, 'stm32f746'),
+  budgetKb: intField('kb', 16, 8192, 256),
+  preset: patternField('p', /^[a-z0-9][a-z0-9._-]{0,31}$/, 'custom', 'a preset name'),
+  scheme: schemeField('s'),
+  reorder: boolField('o', true),
+  lr: floatField('lr', 1e-6, 10, 0.05),
+  rounding: enumField('rd', ROUNDINGS, 'nearest'),
+  qas: boolField('q', true),
+  seed: intField('seed', 0, 2 ** 31 - 1, 1),
+};
+
+export const EXPERIMENT_KEYS = Object.keys(EXPERIMENT_FIELDS) as (keyof Experiment)[];
+
+export function defaultFieldValues(): Experiment {
+  const out = {} as Record<keyof Experiment, unknown>;
+  for (const k of EXPERIMENT_KEYS) out[k] = structuredClone(EXPERIMENT_FIELDS[k].default);
+  return out as Experiment;
+}
