@@ -1,0 +1,206 @@
+/*
+ * tt_backward_input.c - fp32 input gradients: clamp mask, residual add, average pool and the conv family.
+ *
+ * For a conv-like layer g_in[pixel][i] = sum of t = (g_out[...][o] * s_W[o]) * (float)w[...] over the outputs
+ * that read the input element, in the order tt_kernels.h fixes, from 0.0f. Loops run pixel by pixel with the
+ * input channel innermost: the partial sums of a chunk of channels sit in a small stack row (gcc vectorizes
+ * it), and the SIMD paths keep them in registers. Only independent channels share a vector.
+ */
+#include "tt_bw_internal.h"
+#include "tt_bw_simd.h"
+
+static inline void tt_store_row(float *dst, const float *acc, int32_t n, int32_t accumulate) {
+  if (accumulate) {
+    for (int32_t j = 0; j < n; j++) dst[j] = dst[j] + acc[j];
+  } else {
+    for (int32_t j = 0; j < n; j++) dst[j] = acc[j];
+  }
+}
+
+void tt_clamp_f32_bwd(int32_t n, float *g, const uint8_t *mask) {
+  for (int32_t e = 0; e < n; e++) {
+    if (!((mask[e >> 3] >> (e & 7)) & 1)) g[e] = 0.0f;
+  }
+}
+
+void tt_add_f32_bwd_input(int32_t n, const float *g_out, const uint8_t *mask, float *g_in, int32_t accumulate) {
+  for (int32_t e = 0; e < n; e++) {
+    float v = ((mask[e >> 3] >> (e & 7)) & 1) ? g_out[e] : 0.0f;
+    g_in[e] = accumulate ? g_in[e] + v : v;
+  }
+}
+
+void tt_avgpool_f32_bwd_input(int32_t h, int32_t w, int32_t c, const float *g_out, float *g_in,
+                              int32_t accumulate) {
+  float hw = (float)(h * w);
+  for (int32_t p = 0; p < h * w; p++) {
+    float *gi = g_in + (int64_t)p * c;
+    for (int32_t j = 0; j < c; j++) {
+      float v = g_out[j] / hw;
+      gi[j] = accumulate ? gi[j] + v : v;
+    }
+  }
+}
+
+/* One pixel of a pointwise / fc input gradient: gi[i] (+)= sum_o (go[o] * ws[o]) * (float)w[o][i]. */
+static void tt_pw_input_pixel(int32_t in_c, int32_t out_c, const float *go, const int8_t *w, const float *ws,
+                              float *gi, int32_t accumulate) {
+  int32_t i0 = 0;
+#ifdef __wasm_simd128__
+  const v128_t z16 = wasm_i16x8_splat(0);
+  for (; i0 + 16 <= in_c; i0 += 16) {
+    v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, a2 = a0, a3 = a0, wv[4];
+    for (int32_t o = 0; o < out_c; o++) {
+      v128_t gs = wasm_f32x4_splat(go[o] * ws[o]);
+      tt_v_cvt16(w + (int64_t)o * in_c + i0, z16, wv);
+      a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(gs, wv[0]));
+      a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(gs, wv[1]));
+      a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(gs, wv[2]));
+      a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(gs, wv[3]));
+    }
+    tt_v_store(gi + i0, a0, accumulate);
+    tt_v_store(gi + i0 + 4, a1, accumulate);
+    tt_v_store(gi + i0 + 8, a2, accumulate);
+    tt_v_store(gi + i0 + 12, a3, accumulate);
+  }
+  const v128_t z32 = wasm_i32x4_splat(0);
+  for (; i0 + 4 <= in_c; i0 += 4) {
+    v128_t a = wasm_f32x4_splat(0.0f);
+    for (int32_t o = 0; o < out_c; o++) {
+      v128_t gs = wasm_f32x4_splat(go[o] * ws[o]);
+      a = wasm_f32x4_add(a, wasm_f32x4_mul(gs, tt_v_cvt4(w + (int64_t)o * in_c + i0, z32)));
+    }
+    tt_v_store(gi + i0, a, accumulate);
+  }
+#endif
+  for (; i0 < in_c; i0 += TT_BW_CHUNK) {
+    int32_t n = in_c - i0 < TT_BW_CHUNK ? in_c - i0 : TT_BW_CHUNK;
+    float acc[TT_BW_CHUNK];
+    for (int32_t i = 0; i < n; i++) acc[i] = 0.0f;
+    for (int32_t o = 0; o < out_c; o++) {
+      float gs = go[o] * ws[o];
+      const int8_t *wr = w + (int64_t)o * in_c + i0;
+      for (int32_t i = 0; i < n; i++) acc[i] += gs * (float)wr[i];
+    }
+    tt_store_row(gi + i0, acc, n, accumulate);
+  }
+}
+
+void tt_pointwise_f32_bwd_input(const tt_conv_shape *shape, const float *g_out, const int8_t *w,
+                                const float *wscale, float *g_in, int32_t accumulate) {
+  int32_t pixels = shape->in_h * shape->in_w;
+  for (int32_t p = 0; p < pixels; p++) {
+    tt_pw_input_pixel(shape->in_c, shape->out_c, g_out + (int64_t)p * shape->out_c, w, wscale,
+                      g_in + (int64_t)p * shape->in_c, accumulate);
+  }
+}
+
+void tt_fc_f32_bwd_input(int32_t in_c, int32_t out_c, const float *g_out, const int8_t *w, const float *wscale,
+                         float *g_in, int32_t accumulate) {
+  tt_pw_input_pixel(in_c, out_c, g_out, w, wscale, g_in, accumulate);
+}
+
+/* One channel chunk [c0, c0+n) of one depthwise input pixel: sum over the outputs (y, x) that read it. */
+static void tt_dw_input_chunk(const tt_conv_shape *s, const float *g_out, const int8_t *w, const float *ws,
+                              int32_t iy, int32_t ix, int32_t c0, int32_t n, float *gi, int32_t accumulate) {
+  int32_t c = s->in_c, y0, y1, x0, x1;
+  tt_bw_reader_range(iy, s->out_h, s->stride, s->pad, s->kernel, &y0, &y1);
+  tt_bw_reader_range(ix, s->out_w, s->stride, s->pad, s->kernel, &x0, &x1);
+  float acc[TT_BW_CHUNK];
+  for (int32_t j = 0; j < n; j++) acc[j] = 0.0f;
+  for (int32_t y = y0; y < y1; y++) {
+    int32_t ky = iy + s->pad - y * s->stride;
+    for (int32_t x = x0; x < x1; x++) {
+      int32_t kx = ix + s->pad - x * s->stride;
+      const float *go = g_out + ((int64_t)y * s->out_w + x) * c + c0;
+      const int8_t *wr = w + ((int64_t)ky * s->kernel + kx) * c + c0;
+      for (int32_t j = 0; j < n; j++) acc[j] += (go[j] * ws[c0 + j]) * (float)wr[j];
+    }
+  }
+  tt_store_row(gi + c0, acc, n, accumulate);
+}
+
+#ifdef __wasm_simd128__
+/* 16 channels [c0, c0+16) of one depthwise input pixel, partial sums in registers. */
+static void tt_dw_input_v16(const tt_conv_shape *s, const float *g_out, const int8_t *w, const float *ws,
+                            int32_t iy, int32_t ix, int32_t c0, float *gi, int32_t accumulate) {
+  int32_t c = s->in_c, y0, y1, x0, x1;
+  tt_bw_reader_range(iy, s->out_h, s->stride, s->pad, s->kernel, &y0, &y1);
+  tt_bw_reader_range(ix, s->out_w, s->stride, s->pad, s->kernel, &x0, &x1);
+  const v128_t z16 = wasm_i16x8_splat(0);
+  v128_t s0 = wasm_v128_load(ws + c0), s1 = wasm_v128_load(ws + c0 + 4);
+  v128_t s2 = wasm_v128_load(ws + c0 + 8), s3 = wasm_v128_load(ws + c0 + 12);
+  v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, a2 = a0, a3 = a0, wv[4];
+  for (int32_t y = y0; y < y1; y++) {
+    int32_t ky = iy + s->pad - y * s->stride;
+    for (int32_t x = x0; x < x1; x++) {
+      int32_t kx = ix + s->pad - x * s->stride;
+      const float *go = g_out + ((int64_t)y * s->out_w + x) * c + c0;
+      tt_v_cvt16(w + ((int64_t)ky * s->kernel + kx) * c + c0, z16, wv);
+      a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_f32x4_mul(wasm_v128_load(go), s0), wv[0]));
+      a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_f32x4_mul(wasm_v128_load(go + 4), s1), wv[1]));
+      a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wasm_f32x4_mul(wasm_v128_load(go + 8), s2), wv[2]));
+      a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(wasm_f32x4_mul(wasm_v128_load(go + 12), s3), wv[3]));
+    }
+  }
+  tt_v_store(gi + c0, a0, accumulate);
+  tt_v_store(gi + c0 + 4, a1, accumulate);
+  tt_v_store(gi + c0 + 8, a2, accumulate);
+  tt_v_store(gi + c0 + 12, a3, accumulate);
+}
+#endif
+
+void tt_depthwise_f32_bwd_input(const tt_conv_shape *shape, const float *g_out, const int8_t *w,
+                                const float *wscale, float *g_in, int32_t accumulate) {
+  int32_t c = shape->in_c;
+  for (int32_t iy = 0; iy < shape->in_h; iy++) {
+    for (int32_t ix = 0; ix < shape->in_w; ix++) {
+      float *gi = g_in + ((int64_t)iy * shape->in_w + ix) * c;
+      int32_t c0 = 0;
+#ifdef __wasm_simd128__
+      for (; c0 + 16 <= c; c0 += 16) tt_dw_input_v16(shape, g_out, w, wscale, iy, ix, c0, gi, accumulate);
+#endif
+      for (; c0 < c; c0 += TT_BW_CHUNK) {
+        int32_t n = c - c0 < TT_BW_CHUNK ? c - c0 : TT_BW_CHUNK;
+        tt_dw_input_chunk(shape, g_out, w, wscale, iy, ix, c0, n, gi, accumulate);
+      }
+    }
+  }
+}
+
+/* One channel chunk of one general-conv input pixel: outputs (y, x) that read it, then o ascending. */
+static void tt_conv_input_chunk(const tt_conv_shape *s, const float *g_out, const int8_t *w, const float *ws,
+                                int32_t iy, int32_t ix, int32_t i0, int32_t n, float *gi, int32_t accumulate) {
+  int32_t kk = s->kernel, y0, y1, x0, x1;
+  tt_bw_reader_range(iy, s->out_h, s->stride, s->pad, kk, &y0, &y1);
+  tt_bw_reader_range(ix, s->out_w, s->stride, s->pad, kk, &x0, &x1);
+  float acc[TT_BW_CHUNK];
+  for (int32_t j = 0; j < n; j++) acc[j] = 0.0f;
+  for (int32_t y = y0; y < y1; y++) {
+    int32_t ky = iy + s->pad - y * s->stride;
+    for (int32_t x = x0; x < x1; x++) {
+      int32_t kx = ix + s->pad - x * s->stride;
+      const float *go = g_out + ((int64_t)y * s->out_w + x) * s->out_c;
+      for (int32_t o = 0; o < s->out_c; o++) {
+        float gs = go[o] * ws[o];
+        const int8_t *wr = w + (((int64_t)o * kk + ky) * kk + kx) * s->in_c + i0;
+        for (int32_t j = 0; j < n; j++) acc[j] += gs * (float)wr[j];
+      }
+    }
+  }
+  tt_store_row(gi + i0, acc, n, accumulate);
+}
+
+void tt_conv_f32_bwd_input(const tt_conv_shape *shape, const float *g_out, const int8_t *w, const float *wscale,
+                           float *g_in, int32_t accumulate) {
+  int32_t c = shape->in_c;
+  for (int32_t iy = 0; iy < shape->in_h; iy++) {
+    for (int32_t ix = 0; ix < shape->in_w; ix++) {
+      float *gi = g_in + ((int64_t)iy * shape->in_w + ix) * c;
+      for (int32_t i0 = 0; i0 < c; i0 += TT_BW_CHUNK) {
+        int32_t n = c - i0 < TT_BW_CHUNK ? c - i0 : TT_BW_CHUNK;
+        tt_conv_input_chunk(shape, g_out, w, wscale, iy, ix, i0, n, gi, accumulate);
+      }
+    }
+  }
+}

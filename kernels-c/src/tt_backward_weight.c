@@ -1,0 +1,203 @@
+/*
+ * tt_backward_weight.c - fp32 weight and bias gradients, restricted to the first k input channels.
+ *
+ * Every weight-gradient element is s_x * S, S = sum over output pixels (y, x ascending) of
+ * g_out[y][x][o] * (float)(x_q - z_x), from 0.0f, padding skipped: dL/dW in real units, because the saved
+ * input is real = s_x * (x_q - z_x). The row functions below are shared with the fused update kernels.
+ * SIMD paths vectorize across input channels (pointwise, depthwise) or output channels (conv) only.
+ */
+#include "tt_bw_internal.h"
+#include "tt_bw_simd.h"
+
+void tt_bw_pointwise_weight_row(const tt_conv_shape *shape, const float *g_out, const int8_t *in, int32_t in_stride,
+                                int32_t in_zp, float in_scale, int32_t k, int32_t o, float *row) {
+  int32_t pixels = shape->in_h * shape->in_w, oc = shape->out_c, i0 = 0;
+#ifdef __wasm_simd128__
+  const v128_t z16 = wasm_i16x8_splat((int16_t)in_zp), sc = wasm_f32x4_splat(in_scale);
+  for (; i0 + 16 <= k; i0 += 16) {
+    v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, a2 = a0, a3 = a0, xv[4];
+    for (int32_t p = 0; p < pixels; p++) {
+      v128_t g = wasm_f32x4_splat(g_out[(int64_t)p * oc + o]);
+      tt_v_cvt16(in + (int64_t)p * in_stride + i0, z16, xv);
+      a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(g, xv[0]));
+      a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(g, xv[1]));
+      a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(g, xv[2]));
+      a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(g, xv[3]));
+    }
+    wasm_v128_store(row + i0, wasm_f32x4_mul(sc, a0));
+    wasm_v128_store(row + i0 + 4, wasm_f32x4_mul(sc, a1));
+    wasm_v128_store(row + i0 + 8, wasm_f32x4_mul(sc, a2));
+    wasm_v128_store(row + i0 + 12, wasm_f32x4_mul(sc, a3));
+  }
+  const v128_t z32 = wasm_i32x4_splat(in_zp);
+  for (; i0 + 4 <= k; i0 += 4) {
+    v128_t a = wasm_f32x4_splat(0.0f);
+    for (int32_t p = 0; p < pixels; p++) {
+      v128_t g = wasm_f32x4_splat(g_out[(int64_t)p * oc + o]);
+      a = wasm_f32x4_add(a, wasm_f32x4_mul(g, tt_v_cvt4(in + (int64_t)p * in_stride + i0, z32)));
+    }
+    wasm_v128_store(row + i0, wasm_f32x4_mul(sc, a));
+  }
+#endif
+  for (int32_t i = i0; i < k; i++) row[i] = 0.0f;
+  for (int32_t p = 0; p < pixels && i0 < k; p++) {
+    float g = g_out[(int64_t)p * oc + o];
+    const int8_t *xr = in + (int64_t)p * in_stride;
+    for (int32_t i = i0; i < k; i++) row[i] += g * (float)(xr[i] - in_zp);
+  }
+  for (int32_t i = i0; i < k; i++) row[i] = in_scale * row[i];
+}
+
+void tt_bw_depthwise_weight_row(const tt_conv_shape *shape, const float *g_out, const int8_t *in,
+                                int32_t in_stride, int32_t in_zp, float in_scale, int32_t k, int32_t ky,
+                                int32_t kx, float *row) {
+  const tt_conv_shape *s = shape;
+  int32_t c = s->out_c, y0, y1, x0, x1, c0 = 0;
+  tt_bw_tap_range(s->in_h, s->out_h, s->stride, s->pad, ky, &y0, &y1);
+  tt_bw_tap_range(s->in_w, s->out_w, s->stride, s->pad, kx, &x0, &x1);
+#ifdef __wasm_simd128__
+  const v128_t z16 = wasm_i16x8_splat((int16_t)in_zp), sc = wasm_f32x4_splat(in_scale);
+  for (; c0 + 16 <= k; c0 += 16) {
+    v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, a2 = a0, a3 = a0, xv[4];
+    for (int32_t y = y0; y < y1; y++) {
+      int32_t iy = y * s->stride - s->pad + ky;
+      for (int32_t x = x0; x < x1; x++) {
+        int32_t ix = x * s->stride - s->pad + kx;
+        const float *go = g_out + ((int64_t)y * s->out_w + x) * c + c0;
+        tt_v_cvt16(in + ((int64_t)iy * s->in_w + ix) * in_stride + c0, z16, xv);
+        a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(go), xv[0]));
+        a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load(go + 4), xv[1]));
+        a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wasm_v128_load(go + 8), xv[2]));
+        a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(wasm_v128_load(go + 12), xv[3]));
+      }
+    }
+    wasm_v128_store(row + c0, wasm_f32x4_mul(sc, a0));
+    wasm_v128_store(row + c0 + 4, wasm_f32x4_mul(sc, a1));
+    wasm_v128_store(row + c0 + 8, wasm_f32x4_mul(sc, a2));
+    wasm_v128_store(row + c0 + 12, wasm_f32x4_mul(sc, a3));
+  }
+#endif
+  for (int32_t j = c0; j < k; j++) row[j] = 0.0f;
+  for (int32_t y = y0; y < y1 && c0 < k; y++) {
+    int32_t iy = y * s->stride - s->pad + ky;
+    for (int32_t x = x0; x < x1; x++) {
+      int32_t ix = x * s->stride - s->pad + kx;
+      const float *go = g_out + ((int64_t)y * s->out_w + x) * c;
+      const int8_t *xr = in + ((int64_t)iy * s->in_w + ix) * in_stride;
+      for (int32_t j = c0; j < k; j++) row[j] += go[j] * (float)(xr[j] - in_zp);
+    }
+  }
+  for (int32_t j = c0; j < k; j++) row[j] = in_scale * row[j];
+}
+
+void tt_bw_conv_weight_row(const tt_conv_shape *shape, const float *g_out, const int8_t *in, int32_t in_stride,
+                           int32_t in_zp, float in_scale, int32_t k, int32_t o, float *row) {
+  const tt_conv_shape *s = shape;
+  int32_t kk = s->kernel, n = kk * kk * k;
+  for (int32_t j = 0; j < n; j++) row[j] = 0.0f;
+  for (int32_t y = 0; y < s->out_h; y++) {
+    int32_t top = y * s->stride - s->pad;
+    int32_t ky0 = top < 0 ? -top : 0, ky1 = s->in_h - top < kk ? s->in_h - top : kk;
+    for (int32_t x = 0; x < s->out_w; x++) {
+      int32_t left = x * s->stride - s->pad;
+      int32_t kx0 = left < 0 ? -left : 0, kx1 = s->in_w - left < kk ? s->in_w - left : kk;
+      float g = g_out[((int64_t)y * s->out_w + x) * s->out_c + o];
+      for (int32_t ky = ky0; ky < ky1; ky++) {
+        for (int32_t kx = kx0; kx < kx1; kx++) {
+          const int8_t *xr = in + ((int64_t)(top + ky) * s->in_w + left + kx) * in_stride;
+          float *rr = row + (ky * kk + kx) * k;
+          for (int32_t i = 0; i < k; i++) rr[i] += g * (float)(xr[i] - in_zp);
+        }
+      }
+    }
+  }
+  for (int32_t j = 0; j < n; j++) row[j] = in_scale * row[j];
+}
+
+void tt_pointwise_f32_bwd_weight(const tt_conv_shape *shape, const float *g_out, const int8_t *in,
+                                 int32_t in_stride, int32_t in_zp, float in_scale, int32_t k, float *g_w) {
+  for (int32_t o = 0; o < shape->out_c; o++) {
+    tt_bw_pointwise_weight_row(shape, g_out, in, in_stride, in_zp, in_scale, k, o, g_w + (int64_t)o * k);
+  }
+}
+
+/* Conv weight gradient with the output channel innermost (contiguous in g_out): for each tap (ky, kx) and
+ * input channel i, a block of output channels accumulates over the pixels that read in-bounds input. */
+static void tt_conv_weight_block(const tt_conv_shape *s, const float *g_out, const int8_t *in, int32_t in_stride,
+                                 int32_t in_zp, float in_scale, int32_t k, int32_t ky, int32_t kx, int32_t i,
+                                 int32_t o0, int32_t n, float *g_w) {
+  int32_t kk = s->kernel, oc = s->out_c, y0, y1, x0, x1, o = 0;
+  tt_bw_tap_range(s->in_h, s->out_h, s->stride, s->pad, ky, &y0, &y1);
+  tt_bw_tap_range(s->in_w, s->out_w, s->stride, s->pad, kx, &x0, &x1);
+  float acc[TT_BW_CHUNK];
+  for (int32_t j = 0; j < n; j++) acc[j] = 0.0f;
+#ifdef __wasm_simd128__
+  for (; o + 16 <= n; o += 16) {
+    v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, a2 = a0, a3 = a0;
+    for (int32_t y = y0; y < y1; y++) {
+      int64_t xb = ((int64_t)(y * s->stride - s->pad + ky) * s->in_w - s->pad + kx) * in_stride + i;
+      const float *gr = g_out + (int64_t)y * s->out_w * oc + o0 + o;
+      for (int32_t x = x0; x < x1; x++) {
+        v128_t xv = wasm_f32x4_splat((float)(in[xb + (int64_t)x * s->stride * in_stride] - in_zp));
+        const float *go = gr + (int64_t)x * oc;
+        a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(go), xv));
+        a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load(go + 4), xv));
+        a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wasm_v128_load(go + 8), xv));
+        a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(wasm_v128_load(go + 12), xv));
+      }
+    }
+    wasm_v128_store(acc + o, a0);
+    wasm_v128_store(acc + o + 4, a1);
+    wasm_v128_store(acc + o + 8, a2);
+    wasm_v128_store(acc + o + 12, a3);
+  }
+#endif
+  for (int32_t y = y0; y < y1 && o < n; y++) {
+    int64_t xb = ((int64_t)(y * s->stride - s->pad + ky) * s->in_w - s->pad + kx) * in_stride + i;
+    const float *gr = g_out + (int64_t)y * s->out_w * oc + o0;
+    for (int32_t x = x0; x < x1; x++) {
+      float xv = (float)(in[xb + (int64_t)x * s->stride * in_stride] - in_zp);
+      const float *go = gr + (int64_t)x * oc;
+      for (int32_t j = o; j < n; j++) acc[j] += go[j] * xv;
+    }
+  }
+  for (int32_t j = 0; j < n; j++) g_w[(((int64_t)(o0 + j) * kk + ky) * kk + kx) * k + i] = in_scale * acc[j];
+}
+
+void tt_conv_f32_bwd_weight(const tt_conv_shape *shape, const float *g_out, const int8_t *in, int32_t in_stride,
+                            int32_t in_zp, float in_scale, int32_t k, float *g_w) {
+  for (int32_t ky = 0; ky < shape->kernel; ky++) {
+    for (int32_t kx = 0; kx < shape->kernel; kx++) {
+      for (int32_t i = 0; i < k; i++) {
+        for (int32_t o0 = 0; o0 < shape->out_c; o0 += TT_BW_CHUNK) {
+          int32_t n = shape->out_c - o0 < TT_BW_CHUNK ? shape->out_c - o0 : TT_BW_CHUNK;
+          tt_conv_weight_block(shape, g_out, in, in_stride, in_zp, in_scale, k, ky, kx, i, o0, n, g_w);
+        }
+      }
+    }
+  }
+}
+
+void tt_depthwise_f32_bwd_weight(const tt_conv_shape *shape, const float *g_out, const int8_t *in,
+                                 int32_t in_stride, int32_t in_zp, float in_scale, int32_t k, float *g_w) {
+  for (int32_t ky = 0; ky < shape->kernel; ky++) {
+    for (int32_t kx = 0; kx < shape->kernel; kx++) {
+      float *row = g_w + ((int64_t)ky * shape->kernel + kx) * k;
+      tt_bw_depthwise_weight_row(shape, g_out, in, in_stride, in_zp, in_scale, k, ky, kx, row);
+    }
+  }
+}
+
+void tt_fc_f32_bwd_weight(int32_t in_c, int32_t out_c, const float *g_out, const int8_t *in, int32_t in_zp,
+                          float in_scale, int32_t k, float *g_w) {
+  tt_conv_shape one = {1, 1, in_c, 1, 1, out_c, 1, 1, 0, 1, 1};
+  tt_pointwise_f32_bwd_weight(&one, g_out, in, in_c, in_zp, in_scale, k, g_w);
+}
+
+void tt_bias_f32_bwd(int32_t pixels, int32_t channels, const float *g_out, float *g_b) {
+  for (int32_t o = 0; o < channels; o++) g_b[o] = 0.0f;
+  for (int32_t p = 0; p < pixels; p++) {
+    const float *go = g_out + (int64_t)p * channels;
+    for (int32_t o = 0; o < channels; o++) g_b[o] += go[o];
+  }
+}

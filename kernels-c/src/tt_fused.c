@@ -1,0 +1,74 @@
+/*
+ * tt_fused.c - fused weight gradient + QAS update (operator reordering, PAPER-FACTS section 4).
+ *
+ * Each kernel computes one gradient row into scratch with the same row function the plain *_bwd_weight kernel
+ * uses, then applies tt_update_s8's rule to it at once, rows in the order of the dense gradient. So weights
+ * and rng state equal *_bwd_weight + tt_update_s8 bit for bit, while only one row of fp32 gradient exists:
+ *   pointwise / fc: row = output channel o, k floats      (update params: rows out_c, cols k)
+ *   conv:           row = output channel o, k*k*k floats  (rows out_c*kernel*kernel, rows_per_channel kernel^2)
+ *   depthwise:      row = kernel tap (ky, kx), k floats  (rows kernel^2, channel_is_col 1)
+ * Scratch sizes are in bytes.
+ */
+#include "tt_bw_internal.h"
+
+int32_t tt_pointwise_bwd_update_get_buffer_size(const tt_conv_shape *shape, int32_t k) {
+  (void)shape;
+  return k * (int32_t)sizeof(float);
+}
+
+void tt_pointwise_bwd_update_s8(const tt_conv_shape *shape, const float *g_out, const int8_t *in,
+                                int32_t in_stride, int32_t in_zp, float in_scale, int32_t k, const float *gscale,
+                                float lr, int32_t rounding, int8_t *w, tt_rng *rng, float *scratch) {
+  for (int32_t o = 0; o < shape->out_c; o++) {
+    tt_bw_pointwise_weight_row(shape, g_out, in, in_stride, in_zp, in_scale, k, o, scratch);
+    tt_bw_update_row_s8(k, scratch, gscale + o, 0, lr, rounding, w + (int64_t)o * shape->in_c, rng);
+  }
+}
+
+int32_t tt_conv_bwd_update_get_buffer_size(const tt_conv_shape *shape, int32_t k) {
+  return shape->kernel * shape->kernel * k * (int32_t)sizeof(float);
+}
+
+void tt_conv_bwd_update_s8(const tt_conv_shape *shape, const float *g_out, const int8_t *in, int32_t in_stride,
+                           int32_t in_zp, float in_scale, int32_t k, const float *gscale, float lr,
+                           int32_t rounding, int8_t *w, tt_rng *rng, float *scratch) {
+  int32_t taps = shape->kernel * shape->kernel;
+  for (int32_t o = 0; o < shape->out_c; o++) {
+    tt_bw_conv_weight_row(shape, g_out, in, in_stride, in_zp, in_scale, k, o, scratch);
+    for (int32_t t = 0; t < taps; t++) {
+      int8_t *dst = w + ((int64_t)o * taps + t) * shape->in_c;
+      tt_bw_update_row_s8(k, scratch + (int64_t)t * k, gscale + o, 0, lr, rounding, dst, rng);
+    }
+  }
+}
+
+int32_t tt_depthwise_bwd_update_get_buffer_size(const tt_conv_shape *shape, int32_t k) {
+  (void)shape;
+  return k * (int32_t)sizeof(float);
+}
+
+void tt_depthwise_bwd_update_s8(const tt_conv_shape *shape, const float *g_out, const int8_t *in,
+                                int32_t in_stride, int32_t in_zp, float in_scale, int32_t k,
+                                const float *gscale, float lr, int32_t rounding, int8_t *w, tt_rng *rng,
+                                float *scratch) {
+  for (int32_t ky = 0; ky < shape->kernel; ky++) {
+    for (int32_t kx = 0; kx < shape->kernel; kx++) {
+      tt_bw_depthwise_weight_row(shape, g_out, in, in_stride, in_zp, in_scale, k, ky, kx, scratch);
+      int8_t *dst = w + ((int64_t)ky * shape->kernel + kx) * shape->in_c;
+      tt_bw_update_row_s8(k, scratch, gscale, 1, lr, rounding, dst, rng);
+    }
+  }
+}
+
+int32_t tt_fc_bwd_update_get_buffer_size(int32_t in_c, int32_t out_c, int32_t k) {
+  (void)in_c;
+  (void)out_c;
+  return k * (int32_t)sizeof(float);
+}
+
+void tt_fc_bwd_update_s8(int32_t in_c, int32_t out_c, const float *g_out, const int8_t *in, int32_t in_zp,
+                         float in_scale, int32_t k, const float *gscale, float lr, int32_t rounding, int8_t *w,
+                         tt_rng *rng, float *scratch) {
+  tt_conv_shape one = {1, 1, in_c, 1, 1, out_c, 1, 1, 0, 1, 1};
+  tt_pointwise_bwd_update_s8(&one, g_out, in, in_c, in_zp, in_scale, k, gscale, lr, rounding, w, rng, scratch);
+}
