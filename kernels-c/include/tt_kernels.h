@@ -154,7 +154,8 @@ void tt_avgpool_s8(int32_t h, int32_t w, int32_t c, int32_t in_zp, int32_t out_z
 float tt_softmax_xent_s8(int32_t n, const int8_t *logits, int32_t zp, float scale, int32_t label, float *grad);
 
 /* ---------------------------------------------------------------------------------------------------
- * Backward kernels (float32 gradients, real units)
+ * Backward kernels (float32 gradients, real units). They read and write whole tensors: in_ring and
+ * out_ring are not used.
  * ------------------------------------------------------------------------------------------------- */
 
 /* Gradient of the clamp, in place: g[e] = bit e of mask ? g[e] : 0.0f. */
@@ -221,7 +222,7 @@ void tt_bias_f32_bwd(int32_t pixels, int32_t channels, const float *g_out, float
  * Each element: d = lr * (g * gscale[ch]) (float32, in that order); q_new = saturate(q - R(d)), where R is the
  * rounding mode applied to d (truncate: (int32_t)d; nearest: tt_round(d); stochastic: (int32_t)floorf(d + u)
  * with u = tt_rng_uniform(rng), one draw per element in row-major order). d is clamped to [-2^30, 2^30]
- * before rounding. Weights saturate to [-127, 127] (symmetric), biases to the int32 range.
+ * before rounding (a NaN d counts as 0). Weights saturate to [-127, 127] (symmetric), biases to the int32 range.
  * rng may be NULL unless rounding is stochastic. */
 void tt_update_s8(const tt_update_params *p, const float *g, const float *gscale, float lr, int8_t *dst,
                   tt_rng *rng);
@@ -232,7 +233,9 @@ void tt_update_s32(int32_t n, int32_t rounding, const float *g, const float *gsc
  * channel for pointwise / fc / conv: kernel*kernel*k floats; one kernel tap for depthwise: k floats) and
  * applies tt_update_s8's rule to it at once, so the full gradient never exists. Results (weights and rng
  * state) are bit-identical to *_bwd_weight followed by tt_update_s8 with the matching tt_update_params.
- * rounding is a tt_rounding; w is the layer's full weight tensor. */
+ * rounding is a tt_rounding; w is the layer's full weight tensor. Matching params (cols = k, row_stride = in_c):
+ * pointwise / fc rows out_c; conv rows out_c*kernel*kernel, rows_per_channel kernel*kernel; depthwise rows
+ * kernel*kernel, channel_is_col 1. *_get_buffer_size returns bytes. */
 int32_t tt_pointwise_bwd_update_get_buffer_size(const tt_conv_shape *shape, int32_t k);
 void tt_pointwise_bwd_update_s8(const tt_conv_shape *shape, const float *g_out, const int8_t *in,
                                 int32_t in_stride, int32_t in_zp, float in_scale, int32_t k, const float *gscale,
