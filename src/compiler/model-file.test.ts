@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { ModelFileError, parseModelFile, writeModelFile } from './model-file';
+import { buildModel, modelToFile } from './models/model';
+
+function tinyFile() {
+  const m = buildModel({ model: 'tiny-cnn', classes: 5, seed: 7 });
+  return { m, ...writeModelFile(modelToFile(m, { dataset: 'test' })) };
+}
+
+describe('model files', () => {
+  it('round-trip: write, parse, rebuild gives the same weights and quantization', () => {
+    const { m, manifest, bin } = tinyFile();
+    const text = JSON.stringify(manifest);
+    const file = parseModelFile(text, bin.buffer as ArrayBuffer);
+    const m2 = buildModel({ model: 'tiny-cnn', classes: 5, pretrained: file });
+    expect(m2.source).toBe('pretrained');
+    m.convs.forEach((c, i) => {
+      expect(Array.from(m2.convs[i].weight)).toEqual(Array.from(c.weight));
+      expect(Array.from(m2.convs[i].bias)).toEqual(Array.from(c.bias));
+      expect(Array.from(m2.convs[i].weightScale)).toEqual(Array.from(c.weightScale));
+      expect(m2.convs[i].output).toEqual(c.output);
+      expect(m2.convs[i].input).toEqual(c.input);
+    });
+    expect(m2.blocks.map((b) => b.addOutput)).toEqual(m.blocks.map((b) => b.addOutput));
+    expect(Array.from(m2.classifier.weight)).toEqual(Array.from(m.classifier.weight));
+    expect(file.meta).toEqual({ dataset: 'test' });
+  });
+
+  it('reinitializes only the classifier when the class count differs (transfer learning)', () => {
+    const { m, manifest, bin } = tinyFile();
+    const m2 = buildModel({ model: 'tiny-cnn', classes: 3, pretrained: parseModelFile(manifest, bin) });
+    expect(m2.classifier.outC).toBe(3);
+    expect(m2.classifier.weight.length).toBe(3 * 16);
+    expect(Array.from(m2.convs[8].weight)).toEqual(Array.from(m.convs[8].weight));
+    expect(m2.classifier.input).toEqual(m.pool.output);
+  });
+
+  const broken: [string, (o: any) => void, RegExp][] = [
+    ['format', (o) => (o.format = 'x'), /format: expected "tinytrain-model"/],
+    ['version', (o) => (o.version = 2), /version: expected 1/],
+    ['kind', (o) => (o.layers[1].kind = 'dense'), /layers\[1\] \(blocks\.0\.dw\)\.kind: expected one of/],
+    ['length', (o) => (o.layers[2].weight.length = 3), /layers\[2\] \(blocks\.0\.pw2\)\.weight\.length: expected 128 elements/],
+    ['bounds', (o) => (o.layers[0].bias.offset = 1e6), /layers\[0\] \(first_conv\)\.bias: bytes .* exceed the blob/],
+    ['scale', (o) => (o.input.scale = -1), /input\.scale: expected a positive finite number/],
+    ['zero point', (o) => (o.layers[3].output.zeroPoint = 300), /layers\[3\] \(blocks\.1\.pw1\)\.output\.zeroPoint: expected an integer in \[-128, 127\]/],
+    ['classes', (o) => (o.classes = 7), /classifier has 5 outputs but classes is 7/],
+    ['relu', (o) => delete o.layers[0].relu, /first_conv\)\.relu: expected a boolean/],
+  ];
+  it.each(broken)('rejects a malformed manifest (%s) with a message naming the field', (_name, edit, msg) => {
+    const { manifest, bin } = tinyFile();
+    const o = JSON.parse(JSON.stringify(manifest));
+    edit(o);
+    expect(() => parseModelFile(o, bin)).toThrow(ModelFileError);
+    expect(() => parseModelFile(o, bin)).toThrow(msg);
+  });
+
+  it('rejects invalid JSON and a file whose layers do not match the architecture', () => {
+    const { manifest, bin } = tinyFile();
+    expect(() => parseModelFile('{nope', bin)).toThrow(/manifest: not valid JSON/);
+    const o = JSON.parse(JSON.stringify(manifest));
+    o.model = 'mcunet-5fps';
+    expect(() => buildModel({ model: 'mcunet-5fps', classes: 5, resolution: 32, pretrained: parseModelFile(o, bin) })).toThrow(/layers/);
+  });
+});

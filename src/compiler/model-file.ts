@@ -1,0 +1,201 @@
+/**
+ * Pretrained model files: `<name>.json` (manifest) + `<name>.bin` (little-endian blob). The manifest lists one
+ * entry per conv in forward order and the classifier last; tensor data are (offset in bytes, length in elements)
+ * ranges of the blob: weights int8 (layout of tt_kernels.h: conv [o][k][k][i], pointwise / fc [o][i],
+ * depthwise [k][k][c]), biases int32 (units s_W[c] * s_x), weight scales float32 per output channel.
+ *
+ *   {"format":"tinytrain-model","version":1,"model":"mcunet-5fps","resolution":128,"inChannels":3,"classes":10,
+ *    "input":{"scale":s,"zeroPoint":z},
+ *    "layers":[{"name":"blocks.3.pw1","kind":"pointwise","inC":16,"outC":48,"kernel":1,"stride":1,
+ *               "weight":{"offset":0,"length":768},"bias":{...},"weightScale":{...},
+ *               "output":{"scale":s,"zeroPoint":z},"relu":true}, ...],
+ *    "residuals":[{"block":2,"output":{"scale":s,"zeroPoint":z}}],
+ *    "pool":{"output":{"scale":s,"zeroPoint":z}}, "meta":{...free-form...}}
+ *
+ * parseModelFile validates everything that can be checked without the architecture (types, ranges, lengths
+ * implied by the layer shape, blob bounds) and throws ModelFileError naming the offending field; buildModel
+ * checks the layers against the backbone.
+ */
+import type { QParams } from './quant';
+
+export type LayerKind = 'conv' | 'pointwise' | 'depthwise' | 'fc';
+export const LAYER_KINDS: readonly LayerKind[] = ['conv', 'pointwise', 'depthwise', 'fc'];
+
+export interface ModelFileLayer {
+  name: string;
+  kind: LayerKind;
+  inC: number;
+  outC: number;
+  kernel: number;
+  stride: number;
+  weight: Int8Array;
+  bias: Int32Array;
+  weightScale: Float32Array;
+  output: QParams;
+  /** ReLU-like clamp at the output zero point (act_min = zeroPoint). */
+  relu: boolean;
+}
+
+export interface ModelFile {
+  model: string;
+  resolution: number;
+  inChannels: number;
+  classes: number;
+  input: QParams;
+  layers: ModelFileLayer[];
+  residuals: { block: number; output: QParams }[];
+  pool: { output: QParams };
+  meta: Record<string, unknown>;
+}
+
+export class ModelFileError extends Error {
+  constructor(message: string) {
+    super(`model file: ${message}`);
+    this.name = 'ModelFileError';
+  }
+}
+
+type Json = Record<string, unknown>;
+
+function fail(path: string, msg: string): never {
+  throw new ModelFileError(`${path}: ${msg}`);
+}
+function obj(v: unknown, path: string): Json {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(path, 'expected an object');
+  return v as Json;
+}
+function int(v: unknown, path: string, lo: number, hi: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) fail(path, `expected an integer in [${lo}, ${hi}], got ${JSON.stringify(v)}`);
+  return v;
+}
+function str(v: unknown, path: string): string {
+  if (typeof v !== 'string' || v.length === 0) fail(path, 'expected a non-empty string');
+  return v;
+}
+function qparams(v: unknown, path: string): QParams {
+  const o = obj(v, path);
+  const scale = o.scale;
+  if (typeof scale !== 'number' || !Number.isFinite(scale) || scale <= 0) fail(`${path}.scale`, 'expected a positive finite number');
+  return { scale, zeroPoint: int(o.zeroPoint, `${path}.zeroPoint`, -128, 127) };
+}
+
+/** Number of weight elements of a layer, from its shape. */
+export function weightLength(kind: LayerKind, inC: number, outC: number, kernel: number): number {
+  if (kind === 'depthwise') return kernel * kernel * outC;
+  if (kind === 'conv') return outC * kernel * kernel * inC;
+  return outC * inC;
+}
+
+const BYTES = { int8: 1, int32: 4, float32: 4 } as const;
+
+/** A typed view (or an aligned little-endian copy) of `length` elements at byte `offset` of the blob. */
+function slice<T extends 'int8' | 'int32' | 'float32'>(blob: Uint8Array, v: unknown, path: string, dtype: T, length: number) {
+  const o = obj(v, path);
+  const offset = int(o.offset, `${path}.offset`, 0, Number.MAX_SAFE_INTEGER);
+  const len = int(o.length, `${path}.length`, 0, Number.MAX_SAFE_INTEGER);
+  if (len !== length) fail(`${path}.length`, `expected ${length} elements for this layer shape, got ${len}`);
+  const bytes = len * BYTES[dtype];
+  if (offset + bytes > blob.byteLength) fail(path, `bytes ${offset}..${offset + bytes} exceed the blob (${blob.byteLength} bytes)`);
+  const at = blob.byteOffset + offset;
+  const buf = blob.buffer as ArrayBuffer;
+  if (dtype === 'int8') return new Int8Array(buf, at, len);
+  const Ctor = dtype === 'int32' ? Int32Array : Float32Array;
+  if (at % 4 === 0) return new Ctor(buf, at, len);
+  return new Ctor(blob.slice(offset, offset + bytes).buffer as ArrayBuffer, 0, len);
+}
+
+function parseLayer(v: unknown, path: string, blob: Uint8Array): ModelFileLayer {
+  const o = obj(v, path);
+  const name = str(o.name, `${path}.name`);
+  const where = `${path} (${name})`;
+  const kind = o.kind as LayerKind;
+  if (!LAYER_KINDS.includes(kind)) fail(`${where}.kind`, `expected one of ${LAYER_KINDS.join(', ')}, got ${JSON.stringify(o.kind)}`);
+  const inC = int(o.inC, `${where}.inC`, 1, 1 << 16);
+  const outC = int(o.outC, `${where}.outC`, 1, 1 << 16);
+  const kernel = int(o.kernel, `${where}.kernel`, 1, 11);
+  const stride = int(o.stride, `${where}.stride`, 1, 2);
+  if (kind === 'depthwise' && inC !== outC) fail(where, `a depthwise layer needs inC == outC, got ${inC} and ${outC}`);
+  if ((kind === 'pointwise' || kind === 'fc') && (kernel !== 1 || stride !== 1)) fail(where, `a ${kind} layer has kernel 1 and stride 1`);
+  if (typeof o.relu !== 'boolean') fail(`${where}.relu`, 'expected a boolean');
+  const weight = slice(blob, o.weight, `${where}.weight`, 'int8', weightLength(kind, inC, outC, kernel)) as Int8Array;
+  const bias = slice(blob, o.bias, `${where}.bias`, 'int32', outC) as Int32Array;
+  const weightScale = slice(blob, o.weightScale, `${where}.weightScale`, 'float32', outC) as Float32Array;
+  for (let c = 0; c < outC; c++) {
+    if (!(weightScale[c] > 0) || !Number.isFinite(weightScale[c])) fail(`${where}.weightScale[${c}]`, `must be positive and finite, got ${weightScale[c]}`);
+  }
+  for (let i = 0; i < weight.length; i++) if (weight[i] === -128) fail(`${where}.weight[${i}]`, 'weights are symmetric int8 in [-127, 127]');
+  return { name, kind, inC, outC, kernel, stride, weight, bias, weightScale, output: qparams(o.output, `${where}.output`), relu: o.relu };
+}
+
+/** Parses and validates a manifest (object or JSON text) and its blob. Throws ModelFileError. */
+export function parseModelFile(manifest: unknown, bin: ArrayBuffer | Uint8Array): ModelFile {
+  let m: unknown = manifest;
+  if (typeof manifest === 'string') {
+    try {
+      m = JSON.parse(manifest);
+    } catch (e) {
+      fail('manifest', `not valid JSON (${(e as Error).message})`);
+    }
+  }
+  const o = obj(m, 'manifest');
+  if (o.format !== 'tinytrain-model') fail('format', `expected "tinytrain-model", got ${JSON.stringify(o.format)}`);
+  if (o.version !== 1) fail('version', `expected 1, got ${JSON.stringify(o.version)}`);
+  const blob = bin instanceof Uint8Array ? bin : new Uint8Array(bin);
+  if (!Array.isArray(o.layers) || o.layers.length < 2) fail('layers', 'expected an array of at least two layers');
+  const layers = o.layers.map((l, i) => parseLayer(l, `layers[${i}]`, blob));
+  const classes = int(o.classes, 'classes', 1, 1 << 16);
+  const last = layers[layers.length - 1];
+  if (last.kind !== 'fc') fail(`layers[${layers.length - 1}]`, 'the last layer must be the fc classifier');
+  if (last.outC !== classes) fail(`layers[${layers.length - 1}].outC`, `the classifier has ${last.outC} outputs but classes is ${classes}`);
+  layers.slice(0, -1).forEach((l, i) => l.kind === 'fc' && fail(`layers[${i}] (${l.name})`, 'only the last layer may be fc'));
+  const residuals = o.residuals === undefined ? [] : o.residuals;
+  if (!Array.isArray(residuals)) fail('residuals', 'expected an array');
+  return {
+    model: str(o.model, 'model'),
+    resolution: int(o.resolution, 'resolution', 8, 1024),
+    inChannels: int(o.inChannels, 'inChannels', 1, 64),
+    classes,
+    input: qparams(o.input, 'input'),
+    layers,
+    residuals: residuals.map((r, i) => {
+      const ro = obj(r, `residuals[${i}]`);
+      return { block: int(ro.block, `residuals[${i}].block`, 0, 1 << 10), output: qparams(ro.output, `residuals[${i}].output`) };
+    }),
+    pool: { output: qparams(obj(o.pool, 'pool').output, 'pool.output') },
+    meta: o.meta === undefined ? {} : obj(o.meta, 'meta'),
+  };
+}
+
+/** Writes a model file: the manifest object and its blob (each tensor 4-byte aligned). */
+export function writeModelFile(file: ModelFile): { manifest: Json; bin: Uint8Array } {
+  let size = 0;
+  const place = (bytes: number) => {
+    const at = size;
+    size += Math.ceil(bytes / 4) * 4;
+    return at;
+  };
+  const placed = file.layers.map((l) => ({
+    w: place(l.weight.byteLength),
+    b: place(l.bias.byteLength),
+    s: place(l.weightScale.byteLength),
+  }));
+  const bin = new Uint8Array(size);
+  const put = (a: Int8Array | Int32Array | Float32Array, at: number) =>
+    bin.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), at);
+  const layers = file.layers.map((l, i) => {
+    put(l.weight, placed[i].w);
+    put(l.bias, placed[i].b);
+    put(l.weightScale, placed[i].s);
+    const { name, kind, inC, outC, kernel, stride, output, relu } = l;
+    return {
+      name, kind, inC, outC, kernel, stride,
+      weight: { offset: placed[i].w, length: l.weight.length },
+      bias: { offset: placed[i].b, length: l.bias.length },
+      weightScale: { offset: placed[i].s, length: l.weightScale.length },
+      output, relu,
+    };
+  });
+  const { model, resolution, inChannels, classes, input, residuals, pool, meta } = file;
+  const manifest = { format: 'tinytrain-model', version: 1, model, resolution, inChannels, classes, input, layers, residuals, pool, meta };
+  return { manifest, bin };
+}

@@ -1,0 +1,197 @@
+/**
+ * buildModel: an architecture at a resolution, with int8 weights and quantization parameters attached, either
+ * from a pretrained model file (model-file.ts) or from the deterministic random initializer (init.ts).
+ * Conv indices (conv 0 .. count-1, forward order, classifier not counted, PAPER-FACTS section 3) are the
+ * indices schemes and the UI's per-layer table use. When `classes` differs from the file's, the classifier is
+ * freshly initialized for the new classes (transfer learning); every other layer keeps its pretrained values.
+ */
+import { ARCHS, MODEL_NAMES, archShapes, layerMacs, type BlockShape, type LayerShape, type ModelName } from './arch';
+import { DEFAULT_INPUT, DEFAULT_INPUT_M2, initAdd, initLayer } from './init';
+import type { ModelFile, ModelFileLayer } from '../model-file';
+import type { QParams } from '../quant';
+
+export interface ConvLayer extends LayerShape {
+  /** Conv index in forward order; -1 for the classifier. */
+  index: number;
+  /** Quantization of the layer's input tensor (the producer's output). */
+  input: QParams;
+  output: QParams;
+  /** int8 weights, layout of tt_kernels.h (conv [o][k][k][i], pointwise / fc [o][i], depthwise [k][k][c]). */
+  weight: Int8Array;
+  /** int32 biases in units s_W[c] * s_x. */
+  bias: Int32Array;
+  /** s_W[c], float32 per output channel. */
+  weightScale: Float32Array;
+  macs: number;
+}
+
+export interface Block extends BlockShape {
+  /** Quantization of the residual sum (null without a residual). */
+  addOutput: QParams | null;
+}
+
+export interface Model {
+  name: ModelName;
+  resolution: number;
+  inChannels: number;
+  classes: number;
+  input: QParams;
+  convs: ConvLayer[];
+  blocks: Block[];
+  classifier: ConvLayer;
+  /** Global average pool: its input is the last block's output. */
+  pool: { input: QParams; output: QParams; h: number; w: number; c: number };
+  forwardMacs: number;
+  source: 'random' | 'pretrained';
+  seed: number;
+}
+
+export interface BuildModelOptions {
+  model: string;
+  resolution?: number;
+  classes: number;
+  inChannels?: number;
+  /** A parsed model file; its layers must match the architecture. */
+  pretrained?: ModelFile;
+  /** Seed of the random initializer (default 1). */
+  seed?: number;
+}
+
+export class ModelError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ModelError';
+  }
+}
+
+function checkOptions(o: BuildModelOptions): { name: ModelName; resolution: number; inChannels: number } {
+  if (!(MODEL_NAMES as string[]).includes(o.model)) throw new ModelError(`unknown model "${o.model}"; available: ${MODEL_NAMES.join(', ')}`);
+  const name = o.model as ModelName;
+  const resolution = o.resolution ?? ARCHS[name].defaultResolution;
+  const lo = name === 'tiny-cnn' ? 8 : 32;
+  if (!Number.isInteger(resolution) || resolution < lo || resolution > 224) throw new ModelError(`resolution must be an integer from ${lo} to 224, got ${o.resolution}`);
+  if (!Number.isInteger(o.classes) || o.classes < 2 || o.classes > 1000) throw new ModelError(`classes must be an integer from 2 to 1000, got ${o.classes}`);
+  const inChannels = o.inChannels ?? o.pretrained?.inChannels ?? 3;
+  if (!Number.isInteger(inChannels) || inChannels < 1 || inChannels > 16) throw new ModelError(`inChannels must be an integer from 1 to 16, got ${inChannels}`);
+  return { name, resolution, inChannels };
+}
+
+function checkLayer(f: ModelFileLayer, l: LayerShape, i: number): void {
+  const want = `${l.name} ${l.kind} ${l.inC}->${l.outC} k${l.kernel} s${l.stride}`;
+  const got = `${f.name} ${f.kind} ${f.inC}->${f.outC} k${f.kernel} s${f.stride}`;
+  if (want !== got) throw new ModelError(`model file layers[${i}]: expected ${want}, the file has ${got}`);
+}
+
+/** Attaches weights to every layer shape; `from(i, l, input)` supplies layer i's values. */
+function attach(
+  shapes: ReturnType<typeof archShapes>,
+  input: QParams,
+  from: (i: number, l: LayerShape, input: QParams, m2: number) => { layer: Omit<ConvLayer, keyof LayerShape | 'index' | 'input' | 'macs'>; m2: number },
+  addFrom: (b: number, m2a: number, m2b: number) => { output: QParams; m2: number },
+) {
+  const convs: ConvLayer[] = [];
+  const blocks: Block[] = [];
+  let q = input;
+  let m2 = DEFAULT_INPUT_M2;
+  const push = (l: LayerShape) => {
+    const r = from(convs.length, l, q, m2);
+    const c: ConvLayer = { ...l, ...r.layer, index: convs.length, input: q, macs: layerMacs(l) };
+    convs.push(c);
+    q = c.output;
+    m2 = r.m2;
+  };
+  push(shapes.convs[0]);
+  for (const b of shapes.blocks) {
+    const m2In = m2;
+    for (const i of [b.pw1, b.dw, b.pw2]) if (i >= 0) push(shapes.convs[i]);
+    let addOutput: QParams | null = null;
+    if (b.residual) {
+      const a = addFrom(b.index, m2In, m2);
+      addOutput = a.output;
+      q = a.output;
+      m2 = a.m2;
+    }
+    blocks.push({ ...b, addOutput });
+  }
+  return { convs, blocks, poolIn: q, m2 };
+}
+
+/** Builds a model: shapes at the resolution, weights from the file or the seeded initializer. */
+export function buildModel(o: BuildModelOptions): Model {
+  const { name, resolution, inChannels } = checkOptions(o);
+  const seed = o.seed ?? 1;
+  const shapes = archShapes(ARCHS[name], resolution, inChannels, o.classes);
+  const file = o.pretrained;
+  if (file) {
+    if (file.model !== name) throw new ModelError(`model file is for "${file.model}", not "${name}"`);
+    if (file.inChannels !== inChannels) throw new ModelError(`model file has ${file.inChannels} input channels, not ${inChannels}`);
+    if (file.layers.length !== shapes.convs.length + 1) throw new ModelError(`model file has ${file.layers.length} layers; ${name} has ${shapes.convs.length} convs + the classifier`);
+    shapes.convs.forEach((l, i) => checkLayer(file.layers[i], l, i));
+  }
+  const input = file?.input ?? DEFAULT_INPUT;
+  const fromFile = (i: number, _l: LayerShape, _q: QParams, m2: number) => {
+    const f = file!.layers[i];
+    return { layer: { weight: f.weight, bias: f.bias, weightScale: f.weightScale, output: f.output, relu: f.relu }, m2 };
+  };
+  const fromInit = (_i: number, l: LayerShape, q: QParams, m2: number) => {
+    const r = initLayer(l, q, m2, seed);
+    return { layer: { weight: r.weight, bias: r.bias, weightScale: r.weightScale, output: r.output }, m2: r.m2 };
+  };
+  const addFrom = (b: number, m2a: number, m2b: number) => {
+    if (!file) return initAdd(m2a, m2b);
+    const r = file.residuals.find((x) => x.block === b);
+    if (!r) throw new ModelError(`model file: residual block ${b} (blocks.${b}) has no "residuals" entry`);
+    return { output: r.output, m2: m2a + m2b };
+  };
+  const { convs, blocks, poolIn, m2 } = attach(shapes, input, file ? fromFile : fromInit, addFrom);
+  const last = shapes.convs[shapes.convs.length - 1];
+  const poolOut = file?.pool.output ?? poolIn;
+  const cls = shapes.classifier;
+  const clsFile = file && file.classes === o.classes ? file.layers[file.layers.length - 1] : null;
+  if (clsFile) checkLayer(clsFile, cls, file!.layers.length - 1);
+  const clsInit = clsFile ? null : initLayer(cls, poolOut, file ? (poolOut.scale * 32) ** 2 : m2, seed);
+  const classifier: ConvLayer = {
+    ...cls,
+    index: -1,
+    input: poolOut,
+    macs: layerMacs(cls),
+    relu: false,
+    weight: clsFile?.weight ?? clsInit!.weight,
+    bias: clsFile?.bias ?? clsInit!.bias,
+    weightScale: clsFile?.weightScale ?? clsInit!.weightScale,
+    output: clsFile?.output ?? clsInit!.output,
+  };
+  return {
+    name,
+    resolution,
+    inChannels,
+    classes: o.classes,
+    input,
+    convs,
+    blocks,
+    classifier,
+    pool: { input: poolIn, output: poolOut, h: last.outH, w: last.outW, c: last.outC },
+    forwardMacs: convs.reduce((s, c) => s + c.macs, 0) + classifier.macs,
+    source: file ? 'pretrained' : 'random',
+    seed,
+  };
+}
+
+/** The model as a model file (for tests and for saving a trained model). Shares the model's arrays. */
+export function modelToFile(m: Model, meta: Record<string, unknown> = {}): ModelFile {
+  const layer = (c: ConvLayer): ModelFileLayer => ({
+    name: c.name, kind: c.kind, inC: c.inC, outC: c.outC, kernel: c.kernel, stride: c.stride,
+    weight: c.weight, bias: c.bias, weightScale: c.weightScale, output: c.output, relu: c.relu,
+  });
+  return {
+    model: m.name,
+    resolution: m.resolution,
+    inChannels: m.inChannels,
+    classes: m.classes,
+    input: m.input,
+    layers: [...m.convs.map(layer), layer(m.classifier)],
+    residuals: m.blocks.filter((b) => b.addOutput).map((b) => ({ block: b.index, output: b.addOutput! })),
+    pool: { output: m.pool.output },
+    meta,
+  };
+}

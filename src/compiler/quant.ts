@@ -1,0 +1,98 @@
+/**
+ * Quantization helpers (PAPER-FACTS sections 1-2). Weights are int8 symmetric per output channel
+ * (s_W[c] = max|W[c]| / 127, zero point 0); activations int8 asymmetric per tensor (s, z), real = s * (q - z);
+ * biases int32 in units s_W[c] * s_x. Every float the kernels consume is rounded to float32 here, once,
+ * from the double-precision formula, so TypeScript, WebAssembly and firmware read the same bits.
+ */
+
+/** Per-tensor quantization of an activation: real = scale * (q - zeroPoint). */
+export interface QParams {
+  scale: number;
+  zeroPoint: number;
+}
+
+const f = Math.fround;
+
+/** Requantization multipliers m[c] = s_x * s_W[c] / s_y (float32). */
+export function requantMultipliers(sx: number, sW: ArrayLike<number>, sy: number): Float32Array {
+  const m = new Float32Array(sW.length);
+  for (let c = 0; c < sW.length; c++) m[c] = (sx * sW[c]) / sy;
+  return m;
+}
+
+/**
+ * QAS gradient scale of a weight tensor, per output channel. With W = s_W * W_q the step on the stored integer
+ * is lr * G_W / s_W with QAS (G~_Wq = G_Wq * s_W^-2, G_Wq = s_W * G_W) and lr * s_W * G_W without.
+ */
+export function weightGradScale(sW: ArrayLike<number>, qas: boolean): Float32Array {
+  const g = new Float32Array(sW.length);
+  for (let c = 0; c < sW.length; c++) g[c] = qas ? 1 / sW[c] : sW[c];
+  return g;
+}
+
+/** QAS gradient scale of an int32 bias in units s_W[c] * s_x: 1 / (s_W * s_x) with QAS, s_W * s_x without. */
+export function biasGradScale(sW: ArrayLike<number>, sx: number, qas: boolean): Float32Array {
+  const g = new Float32Array(sW.length);
+  for (let c = 0; c < sW.length; c++) g[c] = qas ? 1 / (sW[c] * sx) : sW[c] * sx;
+  return g;
+}
+
+/** Residual add multipliers ma = s_a / s_y, mb = s_b / s_y (float32). */
+export function addMultipliers(a: QParams, b: QParams, y: QParams): { ma: number; mb: number } {
+  return { ma: f(a.scale / y.scale), mb: f(b.scale / y.scale) };
+}
+
+/** Average-pool multiplier m = s_in / (s_out * h * w) (float32). */
+export function avgpoolMultiplier(input: QParams, output: QParams, h: number, w: number): number {
+  return f(input.scale / (output.scale * h * w));
+}
+
+/** Symmetric per-channel quantization of real weights laid out [outC][rest] (depthwise: [taps][C]). */
+export function quantizeWeights(
+  real: ArrayLike<number>,
+  channels: number,
+  channelOf: (i: number) => number,
+): { q: Int8Array; scale: Float32Array } {
+  const maxAbs = new Float64Array(channels);
+  for (let i = 0; i < real.length; i++) maxAbs[channelOf(i)] = Math.max(maxAbs[channelOf(i)], Math.abs(real[i]));
+  const scale = new Float32Array(channels);
+  for (let c = 0; c < channels; c++) scale[c] = maxAbs[c] > 0 ? maxAbs[c] / 127 : 1e-8;
+  const q = new Int8Array(real.length);
+  for (let i = 0; i < real.length; i++) {
+    const v = Math.round(real[i] / scale[channelOf(i)]);
+    q[i] = Math.max(-127, Math.min(127, v));
+  }
+  return { q, scale };
+}
+
+/** Bias quantization b_q = round(b / (s_W[c] * s_x)). */
+export function quantizeBias(real: ArrayLike<number>, sW: ArrayLike<number>, sx: number): Int32Array {
+  const b = new Int32Array(real.length);
+  for (let c = 0; c < real.length; c++) b[c] = Math.round(real[c] / (sW[c] * sx));
+  return b;
+}
+
+/** Quantization covering the real range [lo, hi] (lo <= 0 <= hi widened if needed), zero point exact. */
+export function rangeQParams(lo: number, hi: number): QParams {
+  const a = Math.min(lo, 0);
+  const b = Math.max(hi, a + 1e-6);
+  const scale = f((b - a) / 255);
+  const zeroPoint = Math.max(-128, Math.min(127, Math.round(-128 - a / scale))) || 0; // never -0
+  return { scale, zeroPoint };
+}
+
+/** Clamp bounds of a layer output: ReLU-like layers clamp at z_y, linear ones at the int8 range. */
+export function activationRange(out: QParams, relu: boolean): { actMin: number; actMax: number } {
+  return { actMin: relu ? out.zeroPoint : -128, actMax: 127 };
+}
+
+/** Quantize a real value with the given parameters (round half away from zero, saturate). */
+export function quantize(v: number, q: QParams): number {
+  const r = v / q.scale;
+  const n = (r >= 0 ? Math.floor(r + 0.5) : Math.ceil(r - 0.5)) + q.zeroPoint;
+  return Math.max(-128, Math.min(127, n));
+}
+
+export function dequantize(v: number, q: QParams): number {
+  return q.scale * (v - q.zeroPoint);
+}
