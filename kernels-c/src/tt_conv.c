@@ -1,0 +1,94 @@
+/*
+ * tt_conv.c - general k x k conv, stride 1 or 2 (int8 forward; the 3x3 stride-2 stem is the main user).
+ *
+ * acc[y][x][o] = bias[o] + sum over ky, kx, i of (in[y*s-pad+ky][x*s-pad+kx][i] - in_zp) * w[o][ky][kx][i],
+ * padding contributing 0. The weights of one output channel are one contiguous row in (ky, kx, i) order, so
+ * under WebAssembly SIMD each output pixel's receptive field is gathered into that same order as int16
+ * (x - in_zp, 0 for padding) and the pointwise core tt_fwd_gemm2_simd finishes the job.
+ */
+#include "tt_fwd_internal.h"
+
+/* Taps [*lo, *hi) of one axis that read inside [0, in_len) for the output coordinate whose first tap is at start. */
+static inline void tap_range(int32_t start, int32_t in_len, int32_t k, int32_t *lo, int32_t *hi) {
+  *lo = start < 0 ? -start : 0;
+  *hi = in_len - start < k ? in_len - start : k;
+  if (*hi < *lo) *hi = *lo;
+}
+
+/* One output pixel (y, x), all output channels: the portable definition. */
+static void pixel_portable(const tt_conv_shape *s, const tt_quant *q, const int8_t *in, const int8_t *w,
+                           const int32_t *bias, const float *mult, int8_t *out, uint8_t *mask, int32_t y,
+                           int32_t x) {
+  const int32_t k = s->kernel, in_c = s->in_c, iy0 = y * s->stride - s->pad, ix0 = x * s->stride - s->pad;
+  int32_t ky0, ky1, kx0, kx1;
+  tap_range(iy0, s->in_h, k, &ky0, &ky1);
+  tap_range(ix0, s->in_w, k, &kx0, &kx1);
+  const int32_t e = (y * s->out_w + x) * s->out_c;
+  for (int32_t o = 0; o < s->out_c; o++) {
+    int32_t acc = bias[o];
+    for (int32_t ky = ky0; ky < ky1; ky++) {
+      const int8_t *row = in + ((iy0 + ky) % s->in_ring) * s->in_w * in_c;
+      for (int32_t kx = kx0; kx < kx1; kx++) {
+        const int8_t *px = row + (ix0 + kx) * in_c;
+        const int8_t *wt = w + ((o * k + ky) * k + kx) * in_c;
+        for (int32_t i = 0; i < in_c; i++) acc += (px[i] - q->in_zp) * wt[i];
+      }
+    }
+    tt_fwd_store(tt_fwd_requant(acc, mult[o], q->out_zp), q, out + o, mask, e + o);
+  }
+}
+
+#ifdef __wasm_simd128__
+/* The receptive field of output pixel (y, x) as kp int16 in (ky, kx, i) order: x - in_zp, 0 for padding and
+ * past k*k*in_c. */
+static void gather(const tt_conv_shape *s, int32_t in_zp, const int8_t *in, int32_t y, int32_t x, int32_t kp,
+                   int16_t *dst) {
+  const int32_t k = s->kernel, in_c = s->in_c, iy0 = y * s->stride - s->pad, ix0 = x * s->stride - s->pad;
+  for (int32_t ky = 0; ky < k; ky++) {
+    const int32_t iy = iy0 + ky;
+    const int8_t *row = iy >= 0 && iy < s->in_h ? in + (iy % s->in_ring) * s->in_w * in_c : 0;
+    for (int32_t kx = 0; kx < k; kx++) {
+      const int32_t ix = ix0 + kx;
+      int16_t *d = dst + (ky * k + kx) * in_c;
+      if (row && ix >= 0 && ix < s->in_w) {
+        const int8_t *px = row + ix * in_c;
+        for (int32_t i = 0; i < in_c; i++) d[i] = (int16_t)(px[i] - in_zp);
+      } else {
+        for (int32_t i = 0; i < in_c; i++) d[i] = 0;
+      }
+    }
+  }
+  for (int32_t i = k * k * in_c; i < kp; i++) dst[i] = 0;
+}
+
+/* One output row, two pixels at a time through the SIMD core. */
+static void row_simd(const tt_conv_shape *s, const tt_quant *q, const int8_t *in, const int8_t *w,
+                     const int32_t *bias, const float *mult, int8_t *out, uint8_t *mask, int32_t y) {
+  _Alignas(16) int16_t xs[2][TT_SIMD_MAX_K];
+  const int32_t kk = s->kernel * s->kernel * s->in_c, kp = (kk + 7) & ~7, oc = s->out_c;
+  int8_t *orow = out + (y % s->out_ring) * s->out_w * oc;
+  for (int32_t x = 0; x < s->out_w; x += 2) {
+    const int32_t two = x + 1 < s->out_w;
+    gather(s, q->in_zp, in, y, x, kp, xs[0]);
+    if (two) gather(s, q->in_zp, in, y, x + 1, kp, xs[1]);
+    const int32_t e = (y * s->out_w + x) * oc;
+    tt_fwd_gemm2_simd(xs[0], two ? xs[1] : xs[0], kp, w, kk, oc, bias, mult, q, orow + x * oc,
+                      two ? orow + (x + 1) * oc : 0, mask, e, e + oc);
+  }
+}
+#endif
+
+void tt_conv_s8(const tt_conv_shape *shape, const tt_quant *q, const int8_t *in, const int8_t *w,
+                const int32_t *bias, const float *mult, int8_t *out, uint8_t *mask, int32_t r0, int32_t r1) {
+  for (int32_t y = r0; y < r1; y++) {
+#ifdef __wasm_simd128__
+    if (shape->kernel * shape->kernel * shape->in_c <= TT_SIMD_MAX_K) {
+      row_simd(shape, q, in, w, bias, mult, out, mask, y);
+      continue;
+    }
+#endif
+    int8_t *orow = out + (y % shape->out_ring) * shape->out_w * shape->out_c;
+    for (int32_t x = 0; x < shape->out_w; x++)
+      pixel_portable(shape, q, in, w, bias, mult, orow + x * shape->out_c, mask, y, x);
+  }
+}

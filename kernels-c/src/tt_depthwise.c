@@ -1,0 +1,159 @@
+/*
+ * tt_depthwise.c - depthwise k x k conv (k in {3, 5, 7}), stride 1 or 2 (int8 forward).
+ *
+ * acc[y][x][c] = bias[c] + sum over ky, kx of (in[y*s-pad+ky][x*s-pad+kx][c] - in_zp) * w[ky][kx][c].
+ * Portable path: per output pixel, an int32 accumulator row over a chunk of channels (vectorizable by gcc).
+ *
+ * WebAssembly SIMD path, vectorized across channels. Because every product is integer and int32 sums are
+ * exact in any order, it uses
+ *   acc = (bias[c] - in_zp * sum_t w[t][c]) + sum_t x_t[c] * w[t][c],
+ * where a padding tap reads a row filled with in_zp (so its two terms cancel). The taps are taken in pairs
+ * (t, t+1): interleaving the two taps' int16 inputs channel by channel lets one i32x4.dot_i16x8_s add both
+ * taps for four channels (|x*w| <= 2^14, so the pair sum is exact), against weights repacked once per call
+ * into the same interleaved int16 layout. An odd tap count gets a zero-weight dummy tap.
+ */
+#include "tt_fwd_internal.h"
+
+/* Taps [*lo, *hi) of one axis that read inside [0, in_len) for the output coordinate whose first tap is at start. */
+static inline void tap_range(int32_t start, int32_t in_len, int32_t k, int32_t *lo, int32_t *hi) {
+  *lo = start < 0 ? -start : 0;
+  *hi = in_len - start < k ? in_len - start : k;
+  if (*hi < *lo) *hi = *lo;
+}
+
+/* Output pixel (y, x): the portable definition. */
+static void pixel_portable(const tt_conv_shape *s, const tt_quant *q, const int8_t *in, const int8_t *w,
+                           const int32_t *bias, const float *mult, int8_t *out, uint8_t *mask, int32_t y,
+                           int32_t x) {
+  const int32_t k = s->kernel, ch = s->in_c, iy0 = y * s->stride - s->pad, ix0 = x * s->stride - s->pad;
+  int32_t ky0, ky1, kx0, kx1, acc[TT_FWD_CHUNK];
+  tap_range(iy0, s->in_h, k, &ky0, &ky1);
+  tap_range(ix0, s->in_w, k, &kx0, &kx1);
+  const int32_t e = (y * s->out_w + x) * ch;
+  for (int32_t c0 = 0; c0 < ch; c0 += TT_FWD_CHUNK) {
+    const int32_t n = ch - c0 < TT_FWD_CHUNK ? ch - c0 : TT_FWD_CHUNK;
+    for (int32_t c = 0; c < n; c++) acc[c] = bias[c0 + c];
+    for (int32_t ky = ky0; ky < ky1; ky++) {
+      const int8_t *row = in + ((iy0 + ky) % s->in_ring) * s->in_w * ch + c0;
+      for (int32_t kx = kx0; kx < kx1; kx++) {
+        const int8_t *px = row + (ix0 + kx) * ch;
+        const int8_t *wt = w + (ky * k + kx) * ch + c0;
+        for (int32_t c = 0; c < n; c++) acc[c] += (px[c] - q->in_zp) * wt[c];
+      }
+    }
+    for (int32_t c = 0; c < n; c++)
+      tt_fwd_store(tt_fwd_requant(acc[c], mult[c0 + c], q->out_zp), q, out + c0 + c, mask, e + c0 + c);
+  }
+}
+
+#ifdef __wasm_simd128__
+#define DW_GROUP 128   /* channels per SIMD pass (multiple of 16) */
+#define DW_MAX_TAPS 50 /* 7 x 7 taps rounded up to a pair */
+
+/* Everything the SIMD path stages for one group of channels [c0, c0 + g). */
+typedef struct {
+  _Alignas(16) int16_t wp[DW_MAX_TAPS / 2][DW_GROUP][2]; /* [pair][channel][tap of the pair] */
+  int32_t base[DW_GROUP];                                /* bias - in_zp * sum of the channel's weights */
+  int8_t zrow[DW_GROUP];                                 /* in_zp: what a padding tap reads */
+  const int8_t *taps[DW_MAX_TAPS];                       /* per output pixel: where each tap reads */
+} dw_stage;
+
+static void stage_group(const tt_conv_shape *s, const tt_quant *q, const int8_t *w, const int32_t *bias,
+                        int32_t c0, int32_t g, dw_stage *st) {
+  const int32_t taps = s->kernel * s->kernel, ch = s->in_c;
+  for (int32_t c = 0; c < g; c++) {
+    int32_t sum = 0;
+    for (int32_t t = 0; t < taps; t++) sum += w[t * ch + c0 + c];
+    st->base[c] = bias[c0 + c] - q->in_zp * sum;
+    st->zrow[c] = (int8_t)q->in_zp;
+  }
+  for (int32_t t = 0; t < taps + (taps & 1); t++)
+    for (int32_t c = 0; c < g; c++) st->wp[t >> 1][c][t & 1] = (int16_t)(t < taps ? w[t * ch + c0 + c] : 0);
+}
+
+/* Sum over tap pairs for channels c .. c+7 of the group, into two i32x4 (channels c..c+3, c+4..c+7). */
+static inline void dot8(const dw_stage *st, int32_t pairs, int32_t c, v128_t *lo, v128_t *hi) {
+  v128_t a = wasm_i32x4_splat(0), b = a;
+  for (int32_t j = 0; j < pairs; j++) {
+    v128_t x0 = wasm_i16x8_load8x8(st->taps[2 * j] + c), x1 = wasm_i16x8_load8x8(st->taps[2 * j + 1] + c);
+    const int16_t *wj = &st->wp[j][c][0];
+    a = wasm_i32x4_add(a, wasm_i32x4_dot_i16x8(wasm_i16x8_shuffle(x0, x1, 0, 8, 1, 9, 2, 10, 3, 11), wasm_v128_load(wj)));
+    b = wasm_i32x4_add(b, wasm_i32x4_dot_i16x8(wasm_i16x8_shuffle(x0, x1, 4, 12, 5, 13, 6, 14, 7, 15),
+                                               wasm_v128_load(wj + 8)));
+  }
+  *lo = a;
+  *hi = b;
+}
+
+/* One output pixel, channels [c0, c0 + g): 16 channels a pass, then 8, then scalar. */
+static void pixel_simd(const dw_stage *st, int32_t pairs, int32_t taps, int32_t g, const int8_t *w, int32_t ch,
+                       int32_t c0, const float *mult, const tt_quant *q, int8_t *out, uint8_t *mask, int32_t e) {
+  const v128_t zp = wasm_i32x4_splat(q->out_zp), lo = wasm_i32x4_splat(q->act_min), hi = wasm_i32x4_splat(q->act_max);
+  int32_t c = 0;
+  while (c + 8 <= g) {
+    v128_t a[4], y[4], pass[4];
+    const int32_t n = c + 16 <= g ? 16 : 8;
+    dot8(st, pairs, c, &a[0], &a[1]);
+    if (n == 16) dot8(st, pairs, c + 8, &a[2], &a[3]);
+    for (int32_t v = 0; v < n / 4; v++)
+      y[v] = tt_simd_requant4(wasm_i32x4_add(a[v], wasm_v128_load(st->base + c + 4 * v)),
+                              wasm_v128_load(mult + c0 + c + 4 * v), zp, lo, hi, &pass[v]);
+    if (n == 16) {
+      wasm_v128_store(out + c, tt_simd_pack16(y[0], y[1], y[2], y[3]));
+      if (mask) tt_fwd_mask_bits(mask, e + c, (uint32_t)wasm_i8x16_bitmask(tt_simd_pack16(pass[0], pass[1], pass[2], pass[3])), 16);
+    } else {
+      wasm_v128_store64_lane(out + c, tt_simd_pack16(y[0], y[1], y[0], y[1]), 0);
+      if (mask) tt_fwd_mask_bits(mask, e + c, (uint32_t)wasm_i8x16_bitmask(tt_simd_pack16(pass[0], pass[1], pass[0], pass[1])) & 0xffu, 8);
+    }
+    c += n;
+  }
+  for (; c < g; c++) {
+    int32_t acc = st->base[c];
+    for (int32_t t = 0; t < taps; t++) acc += st->taps[t][c] * w[t * ch + c0 + c];
+    tt_fwd_store(tt_fwd_requant(acc, mult[c0 + c], q->out_zp), q, out + c, mask, e + c);
+  }
+}
+
+/* Output rows [r0, r1), one channel group at a time. */
+static void rows_simd(const tt_conv_shape *s, const tt_quant *q, const int8_t *in, const int8_t *w,
+                      const int32_t *bias, const float *mult, int8_t *out, uint8_t *mask, int32_t r0, int32_t r1) {
+  dw_stage st;
+  const int32_t k = s->kernel, ch = s->in_c, taps = k * k, pairs = (taps + 1) / 2;
+  for (int32_t c0 = 0; c0 < ch; c0 += DW_GROUP) {
+    const int32_t g = ch - c0 < DW_GROUP ? ch - c0 : DW_GROUP;
+    stage_group(s, q, w, bias, c0, g, &st);
+    st.taps[taps] = st.zrow; /* the dummy tap of an odd count: weight 0, any readable row */
+    for (int32_t y = r0; y < r1; y++) {
+      int8_t *orow = out + (y % s->out_ring) * s->out_w * ch;
+      for (int32_t x = 0; x < s->out_w; x++) {
+        const int32_t iy0 = y * s->stride - s->pad, ix0 = x * s->stride - s->pad;
+        for (int32_t ky = 0; ky < k; ky++) {
+          const int32_t iy = iy0 + ky;
+          const int8_t *row = iy >= 0 && iy < s->in_h ? in + (iy % s->in_ring) * s->in_w * ch + c0 : 0;
+          for (int32_t kx = 0; kx < k; kx++) {
+            const int32_t ix = ix0 + kx;
+            st.taps[ky * k + kx] = row && ix >= 0 && ix < s->in_w ? row + ix * ch : st.zrow;
+          }
+        }
+        pixel_simd(&st, pairs, taps, g, w, ch, c0, mult, q, orow + x * ch + c0, mask, (y * s->out_w + x) * ch + c0);
+      }
+    }
+  }
+}
+#endif
+
+void tt_depthwise_s8(const tt_conv_shape *shape, const tt_quant *q, const int8_t *in, const int8_t *w,
+                     const int32_t *bias, const float *mult, int8_t *out, uint8_t *mask, int32_t r0,
+                     int32_t r1) {
+#ifdef __wasm_simd128__
+  if (shape->kernel * shape->kernel <= DW_MAX_TAPS) {
+    rows_simd(shape, q, in, w, bias, mult, out, mask, r0, r1);
+    return;
+  }
+#endif
+  for (int32_t y = r0; y < r1; y++) {
+    int8_t *orow = out + (y % shape->out_ring) * shape->out_w * shape->out_c;
+    for (int32_t x = 0; x < shape->out_w; x++)
+      pixel_portable(shape, q, in, w, bias, mult, orow + x * shape->out_c, mask, y, x);
+  }
+}

@@ -1,0 +1,46 @@
+/*
+ * tt_elementwise.c - residual add, global average pool and channel slicing (int8 forward).
+ *
+ * Plain loops over independent elements: the -msimd128 build and gcc vectorize them as they are, which keeps
+ * the float operation order of every element (no reassociation happens across elements).
+ */
+#include <string.h>
+
+#include "tt_fwd_internal.h"
+
+/* v = (float)(a - a_zp) * ma + (float)(b - b_zp) * mb; y = clamp(tt_round(v) + out_zp). The +-2^30 clamp of v
+ * (the requantization convention) only keeps the conversion defined: such values fail the mask either way. */
+void tt_add_s8(int32_t n, const tt_quant *q, int32_t b_zp, float ma, float mb, const int8_t *a,
+               const int8_t *b, int8_t *out, uint8_t *mask) {
+  for (int32_t e = 0; e < n; e++) {
+    float v = (float)(a[e] - q->in_zp) * ma + (float)(b[e] - b_zp) * mb;
+    if (v > 0x1p30f) v = 0x1p30f;
+    if (v < -0x1p30f) v = -0x1p30f;
+    tt_fwd_store(tt_round(v) + q->out_zp, q, out + e, mask, e);
+  }
+}
+
+/* sum = sum_p in[p][c]; v = (float)(sum - h*w*in_zp) * m; y = clamp(tt_round(v) + out_zp, -128, 127). */
+void tt_avgpool_s8(int32_t h, int32_t w, int32_t c, int32_t in_zp, int32_t out_zp, float m, const int8_t *in,
+                   int8_t *out) {
+  const int32_t pixels = h * w;
+  int32_t sum[TT_FWD_CHUNK];
+  for (int32_t c0 = 0; c0 < c; c0 += TT_FWD_CHUNK) {
+    const int32_t n = c - c0 < TT_FWD_CHUNK ? c - c0 : TT_FWD_CHUNK;
+    for (int32_t i = 0; i < n; i++) sum[i] = 0;
+    for (int32_t p = 0; p < pixels; p++)
+      for (int32_t i = 0; i < n; i++) sum[i] += in[p * c + c0 + i];
+    for (int32_t i = 0; i < n; i++) {
+      float v = (float)(sum[i] - pixels * in_zp) * m;
+      if (v > 0x1p30f) v = 0x1p30f;
+      if (v < -0x1p30f) v = -0x1p30f;
+      int32_t y = tt_round(v) + out_zp;
+      out[c0 + i] = (int8_t)(y < -128 ? -128 : y > 127 ? 127 : y);
+    }
+  }
+}
+
+void tt_slice_channels_s8(int32_t pixels, int32_t c, int32_t k, const int8_t *in, int8_t *out) {
+  /* memmove: slicing in place (out == in) copies each pixel down over bytes already read. */
+  for (int32_t p = 0; p < pixels; p++) memmove(out + p * k, in + p * c, (size_t)k);
+}

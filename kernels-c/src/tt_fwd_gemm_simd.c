@@ -1,0 +1,98 @@
+/*
+ * tt_fwd_gemm_simd.c - WebAssembly SIMD core of the pointwise, fully connected and general conv kernels.
+ *
+ * acc[p][o] = bias[o] + sum_i x[p][i] * w[o][i] with x already widened to int16 (x - in_zp, in [-255, 255]).
+ * Register block: 2 pixels x 4 output channels, 8 i32x4 accumulators. Per 8 inputs: one int16 load per pixel,
+ * one sign-extending load (v128.load8x8_s) per output row, and i32x4.dot_i16x8_s for each pixel/row pair
+ * (pmaddwd on x86): the products fit int16 x int16 -> int32 exactly and int32 sums are exact in any order,
+ * so the lanes may be summed in any grouping. Requantization then runs four outputs at a time.
+ */
+#include "tt_fwd_internal.h"
+
+#ifdef __wasm_simd128__
+#include <string.h>
+
+void tt_fwd_widen_simd(const int8_t *src, int32_t n, int32_t zp, int16_t *dst) {
+  v128_t z = wasm_i16x8_splat((int16_t)zp);
+  int32_t i = 0;
+  for (; i + 8 <= n; i += 8) wasm_v128_store(dst + i, wasm_i16x8_sub(wasm_i16x8_load8x8(src + i), z));
+  for (; i < n; i++) dst[i] = (int16_t)(src[i] - zp);
+  for (; i & 7; i++) dst[i] = 0;
+}
+
+/* 8 int8 weights from w + off sign-extended to int16, never reading past w[total - 1]: the lanes beyond the row
+ * belong to the next row (multiplied by the zero padding of x), or are zero past the end of the tensor. */
+static inline v128_t load_w8(const int8_t *w, int32_t off, int32_t total) {
+  if (off + 8 <= total) return wasm_i16x8_load8x8(w + off);
+  int8_t tmp[8] = {0};
+  memcpy(tmp, w + off, (size_t)(total - off));
+  return wasm_i16x8_load8x8(tmp);
+}
+
+/* Requantizes the 4 sums of outputs o..o+3 (n of them valid) of one pixel and stores them (+ mask bits). */
+static inline void finish4(v128_t sum, v128_t b, v128_t m, const tt_quant *q, int8_t *out, uint8_t *mask,
+                           int32_t e, int32_t n) {
+  v128_t pass;
+  v128_t y = tt_simd_requant4(wasm_i32x4_add(sum, b), m, wasm_i32x4_splat(q->out_zp), wasm_i32x4_splat(q->act_min),
+                              wasm_i32x4_splat(q->act_max), &pass);
+  v128_t packed = tt_simd_pack16(y, y, y, y);
+  if (n == 4) {
+    wasm_v128_store32_lane(out, packed, 0);
+  } else {
+    int8_t tmp[16];
+    wasm_v128_store(tmp, packed);
+    memcpy(out, tmp, (size_t)n);
+  }
+  if (mask) tt_fwd_mask_bits(mask, e, (uint32_t)wasm_i32x4_bitmask(pass), n);
+}
+
+void tt_fwd_gemm2_simd(const int16_t *x0, const int16_t *x1, int32_t kp, const int8_t *w, int32_t k,
+                       int32_t out_c, const int32_t *bias, const float *mult, const tt_quant *q, int8_t *out0,
+                       int8_t *out1, uint8_t *mask, int32_t e0, int32_t e1) {
+  const int32_t total = out_c * k;
+  const int32_t kfull = k & ~7; /* chunks that never read past their own row */
+  for (int32_t o = 0; o < out_c; o += 4) {
+    const int32_t n = out_c - o < 4 ? out_c - o : 4;
+    /* Rows past out_c repeat the last row; their lanes are computed and dropped. */
+    const int32_t r0 = o * k, r1 = (n > 1 ? o + 1 : o) * k, r2 = (n > 2 ? o + 2 : o) * k, r3 = (n > 3 ? o + 3 : o) * k;
+    v128_t a0 = wasm_i32x4_splat(0), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+    int32_t i = 0;
+    for (; i < kfull; i += 8) {
+      v128_t xa = wasm_v128_load(x0 + i), xb = wasm_v128_load(x1 + i);
+      v128_t w0 = wasm_i16x8_load8x8(w + r0 + i), w1 = wasm_i16x8_load8x8(w + r1 + i);
+      a0 = wasm_i32x4_add(a0, wasm_i32x4_dot_i16x8(xa, w0));
+      b0 = wasm_i32x4_add(b0, wasm_i32x4_dot_i16x8(xb, w0));
+      a1 = wasm_i32x4_add(a1, wasm_i32x4_dot_i16x8(xa, w1));
+      b1 = wasm_i32x4_add(b1, wasm_i32x4_dot_i16x8(xb, w1));
+      v128_t w2 = wasm_i16x8_load8x8(w + r2 + i), w3 = wasm_i16x8_load8x8(w + r3 + i);
+      a2 = wasm_i32x4_add(a2, wasm_i32x4_dot_i16x8(xa, w2));
+      b2 = wasm_i32x4_add(b2, wasm_i32x4_dot_i16x8(xb, w2));
+      a3 = wasm_i32x4_add(a3, wasm_i32x4_dot_i16x8(xa, w3));
+      b3 = wasm_i32x4_add(b3, wasm_i32x4_dot_i16x8(xb, w3));
+    }
+    if (i < kp) { /* last partial chunk: x is zero past k */
+      v128_t xa = wasm_v128_load(x0 + i), xb = wasm_v128_load(x1 + i);
+      v128_t w0 = load_w8(w, r0 + i, total), w1 = load_w8(w, r1 + i, total);
+      v128_t w2 = load_w8(w, r2 + i, total), w3 = load_w8(w, r3 + i, total);
+      a0 = wasm_i32x4_add(a0, wasm_i32x4_dot_i16x8(xa, w0));
+      b0 = wasm_i32x4_add(b0, wasm_i32x4_dot_i16x8(xb, w0));
+      a1 = wasm_i32x4_add(a1, wasm_i32x4_dot_i16x8(xa, w1));
+      b1 = wasm_i32x4_add(b1, wasm_i32x4_dot_i16x8(xb, w1));
+      a2 = wasm_i32x4_add(a2, wasm_i32x4_dot_i16x8(xa, w2));
+      b2 = wasm_i32x4_add(b2, wasm_i32x4_dot_i16x8(xb, w2));
+      a3 = wasm_i32x4_add(a3, wasm_i32x4_dot_i16x8(xa, w3));
+      b3 = wasm_i32x4_add(b3, wasm_i32x4_dot_i16x8(xb, w3));
+    }
+    v128_t bv, mv;
+    if (n == 4) {
+      bv = wasm_v128_load(bias + o);
+      mv = wasm_v128_load(mult + o);
+    } else {
+      bv = wasm_i32x4_make(bias[o], bias[r1 / k], bias[r2 / k], bias[r3 / k]);
+      mv = wasm_f32x4_make(mult[o], mult[r1 / k], mult[r2 / k], mult[r3 / k]);
+    }
+    finish4(tt_simd_hsum4(a0, a1, a2, a3), bv, mv, q, out0 + o, mask, e0 + o, n);
+    if (out1) finish4(tt_simd_hsum4(b0, b1, b2, b3), bv, mv, q, out1 + o, mask, e1 + o, n);
+  }
+}
+#endif

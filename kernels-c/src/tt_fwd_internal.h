@@ -1,0 +1,99 @@
+/*
+ * tt_fwd_internal.h - helpers shared by the forward kernels (not part of the public API).
+ *
+ * The scalar requantization and mask helpers are the single definition of "one output element" for the
+ * portable paths; the SIMD helpers (WebAssembly only) compute the same bits four lanes at a time.
+ */
+#ifndef TT_FWD_INTERNAL_H
+#define TT_FWD_INTERNAL_H
+
+#include "tt_kernels.h"
+
+#ifdef __wasm_simd128__
+#include <wasm_simd128.h>
+#endif
+
+/* Channel chunk for portable kernels that keep an int32 accumulator row on the stack (256 bytes). */
+#define TT_FWD_CHUNK 64
+
+/* Largest reduction length (in_c, or k*k*in_c for a general conv) the SIMD paths stage on the stack as int16;
+ * longer layers take the portable path. 2 pixels x 4096 x 2 bytes = 16 KB of stack. */
+#define TT_SIMD_MAX_K 4096
+
+/* v = (float)acc * m clamped to [-2^30, 2^30]; r = tt_round(v); y = r + out_zp. Returns y unclamped. */
+static inline int32_t tt_fwd_requant(int32_t acc, float m, int32_t out_zp) {
+  float v = (float)acc * m;
+  if (v > 0x1p30f) v = 0x1p30f;
+  if (v < -0x1p30f) v = -0x1p30f;
+  return tt_round(v) + out_zp;
+}
+
+/* Clamps y to [act_min, act_max], stores it, and records in the mask (if any) whether the clamp let it through. */
+static inline void tt_fwd_store(int32_t y, const tt_quant *q, int8_t *out, uint8_t *mask, int32_t e) {
+  int32_t pass = y >= q->act_min && y <= q->act_max;
+  *out = (int8_t)(y < q->act_min ? q->act_min : y > q->act_max ? q->act_max : y);
+  if (mask) {
+    uint8_t bit = (uint8_t)(1u << (e & 7));
+    mask[e >> 3] = (uint8_t)(pass ? mask[e >> 3] | bit : mask[e >> 3] & ~bit);
+  }
+}
+
+/* Writes the n (<= 16) low bits of `bits` as mask bits e .. e+n-1, leaving every other bit as it was. */
+static inline void tt_fwd_mask_bits(uint8_t *mask, int32_t e, uint32_t bits, int32_t n) {
+  uint32_t sh = (uint32_t)e & 7u;
+  uint32_t keep = ((1u << n) - 1u) << sh;
+  uint32_t val = (bits << sh) & keep;
+  uint8_t *p = mask + (e >> 3);
+  for (int32_t b = 0; keep >> (8 * b); b++) {
+    uint32_t k = (keep >> (8 * b)) & 0xffu;
+    p[b] = (uint8_t)((p[b] & ~k) | ((val >> (8 * b)) & k));
+  }
+}
+
+/* Output x range [*lo, *hi) whose k taps all read inside [0, in_len): no padding in that range. */
+static inline void tt_fwd_interior(int32_t in_len, int32_t out_len, int32_t stride, int32_t pad, int32_t k,
+                                   int32_t *lo, int32_t *hi) {
+  *lo = (pad + stride - 1) / stride;
+  *hi = in_len - k + pad < 0 ? 0 : (in_len - k + pad) / stride + 1;
+  if (*hi > out_len) *hi = out_len;
+  if (*lo > *hi) *lo = *hi;
+}
+
+#ifdef __wasm_simd128__
+/* Requantizes four int32 accumulators against four multipliers: the same bits as tt_fwd_requant followed by
+ * the clamp. tt_round's "v >= 0 ? v + 0.5 : v - 0.5" becomes v + copysign(0.5, v): identical for every v
+ * except -0.0, where both round to 0. Returns the clamped values; *pass gets the all-ones lanes of the mask. */
+static inline v128_t tt_simd_requant4(v128_t acc, v128_t m, v128_t out_zp, v128_t lo, v128_t hi, v128_t *pass) {
+  v128_t v = wasm_f32x4_mul(wasm_f32x4_convert_i32x4(acc), m);
+  v = wasm_f32x4_pmax(v, wasm_f32x4_splat(-0x1p30f)); /* v < -2^30 ? -2^30 : v */
+  v = wasm_f32x4_pmin(v, wasm_f32x4_splat(0x1p30f));  /* 2^30 < v ? 2^30 : v */
+  v128_t half = wasm_v128_or(wasm_v128_and(v, wasm_i32x4_splat((int32_t)0x80000000u)), wasm_f32x4_splat(0.5f));
+  v128_t y = wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_add(v, half)), out_zp);
+  *pass = wasm_v128_and(wasm_i32x4_ge(y, lo), wasm_i32x4_le(y, hi));
+  return wasm_i32x4_min(wasm_i32x4_max(y, lo), hi);
+}
+
+/* Packs 16 int32 lanes (already in int8 range) into one int8x16 vector, a0 lanes first. */
+static inline v128_t tt_simd_pack16(v128_t a0, v128_t a1, v128_t a2, v128_t a3) {
+  return wasm_i8x16_narrow_i16x8(wasm_i16x8_narrow_i32x4(a0, a1), wasm_i16x8_narrow_i32x4(a2, a3));
+}
+
+/* Horizontal sums of four i32x4 vectors: returns [sum a, sum b, sum c, sum d]. */
+static inline v128_t tt_simd_hsum4(v128_t a, v128_t b, v128_t c, v128_t d) {
+  v128_t ab = wasm_i32x4_add(wasm_i32x4_shuffle(a, b, 0, 4, 1, 5), wasm_i32x4_shuffle(a, b, 2, 6, 3, 7));
+  v128_t cd = wasm_i32x4_add(wasm_i32x4_shuffle(c, d, 0, 4, 1, 5), wasm_i32x4_shuffle(c, d, 2, 6, 3, 7));
+  return wasm_i32x4_add(wasm_i32x4_shuffle(ab, cd, 0, 1, 4, 5), wasm_i32x4_shuffle(ab, cd, 2, 3, 6, 7));
+}
+
+/* Shared SIMD core of pointwise, fc and general conv (tt_fwd_gemm_simd.c): two pixels x all outputs.
+ * x0, x1: kp int16 values (x - in_zp), kp a multiple of 8, zero beyond k. w: out_c rows of k int8.
+ * Writes out0[o] (and out1[o] when out1 != NULL) with mask elements e0 + o (e1 + o). */
+void tt_fwd_gemm2_simd(const int16_t *x0, const int16_t *x1, int32_t kp, const int8_t *w, int32_t k,
+                       int32_t out_c, const int32_t *bias, const float *mult, const tt_quant *q, int8_t *out0,
+                       int8_t *out1, uint8_t *mask, int32_t e0, int32_t e1);
+
+/* dst[i] = src[i] - zp for i < n, then zeros up to a multiple of 8 (the staging of tt_fwd_gemm2_simd). */
+void tt_fwd_widen_simd(const int8_t *src, int32_t n, int32_t zp, int16_t *dst);
+#endif
+
+#endif /* TT_FWD_INTERNAL_H */

@@ -1,0 +1,65 @@
+/*
+ * tt_pointwise.c - pointwise 1x1 conv and the fully connected classifier (int8 forward).
+ *
+ * acc[p][o] = bias[o] + sum_i (x[p][i] - in_zp) * w[o][i], then the requantization of tt_kernels.h. The
+ * portable loops are what the firmware runs (gcc auto-vectorizes the inner dot product natively); under
+ * WebAssembly SIMD each input pixel is widened once to int16 and tt_fwd_gemm2_simd does the dot products.
+ */
+#include "tt_fwd_internal.h"
+
+/* One pixel, all outputs: the portable definition. */
+static void pixel_portable(const int8_t *x, int32_t in_c, int32_t out_c, const tt_quant *q, const int8_t *w,
+                           const int32_t *bias, const float *mult, int8_t *out, uint8_t *mask, int32_t e) {
+  const int32_t zp = q->in_zp;
+  for (int32_t o = 0; o < out_c; o++) {
+    const int8_t *wo = w + o * in_c;
+    int32_t acc = 0;
+    for (int32_t i = 0; i < in_c; i++) acc += (x[i] - zp) * wo[i];
+    tt_fwd_store(tt_fwd_requant(acc + bias[o], mult[o], q->out_zp), q, out + o, mask, e + o);
+  }
+}
+
+#ifdef __wasm_simd128__
+/* n contiguous pixels (one row of a band), two at a time through the SIMD core. */
+static void pixels_simd(const int8_t *x, int32_t n, int32_t in_c, int32_t out_c, const tt_quant *q, const int8_t *w,
+                        const int32_t *bias, const float *mult, int8_t *out, uint8_t *mask, int32_t e) {
+  _Alignas(16) int16_t xs[2][TT_SIMD_MAX_K];
+  const int32_t kp = (in_c + 7) & ~7;
+  for (int32_t p = 0; p < n; p += 2) {
+    const int32_t two = p + 1 < n;
+    tt_fwd_widen_simd(x + p * in_c, in_c, q->in_zp, xs[0]);
+    if (two) tt_fwd_widen_simd(x + (p + 1) * in_c, in_c, q->in_zp, xs[1]);
+    tt_fwd_gemm2_simd(xs[0], two ? xs[1] : xs[0], kp, w, in_c, out_c, bias, mult, q, out + p * out_c,
+                      two ? out + (p + 1) * out_c : 0, mask, e + p * out_c, e + (p + 1) * out_c);
+  }
+}
+#endif
+
+/* n contiguous pixels starting at mask element e. */
+static void pixels(const int8_t *x, int32_t n, int32_t in_c, int32_t out_c, const tt_quant *q, const int8_t *w,
+                   const int32_t *bias, const float *mult, int8_t *out, uint8_t *mask, int32_t e) {
+#ifdef __wasm_simd128__
+  if (in_c <= TT_SIMD_MAX_K) {
+    pixels_simd(x, n, in_c, out_c, q, w, bias, mult, out, mask, e);
+    return;
+  }
+#endif
+  for (int32_t p = 0; p < n; p++)
+    pixel_portable(x + p * in_c, in_c, out_c, q, w, bias, mult, out + p * out_c, mask, e + p * out_c);
+}
+
+void tt_pointwise_s8(const tt_conv_shape *shape, const tt_quant *q, const int8_t *in, const int8_t *w,
+                     const int32_t *bias, const float *mult, int8_t *out, uint8_t *mask, int32_t r0,
+                     int32_t r1) {
+  const int32_t width = shape->out_w, in_c = shape->in_c, out_c = shape->out_c;
+  for (int32_t y = r0; y < r1; y++) {
+    const int8_t *x = in + (y % shape->in_ring) * width * in_c;
+    int8_t *o = out + (y % shape->out_ring) * width * out_c;
+    pixels(x, width, in_c, out_c, q, w, bias, mult, o, mask, y * width * out_c);
+  }
+}
+
+void tt_fc_s8(int32_t in_c, int32_t out_c, const tt_quant *q, const int8_t *in, const int8_t *w,
+              const int32_t *bias, const float *mult, int8_t *out, uint8_t *mask) {
+  pixels(in, 1, in_c, out_c, q, w, bias, mult, out, mask, 0);
+}
