@@ -50,8 +50,8 @@ float tt_expf(float x) {
 float tt_logf(float x) {
   uint32_t ix = to_bits(x);
   int32_t e = 0;
+  if ((ix << 1) == 0) return from_bits(0xff800000u);                                /* log(+-0) = -inf */
   if (ix >= 0x7f800000u) return ix == 0x7f800000u ? x : from_bits(0x7fc00000u); /* +inf; NaN or negative */
-  if (ix == 0) return from_bits(0xff800000u);                                       /* log(+0) = -inf */
   if (ix < 0x00800000u) {                                                           /* subnormal: scale */
     ix = to_bits(x * 0x1p23f);
     e = -23;
