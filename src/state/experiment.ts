@@ -3,17 +3,22 @@
  * scheme, hyper-parameters, seed). One declared table of fields, TensorFlow Playground style; the URL codec
  * (url.ts) reads and writes exactly this table.
  */
+import { MODEL_NAMES } from '../compiler/models/arch';
+import type { ModelName } from '../compiler/models/arch';
+import { RATIOS } from '../compiler/scheme/scheme';
+import type { Ratio } from '../compiler/scheme/scheme';
 import { BOARD_IDS } from './boards';
 import type { BoardId } from './boards';
 import { boolField, enumField, floatField, intField, patternField } from './fields';
 import type { Field } from './fields';
 
-export const BACKBONES = ['mcunet-5fps', 'mbv2-w0.35', 'proxyless-w0.3'] as const;
-export type Backbone = (typeof BACKBONES)[number];
+/** Backbones the compiler knows (the paper's three and a small demo CNN). */
+export const BACKBONES = MODEL_NAMES;
+export type Backbone = ModelName;
 
 /** Weight update ratios a scheme may use (fraction of input channels; for depthwise, of channels). */
-export const RATIOS = [0, 0.125, 0.25, 0.5, 1] as const;
-export type Ratio = (typeof RATIOS)[number];
+export { RATIOS };
+export type { Ratio };
 
 export const ROUNDINGS = ['truncate', 'nearest', 'stochastic'] as const;
 export type RoundingChoice = (typeof ROUNDINGS)[number];
@@ -36,7 +41,10 @@ export interface Experiment {
   preset: string;
   /** one entry per conv in forward order (the classifier is always updated and not listed) */
   scheme: LayerUpdate[];
+  /** operator reordering: apply each gradient right after it is computed */
   reorder: boolean;
+  /** run frozen blocks band by band (fused) so their expanded tensors never exist whole */
+  fusion: boolean;
   lr: number;
   rounding: RoundingChoice;
   qas: boolean;
@@ -60,13 +68,14 @@ function schemeField(key: string): Field<LayerUpdate[]> {
 /** The declared table: every experiment field, its URL key, range and default. */
 export const EXPERIMENT_FIELDS: { [K in keyof Experiment]: Field<Experiment[K]> } = {
   model: enumField('m', BACKBONES, 'mcunet-5fps'),
-  resolution: intField('r', 32, 256, 128, 16),
+  resolution: intField('r', 16, 224, 128, 16),
   classes: intField('c', 2, 1000, 10),
   board: enumField('b', BOARD_IDS, 'stm32f746'),
   budgetKb: intField('kb', 16, 8192, 256),
-  preset: patternField('p', /^[a-z0-9][a-z0-9._-]{0,31}$/, 'custom', 'a preset name'),
+  preset: patternField('p', /^[a-z][a-z0-9.:-]{0,31}$/, 'custom', 'a preset name'),
   scheme: schemeField('s'),
   reorder: boolField('o', true),
+  fusion: boolField('f', true),
   lr: floatField('lr', 1e-6, 10, 0.05),
   rounding: enumField('rd', ROUNDINGS, 'nearest'),
   qas: boolField('q', true),

@@ -51,7 +51,7 @@ describe('share URL codec', () => {
     expect(experiment.resolution).toBe(128);
     expect(experiment.classes).toBe(10);
     expect(messages).toHaveLength(4);
-    expect(messages.join('\n')).toMatch(/"r=999" is not valid \(expected a multiple of 16 in \[32, 256\]\)/);
+    expect(messages.join('\n')).toMatch(/"r=999" is not valid \(expected a multiple of 16 in \[16, 224\]\)/);
     expect(messages.join('\n')).toMatch(/unknown field "zz"/);
   });
 

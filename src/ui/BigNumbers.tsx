@@ -1,0 +1,57 @@
+/** Peak SRAM and flash as big numbers, each with fits / does not fit against the board and the budget. */
+import { boardById } from '../state/boards';
+import { usePlayground } from '../state/playground';
+import { kb } from './format';
+
+export function BigNumbers() {
+  const compiled = usePlayground((s) => s.compiled);
+  const e = usePlayground((s) => s.experiment);
+  const board = boardById(e.board);
+  const m = compiled.plan?.metrics;
+  if (!m) {
+    return (
+      <div className="big-numbers" data-testid="summary">
+        <div className="big bad" data-testid="summary.peak">
+          <span className="value">—</span>
+          <span className="label">no plan</span>
+        </div>
+      </div>
+    );
+  }
+  const budget = e.budgetKb * 1024;
+  const sramFits = m.peakSramBytes <= budget;
+  const flashFits = m.flashBytes <= board.flashKb * 1024;
+  const other = compiled.other?.metrics;
+  return (
+    <div className="big-numbers" data-testid="summary">
+      <div
+        className={`big ${sramFits ? 'good' : 'bad'}`}
+        title={`arena ${kb(m.arenaBytes)} + trainable weights ${kb(m.trainableSramBytes)}`}
+      >
+        <span className="value" data-testid="summary.peak" data-bytes={m.peakSramBytes}>
+          {kb(m.peakSramBytes)}
+        </span>
+        <span className="label" data-testid="summary.peak.verdict">
+          peak SRAM · {sramFits ? 'fits' : 'does not fit'} {e.budgetKb} KB
+        </span>
+      </div>
+      <div className={`big ${flashFits ? 'good' : 'bad'}`}>
+        <span className="value" data-testid="summary.flash" data-bytes={m.flashBytes}>
+          {kb(m.flashBytes, 0)}
+        </span>
+        <span className="label">
+          flash · {flashFits ? 'fits' : 'does not fit'}{' '}
+          {board.flashKb >= 1024 ? `${board.flashKb / 1024} MB` : `${board.flashKb} KB`}
+        </span>
+      </div>
+      {other && (
+        <div className="big minor" title="the same scheme with operator reordering switched the other way">
+          <span className="value" data-testid="summary.other">
+            {kb(other.peakSramBytes)}
+          </span>
+          <span className="label">{e.reorder ? 'without' : 'with'} reordering</span>
+        </div>
+      )}
+    </div>
+  );
+}

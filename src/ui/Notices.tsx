@@ -1,0 +1,36 @@
+/** Messages about the opened link and about the current choice (why it is impossible or does not fit). */
+import { usePlayground } from '../state/playground';
+
+export function Notices() {
+  const urlNotices = usePlayground((s) => s.urlNotices);
+  const dismiss = usePlayground((s) => s.dismissUrlNotices);
+  const compiled = usePlayground((s) => s.compiled);
+  return (
+    <div className="notices">
+      {urlNotices.length > 0 && (
+        <div className="notice warn" role="alert" data-testid="notice.url">
+          <strong>This link had problems; the rest of it was restored.</strong>
+          <ul>
+            {urlNotices.slice(0, 6).map((n, i) => (
+              <li key={i}>{n.text}</li>
+            ))}
+            {urlNotices.length > 6 && <li>…and {urlNotices.length - 6} more.</li>}
+          </ul>
+          <button onClick={dismiss} data-testid="notice.url.dismiss" aria-label="dismiss">
+            ×
+          </button>
+        </div>
+      )}
+      {compiled.error && (
+        <div className="notice error" role="alert" data-testid="notice.compile">
+          <strong>Impossible:</strong> {compiled.error}
+        </div>
+      )}
+      {compiled.advice.map((a, i) => (
+        <div className="notice info" key={i} data-testid="notice.fit">
+          {a}
+        </div>
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,143 @@
+/**
+ * The memory panel: the live-bytes timeline of the current plan, overlaid with (or beside) the same scheme
+ * with reordering flipped, a legend, and the explanation of the peak (which buffers are live there).
+ */
+import { useState } from 'react';
+import { layerOfStep, liveBuffersAt, peakIndex, stepRangesOf } from '../../state/selectors';
+import { usePlayground } from '../../state/playground';
+import { CATEGORY_ORDER, CATEGORY_STYLE, bytesShort, kb } from '../format';
+import { useSize } from '../useSize';
+import { StackedMemoryChart } from './StackedMemoryChart';
+
+export function MemoryTimeline() {
+  const compiled = usePlayground((s) => s.compiled);
+  const e = usePlayground((s) => s.experiment);
+  const hoverLayer = usePlayground((s) => s.hoverLayer);
+  const setHover = usePlayground((s) => s.setHover);
+  const [sideBySide, setSideBySide] = useState(false);
+  const [hoverStep, setHoverStep] = useState<number | null>(null);
+  const [ref, size] = useSize<HTMLDivElement>();
+  const plan = compiled.plan;
+  const other = compiled.other;
+  if (!plan) return <section className="panel timeline" data-testid="timeline" aria-label="Memory timeline" />;
+
+  const peak = peakIndex(plan.timeline);
+  const focus = hoverStep ?? peak;
+  const live = liveBuffersAt(plan, focus);
+  const trainable = plan.timeline[focus]?.bytes.trainable ?? 0;
+  const budget = e.budgetKb * 1024;
+  const yMax = Math.max(budget * 1.08, plan.metrics.peakSramBytes, other?.metrics.peakSramBytes ?? 0) * 1.05;
+  const onHoverStep = (step: number | null) => {
+    setHoverStep(step);
+    setHover(step === null ? null : layerOfStep(plan, step), 'timeline');
+  };
+  const withLabel = e.reorder ? 'with reordering' : 'without reordering';
+  const otherLabel = e.reorder ? 'without reordering' : 'with reordering';
+  const chartH = Math.max(120, size.height);
+  const half = Math.floor(size.width / 2) - 4;
+
+  return (
+    <section className="panel timeline" aria-label="Memory timeline">
+      <header className="panel-head">
+        <h2>Memory per plan step</h2>
+        <div className="legend">
+          {CATEGORY_ORDER.map((c) => (
+            <span key={c} className="legend-item">
+              <i style={{ background: CATEGORY_STYLE[c].color }} />
+              {CATEGORY_STYLE[c].label}
+            </span>
+          ))}
+          {other && !sideBySide && (
+            <span className="legend-item">
+              <i className="dash" />
+              {otherLabel}
+            </span>
+          )}
+        </div>
+        <label className="toggle">
+          <input
+            type="checkbox"
+            checked={sideBySide}
+            onChange={(ev) => setSideBySide(ev.target.checked)}
+            data-testid="timeline.sideBySide"
+          />
+          side by side
+        </label>
+      </header>
+      <div className="timeline-body">
+        <div className="timeline-charts" ref={ref} data-testid="timeline">
+          {size.width > 0 &&
+            (sideBySide && other ? (
+              <>
+                <StackedMemoryChart
+                  width={half}
+                  height={chartH}
+                  title={withLabel}
+                  points={plan.timeline}
+                  yMax={yMax}
+                  budgetBytes={budget}
+                  peakStep={peak}
+                  highlight={stepRangesOf(plan, hoverLayer)}
+                  hoverStep={hoverStep}
+                  onHoverStep={onHoverStep}
+                  testId="timeline.main"
+                />
+                <StackedMemoryChart
+                  width={half}
+                  height={chartH}
+                  title={otherLabel}
+                  points={other.timeline}
+                  yMax={yMax}
+                  budgetBytes={budget}
+                  peakStep={peakIndex(other.timeline)}
+                  highlight={stepRangesOf(other, hoverLayer)}
+                  hoverStep={null}
+                  onHoverStep={() => undefined}
+                  testId="timeline.other"
+                />
+              </>
+            ) : (
+              <StackedMemoryChart
+                width={size.width}
+                height={chartH}
+                title={`${withLabel} (dashed: ${otherLabel})`}
+                points={plan.timeline}
+                yMax={yMax}
+                budgetBytes={budget}
+                peakStep={peak}
+                compare={other ? { label: otherLabel, points: other.timeline } : undefined}
+                highlight={stepRangesOf(plan, hoverLayer)}
+                hoverStep={hoverStep}
+                onHoverStep={onHoverStep}
+                testId="timeline.main"
+              />
+            ))}
+        </div>
+        <aside className="peak-explain" data-testid="timeline.explain">
+          <h3>
+            {hoverStep === null ? 'At the peak' : 'At'} step {focus}: {kb(plan.timeline[focus]?.total ?? 0)}
+          </h3>
+          <p className="hint">
+            {plan.steps[focus]?.kernel} · {plan.steps[focus]?.op}
+            {plan.steps[focus]?.note ? ` · ${plan.steps[focus]?.note}` : ''}
+          </p>
+          <ul>
+            {trainable > 0 && (
+              <li>
+                <i style={{ background: CATEGORY_STYLE.trainable.color }} />
+                trainable weights <span>{bytesShort(trainable)}</span>
+              </li>
+            )}
+            {live.slice(0, 9).map((b) => (
+              <li key={b.id} title={`${b.dtype}, steps ${b.firstStep}..${b.lastStep}, offset ${b.offset}`}>
+                <i style={{ background: CATEGORY_STYLE[b.category].color }} />
+                {b.name} <span>{bytesShort(b.bytes)}</span>
+              </li>
+            ))}
+            {live.length > 9 && <li className="hint">…{live.length - 9} smaller buffers</li>}
+          </ul>
+        </aside>
+      </div>
+    </section>
+  );
+}

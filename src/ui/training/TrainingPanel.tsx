@@ -1,0 +1,187 @@
+/**
+ * Training: start / pause / step / reset, learning rate, rounding, QAS, seed, the loss and accuracy curves and
+ * the throughput, plus the "your data" tab. Talks only to the training store.
+ */
+import { useEffect, useState } from 'react';
+import { ROUNDINGS } from '../../state/experiment';
+import type { RoundingChoice } from '../../state/experiment';
+import { usePlayground } from '../../state/playground';
+import { useTraining } from '../../state/training';
+import { useSize } from '../useSize';
+import { LineChart } from './LineChart';
+import { YourData } from './YourData';
+
+function Controls() {
+  const status = useTraining((s) => s.status);
+  const t = useTraining();
+  const hasPlan = usePlayground((s) => s.compiled.plan !== null);
+  const off = status === 'unavailable' || status === 'loading' || status === 'error' || !hasPlan;
+  const running = status === 'running';
+  return (
+    <div className="train-buttons">
+      <button data-testid="train.start" disabled={off || running} onClick={() => void t.start()}>
+        ▶ start
+      </button>
+      <button data-testid="train.pause" disabled={off || !running} onClick={() => void t.pause()}>
+        ❚❚ pause
+      </button>
+      <button data-testid="train.step" disabled={off || running} onClick={() => void t.step(1)}>
+        step
+      </button>
+      <button data-testid="train.reset" disabled={off} onClick={() => void t.reset()}>
+        reset
+      </button>
+    </div>
+  );
+}
+
+function HyperParameters() {
+  const e = usePlayground((s) => s.experiment);
+  const update = usePlayground((s) => s.update);
+  const [lrText, setLrText] = useState(String(e.lr));
+  useEffect(() => setLrText(String(e.lr)), [e.lr]);
+  return (
+    <div className="grid2">
+      <label>
+        Learning rate
+        <input
+          data-testid="train.lr"
+          inputMode="decimal"
+          value={lrText}
+          onChange={(ev) => {
+            setLrText(ev.target.value);
+            const v = Number(ev.target.value);
+            if (Number.isFinite(v) && v >= 1e-6 && v <= 10) update({ lr: v });
+          }}
+          aria-invalid={!(Number(lrText) >= 1e-6 && Number(lrText) <= 10)}
+        />
+      </label>
+      <label>
+        Rounding
+        <select
+          data-testid="train.rounding"
+          value={e.rounding}
+          onChange={(ev) => update({ rounding: ev.target.value as RoundingChoice })}
+        >
+          {ROUNDINGS.map((r) => (
+            <option key={r} value={r}>
+              {r}
+            </option>
+          ))}
+        </select>
+      </label>
+      <label>
+        Seed
+        <input
+          type="number"
+          data-testid="train.seed"
+          min={0}
+          value={e.seed}
+          onChange={(ev) => {
+            const v = Math.round(Number(ev.target.value));
+            if (v >= 0 && v < 2 ** 31) update({ seed: v });
+          }}
+        />
+      </label>
+      <label
+        className="inline"
+        title="Quantization-aware scaling: rescale int8 gradients by s_W^-2 (weights), (s_W s_x)^-2 (biases)"
+      >
+        <input
+          type="checkbox"
+          data-testid="train.qas"
+          checked={e.qas}
+          onChange={(ev) => update({ qas: ev.target.checked })}
+        />
+        QAS
+      </label>
+    </div>
+  );
+}
+
+function Curves() {
+  const history = useTraining((s) => s.history);
+  const [ref, size] = useSize<HTMLDivElement>();
+  const last = history[history.length - 1];
+  const chartH = Math.max(80, Math.floor((size.height - 4) / 2));
+  return (
+    <>
+      <div className="train-stats" data-testid="train.stats">
+        <span>step {last?.step ?? 0}</span>
+        <span>loss {last ? last.loss.toFixed(3) : '—'}</span>
+        <span>acc {last ? `${(last.accuracy * 100).toFixed(1)}%` : '—'}</span>
+        <span data-testid="train.speed">{last ? `${last.samplesPerSec.toFixed(0)} samples/s` : '— samples/s'}</span>
+      </div>
+      <div className="train-charts" ref={ref}>
+        {size.width > 0 && (
+          <>
+            <LineChart
+              width={size.width}
+              height={chartH}
+              yLabel="loss"
+              testId="train.loss"
+              series={[{ label: 'loss', color: '#c0392b', points: history.map((m) => [m.step, m.loss]) }]}
+            />
+            <LineChart
+              width={size.width}
+              height={chartH}
+              yLabel="accuracy"
+              yMax={1}
+              testId="train.accuracy"
+              series={[
+                { label: 'train', color: '#2f6db5', points: history.map((m) => [m.step, m.accuracy]) },
+                {
+                  label: 'test',
+                  color: '#3a9d5d',
+                  points: history.filter((m) => m.testAccuracy !== undefined).map((m) => [m.step, m.testAccuracy!]),
+                },
+              ]}
+            />
+          </>
+        )}
+      </div>
+    </>
+  );
+}
+
+export function TrainingPanel() {
+  const [tab, setTab] = useState<'train' | 'data'>('train');
+  const status = useTraining((s) => s.status);
+  const message = useTraining((s) => s.message);
+  return (
+    <section className="panel training" aria-label="Training">
+      <div className="tabs" role="tablist">
+        <button
+          role="tab"
+          aria-selected={tab === 'train'}
+          className={tab === 'train' ? 'on' : ''}
+          onClick={() => setTab('train')}
+          data-testid="train.tab"
+        >
+          Train
+        </button>
+        <button
+          role="tab"
+          aria-selected={tab === 'data'}
+          className={tab === 'data' ? 'on' : ''}
+          onClick={() => setTab('data')}
+          data-testid="data.tab"
+        >
+          Your data
+        </button>
+      </div>
+      <p className={`train-status ${status}`} data-testid="train.status" role="status">
+        {message || status}
+      </p>
+      {tab === 'train' ? (
+        <>
+          <Controls />
+          <HyperParameters />
+          <Curves />
+        </>
+      ) : (
+        <YourData />
+      )}
+    </section>
+  );
+}
