@@ -47,12 +47,12 @@ static void tt_pw_input_pixel(int32_t in_c, int32_t out_c, const float *go, cons
                               float *gi, int32_t accumulate) {
   int32_t i0 = 0;
 #ifdef __wasm_simd128__
-  const v128_t z16 = wasm_i16x8_splat(0);
+  const v128_t cb16 = tt_v_cvt_bias(0);
   for (; i0 + 16 <= in_c; i0 += 16) {
     v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, a2 = a0, a3 = a0, wv[4];
     for (int32_t o = 0; o < out_c; o++) {
       v128_t gs = wasm_f32x4_splat(go[o] * ws[o]);
-      tt_v_cvt16(w + (int64_t)o * in_c + i0, z16, wv);
+      tt_v_cvt16(w + (int64_t)o * in_c + i0, cb16, wv);
       a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(gs, wv[0]));
       a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(gs, wv[1]));
       a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(gs, wv[2]));
@@ -63,12 +63,12 @@ static void tt_pw_input_pixel(int32_t in_c, int32_t out_c, const float *go, cons
     tt_v_store(gi + i0 + 8, a2, accumulate);
     tt_v_store(gi + i0 + 12, a3, accumulate);
   }
-  const v128_t z32 = wasm_i32x4_splat(0);
+  const v128_t cb4 = tt_v_cvt_bias(0);
   for (; i0 + 4 <= in_c; i0 += 4) {
     v128_t a = wasm_f32x4_splat(0.0f);
     for (int32_t o = 0; o < out_c; o++) {
       v128_t gs = wasm_f32x4_splat(go[o] * ws[o]);
-      a = wasm_f32x4_add(a, wasm_f32x4_mul(gs, tt_v_cvt4(w + (int64_t)o * in_c + i0, z32)));
+      a = wasm_f32x4_add(a, wasm_f32x4_mul(gs, tt_v_cvt4(w + (int64_t)o * in_c + i0, cb4)));
     }
     tt_v_store(gi + i0, a, accumulate);
   }
@@ -127,7 +127,7 @@ static void tt_dw_input_v16(const tt_conv_shape *s, const float *g_out, const in
   int32_t c = s->in_c, y0, y1, x0, x1;
   tt_bw_reader_range(iy, s->out_h, s->stride, s->pad, s->kernel, &y0, &y1);
   tt_bw_reader_range(ix, s->out_w, s->stride, s->pad, s->kernel, &x0, &x1);
-  const v128_t z16 = wasm_i16x8_splat(0);
+  const v128_t cb16 = tt_v_cvt_bias(0);
   v128_t s0 = wasm_v128_load(ws + c0), s1 = wasm_v128_load(ws + c0 + 4);
   v128_t s2 = wasm_v128_load(ws + c0 + 8), s3 = wasm_v128_load(ws + c0 + 12);
   v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, a2 = a0, a3 = a0, wv[4];
@@ -136,7 +136,7 @@ static void tt_dw_input_v16(const tt_conv_shape *s, const float *g_out, const in
     for (int32_t x = x0; x < x1; x++) {
       int32_t kx = ix + s->pad - x * s->stride;
       const float *go = g_out + ((int64_t)y * s->out_w + x) * c + c0;
-      tt_v_cvt16(w + ((int64_t)ky * s->kernel + kx) * c + c0, z16, wv);
+      tt_v_cvt16(w + ((int64_t)ky * s->kernel + kx) * c + c0, cb16, wv);
       a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_f32x4_mul(wasm_v128_load(go), s0), wv[0]));
       a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_f32x4_mul(wasm_v128_load(go + 4), s1), wv[1]));
       a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wasm_f32x4_mul(wasm_v128_load(go + 8), s2), wv[2]));

@@ -13,12 +13,12 @@ void tt_bw_pointwise_weight_row(const tt_conv_shape *shape, const float *g_out, 
                                 int32_t in_zp, float in_scale, int32_t k, int32_t o, float *row) {
   int32_t pixels = shape->in_h * shape->in_w, oc = shape->out_c, i0 = 0;
 #ifdef __wasm_simd128__
-  const v128_t z16 = wasm_i16x8_splat((int16_t)in_zp), sc = wasm_f32x4_splat(in_scale);
+  const v128_t cb16 = tt_v_cvt_bias(in_zp), sc = wasm_f32x4_splat(in_scale);
   for (; i0 + 16 <= k; i0 += 16) {
     v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, a2 = a0, a3 = a0, xv[4];
     for (int32_t p = 0; p < pixels; p++) {
       v128_t g = wasm_f32x4_splat(g_out[(int64_t)p * oc + o]);
-      tt_v_cvt16(in + (int64_t)p * in_stride + i0, z16, xv);
+      tt_v_cvt16(in + (int64_t)p * in_stride + i0, cb16, xv);
       a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(g, xv[0]));
       a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(g, xv[1]));
       a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(g, xv[2]));
@@ -29,12 +29,12 @@ void tt_bw_pointwise_weight_row(const tt_conv_shape *shape, const float *g_out, 
     wasm_v128_store(row + i0 + 8, wasm_f32x4_mul(sc, a2));
     wasm_v128_store(row + i0 + 12, wasm_f32x4_mul(sc, a3));
   }
-  const v128_t z32 = wasm_i32x4_splat(in_zp);
+  const v128_t cb4 = tt_v_cvt_bias(in_zp);
   for (; i0 + 4 <= k; i0 += 4) {
     v128_t a = wasm_f32x4_splat(0.0f);
     for (int32_t p = 0; p < pixels; p++) {
       v128_t g = wasm_f32x4_splat(g_out[(int64_t)p * oc + o]);
-      a = wasm_f32x4_add(a, wasm_f32x4_mul(g, tt_v_cvt4(in + (int64_t)p * in_stride + i0, z32)));
+      a = wasm_f32x4_add(a, wasm_f32x4_mul(g, tt_v_cvt4(in + (int64_t)p * in_stride + i0, cb4)));
     }
     wasm_v128_store(row + i0, wasm_f32x4_mul(sc, a));
   }
@@ -56,7 +56,7 @@ void tt_bw_depthwise_weight_row(const tt_conv_shape *shape, const float *g_out, 
   tt_bw_tap_range(s->in_h, s->out_h, s->stride, s->pad, ky, &y0, &y1);
   tt_bw_tap_range(s->in_w, s->out_w, s->stride, s->pad, kx, &x0, &x1);
 #ifdef __wasm_simd128__
-  const v128_t z16 = wasm_i16x8_splat((int16_t)in_zp), sc = wasm_f32x4_splat(in_scale);
+  const v128_t cb16 = tt_v_cvt_bias(in_zp), sc = wasm_f32x4_splat(in_scale);
   for (; c0 + 16 <= k; c0 += 16) {
     v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, a2 = a0, a3 = a0, xv[4];
     for (int32_t y = y0; y < y1; y++) {
@@ -64,7 +64,7 @@ void tt_bw_depthwise_weight_row(const tt_conv_shape *shape, const float *g_out, 
       for (int32_t x = x0; x < x1; x++) {
         int32_t ix = x * s->stride - s->pad + kx;
         const float *go = g_out + ((int64_t)y * s->out_w + x) * c + c0;
-        tt_v_cvt16(in + ((int64_t)iy * s->in_w + ix) * in_stride + c0, z16, xv);
+        tt_v_cvt16(in + ((int64_t)iy * s->in_w + ix) * in_stride + c0, cb16, xv);
         a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(go), xv[0]));
         a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load(go + 4), xv[1]));
         a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wasm_v128_load(go + 8), xv[2]));
@@ -90,6 +90,22 @@ void tt_bw_depthwise_weight_row(const tt_conv_shape *shape, const float *g_out, 
   for (int32_t j = c0; j < k; j++) row[j] = in_scale * row[j];
 }
 
+/* acc[j] += g * (float)(x[j] - zp), j < n: independent elements, so 4 lanes at a time keep each sum's order. */
+static void tt_axpy_s8(float *acc, const int8_t *x, int32_t n, float g, int32_t zp) {
+  int32_t j = 0;
+#ifdef __wasm_simd128__
+  const v128_t gv = wasm_f32x4_splat(g), cb4 = tt_v_cvt_bias(zp);
+  for (; j + 4 <= n; j += 4) {
+    v128_t a = wasm_v128_load(acc + j);
+    wasm_v128_store(acc + j, wasm_f32x4_add(a, wasm_f32x4_mul(gv, tt_v_cvt4(x + j, cb4))));
+  }
+#endif
+  for (; j < n; j++) acc[j] += g * (float)(x[j] - zp);
+}
+
+/* Row o = [kernel][kernel][k], summed over output pixels (y, x) ascending. When the saved input is packed
+ * (in_stride == k) the taps kx0..kx1 of one kernel row are contiguous in both the input and the row, so they
+ * form one run of (kx1 - kx0) * k independent elements (the 3-channel stem would otherwise run loops of 3). */
 void tt_bw_conv_weight_row(const tt_conv_shape *shape, const float *g_out, const int8_t *in, int32_t in_stride,
                            int32_t in_zp, float in_scale, int32_t k, int32_t o, float *row) {
   const tt_conv_shape *s = shape;
@@ -102,11 +118,11 @@ void tt_bw_conv_weight_row(const tt_conv_shape *shape, const float *g_out, const
       int32_t left = x * s->stride - s->pad;
       int32_t kx0 = left < 0 ? -left : 0, kx1 = s->in_w - left < kk ? s->in_w - left : kk;
       float g = g_out[((int64_t)y * s->out_w + x) * s->out_c + o];
+      int32_t step = in_stride == k && kx1 > kx0 ? kx1 - kx0 : 1; /* taps per contiguous run */
       for (int32_t ky = ky0; ky < ky1; ky++) {
-        for (int32_t kx = kx0; kx < kx1; kx++) {
+        for (int32_t kx = kx0; kx < kx1; kx += step) {
           const int8_t *xr = in + ((int64_t)(top + ky) * s->in_w + left + kx) * in_stride;
-          float *rr = row + (ky * kk + kx) * k;
-          for (int32_t i = 0; i < k; i++) rr[i] += g * (float)(xr[i] - in_zp);
+          tt_axpy_s8(row + (ky * kk + kx) * k, xr, step * k, g, in_zp);
         }
       }
     }
