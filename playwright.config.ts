@@ -2,7 +2,7 @@ import { defineConfig } from '@playwright/test';
 
 // The e2e suite runs against the built site (vite preview), in the system Chromium (never `playwright install`).
 // webServer owns the preview server: it builds first unless E2E_SKIP_BUILD=1 (a dist/ built by CI already).
-const PORT = 4173;
+const PORT = Number(process.env.E2E_PORT ?? 4173);
 const build = process.env.E2E_SKIP_BUILD === '1' ? '' : 'npx vite build && ';
 
 export default defineConfig({

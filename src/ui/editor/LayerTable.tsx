@@ -4,6 +4,7 @@
  */
 import { memo, useEffect, useRef } from 'react';
 import type { PlanLayer } from '../../compiler/plan';
+import { ratioProblem } from '../../state/compile';
 import { RATIOS } from '../../state/experiment';
 import type { LayerUpdate, Ratio } from '../../state/experiment';
 import { usePlayground } from '../../state/playground';
@@ -24,6 +25,7 @@ interface RowProps {
 const Row = memo(function Row({ layer: l, update, hovered, onChange, onHover }: RowProps) {
   const ref = useRef<HTMLTableRowElement>(null);
   const source = usePlayground((s) => s.hoverSource);
+  const model = usePlayground((s) => s.experiment.model);
   useEffect(() => {
     if (hovered && source !== 'table') ref.current?.scrollIntoView({ block: 'nearest' });
   }, [hovered, source]);
@@ -71,11 +73,15 @@ const Row = memo(function Row({ layer: l, update, hovered, onChange, onHover }: 
           }
           onChange={(e) => update && onChange(l.index, { ...update, ratio: Number(e.target.value) as Ratio })}
         >
-          {RATIOS.map((r) => (
-            <option key={r} value={r}>
-              {ratioLabel(r)}
-            </option>
-          ))}
+          {RATIOS.map((r) => {
+            const why = fixed ? null : ratioProblem(model, l.index, r);
+            return (
+              <option key={r} value={r} disabled={why !== null} title={why ?? undefined}>
+                {ratioLabel(r)}
+                {why ? ' ✕' : ''}
+              </option>
+            );
+          })}
         </select>
       </td>
       <td className="num">{trainableBytes(l) ? bytesShort(trainableBytes(l)) : ''}</td>

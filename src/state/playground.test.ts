@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { describeModel, presetScheme, ratioProblem } from './compile';
+import { defaultFieldValues } from './experiment';
+import { normalize, usePlayground } from './playground';
+import { encodeExperiment } from './url';
+
+describe('normalize', () => {
+  it('fills an empty scheme from the preset without complaint', () => {
+    const { experiment, notices } = normalize({ ...defaultFieldValues(), preset: 'paper:99kb' });
+    expect(notices).toEqual([]);
+    expect(experiment.scheme).toEqual(presetScheme('mcunet-5fps', 'paper:99kb'));
+    expect(experiment.scheme).toHaveLength(42);
+    expect(experiment.scheme.filter((u) => u.bias)).toHaveLength(22);
+  });
+
+  it('replaces a scheme of the wrong length and says why', () => {
+    const e = {
+      ...defaultFieldValues(),
+      model: 'mbv2-w0.35' as const,
+      preset: 'custom',
+      scheme: presetScheme('mcunet-5fps', 'full'),
+    };
+    const { experiment, notices } = normalize(e);
+    expect(experiment.scheme).toHaveLength(51);
+    expect(experiment.preset).toBe(describeModel('mbv2-w0.35').defaultPreset);
+    expect(notices[0].text).toMatch(/lists 42 layers but mbv2-w0.35 has 51/);
+  });
+
+  it('caps the budget at the board SRAM and rejects unknown presets', () => {
+    const { experiment, notices } = normalize({
+      ...defaultFieldValues(),
+      board: 'nrf52840',
+      budgetKb: 320,
+      preset: 'paper:1kb',
+    });
+    expect(experiment.budgetKb).toBe(256);
+    expect(experiment.preset).toBe('paper:148kb');
+    expect(notices.map((n) => n.text).join('\n')).toMatch(
+      /no preset "paper:1kb"[\s\S]*320 KB budget does not exist on the nRF52840/,
+    );
+  });
+});
+
+describe('playground store', () => {
+  it('edits a layer, marks the scheme custom and loads a shared fragment back', () => {
+    const s = usePlayground.getState();
+    s.update({ model: 'proxyless-w0.3' });
+    expect(usePlayground.getState().experiment.scheme).toHaveLength(60);
+    usePlayground.getState().setLayer(50, { bias: true, ratio: 0.5 });
+    const e = usePlayground.getState().experiment;
+    expect(e.preset).toBe('custom');
+    expect(e.scheme[50]).toEqual({ bias: true, ratio: 0.5 });
+    const frag = encodeExperiment(e);
+    usePlayground.getState().update({ model: 'mcunet-5fps' });
+    usePlayground.getState().loadFragment(`#${frag}`);
+    expect(usePlayground.getState().experiment).toEqual(e);
+    expect(usePlayground.getState().urlNotices).toEqual([]);
+  });
+
+  it('explains an impossible ratio: the stem has 3 input channels', () => {
+    expect(ratioProblem('mcunet-5fps', 0, 0.5)).toMatch(/not a whole number of channels/);
+    expect(ratioProblem('mcunet-5fps', 0, 1)).toBeNull();
+  });
+});
