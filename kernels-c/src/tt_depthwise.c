@@ -48,6 +48,7 @@ static void pixel_portable(const tt_conv_shape *s, const tt_quant *q, const int8
 
 #ifdef __wasm_simd128__
 #define DW_GROUP 128   /* channels per SIMD pass (multiple of 16) */
+#define DW_MAX_K 7
 #define DW_MAX_TAPS 50 /* 7 x 7 taps rounded up to a pair */
 
 /* Everything the SIMD path stages for one group of channels [c0, c0 + g). */
@@ -71,46 +72,86 @@ static void stage_group(const tt_conv_shape *s, const tt_quant *q, const int8_t 
     for (int32_t c = 0; c < g; c++) st->wp[t >> 1][c][t & 1] = (int16_t)(t < taps ? w[t * ch + c0 + c] : 0);
 }
 
-/* Sum over tap pairs for channels c .. c+7 of the group, into two i32x4 (channels c..c+3, c+4..c+7). */
-static inline void dot8(const dw_stage *st, int32_t pairs, int32_t c, v128_t *lo, v128_t *hi) {
-  v128_t a = wasm_i32x4_splat(0), b = a;
+#define DW_LO(a, b) wasm_i16x8_shuffle(a, b, 0, 8, 1, 9, 2, 10, 3, 11) /* channels 0-3 of taps a, b interleaved */
+#define DW_HI(a, b) wasm_i16x8_shuffle(a, b, 4, 12, 5, 13, 6, 14, 7, 15)
+#define DW_ACC(acc, x, w) acc = wasm_i32x4_add(acc, wasm_i32x4_dot_i16x8(x, wasm_v128_load(w)))
+
+/* Sums over the tap pairs for channels c .. c+15 of the group, four channels per i32x4. */
+static inline void dot16(const dw_stage *st, int32_t pairs, int32_t c, v128_t a[4]) {
+  v128_t a0 = wasm_i32x4_splat(0), a1 = a0, a2 = a0, a3 = a0;
+  for (int32_t j = 0; j < pairs; j++) {
+    const int8_t *p0 = st->taps[2 * j] + c, *p1 = st->taps[2 * j + 1] + c;
+    const int16_t *wj = &st->wp[j][c][0];
+    v128_t x0 = wasm_i16x8_load8x8(p0), x1 = wasm_i16x8_load8x8(p1);
+    v128_t x2 = wasm_i16x8_load8x8(p0 + 8), x3 = wasm_i16x8_load8x8(p1 + 8);
+    DW_ACC(a0, DW_LO(x0, x1), wj);
+    DW_ACC(a1, DW_HI(x0, x1), wj + 8);
+    DW_ACC(a2, DW_LO(x2, x3), wj + 16);
+    DW_ACC(a3, DW_HI(x2, x3), wj + 24);
+  }
+  a[0] = a0, a[1] = a1, a[2] = a2, a[3] = a3;
+}
+
+/* The same for channels c .. c+7. */
+static inline void dot8(const dw_stage *st, int32_t pairs, int32_t c, v128_t a[2]) {
+  v128_t a0 = wasm_i32x4_splat(0), a1 = a0;
   for (int32_t j = 0; j < pairs; j++) {
     v128_t x0 = wasm_i16x8_load8x8(st->taps[2 * j] + c), x1 = wasm_i16x8_load8x8(st->taps[2 * j + 1] + c);
     const int16_t *wj = &st->wp[j][c][0];
-    a = wasm_i32x4_add(a, wasm_i32x4_dot_i16x8(wasm_i16x8_shuffle(x0, x1, 0, 8, 1, 9, 2, 10, 3, 11), wasm_v128_load(wj)));
-    b = wasm_i32x4_add(b, wasm_i32x4_dot_i16x8(wasm_i16x8_shuffle(x0, x1, 4, 12, 5, 13, 6, 14, 7, 15),
-                                               wasm_v128_load(wj + 8)));
+    DW_ACC(a0, DW_LO(x0, x1), wj);
+    DW_ACC(a1, DW_HI(x0, x1), wj + 8);
   }
-  *lo = a;
-  *hi = b;
+  a[0] = a0, a[1] = a1;
 }
 
 /* One output pixel, channels [c0, c0 + g): 16 channels a pass, then 8, then scalar. */
 static void pixel_simd(const dw_stage *st, int32_t pairs, int32_t taps, int32_t g, const int8_t *w, int32_t ch,
-                       int32_t c0, const float *mult, const tt_quant *q, int8_t *out, uint8_t *mask, int32_t e) {
+                       int32_t c0, const float *mult, const tt_quant *q, int8_t *out, tt_fwd_mask_acc *mask) {
   const v128_t zp = wasm_i32x4_splat(q->out_zp), lo = wasm_i32x4_splat(q->act_min), hi = wasm_i32x4_splat(q->act_max);
   int32_t c = 0;
   while (c + 8 <= g) {
     v128_t a[4], y[4], pass[4];
     const int32_t n = c + 16 <= g ? 16 : 8;
-    dot8(st, pairs, c, &a[0], &a[1]);
-    if (n == 16) dot8(st, pairs, c + 8, &a[2], &a[3]);
+    if (n == 16) dot16(st, pairs, c, a);
+    else dot8(st, pairs, c, a);
     for (int32_t v = 0; v < n / 4; v++)
       y[v] = tt_simd_requant4(wasm_i32x4_add(a[v], wasm_v128_load(st->base + c + 4 * v)),
                               wasm_v128_load(mult + c0 + c + 4 * v), zp, lo, hi, &pass[v]);
-    if (n == 16) {
-      wasm_v128_store(out + c, tt_simd_pack16(y[0], y[1], y[2], y[3]));
-      if (mask) tt_fwd_mask_bits(mask, e + c, (uint32_t)wasm_i8x16_bitmask(tt_simd_pack16(pass[0], pass[1], pass[2], pass[3])), 16);
-    } else {
-      wasm_v128_store64_lane(out + c, tt_simd_pack16(y[0], y[1], y[0], y[1]), 0);
-      if (mask) tt_fwd_mask_bits(mask, e + c, (uint32_t)wasm_i8x16_bitmask(tt_simd_pack16(pass[0], pass[1], pass[0], pass[1])) & 0xffu, 8);
+    if (n == 8) y[2] = y[0], y[3] = y[1], pass[2] = pass[0], pass[3] = pass[1];
+    v128_t packed = tt_simd_pack16(y[0], y[1], y[2], y[3]);
+    if (n == 16) wasm_v128_store(out + c, packed);
+    else wasm_v128_store64_lane(out + c, packed, 0);
+    if (mask->mask) {
+      uint32_t bits = (uint32_t)wasm_i8x16_bitmask(tt_simd_pack16(pass[0], pass[1], pass[2], pass[3]));
+      tt_fwd_mask_push(mask, n == 16 ? bits : bits & 0xffu, n);
     }
     c += n;
   }
   for (; c < g; c++) {
     int32_t acc = st->base[c];
     for (int32_t t = 0; t < taps; t++) acc += st->taps[t][c] * w[t * ch + c0 + c];
-    tt_fwd_store(tt_fwd_requant(acc, mult[c0 + c], q->out_zp), q, out + c, mask, e + c);
+    const int32_t yv = tt_fwd_requant(acc, mult[c0 + c], q->out_zp);
+    out[c] = (int8_t)(yv < q->act_min ? q->act_min : yv > q->act_max ? q->act_max : yv);
+    if (mask->mask) tt_fwd_mask_push(mask, yv >= q->act_min && yv <= q->act_max, 1);
+  }
+}
+
+/* Where each tap of output pixel x reads, given where each kernel row reads (NULL: a padding row). */
+static inline void place_taps(const tt_conv_shape *s, const int8_t *const *rows, int32_t x, dw_stage *st) {
+  const int32_t k = s->kernel, ch = s->in_c, ix0 = x * s->stride - s->pad;
+  const int interior = ix0 >= 0 && ix0 + k <= s->in_w;
+  for (int32_t ky = 0; ky < k; ky++) {
+    const int8_t **t = st->taps + ky * k;
+    if (!rows[ky]) {
+      for (int32_t kx = 0; kx < k; kx++) t[kx] = st->zrow;
+    } else if (interior) {
+      for (int32_t kx = 0; kx < k; kx++) t[kx] = rows[ky] + (ix0 + kx) * ch;
+    } else {
+      for (int32_t kx = 0; kx < k; kx++) {
+        const int32_t ix = ix0 + kx;
+        t[kx] = ix >= 0 && ix < s->in_w ? rows[ky] + ix * ch : st->zrow;
+      }
+    }
   }
 }
 
@@ -124,19 +165,22 @@ static void rows_simd(const tt_conv_shape *s, const tt_quant *q, const int8_t *i
     stage_group(s, q, w, bias, c0, g, &st);
     st.taps[taps] = st.zrow; /* the dummy tap of an odd count: weight 0, any readable row */
     for (int32_t y = r0; y < r1; y++) {
-      int8_t *orow = out + (y % s->out_ring) * s->out_w * ch;
-      for (int32_t x = 0; x < s->out_w; x++) {
-        const int32_t iy0 = y * s->stride - s->pad, ix0 = x * s->stride - s->pad;
-        for (int32_t ky = 0; ky < k; ky++) {
-          const int32_t iy = iy0 + ky;
-          const int8_t *row = iy >= 0 && iy < s->in_h ? in + (iy % s->in_ring) * s->in_w * ch + c0 : 0;
-          for (int32_t kx = 0; kx < k; kx++) {
-            const int32_t ix = ix0 + kx;
-            st.taps[ky * k + kx] = row && ix >= 0 && ix < s->in_w ? row + ix * ch : st.zrow;
-          }
-        }
-        pixel_simd(&st, pairs, taps, g, w, ch, c0, mult, q, orow + x * ch + c0, mask, (y * s->out_w + x) * ch + c0);
+      const int8_t *rows[DW_MAX_K];
+      for (int32_t ky = 0; ky < k; ky++) {
+        const int32_t iy = y * s->stride - s->pad + ky;
+        rows[ky] = iy >= 0 && iy < s->in_h ? in + (iy % s->in_ring) * s->in_w * ch + c0 : 0;
       }
+      int8_t *orow = out + (y % s->out_ring) * s->out_w * ch + c0;
+      tt_fwd_mask_acc m = {mask, y * s->out_w * ch + c0, 0, 0};
+      for (int32_t x = 0; x < s->out_w; x++) {
+        place_taps(s, rows, x, &st);
+        pixel_simd(&st, pairs, taps, g, w, ch, c0, mult, q, orow + x * ch, &m);
+        if (mask && g < ch) { /* the next pixel's bits of this group are not contiguous with these */
+          tt_fwd_mask_flush(&m);
+          m.e += ch - g;
+        }
+      }
+      if (mask) tt_fwd_mask_flush(&m);
     }
   }
 }
@@ -146,7 +190,7 @@ void tt_depthwise_s8(const tt_conv_shape *shape, const tt_quant *q, const int8_t
                      const int32_t *bias, const float *mult, int8_t *out, uint8_t *mask, int32_t r0,
                      int32_t r1) {
 #ifdef __wasm_simd128__
-  if (shape->kernel * shape->kernel <= DW_MAX_TAPS) {
+  if (shape->kernel <= DW_MAX_K) {
     rows_simd(shape, q, in, w, bias, mult, out, mask, r0, r1);
     return;
   }

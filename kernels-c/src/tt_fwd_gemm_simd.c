@@ -29,9 +29,9 @@ static inline v128_t load_w8(const int8_t *w, int32_t off, int32_t total) {
   return wasm_i16x8_load8x8(tmp);
 }
 
-/* Requantizes the 4 sums of outputs o..o+3 (n of them valid) of one pixel and stores them (+ mask bits). */
-static inline void finish4(v128_t sum, v128_t b, v128_t m, const tt_quant *q, int8_t *out, uint8_t *mask,
-                           int32_t e, int32_t n) {
+/* Requantizes the 4 sums of outputs o..o+3 (n of them valid) of one pixel, stores them, queues their mask bits. */
+static inline void finish4(v128_t sum, v128_t b, v128_t m, const tt_quant *q, int8_t *out, tt_fwd_mask_acc *mask,
+                           int32_t n) {
   v128_t pass;
   v128_t y = tt_simd_requant4(wasm_i32x4_add(sum, b), m, wasm_i32x4_splat(q->out_zp), wasm_i32x4_splat(q->act_min),
                               wasm_i32x4_splat(q->act_max), &pass);
@@ -43,7 +43,7 @@ static inline void finish4(v128_t sum, v128_t b, v128_t m, const tt_quant *q, in
     wasm_v128_store(tmp, packed);
     memcpy(out, tmp, (size_t)n);
   }
-  if (mask) tt_fwd_mask_bits(mask, e, (uint32_t)wasm_i32x4_bitmask(pass), n);
+  if (mask->mask) tt_fwd_mask_push(mask, (uint32_t)wasm_i32x4_bitmask(pass) & ((1u << n) - 1u), n);
 }
 
 void tt_fwd_gemm2_simd(const int16_t *x0, const int16_t *x1, int32_t kp, const int8_t *w, int32_t k,
@@ -51,9 +51,10 @@ void tt_fwd_gemm2_simd(const int16_t *x0, const int16_t *x1, int32_t kp, const i
                        int8_t *out1, uint8_t *mask, int32_t e0, int32_t e1) {
   const int32_t total = out_c * k;
   const int32_t kfull = k & ~7; /* chunks that never read past their own row */
+  tt_fwd_mask_acc m0 = {mask, e0, 0, 0}, m1 = {mask, e1, 0, 0};
   for (int32_t o = 0; o < out_c; o += 4) {
     const int32_t n = out_c - o < 4 ? out_c - o : 4;
-    /* Rows past out_c repeat the last row; their lanes are computed and dropped. */
+    /* Lanes past out_c repeat row o; they are computed and dropped. */
     const int32_t r0 = o * k, r1 = (n > 1 ? o + 1 : o) * k, r2 = (n > 2 ? o + 2 : o) * k, r3 = (n > 3 ? o + 3 : o) * k;
     v128_t a0 = wasm_i32x4_splat(0), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
     int32_t i = 0;
@@ -91,8 +92,12 @@ void tt_fwd_gemm2_simd(const int16_t *x0, const int16_t *x1, int32_t kp, const i
       bv = wasm_i32x4_make(bias[o], bias[r1 / k], bias[r2 / k], bias[r3 / k]);
       mv = wasm_f32x4_make(mult[o], mult[r1 / k], mult[r2 / k], mult[r3 / k]);
     }
-    finish4(tt_simd_hsum4(a0, a1, a2, a3), bv, mv, q, out0 + o, mask, e0 + o, n);
-    if (out1) finish4(tt_simd_hsum4(b0, b1, b2, b3), bv, mv, q, out1 + o, mask, e1 + o, n);
+    finish4(tt_simd_hsum4(a0, a1, a2, a3), bv, mv, q, out0 + o, &m0, n);
+    if (out1) finish4(tt_simd_hsum4(b0, b1, b2, b3), bv, mv, q, out1 + o, &m1, n);
+  }
+  if (mask) {
+    tt_fwd_mask_flush(&m0);
+    if (out1) tt_fwd_mask_flush(&m1);
   }
 }
 #endif

@@ -38,25 +38,42 @@ static inline void tt_fwd_store(int32_t y, const tt_quant *q, int8_t *out, uint8
   }
 }
 
-/* Writes the n (<= 16) low bits of `bits` as mask bits e .. e+n-1, leaving every other bit as it was. */
+/* Writes the n (1..32) low bits of `bits` as mask bits e .. e+n-1, leaving every other bit as it was. */
 static inline void tt_fwd_mask_bits(uint8_t *mask, int32_t e, uint32_t bits, int32_t n) {
-  uint32_t sh = (uint32_t)e & 7u;
-  uint32_t keep = ((1u << n) - 1u) << sh;
-  uint32_t val = (bits << sh) & keep;
+  const uint32_t sh = (uint32_t)e & 7u;
+  const uint64_t keep = (((uint64_t)1 << n) - 1u) << sh;
+  const uint64_t val = ((uint64_t)bits << sh) & keep;
   uint8_t *p = mask + (e >> 3);
+  if (sh == 0 && (n & 7) == 0) { /* whole bytes */
+    for (int32_t b = 0; b < n >> 3; b++) p[b] = (uint8_t)(bits >> (8 * b));
+    return;
+  }
   for (int32_t b = 0; keep >> (8 * b); b++) {
-    uint32_t k = (keep >> (8 * b)) & 0xffu;
-    p[b] = (uint8_t)((p[b] & ~k) | ((val >> (8 * b)) & k));
+    const uint8_t k = (uint8_t)(keep >> (8 * b));
+    p[b] = (uint8_t)((p[b] & ~k) | ((uint8_t)(val >> (8 * b)) & k));
   }
 }
 
-/* Output x range [*lo, *hi) whose k taps all read inside [0, in_len): no padding in that range. */
-static inline void tt_fwd_interior(int32_t in_len, int32_t out_len, int32_t stride, int32_t pad, int32_t k,
-                                   int32_t *lo, int32_t *hi) {
-  *lo = (pad + stride - 1) / stride;
-  *hi = in_len - k + pad < 0 ? 0 : (in_len - k + pad) / stride + 1;
-  if (*hi > out_len) *hi = out_len;
-  if (*lo > *hi) *lo = *hi;
+/* Mask bits gathered a few at a time and written 32 at once (the SIMD paths produce 4 or 16 per step). */
+typedef struct {
+  uint8_t *mask; /* NULL: inference, nothing recorded */
+  int32_t e;     /* element of the first pending bit */
+  uint32_t bits; /* pending bits, element e at bit 0 */
+  int32_t n;     /* pending count */
+} tt_fwd_mask_acc;
+
+static inline void tt_fwd_mask_flush(tt_fwd_mask_acc *m) {
+  if (m->n) tt_fwd_mask_bits(m->mask, m->e, m->bits, m->n);
+  m->e += m->n;
+  m->bits = 0;
+  m->n = 0;
+}
+
+/* Appends n (<= 16) bits for the next elements. */
+static inline void tt_fwd_mask_push(tt_fwd_mask_acc *m, uint32_t bits, int32_t n) {
+  if (m->n + n > 32) tt_fwd_mask_flush(m);
+  m->bits |= bits << m->n;
+  m->n += n;
 }
 
 #ifdef __wasm_simd128__
@@ -69,8 +86,9 @@ static inline v128_t tt_simd_requant4(v128_t acc, v128_t m, v128_t out_zp, v128_
   v = wasm_f32x4_pmin(v, wasm_f32x4_splat(0x1p30f));  /* 2^30 < v ? 2^30 : v */
   v128_t half = wasm_v128_or(wasm_v128_and(v, wasm_i32x4_splat((int32_t)0x80000000u)), wasm_f32x4_splat(0.5f));
   v128_t y = wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_add(v, half)), out_zp);
-  *pass = wasm_v128_and(wasm_i32x4_ge(y, lo), wasm_i32x4_le(y, hi));
-  return wasm_i32x4_min(wasm_i32x4_max(y, lo), hi);
+  v128_t clamped = wasm_i32x4_min(wasm_i32x4_max(y, lo), hi);
+  *pass = wasm_i32x4_eq(y, clamped); /* act_min <= y <= act_max */
+  return clamped;
 }
 
 /* Packs 16 int32 lanes (already in int8 range) into one int8x16 vector, a0 lanes first. */
