@@ -23,8 +23,7 @@ static inline void tap_range(int32_t start, int32_t in_len, int32_t k, int32_t *
 
 /* Output pixel (y, x): the portable definition. */
 static void pixel_portable(const tt_conv_shape *s, const tt_quant *q, const int8_t *in, const int8_t *w,
-                           const int32_t *bias, const float *mult, int8_t *out, uint8_t *mask, int32_t y,
-                           int32_t x) {
+                           const int32_t *bias, const float *mult, int8_t *out, uint8_t *mask, int32_t y, int32_t x) {
   const int32_t k = s->kernel, ch = s->in_c, iy0 = y * s->stride - s->pad, ix0 = x * s->stride - s->pad;
   int32_t ky0, ky1, kx0, kx1, acc[TT_FWD_CHUNK];
   tap_range(iy0, s->in_h, k, &ky0, &ky1);
@@ -47,7 +46,7 @@ static void pixel_portable(const tt_conv_shape *s, const tt_quant *q, const int8
 }
 
 #ifdef __wasm_simd128__
-#define DW_GROUP 128   /* channels per SIMD pass (multiple of 16) */
+#define DW_GROUP 128 /* channels per SIMD pass (multiple of 16) */
 #define DW_MAX_K 7
 #define DW_MAX_TAPS 50 /* 7 x 7 taps rounded up to a pair */
 
@@ -59,8 +58,8 @@ typedef struct {
   const int8_t *taps[DW_MAX_TAPS];                       /* per output pixel: where each tap reads */
 } dw_stage;
 
-static void stage_group(const tt_conv_shape *s, const tt_quant *q, const int8_t *w, const int32_t *bias,
-                        int32_t c0, int32_t g, dw_stage *st) {
+static void stage_group(const tt_conv_shape *s, const tt_quant *q, const int8_t *w, const int32_t *bias, int32_t c0,
+                        int32_t g, dw_stage *st) {
   const int32_t taps = s->kernel * s->kernel, ch = s->in_c;
   for (int32_t c = 0; c < g; c++) {
     int32_t sum = 0;
@@ -112,15 +111,19 @@ static void pixel_simd(const dw_stage *st, int32_t pairs, int32_t taps, int32_t 
   while (c + 8 <= g) {
     v128_t a[4], y[4], pass[4];
     const int32_t n = c + 16 <= g ? 16 : 8;
-    if (n == 16) dot16(st, pairs, c, a);
-    else dot8(st, pairs, c, a);
+    if (n == 16)
+      dot16(st, pairs, c, a);
+    else
+      dot8(st, pairs, c, a);
     for (int32_t v = 0; v < n / 4; v++)
       y[v] = tt_simd_requant4(wasm_i32x4_add(a[v], wasm_v128_load(st->base + c + 4 * v)),
                               wasm_v128_load(mult + c0 + c + 4 * v), zp, lo, hi, &pass[v]);
     if (n == 8) y[2] = y[0], y[3] = y[1], pass[2] = pass[0], pass[3] = pass[1];
     v128_t packed = tt_simd_pack16(y[0], y[1], y[2], y[3]);
-    if (n == 16) wasm_v128_store(out + c, packed);
-    else wasm_v128_store64_lane(out + c, packed, 0);
+    if (n == 16)
+      wasm_v128_store(out + c, packed);
+    else
+      wasm_v128_store64_lane(out + c, packed, 0);
     if (mask->mask) {
       uint32_t bits = (uint32_t)wasm_i8x16_bitmask(tt_simd_pack16(pass[0], pass[1], pass[2], pass[3]));
       tt_fwd_mask_push(mask, n == 16 ? bits : bits & 0xffu, n);
@@ -156,8 +159,8 @@ static inline void place_taps(const tt_conv_shape *s, const int8_t *const *rows,
 }
 
 /* Output rows [r0, r1), one channel group at a time. */
-static void rows_simd(const tt_conv_shape *s, const tt_quant *q, const int8_t *in, const int8_t *w,
-                      const int32_t *bias, const float *mult, int8_t *out, uint8_t *mask, int32_t r0, int32_t r1) {
+static void rows_simd(const tt_conv_shape *s, const tt_quant *q, const int8_t *in, const int8_t *w, const int32_t *bias,
+                      const float *mult, int8_t *out, uint8_t *mask, int32_t r0, int32_t r1) {
   dw_stage st;
   const int32_t k = s->kernel, ch = s->in_c, taps = k * k, pairs = (taps + 1) / 2;
   for (int32_t c0 = 0; c0 < ch; c0 += DW_GROUP) {
@@ -187,8 +190,7 @@ static void rows_simd(const tt_conv_shape *s, const tt_quant *q, const int8_t *i
 #endif
 
 void tt_depthwise_s8(const tt_conv_shape *shape, const tt_quant *q, const int8_t *in, const int8_t *w,
-                     const int32_t *bias, const float *mult, int8_t *out, uint8_t *mask, int32_t r0,
-                     int32_t r1) {
+                     const int32_t *bias, const float *mult, int8_t *out, uint8_t *mask, int32_t r0, int32_t r1) {
 #ifdef __wasm_simd128__
   if (shape->kernel <= DW_MAX_K) {
     rows_simd(shape, q, in, w, bias, mult, out, mask, r0, r1);

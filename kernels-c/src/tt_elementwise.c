@@ -10,8 +10,8 @@
 
 /* v = (float)(a - a_zp) * ma + (float)(b - b_zp) * mb; y = clamp(tt_round(v) + out_zp). The +-2^30 clamp of v
  * (the requantization convention) only keeps the conversion defined: such values fail the mask either way. */
-void tt_add_s8(int32_t n, const tt_quant *q, int32_t b_zp, float ma, float mb, const int8_t *a,
-               const int8_t *b, int8_t *out, uint8_t *mask) {
+void tt_add_s8(int32_t n, const tt_quant *q, int32_t b_zp, float ma, float mb, const int8_t *a, const int8_t *b,
+               int8_t *out, uint8_t *mask) {
   for (int32_t e = 0; e < n; e++) {
     float v = (float)(a[e] - q->in_zp) * ma + (float)(b[e] - b_zp) * mb;
     if (v > 0x1p30f) v = 0x1p30f;

@@ -46,9 +46,9 @@ static inline void finish4(v128_t sum, v128_t b, v128_t m, const tt_quant *q, in
   if (mask->mask) tt_fwd_mask_push(mask, (uint32_t)wasm_i32x4_bitmask(pass) & ((1u << n) - 1u), n);
 }
 
-void tt_fwd_gemm2_simd(const int16_t *x0, const int16_t *x1, int32_t kp, const int8_t *w, int32_t k,
-                       int32_t out_c, const int32_t *bias, const float *mult, const tt_quant *q, int8_t *out0,
-                       int8_t *out1, uint8_t *mask, int32_t e0, int32_t e1) {
+void tt_fwd_gemm2_simd(const int16_t *x0, const int16_t *x1, int32_t kp, const int8_t *w, int32_t k, int32_t out_c,
+                       const int32_t *bias, const float *mult, const tt_quant *q, int8_t *out0, int8_t *out1,
+                       uint8_t *mask, int32_t e0, int32_t e1) {
   const int32_t total = out_c * k;
   const int32_t kfull = k & ~7; /* chunks that never read past their own row */
   tt_fwd_mask_acc m0 = {mask, e0, 0, 0}, m1 = {mask, e1, 0, 0};

@@ -106,9 +106,9 @@ static inline v128_t tt_simd_hsum4(v128_t a, v128_t b, v128_t c, v128_t d) {
 /* Shared SIMD core of pointwise, fc and general conv (tt_fwd_gemm_simd.c): two pixels x all outputs.
  * x0, x1: kp int16 values (x - in_zp), kp a multiple of 8, zero beyond k. w: out_c rows of k int8.
  * Writes out0[o] (and out1[o] when out1 != NULL) with mask elements e0 + o (e1 + o). */
-void tt_fwd_gemm2_simd(const int16_t *x0, const int16_t *x1, int32_t kp, const int8_t *w, int32_t k,
-                       int32_t out_c, const int32_t *bias, const float *mult, const tt_quant *q, int8_t *out0,
-                       int8_t *out1, uint8_t *mask, int32_t e0, int32_t e1);
+void tt_fwd_gemm2_simd(const int16_t *x0, const int16_t *x1, int32_t kp, const int8_t *w, int32_t k, int32_t out_c,
+                       const int32_t *bias, const float *mult, const tt_quant *q, int8_t *out0, int8_t *out1,
+                       uint8_t *mask, int32_t e0, int32_t e1);
 
 /* dst[i] = src[i] - zp for i < n, then zeros up to a multiple of 8 (the staging of tt_fwd_gemm2_simd). */
 void tt_fwd_widen_simd(const int8_t *src, int32_t n, int32_t zp, int16_t *dst);

@@ -36,8 +36,8 @@ float tt_expf(float x) {
   float kf = (x * 0x1.715476p0f + ROUND_MAGIC) - ROUND_MAGIC;
   int32_t k = (int32_t)kf;
   float r = (x - kf * LN2_HI) - kf * LN2_LO;
-  float q = 0x1p-1f +
-            r * (0x1.555556p-3f + r * (0x1.555556p-5f + r * (0x1.111112p-7f + r * (0x1.6c16c2p-10f + r * 0x1.a01a02p-13f))));
+  float q = 0x1p-1f + r * (0x1.555556p-3f +
+                           r * (0x1.555556p-5f + r * (0x1.111112p-7f + r * (0x1.6c16c2p-10f + r * 0x1.a01a02p-13f))));
   float p = 1.0f + (r + (r * r) * q);
   if (k > 127) return (p * 2.0f) * 0x1p127f;
   if (k < -126) return (p * from_bits((uint32_t)(k + 227) << 23)) * 0x1p-100f;
@@ -50,9 +50,9 @@ float tt_expf(float x) {
 float tt_logf(float x) {
   uint32_t ix = to_bits(x);
   int32_t e = 0;
-  if ((ix << 1) == 0) return from_bits(0xff800000u);                                /* log(+-0) = -inf */
+  if ((ix << 1) == 0) return from_bits(0xff800000u);                            /* log(+-0) = -inf */
   if (ix >= 0x7f800000u) return ix == 0x7f800000u ? x : from_bits(0x7fc00000u); /* +inf; NaN or negative */
-  if (ix < 0x00800000u) {                                                           /* subnormal: scale */
+  if (ix < 0x00800000u) {                                                       /* subnormal: scale */
     ix = to_bits(x * 0x1p23f);
     e = -23;
   }

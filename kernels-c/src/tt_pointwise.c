@@ -49,8 +49,7 @@ static void pixels(const int8_t *x, int32_t n, int32_t in_c, int32_t out_c, cons
 }
 
 void tt_pointwise_s8(const tt_conv_shape *shape, const tt_quant *q, const int8_t *in, const int8_t *w,
-                     const int32_t *bias, const float *mult, int8_t *out, uint8_t *mask, int32_t r0,
-                     int32_t r1) {
+                     const int32_t *bias, const float *mult, int8_t *out, uint8_t *mask, int32_t r0, int32_t r1) {
   const int32_t width = shape->out_w, in_c = shape->in_c, out_c = shape->out_c;
   for (int32_t y = r0; y < r1; y++) {
     const int8_t *x = in + (y % shape->in_ring) * width * in_c;
@@ -59,7 +58,7 @@ void tt_pointwise_s8(const tt_conv_shape *shape, const tt_quant *q, const int8_t
   }
 }
 
-void tt_fc_s8(int32_t in_c, int32_t out_c, const tt_quant *q, const int8_t *in, const int8_t *w,
-              const int32_t *bias, const float *mult, int8_t *out, uint8_t *mask) {
+void tt_fc_s8(int32_t in_c, int32_t out_c, const tt_quant *q, const int8_t *in, const int8_t *w, const int32_t *bias,
+              const float *mult, int8_t *out, uint8_t *mask) {
   pixels(in, 1, in_c, out_c, q, w, bias, mult, out, mask, 0);
 }

@@ -74,8 +74,8 @@ static void test_depthwise_hand(void) {
   float mult[2] = {1.0f, 1.0f};
   tt_depthwise_s8(&s, &q, in, w, bias, mult, out, NULL, 0, 2);
   int8_t want[8] = {6, 0, 6, 0, 6, 0, 6, -4};
-  CHECK(memcmp(out, want, 8) == 0, "depthwise %d %d %d %d %d %d %d %d", out[0], out[1], out[2], out[3], out[4],
-        out[5], out[6], out[7]);
+  CHECK(memcmp(out, want, 8) == 0, "depthwise %d %d %d %d %d %d %d %d", out[0], out[1], out[2], out[3], out[4], out[5],
+        out[6], out[7]);
 }
 
 static void test_elementwise_hand(void) {
@@ -216,7 +216,8 @@ static void check_layer(kind_t kind, int trial) {
     if (r1 > s.out_h) r1 = s.out_h;
     run_kernel(kind, &s, &q, g_in, g_out, g_mask, r0, r1);
     int ok = 1;
-    for (int32_t e = r1 * row_out; e < n_out; e++) ok &= g_out[e] == 0x33 && mask_bit(g_mask, e) == ((0x5a >> (e & 7)) & 1);
+    for (int32_t e = r1 * row_out; e < n_out; e++)
+      ok &= g_out[e] == 0x33 && mask_bit(g_mask, e) == ((0x5a >> (e & 7)) & 1);
     CHECK(ok, "kind %d trial %d: band [%d,%d) touched later rows", kind, trial, r0, r1);
     r0 = r1;
   }

@@ -91,10 +91,12 @@ static void test_softmax(void) {
     for (int i = 0; i < n; i++) lg[i] = (int8_t)tt_test_int(-100, 100);
     float l0 = tt_softmax_xent_s8(n, lg, zp, scale, label, g);
     for (int i = 0; i < n; i++) s += g[i];
-    CHECK(fabsf(s) < 1e-5f && g[label] <= 0 && l0 >= 0, "trial %d: grad sum %g, g[label] %g, loss %g", t, s, g[label], l0);
+    CHECK(fabsf(s) < 1e-5f && g[label] <= 0 && l0 >= 0, "trial %d: grad sum %g, g[label] %g, loss %g", t, s, g[label],
+          l0);
     float h = 1e-3f;
     double fd = (tt_softmax_xent_s8(n, lg, zp, scale + h, label, NULL) -
-                 tt_softmax_xent_s8(n, lg, zp, scale - h, label, NULL)) / (2.0 * h);
+                 tt_softmax_xent_s8(n, lg, zp, scale - h, label, NULL)) /
+                (2.0 * h);
     double an = 0;
     for (int i = 0; i < n; i++) an += g[i] * (lg[i] - zp);
     CHECK(fabs(fd - an) < 2e-2 * (1 + fabs(an)), "trial %d: d/dscale fd %g analytic %g", t, fd, an);
