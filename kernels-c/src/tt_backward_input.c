@@ -42,10 +42,10 @@ void tt_avgpool_f32_bwd_input(int32_t h, int32_t w, int32_t c, const float *g_ou
   }
 }
 
-/* One pixel of a pointwise / fc input gradient: gi[i] (+)= sum_o (go[o] * ws[o]) * (float)w[o][i]. */
+/* One pixel of a pointwise / fc input gradient, channels i0..in_c-1:
+ * gi[i] (+)= sum_o (go[o] * ws[o]) * (float)w[o][i]. */
 static void tt_pw_input_pixel(int32_t in_c, int32_t out_c, const float *go, const int8_t *w, const float *ws,
-                              float *gi, int32_t accumulate) {
-  int32_t i0 = 0;
+                              float *gi, int32_t accumulate, int32_t i0) {
 #ifdef __wasm_simd128__
   const v128_t cb16 = tt_v_cvt_bias(0);
   for (; i0 + 16 <= in_c; i0 += 16) {
@@ -86,18 +86,56 @@ static void tt_pw_input_pixel(int32_t in_c, int32_t out_c, const float *go, cons
   }
 }
 
+#ifdef __wasm_simd128__
+/* Channels [i0, i0+16) of two pixels at once: each converted weight vector serves both pixels. */
+static void tt_pw_input_pair_v16(int32_t in_c, int32_t out_c, const float *g0, const float *g1, const int8_t *w,
+                                 const float *ws, float *gi0, float *gi1, int32_t accumulate, int32_t i0) {
+  const v128_t cb16 = tt_v_cvt_bias(0);
+  v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0, wv[4];
+  for (int32_t o = 0; o < out_c; o++) {
+    v128_t s0 = wasm_f32x4_splat(g0[o] * ws[o]), s1 = wasm_f32x4_splat(g1[o] * ws[o]);
+    tt_v_cvt16(w + (int64_t)o * in_c + i0, cb16, wv);
+    a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(s0, wv[0]));
+    a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(s0, wv[1]));
+    a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(s0, wv[2]));
+    a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(s0, wv[3]));
+    b0 = wasm_f32x4_add(b0, wasm_f32x4_mul(s1, wv[0]));
+    b1 = wasm_f32x4_add(b1, wasm_f32x4_mul(s1, wv[1]));
+    b2 = wasm_f32x4_add(b2, wasm_f32x4_mul(s1, wv[2]));
+    b3 = wasm_f32x4_add(b3, wasm_f32x4_mul(s1, wv[3]));
+  }
+  tt_v_store(gi0 + i0, a0, accumulate);
+  tt_v_store(gi0 + i0 + 4, a1, accumulate);
+  tt_v_store(gi0 + i0 + 8, a2, accumulate);
+  tt_v_store(gi0 + i0 + 12, a3, accumulate);
+  tt_v_store(gi1 + i0, b0, accumulate);
+  tt_v_store(gi1 + i0 + 4, b1, accumulate);
+  tt_v_store(gi1 + i0 + 8, b2, accumulate);
+  tt_v_store(gi1 + i0 + 12, b3, accumulate);
+}
+#endif
+
 void tt_pointwise_f32_bwd_input(const tt_conv_shape *shape, const float *g_out, const int8_t *w,
                                 const float *wscale, float *g_in, int32_t accumulate) {
-  int32_t pixels = shape->in_h * shape->in_w;
-  for (int32_t p = 0; p < pixels; p++) {
-    tt_pw_input_pixel(shape->in_c, shape->out_c, g_out + (int64_t)p * shape->out_c, w, wscale,
-                      g_in + (int64_t)p * shape->in_c, accumulate);
+  int32_t pixels = shape->in_h * shape->in_w, ic = shape->in_c, oc = shape->out_c, p = 0;
+#ifdef __wasm_simd128__
+  for (; p + 2 <= pixels; p += 2) {
+    const float *g0 = g_out + (int64_t)p * oc;
+    float *gi0 = g_in + (int64_t)p * ic;
+    int32_t i0 = 0;
+    for (; i0 + 16 <= ic; i0 += 16) tt_pw_input_pair_v16(ic, oc, g0, g0 + oc, w, wscale, gi0, gi0 + ic, accumulate, i0);
+    tt_pw_input_pixel(ic, oc, g0, w, wscale, gi0, accumulate, i0);
+    tt_pw_input_pixel(ic, oc, g0 + oc, w, wscale, gi0 + ic, accumulate, i0);
+  }
+#endif
+  for (; p < pixels; p++) {
+    tt_pw_input_pixel(ic, oc, g_out + (int64_t)p * oc, w, wscale, g_in + (int64_t)p * ic, accumulate, 0);
   }
 }
 
 void tt_fc_f32_bwd_input(int32_t in_c, int32_t out_c, const float *g_out, const int8_t *w, const float *wscale,
                          float *g_in, int32_t accumulate) {
-  tt_pw_input_pixel(in_c, out_c, g_out, w, wscale, g_in, accumulate);
+  tt_pw_input_pixel(in_c, out_c, g_out, w, wscale, g_in, accumulate, 0);
 }
 
 /* One channel chunk [c0, c0+n) of one depthwise input pixel: sum over the outputs (y, x) that read it. */

@@ -9,9 +9,10 @@
 #include "tt_bw_internal.h"
 #include "tt_bw_simd.h"
 
-void tt_bw_pointwise_weight_row(const tt_conv_shape *shape, const float *g_out, const int8_t *in, int32_t in_stride,
-                                int32_t in_zp, float in_scale, int32_t k, int32_t o, float *row) {
-  int32_t pixels = shape->in_h * shape->in_w, oc = shape->out_c, i0 = 0;
+/* Columns [i0, k) of pointwise weight-gradient row o. */
+static void tt_pw_weight_cols(const tt_conv_shape *shape, const float *g_out, const int8_t *in, int32_t in_stride,
+                              int32_t in_zp, float in_scale, int32_t k, int32_t o, float *row, int32_t i0) {
+  int32_t pixels = shape->in_h * shape->in_w, oc = shape->out_c;
 #ifdef __wasm_simd128__
   const v128_t cb16 = tt_v_cvt_bias(in_zp), sc = wasm_f32x4_splat(in_scale);
   for (; i0 + 16 <= k; i0 += 16) {
@@ -47,6 +48,43 @@ void tt_bw_pointwise_weight_row(const tt_conv_shape *shape, const float *g_out, 
   }
   for (int32_t i = i0; i < k; i++) row[i] = in_scale * row[i];
 }
+
+void tt_bw_pointwise_weight_row(const tt_conv_shape *shape, const float *g_out, const int8_t *in, int32_t in_stride,
+                                int32_t in_zp, float in_scale, int32_t k, int32_t o, float *row) {
+  tt_pw_weight_cols(shape, g_out, in, in_stride, in_zp, in_scale, k, o, row, 0);
+}
+
+#ifdef __wasm_simd128__
+/* Columns [i0, i0+16) of rows o and o+1 at once: each converted input vector serves both rows. */
+static void tt_pw_weight_pair_v16(const tt_conv_shape *shape, const float *g_out, const int8_t *in,
+                                  int32_t in_stride, int32_t in_zp, float in_scale, int32_t k, int32_t o, float *g_w,
+                                  int32_t i0) {
+  int32_t pixels = shape->in_h * shape->in_w, oc = shape->out_c;
+  const v128_t cb16 = tt_v_cvt_bias(in_zp), sc = wasm_f32x4_splat(in_scale);
+  v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0, xv[4];
+  for (int32_t p = 0; p < pixels; p++) {
+    v128_t g0 = wasm_f32x4_splat(g_out[(int64_t)p * oc + o]), g1 = wasm_f32x4_splat(g_out[(int64_t)p * oc + o + 1]);
+    tt_v_cvt16(in + (int64_t)p * in_stride + i0, cb16, xv);
+    a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(g0, xv[0]));
+    a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(g0, xv[1]));
+    a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(g0, xv[2]));
+    a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(g0, xv[3]));
+    b0 = wasm_f32x4_add(b0, wasm_f32x4_mul(g1, xv[0]));
+    b1 = wasm_f32x4_add(b1, wasm_f32x4_mul(g1, xv[1]));
+    b2 = wasm_f32x4_add(b2, wasm_f32x4_mul(g1, xv[2]));
+    b3 = wasm_f32x4_add(b3, wasm_f32x4_mul(g1, xv[3]));
+  }
+  float *ra = g_w + (int64_t)o * k + i0, *rb = ra + k;
+  wasm_v128_store(ra, wasm_f32x4_mul(sc, a0));
+  wasm_v128_store(ra + 4, wasm_f32x4_mul(sc, a1));
+  wasm_v128_store(ra + 8, wasm_f32x4_mul(sc, a2));
+  wasm_v128_store(ra + 12, wasm_f32x4_mul(sc, a3));
+  wasm_v128_store(rb, wasm_f32x4_mul(sc, b0));
+  wasm_v128_store(rb + 4, wasm_f32x4_mul(sc, b1));
+  wasm_v128_store(rb + 8, wasm_f32x4_mul(sc, b2));
+  wasm_v128_store(rb + 12, wasm_f32x4_mul(sc, b3));
+}
+#endif
 
 void tt_bw_depthwise_weight_row(const tt_conv_shape *shape, const float *g_out, const int8_t *in,
                                 int32_t in_stride, int32_t in_zp, float in_scale, int32_t k, int32_t ky,
@@ -132,7 +170,16 @@ void tt_bw_conv_weight_row(const tt_conv_shape *shape, const float *g_out, const
 
 void tt_pointwise_f32_bwd_weight(const tt_conv_shape *shape, const float *g_out, const int8_t *in,
                                  int32_t in_stride, int32_t in_zp, float in_scale, int32_t k, float *g_w) {
-  for (int32_t o = 0; o < shape->out_c; o++) {
+  int32_t o = 0;
+#ifdef __wasm_simd128__
+  for (; o + 2 <= shape->out_c; o += 2) {
+    int32_t i0 = 0;
+    for (; i0 + 16 <= k; i0 += 16) tt_pw_weight_pair_v16(shape, g_out, in, in_stride, in_zp, in_scale, k, o, g_w, i0);
+    tt_pw_weight_cols(shape, g_out, in, in_stride, in_zp, in_scale, k, o, g_w + (int64_t)o * k, i0);
+    tt_pw_weight_cols(shape, g_out, in, in_stride, in_zp, in_scale, k, o + 1, g_w + (int64_t)(o + 1) * k, i0);
+  }
+#endif
+  for (; o < shape->out_c; o++) {
     tt_bw_pointwise_weight_row(shape, g_out, in, in_stride, in_zp, in_scale, k, o, g_w + (int64_t)o * k);
   }
 }
