@@ -26,14 +26,20 @@ export function requantMultipliers(sx: number, sW: ArrayLike<number>, sy: number
  */
 export function weightGradScale(sW: ArrayLike<number>, qas: boolean): Float32Array {
   const g = new Float32Array(sW.length);
-  for (let c = 0; c < sW.length; c++) g[c] = qas ? 1 / sW[c] : sW[c];
+  for (let c = 0; c < sW.length; c++) g[c] = qas ? 1 / f(sW[c]) : sW[c];
   return g;
 }
 
-/** QAS gradient scale of an int32 bias in units s_W[c] * s_x: 1 / (s_W * s_x) with QAS, s_W * s_x without. */
+/**
+ * QAS gradient scale of an int32 bias in units u = s_W[c] * s_x (u rounded to float32 first): 1 / u with QAS,
+ * u without.
+ */
 export function biasGradScale(sW: ArrayLike<number>, sx: number, qas: boolean): Float32Array {
   const g = new Float32Array(sW.length);
-  for (let c = 0; c < sW.length; c++) g[c] = qas ? 1 / (sW[c] * sx) : sW[c] * sx;
+  for (let c = 0; c < sW.length; c++) {
+    const unit = f(f(sW[c]) * f(sx));
+    g[c] = qas ? 1 / unit : unit;
+  }
   return g;
 }
 

@@ -1,0 +1,142 @@
+/**
+ * The plan interpreter: runs a training plan (or its inference sub-plan) step by step on the TypeScript
+ * reference kernels (src/compiler/reference/), the same way the web worker runs it on WebAssembly: each
+ * argument is resolved by the kernel's C signature (kernels.ts) to a typed view of the arena, a constant, a
+ * parameter struct (tt_update_params get the run-time rounding mode here, which is how this executor "patches"
+ * them) or a number, then the kernel of that name is called. SRAM constants (trainable weights and biases)
+ * are copied into the run state so training never mutates the model.
+ */
+import { CONV_SHAPE_FIELDS, QUANT_FIELDS, UPDATE_PARAMS_FIELDS, type Rng, type RoundingMode } from './kernel-abi';
+import { KERNEL_SIGNATURES, type CType, type KernelName } from './kernels';
+import type { PlanArg, PlanConst, PlanStep, SubPlan, TrainingPlan } from './plan';
+import * as bwd from './reference/backward';
+import * as fwd from './reference/forward';
+import * as upd from './reference/update';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyKernel = (...args: any[]) => number | void;
+
+/** Every kernel a plan may call, by C name. A kernel without a row here does not compile. */
+export const REFERENCE_KERNELS: { [K in KernelName]: AnyKernel } = {
+  tt_conv_s8: fwd.convS8,
+  tt_pointwise_s8: fwd.pointwiseS8,
+  tt_depthwise_s8: fwd.depthwiseS8,
+  tt_fc_s8: fwd.fcS8,
+  tt_add_s8: fwd.addS8,
+  tt_avgpool_s8: fwd.avgpoolS8,
+  tt_softmax_xent_s8: fwd.softmaxXentS8,
+  tt_clamp_f32_bwd: bwd.clampF32Bwd,
+  tt_add_f32_bwd_input: bwd.addF32BwdInput,
+  tt_pointwise_f32_bwd_input: bwd.pointwiseF32BwdInput,
+  tt_conv_f32_bwd_input: bwd.convF32BwdInput,
+  tt_depthwise_f32_bwd_input: bwd.depthwiseF32BwdInput,
+  tt_fc_f32_bwd_input: bwd.fcF32BwdInput,
+  tt_avgpool_f32_bwd_input: bwd.avgpoolF32BwdInput,
+  tt_pointwise_f32_bwd_weight: bwd.pointwiseF32BwdWeight,
+  tt_conv_f32_bwd_weight: bwd.convF32BwdWeight,
+  tt_depthwise_f32_bwd_weight: bwd.depthwiseF32BwdWeight,
+  tt_fc_f32_bwd_weight: bwd.fcF32BwdWeight,
+  tt_bias_f32_bwd: bwd.biasF32Bwd,
+  tt_update_s8: upd.updateS8,
+  tt_update_s32: upd.updateS32,
+  tt_pointwise_bwd_update_s8: upd.pointwiseBwdUpdateS8,
+  tt_conv_bwd_update_s8: upd.convBwdUpdateS8,
+  tt_depthwise_bwd_update_s8: upd.depthwiseBwdUpdateS8,
+  tt_fc_bwd_update_s8: upd.fcBwdUpdateS8,
+  tt_slice_channels_s8: fwd.sliceChannelsS8,
+};
+
+type Data = PlanConst['data'];
+
+/** Mutable state of a run: the arena, the constants (SRAM ones copied) and the rng. */
+export interface RunState {
+  arena: ArrayBuffer;
+  consts: Data[];
+  rng: Rng;
+}
+
+export interface RunOptions {
+  lr: number;
+  rounding: RoundingMode;
+  qas: boolean;
+  label: number;
+  /** Called before each step runs (tests read gradient buffers here). */
+  beforeStep?: (index: number, step: PlanStep, state: RunState) => void;
+}
+
+export function createState(plan: TrainingPlan, seed = 0x2545f491): RunState {
+  const consts = plan.consts.map((c) => (c.storage === 'sram' ? (c.data.slice() as Data) : c.data));
+  return { arena: new ArrayBuffer(plan.arenaBytes), consts, rng: { state: seed >>> 0 || 1 } };
+}
+
+const VIEW = {
+  'const int8_t*': Int8Array,
+  'int8_t*': Int8Array,
+  'uint8_t*': Uint8Array,
+  'const uint8_t*': Uint8Array,
+  'const int32_t*': Int32Array,
+  'int32_t*': Int32Array,
+  'const float*': Float32Array,
+  'float*': Float32Array,
+} as const;
+
+function structOf(type: CType, words: Data, o: RunOptions): object {
+  const fields = type === 'const tt_conv_shape*' ? CONV_SHAPE_FIELDS : type === 'const tt_quant*' ? QUANT_FIELDS : UPDATE_PARAMS_FIELDS;
+  const s: Record<string, number> = {};
+  fields.forEach((f, i) => (s[f] = words[i]));
+  if (type === 'const tt_update_params*') s.rounding = o.rounding;
+  return s;
+}
+
+/** Resolves one argument to what the reference kernel takes for that C parameter type. */
+export function resolveArg(a: PlanArg, type: CType, st: RunState, o: RunOptions): unknown {
+  switch (a.kind) {
+    case 'arena': {
+      if (type === 'tt_rng*' || type === 'int32_t' || type === 'float' || type.includes('tt_')) throw new Error(`arena argument for ${type}`);
+      const V = VIEW[type as keyof typeof VIEW];
+      return new V(st.arena, a.offset, a.bytes / V.BYTES_PER_ELEMENT);
+    }
+    case 'const':
+      return type.includes('tt_') ? structOf(type, st.consts[a.id], o) : st.consts[a.id];
+    case 'gscale':
+      return st.consts[o.qas ? a.qas : a.plain];
+    case 'i32':
+    case 'f32':
+      return a.value;
+    case 'null':
+      return null;
+    case 'lr':
+      return Math.fround(o.lr);
+    case 'rng':
+      return st.rng;
+    case 'rounding':
+      return o.rounding;
+    case 'label':
+      return o.label;
+  }
+}
+
+/** Runs the steps of a sub-plan on an int8 HWC image; returns the loss and the logits. */
+export function runSubPlan(p: SubPlan, st: RunState, image: Int8Array, o: RunOptions): { loss: number; logits: Int8Array } {
+  if (image.length !== p.input.bytes) throw new Error(`image has ${image.length} bytes, the plan expects ${p.input.bytes}`);
+  new Int8Array(st.arena, p.input.offset, p.input.bytes).set(image);
+  let loss = NaN;
+  p.steps.forEach((s, i) => {
+    o.beforeStep?.(i, s, st);
+    const sig = KERNEL_SIGNATURES[s.kernel];
+    const args = s.args.map((a, j) => resolveArg(a, sig.params[j][1], st, o));
+    const r = REFERENCE_KERNELS[s.kernel](...args);
+    if (s.returns === 'loss') loss = r as number;
+  });
+  return { loss, logits: new Int8Array(st.arena, p.logits.offset, p.logits.bytes).slice() };
+}
+
+/** One training step (forward, backward, updates). */
+export function trainStep(plan: TrainingPlan, st: RunState, image: Int8Array, o: RunOptions) {
+  return runSubPlan(plan, st, image, o);
+}
+
+/** Forward only (the inference sub-plan): loss and logits, no update. */
+export function evaluate(plan: TrainingPlan, st: RunState, image: Int8Array, label: number) {
+  return runSubPlan(plan.inference, st, image, { lr: 0, rounding: 0, qas: true, label });
+}

@@ -1,0 +1,168 @@
+/**
+ * The op table: for every op kind, its phase and the tensors it expects (shape inference): given the op's
+ * attrs and its first input, the dtype and shape of every input and output. The verifier compares the graph
+ * against these rows, so an op kind without a row does not compile and a pass that wires a wrong tensor fails
+ * verification. Shapes: activations [h, w, c] (the pooled vector and logits [c]); weights conv [o, k, k, i],
+ * pointwise / fc [o, i], depthwise [k, k, c]; biases and per-channel vectors [c].
+ */
+import type { ConvShape } from '../kernel-abi';
+import type { Phase } from '../plan';
+import type { DType, Graph, Op, OpKind } from './graph';
+
+export interface Spec {
+  dtype: DType;
+  shape: readonly number[];
+}
+export interface OpSignature {
+  inputs: (Spec | null)[];
+  outputs: (Spec | null)[];
+}
+export interface OpRow {
+  phase: Phase;
+  /** Expected inputs / outputs (null: any tensor). Optional trailing entries are listed by `optional*`. */
+  signature(op: Op, g: Graph): OpSignature;
+}
+
+const i8 = (...shape: number[]): Spec => ({ dtype: 'int8', shape });
+const i32 = (...shape: number[]): Spec => ({ dtype: 'int32', shape });
+const f32 = (...shape: number[]): Spec => ({ dtype: 'float32', shape });
+const mask = (...shape: number[]): Spec => ({ dtype: 'mask', shape });
+
+const inShape = (s: ConvShape) => [s.inH, s.inW, s.inC];
+const outShape = (s: ConvShape) => [s.outH, s.outW, s.outC];
+
+type Kind = 'conv' | 'pointwise' | 'depthwise' | 'fc';
+function weightShape(kind: Kind, s: ConvShape, k = s.inC): number[] {
+  if (kind === 'depthwise') return [s.kernel, s.kernel, k];
+  if (kind === 'conv') return [s.outC, s.kernel, s.kernel, k];
+  return [s.outC, k];
+}
+const actIn = (kind: Kind, s: ConvShape) => (kind === 'fc' ? [s.inC] : inShape(s));
+const actOut = (kind: Kind, s: ConvShape) => (kind === 'fc' ? [s.outC] : outShape(s));
+
+/** Outputs [y, mask?]: the mask exists in the training variant only. */
+function withMask(op: Op, y: Spec): Spec[] {
+  return op.outputs.length > 1 ? [y, mask(...y.shape)] : [y];
+}
+/** Inputs plus the accumulated gradient when accumulating. */
+function withPrev(op: Op, inputs: (Spec | null)[], prev: Spec): (Spec | null)[] {
+  return op.attrs.accumulate ? [...inputs, prev] : inputs;
+}
+
+function forwardRow(kind: Kind): OpRow {
+  return {
+    phase: 'forward',
+    signature: (op) => {
+      const s = op.attrs.shape!;
+      return {
+        inputs: [i8(...actIn(kind, s)), i8(...weightShape(kind, s)), i32(s.outC), f32(s.outC)],
+        outputs: withMask(op, i8(...actOut(kind, s))),
+      };
+    },
+  };
+}
+function bwdInputRow(kind: Kind): OpRow {
+  return {
+    phase: 'backward',
+    signature: (op) => {
+      const s = op.attrs.shape!;
+      const gIn = f32(...actIn(kind, s));
+      return { inputs: withPrev(op, [f32(...actOut(kind, s)), i8(...weightShape(kind, s)), f32(s.outC)], gIn), outputs: [gIn] };
+    },
+  };
+}
+function savedInput(kind: Kind, s: ConvShape, stride: number): Spec {
+  return kind === 'fc' ? i8(stride) : i8(s.inH, s.inW, stride);
+}
+function bwdWeightRow(kind: Kind): OpRow {
+  return {
+    phase: 'backward',
+    signature: (op) => {
+      const { shape: s, k, inStride } = op.attrs as Required<Pick<Op['attrs'], 'shape' | 'k' | 'inStride'>>;
+      return { inputs: [f32(...actOut(kind, s)), savedInput(kind, s, inStride)], outputs: [f32(...weightShape(kind, s, k))] };
+    },
+  };
+}
+function bwdUpdateRow(kind: Kind): OpRow {
+  return {
+    phase: 'update',
+    signature: (op) => {
+      const { shape: s, k, inStride } = op.attrs as Required<Pick<Op['attrs'], 'shape' | 'k' | 'inStride'>>;
+      const row = kind === 'conv' ? s.kernel * s.kernel * k : k;
+      const w = i8(...weightShape(kind, s));
+      return { inputs: [f32(...actOut(kind, s)), savedInput(kind, s, inStride), f32(s.outC), f32(s.outC), w], outputs: [w, f32(row)] };
+    },
+  };
+}
+const same = (phase: Phase, f: (op: Op, g: Graph) => OpSignature): OpRow => ({ phase, signature: f });
+const shapeOf = (g: Graph, id: number) => g.tensors[id].shape;
+
+export const OPS: { [K in OpKind]: OpRow } = {
+  conv: forwardRow('conv'),
+  pointwise: forwardRow('pointwise'),
+  depthwise: forwardRow('depthwise'),
+  fc: forwardRow('fc'),
+  add: same('forward', (op, g) => {
+    const s = shapeOf(g, op.inputs[0]);
+    return { inputs: [i8(...s), i8(...s)], outputs: withMask(op, i8(...s)) };
+  }),
+  avgpool: same('forward', (op) => ({ inputs: [i8(op.attrs.h!, op.attrs.w!, op.attrs.c!)], outputs: [i8(op.attrs.c!)] })),
+  softmax_xent: same('forward', (op) => ({
+    inputs: [i8(op.attrs.n!), i32(1)],
+    outputs: op.outputs.length > 1 ? [f32(1), f32(op.attrs.n!)] : [f32(1)],
+  })),
+  slice_channels: same('forward', (op, g) => {
+    const [h, w] = shapeOf(g, op.inputs[0]);
+    return { inputs: [i8(h, w, op.attrs.c!)], outputs: [i8(h, w, op.attrs.k!)] };
+  }),
+  fused_chain: same('forward', (op) => {
+    const st = op.attrs.stages!;
+    const params = st.flatMap(() => [null, null, null]);
+    return { inputs: [i8(...inShape(st[0].shape)), ...params], outputs: [i8(...outShape(st[st.length - 1].shape))] };
+  }),
+  clamp_bwd: same('backward', (op, g) => {
+    const s = shapeOf(g, op.inputs[0]);
+    return { inputs: [f32(...s), mask(...s)], outputs: [f32(...s)] };
+  }),
+  add_bwd: same('backward', (op, g) => {
+    const s = shapeOf(g, op.inputs[0]);
+    return { inputs: withPrev(op, [f32(...s), mask(...s)], f32(...s)), outputs: [f32(...s)] };
+  }),
+  conv_bwd_input: bwdInputRow('conv'),
+  pointwise_bwd_input: bwdInputRow('pointwise'),
+  depthwise_bwd_input: bwdInputRow('depthwise'),
+  fc_bwd_input: bwdInputRow('fc'),
+  avgpool_bwd_input: same('backward', (op) => {
+    const gIn = f32(op.attrs.h!, op.attrs.w!, op.attrs.c!);
+    return { inputs: withPrev(op, [f32(op.attrs.c!)], gIn), outputs: [gIn] };
+  }),
+  conv_bwd_weight: bwdWeightRow('conv'),
+  pointwise_bwd_weight: bwdWeightRow('pointwise'),
+  depthwise_bwd_weight: bwdWeightRow('depthwise'),
+  fc_bwd_weight: bwdWeightRow('fc'),
+  bias_bwd: same('backward', (op, g) => {
+    const s = shapeOf(g, op.inputs[0]);
+    return { inputs: [f32(...s)], outputs: [f32(s[s.length - 1])] };
+  }),
+  update_s8: same('update', (op, g) => {
+    const w = g.tensors[op.inputs[3]];
+    const c = op.inputs[1] === undefined ? 0 : shapeOf(g, op.inputs[1])[0];
+    return { inputs: [null, f32(c), f32(c), { dtype: 'int8', shape: w.shape }], outputs: [{ dtype: 'int8', shape: w.shape }] };
+  }),
+  update_s32: same('update', (op, g) => {
+    const n = shapeOf(g, op.inputs[3])[0];
+    return { inputs: [f32(n), f32(n), f32(n), i32(n)], outputs: [i32(n)] };
+  }),
+  conv_bwd_update: bwdUpdateRow('conv'),
+  pointwise_bwd_update: bwdUpdateRow('pointwise'),
+  depthwise_bwd_update: bwdUpdateRow('depthwise'),
+  fc_bwd_update: bwdUpdateRow('fc'),
+};
+
+/** The conv-like kind behind an op kind ('pointwise_bwd_input' -> 'pointwise'), or null. */
+export function convKindOf(kind: OpKind): Kind | null {
+  const base = kind.split('_')[0];
+  return base === 'conv' || base === 'pointwise' || base === 'depthwise' || base === 'fc' ? base : null;
+}
+
+export { weightShape, inShape, outShape };

@@ -1,0 +1,128 @@
+/**
+ * Kernel emission, one row per op kind: the kernel call(s) of tt_kernels.h an op lowers to, with arguments in
+ * C order. Forward kernels compute all output rows [0, out_h) (fused chains emit row bands, fused-chain.ts);
+ * a mask argument is the op's mask output or NULL (inference variant). Backward input kernels accumulate when
+ * the op accumulates into an existing gradient. Updates take the learning rate, the rounding mode and the rng
+ * from the run time, and a QAS-selectable gradient scale.
+ */
+import type { OpKind, Op } from '../ir/graph';
+import { elements } from '../ir/graph';
+import type { KernelName } from '../kernels';
+import type { PlanArg } from '../plan';
+import { emitFusedChain } from './fused-chain';
+import { F32, I32, LABEL, LR, NULL, RNG, ROUNDING, type Lowering } from './lowering';
+
+export type Emitter = (op: Op, L: Lowering) => void;
+
+const maskArg = (op: Op, L: Lowering): PlanArg => (op.outputs.length > 1 ? L.arena(op.outputs[1]) : NULL);
+const n = (op: Op, L: Lowering, i = 0) => elements(L.g.tensors[op.inputs[i]].shape);
+
+const convForward: Emitter = (op, L) => {
+  const s = op.attrs.shape!;
+  const [x, w, b, m] = op.inputs;
+  const kernel = `tt_${op.kind}_s8` as KernelName;
+  L.step(op, kernel, [L.shape(op.name, s), L.quant(op.name, op.attrs.quant!), L.arena(x), L.cst(w), L.cst(b), L.cst(m), L.arena(op.outputs[0]), maskArg(op, L), I32(0), I32(s.outH)]);
+};
+
+const fcForward: Emitter = (op, L) => {
+  const s = op.attrs.shape!;
+  const [x, w, b, m] = op.inputs;
+  L.step(op, 'tt_fc_s8', [I32(s.inC), I32(s.outC), L.quant(op.name, op.attrs.quant!), L.arena(x), L.cst(w), L.cst(b), L.cst(m), L.arena(op.outputs[0]), maskArg(op, L)]);
+};
+
+/** Shape argument(s) of a conv-like backward kernel: the struct, or (in_c, out_c) for fc. */
+const geometry = (op: Op, L: Lowering, kind: string): PlanArg[] =>
+  kind === 'fc' ? [I32(op.attrs.shape!.inC), I32(op.attrs.shape!.outC)] : [L.shape(op.name, op.attrs.shape!)];
+
+function bwdInput(kind: 'conv' | 'pointwise' | 'depthwise' | 'fc'): Emitter {
+  return (op, L) => {
+    const [g, w, ws] = op.inputs;
+    const kernel = `tt_${kind}_f32_bwd_input` as KernelName;
+    L.step(op, kernel, [...geometry(op, L, kind), L.arena(g), L.cst(w), L.cst(ws), L.arena(op.outputs[0]), I32(op.attrs.accumulate ? 1 : 0)]);
+  };
+}
+
+/** Saved-input arguments: in, [in_stride,] in_zp, in_scale, k (fc has no in_stride). */
+function savedArgs(op: Op, L: Lowering, kind: string): PlanArg[] {
+  const a = op.attrs;
+  const stride = kind === 'fc' ? [] : [I32(a.inStride!)];
+  return [L.arena(op.inputs[1]), ...stride, I32(a.inZp!), F32(a.inScale!), I32(a.k!)];
+}
+
+function bwdWeight(kind: 'conv' | 'pointwise' | 'depthwise' | 'fc'): Emitter {
+  return (op, L) => {
+    const kernel = `tt_${kind}_f32_bwd_weight` as KernelName;
+    L.step(op, kernel, [...geometry(op, L, kind), L.arena(op.inputs[0]), ...savedArgs(op, L, kind), L.arena(op.outputs[0])]);
+  };
+}
+
+function bwdUpdate(kind: 'conv' | 'pointwise' | 'depthwise' | 'fc'): Emitter {
+  return (op, L) => {
+    const [g, , q, p, w] = op.inputs;
+    const kernel = `tt_${kind}_bwd_update_s8` as KernelName;
+    L.step(op, kernel, [...geometry(op, L, kind), L.arena(g), ...savedArgs(op, L, kind), L.gscale(q, p), LR, ROUNDING, L.cst(w), RNG, L.arena(op.outputs[1])]);
+  };
+}
+
+export const EMIT: { [K in OpKind]: Emitter } = {
+  conv: convForward,
+  pointwise: convForward,
+  depthwise: convForward,
+  fc: fcForward,
+  add: (op, L) => {
+    const { quant, bZp, ma, mb } = op.attrs;
+    L.step(op, 'tt_add_s8', [I32(n(op, L)), L.quant(op.name, quant!), I32(bZp!), F32(ma!), F32(mb!), L.arena(op.inputs[0]), L.arena(op.inputs[1]), L.arena(op.outputs[0]), maskArg(op, L)]);
+  },
+  avgpool: (op, L) => {
+    const a = op.attrs;
+    L.step(op, 'tt_avgpool_s8', [I32(a.h!), I32(a.w!), I32(a.c!), I32(a.inZp!), I32(a.outZp!), F32(a.m!), L.arena(op.inputs[0]), L.arena(op.outputs[0])]);
+  },
+  softmax_xent: (op, L) => {
+    const a = op.attrs;
+    const grad = op.outputs.length > 1 ? L.arena(op.outputs[1]) : NULL;
+    L.step(op, 'tt_softmax_xent_s8', [I32(a.n!), L.arena(op.inputs[0]), I32(a.zp!), F32(a.scale!), LABEL, grad]).returns = 'loss';
+  },
+  slice_channels: (op, L) => {
+    const a = op.attrs;
+    L.step(op, 'tt_slice_channels_s8', [I32(a.pixels!), I32(a.c!), I32(a.k!), L.arena(op.inputs[0]), L.arena(op.outputs[0])]);
+  },
+  fused_chain: emitFusedChain,
+  clamp_bwd: (op, L) => {
+    L.step(op, 'tt_clamp_f32_bwd', [I32(n(op, L)), L.arena(op.inputs[0]), L.arena(op.inputs[1])]);
+  },
+  add_bwd: (op, L) => {
+    L.step(op, 'tt_add_f32_bwd_input', [I32(n(op, L)), L.arena(op.inputs[0]), L.arena(op.inputs[1]), L.arena(op.outputs[0]), I32(op.attrs.accumulate ? 1 : 0)]);
+  },
+  conv_bwd_input: bwdInput('conv'),
+  pointwise_bwd_input: bwdInput('pointwise'),
+  depthwise_bwd_input: bwdInput('depthwise'),
+  fc_bwd_input: bwdInput('fc'),
+  avgpool_bwd_input: (op, L) => {
+    const a = op.attrs;
+    L.step(op, 'tt_avgpool_f32_bwd_input', [I32(a.h!), I32(a.w!), I32(a.c!), L.arena(op.inputs[0]), L.arena(op.outputs[0]), I32(a.accumulate ? 1 : 0)]);
+  },
+  conv_bwd_weight: bwdWeight('conv'),
+  pointwise_bwd_weight: bwdWeight('pointwise'),
+  depthwise_bwd_weight: bwdWeight('depthwise'),
+  fc_bwd_weight: bwdWeight('fc'),
+  bias_bwd: (op, L) => {
+    L.step(op, 'tt_bias_f32_bwd', [I32(op.attrs.pixels!), I32(op.attrs.c!), L.arena(op.inputs[0]), L.arena(op.outputs[0])]);
+  },
+  update_s8: (op, L) => {
+    const [g, q, p, w] = op.inputs;
+    L.step(op, 'tt_update_s8', [L.updateParams(op.name, op.attrs.update!), L.arena(g), L.gscale(q, p), LR, L.cst(w), RNG]);
+  },
+  update_s32: (op, L) => {
+    const [g, q, p, b] = op.inputs;
+    L.step(op, 'tt_update_s32', [I32(op.attrs.n!), ROUNDING, L.arena(g), L.gscale(q, p), LR, L.cst(b), RNG]);
+  },
+  conv_bwd_update: bwdUpdate('conv'),
+  pointwise_bwd_update: bwdUpdate('pointwise'),
+  depthwise_bwd_update: bwdUpdate('depthwise'),
+  fc_bwd_update: bwdUpdate('fc'),
+};
+
+/** Emits every op of the graph in schedule order. */
+export function emitAll(L: Lowering): void {
+  for (const op of L.g.ops) EMIT[op.kind](op, L);
+}

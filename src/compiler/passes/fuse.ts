@@ -1,0 +1,93 @@
+/**
+ * Pass `fuse-frozen` (frozen-prefix fusion): an inverted-bottleneck block that no gradient passes through
+ * (no op of it writes a mask) and whose inner tensors nothing else reads needs none of its activations after
+ * the forward pass, so it can run band by band: pointwise expansion, depthwise and projection over ring
+ * buffers of a few rows (the kernels' r0/r1 bands and in_ring/out_ring), as in MCUNetV2's patch-based
+ * inference, instead of materializing the expanded tensor. The block becomes one `fused_chain` op; the stem
+ * joins block 0 when that block has no residual. The band schedule and ring sizes are worked out when the
+ * chain is lowered (lower/bands.ts).
+ */
+import { consumers, GraphBuilder, type ChainStage, type Graph, type Op } from '../ir/graph';
+import type { Model } from '../models/model';
+import type { Pass } from './pass';
+
+const frozen = (op: Op | undefined) => op !== undefined && op.phase === 'forward' && op.outputs.length === 1;
+
+/** The forward ops of one block (optionally preceded by the stem), or null when it cannot be fused. */
+function chainOf(m: Model, b: number, byLayer: Map<number, Op>, byName: Map<string, Op>, readers: Map<number, Op[]>): Op[] | null {
+  const blk = m.blocks[b];
+  const ops = [blk.pw1, blk.dw, blk.pw2].filter((i) => i >= 0).map((i) => byLayer.get(i));
+  const add = blk.addOutput ? byName.get(`${blk.name}.add`) : undefined;
+  if (blk.addOutput && !add) return null;
+  if (!ops.every(frozen) || (add && !frozen(add))) return null;
+  const stem = byLayer.get(0);
+  const chain = (b === 0 && !blk.addOutput && frozen(stem) ? [stem, ...ops] : ops) as Op[];
+  for (let i = 0; i + 1 < chain.length; i++) {
+    const r = readers.get(chain[i].outputs[0]) ?? [];
+    if (r.length !== 1 || r[0] !== chain[i + 1]) return null;
+  }
+  if (add) {
+    const r = readers.get(chain[chain.length - 1].outputs[0]) ?? [];
+    if (r.length !== 1 || r[0] !== add || add.inputs[0] !== chain[0].inputs[0]) return null;
+  }
+  return add ? [...chain, add] : chain;
+}
+
+function fusedOp(chain: Op[]): Omit<Op, 'id'> {
+  const add = chain[chain.length - 1].kind === 'add' ? chain[chain.length - 1] : undefined;
+  const convs = add ? chain.slice(0, -1) : chain;
+  const stages: ChainStage[] = convs.map((op) => ({
+    kind: op.kind as ChainStage['kind'],
+    name: op.name,
+    layer: op.layer!,
+    shape: op.attrs.shape!,
+    quant: op.attrs.quant!,
+    w: op.inputs[1],
+    b: op.inputs[2],
+    mult: op.inputs[3],
+  }));
+  const block = convs[convs.length - 1].name.replace(/\.[^.]+$/, '');
+  return {
+    kind: 'fused_chain',
+    name: convs[0].layer === 0 ? `first_conv+${block}` : block,
+    phase: 'forward',
+    inputs: [convs[0].inputs[0], ...stages.flatMap((s) => [s.w, s.b, s.mult])],
+    outputs: [chain[chain.length - 1].outputs[0]],
+    attrs: {
+      stages,
+      add: add && { name: add.name, quant: add.attrs.quant!, bZp: add.attrs.bZp!, ma: add.attrs.ma!, mb: add.attrs.mb! },
+    },
+    layer: convs[0].layer,
+  };
+}
+
+export function fuseFrozenGraph(m: Model, g: Graph): Graph {
+  const byLayer = new Map<number, Op>();
+  const byName = new Map<string, Op>();
+  for (const op of g.ops) {
+    if (op.phase !== 'forward') continue;
+    if (op.layer !== undefined && op.kind !== 'fused_chain') byLayer.set(op.layer, op);
+    byName.set(op.name, op);
+  }
+  const readers = consumers(g);
+  const replace = new Map<number, Omit<Op, 'id'>>();
+  const drop = new Set<number>();
+  m.blocks.forEach((_, b) => {
+    const chain = chainOf(m, b, byLayer, byName, readers);
+    if (!chain) return;
+    replace.set(chain[0].id, fusedOp(chain));
+    for (const op of chain.slice(1)) drop.add(op.id);
+  });
+  if (replace.size === 0) return g;
+  const out = new GraphBuilder(g);
+  for (const op of g.ops) {
+    if (drop.has(op.id)) continue;
+    const f = replace.get(op.id);
+    out.op(f ? { ...f, id: op.id } : op);
+  }
+  return out.build(g.io);
+}
+
+export function fuseFrozen(m: Model): Pass {
+  return { name: 'fuse-frozen', run: (g) => fuseFrozenGraph(m, g) };
+}
