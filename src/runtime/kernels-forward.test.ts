@@ -6,6 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadBackends, type CallResult, type KernelBackend, type TypedArray } from './kernel-harness';
 import { seeded } from './kernels-backward.cases';
+import { expf, logf } from '../compiler/reference/math';
 import { layerCases, mathCases, mcuCases, vectorCases, type FwdCase } from './kernels-forward.cases';
 
 const bytes = (t: TypedArray) => new Uint8Array(t.buffer, t.byteOffset, t.byteLength);
@@ -59,6 +60,21 @@ describe('forward kernels on every backend vs the TypeScript reference', () => {
       }
     }, 60_000);
   }
+
+  it('expf and logf match the reference on 40,000 floats spread over the whole float32 range', () => {
+    const xs = Array.from({ length: 20000 }, (_, i) => new Float32Array(Uint32Array.of(i * 214743 + 12345).buffer)[0]);
+    const same = (a: number, b: number) => (Number.isNaN(a) && Number.isNaN(b)) || f32bits(a) === f32bits(b);
+    for (const b of backends) {
+      for (const [fn, ref] of [
+        ['tt_expf', expf],
+        ['tt_logf', logf],
+      ] as const) {
+        const res = b.run(xs.map((x) => ({ fn, args: [{ f32: x }] })));
+        const bad = xs.findIndex((x, j) => !same(res[j].ret, ref(x)));
+        expect(bad, `${b.name} ${fn}(${xs[bad]}) = ${res[bad]?.ret}, want ${ref(xs[bad])}`).toBe(-1);
+      }
+    }
+  }, 60_000);
 
   it('the cases exercise what they claim: the clamp both passes and clips, outputs spread over the range', () => {
     for (const [title, cases] of groups.slice(0, 4)) {
