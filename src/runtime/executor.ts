@@ -1,0 +1,288 @@
+/**
+ * The plan executor: the one place that runs a training plan (src/compiler/plan.ts) on the WebAssembly kernel
+ * module. The web worker and the Node CLI both drive training through it, so they execute the same calls on
+ * the same bytes.
+ *
+ * Loading a plan:
+ *  1. every const is copied into module memory once ('sram' consts too, so the model's arrays are never
+ *     mutated; reset() copies them again);
+ *  2. the arena is malloc'ed: exactly plan.arenaBytes, 16-byte aligned. With `guardBytes` the allocation
+ *     carries that many canary bytes on each side, and checkCanaries() tells whether any kernel wrote outside;
+ *  3. every step becomes a resolved kernel export plus a Float64Array of its numeric arguments (pointers and
+ *     int32s and float32s are all exact in a double), so a training step calls exports in a flat loop with
+ *     no per-step allocation. Run-time knobs are patched into those arrays: the learning rate, the rounding
+ *     mode (and word UPDATE_PARAMS_ROUNDING_WORD of every tt_update_params const), the QAS gradient-scale
+ *     pointer choice (configure) and the label (every step).
+ */
+import { Rounding, type RoundingName } from '../compiler/kernel-abi';
+import { UPDATE_PARAMS_ROUNDING_WORD } from '../compiler/plan';
+import type { PlanArg, PlanConst, PlanStep, SubPlan, TrainingPlan } from '../compiler/plan';
+import type { KernelModule } from './wasm';
+
+/** The run-time knobs of a plan (no recompilation needed). */
+export interface RunSettings {
+  lr: number;
+  rounding: RoundingName;
+  qas: boolean;
+  /** Seeds the stochastic-rounding rng (any integer; 0 is mapped to a fixed non-zero state). */
+  seed: number;
+}
+
+export interface ExecutorOptions {
+  /** Canary bytes on each side of the arena (tests); 0 allocates exactly arenaBytes. */
+  guardBytes?: number;
+}
+
+type KernelFn = (...args: number[]) => number;
+
+/** A sub-plan resolved against module memory. */
+interface Compiled {
+  fns: KernelFn[];
+  args: Float64Array[];
+  /** Index of the step whose return value is the loss, or -1. */
+  lossStep: number;
+  /** (step, arg index) pairs that receive the label. */
+  labelSlots: Int32Array;
+  sub: SubPlan;
+}
+
+const CANARY = 0xa5;
+
+/** A non-zero xorshift32 state from any integer seed. */
+export function rngState(seed: number): number {
+  const s = Math.imul((seed | 0) ^ 0x9e3779b9, 0x85ebca6b) >>> 0;
+  return s === 0 ? 0x6d2b79f5 : s;
+}
+
+function call(fn: KernelFn, a: Float64Array): number {
+  switch (a.length) {
+    case 2:
+      return fn(a[0], a[1]);
+    case 3:
+      return fn(a[0], a[1], a[2]);
+    case 4:
+      return fn(a[0], a[1], a[2], a[3]);
+    case 5:
+      return fn(a[0], a[1], a[2], a[3], a[4]);
+    case 6:
+      return fn(a[0], a[1], a[2], a[3], a[4], a[5]);
+    case 7:
+      return fn(a[0], a[1], a[2], a[3], a[4], a[5], a[6]);
+    case 8:
+      return fn(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
+    case 9:
+      return fn(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8]);
+    case 10:
+      return fn(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9]);
+    case 13:
+      return fn(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12]);
+    default:
+      return fn(...a);
+  }
+}
+
+export class PlanExecutor {
+  /** Byte address of the arena in module memory (16-byte aligned). */
+  readonly arenaPtr: number;
+  /** Bytes of the arena: exactly plan.arenaBytes. */
+  readonly arenaBytes: number;
+  private readonly guard: number;
+  private readonly rawPtr: number;
+  private readonly rngPtr: number;
+  private readonly constPtrs: number[];
+  private readonly train: Compiled;
+  private readonly infer: Compiled;
+  private disposed = false;
+
+  private constructor(
+    private readonly mod: KernelModule,
+    readonly plan: TrainingPlan,
+    settings: RunSettings,
+    opts: ExecutorOptions,
+  ) {
+    this.constPtrs = plan.consts.map((c) => mod.alloc(c.data.byteLength));
+    this.copyConsts(() => true);
+    this.rngPtr = mod.alloc(4);
+    this.arenaBytes = plan.arenaBytes;
+    this.guard = opts.guardBytes ?? 0;
+    this.rawPtr = mod.alloc(this.arenaBytes + 2 * this.guard + 15);
+    this.arenaPtr = (this.rawPtr + this.guard + 15) & ~15;
+    if (this.guard > 0) this.fillCanaries();
+    this.train = this.compile(plan);
+    this.infer = this.compile(plan.inference);
+    this.configure(settings);
+  }
+
+  /** Loads a plan into module memory and resolves every step. */
+  static load(mod: KernelModule, plan: TrainingPlan, settings: RunSettings, opts: ExecutorOptions = {}): PlanExecutor {
+    if (plan.format !== 'tinytrain-plan' || plan.version !== 1) throw new Error('not a tinytrain-plan version 1');
+    return new PlanExecutor(mod, plan, settings, opts);
+  }
+
+  private bytes(): Uint8Array {
+    return new Uint8Array(this.mod.memory.buffer);
+  }
+
+  private copyConsts(which: (c: PlanConst) => boolean): void {
+    const mem = this.bytes();
+    this.plan.consts.forEach((c, i) => {
+      if (which(c)) mem.set(new Uint8Array(c.data.buffer, c.data.byteOffset, c.data.byteLength), this.constPtrs[i]);
+    });
+  }
+
+  private fillCanaries(): void {
+    const mem = this.bytes();
+    mem.fill(CANARY, this.rawPtr, this.arenaPtr);
+    mem.fill(CANARY, this.arenaPtr + this.arenaBytes, this.rawPtr + this.arenaBytes + 2 * this.guard + 15);
+  }
+
+  /** Guard-byte check: the number of canary bytes around the arena that were overwritten (0: intact). */
+  checkCanaries(): { guardBytes: number; before: number; after: number } {
+    const mem = this.bytes();
+    let before = 0;
+    let after = 0;
+    for (let p = this.rawPtr; p < this.arenaPtr; p++) if (mem[p] !== CANARY) before++;
+    const end = this.rawPtr + this.arenaBytes + 2 * this.guard + 15;
+    for (let p = this.arenaPtr + this.arenaBytes; p < end; p++) if (mem[p] !== CANARY) after++;
+    return { guardBytes: this.guard, before, after };
+  }
+
+  private resolveArg(a: PlanArg, step: PlanStep, sub: SubPlan): number {
+    switch (a.kind) {
+      case 'arena':
+        if (a.offset < 0 || a.offset + a.bytes > sub.arenaBytes || sub.arenaBytes > this.arenaBytes) {
+          throw new Error(`${step.kernel} (${step.op}): arena region ${a.offset}+${a.bytes} outside the arena`);
+        }
+        return this.arenaPtr + a.offset;
+      case 'const':
+        return this.constPtrs[a.id];
+      case 'i32':
+      case 'f32':
+        return a.value;
+      case 'null':
+        return 0;
+      case 'rng':
+        return this.rngPtr;
+      default:
+        return 0; // lr, rounding, label, gscale: patched by configure() and the step functions
+    }
+  }
+
+  private compile(sub: SubPlan): Compiled {
+    const exports = this.mod.exports as unknown as Record<string, unknown>;
+    const labelSlots: number[] = [];
+    let lossStep = -1;
+    const fns: KernelFn[] = [];
+    const args = sub.steps.map((step, i) => {
+      const fn = exports[step.kernel];
+      if (typeof fn !== 'function') throw new Error(`the kernel module has no export ${step.kernel}`);
+      fns.push(fn as KernelFn);
+      if (step.returns === 'loss') lossStep = i;
+      step.args.forEach((a, j) => a.kind === 'label' && labelSlots.push(i, j));
+      return Float64Array.from(step.args, (a) => this.resolveArg(a, step, sub));
+    });
+    return { fns, args, lossStep, labelSlots: Int32Array.from(labelSlots), sub };
+  }
+
+  /** Applies the run-time knobs: lr, rounding (args and update-param structs), QAS choice, rng seed. */
+  configure(s: RunSettings): void {
+    const lr = Math.fround(s.lr);
+    const rounding = Rounding[s.rounding];
+    if (rounding === undefined) throw new Error(`unknown rounding "${s.rounding}"`);
+    for (const c of [this.train, this.infer]) {
+      c.sub.steps.forEach((step, i) => {
+        const a = c.args[i];
+        step.args.forEach((arg, j) => {
+          if (arg.kind === 'lr') a[j] = lr;
+          else if (arg.kind === 'rounding') a[j] = rounding;
+          else if (arg.kind === 'gscale') a[j] = this.constPtrs[s.qas ? arg.qas : arg.plain];
+        });
+      });
+    }
+    const words = new Int32Array(this.mod.memory.buffer);
+    this.plan.consts.forEach((c, i) => {
+      if (c.struct === 'tt_update_params') words[(this.constPtrs[i] >> 2) + UPDATE_PARAMS_ROUNDING_WORD] = rounding;
+    });
+    this.seed(s.seed);
+  }
+
+  /** Re-seeds the stochastic-rounding rng. */
+  seed(seed: number): void {
+    new Uint32Array(this.mod.memory.buffer, this.rngPtr, 1)[0] = rngState(seed);
+  }
+
+  private run(c: Compiled, image: ArrayLike<number>, label: number): number {
+    if (this.disposed) throw new Error('executor disposed');
+    const io = c.sub.input;
+    if (image.length !== io.bytes)
+      throw new Error(`image has ${image.length} bytes; the plan's input takes ${io.bytes}`);
+    new Int8Array(this.mod.memory.buffer, this.arenaPtr + io.offset, io.bytes).set(image);
+    const slots = c.labelSlots;
+    for (let k = 0; k < slots.length; k += 2) c.args[slots[k]][slots[k + 1]] = label;
+    const { fns, args, lossStep } = c;
+    let loss = NaN;
+    for (let i = 0; i < fns.length; i++) {
+      const r = call(fns[i], args[i]);
+      if (i === lossStep) loss = r;
+    }
+    return loss;
+  }
+
+  /** One training step (batch 1): forward, backward and the sparse update. Returns the loss. */
+  trainStep(image: ArrayLike<number>, label: number): number {
+    return this.run(this.train, image, label);
+  }
+
+  /** Inference on one image: the loss against `label` and the predicted class. */
+  evaluate(image: ArrayLike<number>, label: number): { loss: number; predicted: number } {
+    const loss = this.run(this.infer, image, label);
+    return { loss, predicted: this.argmax(this.infer.sub) };
+  }
+
+  /** Predicted class of the last training step (the logits of its forward pass, before the update). */
+  trainPredicted(): number {
+    return this.argmax(this.train.sub);
+  }
+
+  private argmax(sub: SubPlan): number {
+    const { offset, bytes } = sub.logits;
+    const z = new Int8Array(this.mod.memory.buffer, this.arenaPtr + offset, bytes);
+    let best = 0;
+    for (let i = 1; i < bytes; i++) if (z[i] > z[best]) best = i;
+    return best;
+  }
+
+  /** Logits (int8) of the last training (or, with `inference`, evaluation) run. */
+  logits(inference = false): Int8Array {
+    const { offset, bytes } = (inference ? this.infer : this.train).sub.logits;
+    return this.mod.get(Int8Array, this.arenaPtr + offset, bytes);
+  }
+
+  /** Copies of the trainable ('sram') consts as they are now: the int8 weights and int32 biases. */
+  trainable(): { name: string; data: Int8Array | Int32Array }[] {
+    return this.plan.consts.flatMap((c, i) => {
+      if (c.storage !== 'sram' || c.data instanceof Float32Array) return [];
+      const p = this.constPtrs[i];
+      const data =
+        c.data instanceof Int8Array
+          ? this.mod.get(Int8Array, p, c.data.length)
+          : this.mod.get(Int32Array, p, c.data.length);
+      return [{ name: c.name, data }];
+    });
+  }
+
+  /** Restores the trainable weights of the plan (the model's values) and re-seeds the rng. */
+  resetWeights(seed: number): void {
+    this.copyConsts((c) => c.storage === 'sram');
+    this.seed(seed);
+  }
+
+  /** Frees every allocation of this plan. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const p of this.constPtrs) this.mod.free(p);
+    this.mod.free(this.rngPtr);
+    this.mod.free(this.rawPtr);
+  }
+}
