@@ -7,17 +7,54 @@ export interface Board {
   id: string;
   name: string;
   core: string;
+  /** boards it ships on */
+  note: string;
   sramKb: number;
   flashKb: number;
 }
 
 export const BOARDS = [
-  { id: 'stm32f746', name: 'STM32F746', core: 'Cortex-M7 @ 216 MHz', sramKb: 320, flashKb: 1024 },
-  { id: 'nrf52840', name: 'nRF52840 (Arduino Nano 33 BLE)', core: 'Cortex-M4F @ 64 MHz', sramKb: 256, flashKb: 1024 },
-  { id: 'rp2040', name: 'RP2040 (Raspberry Pi Pico)', core: 'Cortex-M0+ @ 133 MHz', sramKb: 264, flashKb: 2048 },
-  { id: 'stm32f411', name: 'STM32F411', core: 'Cortex-M4F @ 100 MHz', sramKb: 128, flashKb: 512 },
-  { id: 'esp32s3', name: 'ESP32-S3', core: 'Xtensa LX7 @ 240 MHz', sramKb: 512, flashKb: 8192 },
-  { id: 'stm32h743', name: 'STM32H743', core: 'Cortex-M7 @ 480 MHz', sramKb: 1024, flashKb: 2048 },
+  {
+    id: 'stm32f746',
+    name: 'STM32F746',
+    core: 'Cortex-M7 @ 216 MHz',
+    note: "the paper's board (Discovery kit)",
+    sramKb: 320,
+    flashKb: 1024,
+  },
+  {
+    id: 'nrf52840',
+    name: 'nRF52840',
+    core: 'Cortex-M4F @ 64 MHz',
+    note: 'Arduino Nano 33 BLE',
+    sramKb: 256,
+    flashKb: 1024,
+  },
+  {
+    id: 'rp2040',
+    name: 'RP2040',
+    core: 'Cortex-M0+ @ 133 MHz',
+    note: 'Raspberry Pi Pico (2 MB QSPI flash)',
+    sramKb: 264,
+    flashKb: 2048,
+  },
+  { id: 'stm32f411', name: 'STM32F411', core: 'Cortex-M4F @ 100 MHz', note: 'Black Pill', sramKb: 128, flashKb: 512 },
+  {
+    id: 'esp32s3',
+    name: 'ESP32-S3',
+    core: 'Xtensa LX7 @ 240 MHz',
+    note: 'typical module with 8 MB flash',
+    sramKb: 512,
+    flashKb: 8192,
+  },
+  {
+    id: 'stm32h743',
+    name: 'STM32H743',
+    core: 'Cortex-M7 @ 480 MHz',
+    note: 'Nucleo-H743ZI',
+    sramKb: 1024,
+    flashKb: 2048,
+  },
 ] as const satisfies readonly Board[];
 
 export type BoardId = (typeof BOARDS)[number]['id'];

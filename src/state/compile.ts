@@ -2,7 +2,11 @@
  * The one place the page calls the compiler: model facts for the editor, presets, and compiling the
  * experiment into the plan the panels draw (plus the same scheme with reordering flipped, for comparison).
  */
+import { compileWithGraph } from '../compiler/compile';
+import type { Graph } from '../compiler/ir/graph';
 import { ARCHS, archShapes } from '../compiler/models/arch';
+import { buildModel } from '../compiler/models/model';
+import type { Model } from '../compiler/models/model';
 import type { BlockShape, LayerShape } from '../compiler/models/arch';
 import type { TrainingPlan } from '../compiler/plan';
 import { paperBudgets } from '../compiler/scheme/paper';
@@ -28,6 +32,8 @@ export interface ModelInfo {
 
 export interface CompiledView {
   plan: TrainingPlan | null;
+  /** the pruned, scheduled training graph the plan was lowered from */
+  graph: Graph | null;
   /** the same experiment with reordering flipped */
   other: TrainingPlan | null;
   /** why the experiment cannot be compiled, in the compiler's words */
@@ -40,6 +46,14 @@ export interface CompiledView {
 }
 
 const infoCache = new Map<Backbone, ModelInfo>();
+
+/** The preset a backbone opens with: the largest published scheme that fits 256 KB at 128x128 (tested). */
+export const DEFAULT_PRESETS: Record<Backbone, string> = {
+  'mcunet-5fps': 'paper:74kb',
+  'mbv2-w0.35': 'paper:138kb',
+  'proxyless-w0.3': 'paper:148kb',
+  'tiny-cnn': 'last:4',
+};
 
 function target(info: ModelInfo): SchemeTarget {
   return { name: info.name, convs: info.convs };
@@ -73,7 +87,7 @@ export function describeModel(model: Backbone): ModelInfo {
     convs,
     blocks,
     presets,
-    defaultPreset: budgets.length ? `paper:${budgets[budgets.length - 1]}` : 'last:4',
+    defaultPreset: DEFAULT_PRESETS[model],
   };
   infoCache.set(model, info);
   return info;
@@ -104,19 +118,77 @@ export function ratioProblem(model: Backbone, index: number, ratio: number): str
   return `${ratio} of ${n} ${conv.kind === 'depthwise' ? 'channels' : 'input channels'} is not a whole number of channels`;
 }
 
-export function schemeText(e: Experiment): string {
-  const info = describeModel(e.model);
-  return printScheme(toScheme(e.model, e.scheme), target(info));
+let modelCache: { key: string; model: Model } | null = null;
+
+/** The model for an experiment (random int8 weights from the seed; memory does not depend on them). */
+export function experimentModel(e: Experiment): Model {
+  const key = `${e.model}|${e.resolution}|${e.classes}|${e.seed}`;
+  if (modelCache?.key !== key) {
+    modelCache = {
+      key,
+      model: buildModel({ model: e.model, resolution: e.resolution, classes: e.classes, seed: e.seed }),
+    };
+  }
+  return modelCache.model;
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** What to try when a plan does not fit. */
+function fitAdvice(plan: TrainingPlan, other: TrainingPlan | null, e: Experiment): string[] {
+  const budget = e.budgetKb * 1024;
+  const m = plan.metrics;
+  if (m.peakSramBytes <= budget) return [];
+  const kb = (b: number) => `${(b / 1024).toFixed(1)} KB`;
+  const over = m.peakSramBytes - budget;
+  const tips: string[] = [];
+  if (!e.reorder && other && other.metrics.peakSramBytes < m.peakSramBytes) {
+    tips.push(`operator reordering would bring it to ${kb(other.metrics.peakSramBytes)}`);
+  }
+  if (!e.fusion) tips.push('fusing the frozen blocks shrinks the forward peak');
+  if (m.trainableSramBytes > over)
+    tips.push(`update fewer or smaller weights (${kb(m.trainableSramBytes)} are trainable)`);
+  if (e.resolution > 64) tips.push('a lower input resolution shrinks every activation');
+  return [
+    `Does not fit: peak ${kb(m.peakSramBytes)} is ${kb(over)} over the ${e.budgetKb} KB budget` +
+      ` (arena ${kb(m.arenaBytes)} + trainable ${kb(m.trainableSramBytes)}).` +
+      (tips.length ? ` Try: ${tips.join('; ')}.` : ''),
+  ];
 }
 
 export function compileExperiment(e: Experiment): CompiledView {
   const t0 = performance.now();
-  return {
-    plan: null,
-    other: null,
-    error: 'the compiler is not available yet',
-    advice: [],
-    schemeText: schemeText(e),
-    ms: performance.now() - t0,
-  };
+  const empty = { plan: null, graph: null, other: null, advice: [], schemeText: '' };
+  let model: Model;
+  try {
+    model = experimentModel(e);
+  } catch (err) {
+    return { ...empty, error: message(err), ms: performance.now() - t0 };
+  }
+  const scheme = toScheme(e.model, e.scheme);
+  let text = '';
+  try {
+    text = printScheme(scheme, model);
+    const options = { reorder: e.reorder, fusion: e.fusion };
+    const { plan, graph } = compileWithGraph(model, scheme, options);
+    let other: TrainingPlan | null = null;
+    try {
+      other = compileWithGraph(model, scheme, { ...options, reorder: !e.reorder }).plan;
+    } catch {
+      other = null;
+    }
+    return {
+      plan,
+      graph,
+      other,
+      error: null,
+      advice: fitAdvice(plan, other, e),
+      schemeText: text,
+      ms: performance.now() - t0,
+    };
+  } catch (err) {
+    return { ...empty, schemeText: text, error: message(err), ms: performance.now() - t0 };
+  }
 }

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { describeModel, presetScheme, ratioProblem } from './compile';
+import { paperBudgets } from '../compiler/scheme/paper';
+import { DEFAULT_PRESETS, compileExperiment, describeModel, presetScheme, ratioProblem } from './compile';
 import { defaultFieldValues } from './experiment';
+import type { Backbone } from './experiment';
 import { normalize, usePlayground } from './playground';
 import { encodeExperiment } from './url';
 
@@ -34,11 +36,35 @@ describe('normalize', () => {
       preset: 'paper:1kb',
     });
     expect(experiment.budgetKb).toBe(256);
-    expect(experiment.preset).toBe('paper:148kb');
+    expect(experiment.preset).toBe('paper:74kb');
     expect(notices.map((n) => n.text).join('\n')).toMatch(
       /no preset "paper:1kb"[\s\S]*320 KB budget does not exist on the nRF52840/,
     );
   });
+});
+
+describe('default presets', () => {
+  it.each(Object.entries(DEFAULT_PRESETS))(
+    '%s opens with %s, the largest published scheme under 256 KB',
+    (model, preset) => {
+      const e = {
+        ...defaultFieldValues(),
+        model: model as Backbone,
+        resolution: model === 'tiny-cnn' ? 32 : 128,
+        preset,
+        scheme: [],
+      };
+      const c = compileExperiment(normalize(e).experiment);
+      expect(c.error).toBeNull();
+      expect(c.plan!.metrics.peakSramBytes).toBeLessThanOrEqual(256 * 1024);
+      const budgets = paperBudgets(model);
+      const next = budgets[budgets.indexOf(preset.slice(6)) + 1];
+      if (next) {
+        const bigger = compileExperiment(normalize({ ...e, preset: `paper:${next}` }).experiment);
+        expect(bigger.plan!.metrics.peakSramBytes).toBeGreaterThan(256 * 1024);
+      }
+    },
+  );
 });
 
 describe('playground store', () => {

@@ -15,9 +15,16 @@ export function liveBuffersAt(plan: TrainingPlan, step: number): PlanBuffer[] {
   return plan.buffers.filter((b) => b.firstStep <= step && step <= b.lastStep).sort((a, b) => b.bytes - a.bytes);
 }
 
-/** Whether op `op` (e.g. 'blocks.3.pw1' or 'blocks.3.pw1.weight_grad') belongs to layer `layer`. */
+/**
+ * Whether plan op `op` belongs to layer `layer`. Op names are layer names ('blocks.3.pw1'), slices of them
+ * ('blocks.11.add:out[:12]') or fused groups joined by '+' whose parts may be whole blocks
+ * ('first_conv+blocks.0' holds first_conv, blocks.0.dw and blocks.0.pw2).
+ */
 export function opBelongsTo(op: string, layer: string): boolean {
-  return op === layer || (op.startsWith(layer) && /[.:/@#]/.test(op[layer.length]));
+  return op.split('+').some((part) => {
+    const base = part.split(':')[0];
+    return base === layer || layer.startsWith(`${base}.`);
+  });
 }
 
 /** Inclusive step ranges [a, b] whose op belongs to `layer`. */

@@ -26,9 +26,9 @@ export type MemoryCategory = 'trainable' | 'input' | 'activation' | 'saved' | 'm
 /** Stacking order (bottom to top) and colours of the memory timeline. */
 export const CATEGORY_STYLE: Record<MemoryCategory, { label: string; color: string }> = {
   trainable: { label: 'trainable weights', color: '#3a9d5d' },
-  input: { label: 'input image', color: '#a7b0bb' },
+  input: { label: 'input', color: '#a7b0bb' },
   activation: { label: 'activations', color: '#8db7e3' },
-  saved: { label: 'saved activations', color: '#2f6db5' },
+  saved: { label: 'saved', color: '#2f6db5' },
   mask: { label: 'masks', color: '#a46cc4' },
   gradient: { label: 'gradients', color: '#e07b39' },
   scratch: { label: 'scratch', color: '#c9a93a' },

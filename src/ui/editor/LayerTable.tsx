@@ -44,8 +44,8 @@ const Row = memo(function Row({ layer: l, update, hovered, onChange, onHover }: 
       <td className="name" title={`${l.kind} ${l.kernel}×${l.kernel} s${l.stride}${l.fused ? ' (fused)' : ''}`}>
         {l.name}
       </td>
-      <td className="shape">
-        {l.inC}→{l.outC} @{l.inH}
+      <td className="shape" title={`${l.inH}×${l.inH}×${l.inC} → ${l.outH}×${l.outH}×${l.outC}`}>
+        {l.inC}→{l.outC}
       </td>
       <td>
         <input
@@ -99,14 +99,23 @@ export function LayerTable({ layers }: { layers: PlanLayer[] }) {
   return (
     <div className="layer-table-wrap">
       <table className="layer-table" data-testid="table">
+        <colgroup>
+          <col className="c-num" />
+          <col />
+          <col className="c-ch" />
+          <col className="c-bias" />
+          <col className="c-w" />
+          <col className="c-bytes" />
+          <col className="c-bytes" />
+        </colgroup>
         <thead>
           <tr>
             <th title="conv index in forward order">#</th>
             <th>layer</th>
-            <th title="input → output channels @ input size">shape</th>
+            <th title="input → output channels">ch</th>
             <th title="update the bias">bias</th>
             <th title="fraction of the weight updated">weight</th>
-            <th title="weights and biases kept in SRAM to update">train</th>
+            <th title="trainable weights and biases kept in SRAM">train</th>
             <th title="input activation saved for the weight gradient">saved</th>
           </tr>
         </thead>

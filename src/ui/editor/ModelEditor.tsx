@@ -88,6 +88,10 @@ export function ModelEditor() {
           />
         </label>
       </div>
+      <p className="hint" data-testid="editor.board.note">
+        {board.name}: {board.core}, {board.sramKb} KB SRAM,{' '}
+        {board.flashKb >= 1024 ? `${board.flashKb / 1024} MB` : `${board.flashKb} KB`} flash · {board.note}
+      </p>
       <label className="wide">
         Scheme preset
         <select data-testid="editor.preset" value={e.preset} onChange={(ev) => applyPreset(ev.target.value)}>

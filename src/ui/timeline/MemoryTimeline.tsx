@@ -39,7 +39,7 @@ export function MemoryTimeline() {
   return (
     <section className="panel timeline" aria-label="Memory timeline">
       <header className="panel-head">
-        <h2>Memory per plan step</h2>
+        <h2>Live memory per plan step</h2>
         <div className="legend">
           {CATEGORY_ORDER.map((c) => (
             <span key={c} className="legend-item">
@@ -47,12 +47,6 @@ export function MemoryTimeline() {
               {CATEGORY_STYLE[c].label}
             </span>
           ))}
-          {other && !sideBySide && (
-            <span className="legend-item">
-              <i className="dash" />
-              {otherLabel}
-            </span>
-          )}
         </div>
         <label className="toggle">
           <input
@@ -114,8 +108,12 @@ export function MemoryTimeline() {
             ))}
         </div>
         <aside className="peak-explain" data-testid="timeline.explain">
+          <p className="hint" data-testid="timeline.accounting">
+            peak SRAM {kb(plan.metrics.peakSramBytes)} = arena {kb(plan.metrics.arenaBytes)} (placed, aligned) +
+            trainable {kb(plan.metrics.trainableSramBytes)}
+          </p>
           <h3>
-            {hoverStep === null ? 'At the peak' : 'At'} step {focus}: {kb(plan.timeline[focus]?.total ?? 0)}
+            {hoverStep === null ? 'Peak live' : 'Live'} at step {focus}: {kb(plan.timeline[focus]?.total ?? 0)}
           </h3>
           <p className="hint">
             {plan.steps[focus]?.kernel} · {plan.steps[focus]?.op}

@@ -110,7 +110,7 @@ export function StackedMemoryChart(p: StackedMemoryChartProps) {
         {p.budgetBytes <= y.domain()[1] && (
           <g transform={`translate(0,${y(p.budgetBytes)})`}>
             <line x2={w} className="timeline-budget" />
-            <text x={w - 4} y={-4} textAnchor="end" className="timeline-budget-label">
+            <text x={4} y={-4} className="timeline-budget-label">
               budget {kb(p.budgetBytes, 0)}
             </text>
           </g>
@@ -124,7 +124,7 @@ export function StackedMemoryChart(p: StackedMemoryChartProps) {
               textAnchor={p.peakStep > n / 2 ? 'end' : 'start'}
               className="timeline-peak-label"
             >
-              peak {kb(peak.total)} @ step {p.peakStep}
+              peak live {kb(peak.total)} @ step {p.peakStep}
             </text>
           </g>
         )}
