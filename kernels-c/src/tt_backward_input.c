@@ -138,6 +138,15 @@ void tt_fc_f32_bwd_input(int32_t in_c, int32_t out_c, const float *g_out, const 
   tt_pw_input_pixel(in_c, out_c, g_out, w, wscale, g_in, accumulate, 0);
 }
 
+/* True when some output reads input pixel (iy, ix). Pixels nobody reads (stride-2 edges) get 0, or keep
+ * g_in bit for bit when accumulating. */
+static int tt_pixel_is_read(const tt_conv_shape *s, int32_t iy, int32_t ix) {
+  int32_t y0, y1, x0, x1;
+  tt_bw_reader_range(iy, s->out_h, s->stride, s->pad, s->kernel, &y0, &y1);
+  tt_bw_reader_range(ix, s->out_w, s->stride, s->pad, s->kernel, &x0, &x1);
+  return y1 > y0 && x1 > x0;
+}
+
 /* One channel chunk [c0, c0+n) of one depthwise input pixel: sum over the outputs (y, x) that read it. */
 static void tt_dw_input_chunk(const tt_conv_shape *s, const float *g_out, const int8_t *w, const float *ws,
                               int32_t iy, int32_t ix, int32_t c0, int32_t n, float *gi, int32_t accumulate) {
@@ -195,6 +204,10 @@ void tt_depthwise_f32_bwd_input(const tt_conv_shape *shape, const float *g_out, 
     for (int32_t ix = 0; ix < shape->in_w; ix++) {
       float *gi = g_in + ((int64_t)iy * shape->in_w + ix) * c;
       int32_t c0 = 0;
+      if (!tt_pixel_is_read(shape, iy, ix)) {
+        for (int32_t j = 0; j < c && !accumulate; j++) gi[j] = 0.0f;
+        continue;
+      }
 #ifdef __wasm_simd128__
       for (; c0 + 16 <= c; c0 += 16) tt_dw_input_v16(shape, g_out, w, wscale, iy, ix, c0, gi, accumulate);
 #endif
@@ -235,6 +248,10 @@ void tt_conv_f32_bwd_input(const tt_conv_shape *shape, const float *g_out, const
   for (int32_t iy = 0; iy < shape->in_h; iy++) {
     for (int32_t ix = 0; ix < shape->in_w; ix++) {
       float *gi = g_in + ((int64_t)iy * shape->in_w + ix) * c;
+      if (!tt_pixel_is_read(shape, iy, ix)) {
+        for (int32_t j = 0; j < c && !accumulate; j++) gi[j] = 0.0f;
+        continue;
+      }
       for (int32_t i0 = 0; i0 < c; i0 += TT_BW_CHUNK) {
         int32_t n = c - i0 < TT_BW_CHUNK ? c - i0 : TT_BW_CHUNK;
         tt_conv_input_chunk(shape, g_out, w, wscale, iy, ix, i0, n, gi, accumulate);

@@ -76,6 +76,11 @@ static void test_input_grads_by_hand(void) {
       float want = (iy < 3 && ix < 3) ? 2.0f * wd[iy * 3 + ix] : 0.0f;
       CHECK(gs2[iy * 4 + ix] == want, "stride-2 edge (%d,%d) %g", iy, ix, gs2[iy * 4 + ix]);
     }
+  /* Accumulating leaves pixels nobody reads exactly as they were, even -0.0f. */
+  for (int j = 12; j < 16; j++) gs2[j] = -0.0f;
+  tt_depthwise_f32_bwd_input(&s2, &g1, wd, &one, gs2, 1);
+  for (int j = 12; j < 16; j++) CHECK(gs2[j] == 0.0f && signbit(gs2[j]), "unread pixel %d kept -0", j);
+  CHECK(gs2[0] == 4.0f * wd[0], "read pixel accumulated %g", gs2[0]);
 }
 
 static void test_weight_grads_by_hand(void) {

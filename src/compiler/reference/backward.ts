@@ -16,6 +16,12 @@ function put(g: Float32Array, at: number, sum: number, accumulate: boolean | num
   g[at] = accumulate ? f(g[at] + sum) : sum;
 }
 
+/** Stores the sum of an input element that `terms` outputs read: none read it -> 0, or g_in kept as it is. */
+function putRead(g: Float32Array, at: number, sum: number, terms: number, accumulate: boolean | number): void {
+  if (terms > 0) put(g, at, sum, accumulate);
+  else if (!accumulate) g[at] = 0;
+}
+
 /** g[e] = mask bit e ? g[e] : 0, in place. */
 export function clampF32Bwd(n: number, g: Float32Array, mask: Uint8Array): void {
   for (let e = 0; e < n; e++) if (!maskBit(mask, e)) g[e] = 0;
@@ -96,17 +102,19 @@ export function convF32BwdInput(
     for (let ix = 0; ix < inW; ix++)
       for (let i = 0; i < inC; i++) {
         let sum = 0;
+        let readers = 0;
         for (let y = 0; y < outH; y++)
           for (let x = 0; x < outW; x++) {
             const ky = tapOf(iy, y, shape);
             const kx = tapOf(ix, x, shape);
             if (ky < 0 || kx < 0) continue;
+            readers++;
             for (let o = 0; o < outC; o++) {
               const gs = f(gOut[(y * outW + x) * outC + o] * wscale[o]);
               sum = f(sum + f(gs * w[((o * K + ky) * K + kx) * inC + i]));
             }
           }
-        put(gIn, (iy * inW + ix) * inC + i, sum, accumulate);
+        putRead(gIn, (iy * inW + ix) * inC + i, sum, readers, accumulate);
       }
 }
 
@@ -124,15 +132,17 @@ export function depthwiseF32BwdInput(
     for (let ix = 0; ix < inW; ix++)
       for (let c = 0; c < C; c++) {
         let sum = 0;
+        let readers = 0;
         for (let y = 0; y < outH; y++)
           for (let x = 0; x < outW; x++) {
             const ky = tapOf(iy, y, shape);
             const kx = tapOf(ix, x, shape);
             if (ky < 0 || kx < 0) continue;
+            readers++;
             const gs = f(gOut[(y * outW + x) * C + c] * wscale[c]);
             sum = f(sum + f(gs * w[(ky * K + kx) * C + c]));
           }
-        put(gIn, (iy * inW + ix) * C + c, sum, accumulate);
+        putRead(gIn, (iy * inW + ix) * C + c, sum, readers, accumulate);
       }
 }
 
