@@ -46,6 +46,12 @@ static void gather(const tt_conv_shape *s, int32_t in_zp, const int8_t *in, int3
   for (int32_t ky = 0; ky < k; ky++) {
     const int32_t iy = iy0 + ky;
     const int8_t *row = iy >= 0 && iy < s->in_h ? in + (iy % s->in_ring) * s->in_w * in_c : 0;
+    if (row && ix0 >= 0 && ix0 + k <= s->in_w) { /* the whole kernel row: k * in_c contiguous bytes */
+      const int8_t *px = row + ix0 * in_c;
+      int16_t *d = dst + ky * k * in_c;
+      for (int32_t i = 0; i < k * in_c; i++) d[i] = (int16_t)(px[i] - in_zp);
+      continue;
+    }
     for (int32_t kx = 0; kx < k; kx++) {
       const int32_t ix = ix0 + kx;
       int16_t *d = dst + (ky * k + kx) * in_c;
