@@ -6,6 +6,7 @@
  * WebAssembly SIMD each input pixel is widened once to int16 and tt_fwd_gemm2_simd does the dot products.
  */
 #include "tt_fwd_internal.h"
+#include "tt_arm_dsp.h"
 
 /* One pixel, all outputs: the portable definition. */
 static void pixel_portable(const int8_t *x, int32_t in_c, int32_t out_c, const tt_quant *q, const int8_t *w,
@@ -13,8 +14,12 @@ static void pixel_portable(const int8_t *x, int32_t in_c, int32_t out_c, const t
   const int32_t zp = q->in_zp;
   for (int32_t o = 0; o < out_c; o++) {
     const int8_t *wo = w + o * in_c;
+#if defined(__ARM_FEATURE_DSP) /* firmware on Cortex-M4/M7: SMLAD, same sum (tt_arm_dsp.h) */
+    int32_t acc = tt_dot_s8_dsp(x, wo, in_c, zp);
+#else
     int32_t acc = 0;
     for (int32_t i = 0; i < in_c; i++) acc += (x[i] - zp) * wo[i];
+#endif
     tt_fwd_store(tt_fwd_requant(acc + bias[o], mult[o], q->out_zp), q, out + o, mask, e + o);
   }
 }
