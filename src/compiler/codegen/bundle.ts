@@ -1,0 +1,141 @@
+/**
+ * generateFirmware(plan, options): the whole firmware bundle as a map of relative path -> file text. Pure
+ * TypeScript (no DOM, no Node APIs): the page zips it in the browser (zip.ts), the CLI writes it to a folder.
+ * The kernels' sources are an input (the browser imports them with Vite, the CLI reads kernels-c/ from disk),
+ * so the bundle always carries the very kernels the playground's WebAssembly module was built from.
+ *
+ *   README.md, Makefile
+ *   model/   tt_model.h, tt_model.c, tt_model_data.h, tt_model_data.c   (emit-model.ts)
+ *   app/     tt_samples.{h,c}, tt_demo.{h,c}, main_host.c                 (emit-app.ts)
+ *   mcu/     startup_cm7.c, main_mcu.c, tinytrain.ld                     (emit-mcu.ts)
+ *   kernels/ include/tt_kernels.h, src/*.c, src/*.h                      (copied)
+ */
+import type { RoundingName } from '../kernel-abi';
+import type { TrainingPlan } from '../plan';
+import { fileSlug } from './c-syntax';
+import { demoHeader, demoSource, hostMain, samplesHeader, samplesSource } from './emit-app';
+import { makefile, readme, type BuildInfo } from './emit-build';
+import { linkerScript, mcuMain, startupSource } from './emit-mcu';
+import { constNames, modelData, modelDataHeader, modelHeader, modelSource } from './emit-model';
+import { firmwareFit, type FirmwareBoard, type FirmwareFit } from './fit';
+import { defaultSampleCount, syntheticSamples, type FirmwareSample } from './samples';
+
+/** Kernel sources by path relative to kernels-c/ ('include/tt_kernels.h', 'src/tt_conv.c', ...). */
+export type KernelSources = Record<string, string>;
+
+export interface FirmwareSettings {
+  lr: number;
+  rounding: RoundingName;
+  qas: boolean;
+  /** Stochastic-rounding seed, mapped to the rng state exactly like the playground's executor. */
+  seed: number;
+}
+
+export interface FirmwareOptions {
+  board: FirmwareBoard;
+  settings: FirmwareSettings;
+  kernelSources: KernelSources;
+  /** Class names (index = label); missing ones become 'class <i>'. Any text: it is escaped. */
+  labels?: readonly string[];
+  /** Experiment name, for comments and the demo's banner. Any text: it is escaped. */
+  experiment?: string;
+  /** Embedded samples (default: seeded synthetic ones, defaultSampleCount of them). */
+  samples?: readonly FirmwareSample[];
+  /** Training steps the demo runs (default 10). */
+  steps?: number;
+  stackBytes?: number;
+  heapBytes?: number;
+}
+
+export interface FirmwareBundle {
+  /** Folder / zip name, e.g. 'tinytrain-mcunet-5fps-128-stm32f746'. */
+  name: string;
+  files: Record<string, string>;
+  fit: FirmwareFit;
+}
+
+export const DEFAULT_STACK_BYTES = 8 * 1024;
+export const DEFAULT_HEAP_BYTES = 4 * 1024;
+
+/** The executor's mapping of a seed to a non-zero xorshift32 state (src/runtime/executor.ts rngState). */
+export function rngStateOf(seed: number): number {
+  const s = Math.imul((seed | 0) ^ 0x9e3779b9, 0x85ebca6b) >>> 0;
+  return s === 0 ? 0x6d2b79f5 : s;
+}
+
+function checkKernels(k: KernelSources): void {
+  if (!k['include/tt_kernels.h']) throw new Error('kernel sources: include/tt_kernels.h is missing');
+  if (!Object.keys(k).some((p) => /^src\/[^/]+\.c$/.test(p))) throw new Error('kernel sources: no src/*.c');
+  for (const p of Object.keys(k)) {
+    if (!/^(include|src)\/[A-Za-z0-9_.-]+\.[ch]$/.test(p)) throw new Error(`kernel sources: unexpected path "${p}"`);
+  }
+}
+
+/** The firmware bundle of a training plan (see the module comment). */
+export function generateFirmware(plan: TrainingPlan, o: FirmwareOptions): FirmwareBundle {
+  checkKernels(o.kernelSources);
+  const stackBytes = o.stackBytes ?? DEFAULT_STACK_BYTES;
+  const heapBytes = o.heapBytes ?? DEFAULT_HEAP_BYTES;
+  const steps = o.steps ?? 10;
+  if (!Number.isInteger(steps) || steps < 1) throw new Error(`steps must be a positive integer, got ${steps}`);
+  const samples = o.samples ?? syntheticSamples(plan.input, plan.model.classes, defaultSampleCount(plan.input.bytes), o.settings.seed);
+  for (const s of samples) {
+    if (!Number.isInteger(s.label) || s.label < 0 || s.label >= plan.model.classes) throw new Error(`sample label ${s.label} out of range`);
+  }
+  const { model } = plan;
+  const name = `tinytrain-${fileSlug(model.name)}-${model.resolution}-${fileSlug(o.board.id)}`;
+  const names = constNames(plan.consts);
+  const text = {
+    labels: o.labels ?? [],
+    experiment: o.experiment ?? name,
+    boardName: o.board.name,
+    lr: o.settings.lr,
+    rounding: o.settings.rounding,
+    qas: o.settings.qas,
+    rngState: rngStateOf(o.settings.seed),
+  };
+  const fit = firmwareFit(plan, o.board, { stackBytes, heapBytes, sampleBytes: samples.length * plan.input.bytes });
+  const trainableBytes = plan.consts.reduce((a, c) => a + (c.storage === 'sram' ? c.data.byteLength : 0), 0);
+  const info: BuildInfo = {
+    bundleName: name,
+    modelName: model.name,
+    resolution: model.resolution,
+    classes: model.classes,
+    scheme: plan.scheme,
+    boardName: o.board.name,
+    sramBytes: o.board.sramKb * 1024,
+    flashBytes: o.board.flashKb * 1024,
+    arenaBytes: plan.arenaBytes,
+    trainableBytes,
+    stackBytes,
+    steps,
+    samples: samples.length,
+  };
+  const files: Record<string, string> = {
+    'README.md': readme(info),
+    Makefile: makefile(info),
+    'model/tt_model.h': modelHeader(plan, text),
+    'model/tt_model_data.h': modelDataHeader(plan, names),
+    'model/tt_model_data.c': modelData(plan, names, text),
+    'model/tt_model.c': modelSource(plan, names, text),
+    'app/tt_samples.h': samplesHeader(),
+    'app/tt_samples.c': samplesSource(samples, plan.input.bytes),
+    'app/tt_demo.h': demoHeader(),
+    'app/tt_demo.c': demoSource(steps),
+    'app/main_host.c': hostMain(),
+    'mcu/startup_cm7.c': startupSource(),
+    'mcu/main_mcu.c': mcuMain(),
+    'mcu/tinytrain.ld': linkerScript({
+      boardName: o.board.name,
+      flashBytes: info.flashBytes,
+      sramBytes: info.sramBytes,
+      stackBytes,
+      heapBytes,
+      arenaBytes: plan.arenaBytes,
+      trainableBytes,
+      flashConstBytes: fit.flash.parts[0].bytes,
+    }),
+  };
+  for (const [p, src] of Object.entries(o.kernelSources)) files[`kernels/${p}`] = src;
+  return { name, files, fit };
+}

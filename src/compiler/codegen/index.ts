@@ -1,0 +1,13 @@
+/**
+ * The firmware generator's public API (pure TypeScript: the page and the CLI both use it).
+ *   generateFirmware(plan, options) -> { name, files, fit }   the bundle (bundle.ts)
+ *   firmwareFit(plan, board, sizes)  -> fits / does not fit, itemized SRAM and flash (fit.ts)
+ *   bundleToZip(files, folder)       -> zip bytes (zip.ts)
+ */
+export { generateFirmware, rngStateOf, DEFAULT_HEAP_BYTES, DEFAULT_STACK_BYTES } from './bundle';
+export type { FirmwareBundle, FirmwareOptions, FirmwareSettings, KernelSources } from './bundle';
+export { firmwareFit, printedCalls } from './fit';
+export type { FirmwareBoard, FirmwareFit, MemoryFit, FitPart } from './fit';
+export { bundleToZip } from './zip';
+export { quantizeBytes, syntheticSamples, defaultSampleCount } from './samples';
+export type { FirmwareSample } from './samples';
