@@ -1,0 +1,129 @@
+/**
+ * Datasets for training on the page and in Node: reads the files of public/data/ (format in
+ * scripts/data/format.ts), and turns a 28x28 gray image into the network's int8 input.
+ *
+ * Input quantization (the pretrained models of public/models/ use it): pixel p in 0..255 becomes
+ * x_q = p - 128 with scale 1/255 and zero point -128, i.e. the real input is p / 255. The same bytes read with
+ * a randomly initialized model's input (scale 1/128, zero point 0) mean (p - 128) / 128.
+ *
+ * Resize: bilinear, half-pixel centers, in exact integer arithmetic so Node, the browser and the C trainer
+ * (scripts/pretrain/data.c, same formula) produce identical bytes. For output coordinate o of R and an input
+ * of N pixels the sample point is (o + 1/2) N / R - 1/2 = num / den with num = (2o + 1) N - R, den = 2R:
+ *   num <= 0 -> (i0, f) = (0, 0); else i0 = floor(num / den), f = num mod den; i0 >= N - 1 -> (N - 1, 0)
+ *   value = floor((sum over the 4 neighbours of p * wy * wx + den^2 / 2) / den^2), weights (den - f, f).
+ */
+import { gunzipSync } from 'fflate';
+import { decodeSplit, parseDatasetManifest, pixelsPerImage, type DatasetManifest } from '../../scripts/data/format';
+
+/** Quantization of the int8 input produced by toInputInt8. */
+export const INPUT_QUANT = { scale: Math.fround(1 / 255), zeroPoint: -128 } as const;
+
+function axisTaps(o: number, n: number, r: number): [i0: number, i1: number, f: number] {
+  const num = (2 * o + 1) * n - r;
+  const den = 2 * r;
+  let i0 = 0;
+  let f = 0;
+  if (num > 0) {
+    i0 = Math.floor(num / den);
+    f = num - i0 * den;
+    if (i0 >= n - 1) [i0, f] = [n - 1, 0];
+  }
+  return [i0, Math.min(i0 + 1, n - 1), f];
+}
+
+/** Bilinear resize of a gray inH x inW image to R x R (see the header for the exact arithmetic). */
+export function resizeBilinearU8(src: Uint8Array, inH: number, inW: number, r: number): Uint8Array {
+  if (src.length !== inH * inW) throw new Error(`resize: ${src.length} bytes is not ${inH}x${inW}`);
+  if (!Number.isInteger(r) || r < 1 || r > 1024) throw new Error(`resize: bad output size ${r}`);
+  const den = 2 * r;
+  const den2 = den * den;
+  const xs = Array.from({ length: r }, (_, o) => axisTaps(o, inW, r));
+  const out = new Uint8Array(r * r);
+  for (let oy = 0; oy < r; oy++) {
+    const [y0, y1, fy] = axisTaps(oy, inH, r);
+    for (let ox = 0; ox < r; ox++) {
+      const [x0, x1, fx] = xs[ox];
+      const top = src[y0 * inW + x0] * (den - fx) + src[y0 * inW + x1] * fx;
+      const bot = src[y1 * inW + x0] * (den - fx) + src[y1 * inW + x1] * fx;
+      out[oy * r + ox] = Math.floor((top * (den - fy) + bot * fy + den2 / 2) / den2);
+    }
+  }
+  return out;
+}
+
+/** Gray R x R bytes -> int8 HWC input with `channels` copies of x_q = p - 128. */
+export function toInputInt8(gray: Uint8Array, channels: number, out?: Int8Array): Int8Array {
+  const x = out ?? new Int8Array(gray.length * channels);
+  if (x.length !== gray.length * channels) throw new Error(`input buffer holds ${x.length}, need ${gray.length * channels}`);
+  for (let p = 0; p < gray.length; p++) for (let c = 0; c < channels; c++) x[p * channels + c] = gray[p] - 128;
+  return x;
+}
+
+/** One split of a dataset, decoded and checked. */
+export class DatasetSplit {
+  constructor(
+    readonly manifest: DatasetManifest,
+    readonly name: string,
+    readonly images: Uint8Array,
+    readonly labels: Uint8Array,
+  ) {}
+
+  get count(): number {
+    return this.labels.length;
+  }
+
+  /** The raw gray image i (height * width bytes). */
+  image(i: number): Uint8Array {
+    if (!Number.isInteger(i) || i < 0 || i >= this.count) throw new RangeError(`image ${i} of ${this.count}`);
+    const n = pixelsPerImage(this.manifest);
+    return this.images.subarray(i * n, (i + 1) * n);
+  }
+
+  label(i: number): number {
+    if (!Number.isInteger(i) || i < 0 || i >= this.count) throw new RangeError(`label ${i} of ${this.count}`);
+    return this.labels[i];
+  }
+
+  /** Image i resized to R x R and quantized as the network input (INPUT_QUANT), `channels` copies. */
+  input(i: number, r: number, channels: number, out?: Int8Array): Int8Array {
+    if (this.manifest.image.channels !== 1) throw new Error('input(): only gray datasets are supported');
+    const { height, width } = this.manifest.image;
+    return toInputInt8(resizeBilinearU8(this.image(i), height, width, r), channels, out);
+  }
+}
+
+/** Decodes one split from its file bytes (gzipped or not, as the manifest says). */
+export function readSplit(manifestJson: unknown, split: string, file: Uint8Array): DatasetSplit {
+  const m = parseDatasetManifest(manifestJson);
+  const info = m.splits[split];
+  if (!info) throw new Error(`dataset ${m.name} has no split "${split}" (have ${Object.keys(m.splits).join(', ')})`);
+  let payload = file;
+  if (info.gzip) {
+    if (file.length < 2 || file[0] !== 0x1f || file[1] !== 0x8b) throw new Error(`${info.file}: not a gzip file`);
+    try {
+      payload = gunzipSync(file);
+    } catch (e) {
+      throw new Error(`${info.file}: gzip data is corrupt (${(e as Error).message})`);
+    }
+  }
+  const d = decodeSplit(m, split, payload);
+  return new DatasetSplit(m, split, d.images, d.labels);
+}
+
+/** Fetches `<base>/<name>.json` and the requested splits (the page passes fetch; Node tests a file reader). */
+export async function fetchDataset(
+  base: string,
+  name: string,
+  splits: string[],
+  get: (url: string) => Promise<Uint8Array> = async (u) => new Uint8Array(await (await fetch(u)).arrayBuffer()),
+): Promise<Record<string, DatasetSplit>> {
+  const manifestText = new TextDecoder().decode(await get(`${base}/${name}.json`));
+  const m = parseDatasetManifest(manifestText);
+  const out: Record<string, DatasetSplit> = {};
+  for (const s of splits) {
+    const info = m.splits[s];
+    if (!info) throw new Error(`dataset ${name} has no split "${s}"`);
+    out[s] = readSplit(m, s, await get(`${base}/${info.file}`));
+  }
+  return out;
+}
