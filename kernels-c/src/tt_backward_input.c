@@ -195,6 +195,43 @@ static void tt_dw_input_v16(const tt_conv_shape *s, const float *g_out, const in
   tt_v_store(gi + c0 + 8, a2, accumulate);
   tt_v_store(gi + c0 + 12, a3, accumulate);
 }
+
+/* Pixels (iy, ix) and (iy, ix+1) can go together when stride is 1 and the second pixel's readers are the
+ * first's shifted by one column: term t of both then uses the same tap (same converted weight vector). */
+static int tt_dw_pair_ok(const tt_conv_shape *s, int32_t iy, int32_t ix) {
+  int32_t x0, x1, u0, u1;
+  if (s->stride != 1 || ix + 1 >= s->in_w || !tt_pixel_is_read(s, iy, ix)) return 0;
+  tt_bw_reader_range(ix, s->out_w, 1, s->pad, s->kernel, &x0, &x1);
+  tt_bw_reader_range(ix + 1, s->out_w, 1, s->pad, s->kernel, &u0, &u1);
+  return u0 == x0 + 1 && u1 == x1 + 1;
+}
+
+/* 16 channels of the pixel pair (iy, ix), (iy, ix+1); requires tt_dw_pair_ok. */
+static void tt_dw_input_pair_v16(const tt_conv_shape *s, const float *g_out, const int8_t *w, const float *ws,
+                                 int32_t iy, int32_t ix, int32_t c0, float *gi, int32_t accumulate) {
+  int32_t c = s->in_c, y0, y1, x0, x1;
+  tt_bw_reader_range(iy, s->out_h, 1, s->pad, s->kernel, &y0, &y1);
+  tt_bw_reader_range(ix, s->out_w, 1, s->pad, s->kernel, &x0, &x1);
+  const v128_t cb16 = tt_v_cvt_bias(0);
+  const float *sc = ws + c0;
+  v128_t a[4], b[4], wv[4];
+  for (int j = 0; j < 4; j++) a[j] = b[j] = wasm_f32x4_splat(0.0f);
+  for (int32_t y = y0; y < y1; y++) {
+    for (int32_t x = x0; x < x1; x++) {
+      const float *ga = g_out + ((int64_t)y * s->out_w + x) * c + c0, *gb = ga + c;
+      tt_v_cvt16(w + ((int64_t)(iy + s->pad - y) * s->kernel + ix + s->pad - x) * c + c0, cb16, wv);
+      for (int j = 0; j < 4; j++) {
+        v128_t sj = wasm_v128_load(sc + 4 * j);
+        a[j] = wasm_f32x4_add(a[j], wasm_f32x4_mul(wasm_f32x4_mul(wasm_v128_load(ga + 4 * j), sj), wv[j]));
+        b[j] = wasm_f32x4_add(b[j], wasm_f32x4_mul(wasm_f32x4_mul(wasm_v128_load(gb + 4 * j), sj), wv[j]));
+      }
+    }
+  }
+  for (int j = 0; j < 4; j++) {
+    tt_v_store(gi + c0 + 4 * j, a[j], accumulate);
+    tt_v_store(gi + c + c0 + 4 * j, b[j], accumulate);
+  }
+}
 #endif
 
 void tt_depthwise_f32_bwd_input(const tt_conv_shape *shape, const float *g_out, const int8_t *w,
@@ -209,6 +246,16 @@ void tt_depthwise_f32_bwd_input(const tt_conv_shape *shape, const float *g_out, 
         continue;
       }
 #ifdef __wasm_simd128__
+      if (tt_dw_pair_ok(shape, iy, ix)) {
+        for (; c0 + 16 <= c; c0 += 16) tt_dw_input_pair_v16(shape, g_out, w, wscale, iy, ix, c0, gi, accumulate);
+        for (int32_t t = c0; t < c; t += TT_BW_CHUNK) {
+          int32_t n = c - t < TT_BW_CHUNK ? c - t : TT_BW_CHUNK;
+          tt_dw_input_chunk(shape, g_out, w, wscale, iy, ix, t, n, gi, accumulate);
+          tt_dw_input_chunk(shape, g_out, w, wscale, iy, ix + 1, t, n, gi + c, accumulate);
+        }
+        ix++; /* both pixels are done */
+        continue;
+      }
       for (; c0 + 16 <= c; c0 += 16) tt_dw_input_v16(shape, g_out, w, wscale, iy, ix, c0, gi, accumulate);
 #endif
       for (; c0 < c; c0 += TT_BW_CHUNK) {
