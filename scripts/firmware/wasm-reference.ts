@@ -10,7 +10,7 @@ import type { FirmwareSample, FirmwareSettings } from '../../src/compiler/codege
 import type { TrainingPlan } from '../../src/compiler/plan';
 import { PlanExecutor } from '../../src/runtime/executor';
 import { instantiateKernels, type KernelModule } from '../../src/runtime/wasm';
-import { REPO_ROOT } from './node-io';
+import { REPO_ROOT } from '../../src/cli/firmware-io';
 
 let cached: Promise<KernelModule> | null = null;
 

@@ -78,7 +78,7 @@ export function generateFirmware(plan: TrainingPlan, o: FirmwareOptions): Firmwa
   const heapBytes = o.heapBytes ?? DEFAULT_HEAP_BYTES;
   const steps = o.steps ?? 10;
   if (!Number.isInteger(steps) || steps < 1) throw new Error(`steps must be a positive integer, got ${steps}`);
-  const samples = o.samples ?? syntheticSamples(plan.input, plan.model.classes, defaultSampleCount(plan.input.bytes), o.settings.seed);
+  const samples = o.samples ?? syntheticSamples(plan.input, plan.model.classes, defaultSampleCount(plan.input.bytes));
   for (const s of samples) {
     if (!Number.isInteger(s.label) || s.label < 0 || s.label >= plan.model.classes) throw new Error(`sample label ${s.label} out of range`);
   }

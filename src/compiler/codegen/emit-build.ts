@@ -110,7 +110,7 @@ prints its stack high-water mark (${b.stackBytes} bytes are reserved).
 
 | file | what |
 |---|---|
-| \`model/tt_model.h\` | the API: \`tt_train_step\`, \`tt_infer\`, \`tt_input_buffer\`, input quantization, sizes |
+| \`model/tt_model.h\` | the API: \`tt_train_step\`, \`tt_infer\`, \`tt_train_input\`, input quantization, sizes |
 | \`model/tt_model.c\` | the arena and the plan's steps as kernel calls (training and inference) |
 | \`model/tt_model_data.c\` | frozen weights and scales (\`const\`, flash), trainable weights (SRAM) |
 | \`kernels/\` | the TinyTrain kernels (portable C; int8 dot products use SMLAD where \`__ARM_FEATURE_DSP\`) |
@@ -125,14 +125,14 @@ prints its stack high-water mark (${b.stackBytes} bytes are reserved).
    \`-ffp-contract=off\` and no fast-math. The arena (\`.bss\`) and the trainable weights (\`.data\`) must be in
    RAM the core can reach with word and float loads (on an STM32F7 any SRAM region works; DTCM is fastest).
    Drop \`--specs=rdimon.specs\` (semihosting) and retarget \`printf\` to a UART, or remove the prints.
-2. **The camera frame.** Resize or crop the frame to ${b.resolution}x${b.resolution}, channels in HWC order, then
-   quantize each value: \`q = clamp(round(real / TT_INPUT_SCALE) + TT_INPUT_ZERO_POINT, -128, 127)\`, where
-   \`real\` is the pixel in the range the model was trained on (the playground maps bytes to \`byte / 255 * 2 - 1\`).
-   Write the result straight into \`tt_input_buffer()\` (it is inside the arena: no extra image buffer) and pass
-   that pointer to \`tt_train_step\` or \`tt_infer\`.
+2. **The camera frame.** Resize or crop the frame to ${b.resolution}x${b.resolution} (\`TT_INPUT_C\` channels, HWC
+   order; a gray model repeats the gray value in every channel) and store each pixel byte \`p\` as
+   \`(int8_t)(p - 128)\`, exactly what the playground feeds the model (its real value is
+   \`(q - TT_INPUT_ZERO_POINT) * TT_INPUT_SCALE\`). Write it straight into \`tt_train_input()\` (or
+   \`tt_infer_input()\`): both lie inside the arena, so no extra image buffer is needed. Then pass that pointer.
 3. **The label.** The label is the class index (\`0 .. TT_NUM_CLASSES-1\`, names in \`tt_class_labels\`): from
-   a button, a second sensor or a host link. Call \`tt_train_step(tt_input_buffer(), label, TT_LEARNING_RATE)\`
-   once per labelled frame; call \`tt_infer(tt_input_buffer(), 0, NULL)\` to classify an unlabelled one.
+   a button, a second sensor or a host link. Call \`tt_train_step(tt_train_input(), label, TT_LEARNING_RATE)\`
+   once per labelled frame; call \`tt_infer(tt_infer_input(), 0, NULL)\` to classify an unlabelled one.
 4. **Keeping what was learned.** The trained weights are the non-const arrays of \`model/tt_model_data.c\`
    (\`TT_TRAINABLE_BYTES\` bytes): save them to flash or EEPROM to survive a reset.
 5. **Settings.** \`-DTT_ROUNDING=0|1|2\` (truncate, nearest, stochastic), \`-DTT_QAS=0|1\`,

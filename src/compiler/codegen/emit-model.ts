@@ -89,7 +89,8 @@ export function modelHeader(plan: TrainingPlan, o: ModelTextOptions): string {
 #define TT_EXPERIMENT ${cString(o.experiment)}
 #define TT_BOARD ${cString(o.boardName)}
 
-/* Input: one int8 HWC image, quantized as q = clamp(round(real / TT_INPUT_SCALE) + TT_INPUT_ZERO_POINT). */
+/* Input: one int8 HWC image; real value = (q - TT_INPUT_ZERO_POINT) * TT_INPUT_SCALE. The playground feeds pixel
+ * byte p as q = p - 128. */
 #define TT_INPUT_H ${h}
 #define TT_INPUT_W ${w}
 #define TT_INPUT_C ${ch}
@@ -119,14 +120,16 @@ export function modelHeader(plan: TrainingPlan, o: ModelTextOptions): string {
 extern const char *const tt_class_labels[TT_NUM_CLASSES];
 
 /* One training step (batch 1): forward, backward and the sparse in-place update. image: TT_INPUT_BYTES
- * quantized bytes (copied into the arena; may be tt_input_buffer()). Returns the loss. */
+ * quantized bytes (copied into the arena unless it is tt_train_input()). Returns the loss. */
 float tt_train_step(const int8_t *image, int32_t label, float lr);
 
 /* Inference: returns the predicted class; *loss (if not NULL) gets the loss against label. */
 int32_t tt_infer(const int8_t *image, int32_t label, float *loss);
 
-/* Where the image goes in the arena: a camera driver may write the quantized frame here directly. */
-int8_t *tt_input_buffer(void);
+/* Where tt_train_step and tt_infer read the image inside the arena (the two sub-plans place it independently):
+ * a camera driver may write the quantized frame there directly and pass that pointer. */
+int8_t *tt_train_input(void);
+int8_t *tt_infer_input(void);
 
 /* int8 logits of the last tt_infer (TT_NUM_CLASSES values). */
 const int8_t *tt_logits(void);
@@ -183,7 +186,6 @@ export function modelSource(plan: TrainingPlan, names: readonly string[], o: Mod
   const ctx = (lr: boolean): StepContext => ({ consts: plan.consts, names, arenaBytes: plan.arenaBytes, provides: { lr, label: true } });
   const train = emitSteps(plan, ctx(true));
   const infer = emitSteps(plan.inference, ctx(false));
-  if (plan.input.offset !== plan.inference.input.offset) throw new Error('training and inference read the image at different arena offsets');
   return `/*
  * tt_model.c - the training plan as C: ${plan.steps.length} training steps and ${plan.inference.steps.length} inference steps, each
  * one call of a kernel of kernels/include/tt_kernels.h, in plan order, on one static arena of exactly
@@ -206,20 +208,24 @@ static _Alignas(16) int8_t tt_arena[TT_ARENA_BYTES];
 /* Stochastic-rounding state (used only when TT_ROUNDING is 2), seeded like the playground's executor. */
 static tt_rng tt_rng_state = {${cInt(o.rngState >>> 0)}u};
 
-int8_t *tt_input_buffer(void) { return ARENA_I8(${plan.input.offset}); }
+int8_t *tt_train_input(void) { return ARENA_I8(${plan.input.offset}); }
+
+int8_t *tt_infer_input(void) { return ARENA_I8(${plan.inference.input.offset}); }
 
 const int8_t *tt_logits(void) { return ARENA_I8(${plan.inference.logits.offset}); }
 
 float tt_train_step(const int8_t *image, int32_t label, float lr) {
   float loss = 0.0f;
-  if (image != tt_input_buffer()) memcpy(tt_input_buffer(), image, TT_INPUT_BYTES);
+  (void)lr;
+  if (image != tt_train_input()) memcpy(tt_train_input(), image, TT_INPUT_BYTES);
 ${train.join('\n')}
   return loss;
 }
 
 int32_t tt_infer(const int8_t *image, int32_t label, float *loss_out) {
   float loss = 0.0f;
-  if (image != tt_input_buffer()) memcpy(tt_input_buffer(), image, TT_INPUT_BYTES);
+  (void)label;
+  if (image != tt_infer_input()) memcpy(tt_infer_input(), image, TT_INPUT_BYTES);
 ${infer.join('\n')}
   if (loss_out) *loss_out = loss;
   const int8_t *z = tt_logits();

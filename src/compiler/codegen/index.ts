@@ -9,5 +9,5 @@ export type { FirmwareBundle, FirmwareOptions, FirmwareSettings, KernelSources }
 export { firmwareFit, printedCalls } from './fit';
 export type { FirmwareBoard, FirmwareFit, MemoryFit, FitPart } from './fit';
 export { bundleToZip } from './zip';
-export { quantizeBytes, syntheticSamples, defaultSampleCount } from './samples';
+export { pixelsToInput, syntheticSamples, defaultSampleCount } from './samples';
 export type { FirmwareSample } from './samples';

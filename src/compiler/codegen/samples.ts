@@ -1,12 +1,12 @@
 /**
- * Embedded samples of a firmware bundle: a few labelled int8 images the demo trains on, quantized exactly as
- * the plan's input expects (q = clamp(round(real / scale) + zero point), quant.ts). Callers pass real images
- * (camera frames, data-set pictures as RGB bytes, real = byte / 255 * 2 - 1) or let syntheticSamples() make
- * seeded ones: a class-dependent stripe pattern plus noise, so a few steps visibly move the loss.
+ * Embedded samples of a firmware bundle: a few labelled int8 images the demo trains on. They are quantized the
+ * way the playground's runtime feeds images (src/runtime/data.ts): pixel byte p becomes x_q = p - 128, whatever
+ * the model (real = (x_q - zero point) * scale: p / 255 for the pretrained models, (p - 128) / 128 for randomly
+ * initialized ones). Callers pass real images (the CLI and the tests take them from public/data); without them,
+ * syntheticSamples() makes seeded ones: a class-dependent stripe pattern plus noise.
  */
 import { mulberry32 } from '../models/init';
 import type { PlanIo } from '../plan';
-import { quantize } from '../quant';
 
 export interface FirmwareSample {
   label: number;
@@ -14,15 +14,13 @@ export interface FirmwareSample {
   image: Int8Array;
 }
 
-/** Quantizes HWC bytes (0..255) to the plan input: real = byte / 255 * 2 - 1, then the input's scale/zero point. */
-export function quantizeBytes(bytes: ArrayLike<number>, io: Pick<PlanIo, 'scale' | 'zeroPoint' | 'bytes'>): Int8Array {
-  if (bytes.length !== io.bytes) throw new Error(`image has ${bytes.length} values; the plan input takes ${io.bytes}`);
-  const q = { scale: io.scale, zeroPoint: io.zeroPoint };
-  return Int8Array.from(bytes, (b) => quantize((b / 255) * 2 - 1, q));
+/** HWC pixel bytes (0..255) -> the network input, x_q = p - 128 (the runtime's toInputInt8). */
+export function pixelsToInput(bytes: ArrayLike<number>): Int8Array {
+  return Int8Array.from(bytes, (p) => p - 128);
 }
 
 /** `count` seeded synthetic samples, labels cycling through the classes. */
-export function syntheticSamples(io: Pick<PlanIo, 'shape' | 'scale' | 'zeroPoint' | 'bytes'>, classes: number, count: number, seed = 1): FirmwareSample[] {
+export function syntheticSamples(io: Pick<PlanIo, 'shape'>, classes: number, count: number, seed = 1): FirmwareSample[] {
   const [h, w, c] = io.shape;
   const rand = mulberry32(seed * 7919 + 17);
   return Array.from({ length: count }, (_, s) => {
@@ -38,7 +36,7 @@ export function syntheticSamples(io: Pick<PlanIo, 'shape' | 'scale' | 'zeroPoint
         }
       }
     }
-    return { label, image: quantizeBytes(bytes, io) };
+    return { label, image: pixelsToInput(bytes) };
   });
 }
 
