@@ -1,0 +1,141 @@
+/**
+ * A training run, independent of where it runs: the web worker, the Node CLI and the experiment script all
+ * drive a learner (the WebAssembly plan executor, the reference interpreter or the fp32 baseline) through
+ * this class, so the example order, the metrics and the evaluation are the same code everywhere. Batch 1:
+ * one step is one example. The order is a fresh seeded permutation of the training set every epoch
+ * (mulberry32 + Fisher-Yates), so a seed fixes the run bit for bit.
+ */
+import { mulberry32 } from '../compiler/models/init';
+
+/** What trains: one SGD step per example, and inference. */
+export interface Learner {
+  /** One training step; returns the loss. */
+  trainStep(image: Int8Array, label: number): number;
+  /** Predicted class of the last training step (the forward pass before its update). */
+  trainPredicted(): number;
+  evaluate(image: Int8Array, label: number): { loss: number; predicted: number };
+}
+
+/** A labelled image set, already at the plan's input shape and quantization. */
+export interface ExampleSource {
+  readonly size: number;
+  label(i: number): number;
+  /** Writes example i (int8 HWC, quantized with the plan's input parameters) into dst. */
+  image(i: number, dst: Int8Array): void;
+}
+
+/** Means over a window of training steps. */
+export interface WindowStats {
+  steps: number;
+  loss: number;
+  accuracy: number;
+  /** Wall-clock milliseconds the window's steps took (data preparation included). */
+  ms: number;
+}
+
+export interface EvalStats {
+  examples: number;
+  loss: number;
+  accuracy: number;
+  ms: number;
+}
+
+/** Seeded epoch-wise shuffling of n indices. */
+export class Sampler {
+  private order: Int32Array;
+  private at = 0;
+  private readonly rand: () => number;
+
+  constructor(
+    private readonly n: number,
+    seed: number,
+  ) {
+    if (n <= 0) throw new Error('the training set is empty');
+    this.rand = mulberry32(seed ^ 0x5bd1e995);
+    this.order = new Int32Array(n);
+    this.shuffle();
+  }
+
+  private shuffle(): void {
+    const o = this.order;
+    for (let i = 0; i < this.n; i++) o[i] = i;
+    for (let i = this.n - 1; i > 0; i--) {
+      const j = Math.floor(this.rand() * (i + 1));
+      const t = o[i];
+      o[i] = o[j];
+      o[j] = t;
+    }
+    this.at = 0;
+  }
+
+  next(): number {
+    if (this.at === this.n) this.shuffle();
+    return this.order[this.at++];
+  }
+}
+
+export class TrainingSession {
+  /** Training steps done since the start (or the last reset). */
+  step = 0;
+  private sampler: Sampler;
+  private readonly buf: Int8Array;
+
+  constructor(
+    public learner: Learner,
+    private train: ExampleSource,
+    private test: ExampleSource,
+    inputBytes: number,
+    private seed: number,
+  ) {
+    this.buf = new Int8Array(inputBytes);
+    this.sampler = new Sampler(train.size, seed);
+  }
+
+  /** Starts over: step 0 and the seed's example order (the learner resets its own weights). */
+  reset(seed = this.seed): void {
+    this.seed = seed;
+    this.step = 0;
+    this.sampler = new Sampler(this.train.size, seed);
+  }
+
+  /** Replaces the data (user samples or the built-in set) and restarts the example order. */
+  setData(train: ExampleSource, test: ExampleSource): void {
+    this.train = train;
+    this.test = test;
+    this.sampler = new Sampler(train.size, this.seed);
+  }
+
+  /** Runs n training steps; `onLoss` sees every step's loss (loss curves, bit-identity tests). */
+  trainSteps(n: number, onLoss?: (loss: number, step: number) => void): WindowStats {
+    const t0 = performance.now();
+    let loss = 0;
+    let correct = 0;
+    for (let k = 0; k < n; k++) {
+      const i = this.sampler.next();
+      const label = this.train.label(i);
+      this.train.image(i, this.buf);
+      const l = this.learner.trainStep(this.buf, label);
+      loss += l;
+      if (this.learner.trainPredicted() === label) correct++;
+      this.step++;
+      onLoss?.(l, this.step);
+    }
+    return { steps: n, loss: n ? loss / n : NaN, accuracy: n ? correct / n : NaN, ms: performance.now() - t0 };
+  }
+
+  /** Accuracy and mean loss on the first `limit` test examples (all by default). */
+  evaluate(limit = Infinity): EvalStats {
+    const t0 = performance.now();
+    const n = Math.min(limit, this.test.size);
+    let loss = 0;
+    let correct = 0;
+    for (let i = 0; i < n; i++) {
+      const label = this.test.label(i);
+      this.test.image(i, this.buf);
+      const r = this.learner.evaluate(this.buf, label);
+      loss += r.loss;
+      if (r.predicted === label) correct++;
+    }
+    return { examples: n, loss: n ? loss / n : NaN, accuracy: n ? correct / n : NaN, ms: performance.now() - t0 };
+  }
+}
