@@ -11,12 +11,10 @@ test('first load reaches an interactive editor with a plan in under 3 s, without
   await expect(app.peak).toHaveAttribute('data-bytes', /^\d+$/);
   const interactive = await page.evaluate(() => performance.now());
   const wall = Date.now() - t0;
-  test
-    .info()
-    .annotations.push({
-      type: 'first-load',
-      description: `interactive editor with a plan after ${interactive.toFixed(0)} ms (page clock), ${wall} ms wall`,
-    });
+  test.info().annotations.push({
+    type: 'first-load',
+    description: `interactive editor with a plan after ${interactive.toFixed(0)} ms (page clock), ${wall} ms wall`,
+  });
   console.log(
     `first load: interactive editor with a plan after ${interactive.toFixed(0)} ms (page clock), ${wall} ms wall`,
   );

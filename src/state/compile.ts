@@ -43,7 +43,20 @@ export interface CompiledView {
   /** canonical text of the scheme (the CLI's --scheme) */
   schemeText: string;
   ms: number;
+  /** nothing compiled yet (the page is starting) */
+  pending?: boolean;
 }
+
+export const PENDING: CompiledView = {
+  plan: null,
+  graph: null,
+  other: null,
+  error: null,
+  advice: [],
+  schemeText: '',
+  ms: 0,
+  pending: true,
+};
 
 const infoCache = new Map<Backbone, ModelInfo>();
 
@@ -158,6 +171,7 @@ function fitAdvice(plan: TrainingPlan, other: TrainingPlan | null, e: Experiment
   ];
 }
 
+/** Compiles the experiment as it is; `other` stays null (see withComparison). */
 export function compileExperiment(e: Experiment): CompiledView {
   const t0 = performance.now();
   const empty = { plan: null, graph: null, other: null, advice: [], schemeText: '' };
@@ -171,24 +185,32 @@ export function compileExperiment(e: Experiment): CompiledView {
   let text = '';
   try {
     text = printScheme(scheme, model);
-    const options = { reorder: e.reorder, fusion: e.fusion };
-    const { plan, graph } = compileWithGraph(model, scheme, options);
-    let other: TrainingPlan | null = null;
-    try {
-      other = compileWithGraph(model, scheme, { ...options, reorder: !e.reorder }).plan;
-    } catch {
-      other = null;
-    }
+    const { plan, graph } = compileWithGraph(model, scheme, { reorder: e.reorder, fusion: e.fusion });
     return {
       plan,
       graph,
-      other,
+      other: null,
       error: null,
-      advice: fitAdvice(plan, other, e),
+      advice: fitAdvice(plan, null, e),
       schemeText: text,
       ms: performance.now() - t0,
     };
   } catch (err) {
     return { ...empty, schemeText: text, error: message(err), ms: performance.now() - t0 };
   }
+}
+
+/** Adds the same experiment compiled with reordering flipped (for the comparison), and the advice using it. */
+export function withComparison(view: CompiledView, e: Experiment): CompiledView {
+  if (!view.plan) return view;
+  let other: TrainingPlan | null = null;
+  try {
+    other = compileWithGraph(experimentModel(e), toScheme(e.model, e.scheme), {
+      reorder: !e.reorder,
+      fusion: e.fusion,
+    }).plan;
+  } catch {
+    other = null;
+  }
+  return { ...view, other, advice: fitAdvice(view.plan, other, e) };
 }

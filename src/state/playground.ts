@@ -5,7 +5,7 @@
  */
 import { create } from 'zustand';
 import { boardById } from './boards';
-import { compileExperiment, describeModel, presetScheme } from './compile';
+import { PENDING, compileExperiment, describeModel, presetScheme, withComparison } from './compile';
 import type { CompiledView, ModelInfo } from './compile';
 import { defaultFieldValues } from './experiment';
 import type { Experiment, LayerUpdate } from './experiment';
@@ -67,14 +67,26 @@ export function normalize(e: Experiment): { experiment: Experiment; notices: Not
   return { experiment: out, notices };
 }
 
+/** The defaults, not compiled yet: the first loadFragment (url-sync.ts) or edit compiles. */
 function initial(): Pick<PlaygroundState, 'experiment' | 'compiled' | 'urlNotices'> {
   const { experiment } = normalize(defaultFieldValues());
-  return { experiment, compiled: compileExperiment(experiment), urlNotices: [] };
+  return { experiment, compiled: PENDING, urlNotices: [] };
 }
 
 export const usePlayground = create<PlaygroundState>((set, get) => {
-  const commit = (next: Experiment, extra: Partial<PlaygroundState> = {}) =>
+  let comparison: ReturnType<typeof setTimeout> | undefined;
+  /** The comparison plan (reordering flipped) follows a moment later, so an edit redraws after one compile. */
+  const compare = () => {
+    clearTimeout(comparison);
+    comparison = setTimeout(() => {
+      const { experiment, compiled } = get();
+      if (compiled.plan && !compiled.other) set({ compiled: withComparison(compiled, experiment) });
+    }, 0);
+  };
+  const commit = (next: Experiment, extra: Partial<PlaygroundState> = {}) => {
     set({ experiment: next, compiled: compileExperiment(next), ...extra });
+    compare();
+  };
 
   return {
     ...initial(),

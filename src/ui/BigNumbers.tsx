@@ -11,9 +11,9 @@ export function BigNumbers() {
   if (!m) {
     return (
       <div className="big-numbers" data-testid="summary">
-        <div className="big bad" data-testid="summary.peak">
-          <span className="value">—</span>
-          <span className="label">no plan</span>
+        <div className={compiled.pending ? 'big' : 'big bad'} data-testid="summary.none">
+          <span className="value">{compiled.pending ? '…' : '—'}</span>
+          <span className="label">{compiled.pending ? 'compiling' : 'no plan'}</span>
         </div>
       </div>
     );

@@ -41,8 +41,11 @@ const Row = memo(function Row({ layer: l, update, hovered, onChange, onHover }: 
       onMouseLeave={() => onHover(null)}
     >
       <td className="num">{fixed ? 'cls' : l.index}</td>
-      <td className="name" title={`${l.kind} ${l.kernel}×${l.kernel} s${l.stride}${l.fused ? ' (fused)' : ''}`}>
-        {l.name}
+      <td
+        className="name"
+        title={`${l.name}: ${l.kind} ${l.kernel}×${l.kernel} s${l.stride}${l.fused ? ' (fused)' : ''}`}
+      >
+        {l.name.replace(/^blocks\./, 'b')}
       </td>
       <td className="shape" title={`${l.inH}×${l.inH}×${l.inC} → ${l.outH}×${l.outH}×${l.outC}`}>
         {l.inC}→{l.outC}

@@ -66,7 +66,7 @@ export function MemoryTimeline() {
                 <StackedMemoryChart
                   width={half}
                   height={chartH}
-                  title={withLabel}
+                  title={e.reorder ? 'reordered' : 'not reordered'}
                   points={plan.timeline}
                   yMax={yMax}
                   budgetBytes={budget}
@@ -79,7 +79,7 @@ export function MemoryTimeline() {
                 <StackedMemoryChart
                   width={half}
                   height={chartH}
-                  title={otherLabel}
+                  title={e.reorder ? 'not reordered' : 'reordered'}
                   points={other.timeline}
                   yMax={yMax}
                   budgetBytes={budget}

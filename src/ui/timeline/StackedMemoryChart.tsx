@@ -23,7 +23,7 @@ export interface StackedMemoryChartProps {
   testId: string;
 }
 
-const M = { top: 18, right: 12, bottom: 22, left: 56 };
+const M = { top: 20, right: 12, bottom: 22, left: 52 };
 
 export function StackedMemoryChart(p: StackedMemoryChartProps) {
   const xAxisRef = useRef<SVGGElement>(null);
@@ -63,7 +63,13 @@ export function StackedMemoryChart(p: StackedMemoryChartProps) {
     : null;
 
   useEffect(() => {
-    if (xAxisRef.current) d3.select(xAxisRef.current).call(d3.axisBottom(x).ticks(Math.min(8, n)).tickSizeOuter(0));
+    if (xAxisRef.current)
+      d3.select(xAxisRef.current).call(
+        d3
+          .axisBottom(x)
+          .ticks(Math.max(2, Math.min(8, n, Math.floor(w / 70))))
+          .tickSizeOuter(0),
+      );
     if (yAxisRef.current)
       d3.select(yAxisRef.current).call(
         d3
@@ -71,9 +77,9 @@ export function StackedMemoryChart(p: StackedMemoryChartProps) {
           .ticks(4)
           .tickFormat((v) => kb(Number(v), 0)),
       );
-  }, [x, y, n]);
+  }, [x, y, n, w]);
 
-  const peak = p.points[p.peakStep];
+  const peakPoint = p.points[p.peakStep];
   const onMove = (e: React.MouseEvent<SVGRectElement>) => {
     const rect = e.currentTarget.getBoundingClientRect();
     const step = Math.round(x.invert(e.clientX - rect.left));
@@ -84,7 +90,13 @@ export function StackedMemoryChart(p: StackedMemoryChartProps) {
   return (
     <svg width={p.width} height={p.height} data-testid={p.testId} role="img" aria-label={`${p.title} memory timeline`}>
       <text x={M.left} y={12} className="chart-title">
-        {p.title}
+        {p.title}:{' '}
+        {peakPoint && (
+          <tspan className="timeline-peak-label">
+            peak {kb(peakPoint.total)}
+            {p.width > 400 ? ` live at step ${p.peakStep}` : ''}
+          </tspan>
+        )}
       </text>
       <g transform={`translate(${M.left},${M.top})`}>
         {p.highlight.map(([a, b]) => (
@@ -115,18 +127,14 @@ export function StackedMemoryChart(p: StackedMemoryChartProps) {
             </text>
           </g>
         )}
-        {peak && (
-          <g transform={`translate(${x(p.peakStep)},${y(peak.total)})`} data-testid={`${p.testId}.peak`}>
-            <circle r={4} className="timeline-peak" />
-            <text
-              x={p.peakStep > n / 2 ? -6 : 6}
-              y={-6}
-              textAnchor={p.peakStep > n / 2 ? 'end' : 'start'}
-              className="timeline-peak-label"
-            >
-              peak live {kb(peak.total)} @ step {p.peakStep}
-            </text>
-          </g>
+        {peakPoint && (
+          <circle
+            r={4}
+            cx={x(p.peakStep)}
+            cy={y(peakPoint.total)}
+            className="timeline-peak"
+            data-testid={`${p.testId}.peak`}
+          />
         )}
         {hover && <line x1={x(p.hoverStep!)} x2={x(p.hoverStep!)} y2={h} className="timeline-cursor" />}
         <g ref={xAxisRef} transform={`translate(0,${h})`} className="axis" />
