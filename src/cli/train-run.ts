@@ -1,0 +1,195 @@
+/**
+ * Headless training in Node with the same code as the web worker: the same transfer model (train-backbone.ts),
+ * the same plan (compile), the same executor on the same WebAssembly module (wasm/tt_kernels.wasm), the same
+ * TrainingSession over the same data files (public/data via data.ts). `tinytrain train` and the experiment
+ * scripts call runHeadless. The learner is the WebAssembly executor (default), the reference interpreter
+ * (slow; for bit-identity checks) or the fp32 baseline (fp32 SGD of the same scheme on the dequantized model).
+ * The executor's arena is allocated with canary guards and checked after training.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { compile } from '../compiler/compile';
+import type { RoundingName } from '../compiler/kernel-abi';
+import { parseModelFile, type ModelFile } from '../compiler/model-file';
+import type { PlanOptions, TrainingPlan } from '../compiler/plan';
+import { parseScheme } from '../compiler/scheme/scheme';
+import { fetchDataset, type DatasetSplit } from '../runtime/data';
+import { PlanExecutor, type RunSettings } from '../runtime/executor';
+import { loadWasm } from '../runtime/kernel-harness';
+import { transferModel } from '../runtime/train-backbone';
+import { splitExamples } from '../runtime/train-data';
+import { Fp32Trainer } from '../runtime/train-fp32';
+import { ReferenceLearner } from '../runtime/train-reference';
+import { TrainingSession, type Learner } from '../runtime/train-session';
+import type { KernelModule } from '../runtime/wasm';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export type Engine = 'wasm' | 'reference' | 'fp32';
+
+export interface HeadlessOptions {
+  model: string;
+  resolution: number;
+  scheme: string;
+  /** Data set of public/data (its train split trains, its test split evaluates). */
+  data: string;
+  steps: number;
+  seed: number;
+  lr: number;
+  rounding: RoundingName;
+  qas: boolean;
+  engine: Engine;
+  /** Model file manifest path; null trains from the seeded random initialization. */
+  pretrained: string | null;
+  /** Test examples for the accuracies (the first ones of the test split; Infinity: all). */
+  evalExamples: number;
+  /** Number of points of the loss curve. */
+  curvePoints: number;
+  /** Also evaluate before training (the pretrained backbone with its fresh classifier). */
+  initialEval: boolean;
+  options?: Partial<PlanOptions>;
+  /** Path of the WebAssembly module (default wasm/tt_kernels.wasm). */
+  wasm?: string;
+}
+
+export interface CurvePoint {
+  step: number;
+  loss: number;
+  accuracy: number;
+}
+
+export interface HeadlessResult {
+  model: string;
+  resolution: number;
+  scheme: string;
+  data: string;
+  engine: Engine;
+  steps: number;
+  seed: number;
+  lr: number;
+  rounding: RoundingName | null;
+  qas: boolean | null;
+  pretrained: string | null;
+  lossCurve: CurvePoint[];
+  initialTestAccuracy: number | null;
+  finalTestAccuracy: number;
+  finalTestLoss: number;
+  testExamples: number;
+  samplesPerSec: number;
+  trainSeconds: number;
+  /** Bytes of arena the executor allocated (null for the fp32 baseline, which has no plan arena). */
+  arenaBytes: number | null;
+  /** Canary bytes around the arena found overwritten after training (0: intact; null: fp32). */
+  arenaOverwrites: number | null;
+  plan: {
+    arenaBytes: number;
+    peakSramBytes: number;
+    trainableSramBytes: number;
+    paperBudgetBytes: number;
+    planSteps: number;
+  };
+}
+
+export const DEFAULT_PRETRAINED = (model: string) => join(ROOT, 'public', 'models', `${model}.json`);
+
+const modules = new Map<string, Promise<KernelModule>>();
+const datasets = new Map<string, Promise<Record<string, DatasetSplit>>>();
+
+function loadDatasetFromDisk(name: string): Promise<Record<string, DatasetSplit>> {
+  if (!datasets.has(name)) {
+    const get = async (p: string) => new Uint8Array(readFileSync(p));
+    datasets.set(name, fetchDataset(join(ROOT, 'public', 'data'), name, ['train', 'test'], get));
+  }
+  return datasets.get(name)!;
+}
+
+export function readModelFile(manifestPath: string): ModelFile {
+  const bin = manifestPath.replace(/\.json$/, '.bin');
+  return parseModelFile(readFileSync(manifestPath, 'utf8'), readFileSync(bin));
+}
+
+/** The pretrained file to use by default: public/models/<model>.json when it exists. */
+export function defaultPretrained(model: string): string | null {
+  return existsSync(DEFAULT_PRETRAINED(model)) ? DEFAULT_PRETRAINED(model) : null;
+}
+
+interface Built {
+  learner: Learner;
+  plan: TrainingPlan;
+  executor: PlanExecutor | null;
+}
+
+async function buildLearner(o: HeadlessOptions, classes: number): Promise<Built> {
+  const file = o.pretrained ? readModelFile(o.pretrained) : null;
+  const model = transferModel({ model: o.model, resolution: o.resolution, classes, pretrained: file, seed: o.seed });
+  const plan = compile(model, o.scheme, o.options);
+  const settings: RunSettings = { lr: o.lr, rounding: o.rounding, qas: o.qas, seed: o.seed };
+  if (o.engine === 'fp32')
+    return { learner: new Fp32Trainer(model, parseScheme(o.scheme, model), o.lr), plan, executor: null };
+  if (o.engine === 'reference') return { learner: new ReferenceLearner(plan, settings), plan, executor: null };
+  const path = o.wasm ?? join(ROOT, 'wasm', 'tt_kernels.wasm');
+  if (!modules.has(path)) modules.set(path, loadWasm(path));
+  const executor = PlanExecutor.load(await modules.get(path)!, plan, settings, { guardBytes: 256 });
+  return { learner: executor, plan, executor };
+}
+
+/** Trains o.steps steps and evaluates; `progress` sees each loss-curve point as it is made. */
+export async function runHeadless(o: HeadlessOptions, progress?: (p: CurvePoint) => void): Promise<HeadlessResult> {
+  const data = await loadDatasetFromDisk(o.data);
+  const classes = data.train.manifest.classes.length;
+  const { learner, plan, executor } = await buildLearner(o, classes);
+  const [r, , c] = plan.input.shape;
+  const input = { resolution: r, channels: c };
+  const session = new TrainingSession(
+    learner,
+    splitExamples(data.train, input),
+    splitExamples(data.test, input),
+    plan.input.bytes,
+    o.seed,
+  );
+  const initial = o.initialEval ? session.evaluate(o.evalExamples).accuracy : null;
+  const lossCurve: CurvePoint[] = [];
+  const points = Math.max(1, Math.min(o.curvePoints, o.steps));
+  let trainMs = 0;
+  for (let k = 0; k < points; k++) {
+    const n = Math.round(((k + 1) * o.steps) / points) - Math.round((k * o.steps) / points);
+    const w = session.trainSteps(n);
+    trainMs += w.ms;
+    const p = { step: session.step, loss: w.loss, accuracy: w.accuracy };
+    lossCurve.push(p);
+    progress?.(p);
+  }
+  const final = session.evaluate(o.evalExamples);
+  const canaries = executor?.checkCanaries();
+  executor?.dispose();
+  const m = plan.metrics;
+  return {
+    model: o.model,
+    resolution: o.resolution,
+    scheme: plan.scheme,
+    data: o.data,
+    engine: o.engine,
+    steps: o.steps,
+    seed: o.seed,
+    lr: o.lr,
+    rounding: o.engine === 'fp32' ? null : o.rounding,
+    qas: o.engine === 'fp32' ? null : o.qas,
+    pretrained: o.pretrained,
+    lossCurve,
+    initialTestAccuracy: initial,
+    finalTestAccuracy: final.accuracy,
+    finalTestLoss: final.loss,
+    testExamples: final.examples,
+    samplesPerSec: trainMs > 0 ? (1000 * o.steps) / trainMs : 0,
+    trainSeconds: trainMs / 1000,
+    arenaBytes: executor ? executor.arenaBytes : null,
+    arenaOverwrites: canaries ? canaries.before + canaries.after : null,
+    plan: {
+      arenaBytes: m.arenaBytes,
+      peakSramBytes: m.peakSramBytes,
+      trainableSramBytes: m.trainableSramBytes,
+      paperBudgetBytes: m.paperBudgetBytes,
+      planSteps: m.planSteps,
+    },
+  };
+}
