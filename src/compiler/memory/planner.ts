@@ -10,6 +10,11 @@
  *   4. Walk those from offset 0 and take the first gap between them (or the end of the last one) that is
  *      large enough; place the buffer there.
  *   5. The arena size is the highest end offset of any buffer.
+ *   6. Repeat 3-5 with a second order and keep the placement with the smaller arena. The second order
+ *      follows the lifetimes: find the step where the most bytes are alive, take the buffers alive there
+ *      (longest lifetime first), then do the same, recursively, for the buffers entirely before and entirely
+ *      after that step. Long-lived small buffers (clamp masks, saved activations, gradient accumulators of
+ *      residual blocks) then settle below the big short-lived gradients instead of above them.
  * checkOverlaps() verifies the result independently (every pair alive at a common step is disjoint) and
  * dumpPlan() prints one line per buffer with its offset range, lifetime and a bar of the steps it is alive.
  */
@@ -36,28 +41,60 @@ export class GreedyPlanner {
     return this.buffers.length - 1;
   }
 
-  /** Places every buffer (steps 2-5 of the header); returns the offsets (by index) and the arena size. */
+  /** Places every buffer (steps 2-6 of the header); returns the offsets (by index) and the arena size. */
   plan(): { offsets: number[]; arenaBytes: number } {
-    const order = this.buffers.map((_, i) => i);
     const bs = this.buffers;
-    order.sort((a, b) => bs[b].size - bs[a].size || bs[a].firstUse - bs[b].firstUse || a - b);
+    const bySize = bs.map((_, i) => i).sort((a, b) => bs[b].size - bs[a].size || bs[a].firstUse - bs[b].firstUse || a - b);
+    const first = this.placeInOrder(bySize);
+    const second = this.placeInOrder(this.pivotOrder(bs.map((_, i) => i)));
+    const best = second.arenaBytes < first.arenaBytes ? second : first;
+    best.offsets.forEach((o, i) => (bs[i].offset = o));
+    return best;
+  }
+
+  /** Busiest step by live bytes first: buffers alive there (longest first), then both sides, recursively. */
+  private pivotOrder(ids: number[]): number[] {
+    const bs = this.buffers;
+    const out: number[] = [];
+    const work = [ids];
+    while (work.length) {
+      const set = work.pop()!;
+      if (set.length === 0) continue;
+      const lo = Math.min(...set.map((i) => bs[i].firstUse));
+      const hi = Math.max(...set.map((i) => bs[i].lastUse));
+      const delta = new Float64Array(hi - lo + 2);
+      for (const i of set) (delta[bs[i].firstUse - lo] += bs[i].size), (delta[bs[i].lastUse - lo + 1] -= bs[i].size);
+      let pivot = lo;
+      for (let t = lo, run = 0, most = -1; t <= hi; t++) {
+        run += delta[t - lo];
+        if (run > most) (most = run), (pivot = t);
+      }
+      const life = (i: number) => bs[i].lastUse - bs[i].firstUse;
+      out.push(...set.filter((i) => bs[i].firstUse <= pivot && pivot <= bs[i].lastUse).sort((a, b) => life(b) - life(a) || bs[b].size - bs[a].size || a - b));
+      work.push(set.filter((i) => bs[i].firstUse > pivot), set.filter((i) => bs[i].lastUse < pivot));
+    }
+    return out;
+  }
+
+  /** Steps 3-5 for one order: first fit among the placed buffers whose lifetimes intersect. */
+  private placeInOrder(order: number[]): { offsets: number[]; arenaBytes: number } {
+    const bs = this.buffers;
+    const offsets = new Array<number>(bs.length).fill(0);
     const placed: number[] = [];
     let arenaBytes = 0;
     for (const i of order) {
       const b = bs[i];
-      const live = placed
-        .filter((j) => bs[j].firstUse <= b.lastUse && b.firstUse <= bs[j].lastUse && bs[j].size > 0)
-        .sort((x, y) => bs[x].offset - bs[y].offset);
+      const live = placed.filter((j) => bs[j].firstUse <= b.lastUse && b.firstUse <= bs[j].lastUse && bs[j].size > 0).sort((x, y) => offsets[x] - offsets[y]);
       let offset = 0;
       for (const j of live) {
-        if (bs[j].offset >= offset + b.size) break;
-        offset = Math.max(offset, bs[j].offset + bs[j].size);
+        if (offsets[j] >= offset + b.size) break;
+        offset = Math.max(offset, offsets[j] + bs[j].size);
       }
-      b.offset = offset;
+      offsets[i] = offset;
       placed.push(i);
       arenaBytes = Math.max(arenaBytes, offset + b.size);
     }
-    return { offsets: bs.map((b) => b.offset), arenaBytes };
+    return { offsets, arenaBytes };
   }
 
   get all(): readonly PlannedBuffer[] {

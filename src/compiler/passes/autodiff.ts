@@ -12,7 +12,7 @@ import { GraphBuilder } from '../ir/graph';
 import { weightShape } from '../ir/ops';
 import { layerConsts } from '../forward';
 import type { ConvLayer, Model } from '../models/model';
-import { updatedChannels, type Scheme } from '../scheme/scheme';
+import { SchemeError, updatedChannels, type Scheme } from '../scheme/scheme';
 import { GRAD_RULES, type GradContext } from './grad-rules';
 import type { Pass } from './pass';
 
@@ -128,6 +128,15 @@ class Differentiator implements GradContext {
   }
 }
 
+/** Every param the scheme updates must have received an update op: its layer's output gradient exists. */
+function checkReached(m: Model, s: Scheme, updates: Omit<Op, 'id'>[]): void {
+  const done = new Set(updates.map((u) => `${u.layer}:${u.kind}`));
+  m.convs.forEach((c, i) => {
+    const miss = (s.weight[i] > 0 && !done.has(`${i}:update_s8`)) || (s.bias[i] && !done.has(`${i}:update_s32`));
+    if (miss) throw new SchemeError(`conv ${i} (${c.name}): its output gradient is never computed (no path to the loss), so it cannot be updated`);
+  });
+}
+
 /** The autodiff pass for a model and a scheme. */
 export function autodiff(model: Model, scheme: Scheme): Pass {
   return {
@@ -141,6 +150,7 @@ export function autodiff(model: Model, scheme: Scheme): Pass {
       const d = new Differentiator(b, model, scheme);
       for (let i = fwd.length - 1; i >= 0; i--) GRAD_RULES[fwd[i].kind]!(fwd[i], d);
       for (const u of d.updates) b.op(u);
+      checkReached(model, scheme, d.updates);
       return b.build(g.io);
     },
   };

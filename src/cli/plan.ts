@@ -1,0 +1,124 @@
+/**
+ * `tinytrain plan`: compile a training plan and print its figures (one JSON object with --json).
+ * compileMs is the median over --repeat compilations of the same plan (the first one included).
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { compileWithGraph } from '../compiler/compile';
+import { graphToJson } from '../compiler/ir/dump';
+import { dumpPlan } from '../compiler/memory/planner';
+import { parseModelFile } from '../compiler/model-file';
+import { ARCHS, MODEL_NAMES, type ModelName } from '../compiler/models/arch';
+import { buildModel } from '../compiler/models/model';
+import type { TrainingPlan } from '../compiler/plan';
+import { paperBudgets } from '../compiler/scheme/paper';
+import { intOption, UsageError, type CliIo, type Subcommand } from './command';
+
+const USAGE = `usage: tinytrain plan --model M [--resolution R] [--classes C] [--scheme S] [options]
+
+  --model M        ${MODEL_NAMES.join(' | ')}
+  --resolution R   input height = width, 32..224 (tiny-cnn: 8..224); default: the model's (128, tiny-cnn 32)
+  --classes C      number of classes, 2..1000 (default 10)
+  --scheme S       sparse-update scheme (default full): full | classifier | bias-only | last:K |
+                   paper:<budget> | bias:N | bias=i,j,a-b | w:i@ratio,...  (clauses joined by ';')
+                   e.g. 'bias:22;w:21@1,24@1,27@1,30@1,36@1/8,39@1/4'
+  --no-reorder     compute all gradients first, update at the end (no fused gradient+update kernels)
+  --no-fusion      materialize frozen blocks instead of running them band by band
+  --pretrained F   model file manifest F.json (its blob F.bin beside it)
+  --seed N         seed of the random weights (default 1)
+  --repeat N       compile N times, report the median compileMs (default 5)
+  --json           print one JSON object with the figures
+  --memory         print the arena plan (one line per buffer)
+  --graph          print the pruned training graph as JSON
+  --steps          print the kernel calls
+
+published schemes: ${(['mcunet-5fps', 'mbv2-w0.35', 'proxyless-w0.3'] as const).map((m) => `${m}: ${paperBudgets(m).map((b) => `paper:${b}`).join(', ')}`).join('; ')}`;
+
+const OPTIONS = {
+  model: { type: 'string' },
+  resolution: { type: 'string' },
+  classes: { type: 'string' },
+  scheme: { type: 'string' },
+  'no-reorder': { type: 'boolean' },
+  'no-fusion': { type: 'boolean' },
+  pretrained: { type: 'string' },
+  seed: { type: 'string' },
+  repeat: { type: 'string' },
+  json: { type: 'boolean' },
+  memory: { type: 'boolean' },
+  graph: { type: 'boolean' },
+  steps: { type: 'boolean' },
+} as const;
+
+function parse(args: string[]) {
+  try {
+    return parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false }).values;
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+function loadModelFile(path: string) {
+  const manifest = path.endsWith('.json') ? path : `${path}.json`;
+  const bin = manifest.replace(/\.json$/, '.bin');
+  return parseModelFile(readFileSync(manifest, 'utf8'), readFileSync(bin));
+}
+
+/** The figures printed by --json. */
+export function planSummary(p: TrainingPlan) {
+  const m = p.metrics;
+  return {
+    model: p.model.name,
+    resolution: p.model.resolution,
+    classes: p.model.classes,
+    scheme: p.scheme,
+    reorder: p.options.reorder,
+    fusion: p.options.fusion,
+    peakSramBytes: m.peakSramBytes,
+    arenaBytes: m.arenaBytes,
+    trainableSramBytes: m.trainableSramBytes,
+    flashBytes: m.flashBytes,
+    planSteps: m.planSteps,
+    compileMs: Math.round(m.compileMs * 100) / 100,
+    inferenceArenaBytes: m.inferenceArenaBytes,
+    inferenceSteps: m.inferenceSteps,
+    paperBudgetBytes: m.paperBudgetBytes,
+    fusedBlocks: m.fusedBlocks,
+    forwardMacs: m.forwardMacs,
+    peakByCategory: m.peakByCategory,
+  };
+}
+
+const kb = (b: number) => `${(b / 1024).toFixed(1)} KB`;
+
+function run(args: string[], io: CliIo): number {
+  const v = parse(args);
+  if (!v.model) throw new UsageError('--model is required');
+  if (!(MODEL_NAMES as string[]).includes(v.model)) throw new UsageError(`unknown --model "${v.model}"; available: ${MODEL_NAMES.join(', ')}`);
+  const name = v.model as ModelName;
+  const resolution = intOption('resolution', v.resolution, ARCHS[name].defaultResolution, name === 'tiny-cnn' ? 8 : 32, 224);
+  const classes = intOption('classes', v.classes, 10, 2, 1000);
+  const repeat = intOption('repeat', v.repeat, 5, 1, 1000);
+  const pretrained = v.pretrained ? loadModelFile(v.pretrained) : undefined;
+  const model = buildModel({ model: name, resolution, classes, pretrained, seed: intOption('seed', v.seed, 1, 0, 2 ** 31) });
+  const options = { reorder: !v['no-reorder'], fusion: !v['no-fusion'] };
+  const scheme = v.scheme ?? 'full';
+  const runs = Array.from({ length: repeat }, () => compileWithGraph(model, scheme, options));
+  const times = runs.map((r) => r.plan.metrics.compileMs).sort((a, b) => a - b);
+  const { plan, graph } = runs[runs.length - 1];
+  plan.metrics.compileMs = times[Math.floor((times.length - 1) / 2)];
+  if (v.memory) io.out(dumpPlan(plan.buffers, plan.metrics.arenaBytes, plan.steps.length));
+  if (v.graph) io.out(JSON.stringify(graphToJson(graph), null, 1));
+  if (v.steps) plan.steps.forEach((s, i) => io.out(`${String(i).padStart(5)} ${s.phase.padEnd(8)} ${s.kernel.padEnd(28)} ${s.op}${s.note ? `  ${s.note}` : ''}`));
+  const sum = planSummary(plan);
+  if (v.json) io.out(JSON.stringify(sum));
+  else if (!v.memory && !v.graph && !v.steps) {
+    io.out(`${sum.model} ${resolution}x${resolution}, ${classes} classes, scheme ${sum.scheme} (reorder ${options.reorder ? 'on' : 'off'}, fusion ${options.fusion ? 'on' : 'off'})`);
+    io.out(`  peak SRAM  ${kb(sum.peakSramBytes)} = arena ${kb(sum.arenaBytes)} + trainable ${kb(sum.trainableSramBytes)}`);
+    io.out(`  flash      ${kb(sum.flashBytes)}`);
+    io.out(`  plan       ${sum.planSteps} kernel calls (inference ${sum.inferenceSteps}), ${sum.fusedBlocks} fused blocks, compiled in ${sum.compileMs} ms`);
+  }
+  return 0;
+}
+
+export const planCommand: Subcommand = { summary: 'compile a training plan and print its memory figures', usage: USAGE, run };
