@@ -3,12 +3,41 @@ import { UsageError } from './command';
 import { trainOptions } from './train';
 import { runHeadless } from './train-run';
 
-const args = (extra: string[]) => trainOptions(['--model', 'tiny-cnn', '--resolution', '16', '--no-pretrained', ...extra]);
+const args = (extra: string[]) =>
+  trainOptions(['--model', 'tiny-cnn', '--resolution', '16', '--no-pretrained', ...extra]);
 
 describe('tinytrain train', () => {
   it('parses the options of the issue and rejects bad ones with usage errors', () => {
-    const o = trainOptions(['--model', 'mcunet-5fps', '--resolution', '128', '--scheme', 'paper:99kb', '--data', 'mnist', '--steps', '50', '--seed', '3', '--rounding', 'truncate', '--no-qas', '--json']);
-    expect(o).toMatchObject({ model: 'mcunet-5fps', resolution: 128, scheme: 'paper:99kb', data: 'mnist', steps: 50, seed: 3, rounding: 'truncate', qas: false, engine: 'wasm', json: true });
+    const o = trainOptions([
+      '--model',
+      'mcunet-5fps',
+      '--resolution',
+      '128',
+      '--scheme',
+      'paper:99kb',
+      '--data',
+      'mnist',
+      '--steps',
+      '50',
+      '--seed',
+      '3',
+      '--rounding',
+      'truncate',
+      '--no-qas',
+      '--json',
+    ]);
+    expect(o).toMatchObject({
+      model: 'mcunet-5fps',
+      resolution: 128,
+      scheme: 'paper:99kb',
+      data: 'mnist',
+      steps: 50,
+      seed: 3,
+      rounding: 'truncate',
+      qas: false,
+      engine: 'wasm',
+      json: true,
+    });
     expect(args(['--fp32']).engine).toBe('fp32');
     expect(() => args(['--rounding', 'up'])).toThrow(UsageError);
     expect(() => args(['--lr=-1'])).toThrow('--lr must be a number >= 0');
@@ -17,7 +46,23 @@ describe('tinytrain train', () => {
   });
 
   it('trains on the real data in Node and gives exactly the reference interpreter run', async () => {
-    const o = { ...args(['--steps', '24', '--seed', '4', '--rounding', 'stochastic', '--eval', '40', '--curve', '24', '--lr', '0.05']), json: true };
+    const o = {
+      ...args([
+        '--steps',
+        '24',
+        '--seed',
+        '4',
+        '--rounding',
+        'stochastic',
+        '--eval',
+        '40',
+        '--curve',
+        '24',
+        '--lr',
+        '0.05',
+      ]),
+      json: true,
+    };
     const wasm = await runHeadless(o);
     expect(wasm.arenaBytes).toBe(wasm.plan.arenaBytes);
     expect(wasm.arenaOverwrites).toBe(0);
