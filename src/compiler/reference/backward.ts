@@ -88,6 +88,16 @@ function tapOf(ip: number, o: number, shape: ConvShape): number {
   return t >= 0 && t < shape.kernel ? t : -1;
 }
 
+/** The only output positions [lo, hi) that can read input position ip (tapOf >= 0 needs
+ * ip + pad - kernel < o * stride <= ip + pad): scanning just these keeps the reference O(pixels * taps). */
+function window(ip: number, outLen: number, shape: ConvShape): [number, number] {
+  const { stride, pad, kernel } = shape;
+  return [
+    Math.max(0, Math.ceil((ip + pad - kernel + 1) / stride)),
+    Math.min(outLen, Math.floor((ip + pad) / stride) + 1),
+  ];
+}
+
 /** General conv: terms over outputs (y, x) ascending that read the input pixel, then o ascending. */
 export function convF32BwdInput(
   shape: ConvShape,
@@ -103,8 +113,10 @@ export function convF32BwdInput(
       for (let i = 0; i < inC; i++) {
         let sum = 0;
         let readers = 0;
-        for (let y = 0; y < outH; y++)
-          for (let x = 0; x < outW; x++) {
+        const [y0, y1] = window(iy, outH, shape);
+        const [x0, x1] = window(ix, outW, shape);
+        for (let y = y0; y < y1; y++)
+          for (let x = x0; x < x1; x++) {
             const ky = tapOf(iy, y, shape);
             const kx = tapOf(ix, x, shape);
             if (ky < 0 || kx < 0) continue;
@@ -133,8 +145,10 @@ export function depthwiseF32BwdInput(
       for (let c = 0; c < C; c++) {
         let sum = 0;
         let readers = 0;
-        for (let y = 0; y < outH; y++)
-          for (let x = 0; x < outW; x++) {
+        const [y0, y1] = window(iy, outH, shape);
+        const [x0, x1] = window(ix, outW, shape);
+        for (let y = y0; y < y1; y++)
+          for (let x = x0; x < x1; x++) {
             const ky = tapOf(iy, y, shape);
             const kx = tapOf(ix, x, shape);
             if (ky < 0 || kx < 0) continue;
