@@ -8,10 +8,12 @@ import { ModelError } from '../compiler/models/model';
 import { SchemeError } from '../compiler/scheme/scheme';
 import { UsageError, type CliIo, type Subcommand } from './command';
 import { planCommand } from './plan';
+import { planTableCommand } from './plan-table';
 import { trainCommand } from './train';
 
 export const SUBCOMMANDS: Record<string, Subcommand> = {
   plan: planCommand,
+  'plan-table': planTableCommand,
   train: trainCommand,
 };
 

@@ -1,0 +1,111 @@
+/**
+ * `tinytrain plan-table`: the memory table of docs/plan-table.md. Every cell comes from running the `plan`
+ * subcommand (in this process, through the same code path as the shell command) with the arguments printed
+ * under the table, for each backbone at one resolution, with full, bias-only and every published scheme,
+ * with and without reordering and fusion; then the issue's targets are checked against those figures.
+ */
+import { parseArgs } from 'node:util';
+import { paperBudgets } from '../compiler/scheme/paper';
+import { intOption, UsageError, type CliIo, type Subcommand } from './command';
+import { planCommand, planSummary } from './plan';
+
+type Summary = ReturnType<typeof planSummary>;
+
+const BACKBONES = ['mcunet-5fps', 'mbv2-w0.35', 'proxyless-w0.3'] as const;
+/** PAPER-FACTS section 5: peaks of sparse update + reordering, and of the full update (KB). */
+const PAPER = {
+  'mcunet-5fps': { sparse: 173, full: 3650 },
+  'mbv2-w0.35': { sparse: 141, full: 2939 },
+  'proxyless-w0.3': { sparse: 135, full: 2745 },
+} as const;
+const VARIANTS = [
+  { flags: [], label: 'reorder+fusion' },
+  { flags: ['--no-reorder'], label: 'no reorder' },
+  { flags: ['--no-fusion'], label: 'no fusion' },
+  { flags: ['--no-reorder', '--no-fusion'], label: 'neither' },
+] as const;
+
+const KB = (b: number) => (b / 1024).toFixed(1);
+
+function runPlan(args: string[]): Summary {
+  const lines: string[] = [];
+  const code = planCommand.run([...args, '--json', '--repeat', '1'], { out: (t) => lines.push(t), err: (t) => lines.push(t) });
+  if (code !== 0) throw new Error(`plan ${args.join(' ')} failed: ${lines.join('\n')}`);
+  return JSON.parse(lines[lines.length - 1]) as Summary;
+}
+
+function table(rows: { model: string; scheme: string; cells: Summary[] }[]): string[] {
+  const head = `| model | scheme | ${VARIANTS.map((v) => `peak SRAM KB (arena) ${v.label}`).join(' | ')} | trainable KB | flash KB | steps | compile ms |`;
+  const out = [head, `|${' --- |'.repeat(VARIANTS.length + 6)}`];
+  for (const r of rows) {
+    const d = r.cells[0];
+    const cells = r.cells.map((c) => `${KB(c.peakSramBytes)} (${KB(c.arenaBytes)})`);
+    out.push(`| ${r.model} | ${r.scheme} | ${cells.join(' | ')} | ${KB(d.trainableSramBytes)} | ${KB(d.flashBytes)} | ${d.planSteps} | ${d.compileMs} |`);
+  }
+  return out;
+}
+
+function targets(rows: { model: string; scheme: string; cells: Summary[] }[]): string[] {
+  const out = ['| target | result | ok |', '| --- | --- | --- |'];
+  const ok = (b: boolean) => (b ? 'yes' : '**no**');
+  const published = rows.filter((r) => r.scheme.startsWith('paper:'));
+  for (const r of published) out.push(`| ${r.model} ${r.scheme}: peak SRAM <= 256 KB | ${KB(r.cells[0].peakSramBytes)} KB | ${ok(r.cells[0].peakSramBytes <= 256 * 1024)} |`);
+  for (const m of BACKBONES) {
+    const last = published.filter((r) => r.model === m).at(-1)!;
+    const [d, noReorder] = last.cells;
+    out.push(`| ${m} ${last.scheme}: arena < paper's ${PAPER[m].sparse} KB | ${KB(d.arenaBytes)} KB | ${ok(d.arenaBytes < PAPER[m].sparse * 1024)} |`);
+    const gain = noReorder.arenaBytes / d.arenaBytes;
+    out.push(`| ${m} ${last.scheme}: reordering saves >= 2x (arena) | ${KB(noReorder.arenaBytes)} -> ${KB(d.arenaBytes)} KB, ${gain.toFixed(1)}x | ${ok(gain >= 2)} |`);
+    const full = rows.find((r) => r.model === m && r.scheme === 'full')!;
+    out.push(`| ${m} full: next to the paper's full-update peak ${PAPER[m].full} KB | ${KB(full.cells[1].peakSramBytes)} KB without reordering, ${KB(full.cells[0].peakSramBytes)} KB with | see below |`);
+  }
+  return out;
+}
+
+function run(args: string[], io: CliIo): number {
+  let v;
+  try {
+    v = parseArgs({ args, options: { resolution: { type: 'string' }, classes: { type: 'string' } }, strict: true }).values;
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const res = intOption('resolution', v.resolution, 128, 32, 224);
+  const classes = intOption('classes', v.classes, 10, 2, 1000);
+  const rows: { model: string; scheme: string; cells: Summary[] }[] = [];
+  const commands: string[] = [];
+  for (const model of BACKBONES) {
+    for (const scheme of ['full', 'bias-only', ...paperBudgets(model).map((b) => `paper:${b}`)]) {
+      const base = ['--model', model, '--resolution', String(res), '--classes', String(classes), '--scheme', scheme];
+      rows.push({ model, scheme, cells: VARIANTS.map((x) => runPlan([...base, ...x.flags])) });
+      VARIANTS.forEach((x) => commands.push(`npx tinytrain plan ${[...base, ...x.flags].join(' ')} --json`));
+    }
+  }
+  io.out([
+    `# Training-plan memory at ${res}x${res}, ${classes} classes`,
+    '',
+    `Made by \`npx tinytrain plan-table --resolution ${res} --classes ${classes} > docs/plan-table.md\` (src/cli/plan-table.ts), which runs`,
+    'the `plan` subcommand with the arguments listed at the end, once per cell. Random int8 weights (seed 1):',
+    'memory does not depend on weight values. KB = 1024 bytes.',
+    '',
+    'peak SRAM = arena + trainable. arena = every working buffer of a training step (input image, activations,',
+    'saved activations, masks, fp32 gradients, scratch). trainable = the weights and biases the scheme updates,',
+    'as whole tensors (a kernel reads a weight as one array, so a partially updated weight lives in SRAM in',
+    'full), plus the 4-byte rng state. flash = frozen weights and biases, multipliers, weight scales, both QAS',
+    'gradient-scale variants and the parameter structs. compile ms = one compilation in this process.',
+    '',
+    ...table(rows),
+    '',
+    '## Targets (issue #3, PAPER-FACTS section 5)',
+    '',
+    ...targets(rows),
+    '',
+    ...commands.map((c) => `    ${c}`),
+  ].join('\n'));
+  return 0;
+}
+
+export const planTableCommand: Subcommand = {
+  summary: 'the memory table of every backbone with full, bias-only and the published schemes (markdown)',
+  usage: 'usage: tinytrain plan-table [--resolution R (default 128)] [--classes C (default 10)] > docs/plan-table.md',
+  run,
+};
