@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gunzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { fnv1a32 } from '../../scripts/data/format';
 import { INPUT_QUANT, fetchDataset, readSplit, resizeBilinearU8, toInputInt8 } from './data';
@@ -100,5 +101,15 @@ describe('public/data datasets', () => {
     const cut = gz.subarray(0, gz.length >> 1);
     expect(() => readSplit(manifest, 'test', cut)).toThrow(/mnist-test.bin.gz: gzip data is corrupt|payload is/);
     expect(() => readSplit(manifest, 'test', gz.subarray(2))).toThrow(/not a gzip file/);
+  });
+
+  it('accepts a split the HTTP layer already inflated (a .gz served with Content-Encoding: gzip)', () => {
+    const manifest = JSON.parse(readFileSync(join(DATA, 'mnist.json'), 'utf8'));
+    const gz = file('mnist-test.bin.gz');
+    const inflated = readSplit(manifest, 'test', gunzipSync(gz));
+    const direct = readSplit(manifest, 'test', gz);
+    expect(inflated.count).toBe(direct.count);
+    expect(inflated.label(7)).toBe(direct.label(7));
+    expect(inflated.image(7)).toEqual(direct.image(7));
   });
 });
