@@ -100,7 +100,7 @@ describe('generateFirmware', () => {
 describe('firmwareFit', () => {
   it('itemizes SRAM and flash and says when a plan does not fit the board', () => {
     const plan = compile(buildModel({ model: 'mcunet-5fps', classes: 10 }), 'paper:49kb');
-    const sizes = { stackBytes: 8192, heapBytes: 4096, sampleBytes: 2 * plan.input.bytes };
+    const sizes = { qas: true, stackBytes: 8192, heapBytes: 4096, sampleBytes: 2 * plan.input.bytes };
     const ok = firmwareFit(plan, F746, sizes);
     expect(ok.fits).toBe(true);
     expect(ok.problems).toEqual([]);
@@ -130,5 +130,18 @@ describe('bundleToZip', () => {
 describe('kernel sources in the browser', () => {
   it('the Vite loader yields exactly the files the CLI reads from kernels-c/', async () => {
     expect(await loadKernelSources()).toEqual(readKernelSources());
+  });
+});
+
+describe('firmwareZip (the page download)', () => {
+  it('zips the generated bundle with the browser-loaded kernel sources', async () => {
+    const { firmwareZip } = await import('./download');
+    const plan = tinyPlan();
+    const z = await firmwareZip(plan, { board: F746, settings: { lr: 0.01, rounding: 'nearest', qas: true, seed: 1 } });
+    expect(z.fileName).toBe('tinytrain-tiny-cnn-32-stm32f746.zip');
+    expect(z.fit.fits).toBe(true);
+    const files = unzipSync(z.zip);
+    expect(strFromU8(files['tinytrain-tiny-cnn-32-stm32f746/model/tt_model.h'])).toContain(`#define TT_ARENA_BYTES ${plan.arenaBytes}`);
+    expect(files['tinytrain-tiny-cnn-32-stm32f746/kernels/include/tt_kernels.h']).toBeTruthy();
   });
 });

@@ -94,7 +94,7 @@ export function generateFirmware(plan: TrainingPlan, o: FirmwareOptions): Firmwa
     qas: o.settings.qas,
     rngState: rngStateOf(o.settings.seed),
   };
-  const fit = firmwareFit(plan, o.board, { stackBytes, heapBytes, sampleBytes: samples.length * plan.input.bytes });
+  const fit = firmwareFit(plan, o.board, { qas: o.settings.qas, stackBytes, heapBytes, sampleBytes: samples.length * plan.input.bytes });
   const trainableBytes = plan.consts.reduce((a, c) => a + (c.storage === 'sram' ? c.data.byteLength : 0), 0);
   const info: BuildInfo = {
     bundleName: name,

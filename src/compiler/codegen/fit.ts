@@ -3,8 +3,9 @@
  * alone (no C compiler), itemized the way the MCU linker script lays memory out:
  *   SRAM  = arena (plan.arenaBytes, .bss) + trainable weights, biases and rng (.data) + stack + heap
  *           + runtime data (newlib's state, stdio, the model's small statics)
- *   flash = constants (frozen weights, multipliers, scales, structs) + initial values of the trainable arrays
- *           (the .data load image) + embedded samples + code
+ *   flash = constants the build references (frozen weights, multipliers, scales, structs; of the two gradient
+ *           scale sets only the QAS or the plain one: --gc-sections drops the other) + initial values of the
+ *           trainable arrays (the .data load image) + embedded samples + code
  * Code is an estimate: a fixed part (kernels, start-up, newlib-nano's printf, demo) plus a cost per printed
  * kernel call after loop folding, calibrated against arm-none-eabi-size of real builds (docs/firmware.md lists
  * both; the firmware test checks that the estimate bounds the measurement and stays close to it). The linker
@@ -26,6 +27,8 @@ export interface FirmwareBoard {
 }
 
 export interface FitOptions {
+  /** Which gradient-scale consts the build references (the other set is dropped by the linker). */
+  qas: boolean;
   stackBytes: number;
   heapBytes: number;
   /** Bytes of embedded sample images. */
@@ -33,8 +36,8 @@ export interface FitOptions {
 }
 
 /** Upper bounds measured on the generated MCU builds (arm-none-eabi-gcc 12.2 -O2, newlib-nano). */
-export const CODE_BASE_BYTES = 20 * 1024;
-export const CODE_PER_CALL_BYTES = 44;
+export const CODE_BASE_BYTES = 18 * 1024;
+export const CODE_PER_CALL_BYTES = 40;
 export const RUNTIME_SRAM_BYTES = 1024;
 
 export interface FitPart {
@@ -69,6 +72,18 @@ export function printedCalls(plan: TrainingPlan): number {
   return count(true, plan) + count(false, plan.inference);
 }
 
+/** Ids of the consts some step of either sub-plan passes, gscale args resolved by the QAS choice. */
+export function referencedConsts(plan: TrainingPlan, qas: boolean): Set<number> {
+  const ids = new Set<number>();
+  for (const step of [...plan.steps, ...plan.inference.steps]) {
+    for (const a of step.args) {
+      if (a.kind === 'const') ids.add(a.id);
+      else if (a.kind === 'gscale') ids.add(qas ? a.qas : a.plain);
+    }
+  }
+  return ids;
+}
+
 function memory(limit: number, parts: FitPart[]): MemoryFit {
   const total = parts.reduce((a, p) => a + p.bytes, 0);
   return { limit, total, parts, fits: total <= limit };
@@ -79,7 +94,8 @@ const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
 /** The fit of a plan's firmware on a board, itemized. */
 export function firmwareFit(plan: TrainingPlan, board: FirmwareBoard, o: FitOptions): FirmwareFit {
   const sramConsts = plan.consts.filter((c) => c.storage === 'sram').reduce((a, c) => a + c.data.byteLength, 0);
-  const flashConsts = plan.consts.filter((c) => c.storage === 'flash').reduce((a, c) => a + c.data.byteLength, 0);
+  const used = referencedConsts(plan, o.qas);
+  const flashConsts = plan.consts.filter((c) => c.storage === 'flash' && used.has(c.id)).reduce((a, c) => a + c.data.byteLength, 0);
   const sram = memory(board.sramKb * 1024, [
     { name: 'arena', bytes: plan.arenaBytes },
     { name: 'trainable weights and biases', bytes: sramConsts + 4 },

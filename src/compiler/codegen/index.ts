@@ -3,11 +3,14 @@
  *   generateFirmware(plan, options) -> { name, files, fit }   the bundle (bundle.ts)
  *   firmwareFit(plan, board, sizes)  -> fits / does not fit, itemized SRAM and flash (fit.ts)
  *   bundleToZip(files, folder)       -> zip bytes (zip.ts)
+ * The page's download helper, firmwareZip (download.ts), is not re-exported here: it loads the kernel sources
+ * through Vite's import.meta.glob, which plain Node (the CLI) does not have.
  */
 export { generateFirmware, rngStateOf, DEFAULT_HEAP_BYTES, DEFAULT_STACK_BYTES } from './bundle';
 export type { FirmwareBundle, FirmwareOptions, FirmwareSettings, KernelSources } from './bundle';
 export { firmwareFit, printedCalls } from './fit';
 export type { FirmwareBoard, FirmwareFit, MemoryFit, FitPart } from './fit';
 export { bundleToZip } from './zip';
+export { referencedConsts } from './fit';
 export { pixelsToInput, syntheticSamples, defaultSampleCount } from './samples';
 export type { FirmwareSample } from './samples';

@@ -1,0 +1,25 @@
+/**
+ * The firmware bundles the end-to-end test builds and docs/firmware.md tabulates: each backbone with its
+ * smallest and largest published scheme at 128x128 (3 training steps: QEMU is slow), the small CNN (10 steps,
+ * hostile class labels), every rounding mode, QAS on and off; plus one plan too big for its board.
+ */
+import type { FirmwareCase } from './harness';
+
+export const HOSTILE_LABEL = '"; system("rm -rf /"); //';
+
+const settings = (rounding: 'truncate' | 'nearest' | 'stochastic', qas = true) => ({ lr: 0.01, rounding, qas, seed: 7 });
+const backbone = (model: string, scheme: string, s: FirmwareCase['settings']): FirmwareCase => ({
+  model, resolution: 128, scheme, board: 'stm32f746', classes: 10, steps: 3, settings: s,
+});
+
+export const CASES: FirmwareCase[] = [
+  { model: 'tiny-cnn', resolution: 32, scheme: 'last:4', board: 'stm32f746', classes: 4, steps: 10, settings: settings('stochastic'), labels: [HOSTILE_LABEL, 'naïve */ ??/', 'cat', 'dog'] },
+  backbone('mcunet-5fps', 'paper:49kb', settings('nearest')),
+  backbone('mcunet-5fps', 'paper:148kb', settings('stochastic')),
+  backbone('mbv2-w0.35', 'paper:49kb', settings('truncate', false)),
+  backbone('mbv2-w0.35', 'paper:138kb', settings('nearest')),
+  backbone('proxyless-w0.3', 'paper:49kb', settings('stochastic')),
+  backbone('proxyless-w0.3', 'paper:148kb', settings('truncate')),
+];
+
+export const TOO_BIG: FirmwareCase = { ...backbone('mcunet-5fps', 'paper:148kb', settings('nearest')), board: 'stm32f411' };
