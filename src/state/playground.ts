@@ -4,6 +4,7 @@
  * the experiment (url-sync.ts).
  */
 import { create } from 'zustand';
+import { ARCHS } from '../compiler/models/arch';
 import { boardById } from './boards';
 import { PENDING, compileExperiment, describeModel, presetScheme, withComparison } from './compile';
 import type { CompiledView, ModelInfo } from './compile';
@@ -96,7 +97,11 @@ export const usePlayground = create<PlaygroundState>((set, get) => {
     update(patch) {
       const cur = get().experiment;
       let next: Experiment = { ...cur, ...patch };
-      if (patch.model && patch.model !== cur.model) next = { ...next, preset: 'custom', scheme: [] };
+      if (patch.model && patch.model !== cur.model) {
+        // A new backbone opens at its own resolution and default preset, like picking it from scratch.
+        const resolution = patch.resolution ?? ARCHS[patch.model].defaultResolution;
+        next = { ...next, resolution, preset: 'custom', scheme: [] };
+      }
       if (patch.board && patch.board !== cur.board && patch.budgetKb === undefined) {
         next = { ...next, budgetKb: Math.min(256, boardById(patch.board).sramKb) };
       }

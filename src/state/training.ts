@@ -1,7 +1,12 @@
 /**
  * Training state: the controls (start / pause / step / reset) and the metrics stream, over the runtime contract
- * of src/runtime/training-api.ts. The runtime module is found at build time with import.meta.glob, so the page
- * builds and says "training runtime not available yet" until src/runtime/training-client.ts exists.
+ * of src/runtime/training-api.ts. The runtime module (src/runtime/training-client.ts) is found with
+ * import.meta.glob and loaded only when the user first trains, so it costs nothing on first load; while it is
+ * missing the panel says "training runtime not available yet".
+ *
+ * The playground store pushes every new plan and every knob change here (sync). A new plan is loaded into the
+ * worker before the next start or step (or right away when a worker is already up); knobs are sent as they
+ * change, without reloading.
  */
 import { create } from 'zustand';
 import type { TrainingPlan } from '../compiler/plan';
@@ -22,7 +27,7 @@ export interface TrainingState {
   status: TrainingStatus;
   message: string;
   history: TrainingMetrics[];
-  /** Gives the runtime the current plan and knobs (called by the playground store on every recompile). */
+  /** The plan and knobs to train with (called on every recompile and knob change). */
   sync(plan: TrainingPlan | null, settings: TrainingSettings): Promise<void>;
   start(): Promise<void>;
   pause(): Promise<void>;
@@ -31,24 +36,48 @@ export interface TrainingState {
   setUserData(samples: UserSample[], classNames: string[]): Promise<void>;
 }
 
-let runtime: TrainingRuntime | null = null;
-let unsubscribe: (() => void) | null = null;
-let loadedPlan: TrainingPlan | null = null;
+const MAX_HISTORY = 4000;
 
-const MAX_HISTORY = 2000;
+let runtime: TrainingRuntime | null = null;
+let desired: { plan: TrainingPlan | null; settings: TrainingSettings } | null = null;
+let loaded: { plan: TrainingPlan; settings: TrainingSettings } | null = null;
+let userData: UserSample[] | null = null;
+
+const sameSettings = (a: TrainingSettings, b: TrainingSettings) =>
+  a.lr === b.lr && a.rounding === b.rounding && a.qas === b.qas && a.seed === b.seed;
 
 export const useTraining = create<TrainingState>((set, get) => {
-  const fail = (err: unknown) =>
-    set({ status: 'error', message: `training runtime error: ${err instanceof Error ? err.message : String(err)}` });
+  const fail = (err: unknown) => set({ status: 'error', message: err instanceof Error ? err.message : String(err) });
   const record = (m: TrainingMetrics) => set((s) => ({ history: [...s.history, m].slice(-MAX_HISTORY) }));
 
   async function ensureRuntime(): Promise<TrainingRuntime | null> {
-    if (runtime) return runtime;
-    if (!loadRuntimeModule) return null;
+    if (runtime || !loadRuntimeModule) return runtime;
+    set({ status: 'loading', message: 'starting the training worker…' });
     const mod = await loadRuntimeModule();
     runtime = mod.createTrainingRuntime();
-    unsubscribe = runtime.onMetrics(record);
+    runtime.onMetrics(record);
+    if (userData) await runtime.setUserData(userData, []);
     return runtime;
+  }
+
+  /** Brings the worker to the desired plan and knobs; false when there is nothing to train. */
+  async function ensureLoaded(): Promise<boolean> {
+    const rt = await ensureRuntime();
+    if (!rt || !desired?.plan) {
+      if (rt) set({ status: 'idle', message: desired?.plan ? '' : 'no valid plan to train (see the message above)' });
+      return false;
+    }
+    const { plan, settings } = desired;
+    if (loaded?.plan !== plan) {
+      set({ status: 'loading', message: 'loading the plan into the worker…', history: [] });
+      await rt.load(plan, settings);
+      loaded = { plan, settings };
+      set({ status: 'ready', message: '' });
+    } else if (!sameSettings(loaded.settings, settings)) {
+      await rt.configure(settings);
+      loaded = { plan, settings };
+    }
+    return true;
   }
 
   return {
@@ -57,62 +86,69 @@ export const useTraining = create<TrainingState>((set, get) => {
     history: [],
 
     async sync(plan, settings) {
-      if (get().status === 'unavailable') return;
-      if (!plan) {
-        if (get().status === 'running') await runtime?.pause();
-        set({ status: 'idle', message: 'no valid plan to train' });
-        return;
-      }
+      desired = { plan, settings };
+      if (!runtime || get().status === 'error') return;
+      const wasRunning = get().status === 'running';
       try {
-        const rt = await ensureRuntime();
-        if (!rt) return;
-        if (plan === loadedPlan) {
-          await rt.configure(settings);
-          return;
+        if (wasRunning && loaded?.plan !== plan) await runtime.pause();
+        if (await ensureLoaded()) {
+          if (wasRunning && loaded?.plan === plan && get().status === 'running') return;
+          if (wasRunning) set({ status: 'paused', message: 'the plan changed: training restarts from its weights' });
         }
-        set({ status: 'loading', message: 'loading the plan into the worker…', history: [] });
-        await rt.load(plan, settings);
-        loadedPlan = plan;
-        set({ status: 'ready', message: '' });
       } catch (err) {
         fail(err);
       }
     },
     async start() {
-      if (!runtime || !loadedPlan) return;
-      set({ status: 'running' });
-      await runtime.start().catch(fail);
+      try {
+        if (!(await ensureLoaded())) return;
+        set({ status: 'running', message: '' });
+        await runtime!.start();
+      } catch (err) {
+        fail(err);
+      }
     },
     async pause() {
       if (!runtime) return;
-      await runtime.pause().catch(fail);
-      set({ status: 'paused' });
+      try {
+        await runtime.pause();
+        set({ status: 'paused' });
+      } catch (err) {
+        fail(err);
+      }
     },
     async step(n = 1) {
-      if (!runtime || !loadedPlan || get().status === 'running') return;
+      if (get().status === 'running') return;
       try {
-        record(await runtime.step(n));
-        set({ status: 'paused' });
+        if (!(await ensureLoaded())) return;
+        record(await runtime!.step(n));
+        set({ status: 'paused', message: '' });
       } catch (err) {
         fail(err);
       }
     },
     async reset() {
       if (!runtime) return;
-      await runtime.reset().catch(fail);
-      set({ status: 'ready', history: [] });
+      try {
+        await runtime.reset();
+        set({ status: 'ready', message: '', history: [] });
+      } catch (err) {
+        fail(err);
+      }
     },
     async setUserData(samples, classNames) {
-      const rt = await ensureRuntime().catch(() => null);
-      await rt?.setUserData(samples, classNames).catch(fail);
+      userData = samples;
+      try {
+        await runtime?.setUserData(samples, classNames);
+      } catch (err) {
+        fail(err);
+      }
     },
   };
 });
 
-/** For tests: stop the worker and forget it. */
-export function disposeTrainingRuntime(): void {
-  unsubscribe?.();
-  runtime?.dispose();
-  runtime = null;
-  loadedPlan = null;
+/** Clears an error so the next start or step tries again. */
+export function clearTrainingError(): void {
+  if (useTraining.getState().status === 'error')
+    useTraining.setState({ status: runtime ? 'paused' : 'idle', message: '' });
 }

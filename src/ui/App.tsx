@@ -4,6 +4,7 @@
  */
 import { useEffect, useState } from 'react';
 import { usePlayground } from '../state/playground';
+import { startTrainingSync } from '../state/training-sync';
 import { startUrlSync } from '../state/url-sync';
 import { BigNumbers } from './BigNumbers';
 import { CodePanel } from './code/CodePanel';
@@ -46,7 +47,14 @@ function CenterTabs() {
 }
 
 export function App() {
-  useEffect(() => startUrlSync(), []);
+  useEffect(() => {
+    const stopUrl = startUrlSync();
+    const stopTraining = startTrainingSync();
+    return () => {
+      stopUrl();
+      stopTraining();
+    };
+  }, []);
   const layers = usePlayground((s) => s.compiled.plan?.layers ?? null);
   return (
     <div className="app" data-testid="app">

@@ -1,22 +1,24 @@
-/** Width and height of an element, kept current with a ResizeObserver. */
-import { useEffect, useRef, useState } from 'react';
+/**
+ * Width and height of an element, kept current with a ResizeObserver. Returns a callback ref, so it also
+ * works for an element that appears after the first render.
+ */
+import { useCallback, useEffect, useRef, useState } from 'react';
 
-export function useSize<T extends HTMLElement>(): [React.RefObject<T | null>, { width: number; height: number }] {
-  const ref = useRef<T>(null);
+export function useSize<T extends HTMLElement>(): [(el: T | null) => void, { width: number; height: number }] {
   const [size, setSize] = useState({ width: 0, height: 0 });
-  useEffect(() => {
-    const el = ref.current;
+  const observer = useRef<ResizeObserver | null>(null);
+  const ref = useCallback((el: T | null) => {
+    observer.current?.disconnect();
+    observer.current = null;
     if (!el) return;
     const ro = new ResizeObserver(([entry]) => {
-      const { width, height } = entry.contentRect;
-      setSize((s) =>
-        s.width === Math.round(width) && s.height === Math.round(height)
-          ? s
-          : { width: Math.round(width), height: Math.round(height) },
-      );
+      const width = Math.round(entry.contentRect.width);
+      const height = Math.round(entry.contentRect.height);
+      setSize((s) => (s.width === width && s.height === height ? s : { width, height }));
     });
     ro.observe(el);
-    return () => ro.disconnect();
+    observer.current = ro;
   }, []);
+  useEffect(() => () => observer.current?.disconnect(), []);
   return [ref, size];
 }

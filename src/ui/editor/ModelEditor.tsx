@@ -4,7 +4,7 @@ import { BACKBONES } from '../../state/experiment';
 import type { Backbone } from '../../state/experiment';
 import { usePlayground, useModelInfo } from '../../state/playground';
 
-const RESOLUTIONS = [32, 48, 64, 80, 96, 112, 128, 144, 160, 176, 192, 208, 224, 240, 256];
+const RESOLUTIONS = Array.from({ length: 14 }, (_, i) => 16 * (i + 1));
 
 export function ModelEditor() {
   const e = usePlayground((s) => s.experiment);

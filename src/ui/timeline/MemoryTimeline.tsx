@@ -26,13 +26,13 @@ export function MemoryTimeline() {
   const live = liveBuffersAt(plan, focus);
   const trainable = plan.timeline[focus]?.bytes.trainable ?? 0;
   const budget = e.budgetKb * 1024;
-  const yMax = Math.max(budget * 1.08, plan.metrics.peakSramBytes, other?.metrics.peakSramBytes ?? 0) * 1.05;
+  // Scale to the plans; take the budget line in when it is close enough to read both.
+  const top = Math.max(plan.metrics.peakSramBytes, other?.metrics.peakSramBytes ?? 0) * 1.08;
+  const yMax = budget <= top * 1.6 ? Math.max(top, budget * 1.06) : top;
   const onHoverStep = (step: number | null) => {
     setHoverStep(step);
     setHover(step === null ? null : layerOfStep(plan, step), 'timeline');
   };
-  const withLabel = e.reorder ? 'with reordering' : 'without reordering';
-  const otherLabel = e.reorder ? 'without reordering' : 'with reordering';
   const chartH = Math.max(120, size.height);
   const half = Math.floor(size.width / 2) - 4;
 
@@ -94,12 +94,14 @@ export function MemoryTimeline() {
               <StackedMemoryChart
                 width={size.width}
                 height={chartH}
-                title={`${withLabel} (dashed: ${otherLabel})`}
+                title={e.reorder ? 'reordered (dashed: not reordered)' : 'not reordered (dashed: reordered)'}
                 points={plan.timeline}
                 yMax={yMax}
                 budgetBytes={budget}
                 peakStep={peak}
-                compare={other ? { label: otherLabel, points: other.timeline } : undefined}
+                compare={
+                  other ? { label: e.reorder ? 'not reordered' : 'reordered', points: other.timeline } : undefined
+                }
                 highlight={stepRangesOf(plan, hoverLayer)}
                 hoverStep={hoverStep}
                 onHoverStep={onHoverStep}

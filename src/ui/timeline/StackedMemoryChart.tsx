@@ -94,7 +94,7 @@ export function StackedMemoryChart(p: StackedMemoryChartProps) {
         {peakPoint && (
           <tspan className="timeline-peak-label">
             peak {kb(peakPoint.total)}
-            {p.width > 400 ? ` live at step ${p.peakStep}` : ''}
+            {p.width > 400 ? ` @ step ${p.peakStep}` : ''}
           </tspan>
         )}
       </text>
@@ -119,6 +119,11 @@ export function StackedMemoryChart(p: StackedMemoryChartProps) {
           />
         ))}
         {compareLine && <path d={compareLine} className="timeline-compare" />}
+        {p.budgetBytes > y.domain()[1] && (
+          <text x={w - 4} y={10} textAnchor="end" className="timeline-budget-label">
+            budget {kb(p.budgetBytes, 0)} ↑ (far above)
+          </text>
+        )}
         {p.budgetBytes <= y.domain()[1] && (
           <g transform={`translate(0,${y(p.budgetBytes)})`}>
             <line x2={w} className="timeline-budget" />

@@ -6,7 +6,8 @@ import { useEffect, useState } from 'react';
 import { ROUNDINGS } from '../../state/experiment';
 import type { RoundingChoice } from '../../state/experiment';
 import { usePlayground } from '../../state/playground';
-import { useTraining } from '../../state/training';
+import { clearTrainingError, useTraining } from '../../state/training';
+import type { TrainingStatus } from '../../state/training';
 import { useSize } from '../useSize';
 import { LineChart } from './LineChart';
 import { YourData } from './YourData';
@@ -15,17 +16,31 @@ function Controls() {
   const status = useTraining((s) => s.status);
   const t = useTraining();
   const hasPlan = usePlayground((s) => s.compiled.plan !== null);
-  const off = status === 'unavailable' || status === 'loading' || status === 'error' || !hasPlan;
+  const off = status === 'unavailable' || status === 'loading' || !hasPlan;
   const running = status === 'running';
   return (
     <div className="train-buttons">
-      <button data-testid="train.start" disabled={off || running} onClick={() => void t.start()}>
+      <button
+        data-testid="train.start"
+        disabled={off || running}
+        onClick={() => {
+          clearTrainingError();
+          void t.start();
+        }}
+      >
         ▶ start
       </button>
       <button data-testid="train.pause" disabled={off || !running} onClick={() => void t.pause()}>
         ❚❚ pause
       </button>
-      <button data-testid="train.step" disabled={off || running} onClick={() => void t.step(1)}>
+      <button
+        data-testid="train.step"
+        disabled={off || running}
+        onClick={() => {
+          clearTrainingError();
+          void t.step(1);
+        }}
+      >
         step
       </button>
       <button data-testid="train.reset" disabled={off} onClick={() => void t.reset()}>
@@ -144,6 +159,16 @@ function Curves() {
   );
 }
 
+const STATUS_TEXT: Record<TrainingStatus, string> = {
+  unavailable: 'training runtime not available yet',
+  idle: 'press start: the training worker loads on demand',
+  loading: 'loading…',
+  ready: 'ready to train this plan',
+  running: 'training…',
+  paused: 'paused',
+  error: 'error',
+};
+
 export function TrainingPanel() {
   const [tab, setTab] = useState<'train' | 'data'>('train');
   const status = useTraining((s) => s.status);
@@ -170,8 +195,8 @@ export function TrainingPanel() {
           Your data
         </button>
       </div>
-      <p className={`train-status ${status}`} data-testid="train.status" role="status">
-        {message || status}
+      <p className={`train-status ${status}`} data-testid="train.status" data-status={status} role="status">
+        {message || STATUS_TEXT[status]}
       </p>
       {tab === 'train' ? (
         <>
