@@ -64,6 +64,15 @@ function loadModelFile(path: string) {
   return parseModelFile(readFileSync(manifest, 'utf8'), readFileSync(bin));
 }
 
+/** What is alive at the training step with the highest total (arena buffers by category, trainable weights). */
+function atPeak(p: TrainingPlan) {
+  let at = 0;
+  p.timeline.forEach((t, i) => t.total > p.timeline[at].total && (at = i));
+  const live = p.buffers.filter((b) => b.firstStep <= at && at <= b.lastStep);
+  const weightGradientBytes = live.filter((b) => /^g:.*\.(weight|bias)$/.test(b.name)).reduce((s, b) => s + b.bytes, 0);
+  return { step: at, kernel: p.steps[at]?.kernel, op: p.steps[at]?.op, bytes: p.timeline[at]?.bytes, weightGradientBytes };
+}
+
 /** The figures printed by --json. */
 export function planSummary(p: TrainingPlan) {
   const m = p.metrics;
@@ -86,6 +95,7 @@ export function planSummary(p: TrainingPlan) {
     fusedBlocks: m.fusedBlocks,
     forwardMacs: m.forwardMacs,
     peakByCategory: m.peakByCategory,
+    atPeak: atPeak(p),
   };
 }
 
