@@ -211,7 +211,8 @@ export class PlanExecutor {
     new Uint32Array(this.mod.memory.buffer, this.rngPtr, 1)[0] = rngState(seed);
   }
 
-  private run(c: Compiled, image: ArrayLike<number>, label: number): number {
+  /** Writes the image and the label, then runs the first `steps` calls of a sub-plan (all by default). */
+  private run(c: Compiled, image: ArrayLike<number>, label: number, steps = c.fns.length): number {
     if (this.disposed) throw new Error('executor disposed');
     const io = c.sub.input;
     if (image.length !== io.bytes)
@@ -221,9 +222,23 @@ export class PlanExecutor {
     for (let k = 0; k < slots.length; k += 2) c.args[slots[k]][slots[k + 1]] = label;
     const { fns, args, lossStep } = c;
     let loss = NaN;
-    for (let i = 0; i < fns.length; i++) {
+    for (let i = 0; i < steps; i++) {
       const r = call(fns[i], args[i]);
       if (i === lossStep) loss = r;
+    }
+    return loss;
+  }
+
+  /** A training step that adds each call's milliseconds to times[step index] (benchmarks: find hot kernels). */
+  trainStepProfiled(image: ArrayLike<number>, label: number, times: Float64Array): number {
+    const c = this.train;
+    this.run(c, image, label, 0);
+    let loss = NaN;
+    for (let i = 0; i < c.fns.length; i++) {
+      const t0 = performance.now();
+      const r = call(c.fns[i], c.args[i]);
+      times[i] += performance.now() - t0;
+      if (i === c.lossStep) loss = r;
     }
     return loss;
   }

@@ -29,8 +29,16 @@ export interface Fp32Row {
   backwardWeight(g: Geometry, ga: Float32Array, x: Float32Array, k: number, gw: Float32Array): void;
 }
 
-/** Calls f(y, x, iy, ix, tap) for every output pixel and every kernel tap that reads inside the input. */
-function eachTap(g: Geometry, f: (op: number, ip: number, tap: number) => void): void {
+const tapCache = new WeakMap<Geometry, Int32Array>();
+
+/**
+ * Every (output pixel, input pixel, kernel tap) triple of a strided, padded window that reads inside the input,
+ * flattened and cached per geometry: the kernels loop over it with their channel loops inlined.
+ */
+function taps(g: Geometry): Int32Array {
+  let t = tapCache.get(g);
+  if (t) return t;
+  const out: number[] = [];
   const k = g.kernel;
   for (let y = 0; y < g.outH; y++)
     for (let x = 0; x < g.outW; x++)
@@ -39,9 +47,12 @@ function eachTap(g: Geometry, f: (op: number, ip: number, tap: number) => void):
         if (iy < 0 || iy >= g.inH) continue;
         for (let kx = 0; kx < k; kx++) {
           const ix = x * g.stride - g.pad + kx;
-          if (ix >= 0 && ix < g.inW) f(y * g.outW + x, iy * g.inW + ix, ky * k + kx);
+          if (ix >= 0 && ix < g.inW) out.push(y * g.outW + x, iy * g.inW + ix, ky * k + kx);
         }
       }
+  t = Int32Array.from(out);
+  tapCache.set(g, t);
+  return t;
 }
 
 function biasInit(pixels: number, c: number, b: Float32Array, a: Float32Array): void {
@@ -54,12 +65,33 @@ const dense: Fp32Row = {
     const C = g.inC;
     const O = g.outC;
     const pixels = g.kind === 'fc' ? 1 : g.outH * g.outW;
-    for (let p = 0; p < pixels; p++)
-      for (let o = 0; o < O; o++) {
+    for (let p = 0; p < pixels; p++) {
+      const xo = p * C;
+      let o = 0;
+      // four output channels at a time share each input load
+      for (; o + 4 <= O; o += 4) {
+        let a0 = b[o];
+        let a1 = b[o + 1];
+        let a2 = b[o + 2];
+        let a3 = b[o + 3];
+        for (let i = 0, w0 = o * C; i < C; i++) {
+          const v = x[xo + i];
+          a0 += v * w[w0 + i];
+          a1 += v * w[w0 + C + i];
+          a2 += v * w[w0 + 2 * C + i];
+          a3 += v * w[w0 + 3 * C + i];
+        }
+        a[p * O + o] = a0;
+        a[p * O + o + 1] = a1;
+        a[p * O + o + 2] = a2;
+        a[p * O + o + 3] = a3;
+      }
+      for (; o < O; o++) {
         let acc = b[o];
-        for (let i = 0, xo = p * C, wo = o * C; i < C; i++) acc += x[xo + i] * w[wo + i];
+        for (let i = 0, wo = o * C; i < C; i++) acc += x[xo + i] * w[wo + i];
         a[p * O + o] = acc;
       }
+    }
   },
   backwardInput(g, ga, w, gx) {
     const C = g.inC;
@@ -90,22 +122,34 @@ const depthwise: Fp32Row = {
   forward(g, x, w, b, a) {
     const C = g.outC;
     biasInit(g.outH * g.outW, C, b, a);
-    eachTap(g, (op, ip, tap) => {
-      for (let c = 0; c < C; c++) a[op * C + c] += x[ip * C + c] * w[tap * C + c];
-    });
+    const t = taps(g);
+    for (let j = 0; j < t.length; j += 3) {
+      const ao = t[j] * C;
+      const xo = t[j + 1] * C;
+      const wo = t[j + 2] * C;
+      for (let c = 0; c < C; c++) a[ao + c] += x[xo + c] * w[wo + c];
+    }
   },
   backwardInput(g, ga, w, gx) {
     const C = g.outC;
-    eachTap(g, (op, ip, tap) => {
-      for (let c = 0; c < C; c++) gx[ip * C + c] += ga[op * C + c] * w[tap * C + c];
-    });
+    const t = taps(g);
+    for (let j = 0; j < t.length; j += 3) {
+      const ao = t[j] * C;
+      const xo = t[j + 1] * C;
+      const wo = t[j + 2] * C;
+      for (let c = 0; c < C; c++) gx[xo + c] += ga[ao + c] * w[wo + c];
+    }
   },
   backwardWeight(g, ga, x, k, gw) {
     const C = g.outC;
     gw.fill(0);
-    eachTap(g, (op, ip, tap) => {
-      for (let c = 0; c < k; c++) gw[tap * k + c] += ga[op * C + c] * x[ip * C + c];
-    });
+    const t = taps(g);
+    for (let j = 0; j < t.length; j += 3) {
+      const ao = t[j] * C;
+      const xo = t[j + 1] * C;
+      const wo = t[j + 2] * k;
+      for (let c = 0; c < k; c++) gw[wo + c] += ga[ao + c] * x[xo + c];
+    }
   },
 };
 
@@ -116,36 +160,42 @@ const conv: Fp32Row = {
     const O = g.outC;
     const kk = g.kernel * g.kernel;
     biasInit(g.outH * g.outW, O, b, a);
-    eachTap(g, (op, ip, tap) => {
+    const t = taps(g);
+    for (let j = 0; j < t.length; j += 3) {
+      const [op, xo, tap] = [t[j], t[j + 1] * C, t[j + 2]];
       for (let o = 0; o < O; o++) {
         let acc = 0;
-        for (let i = 0, wo = (o * kk + tap) * C; i < C; i++) acc += x[ip * C + i] * w[wo + i];
+        for (let i = 0, wo = (o * kk + tap) * C; i < C; i++) acc += x[xo + i] * w[wo + i];
         a[op * O + o] += acc;
       }
-    });
+    }
   },
   backwardInput(g, ga, w, gx) {
     const C = g.inC;
     const O = g.outC;
     const kk = g.kernel * g.kernel;
-    eachTap(g, (op, ip, tap) => {
+    const t = taps(g);
+    for (let j = 0; j < t.length; j += 3) {
+      const [op, xo, tap] = [t[j], t[j + 1] * C, t[j + 2]];
       for (let o = 0; o < O; o++) {
         const v = ga[op * O + o];
-        for (let i = 0, wo = (o * kk + tap) * C; i < C; i++) gx[ip * C + i] += v * w[wo + i];
+        for (let i = 0, wo = (o * kk + tap) * C; i < C; i++) gx[xo + i] += v * w[wo + i];
       }
-    });
+    }
   },
   backwardWeight(g, ga, x, k, gw) {
     const C = g.inC;
     const O = g.outC;
     const kk = g.kernel * g.kernel;
     gw.fill(0);
-    eachTap(g, (op, ip, tap) => {
+    const t = taps(g);
+    for (let j = 0; j < t.length; j += 3) {
+      const [op, xo, tap] = [t[j], t[j + 1] * C, t[j + 2]];
       for (let o = 0; o < O; o++) {
         const v = ga[op * O + o];
-        for (let i = 0, wo = (o * kk + tap) * k; i < k; i++) gw[wo + i] += v * x[ip * C + i];
+        for (let i = 0, wo = (o * kk + tap) * k; i < k; i++) gw[wo + i] += v * x[xo + i];
       }
-    });
+    }
   },
 };
 
