@@ -7,6 +7,7 @@ import { compile } from './compile';
 import { buildForwardGraph } from './forward';
 import { buildModel } from './models/model';
 import { parseScheme } from './scheme/scheme';
+import { checkPlan } from './testing/check-plan';
 import { captureGradients, randomImage } from './testing/gradients';
 import { forwardSnapshot, realParams, surrogateLoss } from './testing/surrogate';
 
@@ -50,6 +51,7 @@ describe('gradients of compiled plans match finite differences (tiny-cnn, 16x16)
   it.each(SCHEMES)('scheme %s', (text) => {
     const scheme = parseScheme(text, m);
     const plan = compile(m, scheme, { reorder: false });
+    expect(checkPlan(plan)).toEqual([]);
     const { grads } = captureGradients(plan, image, label);
     const expected = 2 + scheme.bias.filter(Boolean).length + scheme.weight.filter((r) => r > 0).length;
     expect(grads.size).toBe(expected);
@@ -68,5 +70,20 @@ describe('gradients of compiled plans match finite differences (tiny-cnn, 16x16)
       expect(scale, `${name} has a non-zero gradient`).toBeGreaterThan(0);
     }
     expect(checked).toBeGreaterThan(0);
+  });
+});
+
+describe('a sparse plan computes exactly the full plan gradient entries it needs', () => {
+  const full = captureGradients(compile(m, 'full', { reorder: false }), image, label).grads;
+  it.each(['w:0@1,4@1/4,7@1/2;bias=1,2,8', 'w:2@1/2,6@1/8;bias:5', 'last:3', 'bias-only', 'w:3@1/8;bias=3'])('%s', (text) => {
+    const plan = compile(m, text, { reorder: false });
+    expect(checkPlan(plan)).toEqual([]);
+    const sparse = captureGradients(plan, image, label).grads;
+    expect(sparse.size).toBeGreaterThan(2);
+    for (const [name, g] of sparse) {
+      const f = full.get(name)!;
+      const expected = Float32Array.from(g, (_, e) => f[paramIndex(name, e, g.length)]);
+      expect(Array.from(g), name).toEqual(Array.from(expected));
+    }
   });
 });
