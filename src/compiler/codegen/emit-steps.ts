@@ -13,7 +13,7 @@
 import { KERNEL_SIGNATURES, type CType } from '../kernels';
 import type { PlanArg, PlanConst, PlanStep, SubPlan } from '../plan';
 import { cComment, cFloat, cInt } from './c-syntax';
-import { foldCalls, type Call, type Folded, type LoopArg } from './fold';
+import { foldCalls, type Call, type CallArg, type Folded, type LoopArg } from './fold';
 
 export interface StepContext {
   consts: readonly PlanConst[];
@@ -69,16 +69,16 @@ function constArg(id: number, type: CType, ctx: StepContext, at: string): string
   return ctx.names[id];
 }
 
-function arenaArg(a: Extract<PlanArg, { kind: 'arena' }>, type: CType, ctx: StepContext, at: string): string {
+function arenaArg(a: Extract<PlanArg, { kind: 'arena' }>, type: CType, ctx: StepContext, at: string): CallArg {
   const macro = ARENA_MACRO[type];
   if (!macro) throw new Error(`${at}: arena region passed as ${type}`);
   if (a.offset < 0 || a.offset + a.bytes > ctx.arenaBytes) throw new Error(`${at}: arena region ${a.offset}+${a.bytes} outside the arena`);
   if ((macro === 'ARENA_F32' || macro === 'ARENA_I32') && a.offset % 4 !== 0) throw new Error(`${at}: ${type} at unaligned offset ${a.offset}`);
-  return `${macro}(${a.offset})`;
+  return { fmt: `${macro}(#)`, n: a.offset };
 }
 
-/** The C text (or integer, for loop folding) of one argument. */
-function argText(a: PlanArg, type: CType, ctx: StepContext, at: string): string | number {
+/** The C text (or integer, alone or inside text, for loop folding) of one argument. */
+function argText(a: PlanArg, type: CType, ctx: StepContext, at: string): CallArg {
   switch (a.kind) {
     case 'arena':
       return arenaArg(a, type, ctx, at);
@@ -124,11 +124,15 @@ export function stepCalls(sub: SubPlan, ctx: StepContext): Call[] {
 
 function loopArg(a: LoopArg): string {
   if (typeof a === 'string') return a;
-  if (a.delta === 0) return cInt(a.base);
   const term = Math.abs(a.delta) === 1 ? 'b' : `${Math.abs(a.delta)} * b`;
-  if (a.base === 0) return a.delta > 0 ? term : `-${term}`;
-  return `${cInt(a.base)} ${a.delta > 0 ? '+' : '-'} ${term}`;
+  let expr: string;
+  if (a.delta === 0) expr = cInt(a.base);
+  else if (a.base === 0) expr = a.delta > 0 ? term : `-${term}`;
+  else expr = `${cInt(a.base)} ${a.delta > 0 ? '+' : '-'} ${term}`;
+  return a.fmt === undefined ? expr : a.fmt.replace('#', expr);
 }
+
+const argC = (a: CallArg): string => (typeof a === 'string' ? a : typeof a === 'number' ? cInt(a) : a.fmt.replace('#', cInt(a.n)));
 
 /** `kernel(args);` wrapped at 120 columns with continuation lines aligned under the first argument. */
 function callLine(indent: string, head: string, args: string[]): string[] {
@@ -170,7 +174,7 @@ export function emitSteps(sub: SubPlan, ctx: StepContext): string[] {
     if (f.kind === 'call') {
       const s = sub.steps[f.call.step];
       const head = s.returns === 'loss' ? `loss = ${f.call.kernel}` : f.call.kernel;
-      lines.push(...callLine('  ', head, f.call.args.map((a) => (typeof a === 'number' ? cInt(a) : a))));
+      lines.push(...callLine('  ', head, f.call.args.map(argC)));
       continue;
     }
     const steps = f.calls.map((c) => c.step);

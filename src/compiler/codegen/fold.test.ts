@@ -9,7 +9,7 @@ describe('loop folding', () => {
     const calls: Call[] = [];
     for (let b = 0; b < 10; b++) {
       calls.push(call('tt_conv_s8', ['&s0', 'ARENA_I8(0)', b * 2, b * 2 + 2], calls.length));
-      calls.push(call('tt_pointwise_s8', ['&s1', 'ARENA_I8(64)', b, b + 1], calls.length));
+      calls.push(call('tt_add_s8', ['&q', { fmt: 'ARENA_I8(#)', n: 512 * b }, b, b + 1], calls.length));
     }
     const f = foldCalls(calls);
     expect(f).toHaveLength(1);
@@ -17,6 +17,7 @@ describe('loop folding', () => {
     if (f[0].kind !== 'loop') return;
     expect(f[0].reps).toBe(10);
     expect(f[0].body[0].args.slice(2)).toEqual([{ base: 0, delta: 2 }, { base: 2, delta: 2 }]);
+    expect(f[0].body[1].args[1]).toEqual({ base: 0, delta: 512, fmt: 'ARENA_I8(#)' });
     expect(unfold(f)).toEqual(calls.map(({ kernel, args }) => ({ kernel, args })));
   });
 
@@ -40,7 +41,8 @@ describe('loop folding', () => {
         for (let r = 0; r < reps; r++) {
           kinds.forEach((k, j) => {
             const noise = rand() < 0.05 ? 100 : 0;
-            calls.push(call(k, [rand() < 0.02 ? 'other' : 'p', base[j] + r * delta[j] + noise, 7], calls.length));
+            const off = { fmt: rand() < 0.02 ? 'B(#)' : 'A(#)', n: 16 * (base[j] + r * delta[j]) };
+            calls.push(call(k, [rand() < 0.02 ? 'other' : 'p', base[j] + r * delta[j] + noise, off, 7], calls.length));
           });
         }
       }
