@@ -10,7 +10,9 @@ import { paperBudgets } from '../src/compiler/scheme/paper';
 export default async function bench(args: string[]): Promise<void> {
   const repeats = Number(args[0] ?? 30);
   console.log(`compile time at 128x128, 10 classes; ${repeats} runs after 5 warm-up runs (ms)`);
-  console.log(`${'model'.padEnd(16)}${'scheme'.padEnd(14)}${'median'.padStart(8)}${'p90'.padStart(8)}${'min'.padStart(8)}  steps`);
+  console.log(
+    `${'model'.padEnd(16)}${'scheme'.padEnd(14)}${'median'.padStart(8)}${'p90'.padStart(8)}${'min'.padStart(8)}  steps`,
+  );
   for (const name of ['mcunet-5fps', 'mbv2-w0.35', 'proxyless-w0.3']) {
     const t0 = performance.now();
     const model = buildModel({ model: name, resolution: 128, classes: 10 });
@@ -26,7 +28,9 @@ export default async function bench(args: string[]): Promise<void> {
       }
       times.sort((a, b) => a - b);
       const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))].toFixed(2);
-      console.log(`${''.padEnd(16)}${scheme.padEnd(14)}${at(0.5).padStart(8)}${at(0.9).padStart(8)}${at(0).padStart(8)}  ${steps}`);
+      console.log(
+        `${''.padEnd(16)}${scheme.padEnd(14)}${at(0.5).padStart(8)}${at(0.9).padStart(8)}${at(0).padStart(8)}  ${steps}`,
+      );
     }
   }
 }

@@ -26,6 +26,7 @@ export class UsageError extends Error {
 export function intOption(name: string, value: string | undefined, fallback: number, lo: number, hi: number): number {
   if (value === undefined) return fallback;
   const n = Number(value);
-  if (!/^-?\d+$/.test(value) || n < lo || n > hi) throw new UsageError(`--${name} must be an integer from ${lo} to ${hi}, got "${value}"`);
+  if (!/^-?\d+$/.test(value) || n < lo || n > hi)
+    throw new UsageError(`--${name} must be an integer from ${lo} to ${hi}, got "${value}"`);
   return n;
 }

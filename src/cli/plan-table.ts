@@ -29,7 +29,10 @@ const KB = (b: number) => (b / 1024).toFixed(1);
 
 function runPlan(args: string[], repeat: number): Summary {
   const lines: string[] = [];
-  const code = planCommand.run([...args, '--json', '--repeat', String(repeat)], { out: (t) => lines.push(t), err: (t) => lines.push(t) });
+  const code = planCommand.run([...args, '--json', '--repeat', String(repeat)], {
+    out: (t) => lines.push(t),
+    err: (t) => lines.push(t),
+  });
   if (code !== 0) throw new Error(`plan ${args.join(' ')} failed: ${lines.join('\n')}`);
   return JSON.parse(lines[lines.length - 1]) as Summary;
 }
@@ -40,7 +43,9 @@ function table(rows: { model: string; scheme: string; cells: Summary[] }[]): str
   for (const r of rows) {
     const d = r.cells[0];
     const cells = r.cells.map((c) => `${KB(c.peakSramBytes)} (${KB(c.arenaBytes)})`);
-    out.push(`| ${r.model} | ${r.scheme} | ${cells.join(' | ')} | ${KB(d.trainableSramBytes)} | ${KB(d.flashBytes)} | ${d.planSteps} | ${d.compileMs} |`);
+    out.push(
+      `| ${r.model} | ${r.scheme} | ${cells.join(' | ')} | ${KB(d.trainableSramBytes)} | ${KB(d.flashBytes)} | ${d.planSteps} | ${d.compileMs} |`,
+    );
   }
   return out;
 }
@@ -49,15 +54,24 @@ function targets(rows: { model: string; scheme: string; cells: Summary[] }[]): s
   const out = ['| target | result | ok |', '| --- | --- | --- |'];
   const ok = (b: boolean) => (b ? 'yes' : '**no**');
   const published = rows.filter((r) => r.scheme.startsWith('paper:'));
-  for (const r of published) out.push(`| ${r.model} ${r.scheme}: peak SRAM <= 256 KB | ${KB(r.cells[0].peakSramBytes)} KB | ${ok(r.cells[0].peakSramBytes <= 256 * 1024)} |`);
+  for (const r of published)
+    out.push(
+      `| ${r.model} ${r.scheme}: peak SRAM <= 256 KB | ${KB(r.cells[0].peakSramBytes)} KB | ${ok(r.cells[0].peakSramBytes <= 256 * 1024)} |`,
+    );
   for (const m of BACKBONES) {
     const last = published.filter((r) => r.model === m).at(-1)!;
     const [d, noReorder] = last.cells;
-    out.push(`| ${m} ${last.scheme}: arena < paper's ${PAPER[m].sparse} KB | ${KB(d.arenaBytes)} KB | ${ok(d.arenaBytes < PAPER[m].sparse * 1024)} |`);
+    out.push(
+      `| ${m} ${last.scheme}: arena < paper's ${PAPER[m].sparse} KB | ${KB(d.arenaBytes)} KB | ${ok(d.arenaBytes < PAPER[m].sparse * 1024)} |`,
+    );
     const gain = noReorder.arenaBytes / d.arenaBytes;
-    out.push(`| ${m} ${last.scheme}: reordering saves >= 2x (arena) | ${KB(noReorder.arenaBytes)} -> ${KB(d.arenaBytes)} KB, ${gain.toFixed(1)}x | ${ok(gain >= 2)} |`);
+    out.push(
+      `| ${m} ${last.scheme}: reordering saves >= 2x (arena) | ${KB(noReorder.arenaBytes)} -> ${KB(d.arenaBytes)} KB, ${gain.toFixed(1)}x | ${ok(gain >= 2)} |`,
+    );
     const full = rows.find((r) => r.model === m && r.scheme === 'full')!;
-    out.push(`| ${m} full: next to the paper's full-update peak ${PAPER[m].full} KB | ${KB(full.cells[1].peakSramBytes)} KB without reordering, ${KB(full.cells[0].peakSramBytes)} KB with | see below |`);
+    out.push(
+      `| ${m} full: next to the paper's full-update peak ${PAPER[m].full} KB | ${KB(full.cells[1].peakSramBytes)} KB without reordering, ${KB(full.cells[0].peakSramBytes)} KB with | see below |`,
+    );
   }
   return out;
 }
@@ -66,21 +80,28 @@ function targets(rows: { model: string; scheme: string; cells: Summary[] }[]): s
 function overBudget(rows: { model: string; scheme: string; cells: Summary[] }[]): string[] {
   const over = rows.filter((r) => r.scheme.startsWith('paper:') && r.cells[0].peakSramBytes > 256 * 1024);
   if (over.length === 0) return [];
-  const out = ['## Published schemes above 256 KB', '', '| model | scheme | peak step | fp32 gradients | saved + masks | trainable | total |', '| --- | --- | --- | --- | --- | --- | --- |'];
+  const out = [
+    '## Published schemes above 256 KB',
+    '',
+    '| model | scheme | peak step | fp32 gradients | saved + masks | trainable | total |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+  ];
   for (const r of over) {
     const a = r.cells[0].atPeak;
     const b = a.bytes!;
-    out.push(`| ${r.model} | ${r.scheme} | ${a.kernel} (${a.op}) | ${KB(b.gradient)} | ${KB(b.saved + b.mask)} | ${KB(b.trainable)} | ${KB(r.cells[0].peakSramBytes)} |`);
+    out.push(
+      `| ${r.model} | ${r.scheme} | ${a.kernel} (${a.op}) | ${KB(b.gradient)} | ${KB(b.saved + b.mask)} | ${KB(b.trainable)} | ${KB(r.cells[0].peakSramBytes)} |`,
+    );
   }
   out.push(
     '',
     'These schemes update the bias of a depthwise conv on an 8x8x192 expanded tensor (mcunet-5fps block 9) and the',
     'weight of the pointwise conv before it. tt_depthwise_f32_bwd_input reads the whole fp32 gradient of its output',
-    'and writes the whole fp32 gradient of its input (48 KB each) while the residual skip\'s gradient (12 KB) waits',
+    "and writes the whole fp32 gradient of its input (48 KB each) while the residual skip's gradient (12 KB) waits",
     'for the branch; the backward kernels have no row bands and no in-place mode, so these 108 KB are a floor for',
     'that step and the planner already packs the arena to the live bytes there. The trainable weights add 144 KB',
     'because a partially updated weight (conv 39, 96x576, at 1/4 or 1/2) lives in SRAM as a whole tensor (the',
-    'paper\'s 148kb label counts about 117 KB of weights: only the updated fraction). Under 256 KB needs a kernel-ABI',
+    "paper's 148kb label counts about 117 KB of weights: only the updated fraction). Under 256 KB needs a kernel-ABI",
     'change: a banded depthwise backward (the expanded gradient a few rows at a time, like the fused forward) or',
     'partially updated weights stored split (updated input channels in SRAM, the rest in flash).',
     '',
@@ -103,11 +124,13 @@ function fullUpdate(rows: { model: string; scheme: string; cells: Summary[] }[])
   for (const r of rows.filter((x) => x.scheme === 'full')) {
     const s = r.cells[1];
     const b = s.atPeak.bytes!;
-    out.push(`| ${r.model} | ${KB(s.peakSramBytes)} | ${KB(s.atPeak.weightGradientBytes)} | ${KB(b.gradient - s.atPeak.weightGradientBytes)} | ${KB(b.saved + b.input)} | ${KB(b.mask)} | ${KB(b.trainable)} | ${KB(r.cells[0].peakSramBytes)} |`);
+    out.push(
+      `| ${r.model} | ${KB(s.peakSramBytes)} | ${KB(s.atPeak.weightGradientBytes)} | ${KB(b.gradient - s.atPeak.weightGradientBytes)} | ${KB(b.saved + b.input)} | ${KB(b.mask)} | ${KB(b.trainable)} | ${KB(r.cells[0].peakSramBytes)} |`,
+    );
   }
   out.push(
     '',
-    'Our figures are 8-11% below the paper\'s. The accounting differs in known ways: our arena is planned (buffers',
+    "Our figures are 8-11% below the paper's. The accounting differs in known ways: our arena is planned (buffers",
     'whose lifetimes do not overlap share memory, tflite-micro style), the clamp backward keeps 1-bit masks instead',
     'of activations, saved activations are int8, and layers before the first one whose input gradient is needed',
     'compute none. The paper does not itemize its full-update figure, so the exact split of the remaining',
@@ -120,7 +143,11 @@ function fullUpdate(rows: { model: string; scheme: string; cells: Summary[] }[])
 function run(args: string[], io: CliIo): number {
   let v;
   try {
-    v = parseArgs({ args, options: { resolution: { type: 'string' }, classes: { type: 'string' } }, strict: true }).values;
+    v = parseArgs({
+      args,
+      options: { resolution: { type: 'string' }, classes: { type: 'string' } },
+      strict: true,
+    }).values;
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -132,34 +159,38 @@ function run(args: string[], io: CliIo): number {
     for (const scheme of ['full', 'bias-only', ...paperBudgets(model).map((b) => `paper:${b}`)]) {
       const base = ['--model', model, '--resolution', String(res), '--classes', String(classes), '--scheme', scheme];
       rows.push({ model, scheme, cells: VARIANTS.map((x, i) => runPlan([...base, ...x.flags], i === 0 ? 21 : 1)) });
-      VARIANTS.forEach((x, i) => commands.push(`npx tinytrain plan ${[...base, ...x.flags].join(' ')} --json${i === 0 ? ' --repeat 21' : ''}`));
+      VARIANTS.forEach((x, i) =>
+        commands.push(`npx tinytrain plan ${[...base, ...x.flags].join(' ')} --json${i === 0 ? ' --repeat 21' : ''}`),
+      );
     }
   }
-  io.out([
-    `# Training-plan memory at ${res}x${res}, ${classes} classes`,
-    '',
-    `Made by \`npx tinytrain plan-table --resolution ${res} --classes ${classes} > docs/plan-table.md\` (src/cli/plan-table.ts), which runs`,
-    'the `plan` subcommand with the arguments listed at the end, once per cell. Random int8 weights (seed 1):',
-    'memory does not depend on weight values. KB = 1024 bytes.',
-    '',
-    'peak SRAM = arena + trainable. arena = every working buffer of a training step (input image, activations,',
-    'saved activations, masks, fp32 gradients, scratch). trainable = the weights and biases the scheme updates,',
-    'as whole tensors (a kernel reads a weight as one array, so a partially updated weight lives in SRAM in',
-    'full), plus the 4-byte rng state. flash = frozen weights and biases, multipliers, weight scales, both QAS',
-    'gradient-scale variants and the parameter structs. compile ms = median of 21 compilations (reorder+fusion;',
-    '`npm run bench -- compile` measures it after warm-up).',
-    '',
-    ...table(rows),
-    '',
-    '## Targets (issue #3, PAPER-FACTS section 5)',
-    '',
-    ...targets(rows),
-    '',
-    ...overBudget(rows),
-    ...fullUpdate(rows),
-    '',
-    ...commands.map((c) => `    ${c}`),
-  ].join('\n'));
+  io.out(
+    [
+      `# Training-plan memory at ${res}x${res}, ${classes} classes`,
+      '',
+      `Made by \`npx tinytrain plan-table --resolution ${res} --classes ${classes} > docs/plan-table.md\` (src/cli/plan-table.ts), which runs`,
+      'the `plan` subcommand with the arguments listed at the end, once per cell. Random int8 weights (seed 1):',
+      'memory does not depend on weight values. KB = 1024 bytes.',
+      '',
+      'peak SRAM = arena + trainable. arena = every working buffer of a training step (input image, activations,',
+      'saved activations, masks, fp32 gradients, scratch). trainable = the weights and biases the scheme updates,',
+      'as whole tensors (a kernel reads a weight as one array, so a partially updated weight lives in SRAM in',
+      'full), plus the 4-byte rng state. flash = frozen weights and biases, multipliers, weight scales, both QAS',
+      'gradient-scale variants and the parameter structs. compile ms = median of 21 compilations (reorder+fusion;',
+      '`npm run bench -- compile` measures it after warm-up).',
+      '',
+      ...table(rows),
+      '',
+      '## Targets (issue #3, PAPER-FACTS section 5)',
+      '',
+      ...targets(rows),
+      '',
+      ...overBudget(rows),
+      ...fullUpdate(rows),
+      '',
+      ...commands.map((c) => `    ${c}`),
+    ].join('\n'),
+  );
   return 0;
 }
 

@@ -10,17 +10,42 @@ async function cli(...argv: string[]) {
 
 describe('tinytrain plan', () => {
   it('prints one JSON object with the figures', async () => {
-    const r = await cli('plan', '--model', 'mcunet-5fps', '--resolution', '64', '--classes', '10', '--scheme', 'paper:49kb', '--json', '--repeat', '1');
+    const r = await cli(
+      'plan',
+      '--model',
+      'mcunet-5fps',
+      '--resolution',
+      '64',
+      '--classes',
+      '10',
+      '--scheme',
+      'paper:49kb',
+      '--json',
+      '--repeat',
+      '1',
+    );
     expect(r.code).toBe(0);
     const j = JSON.parse(r.out);
-    for (const k of ['peakSramBytes', 'arenaBytes', 'trainableSramBytes', 'flashBytes', 'planSteps', 'compileMs']) expect(typeof j[k]).toBe('number');
+    for (const k of ['peakSramBytes', 'arenaBytes', 'trainableSramBytes', 'flashBytes', 'planSteps', 'compileMs'])
+      expect(typeof j[k]).toBe('number');
     expect(j.peakSramBytes).toBe(j.arenaBytes + j.trainableSramBytes);
     expect(j.scheme).toBe('paper:49kb');
     expect([j.reorder, j.fusion]).toEqual([true, true]);
   });
 
   it('switches reordering and fusion off, which costs memory', async () => {
-    const args = ['plan', '--model', 'mbv2-w0.35', '--resolution', '64', '--scheme', 'paper:138kb', '--json', '--repeat', '1'];
+    const args = [
+      'plan',
+      '--model',
+      'mbv2-w0.35',
+      '--resolution',
+      '64',
+      '--scheme',
+      'paper:138kb',
+      '--json',
+      '--repeat',
+      '1',
+    ];
     const on = JSON.parse((await cli(...args)).out);
     const off = JSON.parse((await cli(...args, '--no-reorder', '--no-fusion')).out);
     expect([off.reorder, off.fusion]).toEqual([false, false]);
@@ -34,7 +59,11 @@ describe('tinytrain plan', () => {
       [['plan', '--model', 'tiny-cnn', '--resolution', 'big'], 2, /--resolution must be an integer from 8 to 224/],
       [['plan', '--model', 'tiny-cnn', '--classes', '1'], 2, /--classes must be an integer from 2 to 1000/],
       [['plan', '--model', 'tiny-cnn', '--frobnicate'], 2, /Unknown option '--frobnicate'/],
-      [['plan', '--model', 'mcunet-5fps', '--resolution', '64', '--scheme', 'w:45@1'], 1, /conv 45: index out of range/],
+      [
+        ['plan', '--model', 'mcunet-5fps', '--resolution', '64', '--scheme', 'w:45@1'],
+        1,
+        /conv 45: index out of range/,
+      ],
       [['plan', '--model', 'tiny-cnn', '--pretrained', '/nonexistent/model'], 1, /ENOENT/],
       [['fly'], 2, /unknown command "fly"/],
     ];

@@ -32,7 +32,14 @@ const USAGE = `usage: tinytrain plan --model M [--resolution R] [--classes C] [-
   --graph          print the pruned training graph as JSON
   --steps          print the kernel calls
 
-published schemes: ${(['mcunet-5fps', 'mbv2-w0.35', 'proxyless-w0.3'] as const).map((m) => `${m}: ${paperBudgets(m).map((b) => `paper:${b}`).join(', ')}`).join('; ')}`;
+published schemes: ${(['mcunet-5fps', 'mbv2-w0.35', 'proxyless-w0.3'] as const)
+  .map(
+    (m) =>
+      `${m}: ${paperBudgets(m)
+        .map((b) => `paper:${b}`)
+        .join(', ')}`,
+  )
+  .join('; ')}`;
 
 const OPTIONS = {
   model: { type: 'string' },
@@ -70,7 +77,13 @@ function atPeak(p: TrainingPlan) {
   p.timeline.forEach((t, i) => t.total > p.timeline[at].total && (at = i));
   const live = p.buffers.filter((b) => b.firstStep <= at && at <= b.lastStep);
   const weightGradientBytes = live.filter((b) => /^g:.*\.(weight|bias)$/.test(b.name)).reduce((s, b) => s + b.bytes, 0);
-  return { step: at, kernel: p.steps[at]?.kernel, op: p.steps[at]?.op, bytes: p.timeline[at]?.bytes, weightGradientBytes };
+  return {
+    step: at,
+    kernel: p.steps[at]?.kernel,
+    op: p.steps[at]?.op,
+    bytes: p.timeline[at]?.bytes,
+    weightGradientBytes,
+  };
 }
 
 /** The figures printed by --json. */
@@ -104,13 +117,26 @@ const kb = (b: number) => `${(b / 1024).toFixed(1)} KB`;
 function run(args: string[], io: CliIo): number {
   const v = parse(args);
   if (!v.model) throw new UsageError('--model is required');
-  if (!(MODEL_NAMES as string[]).includes(v.model)) throw new UsageError(`unknown --model "${v.model}"; available: ${MODEL_NAMES.join(', ')}`);
+  if (!(MODEL_NAMES as string[]).includes(v.model))
+    throw new UsageError(`unknown --model "${v.model}"; available: ${MODEL_NAMES.join(', ')}`);
   const name = v.model as ModelName;
-  const resolution = intOption('resolution', v.resolution, ARCHS[name].defaultResolution, name === 'tiny-cnn' ? 8 : 32, 224);
+  const resolution = intOption(
+    'resolution',
+    v.resolution,
+    ARCHS[name].defaultResolution,
+    name === 'tiny-cnn' ? 8 : 32,
+    224,
+  );
   const classes = intOption('classes', v.classes, 10, 2, 1000);
   const repeat = intOption('repeat', v.repeat, 5, 1, 1000);
   const pretrained = v.pretrained ? loadModelFile(v.pretrained) : undefined;
-  const model = buildModel({ model: name, resolution, classes, pretrained, seed: intOption('seed', v.seed, 1, 0, 2 ** 31) });
+  const model = buildModel({
+    model: name,
+    resolution,
+    classes,
+    pretrained,
+    seed: intOption('seed', v.seed, 1, 0, 2 ** 31),
+  });
   const options = { reorder: !v['no-reorder'], fusion: !v['no-fusion'] };
   const scheme = v.scheme ?? 'full';
   const runs = Array.from({ length: repeat }, () => compileWithGraph(model, scheme, options));
@@ -119,16 +145,31 @@ function run(args: string[], io: CliIo): number {
   plan.metrics.compileMs = times[Math.floor((times.length - 1) / 2)];
   if (v.memory) io.out(dumpPlan(plan.buffers, plan.metrics.arenaBytes, plan.steps.length));
   if (v.graph) io.out(JSON.stringify(graphToJson(graph), null, 1));
-  if (v.steps) plan.steps.forEach((s, i) => io.out(`${String(i).padStart(5)} ${s.phase.padEnd(8)} ${s.kernel.padEnd(28)} ${s.op}${s.note ? `  ${s.note}` : ''}`));
+  if (v.steps)
+    plan.steps.forEach((s, i) =>
+      io.out(
+        `${String(i).padStart(5)} ${s.phase.padEnd(8)} ${s.kernel.padEnd(28)} ${s.op}${s.note ? `  ${s.note}` : ''}`,
+      ),
+    );
   const sum = planSummary(plan);
   if (v.json) io.out(JSON.stringify(sum));
   else if (!v.memory && !v.graph && !v.steps) {
-    io.out(`${sum.model} ${resolution}x${resolution}, ${classes} classes, scheme ${sum.scheme} (reorder ${options.reorder ? 'on' : 'off'}, fusion ${options.fusion ? 'on' : 'off'})`);
-    io.out(`  peak SRAM  ${kb(sum.peakSramBytes)} = arena ${kb(sum.arenaBytes)} + trainable ${kb(sum.trainableSramBytes)}`);
+    io.out(
+      `${sum.model} ${resolution}x${resolution}, ${classes} classes, scheme ${sum.scheme} (reorder ${options.reorder ? 'on' : 'off'}, fusion ${options.fusion ? 'on' : 'off'})`,
+    );
+    io.out(
+      `  peak SRAM  ${kb(sum.peakSramBytes)} = arena ${kb(sum.arenaBytes)} + trainable ${kb(sum.trainableSramBytes)}`,
+    );
     io.out(`  flash      ${kb(sum.flashBytes)}`);
-    io.out(`  plan       ${sum.planSteps} kernel calls (inference ${sum.inferenceSteps}), ${sum.fusedBlocks} fused blocks, compiled in ${sum.compileMs} ms`);
+    io.out(
+      `  plan       ${sum.planSteps} kernel calls (inference ${sum.inferenceSteps}), ${sum.fusedBlocks} fused blocks, compiled in ${sum.compileMs} ms`,
+    );
   }
   return 0;
 }
 
-export const planCommand: Subcommand = { summary: 'compile a training plan and print its memory figures', usage: USAGE, run };
+export const planCommand: Subcommand = {
+  summary: 'compile a training plan and print its memory figures',
+  usage: USAGE,
+  run,
+};

@@ -11,9 +11,16 @@ import { parseScheme, SchemeError } from './scheme/scheme';
 import { checkPlan } from './testing/check-plan';
 import { randomImage } from './testing/gradients';
 
-const backbones = ['mcunet-5fps', 'mbv2-w0.35', 'proxyless-w0.3'].map((model) => buildModel({ model, classes: 10, resolution: 64 }));
+const backbones = ['mcunet-5fps', 'mbv2-w0.35', 'proxyless-w0.3'].map((model) =>
+  buildModel({ model, classes: 10, resolution: 64 }),
+);
 const tiny = buildModel({ model: 'tiny-cnn', classes: 4 });
-const OPTIONS = [{ reorder: true, fusion: true }, { reorder: false, fusion: true }, { reorder: true, fusion: false }, { reorder: false, fusion: false }];
+const OPTIONS = [
+  { reorder: true, fusion: true },
+  { reorder: false, fusion: true },
+  { reorder: true, fusion: false },
+  { reorder: false, fusion: false },
+];
 
 function schemesOf(m: Model): string[] {
   return ['full', 'bias-only', 'classifier', 'last:5', ...paperBudgets(m.name).map((b) => `paper:${b}`)];
@@ -41,9 +48,16 @@ describe('compile: every backbone, scheme and option', () => {
     const m = backbones[0];
     const plan = compile(m, 'paper:99kb');
     const s = parseScheme('paper:99kb', m);
-    const want = m.convs.reduce((t, c, i) => t + (s.weight[i] > 0 ? c.weight.byteLength : 0) + (s.bias[i] ? c.bias.byteLength : 0), 0);
-    expect(plan.metrics.trainableSramBytes).toBe(want + m.classifier.weight.byteLength + m.classifier.bias.byteLength + 4);
-    expect(plan.consts.filter((c) => c.storage === 'sram').length).toBe(s.weight.filter((r) => r > 0).length + s.bias.filter(Boolean).length + 2);
+    const want = m.convs.reduce(
+      (t, c, i) => t + (s.weight[i] > 0 ? c.weight.byteLength : 0) + (s.bias[i] ? c.bias.byteLength : 0),
+      0,
+    );
+    expect(plan.metrics.trainableSramBytes).toBe(
+      want + m.classifier.weight.byteLength + m.classifier.bias.byteLength + 4,
+    );
+    expect(plan.consts.filter((c) => c.storage === 'sram').length).toBe(
+      s.weight.filter((r) => r > 0).length + s.bias.filter(Boolean).length + 2,
+    );
   });
 
   it('fuses the frozen prefix: the expanded tensor of mcunet block 1 never exists in the arena', () => {
@@ -68,7 +82,13 @@ describe('compile: every backbone, scheme and option', () => {
     const json = JSON.parse(JSON.stringify(graphToJson(graph)));
     expect(json.ops.length).toBe(graph.ops.length);
     const upd = json.ops.find((o: { type: string }) => o.type === 'pointwise_bwd_update');
-    expect(upd.inputs.map((i: { var_type: string }) => i.var_type)).toEqual(['gradient', 'activation', 'const', 'const', 'trainable_weight']);
+    expect(upd.inputs.map((i: { var_type: string }) => i.var_type)).toEqual([
+      'gradient',
+      'activation',
+      'const',
+      'const',
+      'trainable_weight',
+    ]);
     expect(upd.inputs[1].shape).toEqual([8, 8, 16]);
     expect(dumpGraph(graph).split('\n').length).toBe(graph.ops.length + 1);
   });
@@ -81,20 +101,28 @@ describe('compiled plans run on the reference kernels', () => {
     expect(checkPlan(plan)).toEqual([]);
     const st = createState(plan, 7);
     const r = trainStep(plan, st, image, { lr: 0.02, rounding, qas, label: 1 });
-    return { plan, st, r, sram: plan.consts.flatMap((c, i) => (c.storage === 'sram' ? [Array.from(st.consts[i])] : [])) };
+    return {
+      plan,
+      st,
+      r,
+      sram: plan.consts.flatMap((c, i) => (c.storage === 'sram' ? [Array.from(st.consts[i])] : [])),
+    };
   };
 
-  it.each(['full', 'w:5@1/2;bias:3', 'last:4', 'w:1@1/4,3@1/8;bias=0,4'])('reordering and fusion change memory, not results (%s)', (text) => {
-    for (const rounding of [Rounding.truncate, Rounding.nearest]) {
-      const a = run(text, { reorder: true, fusion: true }, rounding);
-      for (const o of OPTIONS.slice(1)) {
-        const b = run(text, o, rounding);
-        expect(b.r.loss).toBe(a.r.loss);
-        expect(Array.from(b.r.logits)).toEqual(Array.from(a.r.logits));
-        expect(b.sram).toEqual(a.sram);
+  it.each(['full', 'w:5@1/2;bias:3', 'last:4', 'w:1@1/4,3@1/8;bias=0,4'])(
+    'reordering and fusion change memory, not results (%s)',
+    (text) => {
+      for (const rounding of [Rounding.truncate, Rounding.nearest]) {
+        const a = run(text, { reorder: true, fusion: true }, rounding);
+        for (const o of OPTIONS.slice(1)) {
+          const b = run(text, o, rounding);
+          expect(b.r.loss).toBe(a.r.loss);
+          expect(Array.from(b.r.logits)).toEqual(Array.from(a.r.logits));
+          expect(b.sram).toEqual(a.sram);
+        }
       }
-    }
-  });
+    },
+  );
 
   it('the inference sub-plan gives the training forward logits and loss', () => {
     const { plan, r } = run('full', {});
@@ -106,7 +134,9 @@ describe('compiled plans run on the reference kernels', () => {
   it('training steps lower the loss of an example; QAS off takes a different step', () => {
     const plan = compile(tiny, 'full');
     const st = createState(plan);
-    const losses = [0, 1, 2, 3, 4].map(() => trainStep(plan, st, image, { lr: 0.01, rounding: Rounding.nearest, qas: true, label: 3 }).loss);
+    const losses = [0, 1, 2, 3, 4].map(
+      () => trainStep(plan, st, image, { lr: 0.01, rounding: Rounding.nearest, qas: true, label: 3 }).loss,
+    );
     expect(losses[4]).toBeLessThan(losses[0] * 0.8);
     const a = run('full', {}, Rounding.nearest, true);
     const b = run('full', {}, Rounding.nearest, false);

@@ -43,7 +43,11 @@ export interface CompileResult {
 }
 
 /** Compiles a training plan and returns it with its training graph. Throws SchemeError for a bad scheme. */
-export function compileWithGraph(model: Model, scheme: Scheme | string, options: Partial<PlanOptions> = {}): CompileResult {
+export function compileWithGraph(
+  model: Model,
+  scheme: Scheme | string,
+  options: Partial<PlanOptions> = {},
+): CompileResult {
   const t0 = performance.now();
   const opts: PlanOptions = { ...DEFAULT_OPTIONS, ...options };
   const s = typeof scheme === 'string' ? parseScheme(scheme, model) : scheme;

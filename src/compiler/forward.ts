@@ -9,7 +9,14 @@ import { convShape, type Quant } from './kernel-abi';
 import { GraphBuilder, type Graph } from './ir/graph';
 import { weightShape } from './ir/ops';
 import type { ConvLayer, Model } from './models/model';
-import { activationRange, addMultipliers, avgpoolMultiplier, biasGradScale, requantMultipliers, weightGradScale } from './quant';
+import {
+  activationRange,
+  addMultipliers,
+  avgpoolMultiplier,
+  biasGradScale,
+  requantMultipliers,
+  weightGradScale,
+} from './quant';
 
 /** Cached per-layer constants. */
 export interface LayerConsts {
@@ -25,7 +32,10 @@ export function layerConsts(l: ConvLayer): LayerConsts {
     c = {
       mult: requantMultipliers(l.input.scale, l.weightScale, l.output.scale),
       gscaleW: { qas: weightGradScale(l.weightScale, true), plain: weightGradScale(l.weightScale, false) },
-      gscaleB: { qas: biasGradScale(l.weightScale, l.input.scale, true), plain: biasGradScale(l.weightScale, l.input.scale, false) },
+      gscaleB: {
+        qas: biasGradScale(l.weightScale, l.input.scale, true),
+        plain: biasGradScale(l.weightScale, l.input.scale, false),
+      },
     };
     cache.set(l, c);
   }
@@ -37,26 +47,57 @@ export function layerQuant(l: ConvLayer): Quant {
 }
 
 export function layerConvShape(l: ConvLayer) {
-  return convShape({ inH: l.inH, inW: l.inW, inC: l.inC, outH: l.outH, outW: l.outW, outC: l.outC, kernel: l.kernel, stride: l.stride, pad: l.pad });
+  return convShape({
+    inH: l.inH,
+    inW: l.inW,
+    inC: l.inC,
+    outH: l.outH,
+    outW: l.outW,
+    outC: l.outC,
+    kernel: l.kernel,
+    stride: l.stride,
+    pad: l.pad,
+  });
 }
 
 /** Appends one conv-like layer reading tensor x; returns its output tensor. */
 function addLayer(b: GraphBuilder, l: ConvLayer, x: number): number {
   const shape = layerConvShape(l);
-  const param = (suffix: string, t: Omit<Parameters<GraphBuilder['tensor']>[0], 'name' | 'layer'>) => b.tensor({ ...t, name: `${l.name}.${suffix}`, layer: l.index });
+  const param = (suffix: string, t: Omit<Parameters<GraphBuilder['tensor']>[0], 'name' | 'layer'>) =>
+    b.tensor({ ...t, name: `${l.name}.${suffix}`, layer: l.index });
   const w = param('weight', { shape: weightShape(l.kind, shape), dtype: 'int8', varType: 'weight', data: l.weight });
   const bias = param('bias', { shape: [l.outC], dtype: 'int32', varType: 'bias', data: l.bias });
   const mult = param('mult', { shape: [l.outC], dtype: 'float32', varType: 'const', data: layerConsts(l).mult });
   const yShape = l.kind === 'fc' ? [l.outC] : [l.outH, l.outW, l.outC];
-  const y = b.tensor({ name: l.kind === 'fc' ? 'logits' : `${l.name}:out`, shape: yShape, dtype: 'int8', varType: 'activation', quant: l.output });
-  b.op({ kind: l.kind, name: l.name, phase: 'forward', inputs: [x, w, bias, mult], outputs: [y], attrs: { shape, quant: layerQuant(l) }, layer: l.index });
+  const y = b.tensor({
+    name: l.kind === 'fc' ? 'logits' : `${l.name}:out`,
+    shape: yShape,
+    dtype: 'int8',
+    varType: 'activation',
+    quant: l.output,
+  });
+  b.op({
+    kind: l.kind,
+    name: l.name,
+    phase: 'forward',
+    inputs: [x, w, bias, mult],
+    outputs: [y],
+    attrs: { shape, quant: layerQuant(l) },
+    layer: l.index,
+  });
   return y;
 }
 
 /** The forward graph of a model (inference form). */
 export function buildForwardGraph(m: Model): Graph {
   const b = new GraphBuilder();
-  const input = b.tensor({ name: 'input', shape: [m.resolution, m.resolution, m.inChannels], dtype: 'int8', varType: 'input', quant: m.input });
+  const input = b.tensor({
+    name: 'input',
+    shape: [m.resolution, m.resolution, m.inChannels],
+    dtype: 'int8',
+    varType: 'input',
+    quant: m.input,
+  });
   const label = b.tensor({ name: 'label', shape: [1], dtype: 'int32', varType: 'label' });
   let x = addLayer(b, m.convs[0], input);
   for (const blk of m.blocks) {
@@ -66,19 +107,46 @@ export function buildForwardGraph(m: Model): Graph {
       const a = b.tensors[blockIn];
       const p = b.tensors[x];
       const { ma, mb } = addMultipliers(a.quant!, p.quant!, blk.addOutput);
-      const y = b.tensor({ name: `${blk.name}.add:out`, shape: p.shape, dtype: 'int8', varType: 'activation', quant: blk.addOutput });
+      const y = b.tensor({
+        name: `${blk.name}.add:out`,
+        shape: p.shape,
+        dtype: 'int8',
+        varType: 'activation',
+        quant: blk.addOutput,
+      });
       const quant = { inZp: a.quant!.zeroPoint, outZp: blk.addOutput.zeroPoint, actMin: -128, actMax: 127 };
-      b.op({ kind: 'add', name: `${blk.name}.add`, phase: 'forward', inputs: [blockIn, x], outputs: [y], attrs: { quant, bZp: p.quant!.zeroPoint, ma, mb } });
+      b.op({
+        kind: 'add',
+        name: `${blk.name}.add`,
+        phase: 'forward',
+        inputs: [blockIn, x],
+        outputs: [y],
+        attrs: { quant, bZp: p.quant!.zeroPoint, ma, mb },
+      });
       x = y;
     }
   }
   const { h, w, c } = m.pool;
   const pooled = b.tensor({ name: 'pool:out', shape: [c], dtype: 'int8', varType: 'activation', quant: m.pool.output });
   const m0 = avgpoolMultiplier(m.pool.input, m.pool.output, h, w);
-  b.op({ kind: 'avgpool', name: 'pool', phase: 'forward', inputs: [x], outputs: [pooled], attrs: { h, w, c, inZp: m.pool.input.zeroPoint, outZp: m.pool.output.zeroPoint, m: m0 } });
+  b.op({
+    kind: 'avgpool',
+    name: 'pool',
+    phase: 'forward',
+    inputs: [x],
+    outputs: [pooled],
+    attrs: { h, w, c, inZp: m.pool.input.zeroPoint, outZp: m.pool.output.zeroPoint, m: m0 },
+  });
   const logits = addLayer(b, m.classifier, pooled);
   const loss = b.tensor({ name: 'loss', shape: [1], dtype: 'float32', varType: 'loss' });
   const lq = m.classifier.output;
-  b.op({ kind: 'softmax_xent', name: 'loss', phase: 'forward', inputs: [logits, label], outputs: [loss], attrs: { n: m.classes, zp: lq.zeroPoint, scale: Math.fround(lq.scale) } });
+  b.op({
+    kind: 'softmax_xent',
+    name: 'loss',
+    phase: 'forward',
+    inputs: [logits, label],
+    outputs: [loss],
+    attrs: { n: m.classes, zp: lq.zeroPoint, scale: Math.fround(lq.scale) },
+  });
   return b.build({ input, label, logits, loss });
 }

@@ -17,7 +17,9 @@ const image = randomImage(16 * 16 * 3, 11);
 const label = 2;
 const snap = forwardSnapshot(fwd, image);
 const base = realParams(fwd, m);
-const paramId = new Map(fwd.tensors.filter((t) => t.data && (t.varType === 'weight' || t.varType === 'bias')).map((t) => [t.name, t.id]));
+const paramId = new Map(
+  fwd.tensors.filter((t) => t.data && (t.varType === 'weight' || t.varType === 'bias')).map((t) => [t.name, t.id]),
+);
 
 /** Element of the full param tensor behind gradient element e of a k-channel gradient (rows of k columns). */
 function paramIndex(name: string, e: number, gradLength: number): number {
@@ -36,7 +38,11 @@ function finiteDifference(id: number, at: number, h: number): number {
   const minus = p.slice();
   plus[at] += h;
   minus[at] -= h;
-  return (surrogateLoss(fwd, snap, base, new Map([[id, plus]]), label) - surrogateLoss(fwd, snap, base, new Map([[id, minus]]), label)) / (2 * h);
+  return (
+    (surrogateLoss(fwd, snap, base, new Map([[id, plus]]), label) -
+      surrogateLoss(fwd, snap, base, new Map([[id, minus]]), label)) /
+    (2 * h)
+  );
 }
 
 const SCHEMES = ['full', 'bias-only', 'last:3', 'w:0@1,4@1/4,7@1/2;bias=1,2,8', 'w:2@1/2,6@1/8;bias:5', 'classifier'];
@@ -64,7 +70,9 @@ describe('gradients of compiled plans match finite differences (tiny-cnn, 16x16)
       const scale = Math.abs(g[top]);
       for (const e of picks) {
         const fd = finiteDifference(id, paramIndex(name, e, g.length), 1e-4);
-        expect(Math.abs(fd - g[e]), `${name}[${e}]: plan ${g[e]}, finite difference ${fd}`).toBeLessThan(1e-4 * scale + 1e-3 * Math.abs(fd) + 1e-7);
+        expect(Math.abs(fd - g[e]), `${name}[${e}]: plan ${g[e]}, finite difference ${fd}`).toBeLessThan(
+          1e-4 * scale + 1e-3 * Math.abs(fd) + 1e-7,
+        );
         checked++;
       }
       expect(scale, `${name} has a non-zero gradient`).toBeGreaterThan(0);
@@ -75,15 +83,18 @@ describe('gradients of compiled plans match finite differences (tiny-cnn, 16x16)
 
 describe('a sparse plan computes exactly the full plan gradient entries it needs', () => {
   const full = captureGradients(compile(m, 'full', { reorder: false }), image, label).grads;
-  it.each(['w:0@1,4@1/4,7@1/2;bias=1,2,8', 'w:2@1/2,6@1/8;bias:5', 'last:3', 'bias-only', 'w:3@1/8;bias=3'])('%s', (text) => {
-    const plan = compile(m, text, { reorder: false });
-    expect(checkPlan(plan)).toEqual([]);
-    const sparse = captureGradients(plan, image, label).grads;
-    expect(sparse.size).toBeGreaterThan(2);
-    for (const [name, g] of sparse) {
-      const f = full.get(name)!;
-      const expected = Float32Array.from(g, (_, e) => f[paramIndex(name, e, g.length)]);
-      expect(Array.from(g), name).toEqual(Array.from(expected));
-    }
-  });
+  it.each(['w:0@1,4@1/4,7@1/2;bias=1,2,8', 'w:2@1/2,6@1/8;bias:5', 'last:3', 'bias-only', 'w:3@1/8;bias=3'])(
+    '%s',
+    (text) => {
+      const plan = compile(m, text, { reorder: false });
+      expect(checkPlan(plan)).toEqual([]);
+      const sparse = captureGradients(plan, image, label).grads;
+      expect(sparse.size).toBeGreaterThan(2);
+      for (const [name, g] of sparse) {
+        const f = full.get(name)!;
+        const expected = Float32Array.from(g, (_, e) => f[paramIndex(name, e, g.length)]);
+        expect(Array.from(g), name).toEqual(Array.from(expected));
+      }
+    },
+  );
 });

@@ -81,7 +81,12 @@ const VIEW = {
 } as const;
 
 function structOf(type: CType, words: Data, o: RunOptions): object {
-  const fields = type === 'const tt_conv_shape*' ? CONV_SHAPE_FIELDS : type === 'const tt_quant*' ? QUANT_FIELDS : UPDATE_PARAMS_FIELDS;
+  const fields =
+    type === 'const tt_conv_shape*'
+      ? CONV_SHAPE_FIELDS
+      : type === 'const tt_quant*'
+        ? QUANT_FIELDS
+        : UPDATE_PARAMS_FIELDS;
   const s: Record<string, number> = {};
   fields.forEach((f, i) => (s[f] = words[i]));
   if (type === 'const tt_update_params*') s.rounding = o.rounding;
@@ -92,7 +97,8 @@ function structOf(type: CType, words: Data, o: RunOptions): object {
 export function resolveArg(a: PlanArg, type: CType, st: RunState, o: RunOptions): unknown {
   switch (a.kind) {
     case 'arena': {
-      if (type === 'tt_rng*' || type === 'int32_t' || type === 'float' || type.includes('tt_')) throw new Error(`arena argument for ${type}`);
+      if (type === 'tt_rng*' || type === 'int32_t' || type === 'float' || type.includes('tt_'))
+        throw new Error(`arena argument for ${type}`);
       const V = VIEW[type as keyof typeof VIEW];
       return new V(st.arena, a.offset, a.bytes / V.BYTES_PER_ELEMENT);
     }
@@ -117,8 +123,14 @@ export function resolveArg(a: PlanArg, type: CType, st: RunState, o: RunOptions)
 }
 
 /** Runs the steps of a sub-plan on an int8 HWC image; returns the loss and the logits. */
-export function runSubPlan(p: SubPlan, st: RunState, image: Int8Array, o: RunOptions): { loss: number; logits: Int8Array } {
-  if (image.length !== p.input.bytes) throw new Error(`image has ${image.length} bytes, the plan expects ${p.input.bytes}`);
+export function runSubPlan(
+  p: SubPlan,
+  st: RunState,
+  image: Int8Array,
+  o: RunOptions,
+): { loss: number; logits: Int8Array } {
+  if (image.length !== p.input.bytes)
+    throw new Error(`image has ${image.length} bytes, the plan expects ${p.input.bytes}`);
   new Int8Array(st.arena, p.input.offset, p.input.bytes).set(image);
   let loss = NaN;
   p.steps.forEach((s, i) => {

@@ -69,8 +69,18 @@ export function planLayers(m: Model, scheme: Scheme, g: Graph): PlanLayer[] {
   return [...m.convs, m.classifier].map((l) => {
     const ratio = l.index < 0 ? 1 : scheme.weight[l.index];
     return {
-      index: l.index, name: l.name, kind: l.kind, inC: l.inC, outC: l.outC, kernel: l.kernel, stride: l.stride,
-      inH: l.inH, outH: l.outH, macs: l.macs, weightBytes: l.weight.byteLength, biasBytes: l.bias.byteLength,
+      index: l.index,
+      name: l.name,
+      kind: l.kind,
+      inC: l.inC,
+      outC: l.outC,
+      kernel: l.kernel,
+      stride: l.stride,
+      inH: l.inH,
+      outH: l.outH,
+      macs: l.macs,
+      weightBytes: l.weight.byteLength,
+      biasBytes: l.bias.byteLength,
       updateBias: l.index < 0 || scheme.bias[l.index],
       weightRatio: ratio,
       weightChannels: ratio > 0 ? updatedChannels(l, ratio) : 0,
@@ -92,13 +102,16 @@ export function planMetrics(args: {
   compileMs: number;
 }): PlanMetrics {
   const { train, inference, consts, layers, timeline } = args;
-  const bytesOf = (storage: 'sram' | 'flash') => consts.reduce((s, c) => s + (c.storage === storage ? c.data.byteLength : 0), 0);
+  const bytesOf = (storage: 'sram' | 'flash') =>
+    consts.reduce((s, c) => s + (c.storage === storage ? c.data.byteLength : 0), 0);
   const trainableSramBytes = bytesOf('sram') + RNG_STATE_BYTES;
   const arenaBytes = Math.max(train.arenaBytes, inference.arenaBytes);
   const peakByCategory = zero();
-  for (const t of timeline) for (const c of BUFFER_CATEGORIES) peakByCategory[c] = Math.max(peakByCategory[c], t.bytes[c]);
+  for (const t of timeline)
+    for (const c of BUFFER_CATEGORIES) peakByCategory[c] = Math.max(peakByCategory[c], t.bytes[c]);
   const paperBudgetBytes = layers.reduce((s, l) => {
-    const perChannel = l.weightChannels > 0 ? (l.weightBytes / (l.kind === 'depthwise' ? l.outC : l.inC)) * l.weightChannels : 0;
+    const perChannel =
+      l.weightChannels > 0 ? (l.weightBytes / (l.kind === 'depthwise' ? l.outC : l.inC)) * l.weightChannels : 0;
     return s + perChannel + (l.updateBias ? l.biasBytes : 0) + l.savedBytes;
   }, 0);
   return {

@@ -39,10 +39,18 @@ describe('model files', () => {
     ['format', (o) => (o.format = 'x'), /format: expected "tinytrain-model"/],
     ['version', (o) => (o.version = 2), /version: expected 1/],
     ['kind', (o) => (o.layers[1].kind = 'dense'), /layers\[1\] \(blocks\.0\.dw\)\.kind: expected one of/],
-    ['length', (o) => (o.layers[2].weight.length = 3), /layers\[2\] \(blocks\.0\.pw2\)\.weight\.length: expected 128 elements/],
+    [
+      'length',
+      (o) => (o.layers[2].weight.length = 3),
+      /layers\[2\] \(blocks\.0\.pw2\)\.weight\.length: expected 128 elements/,
+    ],
     ['bounds', (o) => (o.layers[0].bias.offset = 1e6), /layers\[0\] \(first_conv\)\.bias: bytes .* exceed the blob/],
     ['scale', (o) => (o.input.scale = -1), /input\.scale: expected a positive finite number/],
-    ['zero point', (o) => (o.layers[3].output.zeroPoint = 300), /layers\[3\] \(blocks\.1\.pw1\)\.output\.zeroPoint: expected an integer in \[-128, 127\]/],
+    [
+      'zero point',
+      (o) => (o.layers[3].output.zeroPoint = 300),
+      /layers\[3\] \(blocks\.1\.pw1\)\.output\.zeroPoint: expected an integer in \[-128, 127\]/,
+    ],
     ['classes', (o) => (o.classes = 7), /classifier has 5 outputs but classes is 7/],
     ['relu', (o) => delete o.layers[0].relu, /first_conv\)\.relu: expected a boolean/],
   ];
@@ -59,6 +67,8 @@ describe('model files', () => {
     expect(() => parseModelFile('{nope', bin)).toThrow(/manifest: not valid JSON/);
     const o = JSON.parse(JSON.stringify(manifest));
     o.model = 'mcunet-5fps';
-    expect(() => buildModel({ model: 'mcunet-5fps', classes: 5, resolution: 32, pretrained: parseModelFile(o, bin) })).toThrow(/layers/);
+    expect(() =>
+      buildModel({ model: 'mcunet-5fps', classes: 5, resolution: 32, pretrained: parseModelFile(o, bin) }),
+    ).toThrow(/layers/);
   });
 });

@@ -65,7 +65,8 @@ function obj(v: unknown, path: string): Json {
   return v as Json;
 }
 function int(v: unknown, path: string, lo: number, hi: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi) fail(path, `expected an integer in [${lo}, ${hi}], got ${JSON.stringify(v)}`);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi)
+    fail(path, `expected an integer in [${lo}, ${hi}], got ${JSON.stringify(v)}`);
   return v;
 }
 function str(v: unknown, path: string): string {
@@ -75,7 +76,8 @@ function str(v: unknown, path: string): string {
 function qparams(v: unknown, path: string): QParams {
   const o = obj(v, path);
   const scale = o.scale;
-  if (typeof scale !== 'number' || !Number.isFinite(scale) || scale <= 0) fail(`${path}.scale`, 'expected a positive finite number');
+  if (typeof scale !== 'number' || !Number.isFinite(scale) || scale <= 0)
+    fail(`${path}.scale`, 'expected a positive finite number');
   return { scale, zeroPoint: int(o.zeroPoint, `${path}.zeroPoint`, -128, 127) };
 }
 
@@ -89,13 +91,20 @@ export function weightLength(kind: LayerKind, inC: number, outC: number, kernel:
 const BYTES = { int8: 1, int32: 4, float32: 4 } as const;
 
 /** A typed view (or an aligned little-endian copy) of `length` elements at byte `offset` of the blob. */
-function slice<T extends 'int8' | 'int32' | 'float32'>(blob: Uint8Array, v: unknown, path: string, dtype: T, length: number) {
+function slice<T extends 'int8' | 'int32' | 'float32'>(
+  blob: Uint8Array,
+  v: unknown,
+  path: string,
+  dtype: T,
+  length: number,
+) {
   const o = obj(v, path);
   const offset = int(o.offset, `${path}.offset`, 0, Number.MAX_SAFE_INTEGER);
   const len = int(o.length, `${path}.length`, 0, Number.MAX_SAFE_INTEGER);
   if (len !== length) fail(`${path}.length`, `expected ${length} elements for this layer shape, got ${len}`);
   const bytes = len * BYTES[dtype];
-  if (offset + bytes > blob.byteLength) fail(path, `bytes ${offset}..${offset + bytes} exceed the blob (${blob.byteLength} bytes)`);
+  if (offset + bytes > blob.byteLength)
+    fail(path, `bytes ${offset}..${offset + bytes} exceed the blob (${blob.byteLength} bytes)`);
   const at = blob.byteOffset + offset;
   const buf = blob.buffer as ArrayBuffer;
   if (dtype === 'int8') return new Int8Array(buf, at, len);
@@ -109,22 +118,38 @@ function parseLayer(v: unknown, path: string, blob: Uint8Array): ModelFileLayer 
   const name = str(o.name, `${path}.name`);
   const where = `${path} (${name})`;
   const kind = o.kind as LayerKind;
-  if (!LAYER_KINDS.includes(kind)) fail(`${where}.kind`, `expected one of ${LAYER_KINDS.join(', ')}, got ${JSON.stringify(o.kind)}`);
+  if (!LAYER_KINDS.includes(kind))
+    fail(`${where}.kind`, `expected one of ${LAYER_KINDS.join(', ')}, got ${JSON.stringify(o.kind)}`);
   const inC = int(o.inC, `${where}.inC`, 1, 1 << 16);
   const outC = int(o.outC, `${where}.outC`, 1, 1 << 16);
   const kernel = int(o.kernel, `${where}.kernel`, 1, 11);
   const stride = int(o.stride, `${where}.stride`, 1, 2);
   if (kind === 'depthwise' && inC !== outC) fail(where, `a depthwise layer needs inC == outC, got ${inC} and ${outC}`);
-  if ((kind === 'pointwise' || kind === 'fc') && (kernel !== 1 || stride !== 1)) fail(where, `a ${kind} layer has kernel 1 and stride 1`);
+  if ((kind === 'pointwise' || kind === 'fc') && (kernel !== 1 || stride !== 1))
+    fail(where, `a ${kind} layer has kernel 1 and stride 1`);
   if (typeof o.relu !== 'boolean') fail(`${where}.relu`, 'expected a boolean');
   const weight = slice(blob, o.weight, `${where}.weight`, 'int8', weightLength(kind, inC, outC, kernel)) as Int8Array;
   const bias = slice(blob, o.bias, `${where}.bias`, 'int32', outC) as Int32Array;
   const weightScale = slice(blob, o.weightScale, `${where}.weightScale`, 'float32', outC) as Float32Array;
   for (let c = 0; c < outC; c++) {
-    if (!(weightScale[c] > 0) || !Number.isFinite(weightScale[c])) fail(`${where}.weightScale[${c}]`, `must be positive and finite, got ${weightScale[c]}`);
+    if (!(weightScale[c] > 0) || !Number.isFinite(weightScale[c]))
+      fail(`${where}.weightScale[${c}]`, `must be positive and finite, got ${weightScale[c]}`);
   }
-  for (let i = 0; i < weight.length; i++) if (weight[i] === -128) fail(`${where}.weight[${i}]`, 'weights are symmetric int8 in [-127, 127]');
-  return { name, kind, inC, outC, kernel, stride, weight, bias, weightScale, output: qparams(o.output, `${where}.output`), relu: o.relu };
+  for (let i = 0; i < weight.length; i++)
+    if (weight[i] === -128) fail(`${where}.weight[${i}]`, 'weights are symmetric int8 in [-127, 127]');
+  return {
+    name,
+    kind,
+    inC,
+    outC,
+    kernel,
+    stride,
+    weight,
+    bias,
+    weightScale,
+    output: qparams(o.output, `${where}.output`),
+    relu: o.relu,
+  };
 }
 
 /** Parses and validates a manifest (object or JSON text) and its blob. Throws ModelFileError. */
@@ -146,8 +171,11 @@ export function parseModelFile(manifest: unknown, bin: ArrayBuffer | Uint8Array)
   const classes = int(o.classes, 'classes', 1, 1 << 16);
   const last = layers[layers.length - 1];
   if (last.kind !== 'fc') fail(`layers[${layers.length - 1}]`, 'the last layer must be the fc classifier');
-  if (last.outC !== classes) fail(`layers[${layers.length - 1}].outC`, `the classifier has ${last.outC} outputs but classes is ${classes}`);
-  layers.slice(0, -1).forEach((l, i) => l.kind === 'fc' && fail(`layers[${i}] (${l.name})`, 'only the last layer may be fc'));
+  if (last.outC !== classes)
+    fail(`layers[${layers.length - 1}].outC`, `the classifier has ${last.outC} outputs but classes is ${classes}`);
+  layers
+    .slice(0, -1)
+    .forEach((l, i) => l.kind === 'fc' && fail(`layers[${i}] (${l.name})`, 'only the last layer may be fc'));
   const residuals = o.residuals === undefined ? [] : o.residuals;
   if (!Array.isArray(residuals)) fail('residuals', 'expected an array');
   return {
@@ -159,7 +187,10 @@ export function parseModelFile(manifest: unknown, bin: ArrayBuffer | Uint8Array)
     layers,
     residuals: residuals.map((r, i) => {
       const ro = obj(r, `residuals[${i}]`);
-      return { block: int(ro.block, `residuals[${i}].block`, 0, 1 << 10), output: qparams(ro.output, `residuals[${i}].output`) };
+      return {
+        block: int(ro.block, `residuals[${i}].block`, 0, 1 << 10),
+        output: qparams(ro.output, `residuals[${i}].output`),
+      };
     }),
     pool: { output: qparams(obj(o.pool, 'pool').output, 'pool.output') },
     meta: o.meta === undefined ? {} : obj(o.meta, 'meta'),
@@ -188,14 +219,32 @@ export function writeModelFile(file: ModelFile): { manifest: Json; bin: Uint8Arr
     put(l.weightScale, placed[i].s);
     const { name, kind, inC, outC, kernel, stride, output, relu } = l;
     return {
-      name, kind, inC, outC, kernel, stride,
+      name,
+      kind,
+      inC,
+      outC,
+      kernel,
+      stride,
       weight: { offset: placed[i].w, length: l.weight.length },
       bias: { offset: placed[i].b, length: l.bias.length },
       weightScale: { offset: placed[i].s, length: l.weightScale.length },
-      output, relu,
+      output,
+      relu,
     };
   });
   const { model, resolution, inChannels, classes, input, residuals, pool, meta } = file;
-  const manifest = { format: 'tinytrain-model', version: 1, model, resolution, inChannels, classes, input, layers, residuals, pool, meta };
+  const manifest = {
+    format: 'tinytrain-model',
+    version: 1,
+    model,
+    resolution,
+    inChannels,
+    classes,
+    input,
+    layers,
+    residuals,
+    pool,
+    meta,
+  };
   return { manifest, bin };
 }

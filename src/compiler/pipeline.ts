@@ -35,7 +35,12 @@ export function runPasses(g: Graph, passes: Pass[], onPass?: (g: Graph, pass: Pa
 }
 
 /** The training graph of a model under a scheme (and the forward graph it came from). */
-export function trainingGraph(m: Model, scheme: Scheme, o: PlanOptions = DEFAULT_OPTIONS, onPass?: (g: Graph, pass: Pass) => void) {
+export function trainingGraph(
+  m: Model,
+  scheme: Scheme,
+  o: PlanOptions = DEFAULT_OPTIONS,
+  onPass?: (g: Graph, pass: Pass) => void,
+) {
   const forward = buildForwardGraph(m);
   return { forward, training: runPasses(forward, trainingPasses(m, scheme, o), onPass) };
 }

@@ -6,7 +6,8 @@
  */
 import type { Graph, Op, OpAttrs, Tensor } from './graph';
 
-const tensorText = (t: Tensor) => `${t.data ? '@' : ''}${t.name} ${t.dtype === 'float32' ? 'f32' : t.dtype === 'int8' ? 'i8' : t.dtype === 'int32' ? 'i32' : 'mask'}[${t.shape.join(',')}]`;
+const tensorText = (t: Tensor) =>
+  `${t.data ? '@' : ''}${t.name} ${t.dtype === 'float32' ? 'f32' : t.dtype === 'int8' ? 'i8' : t.dtype === 'int32' ? 'i32' : 'mask'}[${t.shape.join(',')}]`;
 
 function attrText(a: OpAttrs): string {
   const parts: string[] = [];
@@ -61,6 +62,13 @@ export function graphToJson(g: Graph): { format: 'tinytrain-graph'; version: 1; 
   return {
     format: 'tinytrain-graph',
     version: 1,
-    ops: g.ops.map((op) => ({ name: op.name, type: op.kind, phase: op.phase, attrs: jsonAttrs(op.attrs), inputs: op.inputs.map(io), outputs: op.outputs.map(io) })),
+    ops: g.ops.map((op) => ({
+      name: op.name,
+      type: op.kind,
+      phase: op.phase,
+      attrs: jsonAttrs(op.attrs),
+      inputs: op.inputs.map(io),
+      outputs: op.outputs.map(io),
+    })),
   };
 }

@@ -15,7 +15,8 @@ import type { QParams } from '../quant';
 import type { Phase } from '../plan';
 
 export type DType = 'int8' | 'int32' | 'float32' | 'mask';
-export type VarType = 'input' | 'label' | 'activation' | 'mask' | 'gradient' | 'weight' | 'bias' | 'const' | 'scratch' | 'loss';
+export type VarType =
+  'input' | 'label' | 'activation' | 'mask' | 'gradient' | 'weight' | 'bias' | 'const' | 'scratch' | 'loss';
 
 export interface Tensor {
   id: number;

@@ -67,7 +67,10 @@ function bwdInputRow(kind: Kind): OpRow {
     signature: (op) => {
       const s = op.attrs.shape!;
       const gIn = f32(...actIn(kind, s));
-      return { inputs: withPrev(op, [f32(...actOut(kind, s)), i8(...weightShape(kind, s)), f32(s.outC)], gIn), outputs: [gIn] };
+      return {
+        inputs: withPrev(op, [f32(...actOut(kind, s)), i8(...weightShape(kind, s)), f32(s.outC)], gIn),
+        outputs: [gIn],
+      };
     },
   };
 }
@@ -79,7 +82,10 @@ function bwdWeightRow(kind: Kind): OpRow {
     phase: 'backward',
     signature: (op) => {
       const { shape: s, k, inStride } = op.attrs as Required<Pick<Op['attrs'], 'shape' | 'k' | 'inStride'>>;
-      return { inputs: [f32(...actOut(kind, s)), savedInput(kind, s, inStride)], outputs: [f32(...weightShape(kind, s, k))] };
+      return {
+        inputs: [f32(...actOut(kind, s)), savedInput(kind, s, inStride)],
+        outputs: [f32(...weightShape(kind, s, k))],
+      };
     },
   };
 }
@@ -90,7 +96,10 @@ function bwdUpdateRow(kind: Kind): OpRow {
       const { shape: s, k, inStride } = op.attrs as Required<Pick<Op['attrs'], 'shape' | 'k' | 'inStride'>>;
       const row = kind === 'conv' ? s.kernel * s.kernel * k : k;
       const w = i8(...weightShape(kind, s));
-      return { inputs: [f32(...actOut(kind, s)), savedInput(kind, s, inStride), f32(s.outC), f32(s.outC), w], outputs: [w, f32(row)] };
+      return {
+        inputs: [f32(...actOut(kind, s)), savedInput(kind, s, inStride), f32(s.outC), f32(s.outC), w],
+        outputs: [w, f32(row)],
+      };
     },
   };
 }
@@ -106,7 +115,10 @@ export const OPS: { [K in OpKind]: OpRow } = {
     const s = shapeOf(g, op.inputs[0]);
     return { inputs: [i8(...s), i8(...s)], outputs: withMask(op, i8(...s)) };
   }),
-  avgpool: same('forward', (op) => ({ inputs: [i8(op.attrs.h!, op.attrs.w!, op.attrs.c!)], outputs: [i8(op.attrs.c!)] })),
+  avgpool: same('forward', (op) => ({
+    inputs: [i8(op.attrs.h!, op.attrs.w!, op.attrs.c!)],
+    outputs: [i8(op.attrs.c!)],
+  })),
   softmax_xent: same('forward', (op) => ({
     inputs: [i8(op.attrs.n!), i32(1)],
     outputs: op.outputs.length > 1 ? [f32(1), f32(op.attrs.n!)] : [f32(1)],
@@ -147,7 +159,10 @@ export const OPS: { [K in OpKind]: OpRow } = {
   update_s8: same('update', (op, g) => {
     const w = g.tensors[op.inputs[3]];
     const c = op.inputs[1] === undefined ? 0 : shapeOf(g, op.inputs[1])[0];
-    return { inputs: [null, f32(c), f32(c), { dtype: 'int8', shape: w.shape }], outputs: [{ dtype: 'int8', shape: w.shape }] };
+    return {
+      inputs: [null, f32(c), f32(c), { dtype: 'int8', shape: w.shape }],
+      outputs: [{ dtype: 'int8', shape: w.shape }],
+    };
   }),
   update_s32: same('update', (op, g) => {
     const n = shapeOf(g, op.inputs[3])[0];

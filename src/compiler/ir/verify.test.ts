@@ -32,13 +32,24 @@ describe('verify', () => {
       [ops[i], ops[j]] = [ops[j], ops[i]];
       return { ...g, ops };
     };
-    expect(broken((g) => ({ ...g, ops: g.ops.map((o, i) => (i === 1 ? { ...o, inputs: [g.io.input, ...o.inputs.slice(1)] } : o)) }))).toMatch(/inputs 0 \(input\) is int8\[32,32,3\], expected int8\[16,16,16\]/);
+    expect(
+      broken((g) => ({
+        ...g,
+        ops: g.ops.map((o, i) => (i === 1 ? { ...o, inputs: [g.io.input, ...o.inputs.slice(1)] } : o)),
+      })),
+    ).toMatch(/inputs 0 \(input\) is int8\[32,32,3\], expected int8\[16,16,16\]/);
     expect(broken((g) => swap(g, 0, 1))).toMatch(/reads .* before it is written/);
     const clamp = training.ops.findIndex((o) => o.kind === 'clamp_bwd');
-    const reread = (g: Graph) => ({ ...g, ops: [...g.ops, { ...g.ops[clamp], id: 9999, inputs: g.ops[clamp].inputs, outputs: [g.tensors.length - 1] }] });
+    const reread = (g: Graph) => ({
+      ...g,
+      ops: [...g.ops, { ...g.ops[clamp], id: 9999, inputs: g.ops[clamp].inputs, outputs: [g.tensors.length - 1] }],
+    });
     expect(broken(reread)).toMatch(/after op .* overwrote it in place/);
     const upd = training.ops.find((o) => o.kind === 'update_s32')!;
-    const frozen = (g: Graph) => ({ ...g, tensors: g.tensors.map((t) => (t.id === upd.inputs[3] ? { ...t, trainable: false } : t)) });
+    const frozen = (g: Graph) => ({
+      ...g,
+      tensors: g.tensors.map((t) => (t.id === upd.inputs[3] ? { ...t, trainable: false } : t)),
+    });
     expect(broken(frozen)).toMatch(/updates the frozen param/);
   });
 

@@ -12,7 +12,9 @@ import type { Graph, Op, Tensor } from './graph';
 
 export class VerifyError extends Error {
   constructor(readonly problems: string[]) {
-    super(`IR verification failed:\n  ${problems.slice(0, 20).join('\n  ')}${problems.length > 20 ? `\n  ... ${problems.length - 20} more` : ''}`);
+    super(
+      `IR verification failed:\n  ${problems.slice(0, 20).join('\n  ')}${problems.length > 20 ? `\n  ... ${problems.length - 20} more` : ''}`,
+    );
     this.name = 'VerifyError';
   }
 }
@@ -63,7 +65,8 @@ function checkDataflow(g: Graph, out: string[]): void {
       const dst = g.tensors[op.outputs[0]];
       if (!src || !dst) out.push(`${where}: in-place input ${ip} missing`);
       else {
-        if (src.dtype !== dst.dtype || src.shape.join(',') !== dst.shape.join(',')) out.push(`${where}: in-place output ${dst.name} differs from ${src.name}`);
+        if (src.dtype !== dst.dtype || src.shape.join(',') !== dst.shape.join(','))
+          out.push(`${where}: in-place output ${dst.name} differs from ${src.name}`);
         dead.set(src.id, where);
         if (src.data) {
           if (op.phase !== 'update') out.push(`${where}: only update ops may overwrite the param ${src.name}`);
@@ -81,7 +84,8 @@ function checkDataflow(g: Graph, out: string[]): void {
       written.add(id);
     });
     const { k, inStride } = op.attrs;
-    if (k !== undefined && inStride !== undefined && !(k >= 1 && k <= inStride)) out.push(`${where}: k = ${k} must be in [1, inStride = ${inStride}]`);
+    if (k !== undefined && inStride !== undefined && !(k >= 1 && k <= inStride))
+      out.push(`${where}: k = ${k} must be in [1, inStride = ${inStride}]`);
   }
   for (const t of g.tensors) {
     if (t.trainable && t.data && !updated.has(t.id) && g.ops.some((o) => o.inputs.includes(t.id))) {

@@ -16,7 +16,17 @@ function chain(seed: number): ConvShape[] {
     const k = [1, 3, 5, 7][Math.floor(r() * 4)];
     const s = k === 1 ? 1 : 1 + Math.floor(r() * 2);
     const out = Math.ceil(h / s);
-    const shape = convShape({ inH: h, inW: 4, inC: 2, outH: out, outW: 4, outC: 2, kernel: k, stride: s, pad: Math.floor(k / 2) });
+    const shape = convShape({
+      inH: h,
+      inW: 4,
+      inC: 2,
+      outH: out,
+      outW: 4,
+      outC: 2,
+      kernel: k,
+      stride: s,
+      pad: Math.floor(k / 2),
+    });
     h = out;
     return shape;
   });
@@ -36,7 +46,8 @@ function simulate(stages: ConvShape[], bandRows: number): number[] {
           const iy = y * s.stride - s.pad + ky;
           if (c.stage === 0 || iy < 0 || iy >= s.inH) continue;
           const ring = slots[c.stage - 1];
-          if (ring[iy % ring.length] !== iy) bad.push(`stage ${c.stage} row ${y} reads row ${iy}, slot holds ${ring[iy % ring.length]}`);
+          if (ring[iy % ring.length] !== iy)
+            bad.push(`stage ${c.stage} row ${y} reads row ${iy}, slot holds ${ring[iy % ring.length]}`);
         }
       }
       if (c.stage < stages.length - 1) for (let y = c.r0; y < c.r1; y++) slots[c.stage][y % rings[c.stage]] = y;

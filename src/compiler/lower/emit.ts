@@ -21,13 +21,34 @@ const convForward: Emitter = (op, L) => {
   const s = op.attrs.shape!;
   const [x, w, b, m] = op.inputs;
   const kernel = `tt_${op.kind}_s8` as KernelName;
-  L.step(op, kernel, [L.shape(op.name, s), L.quant(op.name, op.attrs.quant!), L.arena(x), L.cst(w), L.cst(b), L.cst(m), L.arena(op.outputs[0]), maskArg(op, L), I32(0), I32(s.outH)]);
+  L.step(op, kernel, [
+    L.shape(op.name, s),
+    L.quant(op.name, op.attrs.quant!),
+    L.arena(x),
+    L.cst(w),
+    L.cst(b),
+    L.cst(m),
+    L.arena(op.outputs[0]),
+    maskArg(op, L),
+    I32(0),
+    I32(s.outH),
+  ]);
 };
 
 const fcForward: Emitter = (op, L) => {
   const s = op.attrs.shape!;
   const [x, w, b, m] = op.inputs;
-  L.step(op, 'tt_fc_s8', [I32(s.inC), I32(s.outC), L.quant(op.name, op.attrs.quant!), L.arena(x), L.cst(w), L.cst(b), L.cst(m), L.arena(op.outputs[0]), maskArg(op, L)]);
+  L.step(op, 'tt_fc_s8', [
+    I32(s.inC),
+    I32(s.outC),
+    L.quant(op.name, op.attrs.quant!),
+    L.arena(x),
+    L.cst(w),
+    L.cst(b),
+    L.cst(m),
+    L.arena(op.outputs[0]),
+    maskArg(op, L),
+  ]);
 };
 
 /** Shape argument(s) of a conv-like backward kernel: the struct, or (in_c, out_c) for fc. */
@@ -38,7 +59,14 @@ function bwdInput(kind: 'conv' | 'pointwise' | 'depthwise' | 'fc'): Emitter {
   return (op, L) => {
     const [g, w, ws] = op.inputs;
     const kernel = `tt_${kind}_f32_bwd_input` as KernelName;
-    L.step(op, kernel, [...geometry(op, L, kind), L.arena(g), L.cst(w), L.cst(ws), L.arena(op.outputs[0]), I32(op.attrs.accumulate ? 1 : 0)]);
+    L.step(op, kernel, [
+      ...geometry(op, L, kind),
+      L.arena(g),
+      L.cst(w),
+      L.cst(ws),
+      L.arena(op.outputs[0]),
+      I32(op.attrs.accumulate ? 1 : 0),
+    ]);
   };
 }
 
@@ -52,7 +80,12 @@ function savedArgs(op: Op, L: Lowering, kind: string): PlanArg[] {
 function bwdWeight(kind: 'conv' | 'pointwise' | 'depthwise' | 'fc'): Emitter {
   return (op, L) => {
     const kernel = `tt_${kind}_f32_bwd_weight` as KernelName;
-    L.step(op, kernel, [...geometry(op, L, kind), L.arena(op.inputs[0]), ...savedArgs(op, L, kind), L.arena(op.outputs[0])]);
+    L.step(op, kernel, [
+      ...geometry(op, L, kind),
+      L.arena(op.inputs[0]),
+      ...savedArgs(op, L, kind),
+      L.arena(op.outputs[0]),
+    ]);
   };
 }
 
@@ -60,7 +93,17 @@ function bwdUpdate(kind: 'conv' | 'pointwise' | 'depthwise' | 'fc'): Emitter {
   return (op, L) => {
     const [g, , q, p, w] = op.inputs;
     const kernel = `tt_${kind}_bwd_update_s8` as KernelName;
-    L.step(op, kernel, [...geometry(op, L, kind), L.arena(g), ...savedArgs(op, L, kind), L.gscale(q, p), LR, ROUNDING, L.cst(w), RNG, L.arena(op.outputs[1])]);
+    L.step(op, kernel, [
+      ...geometry(op, L, kind),
+      L.arena(g),
+      ...savedArgs(op, L, kind),
+      L.gscale(q, p),
+      LR,
+      ROUNDING,
+      L.cst(w),
+      RNG,
+      L.arena(op.outputs[1]),
+    ]);
   };
 }
 
@@ -71,27 +114,65 @@ export const EMIT: { [K in OpKind]: Emitter } = {
   fc: fcForward,
   add: (op, L) => {
     const { quant, bZp, ma, mb } = op.attrs;
-    L.step(op, 'tt_add_s8', [I32(n(op, L)), L.quant(op.name, quant!), I32(bZp!), F32(ma!), F32(mb!), L.arena(op.inputs[0]), L.arena(op.inputs[1]), L.arena(op.outputs[0]), maskArg(op, L)]);
+    L.step(op, 'tt_add_s8', [
+      I32(n(op, L)),
+      L.quant(op.name, quant!),
+      I32(bZp!),
+      F32(ma!),
+      F32(mb!),
+      L.arena(op.inputs[0]),
+      L.arena(op.inputs[1]),
+      L.arena(op.outputs[0]),
+      maskArg(op, L),
+    ]);
   },
   avgpool: (op, L) => {
     const a = op.attrs;
-    L.step(op, 'tt_avgpool_s8', [I32(a.h!), I32(a.w!), I32(a.c!), I32(a.inZp!), I32(a.outZp!), F32(a.m!), L.arena(op.inputs[0]), L.arena(op.outputs[0])]);
+    L.step(op, 'tt_avgpool_s8', [
+      I32(a.h!),
+      I32(a.w!),
+      I32(a.c!),
+      I32(a.inZp!),
+      I32(a.outZp!),
+      F32(a.m!),
+      L.arena(op.inputs[0]),
+      L.arena(op.outputs[0]),
+    ]);
   },
   softmax_xent: (op, L) => {
     const a = op.attrs;
     const grad = op.outputs.length > 1 ? L.arena(op.outputs[1]) : NULL;
-    L.step(op, 'tt_softmax_xent_s8', [I32(a.n!), L.arena(op.inputs[0]), I32(a.zp!), F32(a.scale!), LABEL, grad]).returns = 'loss';
+    L.step(op, 'tt_softmax_xent_s8', [
+      I32(a.n!),
+      L.arena(op.inputs[0]),
+      I32(a.zp!),
+      F32(a.scale!),
+      LABEL,
+      grad,
+    ]).returns = 'loss';
   },
   slice_channels: (op, L) => {
     const a = op.attrs;
-    L.step(op, 'tt_slice_channels_s8', [I32(a.pixels!), I32(a.c!), I32(a.k!), L.arena(op.inputs[0]), L.arena(op.outputs[0])]);
+    L.step(op, 'tt_slice_channels_s8', [
+      I32(a.pixels!),
+      I32(a.c!),
+      I32(a.k!),
+      L.arena(op.inputs[0]),
+      L.arena(op.outputs[0]),
+    ]);
   },
   fused_chain: emitFusedChain,
   clamp_bwd: (op, L) => {
     L.step(op, 'tt_clamp_f32_bwd', [I32(n(op, L)), L.arena(op.inputs[0]), L.arena(op.inputs[1])]);
   },
   add_bwd: (op, L) => {
-    L.step(op, 'tt_add_f32_bwd_input', [I32(n(op, L)), L.arena(op.inputs[0]), L.arena(op.inputs[1]), L.arena(op.outputs[0]), I32(op.attrs.accumulate ? 1 : 0)]);
+    L.step(op, 'tt_add_f32_bwd_input', [
+      I32(n(op, L)),
+      L.arena(op.inputs[0]),
+      L.arena(op.inputs[1]),
+      L.arena(op.outputs[0]),
+      I32(op.attrs.accumulate ? 1 : 0),
+    ]);
   },
   conv_bwd_input: bwdInput('conv'),
   pointwise_bwd_input: bwdInput('pointwise'),
@@ -99,18 +180,37 @@ export const EMIT: { [K in OpKind]: Emitter } = {
   fc_bwd_input: bwdInput('fc'),
   avgpool_bwd_input: (op, L) => {
     const a = op.attrs;
-    L.step(op, 'tt_avgpool_f32_bwd_input', [I32(a.h!), I32(a.w!), I32(a.c!), L.arena(op.inputs[0]), L.arena(op.outputs[0]), I32(a.accumulate ? 1 : 0)]);
+    L.step(op, 'tt_avgpool_f32_bwd_input', [
+      I32(a.h!),
+      I32(a.w!),
+      I32(a.c!),
+      L.arena(op.inputs[0]),
+      L.arena(op.outputs[0]),
+      I32(a.accumulate ? 1 : 0),
+    ]);
   },
   conv_bwd_weight: bwdWeight('conv'),
   pointwise_bwd_weight: bwdWeight('pointwise'),
   depthwise_bwd_weight: bwdWeight('depthwise'),
   fc_bwd_weight: bwdWeight('fc'),
   bias_bwd: (op, L) => {
-    L.step(op, 'tt_bias_f32_bwd', [I32(op.attrs.pixels!), I32(op.attrs.c!), L.arena(op.inputs[0]), L.arena(op.outputs[0])]);
+    L.step(op, 'tt_bias_f32_bwd', [
+      I32(op.attrs.pixels!),
+      I32(op.attrs.c!),
+      L.arena(op.inputs[0]),
+      L.arena(op.outputs[0]),
+    ]);
   },
   update_s8: (op, L) => {
     const [g, q, p, w] = op.inputs;
-    L.step(op, 'tt_update_s8', [L.updateParams(op.name, op.attrs.update!), L.arena(g), L.gscale(q, p), LR, L.cst(w), RNG]);
+    L.step(op, 'tt_update_s8', [
+      L.updateParams(op.name, op.attrs.update!),
+      L.arena(g),
+      L.gscale(q, p),
+      LR,
+      L.cst(w),
+      RNG,
+    ]);
   },
   update_s32: (op, L) => {
     const [g, q, p, b] = op.inputs;

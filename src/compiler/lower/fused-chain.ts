@@ -15,12 +15,25 @@ export const BAND_ROWS = 1;
 export function emitFusedChain(op: Op, L: Lowering): void {
   const stages = op.attrs.stages!;
   const add = op.attrs.add;
-  const sched = scheduleBands(stages.map((s) => s.shape), BAND_ROWS);
+  const sched = scheduleBands(
+    stages.map((s) => s.shape),
+    BAND_ROWS,
+  );
   const last = stages[stages.length - 1].shape;
   const rowBytes = (i: number) => stages[i].shape.outW * stages[i].shape.outC;
-  const rings = sched.rings.map((rows, i) => L.newBuffer(`ring:${stages[i].name}`, rows * rowBytes(i), 'int8', 'activation'));
+  const rings = sched.rings.map((rows, i) =>
+    L.newBuffer(`ring:${stages[i].name}`, rows * rowBytes(i), 'int8', 'activation'),
+  );
   const lastRing = add ? BAND_ROWS : last.outH;
-  if (add) rings.push(L.newBuffer(`ring:${stages[stages.length - 1].name}`, BAND_ROWS * rowBytes(stages.length - 1), 'int8', 'activation'));
+  if (add)
+    rings.push(
+      L.newBuffer(
+        `ring:${stages[stages.length - 1].name}`,
+        BAND_ROWS * rowBytes(stages.length - 1),
+        'int8',
+        'activation',
+      ),
+    );
   const x = op.inputs[0];
   const y = op.outputs[0];
   const shapes = stages.map((s, i) => {
@@ -36,13 +49,34 @@ export function emitFusedChain(op: Op, L: Lowering): void {
     for (const c of band.calls) {
       const s = stages[c.stage];
       const kernel = `tt_${s.kind}_s8` as KernelName;
-      const args = [shapes[c.stage], quants[c.stage], src(c.stage), L.cst(s.w), L.cst(s.b), L.cst(s.mult), dst(c.stage), NULL, I32(c.r0), I32(c.r1)];
+      const args = [
+        shapes[c.stage],
+        quants[c.stage],
+        src(c.stage),
+        L.cst(s.w),
+        L.cst(s.b),
+        L.cst(s.mult),
+        dst(c.stage),
+        NULL,
+        I32(c.r0),
+        I32(c.r1),
+      ];
       L.step(op, kernel, args, `${s.name} rows ${c.r0}..${c.r1 - 1}`);
     }
     if (add) {
       const rows = band.r1 - band.r0;
       const at = band.r0 * addRow;
-      const args = [I32(rows * addRow), L.quant(add.name, add.quant), I32(add.bZp), F32(add.ma), F32(add.mb), L.arena(x, at, rows * addRow), L.region(rings[rings.length - 1], 0, rows * addRow), L.arena(y, at, rows * addRow), NULL];
+      const args = [
+        I32(rows * addRow),
+        L.quant(add.name, add.quant),
+        I32(add.bZp),
+        F32(add.ma),
+        F32(add.mb),
+        L.arena(x, at, rows * addRow),
+        L.region(rings[rings.length - 1], 0, rows * addRow),
+        L.arena(y, at, rows * addRow),
+        NULL,
+      ];
       L.step(op, 'tt_add_s8', args, `${add.name} rows ${band.r0}..${band.r1 - 1}`);
     }
   }

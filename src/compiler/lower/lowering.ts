@@ -5,7 +5,15 @@
  * structs become int32 consts (deduplicated by content). Arena arguments hold buffer-relative offsets until
  * the planner has placed the buffers (fixOffsets).
  */
-import { CONV_SHAPE_FIELDS, QUANT_FIELDS, UPDATE_PARAMS_FIELDS, structWords, type ConvShape, type Quant, type UpdateParams } from '../kernel-abi';
+import {
+  CONV_SHAPE_FIELDS,
+  QUANT_FIELDS,
+  UPDATE_PARAMS_FIELDS,
+  structWords,
+  type ConvShape,
+  type Quant,
+  type UpdateParams,
+} from '../kernel-abi';
 import { tensorBytes, type Graph, type Op, type Tensor } from '../ir/graph';
 import type { KernelName } from '../kernels';
 import type { BufferCategory, PlanArg, PlanConst, PlanDType, PlanStep, StructName } from '../plan';
@@ -41,7 +49,14 @@ export class ConstTable {
     let id = this.byKey.get(key);
     if (id === undefined) {
       id = this.consts.length;
-      this.consts.push({ id, name: `${name}.${struct.slice(3)}`, dtype: 'int32', struct, storage: 'flash', data: words });
+      this.consts.push({
+        id,
+        name: `${name}.${struct.slice(3)}`,
+        dtype: 'int32',
+        struct,
+        storage: 'flash',
+        data: words,
+      });
       this.byKey.set(key, id);
     }
     return id;
@@ -126,7 +141,10 @@ export class Lowering {
   }
   /** tt_update_params with rounding 0: the executor patches the rounding word at run time. */
   updateParams(name: string, p: Omit<UpdateParams, 'rounding'>): PlanArg {
-    return { kind: 'const', id: this.consts.struct('tt_update_params', name, structWords(UPDATE_PARAMS_FIELDS, { ...p, rounding: 0 })) };
+    return {
+      kind: 'const',
+      id: this.consts.struct('tt_update_params', name, structWords(UPDATE_PARAMS_FIELDS, { ...p, rounding: 0 })),
+    };
   }
 
   step(op: Op, kernel: KernelName, args: PlanArg[], note?: string): PlanStep {

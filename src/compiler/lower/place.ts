@@ -36,11 +36,21 @@ export function placeSubPlan(L: Lowering): SubPlan {
     lastStep: used[i] >= 0 ? last[i] : -1,
   }));
   for (const s of L.steps) for (const a of s.args) if (a.kind === 'arena') a.offset += buffers[a.buffer].offset;
-  const problems = checkOverlaps(buffers.map((b) => ({ ...b, lastStep: Math.max(b.lastStep, b.firstStep) })).filter((b) => b.lastStep >= 0), arenaBytes);
+  const problems = checkOverlaps(
+    buffers.map((b) => ({ ...b, lastStep: Math.max(b.lastStep, b.firstStep) })).filter((b) => b.lastStep >= 0),
+    arenaBytes,
+  );
   if (problems.length) throw new Error(`memory planner produced overlapping buffers:\n${problems.join('\n')}`);
   const ioOf = (buffer: number, tensor: number): PlanIo => {
     const t = L.g.tensors[tensor];
-    return { buffer, offset: buffers[buffer].offset, bytes: buffers[buffer].bytes, shape: [...t.shape], scale: t.quant!.scale, zeroPoint: t.quant!.zeroPoint };
+    return {
+      buffer,
+      offset: buffers[buffer].offset,
+      bytes: buffers[buffer].bytes,
+      shape: [...t.shape],
+      scale: t.quant!.scale,
+      zeroPoint: t.quant!.zeroPoint,
+    };
   };
   return { steps: L.steps, buffers, arenaBytes, input: ioOf(input, io.input), logits: ioOf(logits, io.logits) };
 }

@@ -15,7 +15,16 @@ function place(bufs: ReturnType<typeof randomBuffers>) {
   const p = new GreedyPlanner();
   bufs.forEach((b, i) => p.addBuffer(b.size, b.firstUse, b.lastUse, `b${i}`));
   const { offsets, arenaBytes } = p.plan();
-  return { arenaBytes, placed: bufs.map((b, i) => ({ offset: offsets[i], bytes: b.size, firstStep: b.firstUse, lastStep: b.lastUse, name: `b${i}` })) };
+  return {
+    arenaBytes,
+    placed: bufs.map((b, i) => ({
+      offset: offsets[i],
+      bytes: b.size,
+      firstStep: b.firstUse,
+      lastStep: b.lastUse,
+      name: `b${i}`,
+    })),
+  };
 }
 
 describe('greedy arena planner', () => {
@@ -25,7 +34,11 @@ describe('greedy arena planner', () => {
       const { arenaBytes, placed } = place(bufs);
       expect(checkOverlaps(placed, arenaBytes)).toEqual([]);
       let maxLive = 0;
-      for (let t = 0; t < 40; t++) maxLive = Math.max(maxLive, bufs.reduce((s, b) => s + (b.firstUse <= t && t <= b.lastUse ? alignUp(b.size) : 0), 0));
+      for (let t = 0; t < 40; t++)
+        maxLive = Math.max(
+          maxLive,
+          bufs.reduce((s, b) => s + (b.firstUse <= t && t <= b.lastUse ? alignUp(b.size) : 0), 0),
+        );
       expect(arenaBytes).toBeGreaterThanOrEqual(maxLive);
       expect(arenaBytes).toBeLessThanOrEqual(bufs.reduce((s, b) => s + alignUp(b.size), 0));
       expect(arenaBytes).toBeLessThanOrEqual(maxLive * 1.6);

@@ -36,7 +36,8 @@ export class GreedyPlanner {
 
   /** Registers a buffer alive at steps firstUse..lastUse (inclusive); returns its index. */
   addBuffer(size: number, firstUse: number, lastUse: number, name?: string): number {
-    if (!(size >= 0) || !(firstUse <= lastUse)) throw new Error(`bad buffer ${name ?? ''}: size ${size}, life ${firstUse}..${lastUse}`);
+    if (!(size >= 0) || !(firstUse <= lastUse))
+      throw new Error(`bad buffer ${name ?? ''}: size ${size}, life ${firstUse}..${lastUse}`);
     this.buffers.push({ size: alignUp(size), firstUse, lastUse, offset: -1, name });
     return this.buffers.length - 1;
   }
@@ -44,7 +45,9 @@ export class GreedyPlanner {
   /** Places every buffer (steps 2-6 of the header); returns the offsets (by index) and the arena size. */
   plan(): { offsets: number[]; arenaBytes: number } {
     const bs = this.buffers;
-    const bySize = bs.map((_, i) => i).sort((a, b) => bs[b].size - bs[a].size || bs[a].firstUse - bs[b].firstUse || a - b);
+    const bySize = bs
+      .map((_, i) => i)
+      .sort((a, b) => bs[b].size - bs[a].size || bs[a].firstUse - bs[b].firstUse || a - b);
     const first = this.placeInOrder(bySize);
     const second = this.placeInOrder(this.pivotOrder(bs.map((_, i) => i)));
     const best = second.arenaBytes < first.arenaBytes ? second : first;
@@ -63,15 +66,22 @@ export class GreedyPlanner {
       const lo = Math.min(...set.map((i) => bs[i].firstUse));
       const hi = Math.max(...set.map((i) => bs[i].lastUse));
       const delta = new Float64Array(hi - lo + 2);
-      for (const i of set) (delta[bs[i].firstUse - lo] += bs[i].size), (delta[bs[i].lastUse - lo + 1] -= bs[i].size);
+      for (const i of set) ((delta[bs[i].firstUse - lo] += bs[i].size), (delta[bs[i].lastUse - lo + 1] -= bs[i].size));
       let pivot = lo;
       for (let t = lo, run = 0, most = -1; t <= hi; t++) {
         run += delta[t - lo];
-        if (run > most) (most = run), (pivot = t);
+        if (run > most) ((most = run), (pivot = t));
       }
       const life = (i: number) => bs[i].lastUse - bs[i].firstUse;
-      out.push(...set.filter((i) => bs[i].firstUse <= pivot && pivot <= bs[i].lastUse).sort((a, b) => life(b) - life(a) || bs[b].size - bs[a].size || a - b));
-      work.push(set.filter((i) => bs[i].firstUse > pivot), set.filter((i) => bs[i].lastUse < pivot));
+      out.push(
+        ...set
+          .filter((i) => bs[i].firstUse <= pivot && pivot <= bs[i].lastUse)
+          .sort((a, b) => life(b) - life(a) || bs[b].size - bs[a].size || a - b),
+      );
+      work.push(
+        set.filter((i) => bs[i].firstUse > pivot),
+        set.filter((i) => bs[i].lastUse < pivot),
+      );
     }
     return out;
   }
@@ -84,7 +94,9 @@ export class GreedyPlanner {
     let arenaBytes = 0;
     for (const i of order) {
       const b = bs[i];
-      const live = placed.filter((j) => bs[j].firstUse <= b.lastUse && b.firstUse <= bs[j].lastUse && bs[j].size > 0).sort((x, y) => offsets[x] - offsets[y]);
+      const live = placed
+        .filter((j) => bs[j].firstUse <= b.lastUse && b.firstUse <= bs[j].lastUse && bs[j].size > 0)
+        .sort((x, y) => offsets[x] - offsets[y]);
       let offset = 0;
       for (const j of live) {
         if (offsets[j] >= offset + b.size) break;
@@ -113,15 +125,22 @@ export interface Placement {
 /** Every pair of buffers alive at a common step must occupy disjoint byte ranges; returns the violations. */
 export function checkOverlaps(buffers: readonly Placement[], arenaBytes?: number): string[] {
   const problems: string[] = [];
-  const byStart = buffers.map((b, i) => ({ b, i })).filter((x) => x.b.bytes > 0).sort((x, y) => x.b.firstStep - y.b.firstStep);
+  const byStart = buffers
+    .map((b, i) => ({ b, i }))
+    .filter((x) => x.b.bytes > 0)
+    .sort((x, y) => x.b.firstStep - y.b.firstStep);
   for (let p = 0; p < byStart.length; p++) {
     const a = byStart[p].b;
-    if (a.offset % ARENA_ALIGN !== 0) problems.push(`${a.name ?? byStart[p].i}: offset ${a.offset} is not ${ARENA_ALIGN}-aligned`);
-    if (arenaBytes !== undefined && a.offset + a.bytes > arenaBytes) problems.push(`${a.name ?? byStart[p].i}: ends at ${a.offset + a.bytes} beyond the arena (${arenaBytes})`);
+    if (a.offset % ARENA_ALIGN !== 0)
+      problems.push(`${a.name ?? byStart[p].i}: offset ${a.offset} is not ${ARENA_ALIGN}-aligned`);
+    if (arenaBytes !== undefined && a.offset + a.bytes > arenaBytes)
+      problems.push(`${a.name ?? byStart[p].i}: ends at ${a.offset + a.bytes} beyond the arena (${arenaBytes})`);
     for (let q = p + 1; q < byStart.length && byStart[q].b.firstStep <= a.lastStep; q++) {
       const b = byStart[q].b;
       if (a.offset < b.offset + b.bytes && b.offset < a.offset + a.bytes) {
-        problems.push(`${a.name ?? byStart[p].i} [${a.offset}, ${a.offset + a.bytes}) steps ${a.firstStep}-${a.lastStep} overlaps ${b.name ?? byStart[q].i} [${b.offset}, ${b.offset + b.bytes}) steps ${b.firstStep}-${b.lastStep}`);
+        problems.push(
+          `${a.name ?? byStart[p].i} [${a.offset}, ${a.offset + a.bytes}) steps ${a.firstStep}-${a.lastStep} overlaps ${b.name ?? byStart[q].i} [${b.offset}, ${b.offset + b.bytes}) steps ${b.firstStep}-${b.lastStep}`,
+        );
       }
     }
   }
@@ -137,7 +156,9 @@ export function dumpPlan(buffers: readonly Placement[], arenaBytes: number, step
     const from = Math.floor(b.firstStep * scale);
     const to = Math.max(from + 1, Math.ceil((b.lastStep + 1) * scale));
     const bar = ' '.repeat(from) + '#'.repeat(to - from);
-    lines.push(`${String(b.offset).padStart(8)}..${String(b.offset + b.bytes).padEnd(8)} ${String(b.bytes).padStart(7)} B  steps ${String(b.firstStep).padStart(4)}-${String(b.lastStep).padEnd(4)} |${bar.padEnd(Math.ceil(steps * scale))}| ${b.name ?? ''}`);
+    lines.push(
+      `${String(b.offset).padStart(8)}..${String(b.offset + b.bytes).padEnd(8)} ${String(b.bytes).padStart(7)} B  steps ${String(b.firstStep).padStart(4)}-${String(b.lastStep).padEnd(4)} |${bar.padEnd(Math.ceil(steps * scale))}| ${b.name ?? ''}`,
+    );
   }
   return lines.join('\n');
 }

@@ -4,7 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { ARCHS, archShapes, layerMacs } from './arch';
 
 // The shared reference file sits beside the repository (../shared in CI's fresh clone, /work/shared here).
-const candidates = [resolve(__dirname, '../../../../shared/reference/mcu-backbones.json'), '/work/shared/reference/mcu-backbones.json'];
+const candidates = [
+  resolve(__dirname, '../../../../shared/reference/mcu-backbones.json'),
+  '/work/shared/reference/mcu-backbones.json',
+];
 const refPath = candidates.find((p) => existsSync(p));
 
 describe('backbone architectures', () => {
@@ -19,14 +22,28 @@ describe('backbone architectures', () => {
   });
 
   it.runIf(refPath)('match every conv of mcu-backbones.json at 128x128', () => {
-    const ref = JSON.parse(readFileSync(refPath!, 'utf8')) as Record<string, { first_conv: RefConv; blocks: Record<string, RefConv | null>[]; classifier_in: number }>;
+    const ref = JSON.parse(readFileSync(refPath!, 'utf8')) as Record<
+      string,
+      { first_conv: RefConv; blocks: Record<string, RefConv | null>[]; classifier_in: number }
+    >;
     for (const [name, m] of Object.entries(ref)) {
       const s = archShapes(ARCHS[name as keyof typeof ARCHS], 128, 3, 1000);
-      const refConvs = [m.first_conv, ...m.blocks.flatMap((b) => [b.pw1, b.dw, b.pw2].filter((c): c is RefConv => c !== null))];
+      const refConvs = [
+        m.first_conv,
+        ...m.blocks.flatMap((b) => [b.pw1, b.dw, b.pw2].filter((c): c is RefConv => c !== null)),
+      ];
       expect(s.convs.length).toBe(refConvs.length);
       refConvs.forEach((c, i) => {
         const l = s.convs[i];
-        expect([l.inC, l.outC, l.kernel, l.stride, l.kind === 'depthwise', l.inH, l.outH]).toEqual([c.in, c.out, c.k, c.stride, c.depthwise, c.in_hw, c.out_hw]);
+        expect([l.inC, l.outC, l.kernel, l.stride, l.kind === 'depthwise', l.inH, l.outH]).toEqual([
+          c.in,
+          c.out,
+          c.k,
+          c.stride,
+          c.depthwise,
+          c.in_hw,
+          c.out_hw,
+        ]);
       });
       expect(s.blocks.map((b) => b.residual)).toEqual(m.blocks.map((b) => b.residual));
       expect(s.classifier.inC).toBe(m.classifier_in);

@@ -21,27 +21,73 @@ export const ARCHS = {
     description: 'MCUNet (5 FPS on STM32F746), 14 blocks, 42 convs',
     defaultResolution: 128,
     stem: [16, 3, 2],
-    blocks: [[0, 3, 1, 8, 0], [32, 3, 2, 16, 0], [48, 3, 1, 16, 1], [48, 7, 2, 24, 0], [120, 3, 1, 24, 1],
-      [120, 3, 2, 40, 0], [160, 7, 1, 40, 1], [160, 5, 1, 48, 0], [144, 3, 1, 48, 1], [192, 3, 1, 48, 1],
-      [240, 7, 2, 96, 0], [384, 5, 1, 96, 1], [384, 5, 1, 96, 1], [576, 3, 1, 160, 0]],
+    blocks: [
+      [0, 3, 1, 8, 0],
+      [32, 3, 2, 16, 0],
+      [48, 3, 1, 16, 1],
+      [48, 7, 2, 24, 0],
+      [120, 3, 1, 24, 1],
+      [120, 3, 2, 40, 0],
+      [160, 7, 1, 40, 1],
+      [160, 5, 1, 48, 0],
+      [144, 3, 1, 48, 1],
+      [192, 3, 1, 48, 1],
+      [240, 7, 2, 96, 0],
+      [384, 5, 1, 96, 1],
+      [384, 5, 1, 96, 1],
+      [576, 3, 1, 160, 0],
+    ],
   },
   'mbv2-w0.35': {
     description: 'MobileNetV2 width 0.35, 17 blocks, 51 convs',
     defaultResolution: 128,
     stem: [16, 3, 2],
-    blocks: [[0, 3, 1, 8, 0], [48, 3, 2, 8, 0], [48, 3, 1, 8, 1], [48, 3, 2, 16, 0], [96, 3, 1, 16, 1],
-      [96, 3, 1, 16, 1], [96, 3, 2, 24, 0], [144, 3, 1, 24, 1], [144, 3, 1, 24, 1], [144, 3, 1, 24, 1],
-      [144, 3, 1, 32, 0], [192, 3, 1, 32, 1], [192, 3, 1, 32, 1], [192, 3, 2, 56, 0], [336, 3, 1, 56, 1],
-      [336, 3, 1, 56, 1], [336, 3, 1, 112, 0]],
+    blocks: [
+      [0, 3, 1, 8, 0],
+      [48, 3, 2, 8, 0],
+      [48, 3, 1, 8, 1],
+      [48, 3, 2, 16, 0],
+      [96, 3, 1, 16, 1],
+      [96, 3, 1, 16, 1],
+      [96, 3, 2, 24, 0],
+      [144, 3, 1, 24, 1],
+      [144, 3, 1, 24, 1],
+      [144, 3, 1, 24, 1],
+      [144, 3, 1, 32, 0],
+      [192, 3, 1, 32, 1],
+      [192, 3, 1, 32, 1],
+      [192, 3, 2, 56, 0],
+      [336, 3, 1, 56, 1],
+      [336, 3, 1, 56, 1],
+      [336, 3, 1, 112, 0],
+    ],
   },
   'proxyless-w0.3': {
     description: 'ProxylessNAS (mobile) width 0.3, 20 blocks, 60 convs',
     defaultResolution: 128,
     stem: [16, 3, 2],
-    blocks: [[0, 3, 1, 8, 0], [24, 5, 2, 16, 0], [48, 3, 1, 16, 1], [48, 7, 2, 16, 0], [48, 3, 1, 16, 1],
-      [48, 5, 1, 16, 1], [48, 5, 1, 16, 1], [96, 7, 2, 24, 0], [72, 5, 1, 24, 1], [72, 5, 1, 24, 1],
-      [72, 5, 1, 24, 1], [144, 5, 1, 32, 0], [96, 5, 1, 32, 1], [96, 5, 1, 32, 1], [96, 5, 1, 32, 1],
-      [192, 7, 2, 64, 0], [384, 7, 1, 64, 1], [192, 7, 1, 64, 1], [192, 7, 1, 64, 1], [384, 7, 1, 96, 0]],
+    blocks: [
+      [0, 3, 1, 8, 0],
+      [24, 5, 2, 16, 0],
+      [48, 3, 1, 16, 1],
+      [48, 7, 2, 16, 0],
+      [48, 3, 1, 16, 1],
+      [48, 5, 1, 16, 1],
+      [48, 5, 1, 16, 1],
+      [96, 7, 2, 24, 0],
+      [72, 5, 1, 24, 1],
+      [72, 5, 1, 24, 1],
+      [72, 5, 1, 24, 1],
+      [144, 5, 1, 32, 0],
+      [96, 5, 1, 32, 1],
+      [96, 5, 1, 32, 1],
+      [96, 5, 1, 32, 1],
+      [192, 7, 2, 64, 0],
+      [384, 7, 1, 64, 1],
+      [192, 7, 1, 64, 1],
+      [192, 7, 1, 64, 1],
+      [384, 7, 1, 96, 0],
+    ],
   },
   /**
    * The quick demo: 32x32 input, conv3x3 s2 3->8, a dw/pw block, a stride-2 inverted bottleneck and a residual
@@ -51,7 +97,11 @@ export const ARCHS = {
     description: 'Small demo CNN (32x32): 3 blocks, 9 convs, trains in seconds',
     defaultResolution: 32,
     stem: [8, 3, 2],
-    blocks: [[0, 3, 1, 16, 0], [32, 3, 2, 16, 0], [32, 3, 1, 16, 1]],
+    blocks: [
+      [0, 3, 1, 16, 0],
+      [32, 3, 2, 16, 0],
+      [32, 3, 1, 16, 1],
+    ],
   },
 } as const satisfies Record<string, ArchSpec>;
 
@@ -87,10 +137,35 @@ export interface BlockShape {
   residual: boolean;
 }
 
-function layer(name: string, kind: LayerKind, block: number, inC: number, outC: number, k: number, s: number, h: number, w: number, relu: boolean): LayerShape {
+function layer(
+  name: string,
+  kind: LayerKind,
+  block: number,
+  inC: number,
+  outC: number,
+  k: number,
+  s: number,
+  h: number,
+  w: number,
+  relu: boolean,
+): LayerShape {
   const outH = Math.ceil(h / s);
   const outW = Math.ceil(w / s);
-  return { name, kind, block, inC, outC, kernel: k, stride: s, pad: Math.floor(k / 2), inH: h, inW: w, outH, outW, relu };
+  return {
+    name,
+    kind,
+    block,
+    inC,
+    outC,
+    kernel: k,
+    stride: s,
+    pad: Math.floor(k / 2),
+    inH: h,
+    inW: w,
+    outH,
+    outW,
+    relu,
+  };
 }
 
 /** The conv layers (forward order), blocks and classifier of an architecture at resolution x resolution. */

@@ -59,7 +59,13 @@ export function initLayer(l: LayerShape, input: QParams, m2In: number, seed: num
   const sigma = Math.sqrt(Math.max(m2Pre, 1e-12));
   const biasReal = Array.from({ length: l.outC }, () => (2 * rand() - 1) * 0.05 * sigma);
   const output = l.relu ? rangeQParams(0, 3 * sigma) : rangeQParams(-4 * sigma, 4 * sigma);
-  return { weight: q, bias: quantizeBias(biasReal, scale, input.scale), weightScale: scale, output, m2: l.relu ? m2Pre / 2 : m2Pre };
+  return {
+    weight: q,
+    bias: quantizeBias(biasReal, scale, input.scale),
+    weightScale: scale,
+    output,
+    m2: l.relu ? m2Pre / 2 : m2Pre,
+  };
 }
 
 /** Quantization of a residual sum of two tensors with second moments m2a and m2b. */

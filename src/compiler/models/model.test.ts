@@ -20,7 +20,9 @@ describe('buildModel', () => {
     expect(m.convs[0].name).toBe('first_conv');
     expect(m.convs[59].name).toBe('blocks.19.pw2');
     expect([m.classifier.index, m.classifier.outC, m.classifier.inC]).toEqual([-1, 7, 96]);
-    expect(m.convs.every((c) => c.pad === Math.floor(c.kernel / 2) && c.outH === Math.ceil(c.inH / c.stride))).toBe(true);
+    expect(m.convs.every((c) => c.pad === Math.floor(c.kernel / 2) && c.outH === Math.ceil(c.inH / c.stride))).toBe(
+      true,
+    );
   });
 
   it('uses ReLU clamps at z_y for the stem, pw1 and dw, linear pw2 and classifier', () => {
@@ -28,7 +30,12 @@ describe('buildModel', () => {
     for (const c of m.convs) expect(c.relu).toBe(!c.name.endsWith('pw2'));
     expect(m.classifier.relu).toBe(false);
     for (const c of m.convs.filter((x) => x.relu)) expect(c.output.zeroPoint).toBe(-128);
-    m.convs.forEach((c, i) => i > 0 && !m.blocks.some((b) => b.addOutput && b.pw2 === i - 1) && expect(c.input).toEqual(m.convs[i - 1].output));
+    m.convs.forEach(
+      (c, i) =>
+        i > 0 &&
+        !m.blocks.some((b) => b.addOutput && b.pw2 === i - 1) &&
+        expect(c.input).toEqual(m.convs[i - 1].output),
+    );
   });
 
   it('has plausible random quantization: a forward pass neither saturates nor vanishes', () => {
@@ -49,7 +56,9 @@ describe('buildModel', () => {
   it('rejects bad options with clear messages', () => {
     expect(() => buildModel({ model: 'vgg', classes: 10 })).toThrow(ModelError);
     expect(() => buildModel({ model: 'vgg', classes: 10 })).toThrow(/unknown model "vgg"; available:/);
-    expect(() => buildModel({ model: 'mcunet-5fps', classes: 10, resolution: 16 })).toThrow(/resolution must be an integer from 32 to 224/);
+    expect(() => buildModel({ model: 'mcunet-5fps', classes: 10, resolution: 16 })).toThrow(
+      /resolution must be an integer from 32 to 224/,
+    );
     expect(() => buildModel({ model: 'tiny-cnn', classes: 1 })).toThrow(/classes must be an integer from 2 to 1000/);
   });
 });

@@ -65,14 +65,18 @@ export class ModelError extends Error {
 }
 
 function checkOptions(o: BuildModelOptions): { name: ModelName; resolution: number; inChannels: number } {
-  if (!(MODEL_NAMES as string[]).includes(o.model)) throw new ModelError(`unknown model "${o.model}"; available: ${MODEL_NAMES.join(', ')}`);
+  if (!(MODEL_NAMES as string[]).includes(o.model))
+    throw new ModelError(`unknown model "${o.model}"; available: ${MODEL_NAMES.join(', ')}`);
   const name = o.model as ModelName;
   const resolution = o.resolution ?? ARCHS[name].defaultResolution;
   const lo = name === 'tiny-cnn' ? 8 : 32;
-  if (!Number.isInteger(resolution) || resolution < lo || resolution > 224) throw new ModelError(`resolution must be an integer from ${lo} to 224, got ${o.resolution}`);
-  if (!Number.isInteger(o.classes) || o.classes < 2 || o.classes > 1000) throw new ModelError(`classes must be an integer from 2 to 1000, got ${o.classes}`);
+  if (!Number.isInteger(resolution) || resolution < lo || resolution > 224)
+    throw new ModelError(`resolution must be an integer from ${lo} to 224, got ${o.resolution}`);
+  if (!Number.isInteger(o.classes) || o.classes < 2 || o.classes > 1000)
+    throw new ModelError(`classes must be an integer from 2 to 1000, got ${o.classes}`);
   const inChannels = o.inChannels ?? o.pretrained?.inChannels ?? 3;
-  if (!Number.isInteger(inChannels) || inChannels < 1 || inChannels > 16) throw new ModelError(`inChannels must be an integer from 1 to 16, got ${inChannels}`);
+  if (!Number.isInteger(inChannels) || inChannels < 1 || inChannels > 16)
+    throw new ModelError(`inChannels must be an integer from 1 to 16, got ${inChannels}`);
   return { name, resolution, inChannels };
 }
 
@@ -86,7 +90,12 @@ function checkLayer(f: ModelFileLayer, l: LayerShape, i: number): void {
 function attach(
   shapes: ReturnType<typeof archShapes>,
   input: QParams,
-  from: (i: number, l: LayerShape, input: QParams, m2: number) => { layer: Omit<ConvLayer, keyof LayerShape | 'index' | 'input' | 'macs'>; m2: number },
+  from: (
+    i: number,
+    l: LayerShape,
+    input: QParams,
+    m2: number,
+  ) => { layer: Omit<ConvLayer, keyof LayerShape | 'index' | 'input' | 'macs'>; m2: number },
   addFrom: (b: number, m2a: number, m2b: number) => { output: QParams; m2: number },
 ) {
   const convs: ConvLayer[] = [];
@@ -124,14 +133,21 @@ export function buildModel(o: BuildModelOptions): Model {
   const file = o.pretrained;
   if (file) {
     if (file.model !== name) throw new ModelError(`model file is for "${file.model}", not "${name}"`);
-    if (file.inChannels !== inChannels) throw new ModelError(`model file has ${file.inChannels} input channels, not ${inChannels}`);
-    if (file.layers.length !== shapes.convs.length + 1) throw new ModelError(`model file has ${file.layers.length} layers; ${name} has ${shapes.convs.length} convs + the classifier`);
+    if (file.inChannels !== inChannels)
+      throw new ModelError(`model file has ${file.inChannels} input channels, not ${inChannels}`);
+    if (file.layers.length !== shapes.convs.length + 1)
+      throw new ModelError(
+        `model file has ${file.layers.length} layers; ${name} has ${shapes.convs.length} convs + the classifier`,
+      );
     shapes.convs.forEach((l, i) => checkLayer(file.layers[i], l, i));
   }
   const input = file?.input ?? DEFAULT_INPUT;
   const fromFile = (i: number, _l: LayerShape, _q: QParams, m2: number) => {
     const f = file!.layers[i];
-    return { layer: { weight: f.weight, bias: f.bias, weightScale: f.weightScale, output: f.output, relu: f.relu }, m2 };
+    return {
+      layer: { weight: f.weight, bias: f.bias, weightScale: f.weightScale, output: f.output, relu: f.relu },
+      m2,
+    };
   };
   const fromInit = (_i: number, l: LayerShape, q: QParams, m2: number) => {
     const r = initLayer(l, q, m2, seed);
@@ -180,8 +196,17 @@ export function buildModel(o: BuildModelOptions): Model {
 /** The model as a model file (for tests and for saving a trained model). Shares the model's arrays. */
 export function modelToFile(m: Model, meta: Record<string, unknown> = {}): ModelFile {
   const layer = (c: ConvLayer): ModelFileLayer => ({
-    name: c.name, kind: c.kind, inC: c.inC, outC: c.outC, kernel: c.kernel, stride: c.stride,
-    weight: c.weight, bias: c.bias, weightScale: c.weightScale, output: c.output, relu: c.relu,
+    name: c.name,
+    kind: c.kind,
+    inC: c.inC,
+    outC: c.outC,
+    kernel: c.kernel,
+    stride: c.stride,
+    weight: c.weight,
+    bias: c.bias,
+    weightScale: c.weightScale,
+    output: c.output,
+    relu: c.relu,
   });
   return {
     model: m.name,

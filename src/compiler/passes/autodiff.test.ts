@@ -21,7 +21,10 @@ describe('autodiff', () => {
     const g = verify(autodiff(m, parseScheme('full', m)).run(buildForwardGraph(m)));
     const blockIn = g.tensors.findIndex((t) => t.name === 'blocks.1.pw2:out');
     const writers = g.ops.filter((o) => o.outputs.some((t) => g.tensors[t].name.startsWith('g:blocks.1.pw2:out')));
-    expect(writers.map((o) => [o.kind, !!o.attrs.accumulate])).toEqual([['add_bwd', false], ['pointwise_bwd_input', true]]);
+    expect(writers.map((o) => [o.kind, !!o.attrs.accumulate])).toEqual([
+      ['add_bwd', false],
+      ['pointwise_bwd_input', true],
+    ]);
     expect(blockIn).toBeGreaterThan(0);
   });
 
@@ -31,7 +34,9 @@ describe('autodiff', () => {
     const block1 = fwd.tensors.findIndex((t) => t.name === 'blocks.1.pw2:out');
     const cut = { ...fwd, ops: fwd.ops.map((o) => (o === pool ? { ...o, inputs: [block1] } : o)) };
     expect(() => autodiff(m, parseScheme('w:8@1', m)).run(cut)).toThrow(SchemeError);
-    expect(() => autodiff(m, parseScheme('w:8@1', m)).run(cut)).toThrow(/conv 8 \(blocks\.2\.pw2\): its output gradient is never computed/);
+    expect(() => autodiff(m, parseScheme('w:8@1', m)).run(cut)).toThrow(
+      /conv 8 \(blocks\.2\.pw2\): its output gradient is never computed/,
+    );
     expect(() => autodiff(m, parseScheme('w:5@1', m)).run(cut)).not.toThrow();
   });
 });

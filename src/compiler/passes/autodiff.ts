@@ -81,14 +81,29 @@ class Differentiator implements GradContext {
     const l = layerOf(this.model, op.layer);
     let id = this.wscales.get(l.index);
     if (id === undefined) {
-      id = this.b.tensor({ name: `${l.name}.wscale`, shape: [l.outC], dtype: 'float32', varType: 'const', data: l.weightScale, layer: l.index });
+      id = this.b.tensor({
+        name: `${l.name}.wscale`,
+        shape: [l.outC],
+        dtype: 'float32',
+        varType: 'const',
+        data: l.weightScale,
+        layer: l.index,
+      });
       this.wscales.set(l.index, id);
     }
     return id;
   }
 
   private constPair(name: string, l: ConvLayer, pair: { qas: Float32Array; plain: Float32Array }): [number, number] {
-    const t = (suffix: string, data: Float32Array) => this.b.tensor({ name: `${name}.gscale.${suffix}`, shape: [l.outC], dtype: 'float32', varType: 'const', data, layer: l.index });
+    const t = (suffix: string, data: Float32Array) =>
+      this.b.tensor({
+        name: `${name}.gscale.${suffix}`,
+        shape: [l.outC],
+        dtype: 'float32',
+        varType: 'const',
+        data,
+        layer: l.index,
+      });
     return [t('qas', pair.qas), t('plain', pair.plain)];
   }
 
@@ -96,7 +111,14 @@ class Differentiator implements GradContext {
   private updated(id: number): number {
     const t = this.b.tensors[id];
     this.b.tensors[id] = { ...t, trainable: true };
-    return this.b.tensor({ name: `${t.name}'`, shape: t.shape, dtype: t.dtype, varType: t.varType, trainable: true, layer: t.layer });
+    return this.b.tensor({
+      name: `${t.name}'`,
+      shape: t.shape,
+      dtype: t.dtype,
+      varType: t.varType,
+      trainable: true,
+      layer: t.layer,
+    });
   }
 
   params(op: Op, gAcc: number) {
@@ -109,21 +131,51 @@ class Differentiator implements GradContext {
     const shape = op.attrs.shape!;
     const attrs = { shape, k, inStride: full, inZp: xt.quant!.zeroPoint, inScale: Math.fround(xt.quant!.scale) };
     const kind = `${l.kind}_bwd_weight` as const;
-    const gW = this.emit({ kind, name: l.name, phase: 'backward', inputs: [gAcc, x], attrs, layer: l.index }, { name: `g:${l.name}.weight`, shape: weightShape(l.kind, shape, k) });
+    const gW = this.emit(
+      { kind, name: l.name, phase: 'backward', inputs: [gAcc, x], attrs, layer: l.index },
+      { name: `g:${l.name}.weight`, shape: weightShape(l.kind, shape, k) },
+    );
     const pixels = shape.outH * shape.outW;
-    const gB = this.emit({ kind: 'bias_bwd', name: l.name, phase: 'backward', inputs: [gAcc], attrs: { pixels, c: l.outC }, layer: l.index }, { name: `g:${l.name}.bias`, shape: [l.outC] });
+    const gB = this.emit(
+      {
+        kind: 'bias_bwd',
+        name: l.name,
+        phase: 'backward',
+        inputs: [gAcc],
+        attrs: { pixels, c: l.outC },
+        layer: l.index,
+      },
+      { name: `g:${l.name}.bias`, shape: [l.outC] },
+    );
     const consts = layerConsts(l);
     if (ratio > 0) {
       const taps = l.kind === 'conv' || l.kind === 'depthwise' ? l.kernel * l.kernel : 1;
-      const update = l.kind === 'depthwise'
-        ? { rows: taps, cols: k, rowStride: full, rowsPerChannel: 1, channelIsCol: 1 }
-        : { rows: l.outC * taps, cols: k, rowStride: l.inC, rowsPerChannel: taps, channelIsCol: 0 };
+      const update =
+        l.kind === 'depthwise'
+          ? { rows: taps, cols: k, rowStride: full, rowsPerChannel: 1, channelIsCol: 1 }
+          : { rows: l.outC * taps, cols: k, rowStride: l.inC, rowsPerChannel: taps, channelIsCol: 0 };
       const [q, p] = this.constPair(`${l.name}.weight`, l, consts.gscaleW);
-      this.updates.push({ kind: 'update_s8', name: l.name, phase: 'update', inputs: [gW, q, p, w], outputs: [this.updated(w)], attrs: { update, inplace: 3 }, layer: l.index });
+      this.updates.push({
+        kind: 'update_s8',
+        name: l.name,
+        phase: 'update',
+        inputs: [gW, q, p, w],
+        outputs: [this.updated(w)],
+        attrs: { update, inplace: 3 },
+        layer: l.index,
+      });
     }
     if (l.index < 0 || this.scheme.bias[l.index]) {
       const [q, p] = this.constPair(`${l.name}.bias`, l, consts.gscaleB);
-      this.updates.push({ kind: 'update_s32', name: l.name, phase: 'update', inputs: [gB, q, p, bias], outputs: [this.updated(bias)], attrs: { n: l.outC, inplace: 3 }, layer: l.index });
+      this.updates.push({
+        kind: 'update_s32',
+        name: l.name,
+        phase: 'update',
+        inputs: [gB, q, p, bias],
+        outputs: [this.updated(bias)],
+        attrs: { n: l.outC, inplace: 3 },
+        layer: l.index,
+      });
     }
   }
 }
@@ -133,7 +185,10 @@ function checkReached(m: Model, s: Scheme, updates: Omit<Op, 'id'>[]): void {
   const done = new Set(updates.map((u) => `${u.layer}:${u.kind}`));
   m.convs.forEach((c, i) => {
     const miss = (s.weight[i] > 0 && !done.has(`${i}:update_s8`)) || (s.bias[i] && !done.has(`${i}:update_s32`));
-    if (miss) throw new SchemeError(`conv ${i} (${c.name}): its output gradient is never computed (no path to the loss), so it cannot be updated`);
+    if (miss)
+      throw new SchemeError(
+        `conv ${i} (${c.name}): its output gradient is never computed (no path to the loss), so it cannot be updated`,
+      );
   });
 }
 
@@ -144,7 +199,8 @@ export function autodiff(model: Model, scheme: Scheme): Pass {
     run(g: Graph): Graph {
       const b = new GraphBuilder(g);
       const fwd = g.ops.map((op) => {
-        if (op.phase !== 'forward' || GRAD_RULES[op.kind] === null) throw new Error(`autodiff: ${op.kind} (${op.name}) is not a differentiable forward op`);
+        if (op.phase !== 'forward' || GRAD_RULES[op.kind] === null)
+          throw new Error(`autodiff: ${op.kind} (${op.name}) is not a differentiable forward op`);
         return b.op(trainingVariant(b, op));
       });
       const d = new Differentiator(b, model, scheme);

@@ -14,7 +14,13 @@ import type { Pass } from './pass';
 const frozen = (op: Op | undefined) => op !== undefined && op.phase === 'forward' && op.outputs.length === 1;
 
 /** The forward ops of one block (optionally preceded by the stem), or null when it cannot be fused. */
-function chainOf(m: Model, b: number, byLayer: Map<number, Op>, byName: Map<string, Op>, readers: Map<number, Op[]>): Op[] | null {
+function chainOf(
+  m: Model,
+  b: number,
+  byLayer: Map<number, Op>,
+  byName: Map<string, Op>,
+  readers: Map<number, Op[]>,
+): Op[] | null {
   const blk = m.blocks[b];
   const ops = [blk.pw1, blk.dw, blk.pw2].filter((i) => i >= 0).map((i) => byLayer.get(i));
   const add = blk.addOutput ? byName.get(`${blk.name}.add`) : undefined;
@@ -55,7 +61,13 @@ function fusedOp(chain: Op[]): Omit<Op, 'id'> {
     outputs: [chain[chain.length - 1].outputs[0]],
     attrs: {
       stages,
-      add: add && { name: add.name, quant: add.attrs.quant!, bZp: add.attrs.bZp!, ma: add.attrs.ma!, mb: add.attrs.mb! },
+      add: add && {
+        name: add.name,
+        quant: add.attrs.quant!,
+        bZp: add.attrs.bZp!,
+        ma: add.attrs.ma!,
+        mb: add.attrs.mb!,
+      },
     },
     layer: convs[0].layer,
   };

@@ -42,7 +42,14 @@ const convRule: GradRule = (op, ctx) => {
   const gY = ctx.grad(y);
   if (gY === undefined) return;
   const gAcc = ctx.emit(
-    { kind: 'clamp_bwd', name: op.name, phase: 'backward', inputs: [gY, ctx.mask(op)], attrs: { inplace: 0 }, layer: op.layer },
+    {
+      kind: 'clamp_bwd',
+      name: op.name,
+      phase: 'backward',
+      inputs: [gY, ctx.mask(op)],
+      attrs: { inplace: 0 },
+      layer: op.layer,
+    },
     { name: `g:${op.name}:acc` },
   );
   const bwd = `${op.kind}_bwd_input` as OpKind;

@@ -59,17 +59,37 @@ function checkPruned(m: Model, s: Scheme, g: Graph): void {
     expect(add.outputs.length > 1, `mask of ${b.name}.add`).toBe(e <= b.pw2);
     seen.add(add.id);
     g.ops.filter((o) => o.kind === 'add_bwd' && o.name === add.name).forEach((o) => seen.add(o.id));
-    expect(g.ops.filter((o) => o.kind === 'add_bwd' && o.name === add.name).length).toBe(e <= b.pw2 ? (e < (b.pw1 >= 0 ? b.pw1 : b.dw) ? 2 : 1) : 0);
+    expect(g.ops.filter((o) => o.kind === 'add_bwd' && o.name === add.name).length).toBe(
+      e <= b.pw2 ? (e < (b.pw1 >= 0 ? b.pw1 : b.dw) ? 2 : 1) : 0,
+    );
   }
   const saved = g.ops.filter((o) => o.kind === 'slice_channels');
-  expect(saved.length).toBe(m.convs.filter((c, i) => s.weight[i] > 0 && s.weight[i] < 1 && updatedChannels(c, s.weight[i]) < (c.kind === 'depthwise' ? c.outC : c.inC)).length);
+  expect(saved.length).toBe(
+    m.convs.filter(
+      (c, i) =>
+        s.weight[i] > 0 &&
+        s.weight[i] < 1 &&
+        updatedChannels(c, s.weight[i]) < (c.kind === 'depthwise' ? c.outC : c.inC),
+    ).length,
+  );
   saved.forEach((o) => seen.add(o.id));
-  for (const o of g.ops) if (['avgpool', 'fc', 'softmax_xent', 'avgpool_bwd_input', 'fc_bwd_input', 'fc_bwd_update', 'fc_bwd_weight'].includes(o.kind) || o.layer === -1) seen.add(o.id);
+  for (const o of g.ops)
+    if (
+      ['avgpool', 'fc', 'softmax_xent', 'avgpool_bwd_input', 'fc_bwd_input', 'fc_bwd_update', 'fc_bwd_weight'].includes(
+        o.kind,
+      ) ||
+      o.layer === -1
+    )
+      seen.add(o.id);
   expect(g.ops.filter((o) => !seen.has(o.id)).map((o) => `${o.kind} ${o.name}`)).toEqual([]);
 }
 
 describe('prune removes every op no update needs (random schemes)', () => {
-  const models = [buildModel({ model: 'tiny-cnn', classes: 5 }), buildModel({ model: 'mcunet-5fps', classes: 10, resolution: 48 }), buildModel({ model: 'proxyless-w0.3', classes: 3, resolution: 40 })];
+  const models = [
+    buildModel({ model: 'tiny-cnn', classes: 5 }),
+    buildModel({ model: 'mcunet-5fps', classes: 10, resolution: 48 }),
+    buildModel({ model: 'proxyless-w0.3', classes: 3, resolution: 40 }),
+  ];
   it.each(models.map((m) => [m.name, m] as const))('%s: 40 random schemes', (_n, m) => {
     for (let seed = 1; seed <= 40; seed++) {
       const s = randomScheme(m, seed * 7919 + m.convs.length);

@@ -33,10 +33,25 @@ export function reorderGraph(g: Graph): Graph {
     if (u) {
       const kind = convKindOf(op.kind)!;
       const { shape, k } = op.attrs;
-      const scratch = b.tensor({ name: `scratch:${op.name}`, shape: [bwdUpdateScratchBytes(kind, shape!.kernel, k!) / 4], dtype: 'float32', varType: 'scratch', layer: op.layer });
+      const scratch = b.tensor({
+        name: `scratch:${op.name}`,
+        shape: [bwdUpdateScratchBytes(kind, shape!.kernel, k!) / 4],
+        dtype: 'float32',
+        varType: 'scratch',
+        layer: op.layer,
+      });
       const [gAcc, x] = op.inputs;
       const [, q, p, w] = u.inputs;
-      b.op({ kind: `${kind}_bwd_update`, name: op.name, phase: 'update', inputs: [gAcc, x, q, p, w], outputs: [u.outputs[0], scratch], attrs: { ...op.attrs, inplace: 4 }, layer: op.layer, id: u.id });
+      b.op({
+        kind: `${kind}_bwd_update`,
+        name: op.name,
+        phase: 'update',
+        inputs: [gAcc, x, q, p, w],
+        outputs: [u.outputs[0], scratch],
+        attrs: { ...op.attrs, inplace: 4 },
+        layer: op.layer,
+        id: u.id,
+      });
       continue;
     }
     b.op(op);

@@ -13,7 +13,9 @@ export function sliceSaved(g: Graph): Graph {
   const readers = new Map<number, Op[]>();
   for (const op of g.ops) {
     if (op.phase === 'forward') continue;
-    for (const t of op.inputs) if (g.tensors[t].varType === 'activation' || g.tensors[t].varType === 'input') (readers.get(t) ?? readers.set(t, []).get(t)!).push(op);
+    for (const t of op.inputs)
+      if (g.tensors[t].varType === 'activation' || g.tensors[t].varType === 'input')
+        (readers.get(t) ?? readers.set(t, []).get(t)!).push(op);
   }
   const b = new GraphBuilder(g);
   const slices = new Map<number, { k: number; out: number; c: number }>();
@@ -24,7 +26,18 @@ export function sliceSaved(g: Graph): Graph {
     if (k >= c) continue;
     const x = g.tensors[t];
     const shape = [...x.shape.slice(0, -1), k];
-    slices.set(t, { k, c, out: b.tensor({ name: `${x.name}[:${k}]`, shape, dtype: 'int8', varType: 'activation', quant: x.quant, layer: x.layer }) });
+    slices.set(t, {
+      k,
+      c,
+      out: b.tensor({
+        name: `${x.name}[:${k}]`,
+        shape,
+        dtype: 'int8',
+        varType: 'activation',
+        quant: x.quant,
+        layer: x.layer,
+      }),
+    });
   }
   if (slices.size === 0) return g;
   const prod = producers(g);
@@ -32,12 +45,21 @@ export function sliceSaved(g: Graph): Graph {
     const s = slices.get(t)!;
     const x = g.tensors[t];
     const pixels = x.shape.length === 3 ? x.shape[0] * x.shape[1] : 1;
-    b.op({ kind: 'slice_channels', name: `${x.name}[:${s.k}]`, phase: 'forward', inputs: [t], outputs: [s.out], attrs: { pixels, c: s.c, k: s.k } });
+    b.op({
+      kind: 'slice_channels',
+      name: `${x.name}[:${s.k}]`,
+      phase: 'forward',
+      inputs: [t],
+      outputs: [s.out],
+      attrs: { pixels, c: s.c, k: s.k },
+    });
   };
   for (const t of slices.keys()) if (!prod.has(t)) sliceOp(t);
   for (const op of g.ops) {
     const s = readsSaved(op) ? slices.get(op.inputs[1]) : undefined;
-    b.op(s ? { ...op, inputs: [op.inputs[0], s.out, ...op.inputs.slice(2)], attrs: { ...op.attrs, inStride: s.k } } : op);
+    b.op(
+      s ? { ...op, inputs: [op.inputs[0], s.out, ...op.inputs.slice(2)], attrs: { ...op.attrs, inStride: s.k } } : op,
+    );
     for (const t of op.outputs) if (slices.has(t) && op.phase === 'forward') sliceOp(t);
   }
   return b.build(g.io);

@@ -11,12 +11,28 @@ describe('scheme text form', () => {
     const s = parseScheme('bias:22;w:21@1,24@1,27@1,30@1,36@1/8,39@1/4', mcunet);
     expect(s.bias.filter(Boolean).length).toBe(22);
     expect(s.bias.indexOf(true)).toBe(20);
-    expect(s.weight.flatMap((r, i) => (r ? [[i, r]] : []))).toEqual([[21, 1], [24, 1], [27, 1], [30, 1], [36, 0.125], [39, 0.25]]);
+    expect(s.weight.flatMap((r, i) => (r ? [[i, r]] : []))).toEqual([
+      [21, 1],
+      [24, 1],
+      [27, 1],
+      [30, 1],
+      [36, 0.125],
+      [39, 0.25],
+    ]);
     expect(printScheme(s)).toBe('paper:99kb');
   });
 
   it('round-trips presets and clause forms through the canonical print', () => {
-    const texts = ['full', 'classifier', 'bias-only', 'last:6', 'paper:49kb', 'bias:5', 'bias=3,5,10-12;w:7@1/2,9@1/4', 'w:40@1/8'];
+    const texts = [
+      'full',
+      'classifier',
+      'bias-only',
+      'last:6',
+      'paper:49kb',
+      'bias:5',
+      'bias=3,5,10-12;w:7@1/2,9@1/4',
+      'w:40@1/8',
+    ];
     for (const t of texts) {
       const s = parseScheme(t, mcunet);
       expect(printScheme(s)).toBe(t);
@@ -28,7 +44,12 @@ describe('scheme text form', () => {
 
   it('expands every published scheme to its n_bias, indices and non-zero ratios', () => {
     for (const [model, list] of Object.entries(PAPER_SCHEMES)) {
-      const m = model === 'mcunet-5fps' ? mcunet : model === 'mbv2-w0.35' ? mbv2 : buildModel({ model, classes: 10, resolution: 64 });
+      const m =
+        model === 'mcunet-5fps'
+          ? mcunet
+          : model === 'mbv2-w0.35'
+            ? mbv2
+            : buildModel({ model, classes: 10, resolution: 64 });
       for (const p of list) {
         const s = parseScheme(`paper:${p.budget}`, m);
         expect(s.bias.filter(Boolean).length).toBe(p.nBias);

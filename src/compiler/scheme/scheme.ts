@@ -48,7 +48,9 @@ export function updatedChannels(conv: SchemeTarget['convs'][number], ratio: numb
 
 function checkIndex(t: SchemeTarget, i: number, clause: string): void {
   if (!Number.isInteger(i) || i < 0 || i >= t.convs.length) {
-    throw new SchemeError(`conv ${i}: index out of range in "${clause}"; ${t.name} has ${t.convs.length} convs (0-${t.convs.length - 1})`);
+    throw new SchemeError(
+      `conv ${i}: index out of range in "${clause}"; ${t.name} has ${t.convs.length} convs (0-${t.convs.length - 1})`,
+    );
   }
 }
 
@@ -77,13 +79,18 @@ function parseIndexList(list: string, t: SchemeTarget, clause: string): number[]
 
 function lastN(text: string, t: SchemeTarget, clause: string): number {
   const n = /^\d+$/.test(text) ? Number(text) : NaN;
-  if (!(n >= 0 && n <= t.convs.length)) throw new SchemeError(`"${clause}": expected a count from 0 to ${t.convs.length} (${t.name} has ${t.convs.length} convs)`);
+  if (!(n >= 0 && n <= t.convs.length))
+    throw new SchemeError(
+      `"${clause}": expected a count from 0 to ${t.convs.length} (${t.name} has ${t.convs.length} convs)`,
+    );
   return n;
 }
 
 function setWeight(s: Scheme, t: SchemeTarget, i: number, r: Ratio, given: Set<number>): void {
   if (given.has(i) && s.weight[i] !== r) {
-    throw new SchemeError(`${layerName(t, i)}: weight ratio given twice (${RATIO_TEXT[s.weight[i]]} and ${RATIO_TEXT[r]})`);
+    throw new SchemeError(
+      `${layerName(t, i)}: weight ratio given twice (${RATIO_TEXT[s.weight[i]]} and ${RATIO_TEXT[r]})`,
+    );
   }
   given.add(i);
   s.weight[i] = r;
@@ -93,7 +100,9 @@ function applyPaper(s: Scheme, t: SchemeTarget, budget: string, given: Set<numbe
   const p = (PAPER_SCHEMES[t.name] ?? []).find((x) => x.budget === budget);
   if (!p) {
     const have = paperBudgets(t.name);
-    throw new SchemeError(`paper:${budget}: no published scheme of ${t.name} with that budget${have.length ? `; available: ${have.map((b) => `paper:${b}`).join(', ')}` : ''}`);
+    throw new SchemeError(
+      `paper:${budget}: no published scheme of ${t.name} with that budget${have.length ? `; available: ${have.map((b) => `paper:${b}`).join(', ')}` : ''}`,
+    );
   }
   for (let i = t.convs.length - p.nBias; i < t.convs.length; i++) s.bias[i] = true;
   p.weightIdx.forEach((i, j) => p.ratios[j] > 0 && setWeight(s, t, i, p.ratios[j] as Ratio, given));
@@ -103,11 +112,11 @@ function applyClause(s: Scheme, t: SchemeTarget, clause: string, given: Set<numb
   const n = t.convs.length;
   const [head, ...rest] = clause.split(':');
   const arg = rest.join(':');
-  if (clause === 'full') for (let i = 0; i < n; i++) (s.bias[i] = true), setWeight(s, t, i, 1, given);
+  if (clause === 'full') for (let i = 0; i < n; i++) ((s.bias[i] = true), setWeight(s, t, i, 1, given));
   else if (clause === 'classifier') return;
   else if (clause === 'bias-only') s.bias.fill(true);
   else if (head === 'last' && rest.length) {
-    for (let i = n - lastN(arg, t, clause); i < n; i++) (s.bias[i] = true), setWeight(s, t, i, 1, given);
+    for (let i = n - lastN(arg, t, clause); i < n; i++) ((s.bias[i] = true), setWeight(s, t, i, 1, given));
   } else if (head === 'paper' && rest.length) applyPaper(s, t, arg, given);
   else if (head === 'bias' && rest.length) for (let i = n - lastN(arg, t, clause); i < n; i++) s.bias[i] = true;
   else if (clause.startsWith('bias=')) for (const i of parseIndexList(clause.slice(5), t, clause)) s.bias[i] = true;
@@ -118,20 +127,30 @@ function applyClause(s: Scheme, t: SchemeTarget, clause: string, given: Set<numb
       for (const i of parseIndexList(m[1], t, clause)) setWeight(s, t, i, parseRatio(m[2], t, i), given);
     }
   } else {
-    throw new SchemeError(`unknown scheme clause "${clause}"; expected full, classifier, bias-only, last:K, paper:<budget>, bias:N, bias=i,j,a-b or w:i@ratio,...`);
+    throw new SchemeError(
+      `unknown scheme clause "${clause}"; expected full, classifier, bias-only, last:K, paper:<budget>, bias:N, bias=i,j,a-b or w:i@ratio,...`,
+    );
   }
 }
 
 /** The empty scheme (classifier only) for a target. */
 export function emptyScheme(t: SchemeTarget): Scheme {
-  return { model: t.name, bias: new Array<boolean>(t.convs.length).fill(false), weight: new Array<Ratio>(t.convs.length).fill(0) };
+  return {
+    model: t.name,
+    bias: new Array<boolean>(t.convs.length).fill(false),
+    weight: new Array<Ratio>(t.convs.length).fill(0),
+  };
 }
 
 /** Parses the text form; throws SchemeError with a message naming the clause or layer. */
 export function parseScheme(text: string, t: SchemeTarget): Scheme {
   const s = emptyScheme(t);
-  const clauses = text.split(';').map((c) => c.trim()).filter((c) => c.length > 0);
-  if (clauses.length === 0) throw new SchemeError('empty scheme; try full, classifier, bias-only, last:K or paper:<budget>');
+  const clauses = text
+    .split(';')
+    .map((c) => c.trim())
+    .filter((c) => c.length > 0);
+  if (clauses.length === 0)
+    throw new SchemeError('empty scheme; try full, classifier, bias-only, last:K or paper:<budget>');
   const given = new Set<number>();
   for (const c of clauses) applyClause(s, t, c, given);
   validateScheme(s, t);
@@ -142,22 +161,27 @@ export function parseScheme(text: string, t: SchemeTarget): Scheme {
 export function validateScheme(s: Scheme, t: SchemeTarget): void {
   const n = t.convs.length;
   if (s.model !== t.name) throw new SchemeError(`the scheme is for ${s.model}, not ${t.name}`);
-  if (s.bias.length !== n || s.weight.length !== n) throw new SchemeError(`the scheme lists ${s.weight.length} convs; ${t.name} has ${n}`);
+  if (s.bias.length !== n || s.weight.length !== n)
+    throw new SchemeError(`the scheme lists ${s.weight.length} convs; ${t.name} has ${n}`);
   s.weight.forEach((r, i) => {
-    if (!(RATIOS as readonly number[]).includes(r)) throw new SchemeError(`${layerName(t, i)}: weight ratio ${r} is not allowed; use 0, 1/8, 1/4, 1/2 or 1`);
+    if (!(RATIOS as readonly number[]).includes(r))
+      throw new SchemeError(`${layerName(t, i)}: weight ratio ${r} is not allowed; use 0, 1/8, 1/4, 1/2 or 1`);
     const k = updatedChannels(t.convs[i], r);
     if (r > 0 && !Number.isInteger(k)) {
       const what = t.convs[i].kind === 'depthwise' ? 'channels' : 'input channels';
-      throw new SchemeError(`${layerName(t, i)}: weight ratio ${RATIO_TEXT[r]} of ${k / r} ${what} is not a whole number of channels`);
+      throw new SchemeError(
+        `${layerName(t, i)}: weight ratio ${RATIO_TEXT[r]} of ${k / r} ${what} is not a whole number of channels`,
+      );
     }
   });
 }
 
-const same = (s: Scheme, o: Scheme) => s.bias.every((b, i) => b === o.bias[i]) && s.weight.every((w, i) => w === o.weight[i]);
+const same = (s: Scheme, o: Scheme) =>
+  s.bias.every((b, i) => b === o.bias[i]) && s.weight.every((w, i) => w === o.weight[i]);
 
 function ranges(idx: number[]): string {
   const out: string[] = [];
-  for (let j = 0; j < idx.length; ) {
+  for (let j = 0; j < idx.length;) {
     let e = j;
     while (e + 1 < idx.length && idx[e + 1] === idx[e] + 1) e++;
     out.push(e === j ? `${idx[j]}` : `${idx[j]}-${idx[e]}`);
@@ -190,5 +214,11 @@ export function printScheme(s: Scheme, t?: SchemeTarget): string {
 
 /** Every preset name a model accepts (for help texts and the UI). */
 export function schemePresets(t: SchemeTarget): string[] {
-  return ['full', 'classifier', 'bias-only', `last:K (1-${t.convs.length})`, ...paperBudgets(t.name).map((b) => `paper:${b}`)];
+  return [
+    'full',
+    'classifier',
+    'bias-only',
+    `last:K (1-${t.convs.length})`,
+    ...paperBudgets(t.name).map((b) => `paper:${b}`),
+  ];
 }

@@ -13,7 +13,8 @@ import type { PlanArg, SubPlan, TrainingPlan } from '../plan';
 
 function argFits(a: PlanArg, type: CType, plan: TrainingPlan): string | null {
   const isStruct = type.startsWith('const tt_');
-  if (type === 'int32_t') return a.kind === 'i32' || a.kind === 'rounding' || a.kind === 'label' ? null : `${a.kind} for int32_t`;
+  if (type === 'int32_t')
+    return a.kind === 'i32' || a.kind === 'rounding' || a.kind === 'label' ? null : `${a.kind} for int32_t`;
   if (type === 'float') return a.kind === 'f32' || a.kind === 'lr' ? null : `${a.kind} for float`;
   if (type === 'tt_rng*') return a.kind === 'rng' ? null : `${a.kind} for tt_rng*`;
   if (isStruct) {
@@ -30,20 +31,29 @@ function argFits(a: PlanArg, type: CType, plan: TrainingPlan): string | null {
 }
 
 function checkSub(plan: TrainingPlan, p: SubPlan, what: string, out: string[]): void {
-  out.push(...checkOverlaps(p.buffers.filter((b) => b.lastStep >= b.firstStep), p.arenaBytes).map((s) => `${what}: ${s}`));
+  out.push(
+    ...checkOverlaps(
+      p.buffers.filter((b) => b.lastStep >= b.firstStep),
+      p.arenaBytes,
+    ).map((s) => `${what}: ${s}`),
+  );
   if (p.arenaBytes > plan.arenaBytes) out.push(`${what}: arena ${p.arenaBytes} > plan arena ${plan.arenaBytes}`);
   p.steps.forEach((s, i) => {
     const sig = KERNEL_SIGNATURES[s.kernel];
     const where = `${what} step ${i} ${s.kernel} (${s.op})`;
-    if (s.args.length !== sig.params.length) return out.push(`${where}: ${s.args.length} args, expected ${sig.params.length}`);
+    if (s.args.length !== sig.params.length)
+      return out.push(`${where}: ${s.args.length} args, expected ${sig.params.length}`);
     s.args.forEach((a, j) => {
       const bad = argFits(a, sig.params[j][1], plan);
       if (bad) out.push(`${where}: arg ${sig.params[j][0]}: ${bad}`);
       if (a.kind !== 'arena') return;
       const b = p.buffers[a.buffer];
-      if (a.offset < b.offset || a.offset + a.bytes > b.offset + b.bytes) out.push(`${where}: arg ${sig.params[j][0]} outside buffer ${b.name}`);
-      if (i < b.firstStep || i > b.lastStep) out.push(`${where}: uses ${b.name} outside its lifetime ${b.firstStep}-${b.lastStep}`);
-      if (sig.params[j][1].includes('float') && a.offset % 4 !== 0) out.push(`${where}: float arg ${sig.params[j][0]} misaligned`);
+      if (a.offset < b.offset || a.offset + a.bytes > b.offset + b.bytes)
+        out.push(`${where}: arg ${sig.params[j][0]} outside buffer ${b.name}`);
+      if (i < b.firstStep || i > b.lastStep)
+        out.push(`${where}: uses ${b.name} outside its lifetime ${b.firstStep}-${b.lastStep}`);
+      if (sig.params[j][1].includes('float') && a.offset % 4 !== 0)
+        out.push(`${where}: float arg ${sig.params[j][0]} misaligned`);
     });
   });
 }

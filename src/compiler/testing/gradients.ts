@@ -26,7 +26,10 @@ export function captureGradients(plan: TrainingPlan, image: Int8Array, label: nu
       const at = s.kernel === 'tt_update_s8' ? 1 : s.kernel === 'tt_update_s32' ? 2 : -1;
       const a = s.args[at];
       if (!a || a.kind !== 'arena') return;
-      grads.set(`${s.op}.${at === 1 ? 'weight' : 'bias'}`, new Float32Array(state.arena, a.offset, a.bytes / 4).slice());
+      grads.set(
+        `${s.op}.${at === 1 ? 'weight' : 'bias'}`,
+        new Float32Array(state.arena, a.offset, a.bytes / 4).slice(),
+      );
     },
   });
   return { grads, ...run, state: st };

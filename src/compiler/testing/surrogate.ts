@@ -22,11 +22,30 @@ export interface Snapshot {
   masks: Map<number, Uint8Array>;
 }
 
-type IntEval = (op: Op, get: (t: number) => Int8Array, data: (t: number) => Tensor['data'], out: Int8Array, mask: Uint8Array) => void;
-const convInt = (kernel: typeof ref.convS8): IntEval => (op, get, data, out, mask) => {
-  const [x, w, b, m] = op.inputs;
-  kernel(op.attrs.shape!, op.attrs.quant!, get(x), data(w) as Int8Array, data(b) as Int32Array, data(m) as Float32Array, out, mask, 0, op.attrs.shape!.outH);
-};
+type IntEval = (
+  op: Op,
+  get: (t: number) => Int8Array,
+  data: (t: number) => Tensor['data'],
+  out: Int8Array,
+  mask: Uint8Array,
+) => void;
+const convInt =
+  (kernel: typeof ref.convS8): IntEval =>
+  (op, get, data, out, mask) => {
+    const [x, w, b, m] = op.inputs;
+    kernel(
+      op.attrs.shape!,
+      op.attrs.quant!,
+      get(x),
+      data(w) as Int8Array,
+      data(b) as Int32Array,
+      data(m) as Float32Array,
+      out,
+      mask,
+      0,
+      op.attrs.shape!.outH,
+    );
+  };
 
 /** The int8 forward of each forward op kind, on the reference kernels. */
 const INT_EVAL: { [K in ForwardKind]: IntEval | null } = {
@@ -36,7 +55,17 @@ const INT_EVAL: { [K in ForwardKind]: IntEval | null } = {
   fc: (op, get, data, out, mask) => {
     const [x, w, b, m] = op.inputs;
     const s = op.attrs.shape!;
-    ref.fcS8(s.inC, s.outC, op.attrs.quant!, get(x), data(w) as Int8Array, data(b) as Int32Array, data(m) as Float32Array, out, mask);
+    ref.fcS8(
+      s.inC,
+      s.outC,
+      op.attrs.quant!,
+      get(x),
+      data(w) as Int8Array,
+      data(b) as Int32Array,
+      data(m) as Float32Array,
+      out,
+      mask,
+    );
   },
   add: (op, get, _d, out, mask) => {
     const a = op.attrs;
@@ -59,7 +88,13 @@ export function forwardSnapshot(g: Graph, image: Int8Array): Snapshot {
     const y = op.outputs[0];
     const out = new Int8Array(elements(g.tensors[y].shape));
     const mask = new Uint8Array(Math.ceil(out.length / 8));
-    ev(op, (t) => values.get(t)!, (t) => g.tensors[t].data, out, mask);
+    ev(
+      op,
+      (t) => values.get(t)!,
+      (t) => g.tensors[t].data,
+      out,
+      mask,
+    );
     values.set(y, out);
     masks.set(y, mask);
   }
@@ -75,8 +110,14 @@ export function realParams(g: Graph, m: Model): Map<number, Float64Array> {
     const [, w, b] = op.inputs;
     const perChannel = l.weight.length / l.outC;
     const chan = (e: number) => (l.kind === 'depthwise' ? e % l.outC : Math.floor(e / perChannel));
-    p.set(w, Float64Array.from(l.weight, (v, e) => v * l.weightScale[chan(e)]));
-    p.set(b, Float64Array.from(l.bias, (v, c) => v * l.weightScale[c] * l.input.scale));
+    p.set(
+      w,
+      Float64Array.from(l.weight, (v, e) => v * l.weightScale[chan(e)]),
+    );
+    p.set(
+      b,
+      Float64Array.from(l.bias, (v, c) => v * l.weightScale[c] * l.input.scale),
+    );
   }
   return p;
 }
@@ -106,7 +147,13 @@ export function convReal(kind: string, s: ConvShape, x: Float64Array, W: Float64
 const real = (q: Int8Array, t: Tensor) => Float64Array.from(q, (v) => t.quant!.scale * (v - t.quant!.zeroPoint));
 const bit = (m: Uint8Array, e: number) => (m[e >> 3] >> (e & 7)) & 1;
 
-type LinEval = (op: Op, x: (t: number) => Float64Array, x0: (t: number) => Float64Array, p: (t: number) => Float64Array, p0: (t: number) => Float64Array) => Float64Array | number;
+type LinEval = (
+  op: Op,
+  x: (t: number) => Float64Array,
+  x0: (t: number) => Float64Array,
+  p: (t: number) => Float64Array,
+  p0: (t: number) => Float64Array,
+) => Float64Array | number;
 const linConv: LinEval = (op, x, x0, p, p0) => {
   const [xi, w, b] = op.inputs;
   const kind = op.kind === 'fc' ? 'pointwise' : op.kind;
@@ -140,7 +187,13 @@ const LIN: { [K in ForwardKind]: LinEval } = {
 };
 
 /** The surrogate loss at real params `p` (params not in `p` keep their base values). */
-export function surrogateLoss(g: Graph, snap: Snapshot, base: Map<number, Float64Array>, p: Map<number, Float64Array>, label: number): number {
+export function surrogateLoss(
+  g: Graph,
+  snap: Snapshot,
+  base: Map<number, Float64Array>,
+  p: Map<number, Float64Array>,
+  label: number,
+): number {
   const x0 = (t: number) => real(snap.values.get(t)!, g.tensors[t]);
   const cur = new Map<number, Float64Array>([[g.io.input, x0(g.io.input)]]);
   for (const op of g.ops) {
@@ -150,11 +203,20 @@ export function surrogateLoss(g: Graph, snap: Snapshot, base: Map<number, Float6
       const lse = Math.log(z.reduce((s, v) => s + Math.exp(v - mx), 0));
       return lse - (z[label] - mx);
     }
-    const d = LIN[op.kind as ForwardKind](op, (t) => cur.get(t)!, x0, (t) => p.get(t) ?? base.get(t)!, (t) => base.get(t)!) as Float64Array;
+    const d = LIN[op.kind as ForwardKind](
+      op,
+      (t) => cur.get(t)!,
+      x0,
+      (t) => p.get(t) ?? base.get(t)!,
+      (t) => base.get(t)!,
+    ) as Float64Array;
     const y = op.outputs[0];
     const mask = snap.masks.get(y)!;
     const y0 = x0(y);
-    cur.set(y, y0.map((v, e) => (op.kind === 'avgpool' || bit(mask, e) ? v + d[e] : v)));
+    cur.set(
+      y,
+      y0.map((v, e) => (op.kind === 'avgpool' || bit(mask, e) ? v + d[e] : v)),
+    );
   }
   throw new Error('graph has no loss');
 }
