@@ -11,7 +11,9 @@ interface CliPlan {
 
 /** `npx tinytrain plan ... --json`, run straight through its bin script. */
 function cliPlan(args: string[]): CliPlan {
-  const out = execFileSync('node', ['bin/tinytrain.mjs', 'plan', ...args, '--json', '--repeat', '1'], { encoding: 'utf8' });
+  const out = execFileSync('node', ['bin/tinytrain.mjs', 'plan', ...args, '--json', '--repeat', '1'], {
+    encoding: 'utf8',
+  });
   return JSON.parse(out) as CliPlan;
 }
 
@@ -33,7 +35,13 @@ test('each backbone and a preset: the page shows the peak and flash that `tinytr
     if (c.reorder) await app.reorder.check();
     else await app.reorder.uncheck();
     const cli = cliPlan([
-      '--model', c.model, '--resolution', c.resolution, '--scheme', c.preset, ...(c.reorder ? [] : ['--no-reorder']),
+      '--model',
+      c.model,
+      '--resolution',
+      c.resolution,
+      '--scheme',
+      c.preset,
+      ...(c.reorder ? [] : ['--no-reorder']),
     ]);
     await expect(app.peak, `${c.model} ${c.preset}`).toHaveAttribute('data-bytes', String(cli.peakSramBytes));
     await expect(app.flash, `${c.model} ${c.preset}`).toHaveAttribute('data-bytes', String(cli.flashBytes));

@@ -1,44 +1,84 @@
 /**
- * The code panel: the generated sources in Monaco (lazy-loaded), and a download of the source bundle.
- * Until the firmware generator exists it shows the plan as text and the bundle holds the plan.
+ * The code panel: the generated firmware in Monaco (lazy-loaded, bundled), a file list, the fit report, and
+ * a download of the source bundle as a zip. The generator runs when the panel opens and when the plan changes.
  */
-import { lazy, Suspense, useMemo, useState } from 'react';
-import { zipSync, strToU8 } from 'fflate';
+import { lazy, Suspense, useEffect, useState } from 'react';
+import { loadFirmware } from '../../state/firmware';
+import type { FirmwareView } from '../../state/firmware';
 import { usePlayground } from '../../state/playground';
-import { planText } from '../../state/plan-text';
-import type { SourceFile } from '../../state/plan-text';
+import { kb } from '../format';
 
 const MonacoView = lazy(() => import('./MonacoView'));
 
-function download(files: SourceFile[], name: string) {
-  const zip = zipSync(Object.fromEntries(files.map((f) => [f.name, strToU8(f.text)])));
-  const url = URL.createObjectURL(new Blob([zip], { type: 'application/zip' }));
+function save(fileName: string, bytes: Uint8Array) {
+  const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/zip' }));
   const a = document.createElement('a');
   a.href = url;
-  a.download = name;
+  a.download = fileName;
   a.click();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
 export function CodePanel() {
   const plan = usePlayground((s) => s.compiled.plan);
+  const e = usePlayground((s) => s.experiment);
   const hoverLayer = usePlayground((s) => s.hoverLayer);
   const setHover = usePlayground((s) => s.setHover);
-  const files = useMemo(() => (plan ? [planText(plan)] : []), [plan]);
-  const [active, setActive] = useState(0);
-  const file = files[Math.min(active, files.length - 1)];
-  if (!plan || !file) return <div className="graph-empty">no plan</div>;
+  const [fw, setFw] = useState<FirmwareView | null>(null);
+  const [active, setActive] = useState('model/tt_model.c');
+  const { board, lr, rounding, qas, seed } = e;
+
+  useEffect(() => {
+    if (!plan) return;
+    let live = true;
+    const t = setTimeout(() => void loadFirmware(plan, e).then((v) => live && setFw(v)), 50);
+    return () => {
+      live = false;
+      clearTimeout(t);
+    };
+    // regenerate only when the plan or a knob the firmware prints changes
+  }, [plan, board, lr, rounding, qas, seed]);
+
+  if (!plan) return <div className="graph-empty">no plan</div>;
+  if (!fw)
+    return (
+      <div className="loading" data-testid="code.loading">
+        generating the firmware…
+      </div>
+    );
+  const file = fw.files.find((f) => f.name === active) ?? fw.files[0];
   return (
     <div className="code-panel" data-testid="code">
       <div className="code-toolbar">
-        {files.map((f, i) => (
-          <button key={f.name} className={i === active ? 'on' : ''} onClick={() => setActive(i)}>
-            {f.name}
-          </button>
-        ))}
-        <span className="hint">firmware generator not available yet: showing the plan</span>
+        <select
+          aria-label="file"
+          data-testid="code.file"
+          value={file.name}
+          onChange={(ev) => setActive(ev.target.value)}
+        >
+          {fw.files.map((f) => (
+            <option key={f.name} value={f.name}>
+              {f.name} ({kb(f.text.length, 0)})
+            </option>
+          ))}
+        </select>
+        {fw.fit && (
+          <span
+            className={fw.fit.fits ? 'fit good' : 'fit bad'}
+            data-testid="code.fit"
+            title={fw.fit.problems.join('\n')}
+          >
+            {fw.fit.board.name}: SRAM {kb(fw.fit.sram.total)} / {kb(fw.fit.sram.limit, 0)}, flash{' '}
+            {kb(fw.fit.flash.total)} / {kb(fw.fit.flash.limit, 0)} · {fw.fit.fits ? 'fits' : 'does not fit'}
+          </span>
+        )}
+        {fw.error && <span className="fit bad">firmware generator: {fw.error}</span>}
         <span className="spacer" />
-        <button data-testid="code.download" onClick={() => download(files, `${plan.model.name}-plan.zip`)}>
+        <button
+          data-testid="code.download"
+          onClick={() => void fw.zip().then((z) => save(z.fileName, z.bytes))}
+          title="Download the source bundle (model, demo, Cortex-M7 start-up, linker script, kernels, Makefile)"
+        >
           download bundle
         </button>
       </div>

@@ -89,7 +89,7 @@ export function StackedMemoryChart(p: StackedMemoryChartProps) {
 
   return (
     <svg width={p.width} height={p.height} data-testid={p.testId} role="img" aria-label={`${p.title} memory timeline`}>
-      <text x={M.left} y={12} className="chart-title">
+      <text x={p.width > 400 ? M.left : 4} y={12} className="chart-title">
         {p.title}:{' '}
         {peakPoint && (
           <tspan className="timeline-peak-label">
