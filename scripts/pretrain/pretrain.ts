@@ -79,7 +79,7 @@ function build(): void {
   const gcc = (out: string, srcs: string[]) =>
     execFileSync('gcc', [...CFLAGS, '-o', join(BUILD, out), ...srcs, '-lz', '-lm'], { stdio: 'inherit' });
   gcc('pretrain_train', [join(HERE, 'train.c'), ...common]);
-  gcc('pretrain_export', [join(HERE, 'export.c'), join(HERE, 'quant.c'), ...common, ...kernels]);
+  gcc('pretrain_export', ['-I', join(ROOT, 'kernels-c/include'), join(HERE, 'export.c'), join(HERE, 'quant.c'), ...common, ...kernels]);
 }
 
 function train(model: ModelName, r: Recipe, threads: number): void {
