@@ -7,13 +7,33 @@ import type { FirmwareCase } from './harness';
 
 export const HOSTILE_LABEL = '"; system("rm -rf /"); //';
 
-const settings = (rounding: 'truncate' | 'nearest' | 'stochastic', qas = true) => ({ lr: 0.01, rounding, qas, seed: 7 });
+const settings = (rounding: 'truncate' | 'nearest' | 'stochastic', qas = true) => ({
+  lr: 0.01,
+  rounding,
+  qas,
+  seed: 7,
+});
 const backbone = (model: string, scheme: string, s: FirmwareCase['settings']): FirmwareCase => ({
-  model, resolution: 128, scheme, board: 'stm32f746', classes: 10, steps: 3, settings: s,
+  model,
+  resolution: 128,
+  scheme,
+  board: 'stm32f746',
+  classes: 10,
+  steps: 3,
+  settings: s,
 });
 
 export const CASES: FirmwareCase[] = [
-  { model: 'tiny-cnn', resolution: 32, scheme: 'last:4', board: 'stm32f746', classes: 4, steps: 10, settings: settings('stochastic'), labels: [HOSTILE_LABEL, 'naïve */ ??/', 'cat', 'dog'] },
+  {
+    model: 'tiny-cnn',
+    resolution: 32,
+    scheme: 'last:4',
+    board: 'stm32f746',
+    classes: 4,
+    steps: 10,
+    settings: settings('stochastic'),
+    labels: [HOSTILE_LABEL, 'naïve */ ??/', 'cat', 'dog'],
+  },
   backbone('mcunet-5fps', 'paper:49kb', settings('nearest')),
   backbone('mcunet-5fps', 'paper:148kb', settings('stochastic')),
   backbone('mbv2-w0.35', 'paper:49kb', settings('truncate', false)),
@@ -22,4 +42,7 @@ export const CASES: FirmwareCase[] = [
   backbone('proxyless-w0.3', 'paper:148kb', settings('truncate')),
 ];
 
-export const TOO_BIG: FirmwareCase = { ...backbone('mcunet-5fps', 'paper:148kb', settings('nearest')), board: 'stm32f411' };
+export const TOO_BIG: FirmwareCase = {
+  ...backbone('mcunet-5fps', 'paper:148kb', settings('nearest')),
+  board: 'stm32f411',
+};

@@ -13,7 +13,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RUNTIME_SRAM_BYTES } from '../../src/compiler/codegen/fit';
-import { caseName, elfSizes, make, pool, prepare, run, runHost, runQemu, type CommandResult, type ElfSizes, type FirmwareCase, type Prepared } from './harness';
+import {
+  caseName,
+  elfSizes,
+  make,
+  pool,
+  prepare,
+  run,
+  runHost,
+  runQemu,
+  type CommandResult,
+  type ElfSizes,
+  type FirmwareCase,
+  type Prepared,
+} from './harness';
 import { CASES, HOSTILE_LABEL, TOO_BIG } from './cases';
 import { transcriptOf, wasmTranscript } from './wasm-reference';
 
@@ -105,11 +118,53 @@ describe('firmware extras', () => {
     const dis = await run('arm-none-eabi-objdump', ['-d', 'build/mcu/tinytrain.elf'], o.p.dir);
     expect(dis.stdout).toMatch(/\bsmlad\b/);
     const elf = join(root, 'dsp-check.elf');
-    const flags = ['-std=c11', '-O2', '-Wall', '-Wextra', '-Werror', '-ffp-contract=off', '-mcpu=cortex-m7', '-mthumb', '-mfpu=fpv5-d16', '-mfloat-abi=hard'];
-    const build = await run('arm-none-eabi-gcc', [...flags, '-Ikernels/src', '-nostartfiles', '-T', 'mcu/tinytrain.ld', '--specs=nano.specs', '--specs=rdimon.specs',
-      join(new URL('.', import.meta.url).pathname, 'dsp-check.c'), 'mcu/startup_cm7.c', '-o', elf], o.p.dir);
+    const flags = [
+      '-std=c11',
+      '-O2',
+      '-Wall',
+      '-Wextra',
+      '-Werror',
+      '-ffp-contract=off',
+      '-mcpu=cortex-m7',
+      '-mthumb',
+      '-mfpu=fpv5-d16',
+      '-mfloat-abi=hard',
+    ];
+    const build = await run(
+      'arm-none-eabi-gcc',
+      [
+        ...flags,
+        '-Ikernels/src',
+        '-nostartfiles',
+        '-T',
+        'mcu/tinytrain.ld',
+        '--specs=nano.specs',
+        '--specs=rdimon.specs',
+        join(new URL('.', import.meta.url).pathname, 'dsp-check.c'),
+        'mcu/startup_cm7.c',
+        '-o',
+        elf,
+      ],
+      o.p.dir,
+    );
     expect(build.ok, build.stderr).toBe(true);
-    const r = await run('timeout', ['60', 'qemu-system-arm', '-M', 'mps2-an500', '-nographic', '-monitor', 'none', '-semihosting-config', 'enable=on,target=native', '-kernel', elf], root);
+    const r = await run(
+      'timeout',
+      [
+        '60',
+        'qemu-system-arm',
+        '-M',
+        'mps2-an500',
+        '-nographic',
+        '-monitor',
+        'none',
+        '-semihosting-config',
+        'enable=on,target=native',
+        '-kernel',
+        elf,
+      ],
+      root,
+    );
     expect(r.stdout).toMatch(/dsp dot products identical: \d+/);
     expect(r.ok).toBe(true);
   });

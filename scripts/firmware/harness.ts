@@ -9,7 +9,14 @@
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { generateFirmware, syntheticSamples, defaultSampleCount, type FirmwareBundle, type FirmwareSample, type FirmwareSettings } from '../../src/compiler/codegen';
+import {
+  generateFirmware,
+  syntheticSamples,
+  defaultSampleCount,
+  type FirmwareBundle,
+  type FirmwareSample,
+  type FirmwareSettings,
+} from '../../src/compiler/codegen';
 import { compile } from '../../src/compiler/compile';
 import { buildModel } from '../../src/compiler/models/model';
 import type { TrainingPlan } from '../../src/compiler/plan';
@@ -77,7 +84,13 @@ export async function run(cmd: string, args: string[], cwd: string, timeoutMs = 
     return { ok: true, stdout: r.stdout, stderr: r.stderr, code: 0, ms: performance.now() - t0 };
   } catch (e) {
     const x = e as { stdout?: string; stderr?: string; code?: number };
-    return { ok: false, stdout: x.stdout ?? '', stderr: x.stderr ?? String(e), code: typeof x.code === 'number' ? x.code : -1, ms: performance.now() - t0 };
+    return {
+      ok: false,
+      stdout: x.stdout ?? '',
+      stderr: x.stderr ?? String(e),
+      code: typeof x.code === 'number' ? x.code : -1,
+      ms: performance.now() - t0,
+    };
   }
 }
 
@@ -87,8 +100,24 @@ export const runHost = (dir: string) => run(join(dir, 'build/host/tinytrain'), [
 
 /** The MCU build under QEMU, wrapped in `timeout` (a fault that loops would otherwise hang the test). */
 export const runQemu = (dir: string, seconds = 300) =>
-  run('timeout', [String(seconds), 'qemu-system-arm', '-M', 'mps2-an500', '-nographic', '-monitor', 'none',
-    '-semihosting-config', 'enable=on,target=native', '-kernel', 'build/mcu/tinytrain.elf'], dir, (seconds + 10) * 1000);
+  run(
+    'timeout',
+    [
+      String(seconds),
+      'qemu-system-arm',
+      '-M',
+      'mps2-an500',
+      '-nographic',
+      '-monitor',
+      'none',
+      '-semihosting-config',
+      'enable=on,target=native',
+      '-kernel',
+      'build/mcu/tinytrain.elf',
+    ],
+    dir,
+    (seconds + 10) * 1000,
+  );
 
 export interface ElfSizes {
   text: number;
@@ -108,7 +137,14 @@ export async function elfSizes(elf: string): Promise<ElfSizes> {
   const r = await run('arm-none-eabi-size', ['-A', elf], '.');
   if (!r.ok) throw new Error(`arm-none-eabi-size failed: ${r.stderr}`);
   const sec = (name: string) => Number(new RegExp(`^\\${name}\\s+(\\d+)`, 'm').exec(r.stdout)?.[1] ?? 0);
-  const s = { text: sec('.text'), exidx: sec('.ARM.exidx'), data: sec('.data'), bss: sec('.bss'), heap: sec('.heap'), stack: sec('.stack') };
+  const s = {
+    text: sec('.text'),
+    exidx: sec('.ARM.exidx'),
+    data: sec('.data'),
+    bss: sec('.bss'),
+    heap: sec('.heap'),
+    stack: sec('.stack'),
+  };
   return { ...s, flash: s.text + s.exidx + s.data, sram: s.data + s.bss + s.heap + s.stack };
 }
 

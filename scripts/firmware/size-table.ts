@@ -14,7 +14,7 @@ const keep = process.argv.indexOf('--keep');
 const root = keep > 0 ? process.argv[keep + 1] : mkdtempSync(join(tmpdir(), 'tinytrain-sizes-'));
 const kb = (n: number) => (n / 1024).toFixed(1);
 
-const rows = await pool(CASES, 2, async (c, ) => {
+const rows = await pool(CASES, 2, async (c) => {
   const p = prepare(c, join(root, `${c.model}-${c.scheme.replace(/\W+/g, '')}`));
   const b = await make(p.dir, 'mcu');
   if (!b.ok) throw new Error(`${p.dir}: ${b.stderr}`);
@@ -24,13 +24,40 @@ const rows = await pool(CASES, 2, async (c, ) => {
   const f = p.bundle.fit;
   const m = p.plan.metrics;
   return [
-    `${c.model} ${c.resolution}`, c.scheme, kb(m.arenaBytes), kb(m.trainableSramBytes), kb(m.peakSramBytes),
-    kb(s.data + s.bss), kb(s.sram), kb(f.sram.total), kb(f.sram.limit), stack,
-    kb(m.flashBytes), kb(s.flash), kb(f.flash.total), kb(f.flash.limit), String(printedCalls(p.plan)),
+    `${c.model} ${c.resolution}`,
+    c.scheme,
+    kb(m.arenaBytes),
+    kb(m.trainableSramBytes),
+    kb(m.peakSramBytes),
+    kb(s.data + s.bss),
+    kb(s.sram),
+    kb(f.sram.total),
+    kb(f.sram.limit),
+    stack,
+    kb(m.flashBytes),
+    kb(s.flash),
+    kb(f.flash.total),
+    kb(f.flash.limit),
+    String(printedCalls(p.plan)),
   ];
 });
-const head = ['model', 'scheme', 'arena', 'trainable', 'planner peak', '.data+.bss', 'SRAM used', 'SRAM predicted', 'SRAM limit',
-  'stack used (B)', 'planner flash consts', 'flash used', 'flash predicted', 'flash limit', 'C calls'];
+const head = [
+  'model',
+  'scheme',
+  'arena',
+  'trainable',
+  'planner peak',
+  '.data+.bss',
+  'SRAM used',
+  'SRAM predicted',
+  'SRAM limit',
+  'stack used (B)',
+  'planner flash consts',
+  'flash used',
+  'flash predicted',
+  'flash limit',
+  'C calls',
+];
 console.log(`| ${head.join(' | ')} |\n|${head.map(() => '---').join('|')}|`);
 for (const r of rows) console.log(`| ${r.join(' | ')} |`);
 console.log(`\n(builds in ${root})`);

@@ -48,10 +48,20 @@ export interface DatasetSamples {
  * `count` test images of public/data/<name> (classes 0, 1, 2, ... in turn, the first image of each), resized to
  * the resolution and quantized like the runtime; null when the dataset is not there.
  */
-export function datasetSamples(name: string, count: number, resolution: number, channels: number, classes: number, dir = join(REPO_ROOT, 'public', 'data')): DatasetSamples | null {
+export function datasetSamples(
+  name: string,
+  count: number,
+  resolution: number,
+  channels: number,
+  classes: number,
+  dir = join(REPO_ROOT, 'public', 'data'),
+): DatasetSamples | null {
   const manifestPath = join(dir, `${name}.json`);
   if (!existsSync(manifestPath)) return null;
-  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as { splits: Record<string, { file: string }>; classes: string[] };
+  const manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as {
+    splits: Record<string, { file: string }>;
+    classes: string[];
+  };
   const split = manifest.splits.test ? 'test' : Object.keys(manifest.splits)[0];
   const data = readSplit(manifest, split, readFileSync(join(dir, manifest.splits[split].file)));
   const usable = Math.min(classes, manifest.classes.length);

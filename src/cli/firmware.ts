@@ -7,7 +7,13 @@
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { bundleToZip, generateFirmware, syntheticSamples, defaultSampleCount, type FirmwareFit } from '../compiler/codegen';
+import {
+  bundleToZip,
+  generateFirmware,
+  syntheticSamples,
+  defaultSampleCount,
+  type FirmwareFit,
+} from '../compiler/codegen';
 import type { RoundingName } from '../compiler/kernel-abi';
 import { MODEL_NAMES } from '../compiler/models/arch';
 import { buildModel } from '../compiler/models/model';
@@ -72,7 +78,8 @@ function settings(v: Values) {
   const lr = v.lr === undefined ? 0.01 : Number(v.lr);
   if (!(lr > 0 && lr < 100)) throw new UsageError(`--lr must be a number in (0, 100), got "${v.lr}"`);
   const rounding = (v.rounding ?? 'nearest') as RoundingName;
-  if (!['truncate', 'nearest', 'stochastic'].includes(rounding)) throw new UsageError(`--rounding must be truncate, nearest or stochastic, got "${v.rounding}"`);
+  if (!['truncate', 'nearest', 'stochastic'].includes(rounding))
+    throw new UsageError(`--rounding must be truncate, nearest or stochastic, got "${v.rounding}"`);
   return { lr, rounding, qas: !v['no-qas'], seed: intOption('seed', v.seed, 1, -2147483648, 2147483647) };
 }
 
@@ -85,7 +92,11 @@ export function fitText(fit: FirmwareFit): string[] {
   const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
   const line = (what: string, m: FirmwareFit['sram']) =>
     `${what.padEnd(6)} ${kb(m.total).padStart(9)} of ${kb(m.limit).padStart(9)} ${m.fits ? 'ok  ' : 'OVER'}  (${m.parts.map((p) => `${p.name} ${kb(p.bytes)}`).join(', ')})`;
-  return [`board ${fit.board.name}: ${fit.fits ? 'fits' : 'does NOT fit'}`, line('SRAM', fit.sram), line('flash', fit.flash)];
+  return [
+    `board ${fit.board.name}: ${fit.fits ? 'fits' : 'does NOT fit'}`,
+    line('SRAM', fit.sram),
+    line('flash', fit.flash),
+  ];
 }
 
 async function run(args: string[], io: CliIo): Promise<number> {
@@ -106,9 +117,16 @@ async function run(args: string[], io: CliIo): Promise<number> {
   const plan = compile(model, v.scheme ?? defaultScheme(model.name));
   const count = intOption('samples', v.samples, defaultSampleCount(plan.input.bytes), 1, 64);
   const dataset = v.dataset ?? 'fashion-mnist';
-  const real = dataset === 'synthetic' ? null : datasetSamples(dataset, count, model.resolution, model.inChannels, model.classes);
-  if (!real && v.dataset && dataset !== 'synthetic') throw new UsageError(`dataset "${dataset}" not found in public/data`);
-  const labels = v.labels !== undefined ? v.labels.split(',') : real && real.classNames.length >= model.classes ? real.classNames : undefined;
+  const real =
+    dataset === 'synthetic' ? null : datasetSamples(dataset, count, model.resolution, model.inChannels, model.classes);
+  if (!real && v.dataset && dataset !== 'synthetic')
+    throw new UsageError(`dataset "${dataset}" not found in public/data`);
+  const labels =
+    v.labels !== undefined
+      ? v.labels.split(',')
+      : real && real.classNames.length >= model.classes
+        ? real.classNames
+        : undefined;
   const bundle = generateFirmware(plan, {
     board,
     settings: s,
@@ -118,7 +136,9 @@ async function run(args: string[], io: CliIo): Promise<number> {
     samples: real?.samples ?? syntheticSamples(plan.input, model.classes, count),
     steps: intOption('steps', v.steps, 10, 1, 100000),
   });
-  io.out(`${bundle.name}: ${model.name} ${model.resolution}x${model.resolution}, scheme ${plan.scheme}, arena ${plan.arenaBytes} B`);
+  io.out(
+    `${bundle.name}: ${model.name} ${model.resolution}x${model.resolution}, scheme ${plan.scheme}, arena ${plan.arenaBytes} B`,
+  );
   for (const l of fitText(bundle.fit)) io.out(l);
   if (!bundle.fit.fits && !v.force) {
     io.err(`tinytrain firmware: not written: ${bundle.fit.problems.join('; ')} (--force writes it anyway)`);
@@ -126,7 +146,9 @@ async function run(args: string[], io: CliIo): Promise<number> {
   }
   if (v.out.endsWith('.zip')) writeFileSync(v.out, bundleToZip(bundle.files, bundle.name));
   else writeBundle(v.out, bundle.files);
-  io.out(`wrote ${Object.keys(bundle.files).length} files to ${v.out}${v.out.endsWith('.zip') ? '' : ' (make run-host, make run-qemu)'}`);
+  io.out(
+    `wrote ${Object.keys(bundle.files).length} files to ${v.out}${v.out.endsWith('.zip') ? '' : ' (make run-host, make run-qemu)'}`,
+  );
   return 0;
 }
 

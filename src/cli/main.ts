@@ -10,11 +10,13 @@ import { UsageError, type CliIo, type Subcommand } from './command';
 import { planCommand } from './plan';
 import { planTableCommand } from './plan-table';
 import { trainCommand } from './train';
+import { firmwareCommand } from './firmware';
 
 export const SUBCOMMANDS: Record<string, Subcommand> = {
   plan: planCommand,
   'plan-table': planTableCommand,
   train: trainCommand,
+  firmware: firmwareCommand,
 };
 
 function help(): string {

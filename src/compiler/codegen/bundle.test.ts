@@ -28,7 +28,21 @@ describe('generateFirmware', () => {
   const b = generateFirmware(plan, options({ labels: [HOSTILE, 'cat'], experiment: 'exp */ #include <x>' }));
 
   it('writes the whole bundle: model, app, MCU start-up, linker script, Makefile, README and the kernels', () => {
-    for (const f of ['README.md', 'Makefile', 'model/tt_model.h', 'model/tt_model.c', 'model/tt_model_data.c', 'app/tt_demo.c', 'app/main_host.c', 'mcu/startup_cm7.c', 'mcu/main_mcu.c', 'mcu/tinytrain.ld', 'kernels/include/tt_kernels.h', 'kernels/src/tt_conv.c', 'kernels/src/tt_arm_dsp.h']) {
+    for (const f of [
+      'README.md',
+      'Makefile',
+      'model/tt_model.h',
+      'model/tt_model.c',
+      'model/tt_model_data.c',
+      'app/tt_demo.c',
+      'app/main_host.c',
+      'mcu/startup_cm7.c',
+      'mcu/main_mcu.c',
+      'mcu/tinytrain.ld',
+      'kernels/include/tt_kernels.h',
+      'kernels/src/tt_conv.c',
+      'kernels/src/tt_arm_dsp.h',
+    ]) {
       expect(b.files[f], f).toBeTruthy();
     }
     expect(b.name).toBe('tinytrain-tiny-cnn-32-stm32f746');
@@ -40,7 +54,9 @@ describe('generateFirmware', () => {
 
   it('declares one static arena of exactly the planned size and caps the linker script at the board', () => {
     expect(b.files['model/tt_model.h']).toContain(`#define TT_ARENA_BYTES ${plan.arenaBytes}\n`);
-    expect(b.files['model/tt_model.c'].match(/static _Alignas\(16\) int8_t tt_arena\[TT_ARENA_BYTES\];/g)).toHaveLength(1);
+    expect(b.files['model/tt_model.c'].match(/static _Alignas\(16\) int8_t tt_arena\[TT_ARENA_BYTES\];/g)).toHaveLength(
+      1,
+    );
     expect(b.files['mcu/tinytrain.ld']).toContain(`LENGTH = ${1024 * 1024}`);
     expect(b.files['mcu/tinytrain.ld']).toContain(`LENGTH = ${320 * 1024}`);
     expect(b.files['mcu/tinytrain.ld']).toMatch(/ASSERT\(__ram_used <= LENGTH\(RAM\), "TinyTrain: .*STM32F746/);
@@ -59,8 +75,16 @@ describe('generateFirmware', () => {
 
   it('prints every plan step once, in order (after loop folding)', () => {
     const names = constNames(plan.consts);
-    for (const [sub, lr] of [[plan, true], [plan.inference, false]] as const) {
-      const calls = stepCalls(sub, { consts: plan.consts, names, arenaBytes: plan.arenaBytes, provides: { lr, label: true } });
+    for (const [sub, lr] of [
+      [plan, true],
+      [plan.inference, false],
+    ] as const) {
+      const calls = stepCalls(sub, {
+        consts: plan.consts,
+        names,
+        arenaBytes: plan.arenaBytes,
+        provides: { lr, label: true },
+      });
       const flat = unfold(foldCalls(calls));
       expect(flat.map((c) => c.kernel)).toEqual(sub.steps.map((s) => s.kernel));
     }
@@ -70,7 +94,10 @@ describe('generateFirmware', () => {
   });
 
   it('turns hostile class labels and experiment names into inert string literals', () => {
-    const all = Object.entries(b.files).filter(([p]) => !p.startsWith('kernels/')).map(([, t]) => t).join('\n');
+    const all = Object.entries(b.files)
+      .filter(([p]) => !p.startsWith('kernels/'))
+      .map(([, t]) => t)
+      .join('\n');
     expect(all).not.toContain(HOSTILE);
     expect(all).not.toContain('system("rm');
     expect(b.files['model/tt_model_data.c']).toContain('"\\042; system(\\042rm -rf /\\042); //"');
@@ -85,12 +112,19 @@ describe('generateFirmware', () => {
   });
 
   it('refuses plans the C would silently get wrong', () => {
-    const broken: TrainingPlan = { ...plan, consts: plan.consts.map((c) => (c.storage === 'sram' ? { ...c, storage: 'flash' as const } : c)) };
+    const broken: TrainingPlan = {
+      ...plan,
+      consts: plan.consts.map((c) => (c.storage === 'sram' ? { ...c, storage: 'flash' as const } : c)),
+    };
     expect(() => generateFirmware(broken, options())).toThrow(/flash const/);
     const step = plan.steps.findIndex((s) => s.args.some((a) => a.kind === 'arena'));
     const outside: TrainingPlan = {
       ...plan,
-      steps: plan.steps.map((s, i) => (i === step ? { ...s, args: s.args.map((a) => (a.kind === 'arena' ? { ...a, offset: plan.arenaBytes } : a)) } : s)),
+      steps: plan.steps.map((s, i) =>
+        i === step
+          ? { ...s, args: s.args.map((a) => (a.kind === 'arena' ? { ...a, offset: plan.arenaBytes } : a)) }
+          : s,
+      ),
     };
     expect(() => generateFirmware(outside, options())).toThrow(/outside the arena/);
     expect(() => generateFirmware(plan, options({ kernelSources: { 'src/x.c': '' } }))).toThrow(/tt_kernels.h/);
@@ -141,7 +175,9 @@ describe('firmwareZip (the page download)', () => {
     expect(z.fileName).toBe('tinytrain-tiny-cnn-32-stm32f746.zip');
     expect(z.fit.fits).toBe(true);
     const files = unzipSync(z.zip);
-    expect(strFromU8(files['tinytrain-tiny-cnn-32-stm32f746/model/tt_model.h'])).toContain(`#define TT_ARENA_BYTES ${plan.arenaBytes}`);
+    expect(strFromU8(files['tinytrain-tiny-cnn-32-stm32f746/model/tt_model.h'])).toContain(
+      `#define TT_ARENA_BYTES ${plan.arenaBytes}`,
+    );
     expect(files['tinytrain-tiny-cnn-32-stm32f746/kernels/include/tt_kernels.h']).toBeTruthy();
   });
 });

@@ -80,7 +80,8 @@ export function generateFirmware(plan: TrainingPlan, o: FirmwareOptions): Firmwa
   if (!Number.isInteger(steps) || steps < 1) throw new Error(`steps must be a positive integer, got ${steps}`);
   const samples = o.samples ?? syntheticSamples(plan.input, plan.model.classes, defaultSampleCount(plan.input.bytes));
   for (const s of samples) {
-    if (!Number.isInteger(s.label) || s.label < 0 || s.label >= plan.model.classes) throw new Error(`sample label ${s.label} out of range`);
+    if (!Number.isInteger(s.label) || s.label < 0 || s.label >= plan.model.classes)
+      throw new Error(`sample label ${s.label} out of range`);
   }
   const { model } = plan;
   const name = `tinytrain-${fileSlug(model.name)}-${model.resolution}-${fileSlug(o.board.id)}`;
@@ -94,7 +95,12 @@ export function generateFirmware(plan: TrainingPlan, o: FirmwareOptions): Firmwa
     qas: o.settings.qas,
     rngState: rngStateOf(o.settings.seed),
   };
-  const fit = firmwareFit(plan, o.board, { qas: o.settings.qas, stackBytes, heapBytes, sampleBytes: samples.length * plan.input.bytes });
+  const fit = firmwareFit(plan, o.board, {
+    qas: o.settings.qas,
+    stackBytes,
+    heapBytes,
+    sampleBytes: samples.length * plan.input.bytes,
+  });
   const trainableBytes = plan.consts.reduce((a, c) => a + (c.storage === 'sram' ? c.data.byteLength : 0), 0);
   const info: BuildInfo = {
     bundleName: name,

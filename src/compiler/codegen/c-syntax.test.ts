@@ -21,7 +21,15 @@ function decodeCString(lit: string): Uint8Array {
 }
 
 describe('C string literals', () => {
-  const hostile = ['"; system("rm -rf /"); //', 'a??/b??=c', 'tab\tnew\nline\r', 'back\\slash\\', '*/ /* // #define X', 'naïve 猫 🐱', ''];
+  const hostile = [
+    '"; system("rm -rf /"); //',
+    'a??/b??=c',
+    'tab\tnew\nline\r',
+    'back\\slash\\',
+    '*/ /* // #define X',
+    'naïve 猫 🐱',
+    '',
+  ];
   it.each(hostile)('%j decodes to exactly its UTF-8 bytes, with no quote, backslash run or trigraph left', (s) => {
     const lit = cString(s);
     expect(Array.from(decodeCString(lit))).toEqual(Array.from(new TextEncoder().encode(s)));

@@ -33,10 +33,11 @@ export function cComment(s: string, max = 100): string {
 }
 
 const C_KEYWORDS = new Set(
-  ('auto break case char const continue default do double else enum extern float for goto if inline int long ' +
+  (
+    'auto break case char const continue default do double else enum extern float for goto if inline int long ' +
     'register restrict return short signed sizeof static struct switch typedef union unsigned void volatile while ' +
-    '_Alignas _Alignof _Atomic _Bool _Complex _Generic _Imaginary _Noreturn _Static_assert _Thread_local')
-    .split(' '),
+    '_Alignas _Alignof _Atomic _Bool _Complex _Generic _Imaginary _Noreturn _Static_assert _Thread_local'
+  ).split(' '),
 );
 
 /** A C identifier made from arbitrary text: [A-Za-z0-9_] only, never starting with a digit, never a keyword. */
@@ -102,7 +103,12 @@ export function cFloat(v: number): string {
 }
 
 /** Numbers as an initializer list body, `perLine` values per line, each line indented by `indent`. */
-export function cArrayBody(values: ArrayLike<number>, format: (v: number) => string, perLine: number, indent = '  '): string {
+export function cArrayBody(
+  values: ArrayLike<number>,
+  format: (v: number) => string,
+  perLine: number,
+  indent = '  ',
+): string {
   const lines: string[] = [];
   for (let i = 0; i < values.length; i += perLine) {
     const row: string[] = [];

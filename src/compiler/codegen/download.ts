@@ -16,7 +16,10 @@ export interface FirmwareZip {
   fit: FirmwareFit;
 }
 
-export async function firmwareZip(plan: TrainingPlan, options: Omit<FirmwareOptions, 'kernelSources'>): Promise<FirmwareZip> {
+export async function firmwareZip(
+  plan: TrainingPlan,
+  options: Omit<FirmwareOptions, 'kernelSources'>,
+): Promise<FirmwareZip> {
   const bundle = generateFirmware(plan, { ...options, kernelSources: await loadKernelSources() });
   return { fileName: `${bundle.name}.zip`, zip: bundleToZip(bundle.files, bundle.name), fit: bundle.fit };
 }

@@ -36,7 +36,8 @@ extern const int32_t tt_num_samples;
 export function samplesSource(samples: readonly FirmwareSample[], inputBytes: number): string {
   if (samples.length === 0) throw new Error('a firmware bundle needs at least one sample');
   const arrays = samples.map((s, i) => {
-    if (s.image.length !== inputBytes) throw new Error(`sample ${i} has ${s.image.length} bytes; the input takes ${inputBytes}`);
+    if (s.image.length !== inputBytes)
+      throw new Error(`sample ${i} has ${s.image.length} bytes; the input takes ${inputBytes}`);
     return `static const int8_t sample_${i}[TT_INPUT_BYTES] = {\n${cArrayBody(s.image, cInt, 24)}\n};`;
   });
   const table = samples.map((s, i) => `  {${cInt(s.label)}, sample_${i}},`).join('\n');

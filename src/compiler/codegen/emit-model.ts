@@ -32,7 +32,12 @@ const STRUCT_FIELDS: Record<StructName, readonly string[]> = {
   tt_update_params: UPDATE_PARAMS_FIELDS.map(snake),
 };
 
-const C_TYPE: Record<PlanConst['dtype'], string> = { int8: 'int8_t', uint8: 'uint8_t', int32: 'int32_t', float32: 'float' };
+const C_TYPE: Record<PlanConst['dtype'], string> = {
+  int8: 'int8_t',
+  uint8: 'uint8_t',
+  int32: 'int32_t',
+  float32: 'float',
+};
 
 /** Unique C identifiers for the plan's consts ('blocks.3.pw1.weight' -> tt_blocks_3_pw1_weight). */
 export function constNames(consts: readonly PlanConst[]): string[] {
@@ -183,7 +188,12 @@ function checksumBody(plan: TrainingPlan, names: readonly string[]): string {
 }
 
 export function modelSource(plan: TrainingPlan, names: readonly string[], o: ModelTextOptions): string {
-  const ctx = (lr: boolean): StepContext => ({ consts: plan.consts, names, arenaBytes: plan.arenaBytes, provides: { lr, label: true } });
+  const ctx = (lr: boolean): StepContext => ({
+    consts: plan.consts,
+    names,
+    arenaBytes: plan.arenaBytes,
+    provides: { lr, label: true },
+  });
   const train = emitSteps(plan, ctx(true));
   const infer = emitSteps(plan.inference, ctx(false));
   return `/*

@@ -64,16 +64,20 @@ function constArg(id: number, type: CType, ctx: StepContext, at: string): string
     if (c.struct !== struct) throw new Error(`${at}: const ${c.name} is not a ${struct}`);
     return `&${ctx.names[id]}`;
   }
-  if (CONST_DTYPE[type] !== c.dtype || c.struct) throw new Error(`${at}: const ${c.name} (${c.dtype}) passed as ${type}`);
-  if (!type.startsWith('const') && c.storage !== 'sram') throw new Error(`${at}: ${type} argument into flash const ${c.name}`);
+  if (CONST_DTYPE[type] !== c.dtype || c.struct)
+    throw new Error(`${at}: const ${c.name} (${c.dtype}) passed as ${type}`);
+  if (!type.startsWith('const') && c.storage !== 'sram')
+    throw new Error(`${at}: ${type} argument into flash const ${c.name}`);
   return ctx.names[id];
 }
 
 function arenaArg(a: Extract<PlanArg, { kind: 'arena' }>, type: CType, ctx: StepContext, at: string): CallArg {
   const macro = ARENA_MACRO[type];
   if (!macro) throw new Error(`${at}: arena region passed as ${type}`);
-  if (a.offset < 0 || a.offset + a.bytes > ctx.arenaBytes) throw new Error(`${at}: arena region ${a.offset}+${a.bytes} outside the arena`);
-  if ((macro === 'ARENA_F32' || macro === 'ARENA_I32') && a.offset % 4 !== 0) throw new Error(`${at}: ${type} at unaligned offset ${a.offset}`);
+  if (a.offset < 0 || a.offset + a.bytes > ctx.arenaBytes)
+    throw new Error(`${at}: arena region ${a.offset}+${a.bytes} outside the arena`);
+  if ((macro === 'ARENA_F32' || macro === 'ARENA_I32') && a.offset % 4 !== 0)
+    throw new Error(`${at}: ${type} at unaligned offset ${a.offset}`);
   return { fmt: `${macro}(#)`, n: a.offset };
 }
 
@@ -116,7 +120,8 @@ export function stepCalls(sub: SubPlan, ctx: StepContext): Call[] {
     if (sig.params.length !== step.args.length) {
       throw new Error(`${where(step, i)}: ${step.args.length} arguments, the kernel takes ${sig.params.length}`);
     }
-    if ((step.returns === 'loss') !== (sig.returns === 'float')) throw new Error(`${where(step, i)}: return value mismatch`);
+    if ((step.returns === 'loss') !== (sig.returns === 'float'))
+      throw new Error(`${where(step, i)}: return value mismatch`);
     const args = step.args.map((a, j) => argText(a, sig.params[j][1], ctx, where(step, i)));
     return { kernel: step.kernel, args, step: i, unique: step.returns === 'loss' };
   });
@@ -132,7 +137,8 @@ function loopArg(a: LoopArg): string {
   return a.fmt === undefined ? expr : a.fmt.replace('#', expr);
 }
 
-const argC = (a: CallArg): string => (typeof a === 'string' ? a : typeof a === 'number' ? cInt(a) : a.fmt.replace('#', cInt(a.n)));
+const argC = (a: CallArg): string =>
+  typeof a === 'string' ? a : typeof a === 'number' ? cInt(a) : a.fmt.replace('#', cInt(a.n));
 
 /** `kernel(args);` wrapped at 120 columns with continuation lines aligned under the first argument. */
 function callLine(indent: string, head: string, args: string[]): string[] {

@@ -65,10 +65,9 @@ export interface FirmwareFit {
 export function printedCalls(plan: TrainingPlan): number {
   const names = constNames(plan.consts);
   const count = (lr: boolean, sub: TrainingPlan['inference']) =>
-    foldCalls(stepCalls(sub, { consts: plan.consts, names, arenaBytes: plan.arenaBytes, provides: { lr, label: true } })).reduce(
-      (a, f) => a + (f.kind === 'call' ? 1 : f.body.length),
-      0,
-    );
+    foldCalls(
+      stepCalls(sub, { consts: plan.consts, names, arenaBytes: plan.arenaBytes, provides: { lr, label: true } }),
+    ).reduce((a, f) => a + (f.kind === 'call' ? 1 : f.body.length), 0);
   return count(true, plan) + count(false, plan.inference);
 }
 
@@ -95,7 +94,9 @@ const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;
 export function firmwareFit(plan: TrainingPlan, board: FirmwareBoard, o: FitOptions): FirmwareFit {
   const sramConsts = plan.consts.filter((c) => c.storage === 'sram').reduce((a, c) => a + c.data.byteLength, 0);
   const used = referencedConsts(plan, o.qas);
-  const flashConsts = plan.consts.filter((c) => c.storage === 'flash' && used.has(c.id)).reduce((a, c) => a + c.data.byteLength, 0);
+  const flashConsts = plan.consts
+    .filter((c) => c.storage === 'flash' && used.has(c.id))
+    .reduce((a, c) => a + c.data.byteLength, 0);
   const sram = memory(board.sramKb * 1024, [
     { name: 'arena', bytes: plan.arenaBytes },
     { name: 'trainable weights and biases', bytes: sramConsts + 4 },

@@ -1,8 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../models/init';
-import { foldCalls, unfold, type Call } from './fold';
+import { foldCalls, unfold, type Call, type CallArg } from './fold';
 
-const call = (kernel: string, args: (string | number)[], step: number, unique = false): Call => ({ kernel, args, step, unique });
+const call = (kernel: string, args: CallArg[], step: number, unique = false): Call => ({
+  kernel,
+  args,
+  step,
+  unique,
+});
 
 describe('loop folding', () => {
   it('folds a band schedule into one loop with linear row bounds', () => {
@@ -16,7 +21,10 @@ describe('loop folding', () => {
     expect(f[0].kind).toBe('loop');
     if (f[0].kind !== 'loop') return;
     expect(f[0].reps).toBe(10);
-    expect(f[0].body[0].args.slice(2)).toEqual([{ base: 0, delta: 2 }, { base: 2, delta: 2 }]);
+    expect(f[0].body[0].args.slice(2)).toEqual([
+      { base: 0, delta: 2 },
+      { base: 2, delta: 2 },
+    ]);
     expect(f[0].body[1].args[1]).toEqual({ base: 0, delta: 512, fmt: 'ARENA_I8(#)' });
     expect(unfold(f)).toEqual(calls.map(({ kernel, args }) => ({ kernel, args })));
   });

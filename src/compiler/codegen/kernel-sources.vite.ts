@@ -12,7 +12,9 @@ const loaders = import.meta.glob(['../../../kernels-c/include/*.h', '../../../ke
 /** Loads every kernel source file, keyed by its path under kernels-c/ ('src/tt_conv.c'). */
 export async function loadKernelSources(): Promise<KernelSources> {
   const entries = await Promise.all(
-    Object.entries(loaders).map(async ([path, load]) => [path.replace(/^.*kernels-c\//, ''), (await load()) as string] as const),
+    Object.entries(loaders).map(
+      async ([path, load]) => [path.replace(/^.*kernels-c\//, ''), (await load()) as string] as const,
+    ),
   );
   return Object.fromEntries(entries);
 }

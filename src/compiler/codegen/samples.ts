@@ -20,7 +20,12 @@ export function pixelsToInput(bytes: ArrayLike<number>): Int8Array {
 }
 
 /** `count` seeded synthetic samples, labels cycling through the classes. */
-export function syntheticSamples(io: Pick<PlanIo, 'shape'>, classes: number, count: number, seed = 1): FirmwareSample[] {
+export function syntheticSamples(
+  io: Pick<PlanIo, 'shape'>,
+  classes: number,
+  count: number,
+  seed = 1,
+): FirmwareSample[] {
   const [h, w, c] = io.shape;
   const rand = mulberry32(seed * 7919 + 17);
   return Array.from({ length: count }, (_, s) => {
