@@ -143,3 +143,21 @@ describe('compiled plans run on the reference kernels', () => {
     expect(b.sram).not.toEqual(a.sram);
   });
 });
+
+describe('fused band execution on the backbones (k3/k5/k7 depthwise, stride 2, odd sizes, residual adds)', () => {
+  it.each(['mcunet-5fps', 'mbv2-w0.35', 'proxyless-w0.3'])(
+    '%s at 40x40: fused and plain inference give the same logits',
+    (name) => {
+      const m = buildModel({ model: name, classes: 6, resolution: 40 });
+      const image = randomImage(40 * 40 * 3, 4);
+      const fused = compile(m, 'paper:49kb');
+      const plain = compile(m, 'paper:49kb', { fusion: false });
+      expect(fused.metrics.fusedBlocks).toBeGreaterThan(3);
+      expect(checkPlan(fused)).toEqual([]);
+      const a = evaluate(fused, createState(fused), image, 2);
+      const b = evaluate(plain, createState(plain), image, 2);
+      expect(Array.from(a.logits)).toEqual(Array.from(b.logits));
+      expect(a.loss).toBe(b.loss);
+    },
+  );
+});
