@@ -54,6 +54,17 @@ function convCases(name: string, fn: string, s: ConvShape, wLen: number, depthwi
       macs,
       call: { fn: `${base}_f32_bwd_weight`, args: [sh(s), f32(outN), i8(inN), { i32: s.inC }, { i32: -3 }, { f32: 0.02 }, { i32: k }, new Float32Array(wLen)] },
     },
+    {
+      label: `${name} fused bwd_weight+update`,
+      kind: 'backward',
+      macs,
+      call: {
+        fn: `${base}_bwd_update_s8`,
+        args: [sh(s), f32(outN), i8(inN), { i32: s.inC }, { i32: -3 }, { f32: 0.02 }, { i32: k },
+          f32(s.outC, 10, 100), { f32: 0.01 }, { i32: 1 }, i8(wLen), Uint32Array.of(12345),
+          new Float32Array(s.kernel * s.kernel * k + 16)],
+      },
+    },
   ];
 }
 
