@@ -13,8 +13,8 @@ import * as bwd from './reference/backward';
 import * as fwd from './reference/forward';
 import * as upd from './reference/update';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type AnyKernel = (...args: any[]) => number | void;
+/** Any reference kernel: arguments are resolved from the C signature at run time. */
+type AnyKernel = (...args: never[]) => number | void;
 
 /** Every kernel a plan may call, by C name. A kernel without a row here does not compile. */
 export const REFERENCE_KERNELS: { [K in KernelName]: AnyKernel } = {
@@ -137,7 +137,7 @@ export function runSubPlan(
     o.beforeStep?.(i, s, st);
     const sig = KERNEL_SIGNATURES[s.kernel];
     const args = s.args.map((a, j) => resolveArg(a, sig.params[j][1], st, o));
-    const r = REFERENCE_KERNELS[s.kernel](...args);
+    const r = (REFERENCE_KERNELS[s.kernel] as (...a: unknown[]) => number | void)(...args);
     if (s.returns === 'loss') loss = r as number;
   });
   return { loss, logits: new Int8Array(st.arena, p.logits.offset, p.logits.bytes).slice() };
