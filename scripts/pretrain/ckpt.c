@@ -18,8 +18,12 @@ int ckpt_save(const Net *n, const char *path, long step, double seconds) {
   char tmp[1100];
   snprintf(tmp, sizeof tmp, "%s.tmp", path);
   FILE *f = fopen(tmp, "wb");
-  if (!f) return fprintf(stderr, "cannot write %s\n", tmp), -1;
-  Header h = {{'T', 'T', 'C', 'K'}, 1, n->res, n->np, step, seconds};
+  if (!f)
+    return fprintf(stderr, "cannot write %s\n", tmp), -1;
+  Header h;
+  memset(&h, 0, sizeof h); /* zero the padding too: equal states give equal files */
+  memcpy(h.magic, "TTCK", 4);
+  h.version = 1, h.res = n->res, h.np = n->np, h.step = step, h.seconds = seconds;
   int ok = fwrite(&h, sizeof h, 1, f) == 1;
   ok &= fwrite(n->P, sizeof(float), (size_t)n->np, f) == (size_t)n->np;
   ok &= fwrite(n->M, sizeof(float), (size_t)n->np, f) == (size_t)n->np;
@@ -29,13 +33,15 @@ int ckpt_save(const Net *n, const char *path, long step, double seconds) {
     ok &= fwrite(n->L[i].run_var, sizeof(float), (size_t)n->L[i].cout, f) == (size_t)n->L[i].cout;
   }
   ok &= fclose(f) == 0;
-  if (!ok || rename(tmp, path)) return fprintf(stderr, "writing %s failed\n", path), -1;
+  if (!ok || rename(tmp, path))
+    return fprintf(stderr, "writing %s failed\n", path), -1;
   return 0;
 }
 
 int ckpt_load(Net *n, const char *path, long *step, double *seconds) {
   FILE *f = fopen(path, "rb");
-  if (!f) return -1;
+  if (!f)
+    return -1;
   Header h;
   if (fread(&h, sizeof h, 1, f) != 1 || memcmp(h.magic, "TTCK", 4) || h.version != 1 || h.np != n->np) {
     fclose(f);
@@ -49,8 +55,10 @@ int ckpt_load(Net *n, const char *path, long *step, double *seconds) {
     ok &= fread(n->L[i].run_var, sizeof(float), (size_t)n->L[i].cout, f) == (size_t)n->L[i].cout;
   }
   fclose(f);
-  if (!ok) return fprintf(stderr, "%s: truncated\n", path), -1;
+  if (!ok)
+    return fprintf(stderr, "%s: truncated\n", path), -1;
   *step = (long)h.step;
-  if (seconds) *seconds = h.seconds;
+  if (seconds)
+    *seconds = h.seconds;
   return 0;
 }

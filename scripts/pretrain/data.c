@@ -25,7 +25,8 @@ static int read_all(gzFile f, void *dst, size_t n) {
   while (n > 0) {
     const int chunk = n > (1u << 30) ? (1 << 30) : (int)n;
     const int got = gzread(f, p, (unsigned)chunk);
-    if (got <= 0) return -1;
+    if (got <= 0)
+      return -1;
     p += got, n -= (size_t)got;
   }
   return 0;
@@ -35,8 +36,10 @@ static int read_all(gzFile f, void *dst, size_t n) {
 int load_idx(const char *images_gz, const char *labels_gz, Dataset *d) {
   unsigned char hdr[16];
   gzFile fi = gzopen(images_gz, "rb"), fl = gzopen(labels_gz, "rb");
-  if (!fi || !fl) return fprintf(stderr, "cannot open %s / %s\n", images_gz, labels_gz), -1;
-  if (read_all(fi, hdr, 16) || be32(hdr) != 0x803) return fprintf(stderr, "%s: not IDX images\n", images_gz), -1;
+  if (!fi || !fl)
+    return fprintf(stderr, "cannot open %s / %s\n", images_gz, labels_gz), -1;
+  if (read_all(fi, hdr, 16) || be32(hdr) != 0x803)
+    return fprintf(stderr, "%s: not IDX images\n", images_gz), -1;
   d->n = (int)be32(hdr + 4), d->h = (int)be32(hdr + 8), d->w = (int)be32(hdr + 12);
   if (read_all(fl, hdr, 8) || be32(hdr) != 0x801 || (int)be32(hdr + 4) != d->n)
     return fprintf(stderr, "%s: not IDX labels for %d images\n", labels_gz, d->n), -1;
@@ -55,7 +58,8 @@ static void axis_taps(int o, int n_in, int r, int *i0, int *i1, int *f) {
     *i0 = 0, *f = 0;
   } else {
     *i0 = num / den, *f = num % den;
-    if (*i0 >= n_in - 1) *i0 = n_in - 1, *f = 0;
+    if (*i0 >= n_in - 1)
+      *i0 = n_in - 1, *f = 0;
   }
   *i1 = *i0 + 1 < n_in ? *i0 + 1 : n_in - 1;
 }
@@ -102,7 +106,8 @@ void sample_input(const Dataset *d, int idx, int r, int c, uint64_t aug, float *
 /* Real input value p / 255, the dequantized int8 input x_q = p - 128 with scale 1/255, zero point -128. */
 void gray_to_input(const uint8_t *gray, int r, int c, float *x) {
   for (int p = 0; p < r * r; p++)
-    for (int j = 0; j < c; j++) x[p * c + j] = (float)gray[p] / 255.0f;
+    for (int j = 0; j < c; j++)
+      x[p * c + j] = (float)gray[p] / 255.0f;
 }
 
 uint64_t splitmix64(uint64_t *s) {
@@ -123,7 +128,8 @@ float rand_normal(uint64_t *s) {
 /* Fisher-Yates shuffle of 0..n-1 from a seed. */
 void permutation(int n, uint64_t seed, int *perm) {
   uint64_t s = seed;
-  for (int i = 0; i < n; i++) perm[i] = i;
+  for (int i = 0; i < n; i++)
+    perm[i] = i;
   for (int i = n - 1; i > 0; i--) {
     const int j = (int)(splitmix64(&s) % (uint64_t)(i + 1));
     const int t = perm[i];

@@ -21,13 +21,15 @@
 
 static void *xmalloc(size_t n) {
   void *p = malloc(n);
-  if (!p) fprintf(stderr, "out of memory\n"), exit(1);
+  if (!p)
+    fprintf(stderr, "out of memory\n"), exit(1);
   return p;
 }
 
 static void recalibrate_bn(Net *n, const Dataset *d, int count, uint64_t seed) {
   const int B = n->batch, K = count / B;
-  if (K <= 0) return;
+  if (K <= 0)
+    return;
   int *perm = xmalloc(sizeof(int) * d->n), correct;
   uint8_t *labels = xmalloc((size_t)B);
   double *sm = calloc(MAX_LAYERS * 1024, sizeof(double)), *sq = calloc(MAX_LAYERS * 1024, sizeof(double));
@@ -73,9 +75,11 @@ static void fold_bn(Model *m) {
       const float s = n->P[l->gam_off + c] / sqrtf(l->run_var[c] + BN_EPS);
       f->b[c] = n->P[l->bet_off + c] - s * l->run_mean[c];
       if (l->kind == K_DW)
-        for (int t = 0; t < l->k * l->k; t++) f->w[t * l->cout + c] *= s;
+        for (int t = 0; t < l->k * l->k; t++)
+          f->w[t * l->cout + c] *= s;
       else
-        for (long j = 0; j < l->w_len / l->cout; j++) f->w[c * (l->w_len / l->cout) + j] *= s;
+        for (long j = 0; j < l->w_len / l->cout; j++)
+          f->w[c * (l->w_len / l->cout) + j] *= s;
     }
     transpose_weights(l, f->w, f->wt);
   }
@@ -83,13 +87,16 @@ static void fold_bn(Model *m) {
 
 static long work_floats(const Net *n) {
   long s = 0;
-  for (int i = 0; i + 1 < n->nl; i++) s += 2L * n->L[i].oh * n->L[i].ow * n->L[i].cout;
+  for (int i = 0; i + 1 < n->nl; i++)
+    s += 2L * n->L[i].oh * n->L[i].ow * n->L[i].cout;
   return s + 2L * n->L[n->nl - 1].cin + n->classes;
 }
 
 static void widen(float *lo, float *hi, float v) {
-  if (v < *lo) *lo = v;
-  if (v > *hi) *hi = v;
+  if (v < *lo)
+    *lo = v;
+  if (v > *hi)
+    *hi = v;
 }
 
 /* Folded fp32 forward of one image; with `calib`, widens the ranges in m (single-threaded only).
@@ -110,16 +117,19 @@ static int folded_predict(Model *m, const float *x0, float *work, int calib) {
     for (long p = 0; p < cnt; p++)
       for (int c = 0; c < C; c++) {
         float v = y[p * C + c] + f->b[c];
-        if (l->relu) v = v < 0.0f ? 0.0f : v > 6.0f ? 6.0f : v;
+        if (l->relu)
+          v = v < 0.0f ? 0.0f : v > 6.0f ? 6.0f : v;
         y[p * C + c] = v;
-        if (calib) widen(&f->lo, &f->hi, v);
+        if (calib)
+          widen(&f->lo, &f->hi, v);
       }
     if (l->res_from >= 0) {
       float *s = w;
       w += cnt * C;
       for (long e = 0; e < cnt * C; e++) {
         s[e] = y[e] + inputs[l->res_from][e];
-        if (calib) widen(&f->alo, &f->ahi, s[e]);
+        if (calib)
+          widen(&f->alo, &f->ahi, s[e]);
       }
       y = s;
     }
@@ -128,20 +138,26 @@ static int folded_predict(Model *m, const float *x0, float *work, int calib) {
   const Layer *last = &n->L[n->nl - 2], *fc = &n->L[n->nl - 1];
   const int C = fc->cin, pix = last->oh * last->ow;
   float *pool = w, *lg = w + C;
-  for (int c = 0; c < C; c++) pool[c] = 0.0f;
+  for (int c = 0; c < C; c++)
+    pool[c] = 0.0f;
   for (int p = 0; p < pix; p++)
-    for (int c = 0; c < C; c++) pool[c] += x[(long)p * C + c];
+    for (int c = 0; c < C; c++)
+      pool[c] += x[(long)p * C + c];
   for (int c = 0; c < C; c++) {
     pool[c] /= (float)pix;
-    if (calib) widen(&m->pool_lo, &m->pool_hi, pool[c]);
+    if (calib)
+      widen(&m->pool_lo, &m->pool_hi, pool[c]);
   }
   int best = 0;
   for (int o = 0; o < n->classes; o++) {
     float s = m->f[n->nl - 1].b[o];
-    for (int c = 0; c < C; c++) s += pool[c] * m->f[n->nl - 1].w[(long)o * C + c];
+    for (int c = 0; c < C; c++)
+      s += pool[c] * m->f[n->nl - 1].w[(long)o * C + c];
     lg[o] = s;
-    if (calib) widen(&m->f[n->nl - 1].lo, &m->f[n->nl - 1].hi, s);
-    if (s > lg[best]) best = o;
+    if (calib)
+      widen(&m->f[n->nl - 1].lo, &m->f[n->nl - 1].hi, s);
+    if (s > lg[best])
+      best = o;
   }
   return best;
 }
@@ -175,7 +191,8 @@ static double evaluate(Model *m, const Dataset *d, int count, int mode, int *pre
 
 static void calibrate(Model *m, const Dataset *d, int count, uint64_t seed) {
   const Net *n = m->n;
-  for (int i = 0; i < n->nl; i++) m->f[i].lo = m->f[i].alo = 1e30f, m->f[i].hi = m->f[i].ahi = -1e30f;
+  for (int i = 0; i < n->nl; i++)
+    m->f[i].lo = m->f[i].alo = 1e30f, m->f[i].hi = m->f[i].ahi = -1e30f;
   m->pool_lo = 1e30f, m->pool_hi = -1e30f;
   int *perm = xmalloc(sizeof(int) * d->n);
   float *x = xmalloc(sizeof(float) * n->res * n->res * n->in_c), *work = xmalloc(sizeof(float) * work_floats(n));
@@ -193,18 +210,29 @@ int main(int argc, char **argv) {
   uint64_t seed = 1;
   for (int i = 1; i + 1 < argc; i += 2) {
     const char *k = argv[i], *v = argv[i + 1];
-    if (!strcmp(k, "--spec")) spec = v;
-    else if (!strcmp(k, "--data")) data = v;
-    else if (!strcmp(k, "--ckpt")) ckpt = v;
-    else if (!strcmp(k, "--bin")) bin = v;
-    else if (!strcmp(k, "--json")) json = v;
-    else if (!strcmp(k, "--recal")) recal = atoi(v);
-    else if (!strcmp(k, "--calib")) calib = atoi(v);
-    else if (!strcmp(k, "--test")) test = atoi(v);
-    else if (!strcmp(k, "--seed")) seed = strtoull(v, NULL, 10);
-    else return fprintf(stderr, "unknown argument %s\n", k), 2;
+    if (!strcmp(k, "--spec"))
+      spec = v;
+    else if (!strcmp(k, "--data"))
+      data = v;
+    else if (!strcmp(k, "--ckpt"))
+      ckpt = v;
+    else if (!strcmp(k, "--bin"))
+      bin = v;
+    else if (!strcmp(k, "--json"))
+      json = v;
+    else if (!strcmp(k, "--recal"))
+      recal = atoi(v);
+    else if (!strcmp(k, "--calib"))
+      calib = atoi(v);
+    else if (!strcmp(k, "--test"))
+      test = atoi(v);
+    else if (!strcmp(k, "--seed"))
+      seed = strtoull(v, NULL, 10);
+    else
+      return fprintf(stderr, "unknown argument %s\n", k), 2;
   }
-  if (!spec || !data || !ckpt || !bin || !json) return fprintf(stderr, "missing arguments\n"), 2;
+  if (!spec || !data || !ckpt || !bin || !json)
+    return fprintf(stderr, "missing arguments\n"), 2;
   Net *n = calloc(1, sizeof(Net));
   Dataset tr, te;
   char a[1024], b[1024], c[1024], e[1024];
@@ -214,10 +242,13 @@ int main(int argc, char **argv) {
   snprintf(e, sizeof e, "%s/t10k-labels-idx1-ubyte.gz", data);
   long steps;
   double train_s = 0;
-  if (net_parse_spec(n, spec, 50) || load_idx(a, b, &tr) || load_idx(c, e, &te)) return 1;
+  if (net_parse_spec(n, spec, 50) || load_idx(a, b, &tr) || load_idx(c, e, &te))
+    return 1;
   net_alloc(n);
-  if (ckpt_load(n, ckpt, &steps, &train_s)) return fprintf(stderr, "cannot load %s\n", ckpt), 1;
-  if (test > te.n) test = te.n;
+  if (ckpt_load(n, ckpt, &steps, &train_s))
+    return fprintf(stderr, "cannot load %s\n", ckpt), 1;
+  if (test > te.n)
+    test = te.n;
   Model m = {.n = n};
   recalibrate_bn(n, &tr, recal, seed);
   fold_bn(&m);
@@ -228,7 +259,8 @@ int main(int argc, char **argv) {
   quantize_model(&m);
   const double acc8 = evaluate(&m, &te, test, 1, p8);
   int agree = 0;
-  for (int i = 0; i < test; i++) agree += p32[i] == p8[i];
+  for (int i = 0; i < test; i++)
+    agree += p32[i] == p8[i];
   printf("int8 (kernels-c) test accuracy: %.4f; int8 and fp32 agree on %.4f of the images\n", acc8,
          (double)agree / test);
   return write_model(&m, bin, json, acc32, acc8, test, train_s, steps) ? 1 : 0;

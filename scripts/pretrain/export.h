@@ -14,14 +14,14 @@ typedef struct {
 
 /* One conv/fc layer after BN folding, with its calibration ranges and its int8 form. */
 typedef struct {
-  float *w, *b;      /* folded fp32 weights (natural layout) and bias */
-  float *wt;         /* forward layout for conv / pointwise (see transpose_weights) */
-  float lo, hi;      /* calibrated range of the layer output (pre-add) */
-  float alo, ahi;    /* calibrated range of the residual sum (layers with res_from >= 0) */
-  QP in, out, add;   /* quantization of the input, the output and the residual sum */
+  float *w, *b;    /* folded fp32 weights (natural layout) and bias */
+  float *wt;       /* forward layout for conv / pointwise (see transpose_weights) */
+  float lo, hi;    /* calibrated range of the layer output (pre-add) */
+  float alo, ahi;  /* calibrated range of the residual sum (layers with res_from >= 0) */
+  QP in, out, add; /* quantization of the input, the output and the residual sum */
   int8_t *wq;
   int32_t *bq;
-  float *sw, *mult;  /* s_W[c] and m[c] = s_x s_W[c] / s_y */
+  float *sw, *mult; /* s_W[c] and m[c] = s_x s_W[c] / s_y */
 } Folded;
 
 typedef struct {

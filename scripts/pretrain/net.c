@@ -30,30 +30,38 @@ static long in_size(const Layer *l) { return (long)l->ih * l->iw * l->cin; }
 static long out_size(const Layer *l) { return (long)l->oh * l->ow * l->cout; }
 
 static int parse_kind(const char *s) {
-  if (!strcmp(s, "conv")) return K_CONV;
-  if (!strcmp(s, "pw")) return K_PW;
-  if (!strcmp(s, "dw")) return K_DW;
-  if (!strcmp(s, "fc")) return K_FC;
+  if (!strcmp(s, "conv"))
+    return K_CONV;
+  if (!strcmp(s, "pw"))
+    return K_PW;
+  if (!strcmp(s, "dw"))
+    return K_DW;
+  if (!strcmp(s, "fc"))
+    return K_FC;
   return -1;
 }
 
 /* Reads the spec and derives every shape. Returns 0 on success. */
 int net_parse_spec(Net *n, const char *path, int batch) {
   FILE *f = fopen(path, "r");
-  if (!f) return fprintf(stderr, "cannot open spec %s\n", path), -1;
+  if (!f)
+    return fprintf(stderr, "cannot open spec %s\n", path), -1;
   memset(n, 0, sizeof *n);
   n->batch = batch;
   char line[256], name[32], kind[16];
   while (fgets(line, sizeof line, f)) {
-    if (sscanf(line, "model %31s %d %d %d", n->model, &n->res, &n->in_c, &n->classes) == 4) continue;
-    Layer *l = &n->L[n->nl];
-    if (sscanf(line, "layer %31s %15s %d %d %d %d %d %d %d", name, kind, &l->cin, &l->cout, &l->k, &l->stride,
-               &l->relu, &l->block, &l->res_from) != 9)
+    if (sscanf(line, "model %31s %d %d %d", n->model, &n->res, &n->in_c, &n->classes) == 4)
       continue;
-    if (n->nl + 1 >= MAX_LAYERS) return fprintf(stderr, "too many layers\n"), fclose(f), -1;
+    Layer *l = &n->L[n->nl];
+    if (sscanf(line, "layer %31s %15s %d %d %d %d %d %d %d", name, kind, &l->cin, &l->cout, &l->k, &l->stride, &l->relu,
+               &l->block, &l->res_from) != 9)
+      continue;
+    if (n->nl + 1 >= MAX_LAYERS)
+      return fprintf(stderr, "too many layers\n"), fclose(f), -1;
     snprintf(l->name, sizeof l->name, "%s", name);
     l->kind = parse_kind(kind);
-    if (l->kind < 0) return fprintf(stderr, "spec: bad kind %s\n", kind), fclose(f), -1;
+    if (l->kind < 0)
+      return fprintf(stderr, "spec: bad kind %s\n", kind), fclose(f), -1;
     n->nl++;
   }
   fclose(f);
@@ -108,7 +116,8 @@ void net_alloc(Net *n) {
   n->G = xcalloc(off, sizeof(float));
   n->M = xcalloc(off, sizeof(float));
   n->V = xcalloc(off, sizeof(float));
-  for (int k = 0; k < NLANES; k++) n->lane_g[k] = xcalloc(off, sizeof(float));
+  for (int k = 0; k < NLANES; k++)
+    n->lane_g[k] = xcalloc(off, sizeof(float));
   n->in = xcalloc((size_t)B * n->res * n->res * n->in_c, sizeof(float));
   for (int i = 0; i + 1 < n->nl; i++) {
     Layer *l = &n->L[i];
@@ -126,7 +135,8 @@ void net_alloc(Net *n) {
 
 long net_activation_floats(const Net *n) {
   long s = 0;
-  for (int i = 0; i + 1 < n->nl; i++) s += out_size(&n->L[i]);
+  for (int i = 0; i + 1 < n->nl; i++)
+    s += out_size(&n->L[i]);
   return s;
 }
 
@@ -138,9 +148,11 @@ void net_init_params(Net *n, uint64_t seed) {
     Layer *l = &n->L[i];
     const int fan_in = l->kind == K_DW ? l->k * l->k : l->kind == K_CONV ? l->k * l->k * l->cin : l->cin;
     const float std = l->kind == K_FC ? 0.01f : sqrtf(2.0f / (float)fan_in);
-    for (long j = 0; j < l->w_len; j++) n->P[l->w_off + j] = std * rand_normal(&s);
+    for (long j = 0; j < l->w_len; j++)
+      n->P[l->w_off + j] = std * rand_normal(&s);
     for (int c = 0; c < l->cout; c++) {
-      if (l->kind != K_FC) n->P[l->gam_off + c] = l->res_from >= 0 ? 0.0f : 1.0f;
+      if (l->kind != K_FC)
+        n->P[l->gam_off + c] = l->res_from >= 0 ? 0.0f : 1.0f;
       n->P[l->bet_off + c] = 0.0f;
       l->run_var[c] = 1.0f;
     }
@@ -153,8 +165,10 @@ static void bn_forward(Net *n, Layer *l, float momentum) {
   const int C = l->cout;
   double *acc = xcalloc(2 * (size_t)C, sizeof(double)), *sq = acc + C;
   for (long p = 0; p < cnt; p++)
-    for (int c = 0; c < C; c++) acc[c] += l->z[p * C + c];
-  for (int c = 0; c < C; c++) acc[c] /= (double)cnt;
+    for (int c = 0; c < C; c++)
+      acc[c] += l->z[p * C + c];
+  for (int c = 0; c < C; c++)
+    acc[c] /= (double)cnt;
   for (long p = 0; p < cnt; p++)
     for (int c = 0; c < C; c++) {
       const double d = l->z[p * C + c] - acc[c];
@@ -175,7 +189,8 @@ static void bn_forward(Net *n, Layer *l, float momentum) {
       const long e = p * C + c;
       const float zh = (l->z[e] - l->mean[c]) * l->invstd[c];
       float u = gam[c] * zh + bet[c];
-      if (l->relu) u = u < 0.0f ? 0.0f : u > 6.0f ? 6.0f : u;
+      if (l->relu)
+        u = u < 0.0f ? 0.0f : u > 6.0f ? 6.0f : u;
       l->z[e] = zh;
       l->y[e] = skip ? u + skip[e] : u;
     }
@@ -191,7 +206,8 @@ float net_forward_train(Net *n, const uint8_t *labels, int *correct, float momen
     const float *wf = l->kind == K_DW ? w : l->wt;
 #pragma omp parallel for schedule(static, 1)
     for (int lane = 0; lane < NLANES; lane++)
-      for (int b = lane; b < B; b += NLANES) layer_fwd(l, l->x + b * in_size(l), wf, l->z + b * out_size(l));
+      for (int b = lane; b < B; b += NLANES)
+        layer_fwd(l, l->x + b * in_size(l), wf, l->z + b * out_size(l));
     bn_forward(n, l, momentum);
   }
   const Layer *last = &n->L[n->nl - 2], *fc = &n->L[n->nl - 1];
@@ -200,20 +216,27 @@ float net_forward_train(Net *n, const uint8_t *labels, int *correct, float momen
   *correct = 0;
   for (int b = 0; b < B; b++) {
     float *pool = n->pool + (long)b * C, *lg = n->logits + (long)b * K;
-    for (int c = 0; c < C; c++) pool[c] = 0.0f;
+    for (int c = 0; c < C; c++)
+      pool[c] = 0.0f;
     for (int p = 0; p < pix; p++)
-      for (int c = 0; c < C; c++) pool[c] += last->y[((long)b * pix + p) * C + c];
-    for (int c = 0; c < C; c++) pool[c] /= (float)pix;
+      for (int c = 0; c < C; c++)
+        pool[c] += last->y[((long)b * pix + p) * C + c];
+    for (int c = 0; c < C; c++)
+      pool[c] /= (float)pix;
     int best = 0;
     float mx = -1e30f, sum = 0.0f;
     for (int o = 0; o < K; o++) {
       float s = n->P[fc->bet_off + o];
-      for (int c = 0; c < C; c++) s += pool[c] * n->P[fc->w_off + (long)o * C + c];
+      for (int c = 0; c < C; c++)
+        s += pool[c] * n->P[fc->w_off + (long)o * C + c];
       lg[o] = s;
-      if (s > mx) mx = s, best = o;
+      if (s > mx)
+        mx = s, best = o;
     }
-    for (int o = 0; o < K; o++) sum += lg[o] = expf(lg[o] - mx);
-    for (int o = 0; o < K; o++) lg[o] /= sum;
+    for (int o = 0; o < K; o++)
+      sum += lg[o] = expf(lg[o] - mx);
+    for (int o = 0; o < K; o++)
+      lg[o] /= sum;
     loss += -logf(lg[labels[b]] + 1e-30f);
     *correct += best == labels[b];
   }

@@ -26,27 +26,27 @@ typedef struct {
   char name[32];
   int kind, cin, cout, k, stride, pad, relu, block, res_from; /* res_from: layer whose input is added, or -1 */
   int ih, iw, oh, ow;
-  long w_off, w_len;     /* weights in the flat vector: conv [o][k][k][i], pw/fc [o][i], dw [k][k][c] */
-  long gam_off, bet_off; /* BN gamma/beta (conv kinds), or fc bias at bet_off */
+  long w_off, w_len;         /* weights in the flat vector: conv [o][k][k][i], pw/fc [o][i], dw [k][k][c] */
+  long gam_off, bet_off;     /* BN gamma/beta (conv kinds), or fc bias at bet_off */
   float *run_mean, *run_var; /* BN running statistics (not trained by SGD) */
-  float *wt;             /* scratch: transposed weights for the forward pass (conv [k][k][i][o], pw [i][o]) */
+  float *wt;                 /* scratch: transposed weights for the forward pass (conv [k][k][i][o], pw [i][o]) */
   /* batch activations, [B][oh][ow][cout] unless said otherwise */
-  float *x, *gx;         /* layer input and its gradient (aliases of the previous output) */
-  float *z;              /* conv output, normalized in place to zhat = (z - mean) * invstd */
-  float *y, *gy;         /* output after BN, ReLU6 and the residual add */
-  float *mean, *invstd;  /* batch statistics of the current step */
+  float *x, *gx;        /* layer input and its gradient (aliases of the previous output) */
+  float *z;             /* conv output, normalized in place to zhat = (z - mean) * invstd */
+  float *y, *gy;        /* output after BN, ReLU6 and the residual add */
+  float *mean, *invstd; /* batch statistics of the current step */
 } Layer;
 
 typedef struct {
   char model[32];
   int res, in_c, classes, batch, nl; /* nl layers, the last one is the fc classifier */
   Layer L[MAX_LAYERS];
-  long np;                 /* number of trainable floats */
-  float *P, *G, *M, *V;    /* parameters, gradient, first and second optimizer moments */
-  float *lane_g[NLANES];   /* per-lane gradient accumulators */
-  float *in, *gin;         /* input batch [B][res][res][in_c] (gin: gradient sink for layer 0, unused) */
-  float *pool, *gpool;     /* [B][C] pooled features and their gradient */
-  float *logits;           /* [B][classes] */
+  long np;               /* number of trainable floats */
+  float *P, *G, *M, *V;  /* parameters, gradient, first and second optimizer moments */
+  float *lane_g[NLANES]; /* per-lane gradient accumulators */
+  float *in, *gin;       /* input batch [B][res][res][in_c] (gin: gradient sink for layer 0, unused) */
+  float *pool, *gpool;   /* [B][C] pooled features and their gradient */
+  float *logits;         /* [B][classes] */
 } Net;
 
 /* net.c */
@@ -59,8 +59,7 @@ void net_backward(Net *n, const uint8_t *labels);
 long net_activation_floats(const Net *n);
 
 /* ops.c: one image at a time, HWC */
-void gemm_acc(int m, int nn, int k, const float *a, long sam, long sak, const float *b, long ldb, float *c,
-              long ldc);
+void gemm_acc(int m, int nn, int k, const float *a, long sam, long sak, const float *b, long ldb, float *c, long ldc);
 void conv_fwd(const Layer *l, const float *x, const float *wt, float *y);
 void conv_bwd_input(const Layer *l, const float *gy, const float *w, float *gx);
 void conv_bwd_weight(const Layer *l, const float *gy, const float *x, float *gw);

@@ -46,21 +46,23 @@ static void bn_backward(const Net *n, const Layer *l, float *g, float *gacc) {
 }
 
 /* Weight gradient (into gw) and, unless gx is NULL, input gradient (accumulated into gx) of one image. */
-static void conv_backward_image(const Layer *l, const float *gy, const float *x, const float *w, float *gw,
-                                float *gx) {
+static void conv_backward_image(const Layer *l, const float *gy, const float *x, const float *w, float *gw, float *gx) {
   const int pix = l->oh * l->ow;
   switch (l->kind) {
   case K_CONV:
     conv_bwd_weight(l, gy, x, gw);
-    if (gx) conv_bwd_input(l, gy, w, gx);
+    if (gx)
+      conv_bwd_input(l, gy, w, gx);
     break;
   case K_DW:
     dw_bwd_weight(l, gy, x, gw);
-    if (gx) dw_bwd_input(l, gy, w, gx);
+    if (gx)
+      dw_bwd_input(l, gy, w, gx);
     break;
   default:
     gemm_acc(l->cout, l->cin, pix, gy, 1, l->cout, x, l->cin, gw, l->cin);
-    if (gx) gemm_acc(pix, l->cin, l->cout, gy, l->cout, 1, w, l->cin, gx, l->cin);
+    if (gx)
+      gemm_acc(pix, l->cin, l->cout, gy, l->cout, 1, w, l->cin, gx, l->cin);
   }
 }
 
@@ -83,15 +85,18 @@ static void head_backward(Net *n, const uint8_t *labels, float *gacc) {
       }
     }
     for (int p = 0; p < pix; p++)
-      for (int c = 0; c < C; c++) last->gy[((long)b * pix + p) * C + c] = gp[c] / (float)pix;
+      for (int c = 0; c < C; c++)
+        last->gy[((long)b * pix + p) * C + c] = gp[c] / (float)pix;
   }
 }
 
 /* Full backward pass; the summed gradient ends in n->G. Expects net_forward_train to have run. */
 void net_backward(Net *n, const uint8_t *labels) {
   const int B = n->batch;
-  for (int k = 0; k < NLANES; k++) memset(n->lane_g[k], 0, sizeof(float) * n->np);
-  for (int i = 0; i + 1 < n->nl; i++) memset(n->L[i].gy, 0, sizeof(float) * B * out_size(&n->L[i]));
+  for (int k = 0; k < NLANES; k++)
+    memset(n->lane_g[k], 0, sizeof(float) * n->np);
+  for (int i = 0; i + 1 < n->nl; i++)
+    memset(n->L[i].gy, 0, sizeof(float) * B * out_size(&n->L[i]));
   head_backward(n, labels, n->lane_g[0]);
   for (int i = n->nl - 2; i >= 0; i--) {
     Layer *l = &n->L[i];
@@ -99,11 +104,13 @@ void net_backward(Net *n, const uint8_t *labels) {
     float *g = l->gy;
     if (l->res_from >= 0) {
       float *gs = n->L[l->res_from].gx;
-      for (long e = 0; e < total; e++) gs[e] += g[e];
+      for (long e = 0; e < total; e++)
+        gs[e] += g[e];
     }
     if (l->relu)
       for (long e = 0; e < total; e++)
-        if (!(l->y[e] > 0.0f && l->y[e] < 6.0f)) g[e] = 0.0f;
+        if (!(l->y[e] > 0.0f && l->y[e] < 6.0f))
+          g[e] = 0.0f;
     bn_backward(n, l, g, n->lane_g[0]);
     const float *w = n->P + l->w_off;
 #pragma omp parallel for schedule(static, 1)
@@ -114,7 +121,8 @@ void net_backward(Net *n, const uint8_t *labels) {
   }
   for (long j = 0; j < n->np; j++) {
     float s = n->lane_g[0][j];
-    for (int k = 1; k < NLANES; k++) s += n->lane_g[k][j];
+    for (int k = 1; k < NLANES; k++)
+      s += n->lane_g[k][j];
     n->G[j] = s;
   }
 }

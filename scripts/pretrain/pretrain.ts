@@ -79,7 +79,14 @@ function build(): void {
   const gcc = (out: string, srcs: string[]) =>
     execFileSync('gcc', [...CFLAGS, '-o', join(BUILD, out), ...srcs, '-lz', '-lm'], { stdio: 'inherit' });
   gcc('pretrain_train', [join(HERE, 'train.c'), ...common]);
-  gcc('pretrain_export', ['-I', join(ROOT, 'kernels-c/include'), join(HERE, 'export.c'), join(HERE, 'quant.c'), ...common, ...kernels]);
+  gcc('pretrain_export', [
+    '-I',
+    join(ROOT, 'kernels-c/include'),
+    join(HERE, 'export.c'),
+    join(HERE, 'quant.c'),
+    ...common,
+    ...kernels,
+  ]);
 }
 
 function train(model: ModelName, r: Recipe, threads: number): void {
@@ -99,14 +106,19 @@ function exportModel(model: ModelName, r: Recipe, threads: number, command: stri
   const ckpt = `${model}.phase${r.phases.length - 1}.ckpt`;
   const args = ['--spec', `${model}.spec`, '--data', DATA, '--ckpt', ckpt, '--seed', String(r.seed)];
   args.push('--bin', `${model}.bin`, '--json', `${model}.report.json`);
-  run('nice', ['-n', '10', './pretrain_export', ...args], { OMP_NUM_THREADS: String(threads) },
-    join(BUILD, `${model}.export.log`));
+  run(
+    'nice',
+    ['-n', '10', './pretrain_export', ...args],
+    { OMP_NUM_THREADS: String(threads) },
+    join(BUILD, `${model}.export.log`),
+  );
   const report = JSON.parse(readFileSync(join(BUILD, `${model}.report.json`), 'utf8'));
   const bin = readFileSync(join(BUILD, `${model}.bin`));
   const meta = report.meta;
   report.meta = {
-    dataset: 'Fashion-MNIST (Debian dataset-fashion-mnist, 60k train / 10k test), gray 28x28 resized '
-      + `bilinear to ${r.res}x${r.res}, replicated to 3 channels`,
+    dataset:
+      'Fashion-MNIST (Debian dataset-fashion-mnist, 60k train / 10k test), gray 28x28 resized ' +
+      `bilinear to ${r.res}x${r.res}, replicated to 3 channels`,
     classes: ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'],
     accuracy: meta.accuracy,
     testImages: meta.testImages,
@@ -134,7 +146,8 @@ function main(): void {
   const stage = opt('--stage', 'all');
   const models = (which === 'all' ? Object.keys(RECIPES) : [which]) as ModelName[];
   const command = `npm run pretrain${argv.length ? ' -- ' + argv.join(' ') : ''}`;
-  if (!existsSync(join(DATA, 'train-images-idx3-ubyte.gz'))) throw new Error(`${DATA} missing: apt install dataset-fashion-mnist`);
+  if (!existsSync(join(DATA, 'train-images-idx3-ubyte.gz')))
+    throw new Error(`${DATA} missing: apt install dataset-fashion-mnist`);
   build();
   for (const m of models) {
     const r = RECIPES[m];

@@ -60,7 +60,8 @@ void quantize_model(Model *m) {
     f->in = q;
     f->out = range_qparams(f->lo, f->hi);
     q = f->out;
-    if (n->L[i].res_from >= 0) q = f->add = range_qparams(f->alo, f->ahi);
+    if (n->L[i].res_from >= 0)
+      q = f->add = range_qparams(f->alo, f->ahi);
     quantize_layer(&n->L[i], f);
   }
   m->pool = range_qparams(m->pool_lo, m->pool_hi);
@@ -73,7 +74,8 @@ void quantize_model(Model *m) {
 long int8_work_bytes(const Model *m) {
   const Net *n = m->n;
   long s = (long)n->res * n->res * n->in_c;
-  for (int i = 0; i + 1 < n->nl; i++) s += 2L * n->L[i].oh * n->L[i].ow * n->L[i].cout;
+  for (int i = 0; i + 1 < n->nl; i++)
+    s += 2L * n->L[i].oh * n->L[i].ow * n->L[i].cout;
   return s + n->L[n->nl - 1].cin + n->classes;
 }
 
@@ -83,7 +85,8 @@ int int8_predict(const Model *m, const uint8_t *gray, int8_t *work) {
   const int8_t *inputs[MAX_LAYERS];
   int8_t *x = work, *w = work + (long)n->res * n->res * n->in_c;
   for (int p = 0; p < n->res * n->res; p++)
-    for (int c = 0; c < n->in_c; c++) x[p * n->in_c + c] = (int8_t)(gray[p] - 128);
+    for (int c = 0; c < n->in_c; c++)
+      x[p * n->in_c + c] = (int8_t)(gray[p] - 128);
   for (int i = 0; i + 1 < n->nl; i++) {
     const Layer *l = &n->L[i];
     const Folded *f = &m->f[i];
@@ -93,9 +96,12 @@ int int8_predict(const Model *m, const uint8_t *gray, int8_t *work) {
     int8_t *y = w;
     w += cnt;
     inputs[i] = x;
-    if (l->kind == K_CONV) tt_conv_s8(&sh, &q, x, f->wq, f->bq, f->mult, y, NULL, 0, l->oh);
-    else if (l->kind == K_PW) tt_pointwise_s8(&sh, &q, x, f->wq, f->bq, f->mult, y, NULL, 0, l->oh);
-    else tt_depthwise_s8(&sh, &q, x, f->wq, f->bq, f->mult, y, NULL, 0, l->oh);
+    if (l->kind == K_CONV)
+      tt_conv_s8(&sh, &q, x, f->wq, f->bq, f->mult, y, NULL, 0, l->oh);
+    else if (l->kind == K_PW)
+      tt_pointwise_s8(&sh, &q, x, f->wq, f->bq, f->mult, y, NULL, 0, l->oh);
+    else
+      tt_depthwise_s8(&sh, &q, x, f->wq, f->bq, f->mult, y, NULL, 0, l->oh);
     if (l->res_from >= 0) {
       const QP sk = m->f[l->res_from].in;
       const tt_quant qa = {f->out.zp, f->add.zp, -128, 127};
@@ -117,7 +123,8 @@ int int8_predict(const Model *m, const uint8_t *gray, int8_t *work) {
   tt_fc_s8(C, n->classes, &qf, pool, fc->wq, fc->bq, fc->mult, lg, NULL);
   int best = 0;
   for (int o = 1; o < n->classes; o++)
-    if (lg[o] > lg[best]) best = o;
+    if (lg[o] > lg[best])
+      best = o;
   return best;
 }
 
@@ -142,7 +149,8 @@ int write_model(const Model *m, const char *bin_path, const char *json_path, dou
                 int test_n, double train_seconds, long steps) {
   const Net *n = m->n;
   FILE *b = fopen(bin_path, "wb"), *j = fopen(json_path, "w");
-  if (!b || !j) return fprintf(stderr, "cannot write %s / %s\n", bin_path, json_path), -1;
+  if (!b || !j)
+    return fprintf(stderr, "cannot write %s / %s\n", bin_path, json_path), -1;
   long at = 0;
   fprintf(j, "{\"format\":\"tinytrain-model\",\"version\":1,\"model\":\"%s\",\"resolution\":%d,", n->model, n->res);
   fprintf(j, "\"inChannels\":%d,\"classes\":%d,\"input\":", n->in_c, n->classes);
@@ -155,8 +163,8 @@ int write_model(const Model *m, const char *bin_path, const char *json_path, dou
     const long so = put(b, f->sw, 4L * l->cout, &at);
     fprintf(j, "%s\n{\"name\":\"%s\",\"kind\":\"%s\",\"inC\":%d,\"outC\":%d,\"kernel\":%d,\"stride\":%d,", i ? "," : "",
             l->name, kind_name(l->kind), l->cin, l->cout, l->k, l->stride);
-    fprintf(j, "\"weight\":{\"offset\":%ld,\"length\":%ld},\"bias\":{\"offset\":%ld,\"length\":%d},", wo, l->w_len,
-            bo, l->cout);
+    fprintf(j, "\"weight\":{\"offset\":%ld,\"length\":%ld},\"bias\":{\"offset\":%ld,\"length\":%d},", wo, l->w_len, bo,
+            l->cout);
     fprintf(j, "\"weightScale\":{\"offset\":%ld,\"length\":%d},\"output\":", so, l->cout);
     qp_json(j, &f->out);
     fprintf(j, ",\"relu\":%s}", l->relu ? "true" : "false");

@@ -17,8 +17,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "net.h"
 #include "ckpt.h"
+#include "net.h"
 
 typedef struct {
   const char *spec, *data, *ckpt, *opt, *init;
@@ -38,22 +38,38 @@ static void parse_args(int argc, char **argv, Args *a) {
   *a = (Args){.batch = 32, .epochs = 1.0, .lr = 0.05f, .wd = 5e-5f, .opt = "sgd", .seed = 1, .log_every = 20};
   for (int i = 1; i < argc; i++) {
     const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : "";
-    if (!strcmp(k, "--resume")) a->resume = 1;
-    else if (!strcmp(k, "--gradcheck")) a->gradcheck = 1;
-    else if (!strcmp(k, "--spec")) a->spec = v, i++;
-    else if (!strcmp(k, "--data")) a->data = v, i++;
-    else if (!strcmp(k, "--ckpt")) a->ckpt = v, i++;
-    else if (!strcmp(k, "--init")) a->init = v, i++;
-    else if (!strcmp(k, "--opt")) a->opt = v, i++;
-    else if (!strcmp(k, "--batch")) a->batch = atoi(v), i++;
-    else if (!strcmp(k, "--limit")) a->limit = atoi(v), i++;
-    else if (!strcmp(k, "--res")) a->res = atoi(v), i++;
-    else if (!strcmp(k, "--log-every")) a->log_every = atoi(v), i++;
-    else if (!strcmp(k, "--epochs")) a->epochs = atof(v), i++;
-    else if (!strcmp(k, "--lr")) a->lr = (float)atof(v), i++;
-    else if (!strcmp(k, "--wd")) a->wd = (float)atof(v), i++;
-    else if (!strcmp(k, "--seed")) a->seed = strtoull(v, NULL, 10), i++;
-    else fprintf(stderr, "unknown argument %s\n", k), exit(2);
+    if (!strcmp(k, "--resume"))
+      a->resume = 1;
+    else if (!strcmp(k, "--gradcheck"))
+      a->gradcheck = 1;
+    else if (!strcmp(k, "--spec"))
+      a->spec = v, i++;
+    else if (!strcmp(k, "--data"))
+      a->data = v, i++;
+    else if (!strcmp(k, "--ckpt"))
+      a->ckpt = v, i++;
+    else if (!strcmp(k, "--init"))
+      a->init = v, i++;
+    else if (!strcmp(k, "--opt"))
+      a->opt = v, i++;
+    else if (!strcmp(k, "--batch"))
+      a->batch = atoi(v), i++;
+    else if (!strcmp(k, "--limit"))
+      a->limit = atoi(v), i++;
+    else if (!strcmp(k, "--res"))
+      a->res = atoi(v), i++;
+    else if (!strcmp(k, "--log-every"))
+      a->log_every = atoi(v), i++;
+    else if (!strcmp(k, "--epochs"))
+      a->epochs = atof(v), i++;
+    else if (!strcmp(k, "--lr"))
+      a->lr = (float)atof(v), i++;
+    else if (!strcmp(k, "--wd"))
+      a->wd = (float)atof(v), i++;
+    else if (!strcmp(k, "--seed"))
+      a->seed = strtoull(v, NULL, 10), i++;
+    else
+      fprintf(stderr, "unknown argument %s\n", k), exit(2);
   }
   if (!a->spec || !a->data || (!a->ckpt && !a->gradcheck)) {
     fprintf(stderr, "usage: pretrain_train --spec S --data DIR --ckpt FILE [options]\n");
@@ -68,7 +84,8 @@ static void load_batch(Net *n, const Dataset *d, int ntrain, long g0, uint64_t s
   for (int b = 0; b < n->batch; b++) {
     const long g = g0 + b;
     const int e = (int)(g / ntrain);
-    if (e != *perm_epoch) permutation(ntrain, seed * 1000003ull + (uint64_t)e, *perm), *perm_epoch = e;
+    if (e != *perm_epoch)
+      permutation(ntrain, seed * 1000003ull + (uint64_t)e, *perm), *perm_epoch = e;
     const int idx = (*perm)[g % ntrain];
     const uint64_t aug = augment ? seed ^ (0x5851F42D4C957F2Dull * (uint64_t)(g + 1)) : 0;
     sample_input(d, idx, n->res, n->in_c, aug, n->in + b * img_sz);
@@ -79,7 +96,8 @@ static void load_batch(Net *n, const Dataset *d, int ntrain, long g0, uint64_t s
 /* Warmup over the first 3% of steps, then cosine decay to 0. */
 static float lr_at(float base, long step, long total) {
   const long warm = total / 33 > 0 ? total / 33 : 1;
-  if (step < warm) return base * (float)(step + 1) / (float)warm;
+  if (step < warm)
+    return base * (float)(step + 1) / (float)warm;
   const double t = (double)(step - warm) / (double)(total - warm > 0 ? total - warm : 1);
   return (float)(base * 0.5 * (1.0 + cos(3.14159265358979 * t)));
 }
@@ -114,7 +132,8 @@ static int gradcheck(Net *n, const Dataset *d, uint64_t seed) {
   uint8_t labels[64];
   int *perm = malloc(sizeof(int) * d->n), pe = -1, correct, bad = 0;
   uint64_t s = seed;
-  for (long j = 0; j < n->np; j++) n->P[j] += (getenv("GC_NOISE") ? (float)atof(getenv("GC_NOISE")) : 0.02f) * rand_normal(&s);
+  for (long j = 0; j < n->np; j++)
+    n->P[j] += (getenv("GC_NOISE") ? (float)atof(getenv("GC_NOISE")) : 0.02f) * rand_normal(&s);
   load_batch(n, d, d->n, 0, seed, 1, &perm, &pe, labels);
   net_forward_train(n, labels, &correct, 0.0f);
   net_backward(n, labels);
@@ -144,7 +163,8 @@ static void train(Net *n, const Dataset *d, const Args *a) {
   long step = 0;
   double before = 0.0; /* training seconds of the runs this one resumes or starts from */
   if (a->init) {
-    if (ckpt_load(n, a->init, &step, &before)) exit(1);
+    if (ckpt_load(n, a->init, &step, &before))
+      exit(1);
     memset(n->M, 0, sizeof(float) * n->np), memset(n->V, 0, sizeof(float) * n->np);
     step = 0;
     printf("initialized from %s (%.0f s trained)\n", a->init, before);
@@ -173,8 +193,10 @@ static void train(Net *n, const Dataset *d, const Args *a) {
       fflush(stdout);
       loss_acc = 0, hit = 0, seen = 0, since_log = 0, t_log = t;
     }
-    if (!isfinite(loss)) fprintf(stderr, "loss diverged at step %ld\n", step), exit(1);
-    if ((step + 1) % 200 == 0 || step + 1 == total) ckpt_save(n, a->ckpt, step + 1, before + now_s() - t0);
+    if (!isfinite(loss))
+      fprintf(stderr, "loss diverged at step %ld\n", step), exit(1);
+    if ((step + 1) % 200 == 0 || step + 1 == total)
+      ckpt_save(n, a->ckpt, step + 1, before + now_s() - t0);
   }
   printf("train: done in %.1f s (%.1f s with resumed runs)\n", now_s() - t0, before + now_s() - t0);
   free(perm);
@@ -189,11 +211,14 @@ int main(int argc, char **argv) {
   char ip[1024], lp[1024];
   snprintf(ip, sizeof ip, "%s/train-images-idx3-ubyte.gz", a.data);
   snprintf(lp, sizeof lp, "%s/train-labels-idx1-ubyte.gz", a.data);
-  if (net_parse_spec(n, a.spec, a.gradcheck ? 4 : a.batch) || load_idx(ip, lp, &d)) return 1;
-  if (a.res > 0) net_set_resolution(n, a.res);
+  if (net_parse_spec(n, a.spec, a.gradcheck ? 4 : a.batch) || load_idx(ip, lp, &d))
+    return 1;
+  if (a.res > 0)
+    net_set_resolution(n, a.res);
   net_alloc(n);
   net_init_params(n, a.seed);
-  if (a.gradcheck) return gradcheck(n, &d, a.seed);
+  if (a.gradcheck)
+    return gradcheck(n, &d, a.seed);
   train(n, &d, &a);
   return 0;
 }

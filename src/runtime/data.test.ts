@@ -20,8 +20,9 @@ function resizeFloat(src: Uint8Array, h: number, w: number, r: number): Uint8Arr
     const [y0, y1, fy] = taps(y, h);
     for (let x = 0; x < r; x++) {
       const [x0, x1, fx] = taps(x, w);
-      const v = (1 - fy) * ((1 - fx) * src[y0 * w + x0] + fx * src[y0 * w + x1])
-        + fy * ((1 - fx) * src[y1 * w + x0] + fx * src[y1 * w + x1]);
+      const v =
+        (1 - fy) * ((1 - fx) * src[y0 * w + x0] + fx * src[y0 * w + x1]) +
+        fy * ((1 - fx) * src[y1 * w + x0] + fx * src[y1 * w + x1]);
       out[y * r + x] = Math.floor(v + 0.5 + 1e-9);
     }
   }
@@ -50,15 +51,24 @@ describe('resizeBilinearU8', () => {
 
   it('matches a floating-point bilinear reference on random images', () => {
     let s = 12345;
-    const img = Uint8Array.from({ length: 28 * 28 }, () => ((s = (s * 1103515245 + 12345) >>> 0) >>> 24));
+    const img = Uint8Array.from({ length: 28 * 28 }, () => (s = (s * 1103515245 + 12345) >>> 0) >>> 24);
     for (const r of [7, 32, 64, 128]) expect(resizeBilinearU8(img, 28, 28, r)).toEqual(resizeFloat(img, 28, 28, r));
   });
 
   it('gives the same bytes as the C trainer (scripts/pretrain/data.c) on the first 5 test images', () => {
-    const test = readSplit(JSON.parse(readFileSync(join(DATA, 'fashion-mnist.json'), 'utf8')), 'test',
-      file('fashion-mnist-test.bin.gz'));
+    const test = readSplit(
+      JSON.parse(readFileSync(join(DATA, 'fashion-mnist.json'), 'utf8')),
+      'test',
+      file('fashion-mnist-test.bin.gz'),
+    );
     // FNV-1a of the 5 resized images back to back, printed by a C harness calling resize_bilinear_u8
-    const golden: Record<number, string> = { 128: '0c9aa702', 32: 'c809d81a', 7: '0e20c26c', 28: '1f3c8573', 160: 'fbc36156' };
+    const golden: Record<number, string> = {
+      128: '0c9aa702',
+      32: 'c809d81a',
+      7: '0e20c26c',
+      28: '1f3c8573',
+      160: 'fbc36156',
+    };
     for (const [r, hash] of Object.entries(golden)) {
       const R = Number(r);
       const all = new Uint8Array(5 * R * R);
@@ -74,7 +84,9 @@ describe('resizeBilinearU8', () => {
 
 describe('toInputInt8', () => {
   it('maps p to p - 128 on every channel (scale 1/255, zero point -128)', () => {
-    expect(Array.from(toInputInt8(Uint8Array.from([0, 128, 255]), 3))).toEqual([-128, -128, -128, 0, 0, 0, 127, 127, 127]);
+    expect(Array.from(toInputInt8(Uint8Array.from([0, 128, 255]), 3))).toEqual([
+      -128, -128, -128, 0, 0, 0, 127, 127, 127,
+    ]);
     expect(INPUT_QUANT.scale * (127 - INPUT_QUANT.zeroPoint)).toBeCloseTo(1, 6);
   });
 });

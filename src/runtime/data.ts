@@ -54,7 +54,8 @@ export function resizeBilinearU8(src: Uint8Array, inH: number, inW: number, r: n
 /** Gray R x R bytes -> int8 HWC input with `channels` copies of x_q = p - 128. */
 export function toInputInt8(gray: Uint8Array, channels: number, out?: Int8Array): Int8Array {
   const x = out ?? new Int8Array(gray.length * channels);
-  if (x.length !== gray.length * channels) throw new Error(`input buffer holds ${x.length}, need ${gray.length * channels}`);
+  if (x.length !== gray.length * channels)
+    throw new Error(`input buffer holds ${x.length}, need ${gray.length * channels}`);
   for (let p = 0; p < gray.length; p++) for (let c = 0; c < channels; c++) x[p * channels + c] = gray[p] - 128;
   return x;
 }
