@@ -7,6 +7,8 @@ const build = process.env.E2E_SKIP_BUILD === '1' ? '' : 'npx vite build && ';
 
 export default defineConfig({
   testDir: 'e2e',
+  // E2E_OUTPUT keeps concurrent local runs (several engineers, one checkout) out of each other's artefacts.
+  outputDir: process.env.E2E_OUTPUT ?? 'test-results',
   timeout: 60_000,
   expect: { timeout: 15_000 },
   fullyParallel: false,

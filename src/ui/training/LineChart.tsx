@@ -36,7 +36,16 @@ export function LineChart(props: {
     .x((p) => x(p[0]))
     .y((p) => y(p[1]));
   return (
-    <svg width={width} height={height} data-testid={testId} data-points={all.length} role="img" aria-label={yLabel}>
+    <svg
+      width={width}
+      height={height}
+      data-testid={testId}
+      data-points={series[0]?.points.length ?? 0}
+      data-first={series[0]?.points[0]?.[1]}
+      data-last={series[0]?.points.at(-1)?.[1]}
+      role="img"
+      aria-label={yLabel}
+    >
       <text x={m.left} y={10} className="chart-title">
         {yLabel}
       </text>

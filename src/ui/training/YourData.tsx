@@ -44,6 +44,9 @@ function Webcam({ onFrame }: { onFrame(v: HTMLVideoElement): void }) {
 export function YourData() {
   const { classes, addClass, removeClass, addSamples } = useUserData();
   const resolution = usePlayground((s) => s.experiment.resolution);
+  const classCount = usePlayground((s) => s.experiment.classes);
+  const update = usePlayground((s) => s.update);
+  const withImages = classes.filter((c) => c.samples.length > 0).length;
   const [name, setName] = useState('');
   const [camFor, setCamFor] = useState<number | null>(null);
   const [note, setNote] = useState('');
@@ -80,6 +83,20 @@ export function YourData() {
         </button>
       </form>
       {note && <p className="hint">{note}</p>}
+      {withImages > 0 && (
+        <p className="hint" data-testid="data.summary">
+          Training uses these {classes.length} classes instead of the built-in data set.
+          {classes.length >= 2 && classes.length !== classCount && (
+            <>
+              {' '}
+              The classifier has {classCount} outputs:{' '}
+              <button data-testid="data.setClasses" onClick={() => update({ classes: classes.length })}>
+                use {classes.length} classes
+              </button>
+            </>
+          )}
+        </p>
+      )}
       <ul className="class-list">
         {classes.map((c, i) => (
           <li key={i} data-testid={`data.class.${i}`}>
