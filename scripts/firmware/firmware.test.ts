@@ -4,11 +4,12 @@
  * (-Wall -Wextra -Werror), run the host binary and the MCU ELF under qemu-system-arm -M mps2-an500, and require
  * both transcripts (every loss's float bits, the weight checksum, every prediction) to equal the WebAssembly
  * executor's in Node. Then: the ELF's sections against the planner and the fit report, the SMLAD path present and
- * equal to the portable loop, a plan too big for its board failing the link with the linker script's message,
- * and a hostile class label printed back verbatim.
- * Cost: 3 training steps per backbone bundle, builds 2 at a time; about 2 minutes on 2 cores.
+ * equal to the portable loop, the small CNN rebuilt for Cortex-M4F / M0+ (soft float) / M7-SP giving the same
+ * bits, a plan too big for its board failing the link with the linker script's message, and a hostile class
+ * label printed back verbatim.
+ * Cost: 3 training steps per backbone bundle, builds 2 at a time: about 1 to 1.5 minutes on 2 cores.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,6 +32,12 @@ import { CASES, HOSTILE_LABEL, TOO_BIG } from './cases';
 import { transcriptOf, wasmTranscript } from './wasm-reference';
 
 const HOSTILE = HOSTILE_LABEL;
+/** Builds QEMU's Cortex-M7 can also run: ARMv7E-M with a single-precision FPU, and ARMv6-M with soft float. */
+const OTHER_CORES = {
+  m4f: '-mcpu=cortex-m4 -mthumb -mfpu=fpv4-sp-d16 -mfloat-abi=hard',
+  m0plus: '-mcpu=cortex-m0plus -mthumb -mfloat-abi=soft',
+  m7sp: '-mcpu=cortex-m7 -mthumb -mfpu=fpv5-sp-d16 -mfloat-abi=hard',
+};
 
 interface Outcome {
   p: Prepared;
@@ -167,6 +174,19 @@ describe('firmware extras', () => {
     );
     expect(r.stdout).toMatch(/dsp dot products identical: \d+/);
     expect(r.ok).toBe(true);
+  });
+
+  it('other Cortex-M cores (M4F, M0+ soft float, M7 single-precision) compute the same bits', async () => {
+    const o = outcomes.get(CASES[0])!;
+    const dir = `${o.p.dir}-arch`;
+    cpSync(o.p.dir, dir, { recursive: true });
+    for (const arch of Object.values(OTHER_CORES)) {
+      rmSync(join(dir, 'build/mcu'), { recursive: true, force: true });
+      const b = await run('make', ['-s', 'mcu', `MCU_ARCH=${arch}`], dir);
+      expect(b.ok, b.stderr).toBe(true);
+      const q = await runQemu(dir);
+      expect(transcriptOf(q.stdout), arch).toEqual(o.expected);
+    }
   });
 
   it('a plan too big for its board is reported before download and fails the link with a clear message', () => {

@@ -109,6 +109,7 @@ export function generateFirmware(plan: TrainingPlan, o: FirmwareOptions): Firmwa
     classes: model.classes,
     scheme: plan.scheme,
     boardName: o.board.name,
+    boardCore: o.board.core,
     sramBytes: o.board.sramKb * 1024,
     flashBytes: o.board.flashKb * 1024,
     arenaBytes: plan.arenaBytes,

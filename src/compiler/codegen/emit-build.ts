@@ -6,6 +6,35 @@
  */
 import { cComment } from './c-syntax';
 
+/** Compiler flags for a board's core (the board list's `core` text, e.g. 'Cortex-M4F @ 64 MHz'). */
+export function archFor(core: string | undefined): { flags: string; note: string } {
+  const c = core ?? '';
+  if (/Cortex-M7/.test(c))
+    return {
+      flags: '-mcpu=cortex-m7 -mthumb -mfpu=fpv5-sp-d16 -mfloat-abi=hard',
+      note: 'single-precision FPU, DSP (SMLAD)',
+    };
+  if (/Cortex-M4/.test(c))
+    return {
+      flags: '-mcpu=cortex-m4 -mthumb -mfpu=fpv4-sp-d16 -mfloat-abi=hard',
+      note: 'single-precision FPU, DSP (SMLAD)',
+    };
+  if (/Cortex-M33/.test(c))
+    return {
+      flags: '-mcpu=cortex-m33 -mthumb -mfpu=fpv5-sp-d16 -mfloat-abi=hard',
+      note: 'single-precision FPU, DSP (SMLAD)',
+    };
+  if (/Cortex-M0/.test(c))
+    return {
+      flags: '-mcpu=cortex-m0plus -mthumb -mfloat-abi=soft',
+      note: 'no FPU, no DSP: portable loops and software float (same bits, slower)',
+    };
+  return {
+    flags: '-mcpu=cortex-m7 -mthumb -mfpu=fpv5-sp-d16 -mfloat-abi=hard',
+    note: 'not an Arm Cortex-M: build model/, app/ and kernels/ with the vendor toolchain, keeping -ffp-contract=off and no fast-math',
+  };
+}
+
 export interface BuildInfo {
   bundleName: string;
   modelName: string;
@@ -13,6 +42,7 @@ export interface BuildInfo {
   classes: number;
   scheme: string;
   boardName: string;
+  boardCore?: string;
   sramBytes: number;
   flashBytes: number;
   arenaBytes: number;
@@ -40,7 +70,8 @@ SRCS := $(sort $(wildcard kernels/src/*.c)) model/tt_model.c model/tt_model_data
 HEADERS := $(wildcard kernels/include/*.h kernels/src/*.h model/*.h app/*.h)
 CFLAGS := -std=c11 -O2 -Wall -Wextra -Werror -ffp-contract=off -fno-fast-math -fno-strict-aliasing \\
           -Ikernels/include -Imodel -Iapp
-MCU_ARCH := -mcpu=cortex-m7 -mthumb -mfpu=fpv5-d16 -mfloat-abi=hard
+# QEMU's mps2-an500 core. For the board itself: MCU_ARCH="${archFor(b.boardCore).flags}" (README.md).
+MCU_ARCH ?= -mcpu=cortex-m7 -mthumb -mfpu=fpv5-d16 -mfloat-abi=hard
 MCU_CFLAGS := $(CFLAGS) $(MCU_ARCH) -ffunction-sections -fdata-sections
 MCU_LDFLAGS := $(MCU_ARCH) -nostartfiles -T mcu/tinytrain.ld --specs=nano.specs --specs=rdimon.specs \\
                -Wl,--gc-sections -Wl,-Map=build/mcu/tinytrain.map
@@ -119,6 +150,9 @@ prints its stack high-water mark (${b.stackBytes} bytes are reserved).
 
 ## Porting to a real board
 
+0. **The core.** The MCU build targets QEMU's Cortex-M7 so \`make run-qemu\` works anywhere. The ${b.boardName}
+   has a ${b.boardCore ?? 'different'} core: build for it with
+   \`make mcu MCU_ARCH="${archFor(b.boardCore).flags}"\` (${archFor(b.boardCore).note}).
 1. **Start-up and memory.** Use your vendor's start-up file and linker script (clocks, vector table with
    your interrupts), or adapt \`mcu/startup_cm7.c\` and \`mcu/tinytrain.ld\`: put FLASH and RAM at your part's
    addresses (STM32F746: flash 0x08000000, SRAM 0x20000000). Keep the FPU enabled before any float code, keep

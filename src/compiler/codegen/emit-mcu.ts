@@ -143,8 +143,10 @@ static void semihost(uint32_t op, const void *arg) {
 }
 
 void Reset_Handler(void) {
-  SCB_CPACR |= 0xFu << 20; /* CP10 and CP11 full access: the FPU */
+#if defined(__ARM_FP)
+  SCB_CPACR |= 0xFu << 20; /* CP10 and CP11 full access: the FPU (absent on soft-float cores such as the M0+) */
   __asm volatile("dsb\\n\\tisb" ::: "memory");
+#endif
   for (uint32_t *src = &_sidata, *dst = &_sdata; dst < &_edata;) *dst++ = *src++;
   for (uint32_t *dst = &_sbss; dst < &_ebss;) *dst++ = 0;
   uint32_t *sp;
