@@ -121,7 +121,7 @@ export function StackedMemoryChart(p: StackedMemoryChartProps) {
         {compareLine && <path d={compareLine} className="timeline-compare" />}
         {p.budgetBytes > y.domain()[1] && (
           <text x={w - 4} y={10} textAnchor="end" className="timeline-budget-label">
-            budget {kb(p.budgetBytes, 0)} ↑ (far above)
+            budget {kb(p.budgetBytes, 0)} ↑{p.width > 400 ? ' (far above)' : ''}
           </text>
         )}
         {p.budgetBytes <= y.domain()[1] && (

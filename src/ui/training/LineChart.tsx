@@ -17,7 +17,7 @@ export function LineChart(props: {
   testId: string;
 }) {
   const { width, height, series, yLabel, testId } = props;
-  const m = { top: 14, right: 8, bottom: 20, left: 38 };
+  const m = { top: 14, right: 18, bottom: 20, left: 38 };
   const w = Math.max(20, width - m.left - m.right);
   const h = Math.max(20, height - m.top - m.bottom);
   const xAxis = useRef<SVGGElement>(null);
