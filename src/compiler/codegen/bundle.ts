@@ -16,7 +16,7 @@ import { fileSlug } from './c-syntax';
 import { demoHeader, demoSource, hostMain, samplesHeader, samplesSource } from './emit-app';
 import { makefile, readme, type BuildInfo } from './emit-build';
 import { linkerScript, mcuMain, startupSource } from './emit-mcu';
-import { constNames, modelData, modelDataHeader, modelHeader, modelSource } from './emit-model';
+import { constNames, modelData, modelDataHeader, modelHeader, modelSource, type ModelTextOptions } from './emit-model';
 import { firmwareFit, type FirmwareBoard, type FirmwareFit } from './fit';
 import { defaultSampleCount, syntheticSamples, type FirmwareSample } from './samples';
 
@@ -71,11 +71,9 @@ function checkKernels(k: KernelSources): void {
   }
 }
 
-/** The firmware bundle of a training plan (see the module comment). */
-export function generateFirmware(plan: TrainingPlan, o: FirmwareOptions): FirmwareBundle {
+/** Options with defaults filled in and checked. */
+function resolve(plan: TrainingPlan, o: FirmwareOptions) {
   checkKernels(o.kernelSources);
-  const stackBytes = o.stackBytes ?? DEFAULT_STACK_BYTES;
-  const heapBytes = o.heapBytes ?? DEFAULT_HEAP_BYTES;
   const steps = o.steps ?? 10;
   if (!Number.isInteger(steps) || steps < 1) throw new Error(`steps must be a positive integer, got ${steps}`);
   const samples = o.samples ?? syntheticSamples(plan.input, plan.model.classes, defaultSampleCount(plan.input.bytes));
@@ -85,23 +83,8 @@ export function generateFirmware(plan: TrainingPlan, o: FirmwareOptions): Firmwa
   }
   const { model } = plan;
   const name = `tinytrain-${fileSlug(model.name)}-${model.resolution}-${fileSlug(o.board.id)}`;
-  const names = constNames(plan.consts);
-  const text = {
-    labels: o.labels ?? [],
-    experiment: o.experiment ?? name,
-    boardName: o.board.name,
-    lr: o.settings.lr,
-    rounding: o.settings.rounding,
-    qas: o.settings.qas,
-    rngState: rngStateOf(o.settings.seed),
-  };
-  const fit = firmwareFit(plan, o.board, {
-    qas: o.settings.qas,
-    stackBytes,
-    heapBytes,
-    sampleBytes: samples.length * plan.input.bytes,
-  });
-  const trainableBytes = plan.consts.reduce((a, c) => a + (c.storage === 'sram' ? c.data.byteLength : 0), 0);
+  const stackBytes = o.stackBytes ?? DEFAULT_STACK_BYTES;
+  const heapBytes = o.heapBytes ?? DEFAULT_HEAP_BYTES;
   const info: BuildInfo = {
     bundleName: name,
     modelName: model.name,
@@ -113,11 +96,30 @@ export function generateFirmware(plan: TrainingPlan, o: FirmwareOptions): Firmwa
     sramBytes: o.board.sramKb * 1024,
     flashBytes: o.board.flashKb * 1024,
     arenaBytes: plan.arenaBytes,
-    trainableBytes,
+    trainableBytes: plan.consts.reduce((a, c) => a + (c.storage === 'sram' ? c.data.byteLength : 0), 0),
     stackBytes,
     steps,
     samples: samples.length,
   };
+  const text: ModelTextOptions = {
+    labels: o.labels ?? [],
+    experiment: o.experiment ?? name,
+    boardName: o.board.name,
+    lr: o.settings.lr,
+    rounding: o.settings.rounding,
+    qas: o.settings.qas,
+    rngState: rngStateOf(o.settings.seed),
+  };
+  return { name, samples, info, text, heapBytes };
+}
+
+/** The firmware bundle of a training plan (see the module comment). */
+export function generateFirmware(plan: TrainingPlan, o: FirmwareOptions): FirmwareBundle {
+  const { name, samples, info, text, heapBytes } = resolve(plan, o);
+  const names = constNames(plan.consts);
+  const sampleBytes = samples.length * plan.input.bytes;
+  const fit = firmwareFit(plan, o.board, { qas: o.settings.qas, stackBytes: info.stackBytes, heapBytes, sampleBytes });
+  const layout = { ...info, boardName: o.board.name, heapBytes, flashConstBytes: fit.flash.parts[0].bytes };
   const files: Record<string, string> = {
     'README.md': readme(info),
     Makefile: makefile(info),
@@ -128,20 +130,11 @@ export function generateFirmware(plan: TrainingPlan, o: FirmwareOptions): Firmwa
     'app/tt_samples.h': samplesHeader(),
     'app/tt_samples.c': samplesSource(samples, plan.input.bytes),
     'app/tt_demo.h': demoHeader(),
-    'app/tt_demo.c': demoSource(steps),
+    'app/tt_demo.c': demoSource(info.steps),
     'app/main_host.c': hostMain(),
     'mcu/startup_cm7.c': startupSource(),
     'mcu/main_mcu.c': mcuMain(),
-    'mcu/tinytrain.ld': linkerScript({
-      boardName: o.board.name,
-      flashBytes: info.flashBytes,
-      sramBytes: info.sramBytes,
-      stackBytes,
-      heapBytes,
-      arenaBytes: plan.arenaBytes,
-      trainableBytes,
-      flashConstBytes: fit.flash.parts[0].bytes,
-    }),
+    'mcu/tinytrain.ld': linkerScript(layout),
   };
   for (const [p, src] of Object.entries(o.kernelSources)) files[`kernels/${p}`] = src;
   return { name, files, fit };
