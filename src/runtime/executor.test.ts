@@ -67,6 +67,12 @@ describe('PlanExecutor', () => {
       expect(ex.checkCanaries()).toEqual({ guardBytes: 4096, before: 1, after: 1 });
       ex.dispose();
     }
+    // without guard bytes only the alignment slack holds canaries; they must stay intact too
+    const plan = tinyPlan('full');
+    const ex = PlanExecutor.load(mod, plan, settings('stochastic'));
+    for (const { image, label } of examples(plan, 3, 2)) ex.trainStep(image, label);
+    expect(ex.checkCanaries()).toEqual({ guardBytes: 0, before: 0, after: 0 });
+    ex.dispose();
   });
 
   it('is bit-identical to the reference interpreter: losses and int8 weights, every rounding, QAS on and off', () => {

@@ -29,7 +29,7 @@ export interface RunSettings {
 }
 
 export interface ExecutorOptions {
-  /** Canary bytes on each side of the arena (tests); 0 allocates exactly arenaBytes. */
+  /** Canary bytes on each side of the arena (besides the alignment slack, which always holds canaries). */
   guardBytes?: number;
 }
 
@@ -107,7 +107,7 @@ export class PlanExecutor {
     this.guard = opts.guardBytes ?? 0;
     this.rawPtr = mod.alloc(this.arenaBytes + 2 * this.guard + 15);
     this.arenaPtr = (this.rawPtr + this.guard + 15) & ~15;
-    if (this.guard > 0) this.fillCanaries();
+    this.fillCanaries();
     this.train = this.compile(plan);
     this.infer = this.compile(plan.inference);
     this.configure(settings);

@@ -28,11 +28,11 @@ export interface RunnerOptions {
   evalMs: number;
   /** Milliseconds between metric reports while running. */
   reportMs: number;
-  /** Extra canary bytes around the arena (tests). */
+  /** Canary bytes on each side of the arena (checked by canaries(); they cost nothing else). */
   guardBytes: number;
 }
 
-export const DEFAULT_RUNNER_OPTIONS: RunnerOptions = { evalSize: 256, evalMs: 10_000, reportMs: 500, guardBytes: 0 };
+export const DEFAULT_RUNNER_OPTIONS: RunnerOptions = { evalSize: 256, evalMs: 10_000, reportMs: 500, guardBytes: 64 };
 const CHUNK_MS = 50;
 
 export interface LoadReport {
