@@ -233,9 +233,12 @@ void tt_update_s32(int32_t n, int32_t rounding, const float *g, const float *gsc
  * channel for pointwise / fc / conv: kernel*kernel*k floats; one kernel tap for depthwise: k floats) and
  * applies tt_update_s8's rule to it at once, so the full gradient never exists. Results (weights and rng
  * state) are bit-identical to *_bwd_weight followed by tt_update_s8 with the matching tt_update_params.
- * rounding is a tt_rounding; w is the layer's full weight tensor. Matching params (cols = k, row_stride = in_c):
+ * rounding is a tt_rounding; w is the layer's weight tensor. Matching params (cols = k, row_stride = in_c):
  * pointwise / fc rows out_c; conv rows out_c*kernel*kernel, rows_per_channel kernel*kernel; depthwise rows
- * kernel*kernel, channel_is_col 1. *_get_buffer_size returns bytes. */
+ * kernel*kernel, channel_is_col 1. *_get_buffer_size returns bytes.
+ * The weight row stride is shape->in_c (fc: in_c) and nothing else reads it (the saved input has its own
+ * in_stride), so pointwise and fc may update a split weight's head [out_c][k] directly: pass a copy of the
+ * shape with in_c = k (fc: in_c = k), like tt_update_s8 with row_stride = k. */
 int32_t tt_pointwise_bwd_update_get_buffer_size(const tt_conv_shape *shape, int32_t k);
 void tt_pointwise_bwd_update_s8(const tt_conv_shape *shape, const float *g_out, const int8_t *in,
                                 int32_t in_stride, int32_t in_zp, float in_scale, int32_t k, const float *gscale,
@@ -260,6 +263,14 @@ void tt_fc_bwd_update_s8(int32_t in_c, int32_t out_c, const float *g_out, const 
 
 /* Keep the first k of c channels of every pixel: out[p][i] = in[p][i], i < k (saving a partial slice). */
 void tt_slice_channels_s8(int32_t pixels, int32_t c, int32_t k, const int8_t *in, int8_t *out);
+
+/* Join two channel ranges of every pixel: out[p][i] = a[p][i] for i < ka, out[p][ka + j] = b[p][j] for j < kb
+ * (out has ka + kb channels; the inverse of tt_slice_channels_s8). out must not overlap a or b.
+ * Its use: a partially updated pointwise / fc weight [out_c][in_c] is stored split, the trainable head
+ * [out_c][k] in SRAM and the frozen tail [out_c][in_c - k] in flash; before a kernel that reads the whole
+ * weight (the forward, the input gradient) the plan assembles it into arena scratch with pixels = out_c,
+ * ka = k, kb = in_c - k. */
+void tt_concat_channels_s8(int32_t pixels, int32_t ka, int32_t kb, const int8_t *a, const int8_t *b, int8_t *out);
 
 #ifdef __cplusplus
 }

@@ -1,5 +1,5 @@
 /*
- * tt_elementwise.c - residual add, global average pool and channel slicing (int8 forward).
+ * tt_elementwise.c - residual add, global average pool, channel slicing and concatenation (int8 data movement).
  *
  * Plain loops over independent elements: the -msimd128 build and gcc vectorize them as they are, which keeps
  * the float operation order of every element (no reassociation happens across elements).
@@ -43,4 +43,12 @@ void tt_avgpool_s8(int32_t h, int32_t w, int32_t c, int32_t in_zp, int32_t out_z
 void tt_slice_channels_s8(int32_t pixels, int32_t c, int32_t k, const int8_t *in, int8_t *out) {
   /* memmove: slicing in place (out == in) copies each pixel down over bytes already read. */
   for (int32_t p = 0; p < pixels; p++) memmove(out + p * k, in + p * c, (size_t)k);
+}
+
+void tt_concat_channels_s8(int32_t pixels, int32_t ka, int32_t kb, const int8_t *a, const int8_t *b, int8_t *out) {
+  const int32_t c = ka + kb;
+  for (int32_t p = 0; p < pixels; p++) {
+    memcpy(out + (int64_t)p * c, a + (int64_t)p * ka, (size_t)ka);
+    memcpy(out + (int64_t)p * c + ka, b + (int64_t)p * kb, (size_t)kb);
+  }
 }

@@ -224,6 +224,42 @@ static void test_fused_matches_unfused(void) {
   }
 }
 
+/* A split weight: updating the head [co][k] (shape copy with in_c = k; row_stride = k) and joining it to the
+ * untouched tail gives the weight that updating the whole [co][ci] tensor gives, with the same rng state. */
+static void test_split_head_update(void) {
+  enum { MAXB = 1 << 14 };
+  static int8_t in[MAXB], w_whole[MAXB], head[MAXB], tail[MAXB], joined[MAXB], head2[MAXB];
+  static float g_out[MAXB], g_w[MAXB], scratch[MAXB / 4], gscale[64];
+  for (int trial = 0; trial < 40; trial++) {
+    int fc = trial % 2, hw = fc ? 1 : tt_test_int(1, 6), ci = tt_test_int(2, 40), co = tt_test_int(1, 30);
+    int k = tt_test_int(1, ci - 1), rounding = trial % 3, zp = tt_test_int(-20, 20);
+    tt_conv_shape sh = shape_of(hw, hw, ci, co, 1, 1, 0), hsh = sh;
+    hsh.in_c = k;
+    fill_random(in, hw * hw * ci, g_out, hw * hw * co);
+    for (int j = 0; j < co; j++) gscale[j] = tt_test_float(0.5f, 40.0f);
+    for (int j = 0; j < co * ci; j++) w_whole[j] = (int8_t)tt_test_int(-127, 127);
+    tt_slice_channels_s8(co, ci, k, w_whole, head);
+    for (int o = 0; o < co; o++) memcpy(tail + o * (ci - k), w_whole + o * ci + k, (size_t)(ci - k));
+    memcpy(head2, head, (size_t)(co * k));
+    float sx = tt_test_float(0.01f, 0.1f), lr = tt_test_float(0.05f, 2.0f);
+    tt_rng r_whole = {0x85EBCA6Bu + trial}, r_head = r_whole, r_head2 = r_whole;
+    if (fc) {
+      tt_fc_bwd_update_s8(ci, co, g_out, in, zp, sx, k, gscale, lr, rounding, w_whole, &r_whole, scratch);
+      tt_fc_bwd_update_s8(k, co, g_out, in, zp, sx, k, gscale, lr, rounding, head, &r_head, scratch);
+    } else {
+      tt_pointwise_bwd_update_s8(&sh, g_out, in, ci, zp, sx, k, gscale, lr, rounding, w_whole, &r_whole, scratch);
+      tt_pointwise_bwd_update_s8(&hsh, g_out, in, ci, zp, sx, k, gscale, lr, rounding, head, &r_head, scratch);
+    }
+    tt_pointwise_f32_bwd_weight(&sh, g_out, in, ci, zp, sx, k, g_w);
+    tt_update_params up = {co, k, k, 1, 0, rounding};
+    tt_update_s8(&up, g_w, gscale, lr, head2, &r_head2);
+    tt_concat_channels_s8(co, k, ci - k, head, tail, joined);
+    CHECK(memcmp(joined, w_whole, (size_t)(co * ci)) == 0, "split fused update differs: trial %d", trial);
+    CHECK(memcmp(head2, head, (size_t)(co * k)) == 0, "split tt_update_s8 differs: trial %d", trial);
+    CHECK(r_whole.state == r_head.state && r_whole.state == r_head2.state, "rng state differs: trial %d", trial);
+  }
+}
+
 int main(void) {
   test_clamp_add_avgpool();
   test_input_grads_by_hand();
@@ -231,5 +267,6 @@ int main(void) {
   test_update_rules();
   test_rng_and_stochastic();
   test_fused_matches_unfused();
+  test_split_head_update();
   return tt_test_report("test_backward");
 }

@@ -100,6 +100,13 @@ static void test_elementwise_hand(void) {
   CHECK(sout[0] == 1 && sout[1] == 2 && sout[2] == 4 && sout[3] == 5, "slice");
   tt_slice_channels_s8(2, 3, 2, sin, sin); /* in place */
   CHECK(sin[0] == 1 && sin[1] == 2 && sin[2] == 4 && sin[3] == 5, "slice in place");
+
+  /* concat 2 pixels of 2 + 1 channels: the inverse of slicing off the first 2 of 3. */
+  int8_t ca[4] = {1, 2, 4, 5}, cb[2] = {3, 6}, cout[6];
+  tt_concat_channels_s8(2, 2, 1, ca, cb, cout);
+  CHECK(cout[0] == 1 && cout[1] == 2 && cout[2] == 3 && cout[3] == 4 && cout[4] == 5 && cout[5] == 6, "concat");
+  tt_concat_channels_s8(2, 0, 1, ca, cb, cout); /* an empty head */
+  CHECK(cout[0] == 3 && cout[1] == 6, "concat ka 0");
 }
 
 static void test_requant_edges(void) {

@@ -44,6 +44,7 @@ export const REFERENCE_KERNELS: { [K in KernelName]: AnyKernel } = {
   tt_depthwise_bwd_update_s8: upd.depthwiseBwdUpdateS8,
   tt_fc_bwd_update_s8: upd.fcBwdUpdateS8,
   tt_slice_channels_s8: fwd.sliceChannelsS8,
+  tt_concat_channels_s8: fwd.concatChannelsS8,
 };
 
 type Data = PlanConst['data'];

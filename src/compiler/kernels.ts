@@ -231,6 +231,17 @@ export const KERNEL_SIGNATURES = {
       ['out', 'int8_t*'],
     ],
   },
+  tt_concat_channels_s8: {
+    returns: 'void',
+    params: [
+      ['pixels', 'int32_t'],
+      ['ka', 'int32_t'],
+      ['kb', 'int32_t'],
+      ['a', 'const int8_t*'],
+      ['b', 'const int8_t*'],
+      ['out', 'int8_t*'],
+    ],
+  },
 } as const satisfies Record<string, KernelSignature>;
 
 export type KernelName = keyof typeof KERNEL_SIGNATURES;

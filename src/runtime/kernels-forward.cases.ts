@@ -204,6 +204,14 @@ export function vectorCases(r: Rand): FwdCase[] {
     const args: Arg[] = [i32(pixels), i32(c), i32(k), i8(r, pixels * c), i8(r, pixels * k)];
     cases.push({ name: `slice ${pixels}x${c}->${k}`, fn: 'tt_slice_channels_s8', args, ref });
   }
+  for (let t = 0; t < 6; t++) {
+    const [pixels, ka, kb] = [int(r, 1, 100), int(r, 0, 60), int(r, t === 0 ? 0 : 1, 60)];
+    const ref = (x: TypedArray[]) =>
+      fw.concatChannelsS8(pixels, ka, kb, x[0] as Int8Array, x[1] as Int8Array, x[2] as Int8Array);
+    const [a, b, out] = [i8(r, pixels * ka), i8(r, pixels * kb), i8(r, pixels * (ka + kb))];
+    const args: Arg[] = [i32(pixels), i32(ka), i32(kb), a, b, out];
+    cases.push({ name: `concat ${pixels}x(${ka}+${kb})`, fn: 'tt_concat_channels_s8', args, ref });
+  }
   return cases;
 }
 

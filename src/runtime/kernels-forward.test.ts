@@ -42,7 +42,7 @@ const groups: [string, FwdCase[]][] = [
   ['depthwise', layerCases(seeded(12), 'depthwise', 14)],
   ['general conv', layerCases(seeded(13), 'conv', 12)],
   ['MCU-sized layers and portable fallbacks', mcuCases(seeded(14))],
-  ['fc, add, avgpool, slice', vectorCases(seeded(15))],
+  ['fc, add, avgpool, slice, concat', vectorCases(seeded(15))],
   ['softmax cross-entropy, expf, logf', mathCases(seeded(16))],
 ];
 

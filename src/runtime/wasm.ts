@@ -48,6 +48,7 @@ export interface KernelExports {
   tt_fc_bwd_update_get_buffer_size(inC: I32, outC: I32, k: I32): I32;
   tt_fc_bwd_update_s8(inC: I32, outC: I32, gOut: Ptr, inp: Ptr, inZp: I32, inScale: F32, k: I32, gscale: Ptr, lr: F32, rounding: I32, w: Ptr, rng: Ptr, scratch: Ptr): void;
   tt_slice_channels_s8(pixels: I32, c: I32, k: I32, inp: Ptr, out: Ptr): void;
+  tt_concat_channels_s8(pixels: I32, ka: I32, kb: I32, a: Ptr, b: Ptr, out: Ptr): void;
 }
 
 export type TypedArray = Int8Array | Uint8Array | Int32Array | Uint32Array | Float32Array;

@@ -5,7 +5,17 @@
  */
 import { describe, expect, it } from 'vitest';
 import { convShape, type ConvShape, type Quant } from '../kernel-abi';
-import { addS8, avgpoolS8, convS8, depthwiseS8, fcS8, pointwiseS8, sliceChannelsS8, softmaxXentS8 } from './forward';
+import {
+  addS8,
+  avgpoolS8,
+  concatChannelsS8,
+  convS8,
+  depthwiseS8,
+  fcS8,
+  pointwiseS8,
+  sliceChannelsS8,
+  softmaxXentS8,
+} from './forward';
 import { expf, logf, round } from './math';
 
 const quant = (inZp: number, outZp: number, actMin = -128, actMax = 127): Quant => ({ inZp, outZp, actMin, actMax });
@@ -111,6 +121,11 @@ describe('forward kernels: hand-computed cases', () => {
     const arena = Int8Array.of(1, 2, 3, 4, 5, 6);
     sliceChannelsS8(2, 3, 2, arena, arena); // in place
     expect([...arena.subarray(0, 4)]).toEqual([1, 2, 4, 5]);
+
+    // concat undoes the slice: 2 pixels of 2 + 1 channels.
+    const joined = new Int8Array(6);
+    concatChannelsS8(2, 2, 1, arena.subarray(0, 4), Int8Array.of(3, 6), joined);
+    expect([...joined]).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
   it('saturates huge multipliers through the 2^30 clamp', () => {

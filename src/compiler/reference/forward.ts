@@ -203,3 +203,15 @@ export function softmaxXentS8(
 export function sliceChannelsS8(pixels: number, c: number, k: number, input: Int8Array, out: Int8Array): void {
   for (let p = 0; p < pixels; p++) for (let i = 0; i < k; i++) out[p * k + i] = input[p * c + i];
 }
+
+/**
+ * Joins two channel ranges of every pixel: out[p][i] = a[p][i] (i < ka), out[p][ka + j] = b[p][j] (j < kb); the
+ * inverse of sliceChannelsS8. A split weight (head [outC][k] + tail [outC][inC - k]) is assembled with pixels = outC.
+ */
+export function concatChannelsS8(pixels: number, ka: number, kb: number, a: Int8Array, b: Int8Array, out: Int8Array) {
+  const c = ka + kb;
+  for (let p = 0; p < pixels; p++) {
+    for (let i = 0; i < ka; i++) out[p * c + i] = a[p * ka + i];
+    for (let j = 0; j < kb; j++) out[p * c + ka + j] = b[p * kb + j];
+  }
+}
