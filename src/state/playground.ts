@@ -25,6 +25,8 @@ export interface PlaygroundState {
   compiled: CompiledView;
   /** messages about the URL that opened the page; dismissible */
   urlNotices: Notice[];
+  /** why the last edit was adjusted (e.g. a budget larger than the board's SRAM); replaced by the next edit */
+  editNotices: Notice[];
   hoverLayer: string | null;
   hoverSource: HoverSource | null;
   update(patch: Partial<Experiment>): void;
@@ -69,9 +71,9 @@ export function normalize(e: Experiment): { experiment: Experiment; notices: Not
 }
 
 /** The defaults, not compiled yet: the first loadFragment (url-sync.ts) or edit compiles. */
-function initial(): Pick<PlaygroundState, 'experiment' | 'compiled' | 'urlNotices'> {
+function initial(): Pick<PlaygroundState, 'experiment' | 'compiled' | 'urlNotices' | 'editNotices'> {
   const { experiment } = normalize(defaultFieldValues());
-  return { experiment, compiled: PENDING, urlNotices: [] };
+  return { experiment, compiled: PENDING, urlNotices: [], editNotices: [] };
 }
 
 export const usePlayground = create<PlaygroundState>((set, get) => {
@@ -105,24 +107,25 @@ export const usePlayground = create<PlaygroundState>((set, get) => {
       if (patch.board && patch.board !== cur.board && patch.budgetKb === undefined) {
         next = { ...next, budgetKb: Math.min(256, boardById(patch.board).sramKb) };
       }
-      commit(normalize(next).experiment);
+      const { experiment, notices } = normalize(next);
+      commit(experiment, { editNotices: notices });
     },
     setLayer(index, u) {
       const cur = get().experiment;
       if (index < 0 || index >= cur.scheme.length) return;
       const scheme = cur.scheme.map((old, i) => (i === index ? u : old));
-      commit({ ...cur, scheme, preset: 'custom' });
+      commit({ ...cur, scheme, preset: 'custom' }, { editNotices: [] });
     },
     applyPreset(id) {
       const cur = get().experiment;
       if (id === 'custom') return;
-      commit({ ...cur, preset: id, scheme: presetScheme(cur.model, id) });
+      commit({ ...cur, preset: id, scheme: presetScheme(cur.model, id) }, { editNotices: [] });
     },
     loadFragment(fragment) {
       const decoded = decodeExperiment(fragment);
       const { experiment, notices } = normalize(decoded.experiment);
       const urlNotices: Notice[] = [...decoded.messages.map((text) => ({ level: 'warn' as const, text })), ...notices];
-      commit(experiment, { urlNotices });
+      commit(experiment, { urlNotices, editNotices: [] });
     },
     setHover(layer, source) {
       if (get().hoverLayer === layer) return;

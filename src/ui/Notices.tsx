@@ -5,6 +5,7 @@ export function Notices() {
   const urlNotices = usePlayground((s) => s.urlNotices);
   const dismiss = usePlayground((s) => s.dismissUrlNotices);
   const compiled = usePlayground((s) => s.compiled);
+  const editNotices = usePlayground((s) => s.editNotices);
   return (
     <div className="notices">
       {urlNotices.length > 0 && (
@@ -21,6 +22,11 @@ export function Notices() {
           </button>
         </div>
       )}
+      {editNotices.map((n, i) => (
+        <div className="notice warn" key={`edit${i}`} role="alert" data-testid="notice.edit">
+          {n.text}
+        </div>
+      ))}
       {compiled.error && (
         <div className="notice error" role="alert" data-testid="notice.compile">
           <strong>Impossible:</strong> {compiled.error}

@@ -1,0 +1,49 @@
+import { expect, test } from '@playwright/test';
+import { PlaygroundPage } from './pages/playground';
+
+test('impossible choices say why, and the page keeps working', async ({ page }) => {
+  const app = new PlaygroundPage(page);
+  await app.open();
+  // A budget the board cannot have.
+  await app.budget.fill('400');
+  await expect(page.getByTestId('notice.edit')).toContainText(
+    'A 400 KB budget does not exist on the STM32F746 (320 KB SRAM)',
+  );
+  await expect(app.budget).toHaveValue('320');
+  // A resolution the backbone cannot take: the compiler's reason, no plan, and back again.
+  await app.resolution.selectOption('16');
+  await expect(app.compileNotice).toContainText('resolution must be an integer from 32 to 224');
+  await expect(page.getByTestId('summary.none')).toContainText('no plan');
+  await app.resolution.selectOption('96');
+  await expect(app.compileNotice).toHaveCount(0);
+  await expect(app.peak).toHaveAttribute('data-bytes', /^\d+$/);
+  // A scheme that does not fit the budget: the verdict and what to try.
+  await app.budget.fill('64');
+  await expect(page.getByTestId('summary.peak.verdict')).toContainText('does not fit 64 KB');
+  await expect(page.getByTestId('notice.fit')).toContainText(/Does not fit: peak .* over the 64 KB budget/);
+  await app.expectNoConsoleErrors();
+});
+
+test('the controls work from the keyboard', async ({ page }) => {
+  const app = new PlaygroundPage(page);
+  await app.open();
+  // Backbone buttons are buttons: focus one and press Enter.
+  await app.backbone('mbv2-w0.35').focus();
+  await page.keyboard.press('Enter');
+  await expect(app.backbone('mbv2-w0.35')).toHaveAttribute('aria-checked', 'true');
+  // Tab from the backbone buttons reaches the other editor controls in order.
+  await app.resolution.focus();
+  await page.keyboard.press('Tab');
+  await expect(app.classes).toBeFocused();
+  // A graph node takes focus, shows its tooltip and opens its editor with Enter.
+  const node = app.graphNode('blocks.14.pw1');
+  await node.focus();
+  await expect(page.getByTestId('graph.tooltip')).toContainText('blocks.14.pw1');
+  await expect(app.tableRow('blocks.14.pw1')).toHaveClass(/hovered/);
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('graph.editor')).toContainText('blocks.14.pw1');
+  await page.getByTestId('graph.editor.bias').focus();
+  await page.keyboard.press('Space');
+  await expect(app.tableBias('blocks.14.pw1')).not.toBeChecked();
+  await app.expectNoConsoleErrors();
+});
