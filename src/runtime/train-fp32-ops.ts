@@ -155,20 +155,31 @@ const depthwise: Fp32Row = {
 
 /** General k x k conv (the stem): weights [o][ky][kx][i]. */
 const conv: Fp32Row = {
+  /** Per output pixel: gather the k*k*C patch once (zeros outside the input), then one dot product per filter. */
   forward(g, x, w, b, a) {
     const C = g.inC;
     const O = g.outC;
-    const kk = g.kernel * g.kernel;
-    biasInit(g.outH * g.outW, O, b, a);
-    const t = taps(g);
-    for (let j = 0; j < t.length; j += 3) {
-      const [op, xo, tap] = [t[j], t[j + 1] * C, t[j + 2]];
-      for (let o = 0; o < O; o++) {
-        let acc = 0;
-        for (let i = 0, wo = (o * kk + tap) * C; i < C; i++) acc += x[xo + i] * w[wo + i];
-        a[op * O + o] += acc;
+    const k = g.kernel;
+    const n = k * k * C;
+    const patch = new Float32Array(n);
+    for (let y = 0; y < g.outH; y++)
+      for (let xx = 0; xx < g.outW; xx++) {
+        for (let ky = 0; ky < k; ky++) {
+          const iy = y * g.stride - g.pad + ky;
+          for (let kx = 0; kx < k; kx++) {
+            const ix = xx * g.stride - g.pad + kx;
+            const inside = iy >= 0 && iy < g.inH && ix >= 0 && ix < g.inW;
+            for (let i = 0, po = (ky * k + kx) * C, xo = (iy * g.inW + ix) * C; i < C; i++)
+              patch[po + i] = inside ? x[xo + i] : 0;
+          }
+        }
+        const ao = (y * g.outW + xx) * O;
+        for (let o = 0; o < O; o++) {
+          let acc = b[o];
+          for (let e = 0, wo = o * n; e < n; e++) acc += patch[e] * w[wo + e];
+          a[ao + o] = acc;
+        }
       }
-    }
   },
   backwardInput(g, ga, w, gx) {
     const C = g.inC;
