@@ -21,7 +21,7 @@ test('screenshots of the main views', async ({ page }) => {
   await page.screenshot({ path: `${DIR}/linked-highlight.png` });
 
   // A scheme that does not fit, with reordering compared side by side.
-  await app.preset.selectOption('paper:148kb');
+  await app.preset.selectOption('bias-only');
   await page.getByTestId('timeline.sideBySide').check();
   await expect(page.getByTestId('timeline.other')).toBeVisible();
   await expect(page.getByTestId('notice.fit')).toContainText('Does not fit');
