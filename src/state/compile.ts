@@ -161,6 +161,13 @@ function fitAdvice(plan: TrainingPlan, other: TrainingPlan | null, e: Experiment
     tips.push(`operator reordering would bring it to ${kb(other.metrics.peakSramBytes)}`);
   }
   if (!e.fusion) tips.push('fusing the frozen blocks shrinks the forward peak');
+  const convs = plan.layers.filter((l) => l.index >= 0);
+  const earliest = convs.filter((l) => l.gradient).sort((a, b) => a.index - b.index)[0];
+  if (earliest && earliest.index < convs.length / 3) {
+    tips.push(
+      `gradients reach ${earliest.name} (${earliest.inH}×${earliest.inH}); updating only later layers keeps the backward pass off the large early activations`,
+    );
+  }
   if (m.trainableSramBytes > over)
     tips.push(`update fewer or smaller weights (${kb(m.trainableSramBytes)} are trainable)`);
   if (e.resolution > 64) tips.push('a lower input resolution shrinks every activation');
