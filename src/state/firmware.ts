@@ -4,6 +4,8 @@
  * the layer of each line so the code view takes part in linked highlighting.
  */
 import type { FirmwareFit } from '../compiler/codegen';
+import { graphToJson } from '../compiler/ir/dump';
+import type { Graph } from '../compiler/ir/graph';
 import type { TrainingPlan } from '../compiler/plan';
 import { boardById } from './boards';
 import type { Experiment } from './experiment';
@@ -39,8 +41,22 @@ export function lineLayersOf(text: string, plan: TrainingPlan): (string | null)[
   });
 }
 
-export async function loadFirmware(plan: TrainingPlan, e: Experiment): Promise<FirmwareView> {
+/** The pruned training graph as JSON (the paper's export format: ops with typed inputs and outputs). */
+function graphFile(graph: Graph, plan: TrainingPlan): SourceFile {
+  const json = graphToJson(graph);
+  const lines = ['{', `  "format": "${json.format}",`, `  "version": ${json.version},`, '  "ops": ['];
+  const layers: (string | null)[] = [null, null, null, null];
+  json.ops.forEach((op, i) => {
+    lines.push(`    ${JSON.stringify(op)}${i < json.ops.length - 1 ? ',' : ''}`);
+    layers.push(plan.layers.find((l) => opBelongsTo(op.name, l.name))?.name ?? null);
+  });
+  lines.push('  ]', '}');
+  return { name: 'training-graph.json', language: 'json', text: lines.join('\n'), lineLayers: layers };
+}
+
+export async function loadFirmware(plan: TrainingPlan, graph: Graph | null, e: Experiment): Promise<FirmwareView> {
   const planFile = planText(plan);
+  const extra = graph ? [planFile, graphFile(graph, plan)] : [planFile];
   const settings = { lr: e.lr, rounding: e.rounding, qas: e.qas, seed: e.seed };
   const board = boardById(e.board);
   const [{ generateFirmware, bundleToZip }, { loadKernelSources }] = await Promise.all([
@@ -62,7 +78,7 @@ export async function loadFirmware(plan: TrainingPlan, e: Experiment): Promise<F
     }));
     return {
       name: bundle.name,
-      files: [...files, planFile],
+      files: [...files, ...extra],
       fit: bundle.fit,
       error: null,
       zip: async () => ({ fileName: `${bundle.name}.zip`, bytes: bundleToZip(bundle.files, bundle.name) }),
@@ -71,7 +87,7 @@ export async function loadFirmware(plan: TrainingPlan, e: Experiment): Promise<F
     const error = err instanceof Error ? err.message : String(err);
     return {
       name: 'plan',
-      files: [planFile],
+      files: extra,
       fit: null,
       error,
       zip: async () => ({ fileName: 'plan.zip', bytes: bundleToZip({ 'plan.txt': planFile.text }, 'plan') }),

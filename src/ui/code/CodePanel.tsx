@@ -21,6 +21,7 @@ function save(fileName: string, bytes: Uint8Array) {
 
 export function CodePanel() {
   const plan = usePlayground((s) => s.compiled.plan);
+  const graph = usePlayground((s) => s.compiled.graph);
   const e = usePlayground((s) => s.experiment);
   const hoverLayer = usePlayground((s) => s.hoverLayer);
   const setHover = usePlayground((s) => s.setHover);
@@ -31,7 +32,7 @@ export function CodePanel() {
   useEffect(() => {
     if (!plan) return;
     let live = true;
-    const t = setTimeout(() => void loadFirmware(plan, e).then((v) => live && setFw(v)), 50);
+    const t = setTimeout(() => void loadFirmware(plan, graph, e).then((v) => live && setFw(v)), 50);
     return () => {
       live = false;
       clearTimeout(t);
