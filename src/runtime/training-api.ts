@@ -3,7 +3,7 @@
  * src/runtime/training-client.ts, when it exists, exports `createTrainingRuntime(): TrainingRuntime`;
  * src/state/training.ts finds it with import.meta.glob and shows "training runtime not available yet" until then.
  */
-import type { TrainingPlan } from '../compiler/plan';
+import type { PlanOptions, TrainingPlan } from '../compiler/plan';
 import type { RoundingName } from '../compiler/kernel-abi';
 
 export interface TrainingSettings {
@@ -34,9 +34,27 @@ export interface TrainingMetrics {
   samplesPerSec: number;
 }
 
+/** What to compile in the worker when training should start from a pretrained backbone (public/models/). */
+export interface TrainingSpec {
+  model: string;
+  resolution: number;
+  /** scheme text (compiler/scheme/scheme.ts) */
+  scheme: string;
+  classes: number;
+  /** start from public/models/<model> (the call fails when that file is missing) */
+  pretrained: boolean;
+  seed: number;
+  options?: Partial<PlanOptions>;
+}
+
 export interface TrainingRuntime {
   /** Loads a plan (and resets training); resolves when the worker is ready to step. */
   load(plan: TrainingPlan, settings: TrainingSettings): Promise<void>;
+  /**
+   * Optional: compiles the same experiment in the worker on a pretrained backbone and loads it (the memory
+   * plan is the page's; only the weights differ). Rejects when the backbone file is missing.
+   */
+  loadSpec?(spec: TrainingSpec, settings: TrainingSettings): Promise<unknown>;
   /** Changes run-time knobs without reloading the plan. */
   configure(settings: TrainingSettings): Promise<void>;
   start(): Promise<void>;

@@ -76,7 +76,7 @@ export const EXPERIMENT_FIELDS: { [K in keyof Experiment]: Field<Experiment[K]> 
   scheme: schemeField('s'),
   reorder: boolField('o', true),
   fusion: boolField('f', true),
-  lr: floatField('lr', 1e-6, 10, 0.05),
+  lr: floatField('lr', 1e-6, 10, 0.01),
   rounding: enumField('rd', ROUNDINGS, 'nearest'),
   qas: boolField('q', true),
   seed: intField('seed', 0, 2 ** 31 - 1, 1),

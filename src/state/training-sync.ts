@@ -10,8 +10,19 @@ function settingsOf(e: Experiment): TrainingSettings {
 
 export function startTrainingSync(): () => void {
   const push = () => {
-    const { compiled, experiment } = usePlayground.getState();
-    void useTraining.getState().sync(compiled.plan, settingsOf(experiment));
+    const { compiled, experiment: e } = usePlayground.getState();
+    const spec = compiled.plan
+      ? {
+          model: e.model,
+          resolution: e.resolution,
+          scheme: compiled.schemeText,
+          classes: e.classes,
+          pretrained: true,
+          seed: e.seed,
+          options: { reorder: e.reorder, fusion: e.fusion },
+        }
+      : undefined;
+    void useTraining.getState().sync(compiled.plan, settingsOf(e), spec);
   };
   push();
   return usePlayground.subscribe((s, prev) => {

@@ -15,6 +15,7 @@ import type {
   TrainingRuntime,
   TrainingRuntimeModule,
   TrainingSettings,
+  TrainingSpec,
   UserSample,
 } from '../runtime/training-api';
 
@@ -27,8 +28,13 @@ export interface TrainingState {
   status: TrainingStatus;
   message: string;
   history: TrainingMetrics[];
-  /** The plan and knobs to train with (called on every recompile and knob change). */
-  sync(plan: TrainingPlan | null, settings: TrainingSettings): Promise<void>;
+  /** Where the weights come from: a pretrained backbone, or the plan's seeded random ones. */
+  weights: 'pretrained' | 'random' | null;
+  /**
+   * The plan and knobs to train with (called on every recompile and knob change); `spec` describes the same
+   * experiment so the worker can start it from a pretrained backbone when one is available.
+   */
+  sync(plan: TrainingPlan | null, settings: TrainingSettings, spec?: TrainingSpec): Promise<void>;
   start(): Promise<void>;
   pause(): Promise<void>;
   step(n?: number): Promise<void>;
@@ -39,7 +45,7 @@ export interface TrainingState {
 const MAX_HISTORY = 4000;
 
 let runtime: TrainingRuntime | null = null;
-let desired: { plan: TrainingPlan | null; settings: TrainingSettings } | null = null;
+let desired: { plan: TrainingPlan | null; settings: TrainingSettings; spec?: TrainingSpec } | null = null;
 let loaded: { plan: TrainingPlan; settings: TrainingSettings } | null = null;
 let userData: UserSample[] | null = null;
 
@@ -67,10 +73,10 @@ export const useTraining = create<TrainingState>((set, get) => {
       if (rt) set({ status: 'idle', message: desired?.plan ? '' : 'no valid plan to train (see the message above)' });
       return false;
     }
-    const { plan, settings } = desired;
+    const { plan, settings, spec } = desired;
     if (loaded?.plan !== plan) {
       set({ status: 'loading', message: 'loading the plan into the worker…', history: [] });
-      await rt.load(plan, settings);
+      set({ weights: await loadInto(rt, plan, settings, spec) });
       loaded = { plan, settings };
       set({ status: 'ready', message: '' });
     } else if (!sameSettings(loaded.settings, settings)) {
@@ -80,13 +86,28 @@ export const useTraining = create<TrainingState>((set, get) => {
     return true;
   }
 
+  /** Loads the pretrained backbone when the runtime can and the file exists, else the page's plan. */
+  async function loadInto(rt: TrainingRuntime, plan: TrainingPlan, settings: TrainingSettings, spec?: TrainingSpec) {
+    if (spec && rt.loadSpec) {
+      try {
+        await rt.loadSpec({ ...spec, pretrained: true }, settings);
+        return 'pretrained' as const;
+      } catch {
+        // no pretrained file for this backbone (yet): train the page's plan from its seeded weights
+      }
+    }
+    await rt.load(plan, settings);
+    return 'random' as const;
+  }
+
   return {
+    weights: null,
     status: loadRuntimeModule ? 'idle' : 'unavailable',
     message: loadRuntimeModule ? '' : 'training runtime not available yet',
     history: [],
 
-    async sync(plan, settings) {
-      desired = { plan, settings };
+    async sync(plan, settings, spec) {
+      desired = { plan, settings, spec };
       if (!runtime || get().status === 'error') return;
       const wasRunning = get().status === 'running';
       try {

@@ -173,6 +173,7 @@ export function TrainingPanel() {
   const [tab, setTab] = useState<'train' | 'data'>('train');
   const status = useTraining((s) => s.status);
   const message = useTraining((s) => s.message);
+  const weights = useTraining((s) => s.weights);
   return (
     <section className="panel training" aria-label="Training">
       <div className="tabs" role="tablist">
@@ -198,6 +199,13 @@ export function TrainingPanel() {
       <p className={`train-status ${status}`} data-testid="train.status" data-status={status} role="status">
         {message || STATUS_TEXT[status]}
       </p>
+      {weights && (
+        <p className="hint" data-testid="train.weights">
+          {weights === 'pretrained'
+            ? 'starts from the pretrained backbone (public/models), fine-tuning on MNIST or your data'
+            : 'starts from seeded random weights (no pretrained backbone for this model yet)'}
+        </p>
+      )}
       {tab === 'train' ? (
         <>
           <Controls />
