@@ -52,6 +52,18 @@ describe('tinytrain plan', () => {
     expect(off.arenaBytes).toBeGreaterThan(2 * on.arenaBytes);
   });
 
+  it('stores partially updated weights split by default; --no-split keeps them whole in SRAM', async () => {
+    const args = ['plan', '--model', 'mcunet-5fps', '--resolution', '64', '--scheme', 'paper:99kb', '--json'];
+    const on = JSON.parse((await cli(...args, '--repeat', '1')).out);
+    const off = JSON.parse((await cli(...args, '--repeat', '1', '--no-split')).out);
+    expect([on.split, off.split]).toEqual([true, false]);
+    // conv 36 (96 -> 384) updated at 1/8 and conv 39 (96 -> 576) at 1/4: their other columns move to flash
+    const tails = 384 * (96 - 12) + 576 * (96 - 24);
+    expect(off.trainableSramBytes - on.trainableSramBytes).toBe(tails);
+    expect(on.flashBytes).toBeGreaterThan(off.flashBytes + tails - 1024); // + the heads' new shape structs
+    expect(on.peakSramBytes).toBeLessThan(off.peakSramBytes - 16 * 1024); // the assembled copy costs arena here
+  });
+
   it('rejects bad arguments with a clear message and a non-zero exit', async () => {
     const cases: [string[], number, RegExp][] = [
       [['plan'], 2, /--model is required/],

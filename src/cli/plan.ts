@@ -24,6 +24,8 @@ const USAGE = `usage: tinytrain plan --model M [--resolution R] [--classes C] [-
                    e.g. 'bias:22;w:21@1,24@1,27@1,30@1,36@1/8,39@1/4'
   --no-reorder     compute all gradients first, update at the end (no fused gradient+update kernels)
   --no-fusion      materialize frozen blocks instead of running them band by band
+  --no-split       keep a partially updated pointwise weight whole in SRAM (default: only its updated input
+                   channels in SRAM, the rest in flash, assembled in scratch where a kernel reads it whole)
   --pretrained F   model file manifest F.json (its blob F.bin beside it)
   --seed N         seed of the random weights (default 1)
   --repeat N       compile N times, report the median compileMs (default 5)
@@ -48,6 +50,7 @@ const OPTIONS = {
   scheme: { type: 'string' },
   'no-reorder': { type: 'boolean' },
   'no-fusion': { type: 'boolean' },
+  'no-split': { type: 'boolean' },
   pretrained: { type: 'string' },
   seed: { type: 'string' },
   repeat: { type: 'string' },
@@ -96,6 +99,7 @@ export function planSummary(p: TrainingPlan) {
     scheme: p.scheme,
     reorder: p.options.reorder,
     fusion: p.options.fusion,
+    split: p.options.split,
     peakSramBytes: m.peakSramBytes,
     arenaBytes: m.arenaBytes,
     trainableSramBytes: m.trainableSramBytes,
@@ -137,7 +141,7 @@ function run(args: string[], io: CliIo): number {
     pretrained,
     seed: intOption('seed', v.seed, 1, 0, 2 ** 31),
   });
-  const options = { reorder: !v['no-reorder'], fusion: !v['no-fusion'] };
+  const options = { reorder: !v['no-reorder'], fusion: !v['no-fusion'], split: !v['no-split'] };
   const scheme = v.scheme ?? 'full';
   const runs = Array.from({ length: repeat }, () => compileWithGraph(model, scheme, options));
   const times = runs.map((r) => r.plan.metrics.compileMs).sort((a, b) => a - b);
@@ -155,7 +159,7 @@ function run(args: string[], io: CliIo): number {
   if (v.json) io.out(JSON.stringify(sum));
   else if (!v.memory && !v.graph && !v.steps) {
     io.out(
-      `${sum.model} ${resolution}x${resolution}, ${classes} classes, scheme ${sum.scheme} (reorder ${options.reorder ? 'on' : 'off'}, fusion ${options.fusion ? 'on' : 'off'})`,
+      `${sum.model} ${resolution}x${resolution}, ${classes} classes, scheme ${sum.scheme} (reorder ${options.reorder ? 'on' : 'off'}, fusion ${options.fusion ? 'on' : 'off'}, split ${options.split ? 'on' : 'off'})`,
     );
     io.out(
       `  peak SRAM  ${kb(sum.peakSramBytes)} = arena ${kb(sum.arenaBytes)} + trainable ${kb(sum.trainableSramBytes)}`,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { compile, compileWithGraph } from './compile';
 import { graphToJson, dumpGraph } from './ir/dump';
 import { verify } from './ir/verify';
-import { createState, evaluate, trainStep } from './interpret';
+import { createState, evaluate, trainedParams, trainStep } from './interpret';
 import { Rounding } from './kernel-abi';
 import { buildModel, type Model } from './models/model';
 import { trainingGraph } from './pipeline';
@@ -16,10 +16,12 @@ const backbones = ['mcunet-5fps', 'mbv2-w0.35', 'proxyless-w0.3'].map((model) =>
 );
 const tiny = buildModel({ model: 'tiny-cnn', classes: 4 });
 const OPTIONS = [
-  { reorder: true, fusion: true },
-  { reorder: false, fusion: true },
-  { reorder: true, fusion: false },
-  { reorder: false, fusion: false },
+  { reorder: true, fusion: true, split: true },
+  { reorder: false, fusion: true, split: true },
+  { reorder: true, fusion: false, split: true },
+  { reorder: false, fusion: false, split: true },
+  { reorder: true, fusion: true, split: false },
+  { reorder: false, fusion: false, split: false },
 ];
 
 function schemesOf(m: Model): string[] {
@@ -44,12 +46,15 @@ describe('compile: every backbone, scheme and option', () => {
     }
   });
 
-  it('counts exactly the updated tensors as trainable SRAM', () => {
+  it.each([true, false])('counts exactly the updated tensors as trainable SRAM (split %s)', (split) => {
     const m = backbones[0];
-    const plan = compile(m, 'paper:99kb');
+    const plan = compile(m, 'paper:99kb', { split });
     const s = parseScheme('paper:99kb', m);
+    // paper:99kb updates conv 36 at 1/8 and conv 39 at 1/4 (pointwise): split, only those columns are in SRAM.
+    const weightBytes = (i: number) =>
+      split && s.weight[i] < 1 ? m.convs[i].outC * m.convs[i].inC * s.weight[i] : m.convs[i].weight.byteLength;
     const want = m.convs.reduce(
-      (t, c, i) => t + (s.weight[i] > 0 ? c.weight.byteLength : 0) + (s.bias[i] ? c.bias.byteLength : 0),
+      (t, c, i) => t + (s.weight[i] > 0 ? weightBytes(i) : 0) + (s.bias[i] ? c.bias.byteLength : 0),
       0,
     );
     expect(plan.metrics.trainableSramBytes).toBe(
@@ -58,6 +63,64 @@ describe('compile: every backbone, scheme and option', () => {
     expect(plan.consts.filter((c) => c.storage === 'sram').length).toBe(
       s.weight.filter((r) => r > 0).length + s.bias.filter(Boolean).length + 2,
     );
+    expect(plan.splitWeights.map((w) => [w.layer, w.k, w.cols])).toEqual(
+      split
+        ? [
+            [36, 12, 96],
+            [39, 24, 96],
+          ]
+        : [],
+    );
+    const tails = plan.splitWeights.reduce((t, w) => t + plan.consts[w.tail].data.byteLength, 0);
+    expect(tails).toBe(split ? 576 * (96 - 24) + 384 * (96 - 12) : 0);
+    for (const l of plan.layers) {
+      expect(l.split).toBe(split && (l.index === 36 || l.index === 39));
+      expect(l.sramWeightBytes).toBe(l.weightRatio > 0 ? (l.index < 0 ? l.weightBytes : weightBytes(l.index)) : 0);
+    }
+  });
+
+  it('split weights: the head is trainable, the tail frozen; the assembled copy lives for one kernel call', () => {
+    const m = backbones[0];
+    const { plan, graph } = compileWithGraph(m, 'paper:99kb');
+    const w = plan.splitWeights.find((x) => x.layer === 39)!;
+    expect([plan.consts[w.head].storage, plan.consts[w.tail].storage]).toEqual(['sram', 'flash']);
+    expect(plan.consts.some((c) => c.data === m.convs[39].weight)).toBe(false);
+    for (const sub of [plan, plan.inference]) {
+      const joins = sub.steps.flatMap((s, i) =>
+        s.kernel === 'tt_concat_channels_s8' && s.op === 'blocks.13.pw1' ? [i] : [],
+      );
+      expect(joins.length).toBe(sub === plan ? 2 : 1); // training: forward + input gradient; inference: forward
+      for (const i of joins) {
+        const out = sub.steps[i].args[5] as { buffer: number };
+        const b = sub.buffers[out.buffer];
+        expect([b.category, b.bytes]).toEqual(['scratch', 576 * 96]);
+        // training: the concat and its one reader; inference: the fused block's bands that read it
+        expect(b.firstStep).toBe(i);
+        if (sub === plan) expect(b.lastStep).toBe(i + 1);
+        else expect(b.lastStep).toBeGreaterThan(i);
+      }
+    }
+    const upd = graph.ops.find((o) => o.kind === 'pointwise_bwd_update' && o.layer === 39)!;
+    expect(upd.attrs.shape!.inC).toBe(24);
+    expect(graph.tensors[upd.inputs[4]].name).toBe('blocks.13.pw1.weight.head');
+  });
+
+  it('keeps weights whole where the assembled copy would cost more arena than the tails save', () => {
+    // mcunet-5fps at 64x64, paper:148kb: conv 39 (96 -> 576) at 1/2 saves 27 KB of SRAM split, but its 54 KB
+    // assembled copy during the input gradient raises the small arena by 40 KB.
+    const m = backbones[0];
+    const auto = compile(m, 'paper:148kb');
+    const whole = compile(m, 'paper:148kb', { split: false });
+    expect(auto.splitWeights).toEqual([]);
+    expect(auto.options.split).toBe(true);
+    expect(auto.metrics.peakSramBytes).toBe(whole.metrics.peakSramBytes);
+    expect(auto.steps.some((s) => s.kernel === 'tt_concat_channels_s8')).toBe(false);
+    expect(auto.layers.every((l) => !l.split)).toBe(true);
+    // at 128x128 the arena is larger than the copy: split saves 25 KB
+    const big = buildModel({ model: 'mcunet-5fps', classes: 10, resolution: 128 });
+    const [a, b] = [compile(big, 'paper:148kb'), compile(big, 'paper:148kb', { split: false })];
+    expect(a.splitWeights.map((w) => w.layer)).toEqual([39]);
+    expect(b.metrics.peakSramBytes - a.metrics.peakSramBytes).toBeGreaterThan(20 * 1024);
   });
 
   it('fuses the frozen prefix: the expanded tensor of mcunet block 1 never exists in the arena', () => {
@@ -101,28 +164,41 @@ describe('compiled plans run on the reference kernels', () => {
     expect(checkPlan(plan)).toEqual([]);
     const st = createState(plan, 7);
     const r = trainStep(plan, st, image, { lr: 0.02, rounding, qas, label: 1 });
-    return {
-      plan,
-      st,
-      r,
-      sram: plan.consts.flatMap((c, i) => (c.storage === 'sram' ? [Array.from(st.consts[i])] : [])),
-    };
+    return { plan, st, r, sram: trainedParams(plan, st) };
   };
 
-  it.each(['full', 'w:5@1/2;bias:3', 'last:4', 'w:1@1/4,3@1/8;bias=0,4'])(
-    'reordering and fusion change memory, not results (%s)',
+  it.each(['full', 'w:5@1/2;bias:3', 'last:4', 'w:1@1/4,3@1/8;bias=0,4', 'w:3@1/8,5@1/4,6@1/2;bias:2'])(
+    'reordering, fusion and split weights change memory, not results (%s)',
     (text) => {
-      for (const rounding of [Rounding.truncate, Rounding.nearest]) {
-        const a = run(text, { reorder: true, fusion: true }, rounding);
+      for (const rounding of [Rounding.truncate, Rounding.nearest, Rounding.stochastic]) {
+        const a = run(text, { reorder: true, fusion: true, split: true }, rounding);
+        expect(a.sram.size).toBeGreaterThan(0);
         for (const o of OPTIONS.slice(1)) {
           const b = run(text, o, rounding);
           expect(b.r.loss).toBe(a.r.loss);
           expect(Array.from(b.r.logits)).toEqual(Array.from(a.r.logits));
           expect(b.sram).toEqual(a.sram);
+          expect(b.st.rng.state).toBe(a.st.rng.state);
         }
       }
     },
   );
+
+  it('a split plan keeps training and evaluating like the whole-tensor plan over several steps', () => {
+    const text = 'w:3@1/8,5@1/4,6@1/2;bias:2';
+    const plans = [compile(tiny, text), compile(tiny, text, { split: false })];
+    expect(plans[0].splitWeights.length).toBeGreaterThan(0);
+    expect(plans[0].metrics.trainableSramBytes).toBeLessThan(plans[1].metrics.trainableSramBytes);
+    const states = plans.map((p) => createState(p, 3));
+    for (let step = 0; step < 4; step++) {
+      const o = { lr: 0.05, rounding: Rounding.stochastic, qas: true, label: step % 4 };
+      const [a, b] = plans.map((p, i) => trainStep(p, states[i], randomImage(32 * 32 * 3, step), o));
+      expect(a.loss).toBe(b.loss);
+      const [ea, eb] = plans.map((p, i) => evaluate(p, states[i], image, 2));
+      expect(ea.loss).toBe(eb.loss);
+    }
+    expect(trainedParams(plans[0], states[0])).toEqual(trainedParams(plans[1], states[1]));
+  });
 
   it('the inference sub-plan gives the training forward logits and loss', () => {
     const { plan, r } = run('full', {});

@@ -149,6 +149,25 @@ export function trainStep(plan: TrainingPlan, st: RunState, image: Int8Array, o:
   return runSubPlan(plan, st, image, o);
 }
 
+/**
+ * The current value of every trainable weight and bias, by its name in the model: a split weight's head is
+ * joined to its frozen tail (plan.splitWeights), so plans compiled with and without split compare directly.
+ */
+export function trainedParams(plan: TrainingPlan, st: RunState): Map<string, Int8Array | Int32Array> {
+  const out = new Map<string, Int8Array | Int32Array>();
+  const heads = new Map(plan.splitWeights.map((s) => [s.head, s]));
+  plan.consts.forEach((c, i) => {
+    const d = st.consts[i];
+    if (c.storage !== 'sram' || d instanceof Float32Array) return;
+    const s = heads.get(i);
+    if (!s) return void out.set(c.name, d.slice());
+    const w = new Int8Array(s.rows * s.cols);
+    fwd.concatChannelsS8(s.rows, s.k, s.cols - s.k, d as Int8Array, st.consts[s.tail] as Int8Array, w);
+    out.set(s.name, w);
+  });
+  return out;
+}
+
 /** Forward only (the inference sub-plan): loss and logits, no update. */
 export function evaluate(plan: TrainingPlan, st: RunState, image: Int8Array, label: number) {
   return runSubPlan(plan.inference, st, image, { lr: 0, rounding: 0, qas: true, label });

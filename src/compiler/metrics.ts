@@ -2,11 +2,12 @@
  * The numbers the UI draws. Accounting (issue #3):
  *   arenaBytes         every working buffer: image, activations, saved tensors, masks, gradients, scratch
  *                      (the larger of the training and inference sub-plans; they share the arena);
- *   trainableSramBytes weights and biases the scheme updates (whole tensors: a kernel reads a weight as one
- *                      array, so a partially updated weight lives in SRAM entirely) + the 4-byte rng state;
+ *   trainableSramBytes weights and biases the scheme updates + the 4-byte rng state. A partially updated
+ *                      pointwise / fc weight stored split counts its updated head only (its frozen tail is in
+ *                      flash; passes/split.ts), otherwise the whole tensor (a kernel reads a weight as one array);
  *   peakSramBytes      arenaBytes + trainableSramBytes;
- *   flashBytes         frozen weights and biases, multipliers, weight scales, both QAS gradient-scale
- *                      variants, parameter structs.
+ *   flashBytes         frozen weights and biases (tails of split weights included), multipliers, weight scales,
+ *                      both QAS gradient-scale variants, parameter structs.
  * The timeline gives, at every training step, the live bytes of each buffer category plus the trainable
  * weights (constant over the step).
  */
@@ -64,10 +65,12 @@ function savedInputs(g: Graph): Map<number, number> {
 
 export function planLayers(m: Model, scheme: Scheme, g: Graph): PlanLayer[] {
   const saved = savedInputs(g);
+  const split = new Set(g.ops.filter((o) => o.kind === 'concat_channels').map((o) => o.layer));
   const gradient = new Set(g.ops.filter((o) => o.kind === 'clamp_bwd').map((o) => o.layer));
   const fused = new Set(g.ops.flatMap((o) => o.attrs.stages?.map((s) => s.layer) ?? []));
   return [...m.convs, m.classifier].map((l) => {
     const ratio = l.index < 0 ? 1 : scheme.weight[l.index];
+    const k = ratio > 0 ? updatedChannels(l, ratio) : 0;
     return {
       index: l.index,
       name: l.name,
@@ -83,7 +86,9 @@ export function planLayers(m: Model, scheme: Scheme, g: Graph): PlanLayer[] {
       biasBytes: l.bias.byteLength,
       updateBias: l.index < 0 || scheme.bias[l.index],
       weightRatio: ratio,
-      weightChannels: ratio > 0 ? updatedChannels(l, ratio) : 0,
+      weightChannels: k,
+      split: split.has(l.index),
+      sramWeightBytes: split.has(l.index) ? l.outC * k : ratio > 0 ? l.weight.byteLength : 0,
       savedBytes: saved.get(l.index) ?? 0,
       gradient: gradient.has(l.index),
       fused: fused.has(l.index),

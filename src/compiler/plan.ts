@@ -24,7 +24,8 @@
  * Memory: training and inference sub-plans share one arena of `arenaBytes` (each sub-plan has its own
  * offsets). Consts with storage 'sram' (trainable weights/biases) are mutated in place by update kernels;
  * consts with storage 'flash' are read-only. Const data arrays alias the model's arrays (never copied by the
- * compiler): an executor that must not mutate the model copies the 'sram' consts first.
+ * compiler), except the head and tail of a split weight (`splitWeights`), fresh copies of the model weight's
+ * columns made once per compilation: an executor that must not mutate the model copies the 'sram' consts first.
  */
 import type { KernelName } from './kernels';
 
@@ -139,11 +140,12 @@ export interface SubPlan {
 export interface PlanMetrics {
   /** Every working buffer of the training step: image, activations, saved tensors, masks, gradients, scratch. */
   arenaBytes: number;
-  /** Updated weights and biases (whole tensors: the kernels read them as one array) + the rng state. */
+  /** Updated weights and biases + the rng state. A partially updated pointwise / fc weight counts only its
+   * updated head when stored split (options.split), else the whole tensor (the kernels read it as one array). */
   trainableSramBytes: number;
   /** arenaBytes + trainableSramBytes. */
   peakSramBytes: number;
-  /** Frozen weights and biases, multipliers, scales, gscales, parameter structs. */
+  /** Frozen weights and biases (split weights' tails included), multipliers, scales, gscales, parameter structs. */
   flashBytes: number;
   planSteps: number;
   inferenceSteps: number;
@@ -185,6 +187,11 @@ export interface PlanLayer {
   weightRatio: number;
   /** Number of input channels (depthwise: channels) updated. */
   weightChannels: number;
+  /** Whether the weight is stored split: the updated head [outC][weightChannels] in SRAM, the tail in flash. */
+  split: boolean;
+  /** Bytes of the weight kept in SRAM: the head when split, the whole tensor when updated whole, 0 when frozen.
+   * The rest (weightBytes - sramWeightBytes) stays in flash. */
+  sramWeightBytes: number;
   /** Bytes of input activation saved for this layer's weight gradient. */
   savedBytes: number;
   /** Whether a gradient flows through this layer's output. */
@@ -196,6 +203,26 @@ export interface PlanLayer {
 export interface PlanOptions {
   reorder: boolean;
   fusion: boolean;
+  /** Store partially updated pointwise / fc weights split (trainable head in SRAM, frozen tail in flash) where
+   * that lowers the peak; `splitWeights` lists the ones that are. */
+  split: boolean;
+}
+
+/**
+ * A weight stored split (options.split): const `head` holds columns [0, k) of each of its `rows` rows (trainable,
+ * SRAM), const `tail` columns [k, cols) (flash). The weight [rows][cols] is their per-row concatenation
+ * (tt_concat_channels_s8), which the plan assembles into arena scratch before each kernel that reads it whole.
+ */
+export interface SplitWeight {
+  /** The weight's name in the model, e.g. 'blocks.12.pw1.weight'. */
+  name: string;
+  /** Conv index of its layer. */
+  layer: number;
+  rows: number;
+  cols: number;
+  k: number;
+  head: number;
+  tail: number;
 }
 
 export interface TrainingPlan extends SubPlan {
@@ -208,6 +235,8 @@ export interface TrainingPlan extends SubPlan {
   /** Size of the one arena: max of the training and the inference sub-plans. */
   arenaBytes: number;
   consts: PlanConst[];
+  /** The weights stored split as a trainable head and a frozen tail (empty unless options.split). */
+  splitWeights: SplitWeight[];
   /** Forward only, no masks or saved tensors, every block fused: evaluation. Returns the loss too. */
   inference: SubPlan;
   metrics: PlanMetrics;

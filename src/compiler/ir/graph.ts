@@ -37,6 +37,7 @@ export const FORWARD_KINDS = ['conv', 'pointwise', 'depthwise', 'fc', 'add', 'av
 export const OP_KINDS = [
   ...FORWARD_KINDS,
   'slice_channels',
+  'concat_channels',
   'fused_chain',
   'clamp_bwd',
   'add_bwd',
@@ -112,7 +113,8 @@ export interface OpAttrs {
   accumulate?: boolean;
   /** Index of the input overwritten in place by output 0. */
   inplace?: number;
-  /** slice_channels: pixels and channels of the input. */
+  /** slice_channels: pixels and channels of the input (kept: k). concat_channels: pixels and channels of the
+   * output, of which the first k come from input 0 and the other c - k from input 1. */
   pixels?: number;
   /** update_s8 geometry (rounding is patched at run time). */
   update?: Omit<UpdateParams, 'rounding'>;

@@ -18,7 +18,8 @@ export interface OpSignature {
   outputs: (Spec | null)[];
 }
 export interface OpRow {
-  phase: Phase;
+  /** The phase an op of this kind runs in; data movement that serves several phases lists them. */
+  phase: Phase | readonly Phase[];
   /** Expected inputs / outputs (null: any tensor). Optional trailing entries are listed by `optional*`. */
   signature(op: Op, g: Graph): OpSignature;
 }
@@ -103,7 +104,7 @@ function bwdUpdateRow(kind: Kind): OpRow {
     },
   };
 }
-const same = (phase: Phase, f: (op: Op, g: Graph) => OpSignature): OpRow => ({ phase, signature: f });
+const same = (phase: OpRow['phase'], f: (op: Op, g: Graph) => OpSignature): OpRow => ({ phase, signature: f });
 const shapeOf = (g: Graph, id: number) => g.tensors[id].shape;
 
 export const OPS: { [K in OpKind]: OpRow } = {
@@ -126,6 +127,11 @@ export const OPS: { [K in OpKind]: OpRow } = {
   slice_channels: same('forward', (op, g) => {
     const [h, w] = shapeOf(g, op.inputs[0]);
     return { inputs: [i8(h, w, op.attrs.c!)], outputs: [i8(h, w, op.attrs.k!)] };
+  }),
+  /** Assembles a split weight (passes/split.ts) before the forward or the input gradient reads it. */
+  concat_channels: same(['forward', 'backward'], (op) => {
+    const { pixels: p, k, c } = op.attrs as Required<Pick<Op['attrs'], 'pixels' | 'k' | 'c'>>;
+    return { inputs: [i8(p, k), i8(p, c - k)], outputs: [i8(p, c)] };
   }),
   fused_chain: same('forward', (op) => {
     const st = op.attrs.stages!;

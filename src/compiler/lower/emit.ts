@@ -1,6 +1,7 @@
 /**
  * Kernel emission, one row per op kind: the kernel call(s) of tt_kernels.h an op lowers to, with arguments in
- * C order. Forward kernels compute all output rows [0, out_h) (fused chains emit row bands, fused-chain.ts);
+ * C order. A weight a kernel reads is a const, or arena scratch when a split weight was assembled there
+ * (passes/split.ts). Forward kernels compute all output rows [0, out_h) (fused chains emit row bands, fused-chain.ts);
  * a mask argument is the op's mask output or NULL (inference variant). Backward input kernels accumulate when
  * the op accumulates into an existing gradient. Updates take the learning rate, the rounding mode and the rng
  * from the run time, and a QAS-selectable gradient scale.
@@ -25,7 +26,7 @@ const convForward: Emitter = (op, L) => {
     L.shape(op.name, s),
     L.quant(op.name, op.attrs.quant!),
     L.arena(x),
-    L.cst(w),
+    L.operand(w),
     L.cst(b),
     L.cst(m),
     L.arena(op.outputs[0]),
@@ -43,7 +44,7 @@ const fcForward: Emitter = (op, L) => {
     I32(s.outC),
     L.quant(op.name, op.attrs.quant!),
     L.arena(x),
-    L.cst(w),
+    L.operand(w),
     L.cst(b),
     L.cst(m),
     L.arena(op.outputs[0]),
@@ -62,7 +63,7 @@ function bwdInput(kind: 'conv' | 'pointwise' | 'depthwise' | 'fc'): Emitter {
     L.step(op, kernel, [
       ...geometry(op, L, kind),
       L.arena(g),
-      L.cst(w),
+      L.operand(w),
       L.cst(ws),
       L.arena(op.outputs[0]),
       I32(op.attrs.accumulate ? 1 : 0),
@@ -158,6 +159,17 @@ export const EMIT: { [K in OpKind]: Emitter } = {
       I32(a.c!),
       I32(a.k!),
       L.arena(op.inputs[0]),
+      L.arena(op.outputs[0]),
+    ]);
+  },
+  concat_channels: (op, L) => {
+    const a = op.attrs;
+    L.step(op, 'tt_concat_channels_s8', [
+      I32(a.pixels!),
+      I32(a.k!),
+      I32(a.c! - a.k!),
+      L.operand(op.inputs[0]),
+      L.operand(op.inputs[1]),
       L.arena(op.outputs[0]),
     ]);
   },

@@ -53,7 +53,7 @@ export function emitFusedChain(op: Op, L: Lowering): void {
         shapes[c.stage],
         quants[c.stage],
         src(c.stage),
-        L.cst(s.w),
+        L.operand(s.w),
         L.cst(s.b),
         L.cst(s.mult),
         dst(c.stage),

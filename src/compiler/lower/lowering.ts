@@ -123,6 +123,11 @@ export class Lowering {
     return { kind: 'arena', buffer, offset: byteOffset, bytes: bytes ?? this.buffers[buffer].bytes - byteOffset };
   }
 
+  /** An arena region when the tensor has a buffer, else its const (a weight assembled in scratch, or stored). */
+  operand(tensor: number): PlanArg {
+    return this.bufferOf.has(tensor) ? this.arena(tensor) : this.cst(tensor);
+  }
+
   cst(tensor: number): PlanArg {
     const id = this.constOf.get(tensor);
     if (id === undefined) throw new Error(`tensor ${this.g.tensors[tensor].name} is not a constant`);

@@ -107,6 +107,7 @@ export const GRAD_RULES: { [K in OpKind]: GradRule | null } = {
   avgpool: poolRule,
   softmax_xent: softmaxRule,
   slice_channels: null,
+  concat_channels: null,
   fused_chain: null,
   clamp_bwd: null,
   add_bwd: null,
