@@ -11,10 +11,15 @@ export function useSize<T extends HTMLElement>(): [(el: T | null) => void, { wid
     observer.current?.disconnect();
     observer.current = null;
     if (!el) return;
+    let frame = 0;
     const ro = new ResizeObserver(([entry]) => {
       const width = Math.round(entry.contentRect.width);
       const height = Math.round(entry.contentRect.height);
-      setSize((s) => (s.width === width && s.height === height ? s : { width, height }));
+      // Apply on the next frame: resizing inside the observer callback can raise "ResizeObserver loop" errors.
+      cancelAnimationFrame(frame);
+      frame = requestAnimationFrame(() =>
+        setSize((s) => (s.width === width && s.height === height ? s : { width, height })),
+      );
     });
     ro.observe(el);
     observer.current = ro;
