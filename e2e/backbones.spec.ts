@@ -23,6 +23,7 @@ const CASES = [
   { model: 'proxyless-w0.3', preset: 'paper:148kb', resolution: '128', reorder: true },
   { model: 'tiny-cnn', preset: 'last:4', resolution: '32', reorder: true },
   { model: 'mbv2-w0.35', preset: 'bias-only', resolution: '96', reorder: false },
+  { model: 'mcunet-5fps', preset: 'paper:49kb', resolution: '128', reorder: true, split: false },
 ];
 
 test('each backbone and a preset: the page shows the peak and flash that `tinytrain plan` prints', async ({ page }) => {
@@ -32,6 +33,9 @@ test('each backbone and a preset: the page shows the peak and flash that `tinytr
     await app.backbone(c.model).click();
     await app.resolution.selectOption(c.resolution);
     await app.preset.selectOption(c.preset);
+    const split = !('split' in c) || c.split !== false;
+    if (split) await page.getByTestId('editor.split').check();
+    else await page.getByTestId('editor.split').uncheck();
     if (c.reorder) await app.reorder.check();
     else await app.reorder.uncheck();
     const cli = cliPlan([
@@ -42,6 +46,7 @@ test('each backbone and a preset: the page shows the peak and flash that `tinytr
       '--scheme',
       c.preset,
       ...(c.reorder ? [] : ['--no-reorder']),
+      ...(split ? [] : ['--no-split']),
     ]);
     await expect(app.peak, `${c.model} ${c.preset}`).toHaveAttribute('data-bytes', String(cli.peakSramBytes));
     await expect(app.flash, `${c.model} ${c.preset}`).toHaveAttribute('data-bytes', String(cli.flashBytes));

@@ -95,6 +95,7 @@ export class PlaygroundPage {
       preset: await this.preset.inputValue(),
       reorder: await checked('editor.reorder'),
       fusion: await checked('editor.fusion'),
+      split: await checked('editor.split'),
       lr: await this.page.getByTestId('train.lr').inputValue(),
       rounding: await this.page.getByTestId('train.rounding').inputValue(),
       qas: await checked('train.qas'),

@@ -192,7 +192,7 @@ export function compileExperiment(e: Experiment): CompiledView {
   let text = '';
   try {
     text = printScheme(scheme, model);
-    const { plan, graph } = compileWithGraph(model, scheme, { reorder: e.reorder, fusion: e.fusion });
+    const { plan, graph } = compileWithGraph(model, scheme, { reorder: e.reorder, fusion: e.fusion, split: e.split });
     return {
       plan,
       graph,
@@ -215,6 +215,7 @@ export function withComparison(view: CompiledView, e: Experiment): CompiledView 
     other = compileWithGraph(experimentModel(e), toScheme(e.model, e.scheme), {
       reorder: !e.reorder,
       fusion: e.fusion,
+      split: e.split,
     }).plan;
   } catch {
     other = null;

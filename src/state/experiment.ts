@@ -45,6 +45,8 @@ export interface Experiment {
   reorder: boolean;
   /** run frozen blocks band by band (fused) so their expanded tensors never exist whole */
   fusion: boolean;
+  /** store a partially updated weight split: its updated head in SRAM, the frozen rest in flash */
+  split: boolean;
   lr: number;
   rounding: RoundingChoice;
   qas: boolean;
@@ -76,6 +78,7 @@ export const EXPERIMENT_FIELDS: { [K in keyof Experiment]: Field<Experiment[K]> 
   scheme: schemeField('s'),
   reorder: boolField('o', true),
   fusion: boolField('f', true),
+  split: boolField('sp', true),
   lr: floatField('lr', 1e-6, 10, 0.01),
   rounding: enumField('rd', ROUNDINGS, 'nearest'),
   qas: boolField('q', true),

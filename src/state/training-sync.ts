@@ -19,7 +19,7 @@ export function startTrainingSync(): () => void {
           classes: e.classes,
           pretrained: true,
           seed: e.seed,
-          options: { reorder: e.reorder, fusion: e.fusion },
+          options: { reorder: e.reorder, fusion: e.fusion, split: e.split },
         }
       : undefined;
     void useTraining.getState().sync(compiled.plan, settingsOf(e), spec);

@@ -11,7 +11,7 @@ import { usePlayground } from '../../state/playground';
 import { bytesShort, ratioLabel } from '../format';
 
 function trainableBytes(l: PlanLayer): number {
-  return (l.weightRatio > 0 ? l.weightBytes : 0) + (l.updateBias ? l.biasBytes : 0);
+  return l.sramWeightBytes + (l.updateBias ? l.biasBytes : 0);
 }
 
 interface RowProps {

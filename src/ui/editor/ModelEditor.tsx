@@ -111,7 +111,7 @@ export function ModelEditor() {
             checked={e.reorder}
             onChange={(ev) => update({ reorder: ev.target.checked })}
           />
-          operator reordering
+          reorder ops
         </label>
         <label title="Run frozen blocks band by band so their expanded tensors never exist whole">
           <input
@@ -120,7 +120,16 @@ export function ModelEditor() {
             checked={e.fusion}
             onChange={(ev) => update({ fusion: ev.target.checked })}
           />
-          fuse frozen blocks
+          fuse frozen
+        </label>
+        <label title="Keep only the updated part of a partially trained weight in SRAM; the frozen rest stays in flash">
+          <input
+            type="checkbox"
+            data-testid="editor.split"
+            checked={e.split}
+            onChange={(ev) => update({ split: ev.target.checked })}
+          />
+          split weights
         </label>
       </div>
     </section>
