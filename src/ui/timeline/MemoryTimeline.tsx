@@ -131,7 +131,8 @@ export function MemoryTimeline() {
             {live.slice(0, 9).map((b) => (
               <li key={b.id} title={`${b.dtype}, steps ${b.firstStep}..${b.lastStep}, offset ${b.offset}`}>
                 <i style={{ background: CATEGORY_STYLE[b.category].color }} />
-                {b.name} <span>{bytesShort(b.bytes)}</span>
+                <em className="buf-name">{b.name}</em>
+                <span>{bytesShort(b.bytes)}</span>
               </li>
             ))}
             {live.length > 9 && <li className="hint">…{live.length - 9} smaller buffers</li>}
