@@ -5,7 +5,8 @@ import { verify } from '../ir/verify';
 import { Rounding } from '../kernel-abi';
 import { mulberry32 } from '../models/init';
 import { buildModel } from '../models/model';
-import { trainingGraph } from '../pipeline';
+import { buildForwardGraph } from '../forward';
+import { DEFAULT_OPTIONS, inferencePasses, runPasses, trainingGraph } from '../pipeline';
 import { concatChannelsS8 } from '../reference/forward';
 import { emptyScheme, parseScheme, RATIOS, updatedChannels } from '../scheme/scheme';
 import { checkPlan } from '../testing/check-plan';
@@ -52,6 +53,22 @@ describe('split-weights', () => {
       if (reorder) expect(upd[0].attrs.shape!.inC).toBe(k);
       else expect(upd[0].attrs.update!.rowStride).toBe(k);
     }
+  });
+
+  it('inference graph: a fused block reads its split weight from the assembled copy', () => {
+    const split = splitWeights(m, parseScheme(TEXT, m));
+    const g = verify(split.run(runPasses(buildForwardGraph(m), inferencePasses(m, DEFAULT_OPTIONS))));
+    const chain = g.ops.find((o) => o.kind === 'fused_chain' && o.attrs.stages!.some((st) => st.layer === 3))!;
+    const stage = chain.attrs.stages!.find((st) => st.layer === 3)!;
+    expect(g.tensors[stage.w].name).toBe('assembled:blocks.1.pw1.weight');
+    expect(chain.inputs).toContain(stage.w);
+    // blocks.1 holds both split weights (pw1 = conv 3, pw2 = conv 5): both are assembled right before the chain
+    const at = g.ops.indexOf(chain);
+    expect(g.ops.slice(at - 2, at).map((o) => [o.kind, o.phase, o.layer])).toEqual([
+      ['concat_channels', 'forward', 3],
+      ['concat_channels', 'forward', 5],
+    ]);
+    expect(g.ops[at - 2].outputs).toEqual([stage.w]);
   });
 
   it('random schemes: split and whole-tensor plans train to the same bits', () => {
