@@ -127,7 +127,7 @@ function exportModel(model: ModelName, r: Recipe, threads: number, command: stri
     command,
     seed: r.seed,
     recipe: { batch: r.batch, optimizer: 'sgd nesterov 0.9, wd 5e-5, warmup + cosine', phases: r.phases },
-    steps: meta.steps,
+    steps: r.phases.map((p) => Math.ceil((p.epochs * 60000) / r.batch)),
     trainSeconds: meta.trainSeconds,
     date: new Date().toISOString().slice(0, 10),
   };
@@ -145,7 +145,8 @@ function main(): void {
   const which = opt('--model', 'all');
   const stage = opt('--stage', 'all');
   const models = (which === 'all' ? Object.keys(RECIPES) : [which]) as ModelName[];
-  const command = `npm run pretrain${argv.length ? ' -- ' + argv.join(' ') : ''}`;
+  // the command that trains (an export-only rerun reproduces the same file from the same checkpoint)
+  const command = `npm run pretrain${which === 'all' ? '' : ` -- --model ${which}`}`;
   if (!existsSync(join(DATA, 'train-images-idx3-ubyte.gz')))
     throw new Error(`${DATA} missing: apt install dataset-fashion-mnist`);
   build();

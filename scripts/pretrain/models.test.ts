@@ -1,0 +1,120 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { layerConsts, layerConvShape, layerQuant } from '../../src/compiler/forward';
+import { parseModelFile, weightLength, type ModelFile } from '../../src/compiler/model-file';
+import { buildModel, type ConvLayer, type Model } from '../../src/compiler/models/model';
+import { addMultipliers, avgpoolMultiplier } from '../../src/compiler/quant';
+import { addS8, avgpoolS8, convS8, depthwiseS8, fcS8, pointwiseS8 } from '../../src/compiler/reference/forward';
+import { INPUT_QUANT, readSplit } from '../../src/runtime/data';
+
+const MODELS = join(__dirname, '../../public/models');
+const DATA = join(__dirname, '../../public/data');
+const names = existsSync(MODELS)
+  ? readdirSync(MODELS)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => f.slice(0, -5))
+  : [];
+
+function load(name: string): { manifest: any; file: ModelFile; bin: Uint8Array } {
+  const manifest = JSON.parse(readFileSync(join(MODELS, `${name}.json`), 'utf8'));
+  const bin = new Uint8Array(readFileSync(join(MODELS, `${name}.bin`)));
+  return { manifest, file: parseModelFile(manifest, bin), bin };
+}
+
+/** int8 forward of one image with the reference kernels (the oracle of kernels-c); returns the class. */
+function predict(m: Model, x: Int8Array): number {
+  const run = (l: ConvLayer, input: Int8Array) => {
+    const out = new Int8Array(l.outH * l.outW * l.outC);
+    const s = layerConvShape(l);
+    const args = [s, layerQuant(l), input, l.weight, l.bias, layerConsts(l).mult, out, null, 0, l.outH] as const;
+    if (l.kind === 'conv') convS8(...args);
+    else if (l.kind === 'pointwise') pointwiseS8(...args);
+    else depthwiseS8(...args);
+    return out;
+  };
+  let cur = run(m.convs[0], x);
+  for (const b of m.blocks) {
+    const blockIn = cur;
+    const inQ = m.convs[b.pw1 >= 0 ? b.pw1 : b.dw].input;
+    for (const i of [b.pw1, b.dw, b.pw2]) if (i >= 0) cur = run(m.convs[i], cur);
+    if (b.addOutput) {
+      const pw2 = m.convs[b.pw2];
+      const { ma, mb } = addMultipliers(inQ, pw2.output, b.addOutput);
+      const out = new Int8Array(cur.length);
+      const q = { inZp: inQ.zeroPoint, outZp: b.addOutput.zeroPoint, actMin: -128, actMax: 127 };
+      addS8(cur.length, q, pw2.output.zeroPoint, ma, mb, blockIn, cur, out, null);
+      cur = out;
+    }
+  }
+  const { h, w, c, input, output } = m.pool;
+  const pooled = new Int8Array(c);
+  avgpoolS8(h, w, c, input.zeroPoint, output.zeroPoint, avgpoolMultiplier(input, output, h, w), cur, pooled);
+  const cls = m.classifier;
+  const logits = new Int8Array(m.classes);
+  fcS8(cls.inC, cls.outC, layerQuant(cls), pooled, cls.weight, cls.bias, layerConsts(cls).mult, logits, null);
+  let best = 0;
+  for (let o = 1; o < m.classes; o++) if (logits[o] > logits[best]) best = o;
+  return best;
+}
+
+function accuracy(m: Model, count: number): number {
+  const test = readSplit(
+    JSON.parse(readFileSync(join(DATA, 'fashion-mnist.json'), 'utf8')),
+    'test',
+    new Uint8Array(readFileSync(join(DATA, 'fashion-mnist-test.bin.gz'))),
+  );
+  let hit = 0;
+  for (let i = 0; i < count; i++)
+    hit += Number(predict(m, test.input(i, m.resolution, m.inChannels)) === test.label(i));
+  return hit / count;
+}
+
+describe('public/models', () => {
+  it('holds the required backbones', () => {
+    expect(names).toEqual(expect.arrayContaining(['mcunet-5fps', 'tiny-cnn']));
+  });
+
+  it.each(names)('%s parses, fills its blob exactly and builds against its architecture', (name) => {
+    const { manifest, file, bin } = load(name);
+    let end = 0;
+    const ranges: [number, number][] = [];
+    for (const l of manifest.layers) {
+      expect(l.weight.length).toBe(weightLength(l.kind, l.inC, l.outC, l.kernel));
+      for (const [r, bytes] of [
+        [l.weight, 1],
+        [l.bias, 4],
+        [l.weightScale, 4],
+      ] as const) {
+        expect(r.offset % 4).toBe(0);
+        ranges.push([r.offset, r.offset + r.length * bytes]);
+        end = Math.max(end, r.offset + Math.ceil((r.length * bytes) / 4) * 4);
+      }
+    }
+    ranges.sort((a, b) => a[0] - b[0]);
+    for (let i = 1; i < ranges.length; i++) expect(ranges[i][0]).toBeGreaterThanOrEqual(ranges[i - 1][1]);
+    expect(bin.length).toBe(end);
+    expect(file.input).toEqual({ scale: INPUT_QUANT.scale, zeroPoint: INPUT_QUANT.zeroPoint });
+    const m = buildModel({ model: name, classes: file.classes, pretrained: file });
+    expect(m.source).toBe('pretrained');
+    expect(m.convs.length + 1).toBe(file.layers.length);
+    const acc = file.meta.accuracy as { fp32: number; int8: number };
+    expect(acc.fp32).toBeGreaterThan(0.7);
+    expect(Math.abs(acc.fp32 - acc.int8)).toBeLessThan(0.03);
+    expect(file.meta).toMatchObject({ seed: expect.any(Number), command: expect.stringMatching(/^npm run pretrain/) });
+  });
+
+  it('tiny-cnn int8 inference with the reference kernels reproduces the recorded accuracy', () => {
+    const { file } = load('tiny-cnn');
+    const m = buildModel({ model: 'tiny-cnn', classes: 10, pretrained: file });
+    const acc = accuracy(m, 400);
+    // 400 of the 10,000 test images the exporter scored: the binomial standard error is about 1.7 points
+    expect(Math.abs(acc - (file.meta.accuracy as { int8: number }).int8)).toBeLessThan(0.05);
+  });
+
+  it('mcunet-5fps int8 inference classifies test images', () => {
+    const { file } = load('mcunet-5fps');
+    const m = buildModel({ model: 'mcunet-5fps', classes: 10, pretrained: file });
+    expect(accuracy(m, 12)).toBeGreaterThanOrEqual(9 / 12);
+  });
+});
