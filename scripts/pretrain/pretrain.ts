@@ -39,18 +39,23 @@ interface Recipe {
   phases: Phase[];
 }
 
+/** The MCUNet-family backbones at 128x128: 2 epochs at 64x64, then 1 epoch at 128x128 from those weights. */
+const MOBILE_128: Recipe = {
+  res: 128,
+  batch: 32,
+  seed: 1,
+  threads: 2,
+  phases: [
+    { res: 64, epochs: 2, lr: 0.1 },
+    { res: 128, epochs: 1, lr: 0.02 },
+  ],
+};
+
 /** Per-model training recipes (SGD + Nesterov momentum 0.9, weight decay 5e-5, warmup + cosine per phase). */
 export const RECIPES: Partial<Record<ModelName, Recipe>> = {
-  'mcunet-5fps': {
-    res: 128,
-    batch: 32,
-    seed: 1,
-    threads: 2,
-    phases: [
-      { res: 64, epochs: 2, lr: 0.1 },
-      { res: 128, epochs: 1, lr: 0.02 },
-    ],
-  },
+  'mcunet-5fps': MOBILE_128,
+  'mbv2-w0.35': MOBILE_128,
+  'proxyless-w0.3': MOBILE_128,
   'tiny-cnn': { res: 32, batch: 32, seed: 1, threads: 1, phases: [{ res: 32, epochs: 8, lr: 0.1 }] },
 };
 
