@@ -7,8 +7,11 @@ import { loadFirmware } from '../../state/firmware';
 import type { FirmwareView } from '../../state/firmware';
 import { usePlayground } from '../../state/playground';
 import { kb } from '../format';
+import { WasmTextView } from './WasmTextView';
 
 const MonacoView = lazy(() => import('./MonacoView'));
+/** The file-picker entry for the WebAssembly text of a kernel (not a file of the bundle). */
+const WASM_ENTRY = 'webassembly';
 
 function save(fileName: string, bytes: Uint8Array) {
   const url = URL.createObjectURL(new Blob([bytes as Uint8Array<ArrayBuffer>], { type: 'application/zip' }));
@@ -54,7 +57,7 @@ export function CodePanel() {
         <select
           aria-label="file"
           data-testid="code.file"
-          value={file.name}
+          value={active === WASM_ENTRY ? WASM_ENTRY : file.name}
           onChange={(ev) => setActive(ev.target.value)}
         >
           {fw.files.map((f) => (
@@ -62,6 +65,7 @@ export function CodePanel() {
               {f.name} ({kb(f.text.length, 0)})
             </option>
           ))}
+          <option value={WASM_ENTRY}>WebAssembly text of a kernel</option>
         </select>
         {fw.fit && (
           <span
@@ -83,11 +87,15 @@ export function CodePanel() {
           download bundle
         </button>
       </div>
-      <div className="code-editor" data-testid="code.editor">
-        <Suspense fallback={<div className="loading">loading editor…</div>}>
-          <MonacoView file={file} hoverLayer={hoverLayer} onHoverLayer={(l) => setHover(l, 'code')} />
-        </Suspense>
-      </div>
+      {active === WASM_ENTRY ? (
+        <WasmTextView plan={plan} />
+      ) : (
+        <div className="code-editor" data-testid="code.editor">
+          <Suspense fallback={<div className="loading">loading editor…</div>}>
+            <MonacoView file={file} hoverLayer={hoverLayer} onHoverLayer={(l) => setHover(l, 'code')} />
+          </Suspense>
+        </div>
+      )}
     </div>
   );
 }
