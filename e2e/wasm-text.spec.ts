@@ -8,7 +8,10 @@ test("the code panel shows a kernel's WebAssembly text, SIMD and scalar, loading
   await app.open();
   await page.getByTestId('tab.code').click();
   await expect(page.locator('.monaco-editor')).toBeVisible({ timeout: 20_000 });
-  expect(requested.filter((u) => /wasm-text|tt_kernels_scalar/.test(u)), 'wabt loads lazily').toEqual([]);
+  expect(
+    requested.filter((u) => /wasm-text|tt_kernels_scalar/.test(u)),
+    'wabt loads lazily',
+  ).toEqual([]);
 
   await page.getByTestId('code.file').selectOption('webassembly');
   const kernel = page.getByTestId('code.wasm.kernel');
@@ -21,12 +24,13 @@ test("the code panel shows a kernel's WebAssembly text, SIMD and scalar, loading
   await expect(editor).toContainText('(func $tt_pointwise_s8');
   expect(requested.some((u) => /wasm-text/.test(u))).toBe(true);
 
-  // The dot product lives in a helper further down: find it with Monaco's own search.
-  await editor.locator('.view-lines').click();
-  await page.keyboard.press('Control+F');
-  await page.keyboard.type('i32x4.dot_i16x8_s');
-  await page.keyboard.press('Enter');
-  await expect(editor.locator('.view-lines')).toContainText('i32x4.dot_i16x8_s');
+  // The dot product lives in a helper further down (line ~900): scroll the editor until Monaco renders it.
+  const lines = editor.locator('.view-lines');
+  await editor.hover(); // not the lines: hovering them would scroll Monaco's inner layer
+  for (let i = 0; i < 400 && !(await lines.textContent())?.includes('i32x4.dot_i16x8_s'); i++) {
+    await page.mouse.wheel(0, 200);
+  }
+  await expect(lines).toContainText('i32x4.dot_i16x8_s');
 
   // The scalar build of the same kernel has no SIMD at all.
   await page.getByTestId('code.wasm.simd').uncheck();
