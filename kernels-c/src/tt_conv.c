@@ -22,7 +22,33 @@ static void pixel_portable(const tt_conv_shape *s, const tt_quant *q, const int8
   int32_t ky0, ky1, kx0, kx1;
   tap_range(iy0, s->in_h, k, &ky0, &ky1);
   tap_range(ix0, s->in_w, k, &kx0, &kx1);
-  const int32_t e = (y * s->out_w + x) * s->out_c;
+  const int32_t e = (y * s->out_w + x) * s->out_c, kk = k * k * in_c;
+  if (kk <= TT_FWD_GATHER_MAX) {
+    /* The receptive field as int16 (x - in_zp, 0 for padding) in the weights' (ky, kx, i) order, then four
+     * output channels per pass over it: contiguous int8 x int16 dot products that gcc vectorizes. */
+    int16_t xs[TT_FWD_GATHER_MAX];
+    for (int32_t i = 0; i < kk; i++) xs[i] = 0;
+    for (int32_t ky = ky0; ky < ky1; ky++) {
+      const int8_t *row = in + ((iy0 + ky) % s->in_ring) * s->in_w * in_c;
+      const int8_t *px = row + (ix0 + kx0) * in_c;
+      int16_t *d = xs + (ky * k + kx0) * in_c;
+      for (int32_t i = 0; i < (kx1 - kx0) * in_c; i++) d[i] = (int16_t)(px[i] - q->in_zp);
+    }
+    int32_t o = 0;
+    for (; o + 4 <= s->out_c; o += 4) {
+      int32_t acc[4];
+      tt_fwd_dot4_s16(xs, w + o * kk, kk, acc);
+      for (int32_t j = 0; j < 4; j++)
+        tt_fwd_store(tt_fwd_requant(acc[j] + bias[o + j], mult[o + j], q->out_zp), q, out + o + j, mask, e + o + j);
+    }
+    for (; o < s->out_c; o++) {
+      const int8_t *wo = w + o * kk;
+      int32_t acc = 0;
+      for (int32_t i = 0; i < kk; i++) acc += xs[i] * wo[i];
+      tt_fwd_store(tt_fwd_requant(acc + bias[o], mult[o], q->out_zp), q, out + o, mask, e + o);
+    }
+    return;
+  }
   for (int32_t o = 0; o < s->out_c; o++) {
     int32_t acc = bias[o];
     for (int32_t ky = ky0; ky < ky1; ky++) {

@@ -25,6 +25,7 @@ static inline void tap_range(int32_t start, int32_t in_len, int32_t k, int32_t *
 static void pixel_portable(const tt_conv_shape *s, const tt_quant *q, const int8_t *in, const int8_t *w,
                            const int32_t *bias, const float *mult, int8_t *out, uint8_t *mask, int32_t y, int32_t x) {
   const int32_t k = s->kernel, ch = s->in_c, iy0 = y * s->stride - s->pad, ix0 = x * s->stride - s->pad;
+  const int32_t zp = q->in_zp;
   int32_t ky0, ky1, kx0, kx1, acc[TT_FWD_CHUNK];
   tap_range(iy0, s->in_h, k, &ky0, &ky1);
   tap_range(ix0, s->in_w, k, &kx0, &kx1);
@@ -37,7 +38,8 @@ static void pixel_portable(const tt_conv_shape *s, const tt_quant *q, const int8
       for (int32_t kx = kx0; kx < kx1; kx++) {
         const int8_t *px = row + (ix0 + kx) * ch;
         const int8_t *wt = w + (ky * k + kx) * ch + c0;
-        for (int32_t c = 0; c < n; c++) acc[c] += (px[c] - q->in_zp) * wt[c];
+        /* |(x - zp) * w| <= 255 * 128 < 2^15: the product is exact in int16 (gcc: pmullw, then widen and add) */
+        for (int32_t c = 0; c < n; c++) acc[c] += (int16_t)((int16_t)(px[c] - zp) * wt[c]);
       }
     }
     for (int32_t c = 0; c < n; c++)

@@ -20,6 +20,39 @@
  * longer layers take the portable path. 2 pixels x 4096 x 2 bytes = 16 KB of stack. */
 #define TT_SIMD_MAX_K 4096
 
+/* Longest receptive field (k*k*in_c) the portable general conv gathers as int16 on the stack (2 KB); longer
+ * layers take its plain per-tap loop. */
+#define TT_FWD_GATHER_MAX 1024
+
+/* Four dot products sharing one input row: acc[j] = sum_i (x[i] - zp) * w[j*n + i], j < 4. x - zp lies in
+ * [-255, 255] and so fits int16; written this way gcc vectorizes the four int32 reductions (pmaddwd on x86).
+ * Every product and partial sum is an exact int32, so the order does not matter. */
+static inline void tt_fwd_dot4_s8(const int8_t *x, const int8_t *w, int32_t n, int32_t zp, int32_t acc[4]) {
+  const int8_t *w0 = w, *w1 = w + n, *w2 = w1 + n, *w3 = w2 + n;
+  int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+  for (int32_t i = 0; i < n; i++) {
+    const int16_t xi = (int16_t)(x[i] - zp);
+    a0 += xi * w0[i];
+    a1 += xi * w1[i];
+    a2 += xi * w2[i];
+    a3 += xi * w3[i];
+  }
+  acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
+}
+
+/* The same against an input already widened to int16 (x - zp). */
+static inline void tt_fwd_dot4_s16(const int16_t *x, const int8_t *w, int32_t n, int32_t acc[4]) {
+  const int8_t *w0 = w, *w1 = w + n, *w2 = w1 + n, *w3 = w2 + n;
+  int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+  for (int32_t i = 0; i < n; i++) {
+    a0 += x[i] * w0[i];
+    a1 += x[i] * w1[i];
+    a2 += x[i] * w2[i];
+    a3 += x[i] * w3[i];
+  }
+  acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
+}
+
 /* v = (float)acc * m clamped to [-2^30, 2^30]; r = tt_round(v); y = r + out_zp. Returns y unclamped. */
 static inline int32_t tt_fwd_requant(int32_t acc, float m, int32_t out_zp) {
   float v = (float)acc * m;

@@ -12,13 +12,22 @@
 static void pixel_portable(const int8_t *x, int32_t in_c, int32_t out_c, const tt_quant *q, const int8_t *w,
                            const int32_t *bias, const float *mult, int8_t *out, uint8_t *mask, int32_t e) {
   const int32_t zp = q->in_zp;
-  for (int32_t o = 0; o < out_c; o++) {
+  int32_t o = 0;
+#if !defined(__ARM_FEATURE_DSP)
+  for (; o + 4 <= out_c; o += 4) { /* four outputs per pass over x (vectorized by gcc) */
+    int32_t acc[4];
+    tt_fwd_dot4_s8(x, w + o * in_c, in_c, zp, acc);
+    for (int32_t j = 0; j < 4; j++)
+      tt_fwd_store(tt_fwd_requant(acc[j] + bias[o + j], mult[o + j], q->out_zp), q, out + o + j, mask, e + o + j);
+  }
+#endif
+  for (; o < out_c; o++) {
     const int8_t *wo = w + o * in_c;
 #if defined(__ARM_FEATURE_DSP) /* firmware on Cortex-M4/M7: SMLAD, same sum (tt_arm_dsp.h) */
     int32_t acc = tt_dot_s8_dsp(x, wo, in_c, zp);
 #else
     int32_t acc = 0;
-    for (int32_t i = 0; i < in_c; i++) acc += (x[i] - zp) * wo[i];
+    for (int32_t i = 0; i < in_c; i++) acc += (int16_t)(x[i] - zp) * wo[i];
 #endif
     tt_fwd_store(tt_fwd_requant(acc + bias[o], mult[o], q->out_zp), q, out + o, mask, e + o);
   }
