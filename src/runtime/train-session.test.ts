@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { userExamples } from './train-data';
+import { Sampler, TrainingSession, type ExampleSource, type Learner } from './train-session';
+
+describe('Sampler', () => {
+  it('visits every example once per epoch, in a fresh seeded order each epoch', () => {
+    const s = new Sampler(10, 7);
+    const e1 = Array.from({ length: 10 }, () => s.next());
+    const e2 = Array.from({ length: 10 }, () => s.next());
+    expect([...e1].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect([...e2].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(e2).not.toEqual(e1);
+    const again = new Sampler(10, 7);
+    expect(Array.from({ length: 10 }, () => again.next())).toEqual(e1);
+    expect(Array.from({ length: 10 }, () => new Sampler(10, 8).next())).not.toEqual(e1);
+  });
+});
+
+describe('TrainingSession', () => {
+  it('feeds the learner each example with its label and averages loss and accuracy', () => {
+    const seen: number[] = [];
+    const learner: Learner = {
+      trainStep: (img, label) => (seen.push(img[0]), label),
+      trainPredicted: () => 1,
+      evaluate: (img, label) => ({ loss: 2 * label, predicted: img[0] % 2 }),
+    };
+    const src: ExampleSource = { size: 4, label: (i) => i, image: (i, dst) => void dst.fill(i) };
+    const s = new TrainingSession(learner, src, src, 3, 1);
+    const w = s.trainSteps(8);
+    expect([...seen].sort()).toEqual([0, 0, 1, 1, 2, 2, 3, 3]);
+    expect(w).toMatchObject({ steps: 8, loss: 1.5, accuracy: 0.25 });
+    expect(s.step).toBe(8);
+    expect(s.evaluate(3)).toMatchObject({ examples: 3, loss: 2, accuracy: 2 / 3 });
+  });
+});
+
+describe('userExamples', () => {
+  const rgba = new Uint8ClampedArray([10, 20, 30, 255, 40, 50, 60, 255, 70, 80, 90, 255, 100, 110, 120, 255]);
+  const sample = { label: 1, width: 2, height: 2, rgba };
+
+  it('keeps R, G, B for 3-channel models and codes pixels as p - 128', () => {
+    const src = userExamples([sample], { resolution: 2, channels: 3 });
+    const dst = new Int8Array(12);
+    src.image(0, dst);
+    expect(Array.from(dst)).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 90, 100, 110, 120].map((p) => p - 128));
+    expect(src.label(0)).toBe(1);
+  });
+
+  it('averages R, G, B for 1-channel models, and refuses other channel counts', () => {
+    const dst = new Int8Array(4);
+    userExamples([sample], { resolution: 2, channels: 1 }).image(0, dst);
+    expect(Array.from(dst)).toEqual([20, 50, 80, 110].map((p) => p - 128));
+    expect(() => userExamples([sample], { resolution: 2, channels: 2 })).toThrow('1- or 3-channel');
+  });
+});
