@@ -35,6 +35,12 @@ static void pixel_portable(const tt_conv_shape *s, const tt_quant *q, const int8
       for (int32_t i = 0; i < (kx1 - kx0) * in_c; i++) d[i] = (int16_t)(px[i] - q->in_zp);
     }
     int32_t o = 0;
+    for (; o + 16 <= s->out_c; o += 16) {
+      int32_t acc[16];
+      for (int32_t j = 0; j < 16; j += 4) tt_fwd_dot4_s16(xs, w + (o + j) * kk, kk, acc + j);
+      for (int32_t j = 0; j < 16; j++) acc[j] += bias[o + j];
+      tt_fwd_store16(acc, mult + o, q, out + o, mask, e + o);
+    }
     for (; o + 4 <= s->out_c; o += 4) {
       int32_t acc[4];
       tt_fwd_dot4_s16(xs, w + o * kk, kk, acc);

@@ -42,7 +42,9 @@ static void pixel_portable(const tt_conv_shape *s, const tt_quant *q, const int8
         for (int32_t c = 0; c < n; c++) acc[c] += (int16_t)((int16_t)(px[c] - zp) * wt[c]);
       }
     }
-    for (int32_t c = 0; c < n; c++)
+    int32_t c = 0;
+    for (; c + 16 <= n; c += 16) tt_fwd_store16(acc + c, mult + c0 + c, q, out + c0 + c, mask, e + c0 + c);
+    for (; c < n; c++)
       tt_fwd_store(tt_fwd_requant(acc[c], mult[c0 + c], q->out_zp), q, out + c0 + c, mask, e + c0 + c);
   }
 }

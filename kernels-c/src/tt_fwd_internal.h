@@ -87,6 +87,28 @@ static inline void tt_fwd_mask_bits(uint8_t *mask, int32_t e, uint32_t bits, int
   }
 }
 
+/* tt_fwd_store(tt_fwd_requant(acc[j], mult[j], out_zp)) for j < 16 (elements e .. e+15): the same float steps
+ * (multiply, clamp to [-2^30, 2^30], add +-0.5 by the sign test of tt_round, truncate), split into loops without
+ * branches so gcc vectorizes them, and the 16 mask bits written at once. */
+static inline void tt_fwd_store16(const int32_t *acc, const float *mult, const tt_quant *q, int8_t *out, uint8_t *mask,
+                                  int32_t e) {
+  float v[16];
+  int32_t yv[16];
+  for (int32_t j = 0; j < 16; j++) {
+    float t = (float)acc[j] * mult[j];
+    t = t > 0x1p30f ? 0x1p30f : t;
+    v[j] = t < -0x1p30f ? -0x1p30f : t;
+  }
+  for (int32_t j = 0; j < 16; j++) yv[j] = (int32_t)(v[j] + (v[j] >= 0.0f ? 0.5f : -0.5f)) + q->out_zp;
+  const int32_t lo = q->act_min, hi = q->act_max;
+  for (int32_t j = 0; j < 16; j++) out[j] = (int8_t)(yv[j] < lo ? lo : yv[j] > hi ? hi : yv[j]);
+  if (mask) {
+    uint32_t bits = 0;
+    for (int32_t j = 0; j < 16; j++) bits |= (uint32_t)(yv[j] >= lo && yv[j] <= hi) << j;
+    tt_fwd_mask_bits(mask, e, bits, 16);
+  }
+}
+
 /* Mask bits gathered a few at a time and written 32 at once (the SIMD paths produce 4 or 16 per step). */
 typedef struct {
   uint8_t *mask; /* NULL: inference, nothing recorded */

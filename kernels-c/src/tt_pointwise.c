@@ -14,6 +14,12 @@ static void pixel_portable(const int8_t *x, int32_t in_c, int32_t out_c, const t
   const int32_t zp = q->in_zp;
   int32_t o = 0;
 #if !defined(__ARM_FEATURE_DSP)
+  for (; o + 16 <= out_c; o += 16) { /* 16 outputs, four per pass over x, requantized together */
+    int32_t acc[16];
+    for (int32_t j = 0; j < 16; j += 4) tt_fwd_dot4_s8(x, w + (o + j) * in_c, in_c, zp, acc + j);
+    for (int32_t j = 0; j < 16; j++) acc[j] += bias[o + j];
+    tt_fwd_store16(acc, mult + o, q, out + o, mask, e + o);
+  }
   for (; o + 4 <= out_c; o += 4) { /* four outputs per pass over x (vectorized by gcc) */
     int32_t acc[4];
     tt_fwd_dot4_s8(x, w + o * in_c, in_c, zp, acc);
