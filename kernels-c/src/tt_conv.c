@@ -23,7 +23,7 @@ static void pixel_portable(const tt_conv_shape *s, const tt_quant *q, const int8
   tap_range(iy0, s->in_h, k, &ky0, &ky1);
   tap_range(ix0, s->in_w, k, &kx0, &kx1);
   const int32_t e = (y * s->out_w + x) * s->out_c, kk = k * k * in_c;
-  if (kk <= TT_FWD_GATHER_MAX) {
+  if (TT_FWD_BLOCKED && kk <= TT_FWD_GATHER_MAX) {
     /* The receptive field as int16 (x - in_zp, 0 for padding) in the weights' (ky, kx, i) order, then four
      * output channels per pass over it: contiguous int8 x int16 dot products that gcc vectorizes. */
     int16_t xs[TT_FWD_GATHER_MAX];

@@ -38,12 +38,18 @@ static void pixel_portable(const tt_conv_shape *s, const tt_quant *q, const int8
       for (int32_t kx = kx0; kx < kx1; kx++) {
         const int8_t *px = row + (ix0 + kx) * ch;
         const int8_t *wt = w + (ky * k + kx) * ch + c0;
+#if TT_FWD_BLOCKED
         /* |(x - zp) * w| <= 255 * 128 < 2^15: the product is exact in int16 (gcc: pmullw, then widen and add) */
         for (int32_t c = 0; c < n; c++) acc[c] += (int16_t)((int16_t)(px[c] - zp) * wt[c]);
+#else
+        for (int32_t c = 0; c < n; c++) acc[c] += (px[c] - zp) * wt[c];
+#endif
       }
     }
     int32_t c = 0;
+#if TT_FWD_BLOCKED
     for (; c + 16 <= n; c += 16) tt_fwd_store16(acc + c, mult + c0 + c, q, out + c0 + c, mask, e + c0 + c);
+#endif
     for (; c < n; c++)
       tt_fwd_store(tt_fwd_requant(acc[c], mult[c0 + c], q->out_zp), q, out + c0 + c, mask, e + c0 + c);
   }

@@ -20,6 +20,16 @@
  * longer layers take the portable path. 2 pixels x 4096 x 2 bytes = 16 KB of stack. */
 #define TT_SIMD_MAX_K 4096
 
+/* The blocked forward loops below (four outputs per pass, 16 requantized at once, gathered conv field) exist for
+ * auto-vectorizing builds (native gcc, WebAssembly scalar). Cortex-M builds (no vector unit; ARM DSP does the
+ * pointwise dot product) keep the plain per-output loops: the blocked ones add ~2 KB of code there, beyond the
+ * code-size bound the firmware fit estimate is calibrated with (src/compiler/codegen/fit.ts). Same bits either way. */
+#if defined(__ARM_ARCH_PROFILE) && __ARM_ARCH_PROFILE == 'M'
+#define TT_FWD_BLOCKED 0
+#else
+#define TT_FWD_BLOCKED 1
+#endif
+
 /* Longest receptive field (k*k*in_c) the portable general conv gathers as int16 on the stack (2 KB); longer
  * layers take its plain per-tap loop. */
 #define TT_FWD_GATHER_MAX 1024

@@ -13,7 +13,7 @@ static void pixel_portable(const int8_t *x, int32_t in_c, int32_t out_c, const t
                            const int32_t *bias, const float *mult, int8_t *out, uint8_t *mask, int32_t e) {
   const int32_t zp = q->in_zp;
   int32_t o = 0;
-#if !defined(__ARM_FEATURE_DSP)
+#if TT_FWD_BLOCKED && !defined(__ARM_FEATURE_DSP)
   for (; o + 16 <= out_c; o += 16) { /* 16 outputs, four per pass over x, requantized together */
     int32_t acc[16];
     for (int32_t j = 0; j < 16; j += 4) tt_fwd_dot4_s8(x, w + (o + j) * in_c, in_c, zp, acc + j);
@@ -33,7 +33,7 @@ static void pixel_portable(const int8_t *x, int32_t in_c, int32_t out_c, const t
     int32_t acc = tt_dot_s8_dsp(x, wo, in_c, zp);
 #else
     int32_t acc = 0;
-    for (int32_t i = 0; i < in_c; i++) acc += (int16_t)(x[i] - zp) * wo[i];
+    for (int32_t i = 0; i < in_c; i++) acc += (x[i] - zp) * wo[i];
 #endif
     tt_fwd_store(tt_fwd_requant(acc + bias[o], mult[o], q->out_zp), q, out + o, mask, e + o);
   }
