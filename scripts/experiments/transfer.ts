@@ -1,7 +1,8 @@
 /**
  * The default transfer task of issue #4, headless with the worker's code (src/cli/train-run.ts): a backbone
  * pretrained on Fashion-MNIST (public/models/<model>.json) fine-tuned on MNIST with a fresh classifier, batch 1,
- * constant learning rate, evaluated on the whole MNIST test split, several seeds per row. Rows:
+ * SGD without momentum, cosine learning-rate decay (the last steps with a constant rate leave a seed-to-seed
+ * spread of several points), evaluated on the whole MNIST test split, several seeds per row. Rows:
  *   precision: fp32 SGD vs int8 + QAS vs int8 without QAS, all with the same published sparse scheme;
  *   rounding:  truncate (the original MCU code), nearest, stochastic - int8 + QAS;
  *   scheme:    classifier only, bias only, the published schemes, last-k and full updates - int8 + QAS.
@@ -144,6 +145,7 @@ export async function main(): Promise<void> {
         evalExamples: v.eval ? Number(v.eval) : Infinity,
         curvePoints: 10,
         initialEval: false,
+        schedule: 'cosine',
       };
       const k = key(o);
       let r = done.get(k);

@@ -47,6 +47,8 @@ export interface HeadlessOptions {
   curvePoints: number;
   /** Also evaluate before training (the pretrained backbone with its fresh classifier). */
   initialEval: boolean;
+  /** Learning rate over the run: constant, or cosine decay from lr to 0 (updated every SCHEDULE_CHUNK steps). */
+  schedule: 'constant' | 'cosine';
   options?: Partial<PlanOptions>;
   /** Path of the WebAssembly module (default wasm/tt_kernels.wasm). */
   wasm?: string;
@@ -67,6 +69,7 @@ export interface HeadlessResult {
   steps: number;
   seed: number;
   lr: number;
+  schedule: 'constant' | 'cosine';
   rounding: RoundingName | null;
   qas: boolean | null;
   pretrained: string | null;
@@ -88,6 +91,13 @@ export interface HeadlessResult {
     paperBudgetBytes: number;
     planSteps: number;
   };
+}
+
+const SCHEDULE_CHUNK = 10;
+
+/** Learning rate at step t of n: lr * (1 + cos(pi t / n)) / 2 for the cosine schedule. */
+export function scheduledLr(o: Pick<HeadlessOptions, 'lr' | 'schedule'>, t: number, n: number): number {
+  return o.schedule === 'cosine' ? (o.lr * (1 + Math.cos((Math.PI * t) / n))) / 2 : o.lr;
 }
 
 export const DEFAULT_PRETRAINED = (model: string) => join(ROOT, 'public', 'models', `${model}.json`);
@@ -153,9 +163,18 @@ export async function runHeadless(o: HeadlessOptions, progress?: (p: CurvePoint)
   let trainMs = 0;
   for (let k = 0; k < points; k++) {
     const n = Math.round(((k + 1) * o.steps) / points) - Math.round((k * o.steps) / points);
-    const w = session.trainSteps(n);
-    trainMs += w.ms;
-    const p = { step: session.step, loss: w.loss, accuracy: w.accuracy };
+    let loss = 0;
+    let correct = 0;
+    for (let done = 0; done < n;) {
+      const m = o.schedule === 'constant' ? n - done : Math.min(SCHEDULE_CHUNK, n - done);
+      learner.setLearningRate(scheduledLr(o, session.step, o.steps));
+      const w = session.trainSteps(m);
+      trainMs += w.ms;
+      loss += w.loss * m;
+      correct += w.accuracy * m;
+      done += m;
+    }
+    const p = { step: session.step, loss: loss / n, accuracy: correct / n };
     lossCurve.push(p);
     progress?.(p);
   }
@@ -172,6 +191,7 @@ export async function runHeadless(o: HeadlessOptions, progress?: (p: CurvePoint)
     steps: o.steps,
     seed: o.seed,
     lr: o.lr,
+    schedule: o.schedule,
     rounding: o.engine === 'fp32' ? null : o.rounding,
     qas: o.engine === 'fp32' ? null : o.qas,
     pretrained: o.pretrained,

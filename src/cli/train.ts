@@ -18,6 +18,7 @@ const USAGE = `usage: tinytrain train --model M [--resolution R] [--scheme S] [-
   --steps N          training steps, batch 1 (default 1000)
   --seed K           seed of the example order, the fresh classifier and stochastic rounding (default 1)
   --lr X             learning rate of SGD (default 0.01)
+  --schedule S       constant (default) | cosine: decay from --lr to 0 over the steps
   --rounding MODE    truncate | nearest | stochastic: how updates enter int8/int32 storage (default nearest;
                      truncate is what the original MCU code did)
   --no-qas           plain SGD on the stored integers, without quantization-aware scaling
@@ -40,6 +41,7 @@ const OPTIONS = {
   steps: { type: 'string' },
   seed: { type: 'string' },
   lr: { type: 'string' },
+  schedule: { type: 'string' },
   rounding: { type: 'string' },
   'no-qas': { type: 'boolean' },
   fp32: { type: 'boolean' },
@@ -69,6 +71,9 @@ export function trainOptions(args: string[]): HeadlessOptions & { json: boolean 
     throw new UsageError(`--rounding must be truncate, nearest or stochastic, got "${v.rounding}"`);
   const lr = v.lr === undefined ? 0.01 : Number(v.lr);
   if (!(Number.isFinite(lr) && lr >= 0)) throw new UsageError(`--lr must be a number >= 0, got "${v.lr}"`);
+  const schedule = v.schedule ?? 'constant';
+  if (schedule !== 'constant' && schedule !== 'cosine')
+    throw new UsageError(`--schedule must be constant or cosine, got "${v.schedule}"`);
   if (v.fp32 && v.reference) throw new UsageError('--fp32 and --reference exclude each other');
   if (v.pretrained && v['no-pretrained']) throw new UsageError('--pretrained and --no-pretrained exclude each other');
   const engine: Engine = v.fp32 ? 'fp32' : v.reference ? 'reference' : 'wasm';
@@ -93,6 +98,7 @@ export function trainOptions(args: string[]): HeadlessOptions & { json: boolean 
     steps: intOption('steps', v.steps, 1000, 0, 10_000_000),
     seed: intOption('seed', v.seed, 1, 0, 2 ** 31 - 1),
     lr,
+    schedule,
     rounding,
     qas: !v['no-qas'],
     engine,

@@ -93,6 +93,8 @@ export class PlanExecutor {
   private readonly train: Compiled;
   private readonly infer: Compiled;
   private disposed = false;
+  /** The seed the rng was last seeded with (configure re-seeds only when it changes). */
+  private seeded = NaN;
 
   private constructor(
     private readonly mod: KernelModule,
@@ -184,7 +186,7 @@ export class PlanExecutor {
     return { fns, args, lossStep, labelSlots: Int32Array.from(labelSlots), sub };
   }
 
-  /** Applies the run-time knobs: lr, rounding (args and update-param structs), QAS choice, rng seed. */
+  /** Applies the run-time knobs: lr, rounding (args and update-param structs), QAS choice, and a new seed. */
   configure(s: RunSettings): void {
     const lr = Math.fround(s.lr);
     const rounding = Rounding[s.rounding];
@@ -203,11 +205,20 @@ export class PlanExecutor {
     this.plan.consts.forEach((c, i) => {
       if (c.struct === 'tt_update_params') words[(this.constPtrs[i] >> 2) + UPDATE_PARAMS_ROUNDING_WORD] = rounding;
     });
-    this.seed(s.seed);
+    if (s.seed !== this.seeded) this.seed(s.seed);
+  }
+
+  /** Changes only the learning rate (schedules); the rng keeps its state. */
+  setLearningRate(lr: number): void {
+    const v = Math.fround(lr);
+    for (const c of [this.train, this.infer]) {
+      c.sub.steps.forEach((step, i) => step.args.forEach((arg, j) => arg.kind === 'lr' && (c.args[i][j] = v)));
+    }
   }
 
   /** Re-seeds the stochastic-rounding rng. */
   seed(seed: number): void {
+    this.seeded = seed;
     new Uint32Array(this.mod.memory.buffer, this.rngPtr, 1)[0] = rngState(seed);
   }
 

@@ -199,6 +199,10 @@ export class Fp32Trainer {
     return loss;
   }
 
+  setLearningRate(lr: number): void {
+    this.lr = lr;
+  }
+
   /** Predicted class of the last training step (before its update). */
   trainPredicted(): number {
     return this.lastPredicted;

@@ -33,6 +33,10 @@ export class ReferenceLearner implements Learner {
     return r.loss;
   }
 
+  setLearningRate(lr: number): void {
+    this.settings = { ...this.settings, lr };
+  }
+
   trainPredicted(): number {
     return this.predicted;
   }

@@ -23,6 +23,7 @@ describe('TrainingSession', () => {
       trainStep: (img, label) => (seen.push(img[0]), label),
       trainPredicted: () => 1,
       evaluate: (img, label) => ({ loss: 2 * label, predicted: img[0] % 2 }),
+      setLearningRate: () => undefined,
     };
     const src: ExampleSource = { size: 4, label: (i) => i, image: (i, dst) => void dst.fill(i) };
     const s = new TrainingSession(learner, src, src, 3, 1);

@@ -14,6 +14,8 @@ export interface Learner {
   /** Predicted class of the last training step (the forward pass before its update). */
   trainPredicted(): number;
   evaluate(image: Int8Array, label: number): { loss: number; predicted: number };
+  /** Changes the learning rate between steps (learning-rate schedules). */
+  setLearningRate(lr: number): void;
 }
 
 /** A labelled image set, already at the plan's input shape and quantization. */
