@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { countSimdOps, kernelWasmText, wasmTextModule } from './wasm-text';
+import { countSimdOps, kernelWasmText, simdHistogram, wasmTextModule } from './wasm-text';
 
 const root = join(import.meta.dirname, '..', '..');
 const simd = new Uint8Array(readFileSync(join(root, 'wasm', 'tt_kernels.wasm')));
@@ -13,6 +13,8 @@ describe('kernelWasmText', () => {
     expect(k.functions[0].name).toBe('$tt_pointwise_s8');
     expect(k.functions[0].text).toMatch(/^ {2}\(func \$tt_pointwise_s8 /);
     expect(k.text).toContain('i32x4.dot_i16x8_s');
+    expect(k.simdHistogram.map(([op]) => op)).toContain('i32x4.dot_i16x8_s');
+    expect(k.simdHistogram.reduce((s, [, n]) => s + n, 0)).toBe(k.simdOps);
     expect(k.simdOps).toBeGreaterThan(0);
     expect(k.simdOps).toBe(k.functions.reduce((s, f) => s + f.simdOps, 0));
     // only functions reached from the kernel: no other exported kernel's body
@@ -51,5 +53,9 @@ describe('kernelWasmText', () => {
 
   it('counts SIMD mnemonics, not lookalikes', () => {
     expect(countSimdOps('i32x4.dot_i16x8_s\nv128.load offset=4\ni32.add\nlocal.get $i8x16')).toBe(2);
+    expect(simdHistogram('v128.load\ni32x4.add\nv128.load\ni32.add')).toEqual([
+      ['v128.load', 2],
+      ['i32x4.add', 1],
+    ]);
   });
 });

@@ -24,6 +24,8 @@ export interface KernelWasmText {
   text: string;
   /** SIMD instructions (v128 / i8x16 / i16x8 / i32x4 / i64x2 / f32x4 / f64x2 ops) across the functions */
   simdOps: number;
+  /** SIMD mnemonics by how often they occur, most frequent first: what the kernel's vector code is made of */
+  simdHistogram: [op: string, count: number][];
 }
 
 export interface WasmTextModule {
@@ -37,6 +39,13 @@ const SIMD_OP = /\b(?:v128|i8x16|i16x8|i32x4|i64x2|f32x4|f64x2)\.[a-z0-9_]+/g;
 const FUNC_START = /^ {2}\(func (\$[^\s()]+)/;
 const EXPORT_FUNC = /^ {2}\(export "([^"]+)" \(func (\$[^\s()]+)\)\)/;
 const CALL = /\bcall (\$[^\s()]+)/g;
+
+/** SIMD mnemonics in a piece of WebAssembly text with their counts, most frequent first (ties by name). */
+export function simdHistogram(text: string): [string, number][] {
+  const counts = new Map<string, number>();
+  for (const m of text.matchAll(SIMD_OP)) counts.set(m[0], (counts.get(m[0]) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+}
 
 /** SIMD instructions in a piece of WebAssembly text (one per mnemonic occurrence). */
 export function countSimdOps(text: string): number {
@@ -88,11 +97,13 @@ function splitModule(text: string): WasmTextModule {
         const t = funcs.get(n)!;
         return { name: n, text: t, simdOps: countSimdOps(t) };
       });
+      const text = functions.map((f) => f.text).join('\n');
       return {
         kernel,
         functions,
-        text: functions.map((f) => f.text).join('\n'),
+        text,
         simdOps: functions.reduce((s, f) => s + f.simdOps, 0),
+        simdHistogram: simdHistogram(text),
       };
     },
   };

@@ -10,7 +10,9 @@ import type { WasmBuild } from '../../state/wasm-text';
 
 const MonacoView = lazy(() => import('./MonacoView'));
 
-type Shown = { key: string; file: SourceFile; simdOps: number; functions: number } | { key: string; error: string };
+type Shown =
+  | { key: string; file: SourceFile; simdOps: number; functions: number; ops: [string, number][] }
+  | { key: string; error: string };
 
 const noHover = () => {};
 
@@ -28,7 +30,7 @@ export function WasmTextView({ plan }: { plan: TrainingPlan }) {
     loadKernelWasmText(kernel, build).then(
       (k) => {
         const file: SourceFile = { name: `${kernel}.wat`, language: 'plaintext', text: k.text, lineLayers: [] };
-        if (live) setShown({ key, file, simdOps: k.simdOps, functions: k.functions.length });
+        if (live) setShown({ key, file, simdOps: k.simdOps, functions: k.functions.length, ops: k.simdHistogram });
       },
       (err: unknown) => live && setShown({ key, error: err instanceof Error ? err.message : String(err) }),
     );
@@ -68,6 +70,19 @@ export function WasmTextView({ plan }: { plan: TrainingPlan }) {
           </span>
         )}
       </div>
+      {current && 'file' in current && current.ops.length > 0 && (
+        <div
+          className="code-toolbar"
+          data-testid="code.wasm.ops"
+          title="the SIMD mnemonics of this kernel, most used first"
+        >
+          {current.ops
+            .slice(0, 12)
+            .map(([op, n]) => `${op} ×${n}`)
+            .join(' · ')}
+          {current.ops.length > 12 ? ` · …${current.ops.length - 12} more` : ''}
+        </div>
+      )}
       <div className="code-editor" data-testid="code.editor">
         {!kernel ? (
           <div className="graph-empty" data-testid="code.wasm.message">
