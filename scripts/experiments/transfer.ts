@@ -163,7 +163,7 @@ export async function main(): Promise<void> {
   }
   console.log(
     `\n${model} ${v.resolution}x${v.resolution}, ${pretrained ? 'pretrained on Fashion-MNIST' : 'random weights'}, fine-tuned on MNIST (fresh classifier), ` +
-      `${v.steps} steps of batch 1, lr ${v.lr}, seeds ${seeds.join(', ')}, test accuracy on ${table[0]?.runs[0].testExamples} MNIST test images\n`,
+      `${v.steps} steps of batch 1, lr ${v.lr} (cosine), seeds ${seeds.join(', ')}, test accuracy on ${table[0]?.runs[0].testExamples} MNIST test images\n`,
   );
   console.log(markdownTable(table));
   console.log('\nFindings:');
