@@ -1,0 +1,45 @@
+/**
+ * The model fine-tuning starts from, shared by the page, the worker, the CLI and the experiments.
+ *
+ * A backbone file (public/models/<model>.json + .bin) gives every layer but the classifier, which is built
+ * FRESH for the target classes from the seed. buildModel keeps the file's classifier when the class counts
+ * match (Fashion-MNIST -> MNIST: 10 and 10), so the file is handed over with its class count hidden, which makes
+ * buildModel initialize the classifier from the seed. A TRAINED model file (one the playground saved after
+ * fine-tuning) keeps its classifier: it already holds what was learned for these classes.
+ *
+ * The fresh classifier's int8 logits get a fixed range of +-LOGIT_RANGE. buildModel sizes it from the initial
+ * (tiny, random) logits - about +-2.5 on the mcunet-5fps backbone - so fine-tuning soon pushes every logit
+ * against the clamp: the softmax goes flat (loss ln 10), the clamp mask stops every gradient and training dies.
+ * The pretrained classifiers end with ranges of about +-10 to +-16.
+ */
+import type { ModelFile } from '../model-file';
+import { rangeQParams } from '../quant';
+import { buildModel, type Model } from './model';
+
+/** Real range (+-) of the fresh classifier's int8 logits. */
+export const LOGIT_RANGE = 16;
+
+export interface TransferOptions {
+  model: string;
+  resolution: number;
+  classes: number;
+  /** The pretrained backbone, or null for the seeded random initialization. */
+  pretrained: ModelFile | null;
+  /** Seed of the fresh classifier (and of every layer without a pretrained file). */
+  seed: number;
+  /**
+   * Keep the file's classifier when its class count equals `classes` (a model trained here and saved); by
+   * default the classifier is always fresh (a backbone pretrained on another task).
+   */
+  keepClassifier?: boolean;
+}
+
+/** The model fine-tuning starts from: pretrained layers, a freshly initialized (or the file's trained) classifier. */
+export function transferModel(o: TransferOptions): Model {
+  const keep = o.keepClassifier === true && o.pretrained !== null && o.pretrained.classes === o.classes;
+  const pretrained = o.pretrained ? (keep ? o.pretrained : { ...o.pretrained, classes: -1 }) : undefined;
+  const m = buildModel({ model: o.model, resolution: o.resolution, classes: o.classes, pretrained, seed: o.seed });
+  if (keep) return m;
+  // a new layer object (not a mutation): the compiler caches per-layer constants by layer identity
+  return { ...m, classifier: { ...m.classifier, output: rangeQParams(-LOGIT_RANGE, LOGIT_RANGE) } };
+}
