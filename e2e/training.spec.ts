@@ -14,13 +14,44 @@ import { compile } from '../src/compiler/compile';
 import { fetchDataset } from '../src/runtime/data';
 import { PlanExecutor } from '../src/runtime/executor';
 import { loadWasm, paths } from '../src/runtime/kernel-harness';
-import { transferModel } from '../src/runtime/train-backbone';
+import { fetchModelFile, transferModel } from '../src/runtime/train-backbone';
 import { splitExamples } from '../src/runtime/train-data';
 import { ReferenceLearner } from '../src/runtime/train-reference';
 import { TrainingSession, type Learner } from '../src/runtime/train-session';
 import type { TrainingClient } from '../src/runtime/training-client';
 import type { TrainingMetrics, TrainingSettings } from '../src/runtime/training-api';
-import type { PlanSpec } from '../src/runtime/training-worker';
+import { describeModel } from '../src/state/compile';
+import { defaultFieldValues, type Backbone, type Experiment } from '../src/state/experiment';
+import { encodeExperiment } from '../src/state/url';
+import { parseScheme } from '../src/compiler/scheme/scheme';
+
+/** An experiment as the page compiles it: pretrained backbone, scheme text, settings. */
+interface PlanSpec {
+  model: Backbone;
+  resolution: number;
+  scheme: string;
+  classes: number;
+  seed: number;
+}
+
+/** The share fragment of a spec + settings (the page compiles exactly this). */
+function fragment(spec: PlanSpec, s: TrainingSettings): string {
+  const info = describeModel(spec.model);
+  const sch = parseScheme(spec.scheme, { name: spec.model, convs: info.convs });
+  const e: Experiment = {
+    ...defaultFieldValues(),
+    model: spec.model,
+    resolution: spec.resolution,
+    classes: spec.classes,
+    seed: spec.seed,
+    preset: 'custom',
+    scheme: sch.bias.map((bias, i) => ({ bias, ratio: sch.weight[i] as Experiment['scheme'][number]['ratio'] })),
+    lr: s.lr,
+    rounding: s.rounding,
+    qas: s.qas,
+  };
+  return `#${encodeExperiment(e)}`;
+}
 
 declare global {
   interface Window {
@@ -29,19 +60,30 @@ declare global {
   }
 }
 
-/** Opens the page and lets the training panel create the runtime (its first step starts the worker). */
-async function openRuntime(page: Page): Promise<void> {
-  await page.goto('/');
+/**
+ * Opens the page on an experiment and lets the training panel create the runtime (its first step starts the
+ * worker and loads the page's plan); then resets the run, so a test starts from the compiled weights at step 0.
+ */
+async function openRuntime(page: Page, hash = ''): Promise<void> {
+  await page.goto(`/${hash}`);
+  await expect(page.getByTestId('train.weights')).toHaveAttribute('data-status', 'ready', { timeout: 30_000 });
   await expect(page.getByTestId('train.step')).toBeEnabled({ timeout: 30_000 });
   await page.getByTestId('train.step').click();
   await page.waitForFunction(() => window.__tinytrain !== undefined, null, { timeout: 30_000 });
   // wait for that step to finish, so it cannot land on the plan a test loads next
   await expect(page.getByTestId('train.speed')).toHaveText(/^\d+ samples\/s$/, { timeout: 60_000 });
+  await page.evaluate(() => window.__tinytrain!.reset());
 }
 
 /** Trains n steps in Node from the same spec and seed, with `learner(plan)`; losses and trainable weights. */
 async function nodeRun(spec: PlanSpec, s: TrainingSettings, n: number, reference: boolean) {
-  const plan = compile(transferModel({ ...spec, pretrained: null }), spec.scheme, spec.options);
+  const read = async (p: string) => new Uint8Array(readFileSync(p));
+  const file = await fetchModelFile(join(paths.root, 'public', 'models'), spec.model, read);
+  const plan = compile(transferModel({ ...spec, pretrained: file }), spec.scheme, {
+    reorder: true,
+    fusion: true,
+    split: true,
+  });
   const mod = await loadWasm(paths.wasmSimd);
   const learner: Learner & { trainable(): { name: string; data: ArrayLike<number> }[] } = reference
     ? new ReferenceLearner(plan, s)
@@ -64,12 +106,12 @@ async function nodeRun(spec: PlanSpec, s: TrainingSettings, n: number, reference
 test.describe('training in the worker', () => {
   const cases: [PlanSpec, TrainingSettings, number][] = [
     [
-      { model: 'tiny-cnn', resolution: 32, scheme: 'bias:6;w:4@1/2,7@1,8@1', classes: 10, pretrained: false, seed: 3 },
+      { model: 'tiny-cnn', resolution: 32, scheme: 'bias:6;w:4@1/2,7@1,8@1', classes: 10, seed: 3 },
       { lr: 0.05, rounding: 'stochastic', qas: true, seed: 3 },
       40,
     ],
     [
-      { model: 'mcunet-5fps', resolution: 48, scheme: 'paper:99kb', classes: 10, pretrained: false, seed: 2 },
+      { model: 'mcunet-5fps', resolution: 48, scheme: 'paper:99kb', classes: 10, seed: 2 },
       { lr: 0.003, rounding: 'nearest', qas: true, seed: 2 },
       4,
     ],
@@ -79,21 +121,16 @@ test.describe('training in the worker', () => {
       page,
     }) => {
       test.setTimeout(120_000);
-      await openRuntime(page);
-      const browser = await page.evaluate(
-        async ({ spec, settings, n }) => {
-          const rt = window.__tinytrain!;
-          await rt.pause();
-          const load = await rt.loadSpec(spec, settings);
-          const t = await rt.trace(n);
-          return {
-            load,
-            losses: t.losses,
-            trainable: t.trainable.map((w) => ({ name: w.name, data: Array.from(w.data) })),
-          };
-        },
-        { spec, settings, n },
-      );
+      await openRuntime(page, fragment(spec, settings));
+      const browser = await page.evaluate(async (n) => {
+        const rt = window.__tinytrain!;
+        const t = await rt.trace(n);
+        return {
+          load: rt.lastLoad()!,
+          losses: t.losses,
+          trainable: t.trainable.map((w) => ({ name: w.name, data: Array.from(w.data) })),
+        };
+      }, n);
       expect(browser.load.arenaBytes).toBe(browser.load.planArenaBytes);
       const node = await nodeRun(spec, settings, n, false);
       const reference = await nodeRun(spec, settings, n, true);
@@ -112,29 +149,17 @@ test.describe('training in the worker', () => {
   }) => {
     test.setTimeout(240_000);
     const seconds = Number(process.env.TRAIN_SECONDS ?? 60);
-    await openRuntime(page);
     const pretrained = existsSync(join(paths.root, 'public', 'models', 'mcunet-5fps.json'));
-    const spec: PlanSpec = {
-      model: 'mcunet-5fps',
-      resolution: 128,
-      scheme: 'paper:99kb',
-      classes: 10,
-      pretrained,
-      seed: 1,
-    };
-    // random weights give a fresh classifier with huge logits: they need a smaller step than a pretrained backbone
-    const lr = Number(process.env.TRAIN_LR ?? (pretrained ? 0.01 : 0.003));
+    const spec: PlanSpec = { model: 'mcunet-5fps', resolution: 128, scheme: 'paper:99kb', classes: 10, seed: 1 };
+    const lr = Number(process.env.TRAIN_LR ?? 0.01);
     const settings: TrainingSettings = { lr, rounding: 'nearest', qas: true, seed: 1 };
-    const load = await page.evaluate(
-      async ({ spec, settings }) => {
-        const rt = window.__tinytrain!;
-        await rt.pause();
-        window.__metrics = [];
-        rt.onMetrics((m) => window.__metrics!.push(m));
-        return rt.loadSpec(spec, settings);
-      },
-      { spec, settings },
-    );
+    await openRuntime(page, fragment(spec, settings));
+    const load = await page.evaluate(async () => {
+      const rt = window.__tinytrain!;
+      window.__metrics = [];
+      rt.onMetrics((m) => window.__metrics!.push(m));
+      return rt.lastLoad()!;
+    });
     expect(load.arenaBytes).toBe(load.planArenaBytes);
     const t0 = Date.now();
     await page.evaluate(() => window.__tinytrain!.start());

@@ -87,7 +87,7 @@ describe.each(CASES.map((c) => [caseName(c), c] as const))('firmware %s', (_, c)
 
   it('trains exactly like the WebAssembly executor: same losses, weight checksum and predictions', () => {
     const { host, qemu, expected } = o();
-    expect(expected.length).toBe(c.steps + 1 + o().p.samples.length);
+    expect(expected.length).toBe(c.steps + 1 + 2 * o().p.samples.length);
     expect(host?.ok, host?.stderr).toBe(true);
     expect(transcriptOf(host!.stdout)).toEqual(expected);
     expect(qemu?.ok, `${qemu?.stderr}\n${qemu?.stdout}`).toBe(true);

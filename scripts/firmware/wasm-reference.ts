@@ -43,7 +43,7 @@ export function weightsChecksum(arrays: readonly { data: Int8Array | Int32Array 
   return h >>> 0;
 }
 
-/** The demo's transcript lines (train / weights / eval) computed on WebAssembly. */
+/** The demo's transcript lines (before / train / weights / eval) computed on WebAssembly. */
 export async function wasmTranscript(
   plan: TrainingPlan,
   samples: readonly FirmwareSample[],
@@ -53,6 +53,10 @@ export async function wasmTranscript(
   const ex = PlanExecutor.load(await loadKernelModule(), plan, settings);
   try {
     const lines: string[] = [];
+    samples.forEach((x, i) => {
+      const { loss, predicted } = ex.evaluate(x.image, x.label);
+      lines.push(`before ${i} label ${x.label} predicted ${predicted}${lossText(loss)}`);
+    });
     for (let s = 0; s < steps; s++) {
       const i = s % samples.length;
       const loss = ex.trainStep(samples[i].image, samples[i].label);
@@ -71,5 +75,5 @@ export async function wasmTranscript(
 
 /** The transcript lines of a firmware run's output (everything else it prints is ignored). */
 export function transcriptOf(output: string): string[] {
-  return output.split('\n').filter((l) => /^(train \d|weights |eval \d)/.test(l));
+  return output.split('\n').filter((l) => /^(before \d|train \d|weights |eval \d)/.test(l));
 }

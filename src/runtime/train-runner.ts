@@ -12,7 +12,7 @@ import { PlanExecutor, type RunSettings } from './executor';
 import type { DatasetSplit } from './data';
 import { splitExamples, userExamples, type InputSpec } from './train-data';
 import { TrainingSession, type ExampleSource, type WindowStats } from './train-session';
-import type { TrainingMetrics, TrainingSettings, UserSample } from './training-api';
+import type { HeldOutSamples, TrainingMetrics, TrainingSettings, UserSample } from './training-api';
 import type { KernelModule } from './wasm';
 
 /** The built-in data set: a training and a held-out split. */
@@ -242,6 +242,29 @@ export class TrainRunner {
     const losses: number[] = [];
     session.trainSteps(n, (l) => losses.push(l));
     return { losses, trainable: executor.trainable() };
+  }
+
+  /** The trainable tensors as they are now and the step count: what the page exports (firmware, model file). */
+  snapshot(): { step: number; trainable: { name: string; data: Int8Array | Int32Array }[] } {
+    const { executor, session } = this.loaded();
+    if (this.running) throw new Error('training is running; pause first');
+    return { step: session.step, trainable: executor.trainable() };
+  }
+
+  /**
+   * The first n held-out examples (the test split, or the user's held-out images) as the plan's int8 input, with
+   * their labels and the class the current weights predict: a firmware bundle embeds them, and its demo must
+   * predict the same.
+   */
+  samples(n: number): HeldOutSamples {
+    // safe while running: the loop yields between whole steps, and inference uses its own sub-plan
+    const { session } = this.loaded();
+    const builtin = this.user.length === 0 && this.builtin;
+    return {
+      source: builtin ? `the ${builtin.test.manifest.name} test split` : 'your held-out images',
+      classNames: builtin ? builtin.train.manifest.classes.slice() : null,
+      samples: session.examples(n),
+    };
   }
 
   /** Canary check of the arena (guardBytes > 0). */

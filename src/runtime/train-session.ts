@@ -125,6 +125,18 @@ export class TrainingSession {
     return { steps: n, loss: n ? loss / n : NaN, accuracy: n ? correct / n : NaN, ms: performance.now() - t0 };
   }
 
+  /** The first n test examples (int8 input), their labels and what the learner predicts for them now. */
+  examples(n: number): { label: number; image: Int8Array; predicted: number }[] {
+    const out: { label: number; image: Int8Array; predicted: number }[] = [];
+    for (let i = 0; i < Math.min(n, this.test.size); i++) {
+      const image = new Int8Array(this.buf.length);
+      this.test.image(i, image);
+      const label = this.test.label(i);
+      out.push({ label, image, predicted: this.learner.evaluate(image, label).predicted });
+    }
+    return out;
+  }
+
   /** Accuracy and mean loss on the first `limit` test examples (all by default). */
   evaluate(limit = Infinity): EvalStats {
     const t0 = performance.now();

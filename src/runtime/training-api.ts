@@ -3,7 +3,7 @@
  * src/runtime/training-client.ts, when it exists, exports `createTrainingRuntime(): TrainingRuntime`;
  * src/state/training.ts finds it with import.meta.glob and shows "training runtime not available yet" until then.
  */
-import type { PlanOptions, TrainingPlan } from '../compiler/plan';
+import type { TrainingPlan } from '../compiler/plan';
 import type { RoundingName } from '../compiler/kernel-abi';
 
 export interface TrainingSettings {
@@ -34,27 +34,30 @@ export interface TrainingMetrics {
   samplesPerSec: number;
 }
 
-/** What to compile in the worker when training should start from a pretrained backbone (public/models/). */
-export interface TrainingSpec {
-  model: string;
-  resolution: number;
-  /** scheme text (compiler/scheme/scheme.ts) */
-  scheme: string;
-  classes: number;
-  /** start from public/models/<model> (the call fails when that file is missing) */
-  pretrained: boolean;
-  seed: number;
-  options?: Partial<PlanOptions>;
+export interface TrainingSnapshot {
+  step: number;
+  trainable: { name: string; data: Int8Array | Int32Array }[];
+}
+
+export interface HeldOutSample {
+  label: number;
+  /** The plan's int8 HWC input. */
+  image: Int8Array;
+  /** The class the weights predicted when the sample was taken. */
+  predicted: number;
+}
+
+export interface HeldOutSamples {
+  /** Where they come from, in words ('the mnist test split', 'your held-out images'). */
+  source: string;
+  /** The data set's class names (null for the user's own data: the page knows those). */
+  classNames: string[] | null;
+  samples: HeldOutSample[];
 }
 
 export interface TrainingRuntime {
   /** Loads a plan (and resets training); resolves when the worker is ready to step. */
   load(plan: TrainingPlan, settings: TrainingSettings): Promise<void>;
-  /**
-   * Optional: compiles the same experiment in the worker on a pretrained backbone and loads it (the memory
-   * plan is the page's; only the weights differ). Rejects when the backbone file is missing.
-   */
-  loadSpec?(spec: TrainingSpec, settings: TrainingSettings): Promise<unknown>;
   /** Changes run-time knobs without reloading the plan. */
   configure(settings: TrainingSettings): Promise<void>;
   start(): Promise<void>;
@@ -65,6 +68,10 @@ export interface TrainingRuntime {
   reset(): Promise<void>;
   /** Replaces the user's own samples; an empty list goes back to the built-in data set. */
   setUserData(samples: UserSample[], classNames: string[]): Promise<void>;
+  /** The trainable tensors now and the step count (not while running): the page exports them. */
+  snapshot(): Promise<TrainingSnapshot>;
+  /** The first n held-out examples as int8 input, with labels and the current prediction (not while running). */
+  samples(n: number): Promise<HeldOutSamples>;
   /** Subscribes to metrics while running; returns the unsubscribe function. */
   onMetrics(cb: (m: TrainingMetrics) => void): () => void;
   /** Stops the worker for good. */

@@ -10,16 +10,12 @@ import * as Comlink from 'comlink';
 import type { TrainingPlan } from '../compiler/plan';
 import type { LoadReport, RunnerOptions } from './train-runner';
 import type { TrainingMetrics, TrainingRuntime, TrainingSettings, UserSample } from './training-api';
-import type { PlanSpec, TrainingWorkerApi } from './training-worker';
+import type { TrainingWorkerApi } from './training-worker';
 
 const HEARTBEAT_MS = 3000;
 const HEARTBEAT_TIMEOUT_MS = 15_000;
 
-type Loaded = { kind: 'plan'; plan: TrainingPlan } | { kind: 'spec'; spec: PlanSpec };
-
 export interface TrainingClient extends TrainingRuntime {
-  /** Compiles in the worker from a spec (pretrained backbone + scheme) and loads the plan. */
-  loadSpec(spec: PlanSpec, settings: TrainingSettings): Promise<LoadReport & { compileMs: number }>;
   /** Runs n steps now and returns every loss and the trainable weights after them (bit-identity tests). */
   trace(n: number): Promise<{ losses: number[]; trainable: { name: string; data: Int8Array | Int32Array }[] }>;
   evaluate(limit?: number): Promise<{ accuracy: number; loss: number; examples: number }>;
@@ -48,7 +44,7 @@ function baseUrl(dir: string): string {
 export function createTrainingRuntime(opts: Partial<RunnerOptions> = {}): TrainingClient {
   const listeners = new Set<(m: TrainingMetrics) => void>();
   const emit = Comlink.proxy((m: TrainingMetrics) => listeners.forEach((cb) => cb(m)));
-  let loaded: Loaded | null = null;
+  let loaded: TrainingPlan | null = null;
   let settings: TrainingSettings | null = null;
   let userData: UserSample[] = [];
   let running = false;
@@ -72,7 +68,7 @@ export function createTrainingRuntime(opts: Partial<RunnerOptions> = {}): Traini
       die: (reason) => ((h.alive = false), reject(new Error(reason))),
     };
     worker.addEventListener('error', (e) => restart(h, `the training worker crashed: ${e.message || 'error event'}`));
-    return api.init({ data: baseUrl('data/'), models: baseUrl('models/') }, opts).then(() => h);
+    return api.init({ data: baseUrl('data/') }, opts).then(() => h);
   }
 
   /** Replaces a dead worker and brings the new one back to the page's state. */
@@ -86,10 +82,7 @@ export function createTrainingRuntime(opts: Partial<RunnerOptions> = {}): Traini
     const wasRunning = running;
     handle = spawn().then(async (n) => {
       if (settings && loaded) {
-        report =
-          loaded.kind === 'plan'
-            ? await n.api.load(loaded.plan, settings)
-            : await n.api.loadSpec(loaded.spec, settings);
+        report = await n.api.load(loaded, settings);
         if (userData.length) await n.api.setUserData(userData);
         if (wasRunning) await n.api.start(emit);
       }
@@ -127,16 +120,8 @@ export function createTrainingRuntime(opts: Partial<RunnerOptions> = {}): Traini
     async load(plan, s) {
       running = false;
       report = await call((api) => api.load(plan, s));
-      loaded = { kind: 'plan', plan };
+      loaded = plan;
       settings = { ...s };
-    },
-    async loadSpec(spec, s) {
-      running = false;
-      const r = await call((api) => api.loadSpec(spec, s));
-      report = r;
-      loaded = { kind: 'spec', spec };
-      settings = { ...s };
-      return r;
     },
     async configure(s) {
       await call((api) => api.configure(s));
@@ -172,6 +157,8 @@ export function createTrainingRuntime(opts: Partial<RunnerOptions> = {}): Traini
     trace: (n) => call((api) => api.trace(n)),
     evaluate: (limit) => call((api) => api.evaluate(limit)),
     canaries: () => call((api) => api.canaries()),
+    snapshot: () => call((api) => api.snapshot()),
+    samples: (n) => call((api) => api.samples(n)),
     lastLoad: () => report,
     restarts: () => restartCount,
     kill() {

@@ -1,14 +1,11 @@
 /**
  * The training worker (comlink): loads the kernel module and the built-in data set, then runs TrainRunner
- * (train-runner.ts) on the plans the page sends. Every method's failure reaches the page as a rejected
+ * (train-runner.ts) on the plan the page compiled and sends (weights included: the worker never compiles). Every method's failure reaches the page as a rejected
  * promise with the error's message; metrics while running go through a callback the page passes to start().
  */
 import * as Comlink from 'comlink';
-import { compile } from '../compiler/compile';
-import type { ModelFile } from '../compiler/model-file';
-import type { PlanOptions, TrainingPlan } from '../compiler/plan';
+import type { TrainingPlan } from '../compiler/plan';
 import { fetchDataset } from './data';
-import { fetchModelFile, transferModel } from './train-backbone';
 import { TrainRunner, type LoadReport, type RunnerOptions } from './train-runner';
 import type { TrainingMetrics, TrainingSettings, UserSample } from './training-api';
 import { instantiateKernels } from './wasm';
@@ -20,20 +17,6 @@ const WASM_URL = new URL('../../wasm/tt_kernels.wasm', import.meta.url).href;
 export const BUILTIN_DATASET = 'mnist';
 
 let runner: TrainRunner | null = null;
-let modelsBase = '';
-const backbones = new Map<string, Promise<ModelFile>>();
-
-/** A plan the worker compiles itself (benchmarks, e2e tests): the transfer model of a pretrained backbone. */
-export interface PlanSpec {
-  model: string;
-  resolution: number;
-  scheme: string;
-  classes: number;
-  /** Start from public/models/<model> (else from the seeded random initialization). */
-  pretrained: boolean;
-  seed: number;
-  options?: Partial<PlanOptions>;
-}
 
 async function fetchBytes(url: string): Promise<Uint8Array<ArrayBuffer>> {
   const res = await fetch(url);
@@ -48,10 +31,9 @@ function loaded(): TrainRunner {
 }
 
 const api = {
-  /** Loads the kernels; the bases are the URLs of public/data/ and public/models/ as the page sees them. */
-  async init(bases: { data: string; models: string }, opts: Partial<RunnerOptions> = {}): Promise<void> {
+  /** Loads the kernels; `bases.data` is the URL of public/data/ as the page sees it. */
+  async init(bases: { data: string }, opts: Partial<RunnerOptions> = {}): Promise<void> {
     if (runner) return;
-    modelsBase = bases.models.replace(/\/$/, '');
     const dataBase = bases.data;
     const mod = await instantiateKernels(await fetchBytes(WASM_URL));
     const base = dataBase.replace(/\/$/, '');
@@ -62,23 +44,6 @@ const api = {
     runner = new TrainRunner(mod, loadBuiltin, opts);
   },
   load: (plan: TrainingPlan, settings: TrainingSettings): Promise<LoadReport> => loaded().load(plan, settings),
-  /** Compiles a plan here (a pretrained backbone is fetched once) and loads it. */
-  async loadSpec(spec: PlanSpec, settings: TrainingSettings): Promise<LoadReport & { compileMs: number }> {
-    const r = loaded();
-    let file: ModelFile | null = null;
-    if (spec.pretrained) {
-      if (!backbones.has(spec.model)) backbones.set(spec.model, fetchModelFile(modelsBase, spec.model, fetchBytes));
-      file = await backbones.get(spec.model)!.catch((e: unknown) => {
-        backbones.delete(spec.model);
-        throw e;
-      });
-    }
-    const t0 = performance.now();
-    const model = transferModel({ ...spec, pretrained: file });
-    const plan = compile(model, spec.scheme, spec.options);
-    const compileMs = performance.now() - t0;
-    return { ...(await r.load(plan, settings)), compileMs };
-  },
   configure: (settings: TrainingSettings) => loaded().configure(settings),
   start: (emit: (m: TrainingMetrics) => void) => loaded().start(emit),
   pause: () => loaded().pause(),
@@ -88,6 +53,8 @@ const api = {
   evaluate: (limit?: number) => loaded().evaluate(limit),
   trace: (n: number) => loaded().trace(n),
   canaries: () => loaded().canaries(),
+  snapshot: () => loaded().snapshot(),
+  samples: (n: number) => loaded().samples(n),
   ping: () => 'pong' as const,
 };
 

@@ -5,8 +5,11 @@
 import { compileWithGraph } from '../compiler/compile';
 import type { Graph } from '../compiler/ir/graph';
 import { ARCHS, archShapes } from '../compiler/models/arch';
+import type { ModelFile } from '../compiler/model-file';
 import { buildModel } from '../compiler/models/model';
 import type { Model } from '../compiler/models/model';
+import { weightsChecksum } from '../compiler/models/trained';
+import { transferModel } from '../compiler/models/transfer';
 import type { BlockShape, LayerShape } from '../compiler/models/arch';
 import type { TrainingPlan } from '../compiler/plan';
 import { paperBudgets } from '../compiler/scheme/paper';
@@ -30,8 +33,44 @@ export interface ModelInfo {
   defaultPreset: string;
 }
 
+/**
+ * Where the page's weights come from. The page compiles ONE model - the pretrained backbone of the chosen
+ * architecture (public/models/), or a model file the user opened - and everything (graph, timeline, training,
+ * firmware, share link) describes that model. Until the file has arrived the plan is compiled from seeded
+ * random weights so the memory views can draw (memory does not depend on weights), but nothing trains or
+ * exports it: status says why.
+ */
+export interface WeightsSource {
+  status: 'loading' | 'ready' | 'error';
+  /** The architecture these weights are for. */
+  model: Backbone;
+  /** 'backbone': public/models/<model> (fresh classifier); 'file': a model the user opened (its classifier kept). */
+  origin: 'backbone' | 'file';
+  file: ModelFile | null;
+  /** The file's name as the user sees it ('public/models/mcunet-5fps.bin', 'my-model.tinytrain.zip'). */
+  fileName: string;
+  /** SHA-256 of the file's bytes, hex (when ready). */
+  sha256?: string;
+  /** Why the file could not be loaded (status 'error'). */
+  error?: string;
+}
+
+/** What the compiled plan's weights are, for the panels and the firmware README. */
+export interface WeightsView {
+  status: WeightsSource['status'];
+  origin: WeightsSource['origin'];
+  fileName: string;
+  sha256?: string;
+  error?: string;
+  /** FNV-1a of the compiled model's weights and biases (weightsChecksum). */
+  checksum: string;
+}
+
 export interface CompiledView {
   plan: TrainingPlan | null;
+  /** The model the plan was compiled from (trained weights map back onto it). */
+  model: Model | null;
+  weights: WeightsView | null;
   /** the pruned, scheduled training graph the plan was lowered from */
   graph: Graph | null;
   /** the same experiment with reordering flipped */
@@ -49,6 +88,8 @@ export interface CompiledView {
 
 export const PENDING: CompiledView = {
   plan: null,
+  model: null,
+  weights: null,
   graph: null,
   other: null,
   error: null,
@@ -131,18 +172,42 @@ export function ratioProblem(model: Backbone, index: number, ratio: number): str
   return `${ratio} of ${n} ${conv.kind === 'depthwise' ? 'channels' : 'input channels'} is not a whole number of channels`;
 }
 
-let modelCache: { key: string; model: Model } | null = null;
+let modelCache: { key: string; weights: WeightsSource | null; model: Model } | null = null;
 
-/** The model for an experiment (random int8 weights from the seed; memory does not depend on them). */
-export function experimentModel(e: Experiment): Model {
+/** Whether the weights source applies to this experiment's architecture. */
+function usable(e: Experiment, w: WeightsSource | null): w is WeightsSource & { file: ModelFile } {
+  return !!w && w.status === 'ready' && w.model === e.model && w.file !== null;
+}
+
+/**
+ * The model of an experiment: the weights source's file when it is ready for this architecture (a backbone gets
+ * a fresh classifier for e.classes; a user's trained file keeps its classifier when the class count matches),
+ * else seeded random int8 weights (memory does not depend on them; the page does not train or export them).
+ */
+export function experimentModel(e: Experiment, w: WeightsSource | null = null): Model {
   const key = `${e.model}|${e.resolution}|${e.classes}|${e.seed}`;
-  if (modelCache?.key !== key) {
-    modelCache = {
-      key,
-      model: buildModel({ model: e.model, resolution: e.resolution, classes: e.classes, seed: e.seed }),
-    };
+  const src = usable(e, w) ? w : null;
+  if (modelCache?.key !== key || modelCache.weights !== src) {
+    const model = src
+      ? transferModel({
+          model: e.model,
+          resolution: e.resolution,
+          classes: e.classes,
+          pretrained: src.file,
+          seed: e.seed,
+          keepClassifier: src.origin === 'file',
+        })
+      : buildModel({ model: e.model, resolution: e.resolution, classes: e.classes, seed: e.seed });
+    modelCache = { key, weights: src, model };
   }
   return modelCache.model;
+}
+
+function weightsView(e: Experiment, w: WeightsSource | null, model: Model): WeightsView {
+  const checksum = weightsChecksum(model);
+  if (!w || w.model !== e.model)
+    return { status: 'loading', origin: 'backbone', fileName: `models/${e.model}`, checksum };
+  return { status: w.status, origin: w.origin, fileName: w.fileName, sha256: w.sha256, error: w.error, checksum };
 }
 
 function message(err: unknown): string {
@@ -179,12 +244,12 @@ function fitAdvice(plan: TrainingPlan, other: TrainingPlan | null, e: Experiment
 }
 
 /** Compiles the experiment as it is; `other` stays null (see withComparison). */
-export function compileExperiment(e: Experiment): CompiledView {
+export function compileExperiment(e: Experiment, w: WeightsSource | null = null): CompiledView {
   const t0 = performance.now();
-  const empty = { plan: null, graph: null, other: null, advice: [], schemeText: '' };
+  const empty = { plan: null, model: null, weights: null, graph: null, other: null, advice: [], schemeText: '' };
   let model: Model;
   try {
-    model = experimentModel(e);
+    model = experimentModel(e, w);
   } catch (err) {
     return { ...empty, error: message(err), ms: performance.now() - t0 };
   }
@@ -195,6 +260,8 @@ export function compileExperiment(e: Experiment): CompiledView {
     const { plan, graph } = compileWithGraph(model, scheme, { reorder: e.reorder, fusion: e.fusion, split: e.split });
     return {
       plan,
+      model,
+      weights: weightsView(e, w, model),
       graph,
       other: null,
       error: null,
@@ -209,10 +276,10 @@ export function compileExperiment(e: Experiment): CompiledView {
 
 /** Adds the same experiment compiled with reordering flipped (for the comparison), and the advice using it. */
 export function withComparison(view: CompiledView, e: Experiment): CompiledView {
-  if (!view.plan) return view;
+  if (!view.plan || !view.model) return view;
   let other: TrainingPlan | null = null;
   try {
-    other = compileWithGraph(experimentModel(e), toScheme(e.model, e.scheme), {
+    other = compileWithGraph(view.model, toScheme(e.model, e.scheme), {
       reorder: !e.reorder,
       fusion: e.fusion,
       split: e.split,

@@ -7,9 +7,11 @@ import { create } from 'zustand';
 import { ARCHS } from '../compiler/models/arch';
 import { boardById } from './boards';
 import { PENDING, compileExperiment, describeModel, presetScheme, withComparison } from './compile';
-import type { CompiledView, ModelInfo } from './compile';
+import type { CompiledView, ModelInfo, WeightsSource } from './compile';
+import type { ModelFile } from '../compiler/model-file';
+import { MODEL_NAMES } from '../compiler/models/arch';
 import { defaultFieldValues } from './experiment';
-import type { Experiment, LayerUpdate } from './experiment';
+import type { Backbone, Experiment, LayerUpdate } from './experiment';
 import { decodeExperiment } from './url';
 
 export interface Notice {
@@ -20,9 +22,26 @@ export interface Notice {
 /** Where a hover came from, so a view does not scroll itself while the user is pointing at it. */
 export type HoverSource = 'graph' | 'table' | 'timeline' | 'code';
 
+/** Fetches the pretrained backbone of an architecture (the page's: public/models/; tests set their own). */
+export type BackboneLoader = (model: Backbone) => Promise<{ file: ModelFile; fileName: string; sha256: string }>;
+
+/** An edit that needs a new plan while a trained run exists: held until the user confirms or cancels it. */
+export interface PendingEdit {
+  experiment: Experiment;
+  /** What changed, in words ('the scheme', 'the backbone', ...). */
+  what: string;
+  /** Training steps the run that would be discarded has done. */
+  steps: number;
+  notices: Notice[];
+}
+
 export interface PlaygroundState {
   experiment: Experiment;
   compiled: CompiledView;
+  /** The weights the page compiles: the backbone file of the architecture, or a model file the user opened. */
+  weights: WeightsSource | null;
+  /** An edit waiting for the user's word because it would discard a trained run. */
+  pendingEdit: PendingEdit | null;
   /** messages about the URL that opened the page; dismissible */
   urlNotices: Notice[];
   /** why the last edit was adjusted (e.g. a budget larger than the board's SRAM); replaced by the next edit */
@@ -36,6 +55,43 @@ export interface PlaygroundState {
   loadFragment(fragment: string): void;
   setHover(layer: string | null, source?: HoverSource): void;
   dismissUrlNotices(): void;
+  /** Opens a model file (the bytes of a .tinytrain.zip); on failure the page keeps its model and says why. */
+  openModelFile(file: ModelFile, fileName: string, sha256: string): void;
+  /** Goes back to the architecture's pretrained backbone. */
+  useBackboneWeights(): void;
+  confirmPendingEdit(): void;
+  cancelPendingEdit(): void;
+}
+
+let loader: BackboneLoader | null = null;
+/** How many training steps the loaded run has done (set by training-sync.ts); 0: nothing to lose. */
+let trainedSteps: () => number = () => 0;
+
+/** Sets how the page fetches backbones (the app sets the browser's; without one the plan keeps random weights). */
+export function setBackboneLoader(l: BackboneLoader | null): void {
+  loader = l;
+}
+
+/** Lets the store ask whether an edit would discard a trained run. */
+export function setTrainedStepsProbe(probe: () => number): void {
+  trainedSteps = probe;
+}
+
+/** Fields whose change needs a new plan (and so a new training run); the knobs lr / rounding / QAS do not. */
+const PLAN_FIELDS: [keyof Experiment, string][] = [
+  ['model', 'the backbone'],
+  ['resolution', 'the resolution'],
+  ['classes', 'the class count'],
+  ['scheme', 'the scheme'],
+  ['reorder', 'reordering'],
+  ['fusion', 'fusion'],
+  ['split', 'split weights'],
+  ['seed', 'the seed (it initializes the classifier)'],
+];
+
+function planChange(a: Experiment, b: Experiment): string | null {
+  const changed = PLAN_FIELDS.filter(([k]) => JSON.stringify(a[k]) !== JSON.stringify(b[k])).map(([, w]) => w);
+  return changed.length ? changed.join(', ') : null;
 }
 
 /**
@@ -86,13 +142,58 @@ export const usePlayground = create<PlaygroundState>((set, get) => {
       if (compiled.plan && !compiled.other) set({ compiled: withComparison(compiled, experiment) });
     }, 0);
   };
-  const commit = (next: Experiment, extra: Partial<PlaygroundState> = {}) => {
-    set({ experiment: next, compiled: compileExperiment(next), ...extra });
+  const recompile = () => {
+    set({ compiled: compileExperiment(get().experiment, get().weights) });
     compare();
+  };
+  /** Starts fetching the backbone of `model` unless the weights already are for it. */
+  const ensureWeights = (model: Backbone) => {
+    const w = get().weights;
+    if (w && w.model === model) return;
+    if (!loader) {
+      set({ weights: null });
+      return;
+    }
+    const fileName = `models/${model}.bin`;
+    set({ weights: { status: 'loading', model, origin: 'backbone', file: null, fileName } });
+    loader(model).then(
+      (r) => {
+        if (get().weights?.model !== model || get().weights?.origin !== 'backbone') return;
+        set({
+          weights: { status: 'ready', model, origin: 'backbone', file: r.file, fileName: r.fileName, sha256: r.sha256 },
+        });
+        recompile();
+      },
+      (err: unknown) => {
+        if (get().weights?.model !== model || get().weights?.origin !== 'backbone') return;
+        const error = `the pretrained ${model} backbone could not be loaded: ${err instanceof Error ? err.message : String(err)}`;
+        set({ weights: { status: 'error', model, origin: 'backbone', file: null, fileName, error } });
+        recompile();
+      },
+    );
+  };
+  const apply = (next: Experiment, extra: Partial<PlaygroundState> = {}) => {
+    const w = get().weights;
+    if (w && w.model !== next.model) set({ weights: null });
+    ensureWeights(next.model);
+    set({ experiment: next, compiled: compileExperiment(next, get().weights), pendingEdit: null, ...extra });
+    compare();
+  };
+  /** Applies an edit, or holds it for confirmation when it needs a new plan and a trained run exists. */
+  const commit = (next: Experiment, extra: Partial<PlaygroundState> = {}) => {
+    const what = planChange(get().experiment, next);
+    const steps = what ? trainedSteps() : 0;
+    if (what && steps > 0) {
+      set({ pendingEdit: { experiment: next, what, steps, notices: extra.editNotices ?? [] } });
+      return;
+    }
+    apply(next, extra);
   };
 
   return {
     ...initial(),
+    weights: null,
+    pendingEdit: null,
     hoverLayer: null,
     hoverSource: null,
 
@@ -133,6 +234,49 @@ export const usePlayground = create<PlaygroundState>((set, get) => {
     },
     dismissUrlNotices() {
       set({ urlNotices: [] });
+    },
+    openModelFile(file, fileName, sha256) {
+      if (!(MODEL_NAMES as readonly string[]).includes(file.model)) {
+        set({
+          editNotices: [
+            { level: 'error', text: `${fileName} is a ${file.model} model, which the playground does not know.` },
+          ],
+        });
+        return;
+      }
+      const model = file.model as Backbone;
+      const cur = get().experiment;
+      const sameArch = cur.model === model;
+      const next: Experiment = {
+        ...cur,
+        model,
+        resolution: file.resolution,
+        classes: file.classes,
+        ...(sameArch ? {} : { preset: 'custom', scheme: [] }),
+      };
+      const { experiment, notices } = normalize(next);
+      set({ weights: { status: 'ready', model, origin: 'file', file, fileName, sha256 } });
+      apply(experiment, {
+        editNotices: [
+          {
+            level: 'info',
+            text: `Opened ${fileName}: ${model} at ${file.resolution}x${file.resolution}, ${file.classes} classes (its classifier is kept).`,
+          },
+          ...notices,
+        ],
+      });
+    },
+    useBackboneWeights() {
+      set({ weights: null });
+      ensureWeights(get().experiment.model);
+      recompile();
+    },
+    confirmPendingEdit() {
+      const p = get().pendingEdit;
+      if (p) apply(p.experiment, { editNotices: p.notices });
+    },
+    cancelPendingEdit() {
+      set({ pendingEdit: null });
     },
   };
 });

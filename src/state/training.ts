@@ -11,13 +11,15 @@
 import { create } from 'zustand';
 import type { TrainingPlan } from '../compiler/plan';
 import type {
+  HeldOutSamples,
   TrainingMetrics,
   TrainingRuntime,
   TrainingRuntimeModule,
   TrainingSettings,
-  TrainingSpec,
+  TrainingSnapshot,
   UserSample,
 } from '../runtime/training-api';
+import type { WeightsView } from './compile';
 
 export type TrainingStatus = 'unavailable' | 'idle' | 'loading' | 'ready' | 'running' | 'paused' | 'error';
 
@@ -28,24 +30,34 @@ export interface TrainingState {
   status: TrainingStatus;
   message: string;
   history: TrainingMetrics[];
-  /** Where the weights come from: a pretrained backbone, or the plan's seeded random ones. */
-  weights: 'pretrained' | 'random' | null;
+  /** The plan the worker holds (the page's compiled plan, weights included), or null. */
+  loadedPlan: TrainingPlan | null;
   /**
-   * The plan and knobs to train with (called on every recompile and knob change); `spec` describes the same
-   * experiment so the worker can start it from a pretrained backbone when one is available.
+   * The plan and knobs to train with (called on every recompile and knob change). The plan is the page's own
+   * compile of its one model; `weights` says whether its weights are real (a backbone or an opened file) or
+   * still placeholders (loading, or the backbone failed to load: then nothing trains and the reason is shown).
    */
-  sync(plan: TrainingPlan | null, settings: TrainingSettings, spec?: TrainingSpec): Promise<void>;
+  sync(plan: TrainingPlan | null, settings: TrainingSettings, weights: WeightsView | null): Promise<void>;
   start(): Promise<void>;
   pause(): Promise<void>;
   step(n?: number): Promise<void>;
   reset(): Promise<void>;
   setUserData(samples: UserSample[], classNames: string[]): Promise<void>;
+  /** The worker's trainable tensors and step (pauses first); null when no plan is loaded. */
+  snapshot(): Promise<TrainingSnapshot | null>;
+  /** The first n held-out samples with the current predictions (starts the worker if needed; never pauses). */
+  samples(n: number): Promise<HeldOutSamples>;
+}
+
+/** Training steps of the loaded run (0 after a load or a reset). */
+export function trainedSteps(): number {
+  return useTraining.getState().history.at(-1)?.step ?? 0;
 }
 
 const MAX_HISTORY = 4000;
 
 let runtime: TrainingRuntime | null = null;
-let desired: { plan: TrainingPlan | null; settings: TrainingSettings; spec?: TrainingSpec } | null = null;
+let desired: { plan: TrainingPlan | null; settings: TrainingSettings; weights: WeightsView | null } | null = null;
 let loaded: { plan: TrainingPlan; settings: TrainingSettings } | null = null;
 let userData: UserSample[] | null = null;
 
@@ -66,19 +78,29 @@ export const useTraining = create<TrainingState>((set, get) => {
     return runtime;
   }
 
+  /** Why the desired plan cannot train yet (no plan, weights still loading or failed), or null. */
+  function notTrainable(): string | null {
+    if (!desired?.plan) return 'no valid plan to train (see the message above)';
+    const w = desired.weights;
+    if (!w || w.status === 'loading') return 'waiting for the pretrained backbone to load…';
+    if (w.status === 'error') return w.error ?? 'the weights could not be loaded';
+    return null;
+  }
+
   /** Brings the worker to the desired plan and knobs; false when there is nothing to train. */
   async function ensureLoaded(): Promise<boolean> {
     const rt = await ensureRuntime();
-    if (!rt || !desired?.plan) {
-      if (rt) set({ status: 'idle', message: desired?.plan ? '' : 'no valid plan to train (see the message above)' });
+    const why = notTrainable();
+    if (!rt || why) {
+      if (rt) set({ status: desired?.weights?.status === 'error' ? 'error' : 'idle', message: why ?? '' });
       return false;
     }
-    const { plan, settings, spec } = desired;
+    const { plan, settings } = desired as { plan: TrainingPlan; settings: TrainingSettings };
     if (loaded?.plan !== plan) {
       set({ status: 'loading', message: 'loading the plan into the worker…', history: [] });
-      set({ weights: await loadInto(rt, plan, settings, spec) });
+      await rt.load(plan, settings);
       loaded = { plan, settings };
-      set({ status: 'ready', message: '' });
+      set({ status: 'ready', message: '', loadedPlan: plan });
     } else if (!sameSettings(loaded.settings, settings)) {
       await rt.configure(settings);
       loaded = { plan, settings };
@@ -86,29 +108,17 @@ export const useTraining = create<TrainingState>((set, get) => {
     return true;
   }
 
-  /** Loads the pretrained backbone when the runtime can and the file exists, else the page's plan. */
-  async function loadInto(rt: TrainingRuntime, plan: TrainingPlan, settings: TrainingSettings, spec?: TrainingSpec) {
-    if (spec && rt.loadSpec) {
-      try {
-        await rt.loadSpec({ ...spec, pretrained: true }, settings);
-        return 'pretrained' as const;
-      } catch {
-        // no pretrained file for this backbone (yet): train the page's plan from its seeded weights
-      }
-    }
-    await rt.load(plan, settings);
-    return 'random' as const;
-  }
-
   return {
-    weights: null,
+    loadedPlan: null,
     status: loadRuntimeModule ? 'idle' : 'unavailable',
     message: loadRuntimeModule ? '' : 'training runtime not available yet',
     history: [],
 
-    async sync(plan, settings, spec) {
-      desired = { plan, settings, spec };
-      if (!runtime || get().status === 'error') return;
+    async sync(plan, settings, weights) {
+      desired = { plan, settings, weights };
+      if (!runtime) return;
+      // a new plan or knob is a new attempt: the last error was shown, and this one may not have it
+      if (get().status === 'error') set({ status: loaded ? 'paused' : 'idle', message: '' });
       const wasRunning = get().status === 'running';
       try {
         if (wasRunning && loaded?.plan !== plan) await runtime.pause();
@@ -156,6 +166,15 @@ export const useTraining = create<TrainingState>((set, get) => {
       } catch (err) {
         fail(err);
       }
+    },
+    async snapshot() {
+      if (!runtime || !loaded) return null;
+      if (get().status === 'running') await get().pause();
+      return runtime.snapshot();
+    },
+    async samples(n) {
+      if (!(await ensureLoaded())) throw new Error(get().message || 'nothing to train yet');
+      return runtime!.samples(n);
     },
     async setUserData(samples, classNames) {
       userData = samples;

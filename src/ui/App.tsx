@@ -3,7 +3,8 @@
  * the left, graph or code over the memory timeline in the middle, training on the right.
  */
 import { useEffect, useState } from 'react';
-import { usePlayground } from '../state/playground';
+import { browserBackboneLoader } from '../state/backbones';
+import { setBackboneLoader, usePlayground } from '../state/playground';
 import { startTrainingSync } from '../state/training-sync';
 import { startUrlSync } from '../state/url-sync';
 import { BigNumbers } from './BigNumbers';
@@ -13,6 +14,7 @@ import { ModelEditor } from './editor/ModelEditor';
 import { GraphView } from './graph/GraphView';
 import { KernelStatus } from './KernelStatus';
 import { Notices } from './Notices';
+import { PendingEdit } from './PendingEdit';
 import { ShareButton } from './ShareButton';
 import { MemoryTimeline } from './timeline/MemoryTimeline';
 import { TrainingPanel } from './training/TrainingPanel';
@@ -48,6 +50,7 @@ function CenterTabs() {
 
 export function App() {
   useEffect(() => {
+    setBackboneLoader(browserBackboneLoader());
     const stopUrl = startUrlSync();
     const stopTraining = startTrainingSync();
     return () => {
@@ -69,6 +72,7 @@ export function App() {
         </div>
       </header>
       <Notices />
+      <PendingEdit />
       <main className="layout">
         <div className="col-left">
           <ModelEditor />

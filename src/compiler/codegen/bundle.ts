@@ -14,7 +14,7 @@ import type { RoundingName } from '../kernel-abi';
 import type { TrainingPlan } from '../plan';
 import { fileSlug } from './c-syntax';
 import { demoHeader, demoSource, hostMain, samplesHeader, samplesSource } from './emit-app';
-import { makefile, readme, type BuildInfo } from './emit-build';
+import { makefile, readme, type BuildInfo, type BundleContents } from './emit-build';
 import { linkerScript, mcuMain, startupSource } from './emit-mcu';
 import { constNames, modelData, modelDataHeader, modelHeader, modelSource, type ModelTextOptions } from './emit-model';
 import { firmwareFit, type FirmwareBoard, type FirmwareFit } from './fit';
@@ -41,6 +41,8 @@ export interface FirmwareOptions {
   experiment?: string;
   /** Embedded samples (default: seeded synthetic ones, defaultSampleCount of them). */
   samples?: readonly FirmwareSample[];
+  /** What the bundle carries (weights' origin and checksum, where the samples come from), for the README. */
+  contents?: BundleContents;
   /** Training steps the demo runs (default 10). */
   steps?: number;
   stackBytes?: number;
@@ -100,6 +102,11 @@ function resolve(plan: TrainingPlan, o: FirmwareOptions) {
     stackBytes,
     steps,
     samples: samples.length,
+    contents: o.contents,
+    lr: o.settings.lr,
+    rounding: o.settings.rounding,
+    qas: o.settings.qas,
+    seed: o.settings.seed,
   };
   const text: ModelTextOptions = {
     labels: o.labels ?? [],

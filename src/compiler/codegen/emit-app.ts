@@ -5,6 +5,8 @@
  *                         checksum, then inference on every sample
  *   app/main_host.c       main() for a desktop build
  * The printed lines are the contract the playground's test checks against the WebAssembly executor:
+ *   "before <i> label <l> predicted <p> loss 0x<float bits> <decimal>"   (inference before any training: the
+ *                                                                        weights as the bundle embeds them)
  *   "train <step> sample <i> label <l> loss 0x<float bits> <decimal>"
  *   "weights fnv1a 0x<hash>"
  *   "eval <i> label <l> predicted <p> loss 0x<float bits> <decimal>"
@@ -103,6 +105,13 @@ int tt_demo_run(void) {
   printf("scheme %s\\n", TT_SCHEME);
   printf("experiment %s\\n", TT_EXPERIMENT);
   for (int32_t c = 0; c < TT_NUM_CLASSES; c++) printf("class %" PRId32 ": %s\\n", c, tt_class_labels[c]);
+  /* the embedded weights as they are: these predictions equal the playground's for the same samples */
+  for (int32_t i = 0; i < tt_num_samples; i++) {
+    float loss;
+    int32_t p = tt_infer(tt_samples[i].image, tt_samples[i].label, &loss);
+    printf("before %" PRId32 " label %" PRId32 " predicted %" PRId32, i, tt_samples[i].label, p);
+    bad |= print_loss(loss);
+  }
   for (int32_t s = 0; s < TT_DEMO_STEPS; s++) {
     const tt_sample *x = &tt_samples[s % tt_num_samples];
     float loss = tt_train_step(x->image, x->label, TT_LEARNING_RATE);

@@ -35,8 +35,23 @@ export function archFor(core: string | undefined): { flags: string; note: string
   };
 }
 
+/** What a bundle carries, in words, for its README (the page and the CLI fill it in). */
+export interface BundleContents {
+  /** Where the weights come from, e.g. 'pretrained backbone models/mcunet-5fps.bin (sha256 ...)'. */
+  weights: string;
+  /** weightsChecksum of the embedded model (FNV-1a over every weight and bias). */
+  checksum: string;
+  /** Where the embedded samples come from, e.g. '2 images of the MNIST test split'. */
+  data: string;
+}
+
 export interface BuildInfo {
   bundleName: string;
+  contents?: BundleContents;
+  lr?: number;
+  rounding?: string;
+  qas?: boolean;
+  seed?: number;
   modelName: string;
   resolution: number;
   classes: number;
@@ -115,6 +130,31 @@ clean:
 `;
 }
 
+/** The README's "What is inside" section. */
+function contentsSection(b: BuildInfo): string {
+  const c = b.contents;
+  const rows = [
+    ['model', `${b.modelName} at ${b.resolution}x${b.resolution}, ${b.classes} classes`],
+    ['weights', c ? c.weights : 'as compiled (no origin given)'],
+    ['weights checksum', c ? `\`${c.checksum}\` (FNV-1a over every int8 weight and int32 bias, forward order)` : '-'],
+    ['data', `${b.samples} embedded samples${c ? `: ${c.data}` : ''}`],
+    ['scheme', `\`${b.scheme}\``],
+    [
+      'settings',
+      b.lr === undefined
+        ? '-'
+        : `learning rate ${b.lr}, rounding ${b.rounding}, QAS ${b.qas ? 'on' : 'off'}, seed ${b.seed}`,
+    ],
+  ];
+  return `## What is inside
+
+| | |
+|---|---|
+${rows.map(([k, v]) => `| ${k} | ${v.replace(/\|/g, '\\|')} |`).join('\n')}
+
+`;
+}
+
 export function readme(b: BuildInfo): string {
   return `# ${b.bundleName}
 
@@ -127,7 +167,7 @@ exactly ${b.arenaBytes} bytes; the ${b.trainableBytes} bytes of trainable weight
 SRAM and are updated in place. Built with the same kernels and the same float rules, it computes the same
 losses and weights as the playground, bit for bit.
 
-## Build and run
+${contentsSection(b)}## Build and run
 
     make run-host     # desktop: gcc or clang
     make run-qemu     # Cortex-M7 under qemu-system-arm -M mps2-an500 (arm-none-eabi-gcc, newlib, qemu)

@@ -8,6 +8,7 @@
  */
 export { generateFirmware, rngStateOf, DEFAULT_HEAP_BYTES, DEFAULT_STACK_BYTES } from './bundle';
 export type { FirmwareBundle, FirmwareOptions, FirmwareSettings, KernelSources } from './bundle';
+export type { BundleContents } from './emit-build';
 export { firmwareFit, printedCalls } from './fit';
 export type { FirmwareBoard, FirmwareFit, MemoryFit, FitPart } from './fit';
 export { bundleToZip } from './zip';

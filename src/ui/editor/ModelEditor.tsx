@@ -3,6 +3,7 @@ import { BOARDS } from '../../state/boards';
 import { BACKBONES } from '../../state/experiment';
 import type { Backbone } from '../../state/experiment';
 import { usePlayground, useModelInfo } from '../../state/playground';
+import { ModelFileControls } from './ModelFileControls';
 
 const RESOLUTIONS = Array.from({ length: 14 }, (_, i) => 16 * (i + 1));
 
@@ -30,6 +31,7 @@ export function ModelEditor() {
         ))}
       </div>
       <p className="hint">{info.description}</p>
+      <ModelFileControls />
       <div className="grid2">
         <label>
           Resolution

@@ -169,11 +169,31 @@ const STATUS_TEXT: Record<TrainingStatus, string> = {
   error: 'error',
 };
 
+/** Where the weights the page trains come from (the same model the graph, timeline and firmware show). */
+function WeightsLine() {
+  const w = usePlayground((s) => s.compiled.weights);
+  const classes = usePlayground((s) => s.experiment.classes);
+  if (!w) return null;
+  const sha = w.sha256 ? `, sha256 ${w.sha256.slice(0, 12)}…` : '';
+  const text =
+    w.status === 'loading'
+      ? `loading the pretrained backbone (${w.fileName})…`
+      : w.status === 'error'
+        ? (w.error ?? 'the weights could not be loaded')
+        : w.origin === 'backbone'
+          ? `starts from the pretrained backbone (${w.fileName}${sha}) with a fresh ${classes}-class classifier`
+          : `starts from your model file ${w.fileName}${sha} (its classifier kept)`;
+  return (
+    <p className={`hint weights-${w.status}`} data-testid="train.weights" data-status={w.status}>
+      {text}
+    </p>
+  );
+}
+
 export function TrainingPanel() {
   const [tab, setTab] = useState<'train' | 'data'>('train');
   const status = useTraining((s) => s.status);
   const message = useTraining((s) => s.message);
-  const weights = useTraining((s) => s.weights);
   return (
     <section className="panel training" aria-label="Training">
       <div className="tabs" role="tablist">
@@ -199,13 +219,7 @@ export function TrainingPanel() {
       <p className={`train-status ${status}`} data-testid="train.status" data-status={status} role="status">
         {message || STATUS_TEXT[status]}
       </p>
-      {weights && (
-        <p className="hint" data-testid="train.weights">
-          {weights === 'pretrained'
-            ? 'starts from the pretrained backbone (public/models), fine-tuning on MNIST or your data'
-            : 'starts from seeded random weights (no pretrained backbone for this model yet)'}
-        </p>
-      )}
+      <WeightsLine />
       {tab === 'train' ? (
         <>
           <Controls />
