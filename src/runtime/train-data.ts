@@ -27,6 +27,13 @@ export function splitExamples(s: DatasetSplit, input: InputSpec, from = 0, count
   };
 }
 
+/** The examples of `src` whose label is below `classes`, in their order. */
+export function firstClasses(src: ExampleSource, classes: number): ExampleSource {
+  const keep: number[] = [];
+  for (let i = 0; i < src.size; i++) if (src.label(i) < classes) keep.push(i);
+  return { size: keep.length, label: (i) => src.label(keep[i]), image: (i, dst) => src.image(keep[i], dst) };
+}
+
 /** One channel (0..2) or the RGB mean (-1) of an RGBA image, as gray bytes. */
 function plane(s: UserSample, channel: number): Uint8Array {
   const out = new Uint8Array(s.width * s.height);

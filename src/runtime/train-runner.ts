@@ -10,7 +10,7 @@
 import type { TrainingPlan } from '../compiler/plan';
 import { PlanExecutor, type RunSettings } from './executor';
 import type { DatasetSplit } from './data';
-import { splitExamples, userExamples, type InputSpec } from './train-data';
+import { firstClasses, splitExamples, userExamples, type InputSpec } from './train-data';
 import { TrainingSession, type ExampleSource, type WindowStats } from './train-session';
 import type { HeldOutSamples, TrainingMetrics, TrainingSettings, UserSample } from './training-api';
 import type { KernelModule } from './wasm';
@@ -90,9 +90,14 @@ export class TrainRunner {
     }
     this.builtin ??= await this.loadBuiltin();
     const have = this.builtin.train.manifest.classes.length;
-    if (have !== classes)
+    if (classes > have)
       throw new Error(`the plan has ${classes} classes; the data set ${this.builtin.train.manifest.name} has ${have}`);
-    return { train: splitExamples(this.builtin.train, input), test: splitExamples(this.builtin.test, input) };
+    // fewer classes than the data set: train and test on the examples of the first `classes` classes
+    const train = splitExamples(this.builtin.train, input);
+    const test = splitExamples(this.builtin.test, input);
+    return classes === have
+      ? { train, test }
+      : { train: firstClasses(train, classes), test: firstClasses(test, classes) };
   }
 
   private loaded(): { executor: PlanExecutor; session: TrainingSession } {

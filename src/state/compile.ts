@@ -274,6 +274,11 @@ export function compileExperiment(e: Experiment, w: WeightsSource | null = null)
   }
 }
 
+/** The same compiled plan for an edit that needs no new plan (board, budget, run-time knobs): advice redone. */
+export function sameView(view: CompiledView, e: Experiment): CompiledView {
+  return view.plan ? { ...view, advice: fitAdvice(view.plan, view.other, e) } : view;
+}
+
 /** Adds the same experiment compiled with reordering flipped (for the comparison), and the advice using it. */
 export function withComparison(view: CompiledView, e: Experiment): CompiledView {
   if (!view.plan || !view.model) return view;

@@ -3,7 +3,7 @@ import { paperBudgets } from '../compiler/scheme/paper';
 import { DEFAULT_PRESETS, compileExperiment, describeModel, presetScheme, ratioProblem } from './compile';
 import { defaultFieldValues } from './experiment';
 import type { Backbone } from './experiment';
-import { normalize, usePlayground } from './playground';
+import { normalize, setTrainedStepsProbe, usePlayground } from './playground';
 import { encodeExperiment } from './url';
 
 describe('normalize', () => {
@@ -79,5 +79,38 @@ describe('playground store', () => {
   it('explains an impossible ratio: the stem has 3 input channels', () => {
     expect(ratioProblem('mcunet-5fps', 0, 0.5)).toMatch(/not a whole number of channels/);
     expect(ratioProblem('mcunet-5fps', 0, 1)).toBeNull();
+  });
+});
+
+describe('one model, one plan', () => {
+  it('keeps the compiled plan for knob, board and budget edits (the running session keeps its weights)', () => {
+    usePlayground.getState().update({ model: 'tiny-cnn' });
+    const plan = usePlayground.getState().compiled.plan;
+    expect(plan).not.toBeNull();
+    usePlayground.getState().update({ lr: 0.123, rounding: 'stochastic', qas: false, budgetKb: 200 });
+    expect(usePlayground.getState().compiled.plan).toBe(plan);
+    expect(usePlayground.getState().experiment.lr).toBe(0.123);
+    usePlayground.getState().update({ seed: 77 });
+    expect(usePlayground.getState().compiled.plan).not.toBe(plan);
+  });
+
+  it('holds an edit that needs a new plan while a trained run exists, until confirmed', () => {
+    setTrainedStepsProbe(() => 5000);
+    try {
+      const before = usePlayground.getState().experiment;
+      usePlayground.getState().applyPreset('classifier');
+      const p = usePlayground.getState().pendingEdit;
+      expect(p?.what).toBe('the scheme');
+      expect(p?.steps).toBe(5000);
+      expect(usePlayground.getState().experiment).toBe(before);
+      usePlayground.getState().update({ lr: 0.5 }); // knobs never ask
+      expect(usePlayground.getState().experiment.lr).toBe(0.5);
+      usePlayground.getState().applyPreset('classifier');
+      usePlayground.getState().confirmPendingEdit();
+      expect(usePlayground.getState().experiment.preset).toBe('classifier');
+      expect(usePlayground.getState().pendingEdit).toBeNull();
+    } finally {
+      setTrainedStepsProbe(() => 0);
+    }
   });
 });

@@ -6,7 +6,7 @@
 import { create } from 'zustand';
 import { ARCHS } from '../compiler/models/arch';
 import { boardById } from './boards';
-import { PENDING, compileExperiment, describeModel, presetScheme, withComparison } from './compile';
+import { PENDING, compileExperiment, describeModel, presetScheme, sameView, withComparison } from './compile';
 import type { CompiledView, ModelInfo, WeightsSource } from './compile';
 import type { ModelFile } from '../compiler/model-file';
 import { MODEL_NAMES } from '../compiler/models/arch';
@@ -172,8 +172,14 @@ export const usePlayground = create<PlaygroundState>((set, get) => {
       },
     );
   };
-  const apply = (next: Experiment, extra: Partial<PlaygroundState> = {}) => {
+  const apply = (next: Experiment, extra: Partial<PlaygroundState> = {}, newWeights = false) => {
     const w = get().weights;
+    const { compiled, experiment: cur } = get();
+    // no new plan for the knobs, the board or the budget: the running session keeps its weights and step count
+    if (compiled.plan && !compiled.pending && !newWeights && !planChange(cur, next)) {
+      set({ experiment: next, compiled: sameView(compiled, next), pendingEdit: null, ...extra });
+      return;
+    }
     if (w && w.model !== next.model) set({ weights: null });
     ensureWeights(next.model);
     set({ experiment: next, compiled: compileExperiment(next, get().weights), pendingEdit: null, ...extra });
@@ -264,7 +270,7 @@ export const usePlayground = create<PlaygroundState>((set, get) => {
           },
           ...notices,
         ],
-      });
+      }, true);
     },
     useBackboneWeights() {
       set({ weights: null });

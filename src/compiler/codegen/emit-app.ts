@@ -105,7 +105,8 @@ int tt_demo_run(void) {
   printf("scheme %s\\n", TT_SCHEME);
   printf("experiment %s\\n", TT_EXPERIMENT);
   for (int32_t c = 0; c < TT_NUM_CLASSES; c++) printf("class %" PRId32 ": %s\\n", c, tt_class_labels[c]);
-  /* the embedded weights as they are: these predictions equal the playground's for the same samples */
+  /* the embedded weights as they are: their checksum and predictions equal the playground's */
+  printf("initial weights fnv1a 0x%08" PRIx32 "\\n", tt_weights_checksum());
   for (int32_t i = 0; i < tt_num_samples; i++) {
     float loss;
     int32_t p = tt_infer(tt_samples[i].image, tt_samples[i].label, &loss);

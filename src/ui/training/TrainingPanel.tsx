@@ -122,7 +122,9 @@ function Curves() {
   return (
     <>
       <div className="train-stats" data-testid="train.stats">
-        <span>step {last?.step ?? 0}</span>
+        <span data-testid="train.step.count" data-step={last?.step ?? 0}>
+          step {last?.step ?? 0}
+        </span>
         <span>loss {last ? last.loss.toFixed(3) : '—'}</span>
         <span>acc {last ? `${(last.accuracy * 100).toFixed(1)}%` : '—'}</span>
         <span data-testid="train.speed">{last ? `${last.samplesPerSec.toFixed(0)} samples/s` : '— samples/s'}</span>
