@@ -137,12 +137,19 @@ test('a learning-rate change keeps the run; a scheme change asks first', async (
   await app.open(`/#${encodeExperiment(TINY)}`);
   await trainUntil(page, 5000);
   const count = page.getByTestId('train.step.count');
-  const before = Number(await count.getAttribute('data-step'));
+  const accuracy = () => page.evaluate(async () => (await window.__tinytrain!.evaluate(256)).accuracy);
+  const accBefore = await accuracy();
   const lr = page.getByTestId('train.lr');
   await lr.fill('0.005');
   await lr.press('Enter');
   await page.getByTestId('train.step').click();
-  await expect(count).toHaveAttribute('data-step', String(before + 1));
+  await expect(count).not.toHaveAttribute('data-step', '1');
+  const after = Number(await count.getAttribute('data-step'));
+  expect(after).toBeGreaterThan(5000);
+  const accAfter = await accuracy();
+  console.log(`lr change at step ${after - 1}: held-out accuracy ${accBefore} -> ${accAfter} after one more step`);
+  expect(Math.abs(accAfter - accBefore)).toBeLessThan(0.05);
+  expect(accAfter).toBeGreaterThan(0.5);
 
   // a new scheme needs a new plan: the page asks, and "keep training" changes nothing
   await app.preset.selectOption('classifier');
@@ -150,7 +157,7 @@ test('a learning-rate change keeps the run; a scheme change asks first', async (
   await page.getByTestId('pending.cancel').click();
   await expect(page.getByTestId('pending')).toHaveCount(0);
   await expect(app.preset).toHaveValue('last:4');
-  await expect(count).toHaveAttribute('data-step', String(before + 1));
+  await expect(count).toHaveAttribute('data-step', String(after));
   await app.preset.selectOption('classifier');
   await page.getByTestId('pending.apply').click();
   await expect(app.preset).toHaveValue('classifier');
@@ -169,7 +176,11 @@ test('a trained model saved as a file opens again with the same weights', async 
 
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('model.save').click()]);
   expect(download.suggestedFilename()).toMatch(/^tiny-cnn-32-4c-step\d+\.tinytrain\.zip$/);
-  const saved = await download.path();
+  const saved = {
+    name: download.suggestedFilename(),
+    mimeType: 'application/zip',
+    buffer: readFileSync(await download.path()),
+  };
 
   // a fresh page opens the file: same architecture, classes, and the trained weights as compiled weights
   const fresh = await page.context().newPage();
