@@ -5,7 +5,7 @@
  */
 import { create } from 'zustand';
 import { ARCHS } from '../compiler/models/arch';
-import { boardById } from './boards';
+import { boardById } from '../compiler/boards';
 import { PENDING, compileExperiment, describeModel, presetScheme, withComparison } from './compile';
 import type { CompiledView, ModelInfo } from './compile';
 import { defaultFieldValues } from './experiment';
