@@ -39,7 +39,11 @@ function invalidValue(args: string[], options: Options): string {
     const [flag, inline] = args[i].replace(/^--/, '').split(/=(.*)/s);
     if (!Object.hasOwn(options, flag)) continue;
     if (options[flag].type === 'boolean' && inline !== undefined) return `--${flag} takes no value`;
-    if (options[flag].type === 'string' && inline === undefined && (i + 1 >= args.length || args[i + 1].startsWith('-')))
+    if (
+      options[flag].type === 'string' &&
+      inline === undefined &&
+      (i + 1 >= args.length || args[i + 1].startsWith('-'))
+    )
       return `--${flag} needs a value (one that starts with - is written --${flag}=-...)`;
   }
   return 'an option is missing its value';
@@ -103,7 +107,8 @@ export function resolutionOption(model: ModelName, value: string | undefined, fa
   return intOption('resolution', value, fallback ?? ARCHS[model].defaultResolution, lo, 224);
 }
 
-export const classesOption = (value: string | undefined, fallback = 10) => intOption('classes', value, fallback, 2, 1000);
+export const classesOption = (value: string | undefined, fallback = 10) =>
+  intOption('classes', value, fallback, 2, 1000);
 export const seedOption = (value: string | undefined) => intOption('seed', value, 1, 0, 2 ** 31 - 1);
 
 /** A scheme is parsed by the compiler (SchemeError); here only its length is bounded. */
@@ -153,7 +158,7 @@ export function labelsOption(value: string, classes: number): string[] {
   for (let i = 0; i < value.length; i++) {
     const c = value[i];
     if (c === '\\' && (value[i + 1] === ',' || value[i + 1] === '\\')) cur += value[++i];
-    else if (c === ',') labels.push(cur), (cur = '');
+    else if (c === ',') (labels.push(cur), (cur = ''));
     else cur += c;
   }
   labels.push(cur);

@@ -129,11 +129,7 @@ export function writeFileAtomic(out: string, bytes: Uint8Array, write: FileWrite
 }
 
 /** Writes every file of a bundle into the folder `out` (built in a temporary folder beside it, then renamed). */
-export function writeFolderAtomic(
-  out: string,
-  files: Record<string, string>,
-  write: FileWriter = defaultWriter,
-): void {
+export function writeFolderAtomic(out: string, files: Record<string, string>, write: FileWriter = defaultWriter): void {
   const target = checkTarget(out, 'folder');
   const tmp = tempBeside(target);
   const old = `${tmp}-old`;

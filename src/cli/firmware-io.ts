@@ -110,7 +110,8 @@ export function datasetSamples(
   const manifest = datasetManifest(name, dir);
   const split = manifest.splits.test ? 'test' : Object.keys(manifest.splits)[0];
   const file = resolve(dir, manifest.splits[split].file);
-  if (!file.startsWith(`${resolve(dir)}${sep}`)) throw new CliError(`data set ${quote(name)} names a file outside ${dir}`);
+  if (!file.startsWith(`${resolve(dir)}${sep}`))
+    throw new CliError(`data set ${quote(name)} names a file outside ${dir}`);
   let data: DatasetSplit;
   try {
     data = readSplit(manifest, split, readInputFile(file, 'data file'));

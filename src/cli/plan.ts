@@ -9,7 +9,15 @@ import { MODEL_NAMES } from '../compiler/models/arch';
 import { buildModel } from '../compiler/models/model';
 import type { TrainingPlan } from '../compiler/plan';
 import { paperBudgets } from '../compiler/scheme/paper';
-import { classesOption, intOption, modelOption, parseOptions, resolutionOption, schemeOption, seedOption } from './args';
+import {
+  classesOption,
+  intOption,
+  modelOption,
+  parseOptions,
+  resolutionOption,
+  schemeOption,
+  seedOption,
+} from './args';
 import { EXIT_CODES_HELP, UsageError, type CliIo, type Subcommand } from './command';
 import { loadModelFile } from './firmware-io';
 

@@ -105,7 +105,6 @@ export function scheduledLr(o: Pick<HeadlessOptions, 'lr' | 'schedule'>, t: numb
   return o.schedule === 'cosine' ? (o.lr * (1 + Math.cos((Math.PI * t) / n))) / 2 : o.lr;
 }
 
-
 const modules = new Map<string, Promise<KernelModule>>();
 const datasets = new Map<string, Promise<Record<string, DatasetSplit>>>();
 
@@ -188,7 +187,7 @@ export async function runHeadless(o: HeadlessOptions, progress?: (p: CurvePoint)
   );
   const initial = o.initialEval ? session.evaluate(o.evalExamples).accuracy : null;
   const lossCurve: CurvePoint[] = [];
-  const points = Math.max(1, Math.min(o.curvePoints, o.steps));
+  const points = Math.min(o.curvePoints, o.steps);
   let trainMs = 0;
   for (let k = 0; k < points; k++) {
     const n = Math.round(((k + 1) * o.steps) / points) - Math.round((k * o.steps) / points);

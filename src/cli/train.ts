@@ -17,7 +17,7 @@ import {
   seedOption,
 } from './args';
 import { CliError, EXIT, EXIT_CODES_HELP, UsageError, type CliIo, type Subcommand } from './command';
-import { DATA_DIR } from './firmware-io';
+import { DATA_DIR, shownPath } from './firmware-io';
 import { runHeadless, type Engine, type HeadlessOptions, type HeadlessResult } from './train-run';
 import { weightsChoice } from './weights';
 
@@ -119,7 +119,7 @@ function printText(r: HeadlessResult, io: CliIo): void {
     `${r.model} ${r.resolution}x${r.resolution}, scheme ${r.scheme}, ${how}, on ${r.data}, seed ${r.seed}, lr ${r.lr}`,
   );
   io.out(
-    `  weights    ${r.weights ? `trained model file ${r.weights}` : r.pretrained ? `pretrained backbone ${r.pretrained}, fresh classifier` : `seeded random initialization`}`,
+    `  weights    ${r.weights ? `trained model file ${shownPath(r.weights)}` : r.pretrained ? `pretrained backbone ${shownPath(r.pretrained)}, fresh classifier` : `seeded random initialization`}`,
   );
   for (const p of r.lossCurve)
     io.out(`  step ${String(p.step).padStart(7)}  loss ${p.loss.toFixed(4)}  train acc ${pct(p.accuracy)}`);
