@@ -51,8 +51,8 @@ function onSpecialFs(path: string): boolean {
   return SPECIAL_ROOTS.some((r) => real === r || real.startsWith(`${r}/`));
 }
 
-/** The bytes of a regular file of at most maxBytes (`what` names it in messages, e.g. "model file"). */
-export function readInputFile(path: string, what: string, maxBytes = 512 * 1024 * 1024): Buffer {
+/** Checks that `path` names a readable regular file of at most maxBytes, without reading it. */
+export function checkInputFile(path: string, what: string, maxBytes = 512 * 1024 * 1024): void {
   let st: fs.Stats;
   try {
     st = fs.statSync(path);
@@ -62,6 +62,11 @@ export function readInputFile(path: string, what: string, maxBytes = 512 * 1024 
   if (!st.isFile() || onSpecialFs(path))
     throw new CliError(`${what} ${quote(path)} is not a regular file${st.isDirectory() ? ' (it is a folder)' : ''}`);
   if (st.size > maxBytes) throw new CliError(`${what} ${quote(path)} is too large (${st.size} bytes)`);
+}
+
+/** The bytes of a regular file of at most maxBytes (`what` names it in messages, e.g. "model file"). */
+export function readInputFile(path: string, what: string, maxBytes = 512 * 1024 * 1024): Buffer {
+  checkInputFile(path, what, maxBytes);
   try {
     return fs.readFileSync(path);
   } catch (e) {

@@ -119,7 +119,6 @@ export function fitText(fit: FirmwareFit): string[] {
 /** Every argument checked before anything is read, compiled or written. */
 function options(args: string[]) {
   const v = parseOptions(args, OPTIONS);
-  if (v.out === undefined || v.out === '') throw new UsageError('--out is required');
   const modelName = v.model === undefined && v.weights !== undefined ? undefined : modelOption(v.model);
   const board = BOARDS.find((b) => b.id === enumOption('board', v.board, 'stm32f746', BOARD_IDS))!;
   const s = settings(v);
@@ -138,6 +137,7 @@ function options(args: string[]) {
   };
   const labels = v.labels === undefined ? undefined : labelsOption(v.labels, target.classes);
   const scheme = schemeOption(v.scheme, defaultScheme(model));
+  if (v.out === undefined || v.out === '') throw new UsageError('--out is required');
   checkOutput(v.out);
   return { v, out: v.out, board, s, steps, samples, dataset, experiment, weights, target, labels, scheme };
 }

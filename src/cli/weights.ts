@@ -15,6 +15,7 @@ import { MODEL_NAMES, type ModelName } from '../compiler/models/arch';
 import { buildModel, type Model } from '../compiler/models/model';
 import { transferModel } from '../runtime/train-backbone';
 import { quote, UsageError } from './command';
+import { checkInputFile } from './files';
 import { loadModelFile, manifestPath, MODELS_DIR, shownPath } from './firmware-io';
 
 export type WeightsChoice =
@@ -50,7 +51,10 @@ export function weightsChoice(v: WeightFlags, model: ModelName | undefined): Wei
   }
   if (v.pretrained !== undefined) {
     if (v.pretrained === '') throw new UsageError('--pretrained needs a file name');
-    return { kind: 'backbone', path: manifestPath(v.pretrained), isDefault: false };
+    const path = manifestPath(v.pretrained);
+    checkInputFile(path, 'model file');
+    checkInputFile(path.replace(/\.json$/, '.bin'), 'model blob');
+    return { kind: 'backbone', path, isDefault: false };
   }
   if (model === undefined) throw new UsageError('--model is required (or --weights FILE)');
   const path = defaultBackbone(model);
