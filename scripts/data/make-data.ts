@@ -13,7 +13,13 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { gzipSync } from 'fflate';
-import { encodeSplit, parseDatasetManifest, DATASET_FORMAT, DATASET_VERSION, type SplitInfo } from '../../src/runtime/dataset-format';
+import {
+  encodeSplit,
+  parseDatasetManifest,
+  DATASET_FORMAT,
+  DATASET_VERSION,
+  type SplitInfo,
+} from '../../src/runtime/dataset-format';
 import { gather, mnistFloatsToBytes, parseIdx, pick, shuffledByClass } from './select';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
