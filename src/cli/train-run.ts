@@ -21,7 +21,7 @@ import { Fp32Trainer } from '../runtime/train-fp32';
 import { ReferenceLearner } from '../runtime/train-reference';
 import { TrainingSession, type Learner } from '../runtime/train-session';
 import { instantiateKernels, type KernelModule } from '../runtime/wasm';
-import { CliError } from './command';
+import { CliError, UsageError } from './command';
 import { loadModelFile, readDataset, REPO_ROOT } from './firmware-io';
 import { readInputFile } from './files';
 import { defaultBackbone } from './weights';
@@ -141,7 +141,7 @@ function startModel(o: HeadlessOptions, classes: number): Model {
   if (o.weights) {
     const file = readModelFile(o.weights);
     if (file.classes !== classes)
-      throw new CliError(`--weights has ${file.classes} classes; data set ${o.data} has ${classes}`);
+      throw new UsageError(`--weights has ${file.classes} classes; data set ${o.data} has ${classes}`);
     return buildModel({ model: o.model, resolution: o.resolution, classes, pretrained: file, seed: o.seed });
   }
   const file = o.pretrained ? readModelFile(o.pretrained) : null;
