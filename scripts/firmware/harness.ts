@@ -21,7 +21,7 @@ import { compile } from '../../src/compiler/compile';
 import { buildModel } from '../../src/compiler/models/model';
 import type { TrainingPlan } from '../../src/compiler/plan';
 import { datasetSamples, readKernelSources, writeBundle } from '../../src/cli/firmware-io';
-import { BOARDS, type BoardId } from '../../src/state/boards';
+import { BOARDS, type BoardId } from '../../src/compiler/boards';
 
 const exec = promisify(execFile);
 

@@ -5,8 +5,6 @@
  * --dataset synthetic. The fit on the board is printed first; a bundle that does not fit is not written unless
  * --force (its MCU link would then fail with the linker script's message).
  */
-import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import {
   bundleToZip,
   generateFirmware,
@@ -14,35 +12,60 @@ import {
   defaultSampleCount,
   type FirmwareFit,
 } from '../compiler/codegen';
-import type { RoundingName } from '../compiler/kernel-abi';
-import { MODEL_NAMES } from '../compiler/models/arch';
-import { buildModel } from '../compiler/models/model';
+import { BOARDS, BOARD_IDS } from '../compiler/boards';
 import { compile } from '../compiler/compile';
-import { BOARDS, BOARD_IDS, type BoardId } from '../state/boards';
-import { intOption, UsageError, type CliIo, type Subcommand } from './command';
-import { datasetSamples, loadModelFile, readKernelSources, writeBundle } from './firmware-io';
+import type { RoundingName } from '../compiler/kernel-abi';
+import { MODEL_NAMES, type ModelName } from '../compiler/models/arch';
+import {
+  classesOption,
+  datasetOption,
+  enumOption,
+  intOption,
+  labelsOption,
+  modelOption,
+  numberOption,
+  parseOptions,
+  resolutionOption,
+  schemeOption,
+  seedOption,
+  textOption,
+} from './args';
+import { CliError, EXIT, EXIT_CODES_HELP, UsageError, type CliIo, type Subcommand } from './command';
+import { datasetSamples, DATA_DIR, readKernelSources } from './firmware-io';
+import { checkOutput, writeFileAtomic, writeFolderAtomic } from './files';
+import { describeWeights, modelWithWeights, weightsChoice } from './weights';
+
+const ROUNDINGS: readonly RoundingName[] = ['truncate', 'nearest', 'stochastic'];
 
 const USAGE = `usage: tinytrain firmware --model M [--resolution R] [--classes C] [--scheme S] --out DIR|FILE.zip [options]
 
-  --model M         ${MODEL_NAMES.join(' | ')}
-  --resolution R    input height = width (default: the model's)
-  --classes C       number of classes (default 10)
-  --scheme S        sparse-update scheme, as for \`tinytrain plan\` (default paper's largest, else last:4)
+  --model M         ${MODEL_NAMES.join(' | ')} (may be left out with --weights)
+  --resolution R    input height = width, 32..224 (tiny-cnn 8..224); default: the model's (with --weights: the file's)
+  --classes C       number of classes, 2..1000 (default 10; with --weights: the file's)
+  --scheme S        sparse-update scheme, as for \`tinytrain plan\` (default paper:49kb; tiny-cnn last:4)
   --board B         ${BOARD_IDS.join(' | ')} (default stm32f746): caps the linker script
-  --labels a,b,...  class names (any text; escaped in the C). Default: the dataset's, else "class i"
-  --out DIR         write the bundle into DIR; a name ending in .zip writes one zip file instead
-  --pretrained F    model file manifest F.json (blob F.bin beside it); default: seeded random weights
-  --seed N          seed of the random weights and of stochastic rounding (default 1)
-  --lr X            learning rate (default 0.01)
-  --rounding R      truncate | nearest | stochastic (default nearest)
+  --labels a,b,...  one name per class, 1..64 characters each (escaped in the C); write a comma inside a name
+                    as \\, and a backslash as \\\\. Default: the dataset's, else "class i"
+  --out DIR         write the bundle into DIR (new, empty, or an earlier bundle, which is replaced); a name
+                    ending in .zip writes one zip file instead. Its folder must exist. Nothing is left behind
+                    on failure (written beside the target, then renamed).
+  weights (one of; default: the pretrained backbone public/models/<model>.json when it exists):
+  --pretrained F    backbone model file F.json (blob F.bin beside it), with a fresh classifier for C classes
+  --weights F       a trained model file: every layer, the classifier included
+  --no-pretrained   seeded random weights
+  --seed N          seed of the random weights and of stochastic rounding, 0..2147483647 (default 1)
+  --lr X            learning rate, above 0 and up to 100 (default 0.01)
+  --rounding R      ${ROUNDINGS.join(' | ')} (default nearest)
   --no-qas          plain SGD on the integers instead of quantization-aware scaling
-  --steps N         training steps the demo runs (default 10)
-  --samples N       embedded images (default: about 96 KB of them, 2..8)
-  --dataset NAME    public/data dataset for the samples (default fashion-mnist), or "synthetic"
-  --experiment S    experiment name shown by the demo
+  --steps N         training steps the demo runs, 1..100000 (default 10)
+  --samples N       embedded images, 1..64 (default: about 96 KB of them, 2..8)
+  --dataset NAME    data set of public/data for the samples (default fashion-mnist), or "synthetic"
+  --experiment S    experiment name shown by the demo (1..80 characters)
   --force           write the bundle even when it does not fit the board
 
-example: tinytrain firmware --model mcunet-5fps --scheme paper:49kb --labels cat,dog --out fw/`;
+${EXIT_CODES_HELP}
+
+example: tinytrain firmware --model mcunet-5fps --scheme paper:49kb --labels cat,dog --classes 2 --out fw/`;
 
 const OPTIONS = {
   model: { type: 'string' },
@@ -53,6 +76,8 @@ const OPTIONS = {
   labels: { type: 'string' },
   out: { type: 'string' },
   pretrained: { type: 'string' },
+  weights: { type: 'string' },
+  'no-pretrained': { type: 'boolean' },
   seed: { type: 'string' },
   lr: { type: 'string' },
   rounding: { type: 'string' },
@@ -64,23 +89,15 @@ const OPTIONS = {
   force: { type: 'boolean' },
 } as const;
 
-type Values = ReturnType<typeof parse>;
-
-function parse(args: string[]) {
-  try {
-    return parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false }).values;
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-}
+type Values = ReturnType<typeof parseOptions<typeof OPTIONS>>;
 
 function settings(v: Values) {
-  const lr = v.lr === undefined ? 0.01 : Number(v.lr);
-  if (!(lr > 0 && lr < 100)) throw new UsageError(`--lr must be a number in (0, 100), got "${v.lr}"`);
-  const rounding = (v.rounding ?? 'nearest') as RoundingName;
-  if (!['truncate', 'nearest', 'stochastic'].includes(rounding))
-    throw new UsageError(`--rounding must be truncate, nearest or stochastic, got "${v.rounding}"`);
-  return { lr, rounding, qas: !v['no-qas'], seed: intOption('seed', v.seed, 1, -2147483648, 2147483647) };
+  return {
+    lr: numberOption('lr', v.lr, 0.01, { lo: 0, hi: 100, above: true }),
+    rounding: enumOption('rounding', v.rounding, 'nearest', ROUNDINGS),
+    qas: !v['no-qas'],
+    seed: seedOption(v.seed),
+  };
 }
 
 function defaultScheme(model: string): string {
@@ -99,57 +116,63 @@ export function fitText(fit: FirmwareFit): string[] {
   ];
 }
 
-async function run(args: string[], io: CliIo): Promise<number> {
-  const v = parse(args);
-  if (!v.model) throw new UsageError('--model is required');
-  if (!v.out) throw new UsageError('--out is required');
-  const boardId = (v.board ?? 'stm32f746') as BoardId;
-  const board = BOARDS.find((b) => b.id === boardId);
-  if (!board) throw new UsageError(`--board must be one of ${BOARD_IDS.join(', ')}, got "${v.board}"`);
+/** Every argument checked before anything is read, compiled or written. */
+function options(args: string[]) {
+  const v = parseOptions(args, OPTIONS);
+  const modelName = v.model === undefined && v.weights !== undefined ? undefined : modelOption(v.model);
+  const board = BOARDS.find((b) => b.id === enumOption('board', v.board, 'stm32f746', BOARD_IDS))!;
   const s = settings(v);
-  const model = buildModel({
-    model: v.model,
-    resolution: v.resolution === undefined ? undefined : intOption('resolution', v.resolution, 0, 8, 224),
-    classes: intOption('classes', v.classes, 10, 2, 1000),
-    pretrained: v.pretrained ? loadModelFile(v.pretrained) : undefined,
+  const steps = intOption('steps', v.steps, 10, 1, 100000);
+  const samples = v.samples === undefined ? undefined : intOption('samples', v.samples, 0, 1, 64);
+  const dataset = datasetOption('dataset', v.dataset, 'fashion-mnist', DATA_DIR, ['synthetic']);
+  const experiment = textOption('experiment', v.experiment);
+  const weights = weightsChoice(v, modelName);
+  const file = weights.kind === 'trained' ? weights.file : null;
+  const model = modelName ?? (file!.model as ModelName);
+  const target = {
+    model,
+    resolution: resolutionOption(model, v.resolution, file?.resolution),
+    classes: classesOption(v.classes, file?.classes),
     seed: s.seed,
-  });
-  const plan = compile(model, v.scheme ?? defaultScheme(model.name));
-  const count = intOption('samples', v.samples, defaultSampleCount(plan.input.bytes), 1, 64);
-  const dataset = v.dataset ?? 'fashion-mnist';
+  };
+  const labels = v.labels === undefined ? undefined : labelsOption(v.labels, target.classes);
+  const scheme = schemeOption(v.scheme, defaultScheme(model));
+  if (v.out === undefined || v.out === '') throw new UsageError('--out is required');
+  checkOutput(v.out);
+  return { v, out: v.out, board, s, steps, samples, dataset, experiment, weights, target, labels, scheme };
+}
+
+async function run(args: string[], io: CliIo): Promise<number> {
+  const o = options(args);
+  const model = modelWithWeights(o.weights, o.target);
+  const plan = compile(model, o.scheme);
+  const count = o.samples ?? defaultSampleCount(plan.input.bytes);
   const real =
-    dataset === 'synthetic' ? null : datasetSamples(dataset, count, model.resolution, model.inChannels, model.classes);
-  if (!real && v.dataset && dataset !== 'synthetic')
-    throw new UsageError(`dataset "${dataset}" not found in public/data`);
-  const labels =
-    v.labels !== undefined
-      ? v.labels.split(',')
-      : real && real.classNames.length >= model.classes
-        ? real.classNames
-        : undefined;
+    o.dataset === 'synthetic'
+      ? null
+      : datasetSamples(o.dataset, count, model.resolution, model.inChannels, model.classes);
   const bundle = generateFirmware(plan, {
-    board,
-    settings: s,
+    board: o.board,
+    settings: o.s,
     kernelSources: readKernelSources(),
-    labels,
-    experiment: v.experiment,
+    labels: o.labels ?? (real && real.classNames.length >= model.classes ? real.classNames : undefined),
+    experiment: o.experiment,
     samples: real?.samples ?? syntheticSamples(plan.input, model.classes, count),
-    steps: intOption('steps', v.steps, 10, 1, 100000),
+    steps: o.steps,
   });
   io.out(
     `${bundle.name}: ${model.name} ${model.resolution}x${model.resolution}, scheme ${plan.scheme}, arena ${plan.arenaBytes} B`,
   );
+  io.out(`weights ${describeWeights(o.weights, o.target)}`);
   for (const l of fitText(bundle.fit)) io.out(l);
-  if (!bundle.fit.fits && !v.force) {
-    io.err(`tinytrain firmware: not written: ${bundle.fit.problems.join('; ')} (--force writes it anyway)`);
-    return 1;
+  if (!bundle.fit.fits && !o.v.force) {
+    throw new CliError(`not written: ${bundle.fit.problems.join('; ')} (--force writes it anyway)`, EXIT.doesNotFit);
   }
-  if (v.out.endsWith('.zip')) writeFileSync(v.out, bundleToZip(bundle.files, bundle.name));
-  else writeBundle(v.out, bundle.files);
-  io.out(
-    `wrote ${Object.keys(bundle.files).length} files to ${v.out}${v.out.endsWith('.zip') ? '' : ' (make run-host, make run-qemu)'}`,
-  );
-  return 0;
+  const zip = o.out.endsWith('.zip');
+  if (zip) writeFileAtomic(o.out, bundleToZip(bundle.files, bundle.name));
+  else writeFolderAtomic(o.out, bundle.files);
+  io.out(`wrote ${Object.keys(bundle.files).length} files to ${o.out}${zip ? '' : ' (make run-host, make run-qemu)'}`);
+  return EXIT.ok;
 }
 
 export const firmwareCommand: Subcommand = {

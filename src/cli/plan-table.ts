@@ -5,9 +5,9 @@
  * with and without reordering and fusion, and with whole-tensor partial weights (no split); then the issue's
  * targets are checked against those figures.
  */
-import { parseArgs } from 'node:util';
 import { paperBudgets } from '../compiler/scheme/paper';
-import { intOption, UsageError, type CliIo, type Subcommand } from './command';
+import { intOption, parseOptions } from './args';
+import type { CliIo, Subcommand } from './command';
 import { planCommand, planSummary } from './plan';
 
 type Summary = ReturnType<typeof planSummary>;
@@ -141,16 +141,7 @@ function fullUpdate(rows: { model: string; scheme: string; cells: Summary[] }[])
 }
 
 function run(args: string[], io: CliIo): number {
-  let v;
-  try {
-    v = parseArgs({
-      args,
-      options: { resolution: { type: 'string' }, classes: { type: 'string' } },
-      strict: true,
-    }).values;
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
+  const v = parseOptions(args, { resolution: { type: 'string' }, classes: { type: 'string' } });
   const res = intOption('resolution', v.resolution, 128, 32, 224);
   const classes = intOption('classes', v.classes, 10, 2, 1000);
   const rows: { model: string; scheme: string; cells: Summary[] }[] = [];

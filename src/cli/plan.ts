@@ -2,17 +2,24 @@
  * `tinytrain plan`: compile a training plan and print its figures (one JSON object with --json).
  * compileMs is the median over --repeat compilations of the same plan (the first one included).
  */
-import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { compileWithGraph } from '../compiler/compile';
 import { graphToJson } from '../compiler/ir/dump';
 import { dumpPlan } from '../compiler/memory/planner';
-import { parseModelFile } from '../compiler/model-file';
-import { ARCHS, MODEL_NAMES, type ModelName } from '../compiler/models/arch';
+import { MODEL_NAMES } from '../compiler/models/arch';
 import { buildModel } from '../compiler/models/model';
 import type { TrainingPlan } from '../compiler/plan';
 import { paperBudgets } from '../compiler/scheme/paper';
-import { intOption, UsageError, type CliIo, type Subcommand } from './command';
+import {
+  classesOption,
+  intOption,
+  modelOption,
+  parseOptions,
+  resolutionOption,
+  schemeOption,
+  seedOption,
+} from './args';
+import { EXIT_CODES_HELP, UsageError, type CliIo, type Subcommand } from './command';
+import { loadModelFile } from './firmware-io';
 
 const USAGE = `usage: tinytrain plan --model M [--resolution R] [--classes C] [--scheme S] [options]
 
@@ -27,8 +34,8 @@ const USAGE = `usage: tinytrain plan --model M [--resolution R] [--classes C] [-
   --no-split       keep a partially updated pointwise weight whole in SRAM (default: only its updated input
                    channels in SRAM, the rest in flash, assembled in scratch where a kernel reads it whole)
   --pretrained F   model file manifest F.json (its blob F.bin beside it)
-  --seed N         seed of the random weights (default 1)
-  --repeat N       compile N times, report the median compileMs (default 5)
+  --seed N         seed of the random weights, 0..2147483647 (default 1)
+  --repeat N       compile N times, report the median compileMs, 1..1000 (default 5)
   --json           print one JSON object with the figures
   --memory         print the arena plan (one line per buffer)
   --graph          print the pruned training graph as JSON
@@ -41,7 +48,9 @@ published schemes: ${(['mcunet-5fps', 'mbv2-w0.35', 'proxyless-w0.3'] as const)
         .map((b) => `paper:${b}`)
         .join(', ')}`,
   )
-  .join('; ')}`;
+  .join('; ')}
+
+${EXIT_CODES_HELP}`;
 
 const OPTIONS = {
   model: { type: 'string' },
@@ -59,20 +68,6 @@ const OPTIONS = {
   graph: { type: 'boolean' },
   steps: { type: 'boolean' },
 } as const;
-
-function parse(args: string[]) {
-  try {
-    return parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false }).values;
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-}
-
-function loadModelFile(path: string) {
-  const manifest = path.endsWith('.json') ? path : `${path}.json`;
-  const bin = manifest.replace(/\.json$/, '.bin');
-  return parseModelFile(readFileSync(manifest, 'utf8'), readFileSync(bin));
-}
 
 /** What is alive at the training step with the highest total (arena buffers by category, trainable weights). */
 function atPeak(p: TrainingPlan) {
@@ -119,30 +114,17 @@ export function planSummary(p: TrainingPlan) {
 const kb = (b: number) => `${(b / 1024).toFixed(1)} KB`;
 
 function run(args: string[], io: CliIo): number {
-  const v = parse(args);
-  if (!v.model) throw new UsageError('--model is required');
-  if (!(MODEL_NAMES as string[]).includes(v.model))
-    throw new UsageError(`unknown --model "${v.model}"; available: ${MODEL_NAMES.join(', ')}`);
-  const name = v.model as ModelName;
-  const resolution = intOption(
-    'resolution',
-    v.resolution,
-    ARCHS[name].defaultResolution,
-    name === 'tiny-cnn' ? 8 : 32,
-    224,
-  );
-  const classes = intOption('classes', v.classes, 10, 2, 1000);
+  const v = parseOptions(args, OPTIONS);
+  const name = modelOption(v.model);
+  const resolution = resolutionOption(name, v.resolution);
+  const classes = classesOption(v.classes);
   const repeat = intOption('repeat', v.repeat, 5, 1, 1000);
+  const seed = seedOption(v.seed);
+  const scheme = schemeOption(v.scheme, 'full');
+  if (v.pretrained === '') throw new UsageError('--pretrained needs a file name');
   const pretrained = v.pretrained ? loadModelFile(v.pretrained) : undefined;
-  const model = buildModel({
-    model: name,
-    resolution,
-    classes,
-    pretrained,
-    seed: intOption('seed', v.seed, 1, 0, 2 ** 31),
-  });
+  const model = buildModel({ model: name, resolution, classes, pretrained, seed });
   const options = { reorder: !v['no-reorder'], fusion: !v['no-fusion'], split: !v['no-split'] };
-  const scheme = v.scheme ?? 'full';
   const runs = Array.from({ length: repeat }, () => compileWithGraph(model, scheme, options));
   const times = runs.map((r) => r.plan.metrics.compileMs).sort((a, b) => a - b);
   const { plan, graph } = runs[runs.length - 1];

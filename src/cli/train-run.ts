@@ -6,25 +6,27 @@
  * (slow; for bit-identity checks) or the fp32 baseline (fp32 SGD of the same scheme on the dequantized model).
  * The executor's arena is allocated with canary guards and checked after training.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { compile } from '../compiler/compile';
 import type { RoundingName } from '../compiler/kernel-abi';
-import { parseModelFile, type ModelFile } from '../compiler/model-file';
+import type { ModelFile } from '../compiler/model-file';
+import { buildModel, type Model } from '../compiler/models/model';
 import type { PlanOptions, TrainingPlan } from '../compiler/plan';
 import { parseScheme } from '../compiler/scheme/scheme';
-import { fetchDataset, type DatasetSplit } from '../runtime/data';
+import type { DatasetSplit } from '../runtime/data';
 import { PlanExecutor, type RunSettings } from '../runtime/executor';
-import { loadWasm } from '../runtime/kernel-harness';
 import { transferModel } from '../runtime/train-backbone';
 import { splitExamples } from '../runtime/train-data';
 import { Fp32Trainer } from '../runtime/train-fp32';
 import { ReferenceLearner } from '../runtime/train-reference';
 import { TrainingSession, type Learner } from '../runtime/train-session';
-import type { KernelModule } from '../runtime/wasm';
+import { instantiateKernels, type KernelModule } from '../runtime/wasm';
+import { CliError, UsageError } from './command';
+import { loadModelFile, readDataset, REPO_ROOT } from './firmware-io';
+import { readInputFile } from './files';
+import { defaultBackbone } from './weights';
 
-export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const ROOT = REPO_ROOT;
 export type Engine = 'wasm' | 'reference' | 'fp32';
 
 export interface HeadlessOptions {
@@ -39,8 +41,10 @@ export interface HeadlessOptions {
   rounding: RoundingName;
   qas: boolean;
   engine: Engine;
-  /** Model file manifest path; null trains from the seeded random initialization. */
+  /** Backbone model file manifest path (fresh classifier); null trains from the seeded random initialization. */
   pretrained: string | null;
+  /** Trained model file manifest path (every layer, classifier included); replaces `pretrained` when set. */
+  weights?: string | null;
   /** Test examples for the accuracies (the first ones of the test split; Infinity: all). */
   evalExamples: number;
   /** Number of points of the loss curve. */
@@ -73,6 +77,7 @@ export interface HeadlessResult {
   rounding: RoundingName | null;
   qas: boolean | null;
   pretrained: string | null;
+  weights: string | null;
   lossCurve: CurvePoint[];
   initialTestAccuracy: number | null;
   finalTestAccuracy: number;
@@ -100,27 +105,47 @@ export function scheduledLr(o: Pick<HeadlessOptions, 'lr' | 'schedule'>, t: numb
   return o.schedule === 'cosine' ? (o.lr * (1 + Math.cos((Math.PI * t) / n))) / 2 : o.lr;
 }
 
-export const DEFAULT_PRETRAINED = (model: string) => join(ROOT, 'public', 'models', `${model}.json`);
-
 const modules = new Map<string, Promise<KernelModule>>();
 const datasets = new Map<string, Promise<Record<string, DatasetSplit>>>();
 
 function loadDatasetFromDisk(name: string): Promise<Record<string, DatasetSplit>> {
   if (!datasets.has(name)) {
-    const get = async (p: string) => new Uint8Array(readFileSync(p));
-    datasets.set(name, fetchDataset(join(ROOT, 'public', 'data'), name, ['train', 'test'], get));
+    const p = readDataset(name, ['train', 'test']);
+    p.catch(() => datasets.delete(name));
+    datasets.set(name, p);
   }
   return datasets.get(name)!;
 }
 
+/** A model file by its manifest path (CliError / ModelFileError when it cannot be read or is not valid). */
 export function readModelFile(manifestPath: string): ModelFile {
-  const bin = manifestPath.replace(/\.json$/, '.bin');
-  return parseModelFile(readFileSync(manifestPath, 'utf8'), readFileSync(bin));
+  return loadModelFile(manifestPath);
 }
 
 /** The pretrained file to use by default: public/models/<model>.json when it exists. */
 export function defaultPretrained(model: string): string | null {
-  return existsSync(DEFAULT_PRETRAINED(model)) ? DEFAULT_PRETRAINED(model) : null;
+  return defaultBackbone(model);
+}
+
+/** The kernel module from a file (Node), without the test harness. */
+async function loadKernels(path: string): Promise<KernelModule> {
+  try {
+    return await instantiateKernels(new Uint8Array(readInputFile(path, 'kernel module (npm run build:wasm makes it)')));
+  } catch (e) {
+    if (e instanceof CliError) throw e;
+    throw new CliError(`kernel module ${path}: ${(e as Error).message}`);
+  }
+}
+
+function startModel(o: HeadlessOptions, classes: number): Model {
+  if (o.weights) {
+    const file = readModelFile(o.weights);
+    if (file.classes !== classes)
+      throw new UsageError(`--weights has ${file.classes} classes; data set ${o.data} has ${classes}`);
+    return buildModel({ model: o.model, resolution: o.resolution, classes, pretrained: file, seed: o.seed });
+  }
+  const file = o.pretrained ? readModelFile(o.pretrained) : null;
+  return transferModel({ model: o.model, resolution: o.resolution, classes, pretrained: file, seed: o.seed });
 }
 
 interface Built {
@@ -130,15 +155,18 @@ interface Built {
 }
 
 async function buildLearner(o: HeadlessOptions, classes: number): Promise<Built> {
-  const file = o.pretrained ? readModelFile(o.pretrained) : null;
-  const model = transferModel({ model: o.model, resolution: o.resolution, classes, pretrained: file, seed: o.seed });
+  const model = startModel(o, classes);
   const plan = compile(model, o.scheme, o.options);
   const settings: RunSettings = { lr: o.lr, rounding: o.rounding, qas: o.qas, seed: o.seed };
   if (o.engine === 'fp32')
     return { learner: new Fp32Trainer(model, parseScheme(o.scheme, model), o.lr), plan, executor: null };
   if (o.engine === 'reference') return { learner: new ReferenceLearner(plan, settings), plan, executor: null };
   const path = o.wasm ?? join(ROOT, 'wasm', 'tt_kernels.wasm');
-  if (!modules.has(path)) modules.set(path, loadWasm(path));
+  if (!modules.has(path)) {
+    const p = loadKernels(path);
+    p.catch(() => modules.delete(path));
+    modules.set(path, p);
+  }
   const executor = PlanExecutor.load(await modules.get(path)!, plan, settings, { guardBytes: 256 });
   return { learner: executor, plan, executor };
 }
@@ -159,7 +187,7 @@ export async function runHeadless(o: HeadlessOptions, progress?: (p: CurvePoint)
   );
   const initial = o.initialEval ? session.evaluate(o.evalExamples).accuracy : null;
   const lossCurve: CurvePoint[] = [];
-  const points = Math.max(1, Math.min(o.curvePoints, o.steps));
+  const points = Math.min(o.curvePoints, o.steps);
   let trainMs = 0;
   for (let k = 0; k < points; k++) {
     const n = Math.round(((k + 1) * o.steps) / points) - Math.round((k * o.steps) / points);
@@ -194,7 +222,8 @@ export async function runHeadless(o: HeadlessOptions, progress?: (p: CurvePoint)
     schedule: o.schedule,
     rounding: o.engine === 'fp32' ? null : o.rounding,
     qas: o.engine === 'fp32' ? null : o.qas,
-    pretrained: o.pretrained,
+    pretrained: o.weights ? null : o.pretrained,
+    weights: o.weights ?? null,
     lossCurve,
     initialTestAccuracy: initial,
     finalTestAccuracy: final.accuracy,

@@ -3,11 +3,25 @@
  * print the loss curve, the final test accuracy, samples/s and the measured arena bytes (one JSON object with
  * --json). See train-run.ts for what runs.
  */
-import { parseArgs } from 'node:util';
-import { Rounding, type RoundingName } from '../compiler/kernel-abi';
-import { ARCHS, MODEL_NAMES, type ModelName } from '../compiler/models/arch';
-import { intOption, UsageError, type CliIo, type Subcommand } from './command';
-import { defaultPretrained, runHeadless, type Engine, type HeadlessOptions, type HeadlessResult } from './train-run';
+import type { RoundingName } from '../compiler/kernel-abi';
+import { MODEL_NAMES } from '../compiler/models/arch';
+import {
+  datasetOption,
+  enumOption,
+  intOption,
+  modelOption,
+  numberOption,
+  parseOptions,
+  resolutionOption,
+  schemeOption,
+  seedOption,
+} from './args';
+import { CliError, EXIT, EXIT_CODES_HELP, UsageError, type CliIo, type Subcommand } from './command';
+import { DATA_DIR, shownPath } from './firmware-io';
+import { runHeadless, type Engine, type HeadlessOptions, type HeadlessResult } from './train-run';
+import { weightsChoice } from './weights';
+
+const ROUNDINGS: readonly RoundingName[] = ['truncate', 'nearest', 'stochastic'];
 
 const USAGE = `usage: tinytrain train --model M [--resolution R] [--scheme S] [--data D] [--steps N] [--seed K] [options]
 
@@ -15,21 +29,26 @@ const USAGE = `usage: tinytrain train --model M [--resolution R] [--scheme S] [-
   --resolution R     input height = width (default: the model's, 128; tiny-cnn 32)
   --scheme S         sparse-update scheme (default full), e.g. paper:99kb, last:4, bias-only (see tinytrain plan --help)
   --data D           data set of public/data: mnist (default) | fashion-mnist
-  --steps N          training steps, batch 1 (default 1000)
-  --seed K           seed of the example order, the fresh classifier and stochastic rounding (default 1)
-  --lr X             learning rate of SGD (default 0.01)
+  --steps N          training steps, batch 1, 0..10000000 (default 1000)
+  --seed K           seed of the example order, the fresh classifier and stochastic rounding, 0..2147483647
+                     (default 1)
+  --lr X             learning rate of SGD, 0..100 (default 0.01)
   --schedule S       constant (default) | cosine: decay from --lr to 0 over the steps
   --rounding MODE    truncate | nearest | stochastic: how updates enter int8/int32 storage (default nearest;
                      truncate is what the original MCU code did)
   --no-qas           plain SGD on the stored integers, without quantization-aware scaling
   --fp32             fp32 fine-tuning of the same scheme (the paper's baseline; TypeScript, slower)
   --reference        run the plan on the TypeScript reference interpreter instead of WebAssembly (slow)
-  --pretrained F     backbone model file F.json (default public/models/<model>.json when it exists)
+  weights (one of; default: the pretrained backbone public/models/<model>.json when it exists):
+  --pretrained F     backbone model file F.json (blob F.bin beside it), with a fresh classifier
+  --weights F        a trained model file: every layer, the classifier included (its classes = the data's)
   --no-pretrained    start from the seeded random initialization
-  --eval N           test examples for the accuracy (default: the whole test split)
+  --eval N           test examples for the accuracy, 1..10000000 (default: the whole test split)
   --initial-eval     also report the test accuracy before training
-  --curve N          points of the loss curve (default 20)
+  --curve N          points of the loss curve, 1..10000 (default 20)
   --json             print one JSON object
+
+${EXIT_CODES_HELP}
 
 example: npx tinytrain train --model mcunet-5fps --resolution 128 --scheme paper:99kb --data mnist --steps 2000 --seed 1 --json`;
 
@@ -47,6 +66,7 @@ const OPTIONS = {
   fp32: { type: 'boolean' },
   reference: { type: 'boolean' },
   pretrained: { type: 'string' },
+  weights: { type: 'string' },
   'no-pretrained': { type: 'boolean' },
   eval: { type: 'string' },
   'initial-eval': { type: 'boolean' },
@@ -54,59 +74,37 @@ const OPTIONS = {
   json: { type: 'boolean' },
 } as const;
 
-/** Parses the arguments into headless options (throws UsageError). */
+/** Parses the arguments into headless options (throws UsageError; reads a --weights file to check it). */
 export function trainOptions(args: string[]): HeadlessOptions & { json: boolean } {
-  let v;
-  try {
-    v = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: false }).values;
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  if (!v.model) throw new UsageError('--model is required');
-  if (!(MODEL_NAMES as string[]).includes(v.model))
-    throw new UsageError(`unknown --model "${v.model}"; available: ${MODEL_NAMES.join(', ')}`);
-  const model = v.model as ModelName;
-  const rounding = (v.rounding ?? 'nearest') as RoundingName;
-  if (!(rounding in Rounding))
-    throw new UsageError(`--rounding must be truncate, nearest or stochastic, got "${v.rounding}"`);
-  const lr = v.lr === undefined ? 0.01 : Number(v.lr);
-  if (!(Number.isFinite(lr) && lr >= 0)) throw new UsageError(`--lr must be a number >= 0, got "${v.lr}"`);
-  const schedule = v.schedule ?? 'constant';
-  if (schedule !== 'constant' && schedule !== 'cosine')
-    throw new UsageError(`--schedule must be constant or cosine, got "${v.schedule}"`);
+  const v = parseOptions(args, OPTIONS);
+  const model = modelOption(v.model);
+  const rounding = enumOption('rounding', v.rounding, 'nearest', ROUNDINGS);
+  const lr = numberOption('lr', v.lr, 0.01, { lo: 0, hi: 100 });
+  const schedule = enumOption('schedule', v.schedule, 'constant', ['constant', 'cosine'] as const);
   if (v.fp32 && v.reference) throw new UsageError('--fp32 and --reference exclude each other');
-  if (v.pretrained && v['no-pretrained']) throw new UsageError('--pretrained and --no-pretrained exclude each other');
   const engine: Engine = v.fp32 ? 'fp32' : v.reference ? 'reference' : 'wasm';
-  const pretrained = v['no-pretrained']
-    ? null
-    : v.pretrained
-      ? v.pretrained.endsWith('.json')
-        ? v.pretrained
-        : `${v.pretrained}.json`
-      : defaultPretrained(model);
-  return {
+  const options = {
     model,
-    resolution: intOption(
-      'resolution',
-      v.resolution,
-      ARCHS[model].defaultResolution,
-      model === 'tiny-cnn' ? 8 : 32,
-      224,
-    ),
-    scheme: v.scheme ?? 'full',
-    data: v.data ?? 'mnist',
+    resolution: resolutionOption(model, v.resolution),
+    scheme: schemeOption(v.scheme, 'full'),
+    data: datasetOption('data', v.data, 'mnist', DATA_DIR),
     steps: intOption('steps', v.steps, 1000, 0, 10_000_000),
-    seed: intOption('seed', v.seed, 1, 0, 2 ** 31 - 1),
+    seed: seedOption(v.seed),
     lr,
     schedule,
     rounding,
     qas: !v['no-qas'],
     engine,
-    pretrained,
     evalExamples: v.eval === undefined ? Infinity : intOption('eval', v.eval, 0, 1, 10_000_000),
     curvePoints: intOption('curve', v.curve, 20, 1, 10_000),
     initialEval: Boolean(v['initial-eval']),
     json: Boolean(v.json),
+  };
+  const w = weightsChoice(v, model);
+  return {
+    ...options,
+    pretrained: w.kind === 'backbone' ? w.path : null,
+    weights: w.kind === 'trained' ? w.path : null,
   };
 }
 
@@ -120,7 +118,9 @@ function printText(r: HeadlessResult, io: CliIo): void {
   io.out(
     `${r.model} ${r.resolution}x${r.resolution}, scheme ${r.scheme}, ${how}, on ${r.data}, seed ${r.seed}, lr ${r.lr}`,
   );
-  io.out(`  backbone   ${r.pretrained ?? 'random initialization'}`);
+  io.out(
+    `  weights    ${r.weights ? `trained model file ${shownPath(r.weights)}` : r.pretrained ? `pretrained backbone ${shownPath(r.pretrained)}, fresh classifier` : `seeded random initialization`}`,
+  );
   for (const p of r.lossCurve)
     io.out(`  step ${String(p.step).padStart(7)}  loss ${p.loss.toFixed(4)}  train acc ${pct(p.accuracy)}`);
   if (r.initialTestAccuracy !== null) io.out(`  test accuracy before  ${pct(r.initialTestAccuracy)}`);
@@ -138,7 +138,8 @@ async function run(args: string[], io: CliIo): Promise<number> {
   const r = await runHeadless(o);
   if (o.json) io.out(JSON.stringify(r));
   else printText(r, io);
-  return r.arenaOverwrites ? 1 : 0;
+  if (r.arenaOverwrites) throw new CliError(`${r.arenaOverwrites} canary bytes around the arena were overwritten`);
+  return EXIT.ok;
 }
 
 export const trainCommand: Subcommand = {

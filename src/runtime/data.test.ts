@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
-import { fnv1a32 } from '../../scripts/data/format';
+import { fnv1a32 } from './dataset-format';
 import { INPUT_QUANT, fetchDataset, readSplit, resizeBilinearU8, toInputInt8 } from './data';
 
 const DATA = join(__dirname, '../../public/data');

@@ -1,6 +1,6 @@
 /**
  * Datasets for training on the page and in Node: reads the files of public/data/ (format in
- * scripts/data/format.ts), and turns a 28x28 gray image into the network's int8 input.
+ * src/runtime/dataset-format.ts), and turns a 28x28 gray image into the network's int8 input.
  *
  * Input quantization (the pretrained models of public/models/ use it): pixel p in 0..255 becomes
  * x_q = p - 128 with scale 1/255 and zero point -128, i.e. the real input is p / 255. The same bytes read with
@@ -13,7 +13,7 @@
  *   value = floor((sum over the 4 neighbours of p * wy * wx + den^2 / 2) / den^2), weights (den - f, f).
  */
 import { gunzipSync } from 'fflate';
-import { decodeSplit, parseDatasetManifest, pixelsPerImage, type DatasetManifest } from '../../scripts/data/format';
+import { decodeSplit, parseDatasetManifest, pixelsPerImage, type DatasetManifest } from './dataset-format';
 
 /** Quantization of the int8 input produced by toInputInt8. */
 export const INPUT_QUANT = { scale: Math.fround(1 / 255), zeroPoint: -128 } as const;

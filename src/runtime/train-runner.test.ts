@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../compiler/compile';
 import { mulberry32 } from '../compiler/models/init';
 import { buildModel } from '../compiler/models/model';
-import type { DatasetManifest } from '../../scripts/data/format';
+import type { DatasetManifest } from './dataset-format';
 import { DatasetSplit } from './data';
 import { loadWasm, paths } from './kernel-harness';
 import { splitExamples } from './train-data';

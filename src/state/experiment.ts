@@ -7,8 +7,8 @@ import { MODEL_NAMES } from '../compiler/models/arch';
 import type { ModelName } from '../compiler/models/arch';
 import { RATIOS } from '../compiler/scheme/scheme';
 import type { Ratio } from '../compiler/scheme/scheme';
-import { BOARD_IDS } from './boards';
-import type { BoardId } from './boards';
+import { BOARD_IDS } from '../compiler/boards';
+import type { BoardId } from '../compiler/boards';
 import { boolField, enumField, floatField, intField, patternField } from './fields';
 import type { Field } from './fields';
 

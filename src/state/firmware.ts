@@ -9,7 +9,7 @@ import { applyTrainable, weightsChecksum } from '../compiler/models/trained';
 import { graphToJson } from '../compiler/ir/dump';
 import type { Graph } from '../compiler/ir/graph';
 import type { TrainingPlan } from '../compiler/plan';
-import { boardById } from './boards';
+import { boardById } from '../compiler/boards';
 import type { Experiment } from './experiment';
 import { planText } from './plan-text';
 import type { SourceFile } from './plan-text';

@@ -5,7 +5,7 @@
  */
 import { create } from 'zustand';
 import { ARCHS } from '../compiler/models/arch';
-import { boardById } from './boards';
+import { boardById } from '../compiler/boards';
 import { PENDING, compileExperiment, describeModel, presetScheme, sameView, withComparison } from './compile';
 import type { CompiledView, ModelInfo, WeightsSource } from './compile';
 import type { ModelFile } from '../compiler/model-file';

@@ -1,5 +1,5 @@
 /** Peak SRAM and flash as big numbers, each with fits / does not fit against the board and the budget. */
-import { boardById } from '../state/boards';
+import { boardById } from '../compiler/boards';
 import { usePlayground } from '../state/playground';
 import { kb } from './format';
 

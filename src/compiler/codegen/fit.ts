@@ -17,7 +17,7 @@ import { constNames } from './emit-model';
 import { stepCalls } from './emit-steps';
 import { foldCalls } from './fold';
 
-/** A board as the playground describes it (src/state/boards.ts has the list). */
+/** A board as the playground describes it (src/compiler/boards.ts has the list). */
 export interface FirmwareBoard {
   id: string;
   name: string;

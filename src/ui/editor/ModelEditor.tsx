@@ -1,5 +1,5 @@
 /** Backbone, input resolution, classes, board and budget, preset and compile options: one click each. */
-import { BOARDS } from '../../state/boards';
+import { BOARDS } from '../../compiler/boards';
 import { BACKBONES } from '../../state/experiment';
 import type { Backbone } from '../../state/experiment';
 import { usePlayground, useModelInfo } from '../../state/playground';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeSplit, encodeSplit, fnv1a32, parseDatasetManifest, DatasetFormatError } from './format';
+import { decodeSplit, encodeSplit, fnv1a32, parseDatasetManifest, DatasetFormatError } from './dataset-format';
 
 /** A 3-class dataset of 2x2 images: 4 images, labels 0, 1, 2, 1. */
 function tiny() {

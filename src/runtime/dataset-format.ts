@@ -1,6 +1,6 @@
 /**
- * The dataset file format of public/data/ (no dependency on src/: the page worker, Node scripts and tests
- * share it). A dataset is `<name>.json` (manifest) plus one binary per split, optionally gzipped:
+ * The dataset file format of public/data/ (no dependency on the rest of src/: the page worker, the data scripts
+ * and tests share it). A dataset is `<name>.json` (manifest) plus one binary per split, optionally gzipped:
  *
  *   split payload (after gunzip) = images (count * height * width * channels uint8, row-major, HWC)
  *                                  ++ labels (count uint8, each < classes.length)
