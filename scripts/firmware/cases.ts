@@ -13,15 +13,18 @@ const settings = (rounding: 'truncate' | 'nearest' | 'stochastic', qas = true) =
   qas,
   seed: 7,
 });
-const backbone = (model: string, scheme: string, s: FirmwareCase['settings']): FirmwareCase => ({
+const backbone = (model: string, scheme: string, s: FirmwareCase['settings'], steps = 3): FirmwareCase => ({
   model,
   resolution: 128,
   scheme,
   board: 'stm32f746',
   classes: 10,
-  steps: 3,
+  steps,
   settings: s,
+  learns: steps >= 10,
 });
+/** The page's and the CLI's defaults: learning rate 0.01, nearest rounding, QAS, seed 1, 10 demo steps. */
+const DEFAULTS = { lr: 0.01, rounding: 'nearest' as const, qas: true, seed: 1 };
 
 export const CASES: FirmwareCase[] = [
   {
@@ -33,12 +36,15 @@ export const CASES: FirmwareCase[] = [
     steps: 10,
     settings: settings('stochastic'),
     labels: [HOSTILE_LABEL, 'naïve */ ??/', 'cat', 'dog'],
+    learns: true,
   },
-  backbone('mcunet-5fps', 'paper:49kb', settings('nearest')),
+  backbone('mcunet-5fps', 'paper:49kb', DEFAULTS, 10),
   backbone('mcunet-5fps', 'paper:148kb', settings('stochastic')),
-  backbone('mbv2-w0.35', 'paper:49kb', settings('truncate', false)),
+  backbone('mbv2-w0.35', 'paper:49kb', DEFAULTS, 10),
+  backbone('mbv2-w0.35', 'paper:73kb', settings('truncate', false)),
   backbone('mbv2-w0.35', 'paper:138kb', settings('nearest')),
-  backbone('proxyless-w0.3', 'paper:49kb', settings('stochastic')),
+  backbone('proxyless-w0.3', 'paper:49kb', DEFAULTS, 10),
+  backbone('proxyless-w0.3', 'paper:74kb', settings('stochastic')),
   backbone('proxyless-w0.3', 'paper:148kb', settings('truncate')),
 ];
 

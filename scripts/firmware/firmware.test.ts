@@ -94,6 +94,19 @@ describe.each(CASES.map((c) => [caseName(c), c] as const))('firmware %s', (_, c)
     expect(transcriptOf(qemu!.stdout)).toEqual(expected);
   });
 
+  it.runIf(c.learns)('the default bundle learns: the loss falls from the first to the last window of its demo', () => {
+    const losses = transcriptOf(o().host!.stdout)
+      .filter((l) => l.startsWith('train '))
+      .map((l) => Number(/ loss 0x[0-9a-f]{8} (\S+)$/.exec(l)![1]));
+    expect(losses.length).toBe(c.steps);
+    const w = Math.max(2, Math.floor(c.steps / 3));
+    const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
+    const first = mean(losses.slice(0, w));
+    const last = mean(losses.slice(-w));
+    console.log(`${caseName(c)}: demo loss ${first.toFixed(4)} (first ${w} steps) -> ${last.toFixed(4)} (last ${w})`);
+    expect(last).toBeLessThan(first);
+  });
+
   it('fits the board as the planner and the fit report predicted', () => {
     const { p, sizes, qemu } = o();
     const s = sizes!;

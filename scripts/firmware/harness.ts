@@ -18,7 +18,8 @@ import {
   type FirmwareSettings,
 } from '../../src/compiler/codegen';
 import { compile } from '../../src/compiler/compile';
-import { buildModel } from '../../src/compiler/models/model';
+import type { ModelName } from '../../src/compiler/models/arch';
+import { modelWithWeights, weightsChoice } from '../../src/cli/weights';
 import type { TrainingPlan } from '../../src/compiler/plan';
 import { datasetSamples, readKernelSources, writeBundle } from '../../src/cli/firmware-io';
 import { BOARDS, type BoardId } from '../../src/compiler/boards';
@@ -34,6 +35,8 @@ export interface FirmwareCase {
   steps: number;
   settings: FirmwareSettings;
   labels?: string[];
+  /** A default bundle whose demo must learn: its loss falls from the first to the last window of steps. */
+  learns?: boolean;
 }
 
 export interface Prepared {
@@ -51,7 +54,13 @@ export function caseName(c: FirmwareCase): string {
 /** Compiles the plan, picks the samples (real images when public/data has them) and writes the bundle. */
 export function prepare(c: FirmwareCase, dir: string): Prepared {
   const board = BOARDS.find((b) => b.id === c.board)!;
-  const model = buildModel({ model: c.model, resolution: c.resolution, classes: c.classes });
+  // the default weights, as the page and `tinytrain firmware` use them: the pretrained backbone, fresh classifier
+  const model = modelWithWeights(weightsChoice({}, c.model as ModelName), {
+    model: c.model as ModelName,
+    resolution: c.resolution,
+    classes: c.classes,
+    seed: c.settings.seed,
+  });
   const plan = compile(model, c.scheme);
   const count = defaultSampleCount(plan.input.bytes);
   const real = datasetSamples('fashion-mnist', count, c.resolution, model.inChannels, c.classes);

@@ -33,6 +33,7 @@ import {
 import { CliError, EXIT, EXIT_CODES_HELP, UsageError, type CliIo, type Subcommand } from './command';
 import { datasetSamples, DATA_DIR, readKernelSources } from './firmware-io';
 import { checkOutput, writeFileAtomic, writeFolderAtomic } from './files';
+import { weightsChecksum } from '../compiler/models/trained';
 import { describeWeights, modelWithWeights, weightsChoice } from './weights';
 
 const ROUNDINGS: readonly RoundingName[] = ['truncate', 'nearest', 'stochastic'];
@@ -159,6 +160,11 @@ async function run(args: string[], io: CliIo): Promise<number> {
     experiment: o.experiment,
     samples: real?.samples ?? syntheticSamples(plan.input, model.classes, count),
     steps: o.steps,
+    contents: {
+      weights: describeWeights(o.weights, o.target),
+      checksum: weightsChecksum(model),
+      data: real ? `the first ${count} images of the ${o.dataset} test split` : `${count} seeded synthetic images`,
+    },
   });
   io.out(
     `${bundle.name}: ${model.name} ${model.resolution}x${model.resolution}, scheme ${plan.scheme}, arena ${plan.arenaBytes} B`,

@@ -53,7 +53,7 @@ export function weightsChoice(v: WeightFlags, model: ModelName | undefined): Wei
     if (v.pretrained === '') throw new UsageError('--pretrained needs a file name');
     const path = manifestPath(v.pretrained);
     checkInputFile(path, 'model file');
-    checkInputFile(path.replace(/\.json$/, '.bin'), 'model blob');
+    if (!path.endsWith('.zip')) checkInputFile(path.replace(/\.json$/, '.bin'), 'model blob');
     return { kind: 'backbone', path, isDefault: false };
   }
   if (model === undefined) throw new UsageError('--model is required (or --weights FILE)');
