@@ -10,12 +10,9 @@ import { KERNEL_SIGNATURES, type CType } from './kernel-signatures.gen';
 
 export { KERNEL_SIGNATURES, type CType };
 
-export interface KernelSignature {
-  returns: 'void' | 'float';
-  params: readonly (readonly [name: string, type: CType])[];
-}
-
 export type KernelName = keyof typeof KERNEL_SIGNATURES;
+/** One row: the C return type and the [name, C type] pairs of the parameters, in order. */
+export type KernelSignature = (typeof KERNEL_SIGNATURES)[KernelName];
 export const KERNEL_NAMES = Object.keys(KERNEL_SIGNATURES) as KernelName[];
 
 /**
