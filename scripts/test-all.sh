@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite, in the order a failure is cheapest to find:
-#   1. rebuild the WebAssembly kernels from kernels-c/ (the tests below run what was just built, not the committed
-#      module) and say whether the committed module matched;
-#   2. native kernel tests under AddressSanitizer + UBSan;
+#   1. the kernel contract: the files generated from kernels-c/include/tt_kernels.h must be current, and the
+#      WebAssembly kernels rebuilt from kernels-c/ must equal the committed modules byte for byte (else: fail;
+#      the rebuilt modules stay in wasm/ so `git diff` shows them and they can be committed);
+#   2. native kernel tests under AddressSanitizer + UBSan (the unit tests below also hold the sanitized and the
+#      -O3 native runners bit-identical to the TypeScript reference, src/runtime/kernels-*.test.ts);
 #   3. TypeScript type check;
 #   4. unit tests (vitest): kernels on every backend vs the TypeScript reference, compiler, runtime, state;
 #   5. end-to-end tests in Debian's Chromium (Playwright), against the production build.
@@ -11,12 +13,29 @@ cd "$(dirname "$0")/.."
 
 step() { printf '\n=== %s ===\n' "$*"; }
 
+step "kernel contract (generated from kernels-c/include/tt_kernels.h)"
+node kernels-c/tools/gen_contract.mjs --check
+echo "generated signatures, exports type and export list match the header"
+
 step "build:wasm (from kernels-c/)"
-before=$(sha256sum wasm/*.wasm 2>/dev/null || true)
+# Compare with the committed modules (git HEAD); outside a git checkout, with the modules present before the build.
+modules=(wasm/tt_kernels.wasm wasm/tt_kernels_scalar.wasm)
+before=$(sha256sum "${modules[@]}" 2>/dev/null || true)
 bash wasm/build.sh
-after=$(sha256sum wasm/*.wasm)
-if [ "$before" = "$after" ]; then echo "committed wasm matches the rebuilt module"; else
-  echo "note: the rebuilt wasm differs from the committed one (commit wasm/*.wasm after changing kernels-c/)"; fi
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  stale=$(git diff --name-only HEAD -- "${modules[@]}")
+else
+  stale=$([ "$before" = "$(sha256sum "${modules[@]}")" ] || echo "${modules[*]}")
+fi
+if [ -n "$stale" ]; then
+  echo "FAIL: the wasm rebuilt from kernels-c/ differs from the committed module: $stale" >&2
+  echo "commit the rebuilt modules (bash wasm/build.sh) together with the kernels-c/ change" >&2
+  exit 1
+fi
+echo "committed wasm matches the rebuilt modules"
+
+step "native -O3 runner builds (bit-identity is checked in the unit tests)"
+make -s -C kernels-c runners
 
 step "native kernel tests (ASan + UBSan)"
 make -s -C kernels-c test

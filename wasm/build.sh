@@ -2,7 +2,8 @@
 # Builds kernels-c/ into two standalone WebAssembly modules (no imports but the memory-growth hook):
 #   wasm/tt_kernels.wasm         -O3 -msimd128  (what the page and the worker run)
 #   wasm/tt_kernels_scalar.wasm  -O3, no SIMD   (the scalar baseline for `npm run bench -- kernels`)
-# The exported functions are listed in wasm/exports.txt, one C name a line.
+# The exported functions are listed in wasm/exports.txt, one C name a line, generated from the header by
+# kernels-c/tools/gen_contract.mjs.
 # Both use -ffp-contract=off and no fast-math, like every other build of the kernels, then wabt validates them.
 set -euo pipefail
 cd "$(dirname "$0")/.."

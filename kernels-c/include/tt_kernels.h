@@ -23,7 +23,8 @@
  *  - Row bands and ring buffers: spatial forward kernels compute output rows [r0, r1) only. A tensor may be
  *    a ring buffer holding `ring` rows: logical row r lives at physical row r % ring (ring == h for a whole
  *    tensor). Rows outside [0, in_h) read as the input zero point (padding).
- *  - No kernel allocates. Scratch comes from the caller, sized by the matching *_get_buffer_size().
+ *  - No kernel allocates. Scratch comes from the caller, sized by the matching *_get_buffer_size() (CMSIS-NN
+ *    style: a kernel with a `scratch` argument has one; the compiler's TypeScript formula is tested against it).
  *  - Every parameter struct holds only int32 fields, so its layout is 4 bytes a field on every target
  *    (the WebAssembly executor writes them by field index).
  */
@@ -239,19 +240,27 @@ void tt_update_s32(int32_t n, int32_t rounding, const float *g, const float *gsc
  * The weight row stride is shape->in_c (fc: in_c) and nothing else reads it (the saved input has its own
  * in_stride), so pointwise and fc may update a split weight's head [out_c][k] directly: pass a copy of the
  * shape with in_c = k (fc: in_c = k), like tt_update_s8 with row_stride = k. */
+/* Scratch bytes tt_pointwise_bwd_update_s8 needs: one output channel's gradient row, k floats = 4 * k.
+ * shape is not read (the row length depends on k only). k >= 1. */
 int32_t tt_pointwise_bwd_update_get_buffer_size(const tt_conv_shape *shape, int32_t k);
 void tt_pointwise_bwd_update_s8(const tt_conv_shape *shape, const float *g_out, const int8_t *in,
                                 int32_t in_stride, int32_t in_zp, float in_scale, int32_t k, const float *gscale,
                                 float lr, int32_t rounding, int8_t *w, tt_rng *rng, float *scratch);
+/* Scratch bytes tt_conv_bwd_update_s8 needs: one output channel's gradient row over every tap,
+ * kernel * kernel * k floats = 4 * shape->kernel^2 * k. k >= 1. */
 int32_t tt_conv_bwd_update_get_buffer_size(const tt_conv_shape *shape, int32_t k);
 void tt_conv_bwd_update_s8(const tt_conv_shape *shape, const float *g_out, const int8_t *in, int32_t in_stride,
                            int32_t in_zp, float in_scale, int32_t k, const float *gscale, float lr,
                            int32_t rounding, int8_t *w, tt_rng *rng, float *scratch);
+/* Scratch bytes tt_depthwise_bwd_update_s8 needs: one kernel tap's gradient row over the first k channels,
+ * k floats = 4 * k. shape is not read. k >= 1. */
 int32_t tt_depthwise_bwd_update_get_buffer_size(const tt_conv_shape *shape, int32_t k);
 void tt_depthwise_bwd_update_s8(const tt_conv_shape *shape, const float *g_out, const int8_t *in,
                                 int32_t in_stride, int32_t in_zp, float in_scale, int32_t k,
                                 const float *gscale, float lr, int32_t rounding, int8_t *w, tt_rng *rng,
                                 float *scratch);
+/* Scratch bytes tt_fc_bwd_update_s8 needs: one output's gradient row, k floats = 4 * k. in_c and out_c are
+ * not read. k >= 1. */
 int32_t tt_fc_bwd_update_get_buffer_size(int32_t in_c, int32_t out_c, int32_t k);
 void tt_fc_bwd_update_s8(int32_t in_c, int32_t out_c, const float *g_out, const int8_t *in, int32_t in_zp,
                          float in_scale, int32_t k, const float *gscale, float lr, int32_t rounding, int8_t *w,

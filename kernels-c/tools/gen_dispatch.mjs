@@ -3,22 +3,14 @@
 // test/benchmark runner (tt_call.c) can call any kernel by name with arguments decoded from a byte stream.
 // Also writes the signatures as JSON for the TypeScript harness. Usage: gen_dispatch.mjs HEADER OUT.c OUT.json
 import { readFileSync, writeFileSync } from 'node:fs';
+import { parsePrototypes } from './header.mjs';
 
 const [header, outC, outJson] = process.argv.slice(2);
-const text = readFileSync(header, 'utf8')
-  .replace(/\/\*[\s\S]*?\*\//g, ' ')
-  .replace(/\/\/.*$/gm, ' ');
-const sigs = [];
-for (const m of text.matchAll(/(^|[;}\n])\s*(void|float|int32_t)\s+(tt_\w+)\s*\(([^)]*)\)\s*;/g)) {
-  const [, , ret, name, params] = m;
-  const args = params
-    .split(',')
-    .map((p) => p.trim())
-    .filter((p) => p && p !== 'void')
-    .map((p) => (p.includes('*') ? 'p' : /^(const\s+)?float\b/.test(p) ? 'f' : 'i'));
-  sigs.push({ name, ret: ret === 'void' ? 'v' : ret === 'float' ? 'f' : 'i', args });
-}
-if (sigs.length === 0) throw new Error(`no kernel prototypes found in ${header}`);
+const sigs = parsePrototypes(readFileSync(header, 'utf8')).map(({ name, ret, params }) => ({
+  name,
+  ret: ret === 'void' ? 'v' : ret === 'float' ? 'f' : 'i',
+  args: params.map(({ type }) => (type.includes('*') ? 'p' : type === 'float' ? 'f' : 'i')),
+}));
 
 const field = { p: 'p', i: 'i', f: 'f' };
 const branches = sigs.map(({ name, ret, args }) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ModelFileError, parseModelFile, writeModelFile } from './model-file';
+import { biasBound, ModelFileError, parseModelFile, writeModelFile } from './model-file';
 import { buildModel, modelToFile } from './models/model';
 
 function tinyFile() {
@@ -60,6 +60,54 @@ describe('model files', () => {
     edit(o);
     expect(() => parseModelFile(o, bin)).toThrow(ModelFileError);
     expect(() => parseModelFile(o, bin)).toThrow(msg);
+  });
+
+  /** The tiny file with one int32 bias or float32 weight scale of layer `layer` overwritten in the blob. */
+  function patched(layer: number, field: 'bias' | 'weightScale', value: number) {
+    const { manifest, bin } = tinyFile();
+    const blob = bin.slice();
+    const at = (manifest.layers as { bias: { offset: number }; weightScale: { offset: number } }[])[layer][field];
+    const view = new DataView(blob.buffer);
+    if (field === 'bias') view.setInt32(at.offset, value, true);
+    else view.setFloat32(at.offset, value, true);
+    return () => parseModelFile(manifest, blob);
+  }
+
+  it('bounds biases by the int32 accumulator: |b| + fan-in * 255 * 127 <= 2^31 - 1', () => {
+    // first_conv: 3x3 conv on 3 channels, fan-in 27: 2147483647 - 27 * 32385 = 2146609252
+    expect(biasBound('conv', 3, 3)).toBe(2146609252);
+    // blocks.0.dw: 3x3 depthwise, fan-in 9; blocks.1.pw1: pointwise on 16 channels
+    expect(biasBound('depthwise', 32, 3)).toBe(2147483647 - 9 * 32385);
+    expect(biasBound('pointwise', 16, 1)).toBe(2147483647 - 16 * 32385);
+    expect(patched(0, 'bias', 2 ** 31 - 1)).toThrow(
+      'model file: layers[0] (first_conv).bias[0]: 2147483647 is outside +-2146609252: the int32 accumulator (fan-in 27) overflows',
+    );
+    expect(patched(0, 'bias', -2146609253)).toThrow(/first_conv\)\.bias\[0\]: -2146609253 is outside/);
+    expect(patched(0, 'bias', 2146609252)).not.toThrow();
+    expect(patched(0, 'bias', -2146609252)).not.toThrow();
+    expect(patched(3, 'bias', 2147483647 - 16 * 32385 + 1)).toThrow(/blocks\.1\.pw1\)\.bias\[0\]/);
+  });
+
+  it('refuses a layer whose fan-in overflows int32 with any bias', () => {
+    expect(biasBound('conv', 7400, 3)).toBeLessThan(0); // 66600 * 32385 > 2^31
+    expect(biasBound('pointwise', 66311, 1)).toBeGreaterThanOrEqual(0);
+    expect(biasBound('pointwise', 66312, 1)).toBeLessThan(0);
+  });
+
+  it('bounds scales to [2^-32, 2^32] so every derived float32 multiplier is normal and finite', () => {
+    expect(patched(2, 'weightScale', 1e-12)).toThrow(
+      /blocks\.0\.pw2\)\.weightScale\[0\]: .* is outside \[2\^-32, 2\^32\]/,
+    );
+    expect(patched(2, 'weightScale', 1e12)).toThrow(/weightScale\[0\]: .* is outside/);
+    expect(patched(2, 'weightScale', Infinity)).toThrow(/weightScale\[0\]: must be positive and finite/);
+    expect(patched(2, 'weightScale', 2 ** -32)).not.toThrow();
+    const { manifest, bin } = tinyFile();
+    const o = JSON.parse(JSON.stringify(manifest));
+    o.layers[4].output.scale = 1e-30;
+    expect(() => parseModelFile(o, bin)).toThrow(/layers\[4\] \(blocks\.1\.dw\)\.output\.scale: 1e-30 is outside/);
+    o.layers[4].output.scale = 0.05;
+    o.input.scale = 2 ** 33;
+    expect(() => parseModelFile(o, bin)).toThrow(/input\.scale: 8589934592 is outside/);
   });
 
   it('rejects invalid JSON and a file whose layers do not match the architecture', () => {

@@ -78,7 +78,54 @@ function qparams(v: unknown, path: string): QParams {
   const scale = o.scale;
   if (typeof scale !== 'number' || !Number.isFinite(scale) || scale <= 0)
     fail(`${path}.scale`, 'expected a positive finite number');
+  if (scale < SCALE_MIN || scale > SCALE_MAX) fail(`${path}.scale`, `${scale} is outside ${SCALE_RANGE}`);
   return { scale, zeroPoint: int(o.zeroPoint, `${path}.zeroPoint`, -128, 127) };
+}
+
+/*
+ * Value ranges that keep every kernel's arithmetic exact (no int32 overflow, no infinite or zero float32).
+ *
+ * Accumulator: acc = b + sum over the fan-in F of (x - z_x) * w in int32 (tt_kernels.h), with x and z_x in
+ * [-128, 127] so |x - z_x| <= 255, and w in [-127, 127] (symmetric). Every partial sum is therefore bounded by
+ * |b| + F * 255 * 127, and it fits in int32 exactly when |b| <= 2^31 - 1 - F * 32385. F is kernel^2 * inC for a
+ * conv, kernel^2 for a depthwise, inC for a pointwise / fc layer; a layer with F * 32385 > 2^31 - 1
+ * (F > 66311) overflows with any bias and is refused.
+ *
+ * Scales: the compiler derives float32 multipliers s_W * s_x / s_y (requantization), s_a / s_y (residual add),
+ * 1 / s_W and 1 / (s_W * s_x) (QAS gradient scales). With every scale in [2^-32, 2^32] each of them lies in
+ * [2^-96, 2^96], a normal finite float32 (float32 spans 2^-126 .. 2^128), so no multiplier is 0 or infinite.
+ */
+const TERM_MAX = 255 * 127;
+const INT32_MAX = 2 ** 31 - 1;
+export const SCALE_MIN = 2 ** -32;
+export const SCALE_MAX = 2 ** 32;
+const SCALE_RANGE = '[2^-32, 2^32] (a wider scale makes a kernel multiplier 0 or infinite in float32)';
+
+/** Fan-in of one output: the number of (x - z_x) * w terms in its accumulator. */
+export function fanIn(kind: LayerKind, inC: number, kernel: number): number {
+  if (kind === 'depthwise') return kernel * kernel;
+  if (kind === 'conv') return kernel * kernel * inC;
+  return inC;
+}
+
+/** The largest |bias| that keeps this layer's int32 accumulator from overflowing (negative: none does). */
+export function biasBound(kind: LayerKind, inC: number, kernel: number): number {
+  return INT32_MAX - fanIn(kind, inC, kernel) * TERM_MAX;
+}
+
+function checkRanges(where: string, l: Pick<ModelFileLayer, 'kind' | 'inC' | 'kernel' | 'bias' | 'weightScale'>) {
+  const bound = biasBound(l.kind, l.inC, l.kernel);
+  const f = fanIn(l.kind, l.inC, l.kernel);
+  if (bound < 0) fail(where, `fan-in ${f} is too large: the int32 accumulator overflows (at most 66311)`);
+  for (let c = 0; c < l.bias.length; c++) {
+    if (Math.abs(l.bias[c]) > bound)
+      fail(`${where}.bias[${c}]`, `${l.bias[c]} is outside +-${bound}: the int32 accumulator (fan-in ${f}) overflows`);
+  }
+  for (let c = 0; c < l.weightScale.length; c++) {
+    const s = l.weightScale[c];
+    if (!(s > 0) || !Number.isFinite(s)) fail(`${where}.weightScale[${c}]`, `must be positive and finite, got ${s}`);
+    if (s < SCALE_MIN || s > SCALE_MAX) fail(`${where}.weightScale[${c}]`, `${s} is outside ${SCALE_RANGE}`);
+  }
 }
 
 /** Number of weight elements of a layer, from its shape. */
@@ -131,10 +178,7 @@ function parseLayer(v: unknown, path: string, blob: Uint8Array): ModelFileLayer 
   const weight = slice(blob, o.weight, `${where}.weight`, 'int8', weightLength(kind, inC, outC, kernel)) as Int8Array;
   const bias = slice(blob, o.bias, `${where}.bias`, 'int32', outC) as Int32Array;
   const weightScale = slice(blob, o.weightScale, `${where}.weightScale`, 'float32', outC) as Float32Array;
-  for (let c = 0; c < outC; c++) {
-    if (!(weightScale[c] > 0) || !Number.isFinite(weightScale[c]))
-      fail(`${where}.weightScale[${c}]`, `must be positive and finite, got ${weightScale[c]}`);
-  }
+  checkRanges(where, { kind, inC, kernel, bias, weightScale });
   for (let i = 0; i < weight.length; i++)
     if (weight[i] === -128) fail(`${where}.weight[${i}]`, 'weights are symmetric int8 in [-127, 127]');
   return {

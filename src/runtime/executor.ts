@@ -4,6 +4,9 @@
  * the same bytes.
  *
  * Loading a plan:
+ *  0. every step is checked against its kernel's bounds (compiler/kernel-bounds.ts): each pointer argument's
+ *     region inside the arena and as large as the kernel reads or writes for the step's shapes. A plan that
+ *     fails is refused with the step and kernel named, before anything is allocated or called in WebAssembly;
  *  1. every const is copied into module memory once ('sram' consts too, so the model's arrays are never
  *     mutated; reset() copies them again);
  *  2. the arena is malloc'ed: exactly plan.arenaBytes, 16-byte aligned. With `guardBytes` the allocation
@@ -12,9 +15,10 @@
  *     int32s and float32s are all exact in a double), so a training step calls exports in a flat loop with
  *     no per-step allocation. Run-time knobs are patched into those arrays: the learning rate, the rounding
  *     mode (and word UPDATE_PARAMS_ROUNDING_WORD of every tt_update_params const), the QAS gradient-scale
- *     pointer choice (configure) and the label (every step).
+ *     pointer choice (configure) and the label (every step, checked against the class count first).
  */
 import { Rounding, type RoundingName } from '../compiler/kernel-abi';
+import { checkPlanBounds } from '../compiler/kernel-bounds';
 import { UPDATE_PARAMS_ROUNDING_WORD } from '../compiler/plan';
 import type { PlanArg, PlanConst, PlanStep, SubPlan, TrainingPlan } from '../compiler/plan';
 import type { KernelModule } from './wasm';
@@ -43,6 +47,8 @@ interface Compiled {
   lossStep: number;
   /** (step, arg index) pairs that receive the label. */
   labelSlots: Int32Array;
+  /** Labels must lie in [0, classes): the loss kernel's class count (the logits' length without one). */
+  classes: number;
   sub: SubPlan;
 }
 
@@ -118,6 +124,11 @@ export class PlanExecutor {
   /** Loads a plan into module memory and resolves every step. */
   static load(mod: KernelModule, plan: TrainingPlan, settings: RunSettings, opts: ExecutorOptions = {}): PlanExecutor {
     if (plan.format !== 'tinytrain-plan' || plan.version !== 1) throw new Error('not a tinytrain-plan version 1');
+    const bad = checkPlanBounds(plan);
+    if (bad.length > 0) {
+      const more = bad.length > 1 ? ` (and ${bad.length - 1} more)` : '';
+      throw new Error(`plan refused: ${bad[0]}${more}`);
+    }
     return new PlanExecutor(mod, plan, settings, opts);
   }
 
@@ -183,7 +194,9 @@ export class PlanExecutor {
       step.args.forEach((a, j) => a.kind === 'label' && labelSlots.push(i, j));
       return Float64Array.from(step.args, (a) => this.resolveArg(a, step, sub));
     });
-    return { fns, args, lossStep, labelSlots: Int32Array.from(labelSlots), sub };
+    const loss = sub.steps[lossStep]?.args[0];
+    const classes = loss?.kind === 'i32' ? loss.value : sub.logits.bytes;
+    return { fns, args, lossStep, labelSlots: Int32Array.from(labelSlots), classes, sub };
   }
 
   /** Applies the run-time knobs: lr, rounding (args and update-param structs), QAS choice, and a new seed. */
@@ -225,6 +238,8 @@ export class PlanExecutor {
   /** Writes the image and the label, then runs the first `steps` calls of a sub-plan (all by default). */
   private run(c: Compiled, image: ArrayLike<number>, label: number, steps = c.fns.length): number {
     if (this.disposed) throw new Error('executor disposed');
+    if (c.labelSlots.length > 0 && !(Number.isInteger(label) && label >= 0 && label < c.classes))
+      throw new Error(`label ${label} is not a class of this plan (0..${c.classes - 1})`);
     const io = c.sub.input;
     if (image.length !== io.bytes)
       throw new Error(`image has ${image.length} bytes; the plan's input takes ${io.bytes}`);

@@ -27,7 +27,7 @@ export interface CallResult {
   /** mean nanoseconds per call */
   ns: number;
 }
-export type BackendName = 'wasm-simd' | 'wasm-scalar' | 'native';
+export type BackendName = 'wasm-simd' | 'wasm-scalar' | 'native' | 'native-O3';
 export interface KernelBackend {
   name: BackendName;
   run(calls: Call[]): CallResult[];
@@ -130,7 +130,7 @@ function encode(calls: Call[], sigs: Map<string, Signature>): Buffer {
 export function nativeBackend(fast = false): KernelBackend {
   const { exe, sigs } = nativeRunner(fast);
   return {
-    name: 'native',
+    name: fast ? 'native-O3' : 'native',
     run(calls) {
       const res = spawnSync(exe, [], { input: encode(calls, sigs), maxBuffer: 1 << 30 });
       if (res.status !== 0) throw new Error(`native runner failed (${res.status}): ${res.stderr.toString()}`);
@@ -161,11 +161,15 @@ export async function loadWasm(file: string): Promise<KernelModule> {
   return instantiateKernels(readFileSync(file));
 }
 
-/** Every backend: WebAssembly SIMD, WebAssembly scalar, and sanitized native C. */
+/**
+ * Every backend: WebAssembly SIMD, WebAssembly scalar, sanitized native C, and the native -O3 build the
+ * benchmarks time (gcc's auto-vectorization must not change a bit either).
+ */
 export async function loadBackends(): Promise<KernelBackend[]> {
   return [
     wasmBackend('wasm-simd', await loadWasm(paths.wasmSimd)),
     wasmBackend('wasm-scalar', await loadWasm(paths.wasmScalar)),
     nativeBackend(false),
+    nativeBackend(true),
   ];
 }

@@ -1,6 +1,6 @@
 /**
  * Every backward, update and fused kernel on every backend (WebAssembly SIMD, WebAssembly scalar, sanitized
- * native C) against the TypeScript reference, bit for bit: float32 gradients, int8 / int32 weights and the rng
+ * and -O3 native C) against the TypeScript reference, bit for bit: float32 gradients, int8 / int32 weights and the rng
  * state, on seeded random shapes (kernels-backward.cases.ts). Inputs must come back unchanged too.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -62,8 +62,8 @@ describe('backward kernels on every backend vs the TypeScript reference', () => 
     backends = await loadBackends();
   }, 120_000);
 
-  it('loads the three backends', () => {
-    expect(backends.map((b) => b.name)).toEqual(['wasm-simd', 'wasm-scalar', 'native']);
+  it('loads the four backends', () => {
+    expect(backends.map((b) => b.name)).toEqual(['wasm-simd', 'wasm-scalar', 'native', 'native-O3']);
   });
 
   for (const [title, cases] of groups) {

@@ -1,7 +1,7 @@
 /**
- * Every forward kernel on every backend (WebAssembly SIMD, WebAssembly scalar, sanitized native C) against the
- * TypeScript reference, bit for bit: int8 outputs, clamp masks (including the bits a band must leave alone),
- * the softmax loss and gradient, expf / logf; inputs must come back unchanged (kernels-forward.cases.ts).
+ * Every forward kernel on every backend (WebAssembly SIMD, WebAssembly scalar, sanitized and -O3 native C)
+ * against the TypeScript reference, bit for bit: int8 outputs, clamp masks (including the bits a band must leave
+ * alone), the softmax loss and gradient, expf / logf; inputs must come back unchanged (kernels-forward.cases.ts).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadBackends, type CallResult, type KernelBackend, type TypedArray } from './kernel-harness';

@@ -5,51 +5,10 @@
  */
 import { CONV_SHAPE_FIELDS, QUANT_FIELDS, UPDATE_PARAMS_FIELDS, structWords } from '../compiler/kernel-abi';
 import type { ConvShape, Quant, UpdateParams } from '../compiler/kernel-abi';
+import type { KernelExports, Ptr } from './wasm-exports.gen';
 
-type Ptr = number;
-type I32 = number;
-type F32 = number;
-
-/** Every export listed in wasm/exports.txt, with C argument order (pointers are byte offsets). */
-export interface KernelExports {
-  memory: WebAssembly.Memory;
-  _initialize?: () => void;
-  malloc(size: I32): Ptr;
-  free(p: Ptr): void;
-  tt_expf(x: F32): F32;
-  tt_logf(x: F32): F32;
-  tt_conv_s8(shape: Ptr, q: Ptr, inp: Ptr, w: Ptr, bias: Ptr, mult: Ptr, out: Ptr, mask: Ptr, r0: I32, r1: I32): void;
-  tt_pointwise_s8(shape: Ptr, q: Ptr, inp: Ptr, w: Ptr, bias: Ptr, mult: Ptr, out: Ptr, mask: Ptr, r0: I32, r1: I32): void;
-  tt_depthwise_s8(shape: Ptr, q: Ptr, inp: Ptr, w: Ptr, bias: Ptr, mult: Ptr, out: Ptr, mask: Ptr, r0: I32, r1: I32): void;
-  tt_fc_s8(inC: I32, outC: I32, q: Ptr, inp: Ptr, w: Ptr, bias: Ptr, mult: Ptr, out: Ptr, mask: Ptr): void;
-  tt_add_s8(n: I32, q: Ptr, bZp: I32, ma: F32, mb: F32, a: Ptr, b: Ptr, out: Ptr, mask: Ptr): void;
-  tt_avgpool_s8(h: I32, w: I32, c: I32, inZp: I32, outZp: I32, m: F32, inp: Ptr, out: Ptr): void;
-  tt_softmax_xent_s8(n: I32, logits: Ptr, zp: I32, scale: F32, label: I32, grad: Ptr): F32;
-  tt_clamp_f32_bwd(n: I32, g: Ptr, mask: Ptr): void;
-  tt_add_f32_bwd_input(n: I32, gOut: Ptr, mask: Ptr, gIn: Ptr, accumulate: I32): void;
-  tt_pointwise_f32_bwd_input(shape: Ptr, gOut: Ptr, w: Ptr, wscale: Ptr, gIn: Ptr, accumulate: I32): void;
-  tt_conv_f32_bwd_input(shape: Ptr, gOut: Ptr, w: Ptr, wscale: Ptr, gIn: Ptr, accumulate: I32): void;
-  tt_depthwise_f32_bwd_input(shape: Ptr, gOut: Ptr, w: Ptr, wscale: Ptr, gIn: Ptr, accumulate: I32): void;
-  tt_fc_f32_bwd_input(inC: I32, outC: I32, gOut: Ptr, w: Ptr, wscale: Ptr, gIn: Ptr, accumulate: I32): void;
-  tt_avgpool_f32_bwd_input(h: I32, w: I32, c: I32, gOut: Ptr, gIn: Ptr, accumulate: I32): void;
-  tt_pointwise_f32_bwd_weight(shape: Ptr, gOut: Ptr, inp: Ptr, inStride: I32, inZp: I32, inScale: F32, k: I32, gW: Ptr): void;
-  tt_conv_f32_bwd_weight(shape: Ptr, gOut: Ptr, inp: Ptr, inStride: I32, inZp: I32, inScale: F32, k: I32, gW: Ptr): void;
-  tt_depthwise_f32_bwd_weight(shape: Ptr, gOut: Ptr, inp: Ptr, inStride: I32, inZp: I32, inScale: F32, k: I32, gW: Ptr): void;
-  tt_fc_f32_bwd_weight(inC: I32, outC: I32, gOut: Ptr, inp: Ptr, inZp: I32, inScale: F32, k: I32, gW: Ptr): void;
-  tt_bias_f32_bwd(pixels: I32, channels: I32, gOut: Ptr, gB: Ptr): void;
-  tt_update_s8(params: Ptr, g: Ptr, gscale: Ptr, lr: F32, dst: Ptr, rng: Ptr): void;
-  tt_update_s32(n: I32, rounding: I32, g: Ptr, gscale: Ptr, lr: F32, dst: Ptr, rng: Ptr): void;
-  tt_pointwise_bwd_update_get_buffer_size(shape: Ptr, k: I32): I32;
-  tt_pointwise_bwd_update_s8(shape: Ptr, gOut: Ptr, inp: Ptr, inStride: I32, inZp: I32, inScale: F32, k: I32, gscale: Ptr, lr: F32, rounding: I32, w: Ptr, rng: Ptr, scratch: Ptr): void;
-  tt_conv_bwd_update_get_buffer_size(shape: Ptr, k: I32): I32;
-  tt_conv_bwd_update_s8(shape: Ptr, gOut: Ptr, inp: Ptr, inStride: I32, inZp: I32, inScale: F32, k: I32, gscale: Ptr, lr: F32, rounding: I32, w: Ptr, rng: Ptr, scratch: Ptr): void;
-  tt_depthwise_bwd_update_get_buffer_size(shape: Ptr, k: I32): I32;
-  tt_depthwise_bwd_update_s8(shape: Ptr, gOut: Ptr, inp: Ptr, inStride: I32, inZp: I32, inScale: F32, k: I32, gscale: Ptr, lr: F32, rounding: I32, w: Ptr, rng: Ptr, scratch: Ptr): void;
-  tt_fc_bwd_update_get_buffer_size(inC: I32, outC: I32, k: I32): I32;
-  tt_fc_bwd_update_s8(inC: I32, outC: I32, gOut: Ptr, inp: Ptr, inZp: I32, inScale: F32, k: I32, gscale: Ptr, lr: F32, rounding: I32, w: Ptr, rng: Ptr, scratch: Ptr): void;
-  tt_slice_channels_s8(pixels: I32, c: I32, k: I32, inp: Ptr, out: Ptr): void;
-  tt_concat_channels_s8(pixels: I32, ka: I32, kb: I32, a: Ptr, b: Ptr, out: Ptr): void;
-}
+/** Every export of the module, generated from kernels-c/include/tt_kernels.h (wasm-exports.gen.ts). */
+export type { KernelExports };
 
 export type TypedArray = Int8Array | Uint8Array | Int32Array | Uint32Array | Float32Array;
 type TypedCtor<T extends TypedArray> = {

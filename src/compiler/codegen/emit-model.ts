@@ -124,11 +124,18 @@ export function modelHeader(plan: TrainingPlan, o: ModelTextOptions): string {
 /* Class names, index = label. */
 extern const char *const tt_class_labels[TT_NUM_CLASSES];
 
+/* What tt_train_step returns for a label outside [0, TT_NUM_CLASSES): a loss is never negative. */
+#define TT_LABEL_ERROR (-1.0f)
+
 /* One training step (batch 1): forward, backward and the sparse in-place update. image: TT_INPUT_BYTES
- * quantized bytes (copied into the arena unless it is tt_train_input()). Returns the loss. */
+ * quantized bytes (copied into the arena unless it is tt_train_input()). label: 0 .. TT_NUM_CLASSES-1.
+ * Returns the loss (>= 0), or TT_LABEL_ERROR for a label out of range: then nothing runs and nothing changes
+ * (weights, rng, arena). */
 float tt_train_step(const int8_t *image, int32_t label, float lr);
 
-/* Inference: returns the predicted class; *loss (if not NULL) gets the loss against label. */
+/* Inference: returns the predicted class; *loss (if not NULL) gets the loss against label. A label outside
+ * [0, TT_NUM_CLASSES) returns -1 and sets *loss to TT_LABEL_ERROR without running anything (pass 0 when the
+ * frame is unlabelled). */
 int32_t tt_infer(const int8_t *image, int32_t label, float *loss);
 
 /* Where tt_train_step and tt_infer read the image inside the arena (the two sub-plans place it independently):
@@ -224,9 +231,12 @@ int8_t *tt_infer_input(void) { return ARENA_I8(${plan.inference.input.offset}); 
 
 const int8_t *tt_logits(void) { return ARENA_I8(${plan.inference.logits.offset}); }
 
+static int tt_label_ok(int32_t label) { return label >= 0 && label < TT_NUM_CLASSES; }
+
 float tt_train_step(const int8_t *image, int32_t label, float lr) {
   float loss = 0.0f;
   (void)lr;
+  if (!tt_label_ok(label)) return TT_LABEL_ERROR;
   if (image != tt_train_input()) memcpy(tt_train_input(), image, TT_INPUT_BYTES);
 ${train.join('\n')}
   return loss;
@@ -234,7 +244,10 @@ ${train.join('\n')}
 
 int32_t tt_infer(const int8_t *image, int32_t label, float *loss_out) {
   float loss = 0.0f;
-  (void)label;
+  if (!tt_label_ok(label)) {
+    if (loss_out) *loss_out = TT_LABEL_ERROR;
+    return -1;
+  }
   if (image != tt_infer_input()) memcpy(tt_infer_input(), image, TT_INPUT_BYTES);
 ${infer.join('\n')}
   if (loss_out) *loss_out = loss;

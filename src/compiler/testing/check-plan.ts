@@ -5,8 +5,10 @@
  *  - every step matches its kernel's C signature: argument count, and each argument's kind fits the C type;
  *  - arena arguments lie inside their buffer and are used within the buffer's lifetime, float arguments are
  *    4-byte aligned;
- *  - a writable pointer to a constant (an update's destination) points to SRAM storage.
+ *  - a writable pointer to a constant (an update's destination) points to SRAM storage;
+ *  - every call stays inside its buffers for its shapes (kernel-bounds.ts, what PlanExecutor.load enforces).
  */
+import { checkPlanBounds } from '../kernel-bounds';
 import { KERNEL_SIGNATURES, type CType } from '../kernels';
 import { checkOverlaps } from '../memory/planner';
 import type { PlanArg, SubPlan, TrainingPlan } from '../plan';
@@ -63,5 +65,6 @@ export function checkPlan(plan: TrainingPlan): string[] {
   const out: string[] = [];
   checkSub(plan, plan, 'train', out);
   checkSub(plan, plan.inference, 'inference', out);
+  out.push(...checkPlanBounds(plan));
   return out;
 }

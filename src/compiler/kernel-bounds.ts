@@ -1,0 +1,313 @@
+/**
+ * What each kernel reads and writes, as a function of its by-value arguments and parameter structs: one row per
+ * plan kernel (a kernel added to the header does not compile without its row). checkPlanBounds() holds every
+ * step of a plan to it before anything runs, so a corrupted or hand-edited plan is refused with a message
+ * naming the step and the kernel instead of reaching WebAssembly (or firmware) and writing outside a buffer:
+ *  - each pointer argument's region lies inside the arena (or its const) and holds at least the bytes the
+ *    kernel touches (tt_kernels.h gives the layouts: HWC tensors, ring buffers of in_ring / out_ring rows,
+ *    1-bit masks, float32 gradients, [out_c][k] weight heads with a row stride);
+ *  - shapes are self-consistent where a kernel relies on it (depthwise in_c == out_c, pointwise keeps h and w,
+ *    0 <= r0 <= r1 <= out_h, 1 <= k <= in_c, a mask needs a whole output tensor);
+ *  - NULL only where the header allows it (forward masks, the softmax gradient).
+ */
+import { CONV_SHAPE_FIELDS, QUANT_FIELDS, UPDATE_PARAMS_FIELDS, type ConvShape, type UpdateParams } from './kernel-abi';
+import { bwdUpdateScratchBytes, KERNEL_SIGNATURES, type CType, type KernelName } from './kernels';
+import type { PlanArg, PlanStep, SubPlan, TrainingPlan } from './plan';
+
+/** Reads a step's arguments by C parameter name. Every accessor throws a message when the argument is unfit. */
+export interface StepArgs {
+  /** A by-value int32 that must be a compile-time constant (sizes, row ranges). */
+  int(name: string, min?: number): number;
+  shape(name: string): ConvShape;
+  update(name: string): UpdateParams;
+  isNull(name: string): boolean;
+}
+
+/** Bytes each pointer argument must hold (struct pointers are checked by their struct type instead). */
+type Needs = Record<string, number>;
+type Rule = (a: StepArgs) => Needs;
+
+const bits = (n: number) => Math.ceil(n / 8);
+const F = 4;
+
+function need(ok: boolean, msg: string): void {
+  if (!ok) throw new Error(msg);
+}
+
+type ConvKind = 'conv' | 'pointwise' | 'depthwise';
+
+/** A conv-like shape checked for the invariants the kernels of `kind` rely on. */
+function convShape(a: StepArgs, kind: ConvKind): ConvShape {
+  const s = a.shape('shape');
+  for (const f of ['inH', 'inW', 'inC', 'outH', 'outW', 'outC', 'kernel', 'stride', 'inRing', 'outRing'] as const)
+    need(Number.isInteger(s[f]) && s[f] >= 1, `shape.${f} = ${s[f]} must be a positive integer`);
+  need(s.pad >= 0, `shape.pad = ${s.pad} is negative`);
+  need(s.inRing <= s.inH && s.outRing <= s.outH, `ring rows ${s.inRing}/${s.outRing} exceed the tensor rows`);
+  if (kind === 'depthwise') need(s.inC === s.outC, `depthwise needs in_c == out_c, got ${s.inC} and ${s.outC}`);
+  if (kind === 'pointwise')
+    need(
+      s.kernel === 1 && s.stride === 1 && s.inH === s.outH && s.inW === s.outW,
+      `pointwise needs kernel 1, stride 1 and equal input and output h, w`,
+    );
+  return s;
+}
+
+const taps = (s: ConvShape) => s.kernel * s.kernel;
+function weightBytes(kind: ConvKind, s: ConvShape): number {
+  if (kind === 'depthwise') return taps(s) * s.outC;
+  return kind === 'conv' ? s.outC * taps(s) * s.inC : s.outC * s.inC;
+}
+
+function forward(kind: ConvKind): Rule {
+  return (a) => {
+    const s = convShape(a, kind);
+    const r0 = a.int('r0');
+    const r1 = a.int('r1');
+    need(r0 <= r1 && r1 <= s.outH, `rows [${r0}, ${r1}) are not inside [0, ${s.outH})`);
+    if (!a.isNull('mask')) need(s.outRing === s.outH, 'a mask needs a whole output tensor (out_ring == out_h)');
+    return {
+      in: s.inRing * s.inW * s.inC,
+      w: weightBytes(kind, s),
+      bias: F * s.outC,
+      mult: F * s.outC,
+      out: s.outRing * s.outW * s.outC,
+      mask: bits(s.outH * s.outW * s.outC),
+    };
+  };
+}
+
+function bwdInput(kind: ConvKind): Rule {
+  return (a) => {
+    const s = convShape(a, kind);
+    return {
+      g_out: F * s.outH * s.outW * s.outC,
+      w: weightBytes(kind, s),
+      wscale: F * s.outC,
+      g_in: F * s.inH * s.inW * s.inC,
+    };
+  };
+}
+
+/** The saved input of a weight gradient: `pixels` pixels of in_stride bytes, the first k of each read. */
+function savedInput(a: StepArgs, pixels: number, channels: number, stride: number) {
+  const k = a.int('k', 1);
+  need(k <= channels && k <= stride, `k = ${k} exceeds in_c ${channels} or in_stride ${stride}`);
+  return { k, in: (pixels - 1) * stride + k };
+}
+
+function bwdWeight(kind: ConvKind): Rule {
+  return (a) => {
+    const s = convShape(a, kind);
+    const { k, in: inBytes } = savedInput(a, s.inH * s.inW, s.inC, a.int('in_stride', 1));
+    const gw = kind === 'depthwise' ? taps(s) * k : kind === 'conv' ? s.outC * taps(s) * k : s.outC * k;
+    return { g_out: F * s.outH * s.outW * s.outC, in: inBytes, g_w: F * gw };
+  };
+}
+
+function bwdUpdate(kind: ConvKind): Rule {
+  return (a) => {
+    const s = convShape(a, kind);
+    const { k, in: inBytes } = savedInput(a, s.inH * s.inW, s.inC, a.int('in_stride', 1));
+    // weight rows of in_c bytes (the row stride), the first k of each updated
+    const rows = kind === 'depthwise' ? taps(s) : kind === 'conv' ? s.outC * taps(s) : s.outC;
+    return {
+      g_out: F * s.outH * s.outW * s.outC,
+      in: inBytes,
+      gscale: F * (kind === 'depthwise' ? k : s.outC),
+      w: (rows - 1) * s.inC + k,
+      rng: 4,
+      scratch: bwdUpdateScratchBytes(kind, s.kernel, k),
+    };
+  };
+}
+
+function fcSizes(a: StepArgs) {
+  return { inC: a.int('in_c', 1), outC: a.int('out_c', 1) };
+}
+
+export const KERNEL_BOUNDS: { [K in KernelName]: Rule } = {
+  tt_conv_s8: forward('conv'),
+  tt_pointwise_s8: forward('pointwise'),
+  tt_depthwise_s8: forward('depthwise'),
+  tt_fc_s8: (a) => {
+    const { inC, outC } = fcSizes(a);
+    return { in: inC, w: outC * inC, bias: F * outC, mult: F * outC, out: outC, mask: bits(outC) };
+  },
+  tt_add_s8: (a) => {
+    const n = a.int('n');
+    return { a: n, b: n, out: n, mask: bits(n) };
+  },
+  tt_avgpool_s8: (a) => ({ in: a.int('h', 1) * a.int('w', 1) * a.int('c', 1), out: a.int('c', 1) }),
+  tt_softmax_xent_s8: (a) => ({ logits: a.int('n', 1), grad: F * a.int('n', 1) }),
+  tt_clamp_f32_bwd: (a) => ({ g: F * a.int('n'), mask: bits(a.int('n')) }),
+  tt_add_f32_bwd_input: (a) => ({ g_out: F * a.int('n'), mask: bits(a.int('n')), g_in: F * a.int('n') }),
+  tt_pointwise_f32_bwd_input: bwdInput('pointwise'),
+  tt_conv_f32_bwd_input: bwdInput('conv'),
+  tt_depthwise_f32_bwd_input: bwdInput('depthwise'),
+  tt_fc_f32_bwd_input: (a) => {
+    const { inC, outC } = fcSizes(a);
+    return { g_out: F * outC, w: outC * inC, wscale: F * outC, g_in: F * inC };
+  },
+  tt_avgpool_f32_bwd_input: (a) => ({
+    g_out: F * a.int('c', 1),
+    g_in: F * a.int('h', 1) * a.int('w', 1) * a.int('c', 1),
+  }),
+  tt_pointwise_f32_bwd_weight: bwdWeight('pointwise'),
+  tt_conv_f32_bwd_weight: bwdWeight('conv'),
+  tt_depthwise_f32_bwd_weight: bwdWeight('depthwise'),
+  tt_fc_f32_bwd_weight: (a) => {
+    const { inC, outC } = fcSizes(a);
+    const { k, in: inBytes } = savedInput(a, 1, inC, inC);
+    return { g_out: F * outC, in: inBytes, g_w: F * outC * k };
+  },
+  tt_bias_f32_bwd: (a) => ({ g_out: F * a.int('pixels') * a.int('channels'), g_b: F * a.int('channels') }),
+  tt_update_s8: (a) => {
+    const p = a.update('p');
+    need(p.rows >= 1 && p.cols >= 1 && p.rowsPerChannel >= 1, 'update params: rows, cols, rows_per_channel >= 1');
+    need(p.rowStride >= p.cols, `update params: row_stride ${p.rowStride} < cols ${p.cols}`);
+    need(p.channelIsCol === 0 || p.channelIsCol === 1, 'update params: channel_is_col is 0 or 1');
+    const channels = p.channelIsCol ? p.cols : Math.ceil(p.rows / p.rowsPerChannel);
+    return { g: F * p.rows * p.cols, gscale: F * channels, dst: (p.rows - 1) * p.rowStride + p.cols, rng: 4 };
+  },
+  tt_update_s32: (a) => ({ g: F * a.int('n'), gscale: F * a.int('n'), dst: F * a.int('n'), rng: 4 }),
+  tt_pointwise_bwd_update_s8: bwdUpdate('pointwise'),
+  tt_conv_bwd_update_s8: bwdUpdate('conv'),
+  tt_depthwise_bwd_update_s8: bwdUpdate('depthwise'),
+  tt_fc_bwd_update_s8: (a) => {
+    const { inC, outC } = fcSizes(a);
+    const { k, in: inBytes } = savedInput(a, 1, inC, inC);
+    const scratch = bwdUpdateScratchBytes('fc', 1, k);
+    return { g_out: F * outC, in: inBytes, gscale: F * outC, w: (outC - 1) * inC + k, rng: 4, scratch };
+  },
+  tt_slice_channels_s8: (a) => {
+    const [pixels, c, k] = [a.int('pixels', 1), a.int('c', 1), a.int('k', 1)];
+    need(k <= c, `k = ${k} exceeds c = ${c}`);
+    return { in: (pixels - 1) * c + k, out: pixels * k };
+  },
+  tt_concat_channels_s8: (a) => {
+    const [pixels, ka, kb] = [a.int('pixels'), a.int('ka'), a.int('kb')];
+    return { a: pixels * ka, b: pixels * kb, out: pixels * (ka + kb) };
+  },
+};
+
+/** Parameters the header allows to be NULL. */
+const NULLABLE = new Set(['mask', 'grad']);
+const STRUCT_FIELDS = {
+  tt_conv_shape: CONV_SHAPE_FIELDS,
+  tt_quant: QUANT_FIELDS,
+  tt_update_params: UPDATE_PARAMS_FIELDS,
+} as const;
+const INT32_MAX = 2 ** 31 - 1;
+
+function structOf(plan: TrainingPlan, a: PlanArg, type: CType): Record<string, number> {
+  const want = type.slice('const '.length, -1) as keyof typeof STRUCT_FIELDS;
+  const c = a.kind === 'const' ? plan.consts[a.id] : undefined;
+  need(c?.struct === want, `${a.kind} passed where a ${want} const is expected`);
+  const fields = STRUCT_FIELDS[want];
+  need(c!.data instanceof Int32Array && c!.data.length === fields.length, `${c!.name} is not a ${want}`);
+  return Object.fromEntries(fields.map((f, i) => [f, c!.data[i]]));
+}
+
+function stepArgs(plan: TrainingPlan, step: PlanStep): StepArgs {
+  const params = KERNEL_SIGNATURES[step.kernel].params;
+  const at = (name: string) => {
+    const j = params.findIndex((p) => p[0] === name);
+    if (j < 0) throw new Error(`${step.kernel} has no parameter ${name}`);
+    return { arg: step.args[j], type: params[j][1] };
+  };
+  return {
+    int(name, min = 0) {
+      const { arg } = at(name);
+      need(arg.kind === 'i32', `${name} must be a constant int32, got ${arg.kind}`);
+      const v = (arg as { value: number }).value;
+      need(Number.isInteger(v) && v >= min && v <= INT32_MAX, `${name} = ${v} is not an integer >= ${min}`);
+      return v;
+    },
+    shape: (name) => structOf(plan, at(name).arg, at(name).type) as unknown as ConvShape,
+    update: (name) => structOf(plan, at(name).arg, at(name).type) as unknown as UpdateParams,
+    isNull: (name) => at(name).arg.kind === 'null',
+  };
+}
+
+const VALUE_KINDS: Record<string, readonly PlanArg['kind'][]> = {
+  int32_t: ['i32', 'rounding', 'label'],
+  float: ['f32', 'lr'],
+};
+
+/** Checks one argument's kind against its C type, and a pointer's region against the bytes the kernel needs. */
+function checkArg(plan: TrainingPlan, sub: SubPlan, name: string, type: CType, a: PlanArg, needs: Needs): void {
+  if (!type.endsWith('*')) {
+    need(VALUE_KINDS[type].includes(a.kind), `${name}: ${a.kind} passed as ${type}`);
+    if (a.kind === 'i32') need(Number.isInteger(a.value) && Math.abs(a.value) <= 2 ** 31, `${name}: not an int32`);
+    return;
+  }
+  if (type.startsWith('const tt_')) return void structOf(plan, a, type);
+  const bytes = needs[name];
+  need(bytes !== undefined, `no bound for pointer ${name}`);
+  const what = `${name} needs ${bytes} bytes`;
+  const constBytes = (id: number) => {
+    need(Number.isInteger(id) && id >= 0 && id < plan.consts.length, `${name}: no const ${id}`);
+    const c = plan.consts[id];
+    need(!c.struct && c.data.byteLength >= bytes, `${what}, const ${c.name} holds ${c.data.byteLength}`);
+  };
+  switch (a.kind) {
+    case 'null':
+      return need(NULLABLE.has(name), `${name} is NULL`);
+    case 'rng':
+      return need(type === 'tt_rng*', `${name}: rng state passed as ${type}`);
+    case 'const':
+      return constBytes(a.id);
+    case 'gscale':
+      constBytes(a.qas);
+      return constBytes(a.plain);
+    case 'arena': {
+      const { offset, bytes: has } = a;
+      const region = `arena region ${offset}+${has}`;
+      need(Number.isInteger(offset) && Number.isInteger(has) && offset >= 0 && has >= 0, `${name}: bad ${region}`);
+      need(offset + has <= sub.arenaBytes, `${name}: ${region} is outside the ${sub.arenaBytes}-byte arena`);
+      need(has >= bytes, `${what}, its ${region} holds ${has}`);
+      if (/float|int32_t/.test(type)) need(offset % 4 === 0, `${name}: ${type} at unaligned offset ${offset}`);
+      return;
+    }
+    default:
+      throw new Error(`${name}: ${a.kind} passed as ${type}`);
+  }
+}
+
+/** The problem with one step, or null when its kernel stays inside its buffers. */
+export function checkStep(plan: TrainingPlan, sub: SubPlan, step: PlanStep): string | null {
+  const sig = KERNEL_SIGNATURES[step.kernel];
+  if (!sig) return 'unknown kernel';
+  if (step.args.length !== sig.params.length)
+    return `${step.args.length} arguments, the kernel takes ${sig.params.length}`;
+  try {
+    const needs = KERNEL_BOUNDS[step.kernel](stepArgs(plan, step));
+    sig.params.forEach(([name, type], j) => checkArg(plan, sub, name, type, step.args[j], needs));
+    if (step.returns === 'loss') need(sig.returns === 'float', 'returns a loss but the kernel returns void');
+    return null;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+/** Every step of both sub-plans that would touch memory outside its buffers, as one message each. */
+export function checkPlanBounds(plan: TrainingPlan): string[] {
+  const out: string[] = [];
+  for (const [what, sub] of [
+    ['training', plan],
+    ['inference', plan.inference],
+  ] as const) {
+    if (!(sub.arenaBytes <= plan.arenaBytes))
+      out.push(`${what}: arena ${sub.arenaBytes} > plan arena ${plan.arenaBytes}`);
+    for (const io of ['input', 'logits'] as const) {
+      const { offset, bytes } = sub[io];
+      if (!(offset >= 0 && bytes >= 1 && offset + bytes <= sub.arenaBytes))
+        out.push(`${what} ${io}: region ${offset}+${bytes} is outside the ${sub.arenaBytes}-byte arena`);
+    }
+    sub.steps.forEach((step, i) => {
+      const bad = checkStep(plan, sub, step);
+      if (bad) out.push(`${what} step ${i} ${step.kernel} (${step.op}): ${bad}`);
+    });
+  }
+  return out;
+}
