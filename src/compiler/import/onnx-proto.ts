@@ -75,6 +75,9 @@ function modelProto(): protobuf.Type {
 }
 
 export function decodeOnnx(bytes: Uint8Array, fileName: string): OnnxModel {
+  // Writers serialize fields in number order, so a ModelProto starts with field 1 (ir_version, a varint): 0x08.
+  if (bytes[0] !== 0x08)
+    throw new ImportError('not-a-model', `${fileName}: not an ONNX model (it does not start with an IR version)`);
   let model: OnnxModel;
   try {
     const type = modelProto();
