@@ -1,10 +1,10 @@
 /**
  * Helpers of the ONNX op converters (NCHW): attributes, quantization operands, padding, window shapes, conv.
- * Shape rule for windows: out = floor((in + padBefore + padAfter - ((k - 1) * dilation + 1)) / stride) + 1;
- * SAME_* gives ceil(in / stride), VALID pads nothing.
+ * Window output sizes come from check.ts' resolvePadding (shared with the TFLite side).
  */
 import { ONNX_DTYPE, type OnnxAttribute, type OnnxNode } from './onnx-proto';
 import type { OnnxContext } from './onnx';
+import { resolvePadding } from './check';
 import type { Activation, OpDesc, OpKind, OpOptionsByKind, Padding, TensorQuant } from './types';
 
 export type OnnxConverter = (ctx: OnnxContext, node: OnnxNode, name: string) => OpDesc | null;
@@ -75,12 +75,6 @@ export function padding(ctx: OnnxContext, node: OnnxNode, name: string): Padding
   return { kind: 'explicit', top, left, bottom, right };
 }
 
-function outSize(inp: number, k: number, s: number, d: number, p: Padding, axis: 0 | 1): number {
-  if (p.kind === 'same' || p.kind === 'same-lower') return Math.ceil(inp / s);
-  const extra = p.kind === 'valid' ? 0 : axis === 0 ? p.top + p.bottom : p.left + p.right;
-  return Math.floor((inp + extra - ((k - 1) * d + 1)) / s) + 1;
-}
-
 /** [N, C, H, W] -> [H', W'] for a 2-D window. */
 export function windowOut(
   shape: number[],
@@ -90,8 +84,8 @@ export function windowOut(
   pad: Padding,
 ): [number, number] {
   return [
-    outSize(shape[2], kernel[0], stride[0], dilation[0], pad, 0),
-    outSize(shape[3], kernel[1], stride[1], dilation[1], pad, 1),
+    resolvePadding(pad, 0, shape[2], kernel[0], stride[0], dilation[0]).out,
+    resolvePadding(pad, 1, shape[3], kernel[1], stride[1], dilation[1]).out,
   ];
 }
 

@@ -4,6 +4,7 @@
  */
 import { ACTIVATION_NAMES, PADDING_VALID, SLOT, type SupportedBuiltin } from './tflite-schema';
 import type { TfliteContext } from './tflite';
+import { resolvePadding } from './check';
 import type { Activation, OpDesc, OpKind, OpOptionsByKind, Padding } from './types';
 
 export interface RawOp {
@@ -177,9 +178,29 @@ function pool(ctx: TfliteContext, op: RawOp, kind: 'averagePool2d' | 'maxPool2d'
   });
 }
 
+/** The file's output height / width of a windowed op must be what its padding, kernel and stride give (NHWC). */
+function checkWindow(ctx: TfliteContext, d: OpDesc): void {
+  if (d.kind !== 'conv2d' && d.kind !== 'depthwiseConv2d' && d.kind !== 'averagePool2d' && d.kind !== 'maxPool2d')
+    return;
+  const x = ctx.tensors[d.inputs[0]!].shape;
+  const y = ctx.tensors[d.outputs[0]].shape;
+  const w = d.kind === 'conv2d' || d.kind === 'depthwiseConv2d' ? ctx.tensors[d.inputs[1]!].shape : null;
+  const kernel = d.kind === 'averagePool2d' || d.kind === 'maxPool2d' ? d.options.filter : [w![1], w![2]];
+  const dilation = 'dilation' in d.options ? d.options.dilation : [1, 1];
+  if (x.length !== 4 || y.length !== 4 || (w && w.length !== 4))
+    ctx.fail('invalid', `operator ${d.name} (${d.sourceOp}) needs 4-D NHWC tensors`);
+  const out = ([0, 1] as const).map(
+    (a) => resolvePadding(d.options.padding, a, x[1 + a], kernel[a], d.options.stride[a], dilation[a]).out,
+  );
+  if (out[0] !== y[1] || out[1] !== y[2])
+    ctx.fail('invalid', `operator ${d.name} (${d.sourceOp}) outputs [${y}] but its window gives ${out[0]}x${out[1]}`);
+}
+
 export function convertTfliteOp(ctx: TfliteContext, op: RawOp): OpDesc {
   const expected = OPTIONS_TYPE[op.builtin] ?? 0;
   if (op.options !== null && expected !== 0 && op.optionsType !== expected)
     ctx.fail('invalid', `operator #${op.index} (${op.builtin}) carries options of union type ${op.optionsType}`);
-  return CONVERTERS[op.builtin](ctx, op);
+  const d = CONVERTERS[op.builtin](ctx, op);
+  checkWindow(ctx, d);
+  return d;
 }
