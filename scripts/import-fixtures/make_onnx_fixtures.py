@@ -169,6 +169,29 @@ def fp32_mobilenet(rng):
     save('fp32_mobilenet.onnx', g, opset=[h.make_opsetid('', 13)])
 
 
+def pytorch_flatten(rng):
+    """The graph torch.onnx writes for `x.view(x.size(0), -1)`: Shape -> Gather -> Unsqueeze -> Concat -> Reshape,
+    plus Identity and a Gemm with untransposed [in, out] weights (transB = 0)."""
+    f = lambda *shape: (rng.standard_normal(shape) * 0.2).astype(np.float32)
+    inits = [init('w', f(3, 2, 3, 3)), init('b', f(3)), init('i0', np.array(0, np.int64)),
+             init('ax0', np.array([0], np.int64)), init('minus1', np.array([-1], np.int64)),
+             init('fc_w', f(48, 5)), init('fc_b', f(5))]
+    nodes = [
+        h.make_node('Conv', ['x', 'w', 'b'], ['c'], name='conv', pads=[1, 1, 1, 1], strides=[1, 1]),
+        h.make_node('Relu', ['c'], ['r'], name='relu'),
+        h.make_node('Identity', ['r'], ['r_id'], name='identity'),
+        h.make_node('Shape', ['r_id'], ['shape'], name='shape'),
+        h.make_node('Gather', ['shape', 'i0'], ['batch'], name='gather', axis=0),
+        h.make_node('Unsqueeze', ['batch', 'ax0'], ['batch1'], name='unsqueeze'),
+        h.make_node('Concat', ['batch1', 'minus1'], ['target'], name='concat', axis=0),
+        h.make_node('Reshape', ['r_id', 'target'], ['flat'], name='view'),
+        h.make_node('Gemm', ['flat', 'fc_w', 'fc_b'], ['y'], name='fc'),
+    ]
+    g = h.make_graph(nodes, 'pytorch_flatten', [h.make_tensor_value_info('x', TP.FLOAT, [1, 2, 4, 4])],
+                     [h.make_tensor_value_info('y', TP.FLOAT, [1, 5])], inits)
+    save('pytorch_flatten.onnx', g, opset=[h.make_opsetid('', 13)])
+
+
 def refusals():
     """Small models the importer must refuse: an unsupported op (LSTM-free: Sigmoid), a dynamic spatial size,
     and uint8 activations."""
@@ -193,6 +216,7 @@ if __name__ == '__main__':
     qoperator_conv(np.random.default_rng(1))
     qdq_conv(np.random.default_rng(2))
     fp32_mobilenet(np.random.default_rng(3))
+    pytorch_flatten(np.random.default_rng(4))
     refusals()
     import json
     with open(os.path.join(OUT, 'expected.json'), 'w') as f:

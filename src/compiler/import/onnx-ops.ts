@@ -4,6 +4,7 @@
  * DequantizeLinear of an initializer).
  */
 import type { OnnxNode } from './onnx-proto';
+import { FOLDED_OPS } from './onnx-fold';
 import type { OnnxContext } from './onnx';
 import {
   attr,
@@ -149,6 +150,7 @@ const quantizeIO = (ctx: OnnxContext, node: OnnxNode, name: string, x: number) =
   quantParams(ctx, node, name, inp(node, 1), inp(node, 2), ctx.shape(x).length);
 
 export const ONNX_CONVERTERS: Record<string, OnnxConverter> = {
+  ...FOLDED_OPS,
   Constant: (ctx, node, name) => {
     const t = attr(node, 'value')?.t;
     if (!t) return ctx.fail('unsupported-op', `Constant node ${name} is not a tensor value`);

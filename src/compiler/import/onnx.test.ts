@@ -147,6 +147,24 @@ describe('ONNX reader', () => {
     expect(d.tensors.every((t) => t.quant === null)).toBe(true);
   });
 
+  it("folds PyTorch's view(x.size(0), -1) shape arithmetic and Identity; transposes Gemm [in, out] weights", () => {
+    const facts = EXPECTED['pytorch_flatten.onnx'];
+    const d = read('pytorch_flatten.onnx');
+    expect(d.ops.map((o) => o.kind)).toEqual(['conv2d', 'relu', 'reshape', 'fullyConnected']);
+    const view = opNamed(d, 'view');
+    expect(view.options).toEqual({ newShape: [1, -1] });
+    expect(d.tensors[view.inputs[0]!].name).toBe('r');
+    expect(d.tensors[view.outputs[0]].shape).toEqual([1, 48]);
+    expect(tensor(d, 'c').shape).toEqual(facts.value_info.c);
+    const w = tensor(d, 'fc_w^T');
+    expect(w.shape).toEqual([5, 48]);
+    expect([w.data![0], w.data![48], w.data![96], w.data![144]]).toEqual(
+      facts.initializers.fc_w.first.map((v) => Math.fround(v)),
+    );
+    expect(sum(w)).toBeCloseTo(facts.initializers.fc_w.sum, 4);
+    expect(d.tensors[d.outputs[0]].shape).toEqual([1, 5]);
+  });
+
   it('refuses an unsupported op naming it, the node and the supported ops', () => {
     const e = importError('refuse_sigmoid.onnx');
     expect(e.kind).toBe('unsupported-op');

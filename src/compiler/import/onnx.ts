@@ -74,7 +74,17 @@ export class OnnxContext {
     return this.constants.get(name)?.data_type;
   }
   dimsOf(name: string): number[] {
-    return this.constants.get(name)?.dims ?? [];
+    return this.constants.get(this.foldedDq.get(name)?.source ?? name)?.dims ?? [];
+  }
+  /** Identity: `name` is another name of tensor `id`. */
+  alias(name: string, id: number): void {
+    if (this.ids.has(name)) this.fail('invalid', `${name} is defined twice`);
+    this.ids.set(name, id);
+  }
+  aliasConstant(name: string, source: string): void {
+    const folded = this.foldedDq.get(source);
+    if (folded) this.foldedDq.set(name, folded);
+    else this.constants.set(name, { ...this.constants.get(source)!, name });
   }
 
   /** The description id of an op input: an earlier output, a graph input or a constant (created on first use). */
