@@ -5,7 +5,7 @@
  * dilation + 1 - in, 0); before = floor(total / 2), after = total - before, so an odd total puts the extra pixel
  * at the bottom / right. SAME_LOWER puts it at the top / left.
  */
-import { elementCount, type ModelDescription, type Padding } from './types';
+import { ImportError, elementCount, type ModelDescription, type Padding } from './types';
 
 export interface PadAmounts {
   before: number;
@@ -61,4 +61,11 @@ export function checkDescription(d: ModelDescription): string[] {
   }
   for (const o of d.outputs) if (!defined.has(o)) problems.push(`graph output ${o} is never written`);
   return problems;
+}
+
+/** The readers' last step: a description that breaks an invariant (a corrupt file) is refused, never returned. */
+export function assertSound(d: ModelDescription, fileName: string): ModelDescription {
+  const problems = checkDescription(d);
+  if (problems.length > 0) throw new ImportError('invalid', `${fileName}: ${problems[0]}`);
+  return d;
 }

@@ -10,6 +10,7 @@
  */
 import { decodeOnnx, ONNX_DTYPE, onnxDtypeName, tensorValues, type OnnxModel, type OnnxTensor } from './onnx-proto';
 import { ONNX_CONVERTERS, SUPPORTED_ONNX_OPS } from './onnx-ops';
+import { assertSound } from './check';
 import {
   ImportError,
   checkSize,
@@ -232,16 +233,19 @@ export function readOnnx(bytes: Uint8Array, fileName: string): ModelDescription 
   const int8Ops = ops.some((o) => o.sourceOp.startsWith('QLinear'));
   const qdq = ops.some((o) => o.kind === 'quantize' || o.kind === 'dequantize');
   const quantStyle = int8Ops ? 'int8-ops' : qdq ? 'qdq' : 'float';
-  return {
-    format: 'onnx',
-    quantStyle,
-    needsQuantization: quantStyle === 'float',
-    layout: 'NCHW',
-    tensors: ctx.tensors,
-    ops,
-    inputs,
-    outputs,
-    dynamicBatch: ctx.dynamicBatch,
-    producer: [model.producer_name, model.producer_version].filter(Boolean).join(' '),
-  };
+  return assertSound(
+    {
+      format: 'onnx',
+      quantStyle,
+      needsQuantization: quantStyle === 'float',
+      layout: 'NCHW',
+      tensors: ctx.tensors,
+      ops,
+      inputs,
+      outputs,
+      dynamicBatch: ctx.dynamicBatch,
+      producer: [model.producer_name, model.producer_version].filter(Boolean).join(' '),
+    },
+    fileName,
+  );
 }

@@ -16,6 +16,7 @@ import {
   type SupportedBuiltin,
 } from './tflite-schema';
 import { convertTfliteOp, type RawOp } from './tflite-ops';
+import { assertSound } from './check';
 import {
   ImportError,
   checkSize,
@@ -242,16 +243,19 @@ export function readTflite(bytes: Uint8Array, fileName: string): ModelDescriptio
   if (inputs.length === 0 || outputs.length === 0 || ops.length === 0)
     throw new ImportError('invalid', `${fileName}: the model has no inputs, outputs or operators`);
   const floatOps = ctx.tensors.some((t) => t.dtype === 'float32' && t.data !== null);
-  return {
-    format: 'tflite',
-    quantStyle: floatOps ? 'float' : 'int8-ops',
-    needsQuantization: floatOps,
-    layout: 'NHWC',
-    tensors: ctx.tensors,
-    ops,
-    inputs,
-    outputs,
-    dynamicBatch: ctx.dynamicBatch,
-    producer: fb.string(model, SLOT.Model.description),
-  };
+  return assertSound(
+    {
+      format: 'tflite',
+      quantStyle: floatOps ? 'float' : 'int8-ops',
+      needsQuantization: floatOps,
+      layout: 'NHWC',
+      tensors: ctx.tensors,
+      ops,
+      inputs,
+      outputs,
+      dynamicBatch: ctx.dynamicBatch,
+      producer: fb.string(model, SLOT.Model.description),
+    },
+    fileName,
+  );
 }

@@ -105,13 +105,17 @@ export interface ModelDescription {
 export type ImportErrorKind =
   'not-a-model' | 'truncated' | 'too-large' | 'unsupported-op' | 'unsupported-dtype' | 'dynamic-shape' | 'invalid';
 
-/** The one error the importer throws: `message` is a single line a person can act on. */
+/**
+ * The one error the importer throws: `message` is a single line a person can act on. Names come from the file,
+ * so control characters (a corrupt name may hold newlines) are blanked and overlong lines are cut.
+ */
 export class ImportError extends Error {
   constructor(
     readonly kind: ImportErrorKind,
     message: string,
   ) {
-    super(message);
+    const line = message.replace(/[\u0000-\u001f\u007f]+/g, ' ');
+    super(line.length > 800 ? line.slice(0, 797) + '...' : line);
     this.name = 'ImportError';
   }
 }
