@@ -2,6 +2,8 @@
  * `tinytrain plan`: compile a training plan and print its figures (one JSON object with --json).
  * compileMs is the median over --repeat compilations of the same plan (the first one included).
  */
+import { BOARD_IDS, type BoardId } from '../compiler/boards';
+import { deviceFit } from '../compiler/codegen/device-fit';
 import { compileWithGraph } from '../compiler/compile';
 import { graphToJson } from '../compiler/ir/dump';
 import { dumpPlan } from '../compiler/memory/planner';
@@ -11,6 +13,7 @@ import type { TrainingPlan } from '../compiler/plan';
 import { paperBudgets } from '../compiler/scheme/paper';
 import {
   classesOption,
+  enumOption,
   intOption,
   modelOption,
   parseOptions,
@@ -37,6 +40,8 @@ const USAGE = `usage: tinytrain plan --model M [--resolution R] [--classes C] [-
   --seed N         seed of the random weights, 0..2147483647 (default 1)
   --repeat N       compile N times, report the median compileMs, 1..1000 (default 5)
   --json           print one JSON object with the figures
+  --board B        ${BOARD_IDS.join(' | ')} (default stm32f746): the device fit (as the page shows it)
+  --budget KB      SRAM budget in KB, 16..8192 (default 256)
   --memory         print the arena plan (one line per buffer)
   --graph          print the pruned training graph as JSON
   --steps          print the kernel calls
@@ -64,6 +69,8 @@ const OPTIONS = {
   seed: { type: 'string' },
   repeat: { type: 'string' },
   json: { type: 'boolean' },
+  board: { type: 'string' },
+  budget: { type: 'string' },
   memory: { type: 'boolean' },
   graph: { type: 'boolean' },
   steps: { type: 'boolean' },
@@ -84,9 +91,10 @@ function atPeak(p: TrainingPlan) {
   };
 }
 
-/** The figures printed by --json. */
-export function planSummary(p: TrainingPlan) {
+/** The figures printed by --json; `device` is the page's fit verdict (header, timeline, Code panel). */
+export function planSummary(p: TrainingPlan, device = { board: 'stm32f746' as BoardId, budgetKb: 256, qas: true }) {
   const m = p.metrics;
+  const f = deviceFit(p, device);
   return {
     model: p.model.name,
     resolution: p.model.resolution,
@@ -108,6 +116,14 @@ export function planSummary(p: TrainingPlan) {
     forwardMacs: m.forwardMacs,
     peakByCategory: m.peakByCategory,
     atPeak: atPeak(p),
+    device: {
+      board: device.board,
+      budgetKb: device.budgetKb,
+      deviceSramBytes: f.deviceSramBytes,
+      flashBytes: f.flashBytes,
+      fits: f.fits,
+      verdict: f.verdict,
+    },
   };
 }
 
@@ -137,7 +153,9 @@ function run(args: string[], io: CliIo): number {
         `${String(i).padStart(5)} ${s.phase.padEnd(8)} ${s.kernel.padEnd(28)} ${s.op}${s.note ? `  ${s.note}` : ''}`,
       ),
     );
-  const sum = planSummary(plan);
+  const board = enumOption('board', v.board, 'stm32f746', BOARD_IDS);
+  const budgetKb = intOption('budget', v.budget, 256, 16, 8192);
+  const sum = planSummary(plan, { board, budgetKb, qas: true });
   if (v.json) io.out(JSON.stringify(sum));
   else if (!v.memory && !v.graph && !v.steps) {
     io.out(
@@ -146,7 +164,10 @@ function run(args: string[], io: CliIo): number {
     io.out(
       `  peak SRAM  ${kb(sum.peakSramBytes)} = arena ${kb(sum.arenaBytes)} + trainable ${kb(sum.trainableSramBytes)}`,
     );
-    io.out(`  flash      ${kb(sum.flashBytes)}`);
+    io.out(`  flash      ${kb(sum.flashBytes)} of constants; firmware image ${kb(sum.device.flashBytes)}`);
+    io.out(
+      `  device     ${board}: SRAM ${kb(sum.device.deviceSramBytes)} with stack, heap and runtime; budget ${budgetKb} KB: ${sum.device.verdict}`,
+    );
     io.out(
       `  plan       ${sum.planSteps} kernel calls (inference ${sum.inferenceSteps}), ${sum.fusedBlocks} fused blocks, compiled in ${sum.compileMs} ms`,
     );

@@ -1,6 +1,7 @@
 /** Peak SRAM and flash as big numbers, each with fits / does not fit against the board and the budget. */
 import { boardById } from '../compiler/boards';
 import { usePlayground } from '../state/playground';
+import { deviceFit } from '../compiler/codegen/device-fit';
 import { kb } from './format';
 
 export function BigNumbers() {
@@ -18,26 +19,27 @@ export function BigNumbers() {
       </div>
     );
   }
-  const budget = e.budgetKb * 1024;
-  const sramFits = m.peakSramBytes <= budget;
-  const flashFits = m.flashBytes <= board.flashKb * 1024;
+  // one verdict for the page (state/fit.ts): the timeline and the Code panel show the same
+  const f = deviceFit(compiled.plan!, e);
+  const sramFits = m.peakSramBytes <= f.budgetBytes && f.firmware.sram.fits;
+  const flashFits = f.firmware.flash.fits;
   const other = compiled.other?.metrics;
   return (
     <div className="big-numbers" data-testid="summary">
       <div
         className={`big ${sramFits ? 'good' : 'bad'}`}
-        title={`arena ${kb(m.arenaBytes)} + trainable weights ${kb(m.trainableSramBytes)}`}
+        title={`arena ${kb(m.arenaBytes)} + trainable weights ${kb(m.trainableSramBytes)}; on the device + stack, heap and runtime ${kb(f.firmwareExtraBytes)} = ${kb(f.deviceSramBytes)} of ${kb(f.sramLimitBytes, 0)}`}
       >
         <span className="value" data-testid="summary.peak" data-bytes={m.peakSramBytes}>
           {kb(m.peakSramBytes)}
         </span>
         <span className="label" data-testid="summary.peak.verdict">
-          peak SRAM · {sramFits ? 'fits' : 'does not fit'} {e.budgetKb} KB
+          peak SRAM · {f.fits ? `fits ${e.budgetKb} KB and the ${board.name}` : f.verdict}
         </span>
       </div>
       <div className={`big ${flashFits ? 'good' : 'bad'}`}>
-        <span className="value" data-testid="summary.flash" data-bytes={m.flashBytes}>
-          {kb(m.flashBytes, 0)}
+        <span className="value" data-testid="summary.flash" data-bytes={f.flashBytes}>
+          {kb(f.flashBytes, 0)}
         </span>
         <span className="label">
           flash · {flashFits ? 'fits' : 'does not fit'}{' '}

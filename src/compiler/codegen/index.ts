@@ -15,3 +15,5 @@ export { bundleToZip } from './zip';
 export { referencedConsts } from './fit';
 export { pixelsToInput, syntheticSamples, defaultSampleCount } from './samples';
 export type { FirmwareSample } from './samples';
+export { deviceFit } from './device-fit';
+export type { DeviceFit } from './device-fit';

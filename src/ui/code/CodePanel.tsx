@@ -10,6 +10,7 @@ import { useTraining } from '../../state/training';
 import { kb } from '../format';
 import { WasmTextView } from './WasmTextView';
 import { saveBytes } from '../download';
+import { FitLine } from '../FitLine';
 
 const MonacoView = lazy(() => import('./MonacoView'));
 /** The file-picker entry for the WebAssembly text of a kernel (not a file of the bundle). */
@@ -142,6 +143,7 @@ export function CodePanel() {
           download bundle
         </button>
       </div>
+      <FitLine plan={plan} testId="code.devicefit" />
       <p
         className={g?.problem ? 'fit bad code-weights' : 'hint code-weights'}
         data-testid="code.weights-info"

@@ -8,6 +8,7 @@ import { usePlayground } from '../../state/playground';
 import { CATEGORY_ORDER, CATEGORY_STYLE, bytesShort, kb } from '../format';
 import { useSize } from '../useSize';
 import { StackedMemoryChart } from './StackedMemoryChart';
+import { FitLine } from '../FitLine';
 
 export function MemoryTimeline() {
   const compiled = usePlayground((s) => s.compiled);
@@ -110,6 +111,7 @@ export function MemoryTimeline() {
             ))}
         </div>
         <aside className="peak-explain" data-testid="timeline.explain">
+          <FitLine plan={plan} testId="timeline.fit" />
           <p className="hint" data-testid="timeline.accounting">
             peak SRAM {kb(plan.metrics.peakSramBytes)} = arena {kb(plan.metrics.arenaBytes)} (placed, aligned) +
             trainable {kb(plan.metrics.trainableSramBytes)}
