@@ -22,7 +22,8 @@ export interface TrainingClient extends TrainingRuntime {
   loadSpec(spec: PlanSpec, settings: TrainingSettings): Promise<LoadReport & { compileMs: number }>;
   /** Runs n steps now and returns every loss and the trainable weights after them (bit-identity tests). */
   trace(n: number): Promise<{ losses: number[]; trainable: { name: string; data: Int8Array | Int32Array }[] }>;
-  evaluate(limit?: number): Promise<{ accuracy: number; loss: number; examples: number }>;
+  evaluate(limit?: number): Promise<{ accuracy: number; loss: number; examples: number; confusion?: number[][] }>;
+  classify(image: Omit<UserSample, 'label'>): Promise<number[]>;
   canaries(): Promise<{ guardBytes: number; before: number; after: number }>;
   /** The report of the last load. */
   lastLoad(): LoadReport | null;
@@ -171,6 +172,7 @@ export function createTrainingRuntime(opts: Partial<RunnerOptions> = {}): Traini
     },
     trace: (n) => call((api) => api.trace(n)),
     evaluate: (limit) => call((api) => api.evaluate(limit)),
+    classify: (image) => call((api) => api.classify(image)),
     canaries: () => call((api) => api.canaries()),
     lastLoad: () => report,
     restarts: () => restartCount,
