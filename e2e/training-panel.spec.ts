@@ -89,7 +89,7 @@ test('"your data": two classes from image files, then train on them', async ({ p
     ]);
   await expect(page.getByTestId('data.class.0')).toContainText('4 images');
   await expect(page.getByTestId('data.class.1')).toContainText('4 images');
-  await expect(page.getByTestId('data.panel')).toContainText('1 file(s) were not images');
+  await expect(page.getByTestId('data.refused')).toContainText('notes.txt was refused: not an image file (text/plain)');
   await page.getByTestId('data.setClasses').click();
   await expect(app.classes).toHaveValue('2');
 
