@@ -37,7 +37,7 @@ test('train the small CNN from the panel: the loss curve falls; pause, step and 
   await expect(page.getByTestId('train.status')).toHaveAttribute('data-status', 'paused');
   const stats = page.getByTestId('train.stats');
   const stepOf = async () => Number(/step (\d+)/.exec((await stats.textContent()) ?? '')![1]);
-  // Pausing drops the last partial report window (runner behaviour), so 'step' may also count those steps.
+  // Pausing reports the last partial window, so the curve ends at the step count and 'step' adds one point.
   const pointsBefore = (await lossHistory(page)).points;
   const before = await stepOf();
   await page.getByTestId('train.step').click();

@@ -91,19 +91,21 @@ async function trainAndRead(page: Page, seed: number, steps: number) {
   await page.getByTestId('train.start').click();
   const stats = page.getByTestId('train.stats');
   const step = async () => Number(/step (\d+)/.exec((await stats.textContent()) ?? '')?.[1] ?? 0);
+  // training accuracy early on: the report window (about 500 ms of steps) the legend shows once 400 steps are done
+  await expect.poll(step, { timeout: 60_000, intervals: [100] }).toBeGreaterThanOrEqual(400);
+  const trainEarly = Number(await page.getByTestId('train.legend.train').getAttribute('data-accuracy'));
   await expect.poll(step, { timeout: 90_000, intervals: [500] }).toBeGreaterThanOrEqual(steps);
   await page.getByTestId('train.pause').click();
   await expect(page.getByTestId('train.status')).toHaveAttribute('data-status', 'paused');
   const legend = page.getByTestId('train.legend.test');
   // the pause flush evaluates the held-out images: the legend's evaluation is at the step the run ended on
   await expect.poll(async () => (await legend.getAttribute('data-step')) === String(await step())).toBe(true);
-  const chart = page.getByTestId('train.accuracy');
   return {
     heldOut: Number(await legend.getAttribute('data-accuracy')),
     images: Number(await legend.getAttribute('data-held-out')),
     legend: (await legend.textContent()) ?? '',
-    trainFirst: Number(await chart.getAttribute('data-first')),
-    trainLast: Number(await chart.getAttribute('data-last')),
+    trainEarly,
+    trainLate: Number(await page.getByTestId('train.legend.train').getAttribute('data-accuracy')),
   };
 }
 
@@ -111,23 +113,26 @@ test('labels at random: training accuracy rises, held-out accuracy stays near ch
   test.setTimeout(300_000);
   const app = new PlaygroundPage(page);
   await app.open();
-  // 100 images of one kind (squares and Xs mixed), split into two classes at random: nothing to learn but them
+  // 160 images, squares and Xs alternating, labelled at random with half of each shape in each class, so that
+  // neither the shape nor anything else tells the classes apart: all there is to learn is the images themselves
   const pool = await shapePngs(
     page,
-    Array.from({ length: 100 }, (_, i) => i % 2),
+    Array.from({ length: 160 }, (_, i) => i % 2),
     11,
   );
-  const labels = randomLabels(100, 5);
+  const [ofSquares, ofCrosses] = [randomLabels(80, 5), randomLabels(80, 6)];
+  const labels = pool.map((_, i) => (i % 2 ? ofCrosses : ofSquares)[i >> 1]);
   await twoClasses(app, [pool.filter((_, i) => labels[i] === 0), pool.filter((_, i) => labels[i] === 1)]);
   const runs: Awaited<ReturnType<typeof trainAndRead>>[] = [];
-  for (const seed of [1, 2, 3]) runs.push(await trainAndRead(page, seed, 6000));
+  // Measured in Chromium: training accuracy 0.51-0.55 -> 0.79-0.90, held-out 0.53 / 0.38 / 0.53 (mean 0.48).
+  for (const seed of [1, 2, 3]) runs.push(await trainAndRead(page, seed, 10_000));
   console.log('random labels', JSON.stringify(runs));
   for (const r of runs) {
-    expect(r.images).toBe(20);
-    expect(r.legend).toMatch(/held-out accuracy, 20 images \d+\.\d%/);
+    expect(r.images).toBe(32);
+    expect(r.legend).toMatch(/held-out accuracy, 32 images \d+\.\d%/);
   }
   const mean = (f: (r: (typeof runs)[number]) => number) => runs.reduce((a, r) => a + f(r), 0) / runs.length;
-  expect(mean((r) => r.trainLast)).toBeGreaterThan(mean((r) => r.trainFirst) + 0.1);
+  expect(mean((r) => r.trainLate)).toBeGreaterThan(mean((r) => r.trainEarly) + 0.2);
   expect(mean((r) => r.heldOut)).toBeLessThanOrEqual(0.65);
   await app.expectNoConsoleErrors();
 });

@@ -217,6 +217,7 @@ export class TrainRunner {
     let acc: WindowStats = { steps: 0, loss: 0, accuracy: 0, ms: 0 };
     let lastReport = performance.now();
     const mean = (a: WindowStats): WindowStats => ({ ...a, loss: a.loss / a.steps, accuracy: a.accuracy / a.steps });
+    let lastWindow: WindowStats | null = null;
     while (!this.stopRequested) {
       let ev: EvalStats | undefined;
       if (performance.now() >= nextEval) {
@@ -232,14 +233,19 @@ export class TrainRunner {
         ms: acc.ms + w.ms,
       };
       if (ev || performance.now() - lastReport >= reportMs) {
-        emit(this.metrics(mean(acc), session, ev));
+        lastWindow = mean(acc);
+        emit(this.metrics(lastWindow, session, ev));
         acc = { steps: 0, loss: 0, accuracy: 0, ms: 0 };
         lastReport = performance.now();
       }
       await yieldToEvents();
     }
-    // Paused: report the steps since the last report, so the curves end at the step count the runner is at.
-    if (acc.steps > 0) emit(this.metrics(mean(acc), session, this.heldOut ? this.evaluateNow(session) : undefined));
+    // Paused: report the steps since the last report, so the curves end at the step count the runner is at; on
+    // the user's images the report carries the held-out accuracy of the final weights (when the last report
+    // closed the window, it is repeated with that evaluation).
+    const final = this.heldOut ? this.evaluateNow(session) : undefined;
+    if (acc.steps > 0) emit(this.metrics(mean(acc), session, final));
+    else if (final && lastWindow) emit(this.metrics(lastWindow, session, final));
   }
 
   /** Stops the loop after its current chunk; resolves when it has stopped. */

@@ -55,7 +55,7 @@ function PerClass({ confusion, names }: { confusion: number[][]; names: string[]
 }
 
 export function AccuracyLegend({ history }: { history: readonly TrainingMetrics[] }) {
-  const userNames = useUserData((s) => s.classes.map((c) => c.name));
+  const userNames = useUserData((s) => s.classes).map((c) => c.name);
   const last = history.at(-1);
   const ev = lastEvaluation(history);
   const confusion = ev.metrics?.confusion;

@@ -13,7 +13,7 @@ const TOP = 3;
 
 export function TryIt() {
   const resolution = usePlayground((s) => s.experiment.resolution);
-  const names = useUserData((s) => s.classes.map((c) => c.name));
+  const names = useUserData((s) => s.classes).map((c) => c.name);
   const [preview, setPreview] = useState<string | null>(null);
   const [probs, setProbs] = useState<number[] | null>(null);
   const [error, setError] = useState('');
