@@ -192,6 +192,12 @@ test('images and class names survive a reload; "clear my data" deletes them; ref
   await expect(page.getByTestId('data.class.1')).toContainText('0 images');
   await expect(page.getByTestId('data.persistence')).toContainText('restored 3 image(s) in 2 class(es)');
 
+  // "try it" before any training, and a camera that is not there: one clear line each, no crash
+  await page.getByTestId('try.file').setInputFiles(await shapePngs(page, [1], 3));
+  await expect(page.getByTestId('try.error')).toHaveText('no trained model yet: press start or step first');
+  await page.getByTestId('try.webcam').click();
+  await expect(page.getByTestId('try.panel').getByTestId('data.webcam.error')).toContainText('no camera');
+
   await page.getByTestId('data.clear').click();
   await page.getByTestId('data.clear.confirm').click();
   await expect(page.getByTestId('data.class.0')).toHaveCount(0);

@@ -145,7 +145,12 @@ describe('TrainRunner', () => {
     const report = await r.load(plan, settings);
     expect(report).toMatchObject({ trainExamples: 17, testExamples: 4, trainOnly: [3] });
     const before = r.split()!.test;
+    const initial = r.trace(0).trainable;
+    r.step(50);
+    expect(r.trace(0).trainable).not.toEqual(initial);
     r.configure({ ...settings, seed: settings.seed + 1 });
+    // the weights start over too: they had trained on images that the new split holds out
+    expect(r.trace(0).trainable).toEqual(initial);
     expect(r.split()!.test).toHaveLength(4);
     expect(r.split()!.test).not.toEqual(before);
     r.configure({ ...settings });

@@ -152,8 +152,9 @@ export class TrainRunner {
   }
 
   /**
-   * New run-time knobs; a new seed restarts the example order, re-seeds stochastic rounding and, on the user's
-   * images, draws that seed's held-out split.
+   * New run-time knobs; a new seed restarts the example order and re-seeds stochastic rounding. On the user's
+   * images it also draws that seed's held-out split and restores the plan's weights: weights trained on images
+   * that the new split holds out would make the held-out accuracy a lie.
    */
   configure(settings: TrainingSettings): void {
     const { executor, session } = this.loaded();
@@ -167,6 +168,7 @@ export class TrainRunner {
       const data = this.userSources({ resolution: io.shape[0], channels: io.shape[2] }, model.classes, settings.seed);
       this.heldOut = data.split!;
       session.setData(data.train, data.test);
+      executor.resetWeights(settings.seed);
     }
   }
 

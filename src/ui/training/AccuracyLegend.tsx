@@ -19,8 +19,10 @@ export function lastEvaluation(history: readonly TrainingMetrics[]) {
   return { metrics: m, heldOut, label };
 }
 
+/** Rows: classes with held-out images; columns: those classes and any other class something was taken for. */
 function PerClass({ confusion, names }: { confusion: number[][]; names: string[] }) {
   const rows = confusion.map((row, c) => ({ c, n: row.reduce((a, b) => a + b, 0), ok: row[c] })).filter((r) => r.n);
+  const cols = confusion.map((_, p) => p).filter((p) => rows.some((r) => r.c === p) || confusion.some((row) => row[p]));
   return (
     <table className="confusion" data-testid="train.confusion">
       <caption className="hint">held-out images per class: rows are the true class, columns the prediction</caption>
@@ -28,7 +30,7 @@ function PerClass({ confusion, names }: { confusion: number[][]; names: string[]
         <tr>
           <th scope="col">class</th>
           <th scope="col">accuracy</th>
-          {confusion.map((_, p) => (
+          {cols.map((p) => (
             <th scope="col" key={p} title={names[p]}>
               → {names[p]}
             </th>
@@ -42,9 +44,9 @@ function PerClass({ confusion, names }: { confusion: number[][]; names: string[]
             <td>
               {pct(ok / n)} ({ok}/{n})
             </td>
-            {confusion[c].map((v, p) => (
-              <td key={p} className={p === c ? 'diag' : v ? 'off' : ''}>
-                {v}
+            {cols.map((p) => (
+              <td key={p} className={p === c ? 'diag' : confusion[c][p] ? 'off' : ''}>
+                {confusion[c][p]}
               </td>
             ))}
           </tr>

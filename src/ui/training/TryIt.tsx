@@ -59,7 +59,9 @@ export function TryIt() {
         image…
         <input type="file" accept="image/*" onChange={(e) => void fromFiles(e.target.files)} data-testid="try.file" />
       </label>{' '}
-      <button onClick={() => setCamera(!camera)}>{camera ? 'close camera' : 'webcam'}</button>
+      <button onClick={() => setCamera(!camera)} data-testid="try.webcam">
+        {camera ? 'close camera' : 'webcam'}
+      </button>
       {camera && (
         <Webcam
           label="classify frame"
