@@ -63,3 +63,57 @@ export function userExamples(samples: readonly UserSample[], input: InputSpec): 
     },
   };
 }
+
+/** Share of each class's images held out from training ("your data"). */
+export const HELD_OUT_FRACTION = 0.2;
+
+/** Which user samples train and which are held out for evaluation (indices into the samples). */
+export interface HeldOutSplit {
+  train: number[];
+  /** Held-out indices in a seeded pseudo-random order, so any prefix mixes the classes. */
+  test: number[];
+  /** Labels with a single image: it trains, nothing of that class is held out. */
+  trainOnly: number[];
+}
+
+/** FNV-1a over a sample's pixels and size, started from the seed: the sample's place in the split. */
+function sampleKey(s: Omit<UserSample, 'label'>, seed: number): number {
+  let h = (0x811c9dc5 ^ Math.imul(seed | 0, 0x9e3779b1)) >>> 0;
+  const mix = (b: number) => (h = Math.imul(h ^ b, 0x01000193));
+  mix(s.width & 0xff);
+  mix(s.height & 0xff);
+  const px = s.rgba;
+  for (let i = 0; i < px.length; i++) mix(px[i]);
+  return h >>> 0;
+}
+
+/**
+ * Holds out round(fraction * n) images of every class of n >= 2 images, at least 1 and at most n - 1; a class of
+ * one image trains only. The held-out images are those with the smallest key (a seeded hash of the pixels, ties
+ * by index), so the split depends only on the seed and the images: adding an image moves at most one other.
+ */
+export function holdOut(samples: readonly UserSample[], seed: number, fraction = HELD_OUT_FRACTION): HeldOutSplit {
+  const keys = samples.map((s) => sampleKey(s, seed));
+  const byKey = (a: number, b: number) => keys[a] - keys[b] || a - b;
+  const perClass = new Map<number, number[]>();
+  samples.forEach((s, i) => {
+    const list = perClass.get(s.label);
+    if (list) list.push(i);
+    else perClass.set(s.label, [i]);
+  });
+  const held = new Set<number>();
+  const trainOnly: number[] = [];
+  for (const [label, idx] of [...perClass].sort((a, b) => a[0] - b[0])) {
+    if (idx.length < 2) {
+      trainOnly.push(label);
+      continue;
+    }
+    const k = Math.min(idx.length - 1, Math.max(1, Math.round(fraction * idx.length)));
+    idx
+      .sort(byKey)
+      .slice(0, k)
+      .forEach((i) => held.add(i));
+  }
+  const train = samples.map((_, i) => i).filter((i) => !held.has(i));
+  return { train, test: [...held].sort(byKey), trainOnly };
+}

@@ -5,13 +5,15 @@
  * CHUNK_MS, yields to the event loop between chunks (so pause and configure messages get through), and emits
  * one TrainingMetrics every REPORT_MS with the window's mean loss, training accuracy and samples/s; it
  * evaluates the held-out set when it starts and then every EVAL_MS of wall-clock time, so the test accuracy
- * curve starts at the pretrained model's accuracy.
+ * curve starts at the pretrained model's accuracy. On the user's own images it trains on about 80% of each
+ * class and evaluates the held-out rest (train-data.ts holdOut), with a confusion matrix. Pausing emits the
+ * last partial window (evaluated too on the user's images, whose held-out set is small).
  */
 import type { TrainingPlan } from '../compiler/plan';
 import { PlanExecutor, type RunSettings } from './executor';
 import type { DatasetSplit } from './data';
-import { firstClasses, splitExamples, userExamples, type InputSpec } from './train-data';
-import { TrainingSession, type ExampleSource, type WindowStats } from './train-session';
+import { firstClasses, holdOut, splitExamples, userExamples, type HeldOutSplit, type InputSpec } from './train-data';
+import { TrainingSession, type EvalStats, type ExampleSource, type WindowStats } from './train-session';
 import type { HeldOutSamples, TrainingMetrics, TrainingSettings, UserSample } from './training-api';
 import type { KernelModule } from './wasm';
 
@@ -43,6 +45,15 @@ export interface LoadReport {
   loadMs: number;
   trainExamples: number;
   testExamples: number;
+  /** On the user's images: the labels of classes with a single image (they train, nothing is held out). */
+  trainOnly?: number[];
+}
+
+/** The data a plan trains and evaluates on; `split` when it is the user's images. */
+interface Sources {
+  train: ExampleSource;
+  test: ExampleSource;
+  split?: HeldOutSplit;
 }
 
 const yieldToEvents = () =>
@@ -60,6 +71,8 @@ export class TrainRunner {
   private session: TrainingSession | null = null;
   private settings: TrainingSettings = { lr: 0.01, rounding: 'nearest', qas: true, seed: 1 };
   private user: UserSample[] = [];
+  /** The held-out split of the user's images in use, null on the built-in data set. */
+  private heldOut: HeldOutSplit | null = null;
   private builtin: BuiltinData | null = null;
   private running: Promise<void> | null = null;
   private stopRequested = false;
@@ -81,13 +94,9 @@ export class TrainRunner {
     return { lr: s.lr, rounding: s.rounding, qas: s.qas, seed: s.seed };
   }
 
-  private async sources(input: InputSpec, classes: number): Promise<{ train: ExampleSource; test: ExampleSource }> {
-    if (this.user.length > 0) {
-      const bad = this.user.find((u) => u.label < 0 || u.label >= classes);
-      if (bad) throw new Error(`a sample has label ${bad.label}, but the plan has ${classes} classes`);
-      const all = userExamples(this.user, input);
-      return { train: all, test: all };
-    }
+  /** The user's images split per class with the seed (train-data.ts holdOut), else the built-in data set. */
+  private async sources(input: InputSpec, classes: number, seed: number): Promise<Sources> {
+    if (this.user.length > 0) return this.userSources(input, classes, seed);
     this.builtin ??= await this.loadBuiltin();
     const have = this.builtin.train.manifest.classes.length;
     if (classes > have)
@@ -98,6 +107,18 @@ export class TrainRunner {
     return classes === have
       ? { train, test }
       : { train: firstClasses(train, classes), test: firstClasses(test, classes) };
+  }
+
+  private userSources(input: InputSpec, classes: number, seed: number): Sources {
+    const bad = this.user.find((u) => u.label < 0 || u.label >= classes);
+    if (bad) throw new Error(`a sample has label ${bad.label}, but the plan has ${classes} classes`);
+    const split = holdOut(this.user, seed);
+    const pick = (idx: number[]) =>
+      userExamples(
+        idx.map((i) => this.user[i]),
+        input,
+      );
+    return { train: pick(split.train), test: pick(split.test), split };
   }
 
   private loaded(): { executor: PlanExecutor; session: TrainingSession } {
@@ -117,12 +138,13 @@ export class TrainRunner {
     const run = TrainRunner.runSettings(settings);
     const [r, , c] = plan.input.shape;
     const input: InputSpec = { resolution: r, channels: c };
-    const data = await this.sources(input, plan.model.classes);
+    const data = await this.sources(input, plan.model.classes, settings.seed);
     this.executor?.dispose();
     this.executor = null;
     this.executor = PlanExecutor.load(this.mod, plan, run, { guardBytes: this.opts.guardBytes });
     this.settings = { ...settings };
     this.session = new TrainingSession(this.executor, data.train, data.test, plan.input.bytes, settings.seed);
+    this.heldOut = data.split ?? null;
     return {
       arenaBytes: this.executor.arenaBytes,
       planArenaBytes: plan.arenaBytes,
@@ -130,25 +152,46 @@ export class TrainRunner {
       loadMs: performance.now() - t0,
       trainExamples: data.train.size,
       testExamples: data.test.size,
+      ...(data.split && { trainOnly: data.split.trainOnly }),
     };
   }
 
-  /** New run-time knobs; a new seed restarts the example order and re-seeds stochastic rounding. */
+  /**
+   * New run-time knobs; a new seed restarts the example order and re-seeds stochastic rounding. On the user's
+   * images it also draws that seed's held-out split and restores the plan's weights: weights trained on images
+   * that the new split holds out would make the held-out accuracy a lie.
+   */
   configure(settings: TrainingSettings): void {
     const { executor, session } = this.loaded();
     executor.configure(TrainRunner.runSettings(settings));
-    if (settings.seed !== this.settings.seed) session.reset(settings.seed);
+    const newSeed = settings.seed !== this.settings.seed;
     this.settings = { ...settings };
+    if (!newSeed) return;
+    session.reset(settings.seed);
+    if (this.heldOut) {
+      const { input: io, model } = executor.plan;
+      const data = this.userSources({ resolution: io.shape[0], channels: io.shape[2] }, model.classes, settings.seed);
+      this.heldOut = data.split!;
+      session.setData(data.train, data.test);
+      executor.resetWeights(settings.seed);
+    }
   }
 
-  private metrics(w: WindowStats, session: TrainingSession, testAccuracy?: number): TrainingMetrics {
+  /** Evaluates the test set: on the user's images all of the held-out ones (up to evalSize), with confusion. */
+  private evaluateNow(session: TrainingSession): EvalStats | undefined {
+    if (session.testSize === 0) return undefined;
+    return session.evaluate(this.opts.evalSize, this.heldOut ? this.executor!.plan.model.classes : 0);
+  }
+
+  private metrics(w: WindowStats, session: TrainingSession, ev?: EvalStats): TrainingMetrics {
     const m: TrainingMetrics = {
       step: session.step,
       loss: w.loss,
       accuracy: w.accuracy,
       samplesPerSec: w.ms > 0 ? (1000 * w.steps) / w.ms : 0,
     };
-    if (testAccuracy !== undefined) m.testAccuracy = testAccuracy;
+    if (ev) m.testAccuracy = ev.accuracy;
+    if (ev?.confusion) m.confusion = ev.confusion;
     return m;
   }
 
@@ -157,7 +200,7 @@ export class TrainRunner {
     const { session } = this.loaded();
     if (this.running) throw new Error('training is running; pause first');
     const w = session.trainSteps(n);
-    return this.metrics(w, session, evaluate ? session.evaluate(this.opts.evalSize).accuracy : undefined);
+    return this.metrics(w, session, evaluate ? this.evaluateNow(session) : undefined);
   }
 
   /** Starts the background loop (returns at once); `emit` receives every report. */
@@ -180,10 +223,12 @@ export class TrainRunner {
     let chunk = 1;
     let acc: WindowStats = { steps: 0, loss: 0, accuracy: 0, ms: 0 };
     let lastReport = performance.now();
+    const mean = (a: WindowStats): WindowStats => ({ ...a, loss: a.loss / a.steps, accuracy: a.accuracy / a.steps });
+    let lastWindow: WindowStats | null = null;
     while (!this.stopRequested) {
-      let testAccuracy: number | undefined;
+      let ev: EvalStats | undefined;
       if (performance.now() >= nextEval) {
-        testAccuracy = session.evaluate(evalSize).accuracy;
+        ev = this.evaluateNow(session);
         nextEval = performance.now() + evalMs;
       }
       const w = session.trainSteps(chunk);
@@ -194,19 +239,20 @@ export class TrainRunner {
         accuracy: acc.accuracy + w.accuracy * w.steps,
         ms: acc.ms + w.ms,
       };
-      if (testAccuracy !== undefined || performance.now() - lastReport >= reportMs) {
-        emit(
-          this.metrics(
-            { ...acc, loss: acc.loss / acc.steps, accuracy: acc.accuracy / acc.steps },
-            session,
-            testAccuracy,
-          ),
-        );
+      if (ev || performance.now() - lastReport >= reportMs) {
+        lastWindow = mean(acc);
+        emit(this.metrics(lastWindow, session, ev));
         acc = { steps: 0, loss: 0, accuracy: 0, ms: 0 };
         lastReport = performance.now();
       }
       await yieldToEvents();
     }
+    // Paused: report the steps since the last report, so the curves end at the step count the runner is at; on
+    // the user's images the report carries the held-out accuracy of the final weights (when the last report
+    // closed the window, it is repeated with that evaluation).
+    const final = this.heldOut ? this.evaluateNow(session) : undefined;
+    if (acc.steps > 0) emit(this.metrics(mean(acc), session, final));
+    else if (final && lastWindow) emit(this.metrics(lastWindow, session, final));
   }
 
   /** Stops the loop after its current chunk; resolves when it has stopped. */
@@ -227,17 +273,53 @@ export class TrainRunner {
   async setUserData(samples: UserSample[]): Promise<void> {
     await this.pause();
     this.user = samples.slice();
+    await this.reloadData();
+  }
+
+  /** Builds the loaded plan's sources again (new user samples, or a new seed's held-out split). */
+  private async reloadData(): Promise<void> {
     if (!this.executor || !this.session) return;
-    const { shape } = this.executor.plan.input;
-    const input: InputSpec = { resolution: shape[0], channels: shape[2] };
-    const data = await this.sources(input, this.executor.plan.model.classes);
+    const { input: io, model } = this.executor.plan;
+    const input: InputSpec = { resolution: io.shape[0], channels: io.shape[2] };
+    const data = await this.sources(input, model.classes, this.settings.seed);
+    this.heldOut = data.split ?? null;
     this.session.setData(data.train, data.test);
   }
 
-  /** Test accuracy and loss on the first `limit` test examples. */
-  evaluate(limit = this.opts.evalSize): { accuracy: number; loss: number; examples: number } {
+  /** The held-out split of the user's images now in use (null on the built-in data set). */
+  split(): HeldOutSplit | null {
+    this.loaded();
+    return this.heldOut;
+  }
+
+  /**
+   * Test accuracy and loss on the first `limit` test examples; on the user's images, the held-out ones with
+   * their confusion matrix.
+   */
+  evaluate(limit = this.opts.evalSize): EvalStats {
+    const { session } = this.loaded();
     if (this.running) throw new Error('training is running; pause first');
-    return this.loaded().session.evaluate(limit);
+    return session.evaluate(limit, this.heldOut ? this.executor!.plan.model.classes : 0);
+  }
+
+  /**
+   * Class probabilities of one RGBA image with the current weights: the image becomes the plan's input like a
+   * user sample, the inference sub-plan runs, and the int8 logits are dequantized, (q - zeroPoint) * scale, and
+   * put through a softmax. Safe while training runs (it happens between chunks).
+   */
+  classify(image: Omit<UserSample, 'label'>): number[] {
+    const { executor } = this.loaded();
+    const { input: io, logits } = executor.plan.inference;
+    if (!(image.width > 0 && image.height > 0) || image.rgba.length !== 4 * image.width * image.height)
+      throw new Error(`an image of ${image.width}x${image.height} needs ${4 * image.width * image.height} RGBA bytes`);
+    const buf = new Int8Array(io.bytes);
+    userExamples([{ ...image, label: 0 }], { resolution: io.shape[0], channels: io.shape[2] }).image(0, buf);
+    executor.evaluate(buf, 0);
+    const z = Array.from(executor.logits(true), (q) => (q - logits.zeroPoint) * logits.scale);
+    const top = Math.max(...z);
+    const e = z.map((v) => Math.exp(v - top));
+    const sum = e.reduce((a, b) => a + b, 0);
+    return e.map((v) => v / sum);
   }
 
   /** Bit-identity probe: n steps from the current state, every loss, and the trainable weights after them. */

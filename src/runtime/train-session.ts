@@ -40,6 +40,8 @@ export interface EvalStats {
   loss: number;
   accuracy: number;
   ms: number;
+  /** With `classes` > 0: counts[true label][predicted class]. */
+  confusion?: number[][];
 }
 
 /** Seeded epoch-wise shuffling of n indices. */
@@ -137,10 +139,16 @@ export class TrainingSession {
     return out;
   }
 
-  /** Accuracy and mean loss on the first `limit` test examples (all by default). */
-  evaluate(limit = Infinity): EvalStats {
+  /** Test examples available to evaluate(). */
+  get testSize(): number {
+    return this.test.size;
+  }
+
+  /** Accuracy and mean loss on the first `limit` test examples (all by default), a confusion matrix with `classes`. */
+  evaluate(limit = Infinity, classes = 0): EvalStats {
     const t0 = performance.now();
     const n = Math.min(limit, this.test.size);
+    const confusion = classes > 0 ? Array.from({ length: classes }, () => new Array<number>(classes).fill(0)) : null;
     let loss = 0;
     let correct = 0;
     for (let i = 0; i < n; i++) {
@@ -149,7 +157,15 @@ export class TrainingSession {
       const r = this.learner.evaluate(this.buf, label);
       loss += r.loss;
       if (r.predicted === label) correct++;
+      if (confusion && confusion[label]) confusion[label][r.predicted]++;
     }
-    return { examples: n, loss: n ? loss / n : NaN, accuracy: n ? correct / n : NaN, ms: performance.now() - t0 };
+    const stats: EvalStats = {
+      examples: n,
+      loss: n ? loss / n : NaN,
+      accuracy: n ? correct / n : NaN,
+      ms: performance.now() - t0,
+    };
+    if (confusion) stats.confusion = confusion;
+    return stats;
   }
 }

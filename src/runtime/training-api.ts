@@ -31,6 +31,11 @@ export interface TrainingMetrics {
   accuracy: number;
   /** held-out accuracy, 0..1, when the runtime evaluated at this report */
   testAccuracy?: number;
+  /**
+   * On the user's own images, with testAccuracy: the held-out images' counts, confusion[true class][predicted]
+   * (its sum is the number of held-out images evaluated). Absent on the built-in data set's test split.
+   */
+  confusion?: number[][];
   samplesPerSec: number;
 }
 
@@ -72,6 +77,8 @@ export interface TrainingRuntime {
   snapshot(): Promise<TrainingSnapshot>;
   /** The first n held-out examples as int8 input, with labels and the current prediction (not while running). */
   samples(n: number): Promise<HeldOutSamples>;
+  /** Optional: class probabilities (softmax of the logits) of one image with the current weights. */
+  classify?(image: Omit<UserSample, 'label'>): Promise<number[]>;
   /** Subscribes to metrics while running; returns the unsubscribe function. */
   onMetrics(cb: (m: TrainingMetrics) => void): () => void;
   /** Stops the worker for good. */

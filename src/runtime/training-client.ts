@@ -18,7 +18,8 @@ const HEARTBEAT_TIMEOUT_MS = 15_000;
 export interface TrainingClient extends TrainingRuntime {
   /** Runs n steps now and returns every loss and the trainable weights after them (bit-identity tests). */
   trace(n: number): Promise<{ losses: number[]; trainable: { name: string; data: Int8Array | Int32Array }[] }>;
-  evaluate(limit?: number): Promise<{ accuracy: number; loss: number; examples: number }>;
+  evaluate(limit?: number): Promise<{ accuracy: number; loss: number; examples: number; confusion?: number[][] }>;
+  classify(image: Omit<UserSample, 'label'>): Promise<number[]>;
   canaries(): Promise<{ guardBytes: number; before: number; after: number }>;
   /** The report of the last load. */
   lastLoad(): LoadReport | null;
@@ -156,6 +157,7 @@ export function createTrainingRuntime(opts: Partial<RunnerOptions> = {}): Traini
     },
     trace: (n) => call((api) => api.trace(n)),
     evaluate: (limit) => call((api) => api.evaluate(limit)),
+    classify: (image) => call((api) => api.classify(image)),
     canaries: () => call((api) => api.canaries()),
     snapshot: () => call((api) => api.snapshot()),
     samples: (n) => call((api) => api.samples(n)),

@@ -51,6 +51,8 @@ const api = {
   reset: () => loaded().reset(),
   setUserData: (samples: UserSample[]) => loaded().setUserData(samples),
   evaluate: (limit?: number) => loaded().evaluate(limit),
+  /** Class probabilities of one RGBA image with the current weights (the "try it" view). */
+  classify: (image: Omit<UserSample, 'label'>) => loaded().classify(image),
   trace: (n: number) => loaded().trace(n),
   canaries: () => loaded().canaries(),
   snapshot: () => loaded().snapshot(),

@@ -192,3 +192,12 @@ export function clearTrainingError(): void {
   if (useTraining.getState().status === 'error')
     useTraining.setState({ status: runtime ? 'paused' : 'idle', message: '' });
 }
+
+/**
+ * Class probabilities of one image with the weights the worker has now (the "try it" view); rejects with a
+ * message when there is no model to ask yet.
+ */
+export async function classifyImage(image: Omit<UserSample, 'label'>): Promise<number[]> {
+  if (!runtime?.classify || !loaded) throw new Error('no trained model yet: press start or step first');
+  return runtime.classify(image);
+}

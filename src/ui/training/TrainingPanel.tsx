@@ -9,6 +9,7 @@ import { usePlayground } from '../../state/playground';
 import { clearTrainingError, useTraining } from '../../state/training';
 import type { TrainingStatus } from '../../state/training';
 import { useSize } from '../useSize';
+import { AccuracyLegend, lastEvaluation, TEST_COLOR, TRAIN_COLOR } from './AccuracyLegend';
 import { LineChart } from './LineChart';
 import { YourData } from './YourData';
 
@@ -146,10 +147,10 @@ function Curves() {
               yMax={1}
               testId="train.accuracy"
               series={[
-                { label: 'train', color: '#2f6db5', points: history.map((m) => [m.step, m.accuracy]) },
+                { label: 'train', color: TRAIN_COLOR, points: history.map((m) => [m.step, m.accuracy]) },
                 {
-                  label: 'test',
-                  color: '#3a9d5d',
+                  label: lastEvaluation(history).label,
+                  color: TEST_COLOR,
                   points: history.filter((m) => m.testAccuracy !== undefined).map((m) => [m.step, m.testAccuracy!]),
                 },
               ]}
@@ -157,6 +158,7 @@ function Curves() {
           </>
         )}
       </div>
+      <AccuracyLegend history={history} />
     </>
   );
 }

@@ -1,42 +1,66 @@
-/** "Your data": add classes, fill them from image files or the webcam. */
-import { useEffect, useRef, useState } from 'react';
+/** "Your data": add classes, fill them from image files or the webcam, see what is wrong with them, try the model. */
+import { useState } from 'react';
 import { usePlayground } from '../../state/playground';
-import { useUserData } from '../../state/user-data';
-import { filesToImages, thumbnail, toSquare } from './images';
+import { dataWarnings, useUserData } from '../../state/user-data';
+import { filesToImages, thumbnail, toSquare, type RefusedFile } from './images';
+import { TryIt } from './TryIt';
+import { Webcam } from './Webcam';
 
-function Webcam({ onFrame }: { onFrame(v: HTMLVideoElement): void }) {
-  const video = useRef<HTMLVideoElement>(null);
-  const [error, setError] = useState<string | null>(null);
-  useEffect(() => {
-    let stream: MediaStream | null = null;
-    let cancelled = false;
-    if (!navigator.mediaDevices?.getUserMedia) {
-      setError('this browser gives no camera access here');
-      return;
-    }
-    navigator.mediaDevices
-      .getUserMedia({ video: { width: 320, height: 240 } })
-      .then((s) => {
-        if (cancelled) return s.getTracks().forEach((t) => t.stop());
-        stream = s;
-        if (video.current) video.current.srcObject = s;
-      })
-      .catch((err: Error) => setError(`no camera: ${err.message}`));
-    return () => {
-      cancelled = true;
-      stream?.getTracks().forEach((t) => t.stop());
-    };
-  }, []);
-  if (error)
-    return (
-      <p className="hint" data-testid="data.webcam.error">
-        {error}
-      </p>
-    );
+/** What happened to the last files added: how many images, and each refused file by name. */
+function FileNote({ added, refused }: { added: number; refused: RefusedFile[] }) {
   return (
-    <div className="webcam">
-      <video ref={video} autoPlay playsInline muted width={160} height={120} />
-      <button onClick={() => video.current && onFrame(video.current)}>capture</button>
+    <div className="hint" data-testid="data.note" role="status">
+      {added} image(s) added.
+      {refused.length > 0 && (
+        <ul className="refused" data-testid="data.refused">
+          {refused.map((r, i) => (
+            <li key={i}>
+              {r.name} was refused: {r.reason}.
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+/** Where the images are kept, and the button that deletes them (asks once). */
+function Persistence() {
+  const { classes, persistence, persistNote, clear } = useUserData();
+  const [asking, setAsking] = useState(false);
+  const images = classes.reduce((a, c) => a + c.samples.length, 0);
+  const where =
+    persistence === 'off'
+      ? 'This browser cannot keep them: they last until you close the tab.'
+      : persistence === 'saving' || persistence === 'restoring'
+        ? 'Saving in this browser…'
+        : persistence === 'saved'
+          ? 'Kept in this browser (IndexedDB) until you clear them; never uploaded.'
+          : '';
+  return (
+    <div className="persist">
+      <p className="hint" data-testid="data.persistence" data-state={persistence}>
+        {where} {persistNote}
+      </p>
+      {asking ? (
+        <span role="group" aria-label="confirm clearing">
+          Delete {images} image(s) and {classes.length} class name(s) from this browser?{' '}
+          <button
+            data-testid="data.clear.confirm"
+            onClick={() => {
+              setAsking(false);
+              void clear();
+            }}
+          >
+            yes, delete
+          </button>{' '}
+          <button onClick={() => setAsking(false)}>cancel</button>
+        </span>
+      ) : (
+        <button data-testid="data.clear" disabled={classes.length === 0} onClick={() => setAsking(true)}>
+          clear my data
+        </button>
+      )}
     </div>
   );
 }
@@ -47,23 +71,25 @@ export function YourData() {
   const classCount = usePlayground((s) => s.experiment.classes);
   const update = usePlayground((s) => s.update);
   const withImages = classes.filter((c) => c.samples.length > 0).length;
+  const warnings = dataWarnings(classes);
   const [name, setName] = useState('');
   const [camFor, setCamFor] = useState<number | null>(null);
-  const [note, setNote] = useState('');
+  const [note, setNote] = useState<{ added: number; refused: RefusedFile[] } | null>(null);
 
   const onFiles = async (index: number, files: FileList | null) => {
     if (!files) return;
-    const { images, skipped } = await filesToImages(files, resolution);
+    const { images, refused } = await filesToImages(files, resolution);
     addSamples(index, images);
-    setNote(`${images.length} image(s) added${skipped ? `, ${skipped} file(s) were not images` : ''}.`);
+    setNote({ added: images.length, refused });
   };
 
   return (
     <div className="your-data" data-testid="data.panel">
       <p className="hint">
-        Add classes from image files or the webcam; images are center-cropped to {resolution}×{resolution}. They stay in
-        this browser tab.
+        Add classes from image files or the webcam; images are center-cropped to {resolution}×{resolution}. About 20% of
+        each class is held out: training never sees them, and the Train tab reports accuracy on them.
       </p>
+      <Persistence />
       <form
         className="add-class"
         onSubmit={(e) => {
@@ -74,6 +100,7 @@ export function YourData() {
       >
         <input
           placeholder="class name"
+          aria-label="class name"
           value={name}
           onChange={(e) => setName(e.target.value)}
           data-testid="data.className"
@@ -82,7 +109,14 @@ export function YourData() {
           add class
         </button>
       </form>
-      {note && <p className="hint">{note}</p>}
+      {note && <FileNote {...note} />}
+      {warnings.length > 0 && (
+        <ul className="warnings" data-testid="data.warnings" role="alert">
+          {warnings.map((w) => (
+            <li key={w}>{w}</li>
+          ))}
+        </ul>
+      )}
       {withImages > 0 && (
         <p className="hint" data-testid="data.summary">
           Training uses these {classes.length} classes instead of the built-in data set.
@@ -120,7 +154,10 @@ export function YourData() {
               </button>
             </div>
             {camFor === i && (
-              <Webcam onFrame={(v) => addSamples(i, [toSquare(v, v.videoWidth, v.videoHeight, resolution)])} />
+              <Webcam
+                label="capture"
+                onFrame={(v) => addSamples(i, [toSquare(v, v.videoWidth, v.videoHeight, resolution)])}
+              />
             )}
             <div className="thumbs">
               {c.samples.slice(-12).map((s, j) => (
@@ -130,6 +167,7 @@ export function YourData() {
           </li>
         ))}
       </ul>
+      <TryIt />
     </div>
   );
 }

@@ -17,23 +17,34 @@ export function toSquare(src: CanvasImageSource, srcW: number, srcH: number, siz
   return { width: size, height: size, rgba: ctx.getImageData(0, 0, size, size).data };
 }
 
-/** Decodes image files; files that are not images are skipped and counted. */
+/** A file that did not become an image, and why. */
+export interface RefusedFile {
+  name: string;
+  reason: string;
+}
+
+/** Decodes image files; every file that is not an image, or does not decode, is refused by name. */
 export async function filesToImages(
   files: FileList | File[],
   size: number,
-): Promise<{ images: RgbaImage[]; skipped: number }> {
+): Promise<{ images: RgbaImage[]; refused: RefusedFile[] }> {
   const images: RgbaImage[] = [];
-  let skipped = 0;
+  const refused: RefusedFile[] = [];
   for (const f of Array.from(files)) {
+    // an unknown type ('') may still decode; a known non-image type is refused without trying
+    if (f.type && !f.type.startsWith('image/')) {
+      refused.push({ name: f.name, reason: `not an image file (${f.type})` });
+      continue;
+    }
     try {
       const bmp = await createImageBitmap(f);
       images.push(toSquare(bmp, bmp.width, bmp.height, size));
       bmp.close();
     } catch {
-      skipped++;
+      refused.push({ name: f.name, reason: 'a broken image (it does not decode)' });
     }
   }
-  return { images, skipped };
+  return { images, refused };
 }
 
 /** A small data URL preview of a sample. */
