@@ -2,6 +2,7 @@
 import { boardById } from '../state/boards';
 import { usePlayground } from '../state/playground';
 import { kb } from './format';
+import { Term } from './Term';
 
 export function BigNumbers() {
   const compiled = usePlayground((s) => s.compiled);
@@ -32,7 +33,7 @@ export function BigNumbers() {
           {kb(m.peakSramBytes)}
         </span>
         <span className="label" data-testid="summary.peak.verdict">
-          peak SRAM · {sramFits ? 'fits' : 'does not fit'} {e.budgetKb} KB
+          <Term term="peak SRAM" /> · {sramFits ? 'fits' : 'does not fit'} {e.budgetKb} KB
         </span>
       </div>
       <div className={`big ${flashFits ? 'good' : 'bad'}`}>
@@ -40,7 +41,7 @@ export function BigNumbers() {
           {kb(m.flashBytes, 0)}
         </span>
         <span className="label">
-          flash · {flashFits ? 'fits' : 'does not fit'}{' '}
+          <Term term="flash" /> · {flashFits ? 'fits' : 'does not fit'}{' '}
           {board.flashKb >= 1024 ? `${board.flashKb / 1024} MB` : `${board.flashKb} KB`}
         </span>
       </div>
@@ -49,7 +50,9 @@ export function BigNumbers() {
           <span className="value" data-testid="summary.other">
             {kb(other.peakSramBytes)}
           </span>
-          <span className="label">{e.reorder ? 'without' : 'with'} reordering</span>
+          <span className="label">
+            {e.reorder ? 'without' : 'with'} <Term term="reorder ops">reordering</Term>
+          </span>
         </div>
       )}
     </div>

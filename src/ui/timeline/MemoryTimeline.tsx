@@ -6,8 +6,13 @@ import { useState } from 'react';
 import { layerOfStep, liveBuffersAt, peakIndex, stepRangesOf } from '../../state/selectors';
 import { usePlayground } from '../../state/playground';
 import { CATEGORY_ORDER, CATEGORY_STYLE, bytesShort, kb } from '../format';
+import type { GlossaryTerm } from '../glossary';
+import { Term } from '../Term';
 import { useSize } from '../useSize';
 import { StackedMemoryChart } from './StackedMemoryChart';
+
+/** Legend entries with a glossary explanation. */
+const TERM_OF: Partial<Record<string, GlossaryTerm>> = { saved: 'saved', mask: 'masks', scratch: 'scratch' };
 
 export function MemoryTimeline() {
   const compiled = usePlayground((s) => s.compiled);
@@ -19,7 +24,10 @@ export function MemoryTimeline() {
   const [ref, size] = useSize<HTMLDivElement>();
   const plan = compiled.plan;
   const other = compiled.other;
-  if (!plan) return <section className="panel timeline" data-testid="timeline" aria-label="Memory timeline" />;
+  if (!plan)
+    return (
+      <section className="panel timeline" data-testid="timeline" aria-label="Memory timeline" id="panel-memory" tabIndex={-1} />
+    );
 
   const peak = peakIndex(plan.timeline);
   const focus = hoverStep ?? peak;
@@ -37,14 +45,18 @@ export function MemoryTimeline() {
   const half = Math.floor(size.width / 2) - 4;
 
   return (
-    <section className="panel timeline" aria-label="Memory timeline">
+    <section className="panel timeline" aria-label="Memory timeline" id="panel-memory" tabIndex={-1}>
       <header className="panel-head">
         <h2>Live memory per plan step</h2>
         <div className="legend">
           {CATEGORY_ORDER.map((c) => (
             <span key={c} className="legend-item">
               <i style={{ background: CATEGORY_STYLE[c].color }} />
-              {CATEGORY_STYLE[c].label}
+              {c in TERM_OF ? (
+                <Term term={TERM_OF[c]!}>{CATEGORY_STYLE[c].label}</Term>
+              ) : (
+                CATEGORY_STYLE[c].label
+              )}
             </span>
           ))}
         </div>
@@ -86,7 +98,7 @@ export function MemoryTimeline() {
                   peakStep={peakIndex(other.timeline)}
                   highlight={stepRangesOf(other, hoverLayer)}
                   hoverStep={null}
-                  onHoverStep={() => undefined}
+                  onHoverStep={null}
                   testId="timeline.other"
                 />
               </>
@@ -111,7 +123,8 @@ export function MemoryTimeline() {
         </div>
         <aside className="peak-explain" data-testid="timeline.explain">
           <p className="hint" data-testid="timeline.accounting">
-            peak SRAM {kb(plan.metrics.peakSramBytes)} = arena {kb(plan.metrics.arenaBytes)} (placed, aligned) +
+            <Term term="peak SRAM" /> {kb(plan.metrics.peakSramBytes)} = <Term term="arena" />{' '}
+            {kb(plan.metrics.arenaBytes)} (placed, aligned) +
             trainable {kb(plan.metrics.trainableSramBytes)}
           </p>
           <h3>

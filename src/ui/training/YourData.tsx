@@ -76,6 +76,7 @@ export function YourData() {
           placeholder="class name"
           value={name}
           onChange={(e) => setName(e.target.value)}
+          aria-label="class name"
           data-testid="data.className"
         />
         <button type="submit" data-testid="data.addClass">
