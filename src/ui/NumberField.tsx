@@ -53,7 +53,9 @@ export function NumberField({ label, value, min, max, clampWhy, unit, testId, on
         onChange={(ev) => {
           const judged = judgeNumber(ev.target.value, min, max, clampWhy, unit);
           setMessage(judged.message);
-          setText(judged.value !== null && judged.value !== Number(ev.target.value) ? String(judged.value) : ev.target.value);
+          setText(
+            judged.value !== null && judged.value !== Number(ev.target.value) ? String(judged.value) : ev.target.value,
+          );
           if (judged.value !== null) onCommit(judged.value);
         }}
         onBlur={() => {

@@ -80,8 +80,8 @@ export function About({ onShowStart }: { onShowStart(): void }) {
             <a href={PAPER_URL} target="_blank" rel="noreferrer">
               On-Device Training Under 256KB Memory
             </a>{' '}
-            (Lin et al., NeurIPS 2022). Choose which layers to train, see how much memory training needs, then train
-            the same int8 kernels the firmware uses, here in your browser.
+            (Lin et al., NeurIPS 2022). Choose which layers to train, see how much memory training needs, then train the
+            same int8 kernels the firmware uses, here in your browser.
           </p>
           <button
             onClick={() => {

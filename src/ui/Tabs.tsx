@@ -28,7 +28,15 @@ export function Tabs<K extends string>({
   const move = (ev: React.KeyboardEvent, i: number) => {
     const n = items.length;
     const to =
-      ev.key === 'ArrowRight' ? (i + 1) % n : ev.key === 'ArrowLeft' ? (i - 1 + n) % n : ev.key === 'Home' ? 0 : ev.key === 'End' ? n - 1 : -1;
+      ev.key === 'ArrowRight'
+        ? (i + 1) % n
+        : ev.key === 'ArrowLeft'
+          ? (i - 1 + n) % n
+          : ev.key === 'Home'
+            ? 0
+            : ev.key === 'End'
+              ? n - 1
+              : -1;
     if (to < 0) return;
     ev.preventDefault();
     onChange(items[to].key);

@@ -3,7 +3,8 @@
  * the playground's own, each with a one-line plain explanation. Every glossary tooltip on the page reads it.
  */
 export const GLOSSARY = {
-  'peak SRAM': 'The most on-chip memory (SRAM) the training step needs at any moment: the arena plus the trainable weights. It must fit the budget.',
+  'peak SRAM':
+    'The most on-chip memory (SRAM) the training step needs at any moment: the arena plus the trainable weights. It must fit the budget.',
   flash: 'Read-only memory of the microcontroller: frozen weights and the program live there.',
   'sparse update':
     'Training only some layers (and only part of their weights or just their biases) so the backward pass stays small: the scheme picks which.',
@@ -12,8 +13,7 @@ export const GLOSSARY = {
     'Operator reordering: apply each gradient to its weights right after it is computed, so no gradient buffer stays alive until the end of the backward pass.',
   'fuse frozen':
     'Run frozen blocks band by band (row strips), so their large expanded activations never exist whole in memory.',
-  'split weights':
-    'Keep only the updated part of a partially trained weight in SRAM; the frozen rest stays in flash.',
+  'split weights': 'Keep only the updated part of a partially trained weight in SRAM; the frozen rest stays in flash.',
   QAS: 'Quantization-aware scaling: rescales int8 gradients (weights by s_W^-2, biases by (s_W s_x)^-2) so int8 training converges like float training.',
   rounding: 'How a weight update is rounded back to int8: truncate, round to nearest, or stochastic rounding.',
   dW: 'ΔW (dW), the weight gradient: how the loss changes with a layer weight. Needed only for layers that are updated.',

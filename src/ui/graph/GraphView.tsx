@@ -133,14 +133,14 @@ export function GraphView() {
                     +
                   </text>
                 ) : (
-                  <>
-                    <text x={6} y={11} className="node-label">
+                  <text>
+                    <tspan x={6} y={11} className="node-label">
                       {n.label}
-                    </text>
-                    <text x={6} y={22} className="node-sub">
+                    </tspan>{' '}
+                    <tspan x={6} y={22} className="node-sub">
                       {n.sub}
-                    </text>
-                  </>
+                    </tspan>
+                  </text>
                 )}
               </g>
             );

@@ -26,7 +26,13 @@ export function MemoryTimeline() {
   const other = compiled.other;
   if (!plan)
     return (
-      <section className="panel timeline" data-testid="timeline" aria-label="Memory timeline" id="panel-memory" tabIndex={-1} />
+      <section
+        className="panel timeline"
+        data-testid="timeline"
+        aria-label="Memory timeline"
+        id="panel-memory"
+        tabIndex={-1}
+      />
     );
 
   const peak = peakIndex(plan.timeline);
@@ -52,11 +58,7 @@ export function MemoryTimeline() {
           {CATEGORY_ORDER.map((c) => (
             <span key={c} className="legend-item">
               <i style={{ background: CATEGORY_STYLE[c].color }} />
-              {c in TERM_OF ? (
-                <Term term={TERM_OF[c]!}>{CATEGORY_STYLE[c].label}</Term>
-              ) : (
-                CATEGORY_STYLE[c].label
-              )}
+              {c in TERM_OF ? <Term term={TERM_OF[c]!}>{CATEGORY_STYLE[c].label}</Term> : CATEGORY_STYLE[c].label}
             </span>
           ))}
         </div>
@@ -124,8 +126,7 @@ export function MemoryTimeline() {
         <aside className="peak-explain" data-testid="timeline.explain">
           <p className="hint" data-testid="timeline.accounting">
             <Term term="peak SRAM" /> {kb(plan.metrics.peakSramBytes)} = <Term term="arena" />{' '}
-            {kb(plan.metrics.arenaBytes)} (placed, aligned) +
-            trainable {kb(plan.metrics.trainableSramBytes)}
+            {kb(plan.metrics.arenaBytes)} (placed, aligned) + trainable {kb(plan.metrics.trainableSramBytes)}
           </p>
           <h3>
             {hoverStep === null ? 'Peak live' : 'Live'} at step {focus}: {kb(plan.timeline[focus]?.total ?? 0)}
