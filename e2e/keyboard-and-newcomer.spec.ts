@@ -9,7 +9,7 @@ import { PlaygroundPage } from './pages/playground';
 test('keyboard: skip link to Start in <= 10 Tabs, Space starts and pauses, focus stays', async ({ page }) => {
   test.setTimeout(90_000);
   const app = new PlaygroundPage(page);
-  await app.open('/#v=1&m=tiny-cnn');
+  await app.open('/#v=1&m=tiny-cnn&r=32');
   await expect(app.trainStart).toBeEnabled();
   let tabs = 0;
   const focusedTestId = () => page.evaluate(() => document.activeElement?.getAttribute('data-testid') ?? null);

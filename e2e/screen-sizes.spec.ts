@@ -18,7 +18,7 @@ for (const size of SIZES) {
     test.setTimeout(90_000);
     await page.setViewportSize(size);
     const app = new PlaygroundPage(page);
-    await app.open('/#v=1&m=tiny-cnn');
+    await app.open('/#v=1&m=tiny-cnn&r=32');
     await expect(app.peak).toHaveAttribute('data-bytes', /^\d+$/);
     await expect(app.timeline).toBeVisible();
 

@@ -53,7 +53,9 @@ export function MemoryTimeline() {
   return (
     <section className="panel timeline" aria-label="Memory timeline" id="panel-memory" tabIndex={-1}>
       <header className="panel-head">
-        <h2>Live memory per plan step</h2>
+        <h2>
+          Live memory per plan step (<Term term="arena" /> + trainable)
+        </h2>
         <div className="legend">
           {CATEGORY_ORDER.map((c) => (
             <span key={c} className="legend-item">
@@ -123,10 +125,15 @@ export function MemoryTimeline() {
               />
             ))}
         </div>
-        <aside className="peak-explain" data-testid="timeline.explain">
+        <aside
+          className="peak-explain"
+          data-testid="timeline.explain"
+          tabIndex={0}
+          aria-label="What is live at this step"
+        >
           <p className="hint" data-testid="timeline.accounting">
-            <Term term="peak SRAM" /> {kb(plan.metrics.peakSramBytes)} = <Term term="arena" />{' '}
-            {kb(plan.metrics.arenaBytes)} (placed, aligned) + trainable {kb(plan.metrics.trainableSramBytes)}
+            peak SRAM {kb(plan.metrics.peakSramBytes)} = arena {kb(plan.metrics.arenaBytes)} (placed, aligned) +
+            trainable {kb(plan.metrics.trainableSramBytes)}
           </p>
           <h3>
             {hoverStep === null ? 'Peak live' : 'Live'} at step {focus}: {kb(plan.timeline[focus]?.total ?? 0)}
