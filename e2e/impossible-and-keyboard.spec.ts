@@ -4,16 +4,23 @@ import { PlaygroundPage } from './pages/playground';
 test('impossible choices say why, and the page keeps working', async ({ page }) => {
   const app = new PlaygroundPage(page);
   await app.open();
-  // A budget the board cannot have.
+  // A budget the board cannot have: clamped, and the field says why.
   await app.budget.fill('400');
-  await expect(page.getByTestId('notice.edit')).toContainText(
-    'A 400 KB budget does not exist on the STM32F746 (320 KB SRAM)',
-  );
+  await expect(page.getByTestId('editor.budget.why')).toContainText('Used 320 KB: the STM32F746 has 320 KB SRAM');
   await expect(app.budget).toHaveValue('320');
-  // A resolution the backbone cannot take: the compiler's reason, no plan, and back again.
-  await app.resolution.selectOption('16');
+  // A class count out of range is refused next to the field.
+  await app.classes.fill('1');
+  await expect(page.getByTestId('editor.classes.why')).toContainText('At least 2; not applied');
+  await app.classes.fill('10');
+  // Only resolutions the backbone takes are offered.
+  await expect(app.resolution.locator('option[value="16"]')).toHaveCount(0);
+  await app.backbone('tiny-cnn').click();
+  await expect(app.resolution.locator('option[value="16"]')).toBeEnabled();
+  // A link with a resolution the backbone cannot take: the compiler's reason, no plan, and back again.
+  await page.goto('/#v=1&m=mcunet-5fps&r=16');
   await expect(app.compileNotice).toContainText('resolution must be an integer from 32 to 224');
   await expect(page.getByTestId('summary.none')).toContainText('no plan');
+  await expect(app.resolution.locator('option[value="16"]')).toBeDisabled();
   await app.resolution.selectOption('96');
   await expect(app.compileNotice).toHaveCount(0);
   await expect(app.peak).toHaveAttribute('data-bytes', /^\d+$/);

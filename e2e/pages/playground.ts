@@ -59,6 +59,26 @@ export class PlaygroundPage {
   get timeline(): Locator {
     return this.page.getByTestId('timeline.main');
   }
+  get trainStart(): Locator {
+    return this.page.getByTestId('train.start');
+  }
+  get trainPause(): Locator {
+    return this.page.getByTestId('train.pause');
+  }
+  get trainStatus(): Locator {
+    return this.page.getByTestId('train.status');
+  }
+  get startHere(): Locator {
+    return this.page.getByTestId('start');
+  }
+  /** The memory timeline as a keyboard slider. */
+  get timelineSlider(): Locator {
+    return this.page.locator('#memory-timeline');
+  }
+  /** The four main panels, by their skip-link targets. */
+  panel(name: 'editor' | 'graph' | 'memory' | 'training'): Locator {
+    return this.page.locator(`#panel-${name}`);
+  }
   backbone(name: string): Locator {
     return this.page.getByTestId(`editor.backbone.${name}`);
   }
@@ -104,6 +124,11 @@ export class PlaygroundPage {
       flash: await this.flash.getAttribute('data-bytes'),
       fragment: await this.page.evaluate(() => location.hash),
     };
+  }
+
+  /** Points on the loss curve so far. */
+  async lossPoints(): Promise<number> {
+    return Number(await this.page.getByTestId('train.loss').getAttribute('data-points'));
   }
 
   async expectNoConsoleErrors(): Promise<void> {

@@ -114,3 +114,18 @@ describe('one model, one plan', () => {
     }
   });
 });
+
+describe('preset recognition', () => {
+  it('names the preset again when a layer edit is undone back to it', () => {
+    const store = usePlayground.getState();
+    store.update({ model: 'mcunet-5fps', resolution: 128 });
+    store.applyPreset('paper:148kb');
+    const before = usePlayground.getState().experiment.scheme;
+    const i = before.findIndex((u) => u.bias);
+    usePlayground.getState().setLayer(i, { ...before[i], bias: false });
+    expect(usePlayground.getState().experiment.preset).toBe('custom');
+    usePlayground.getState().setLayer(i, before[i]);
+    expect(usePlayground.getState().experiment.preset).toBe('paper:148kb');
+    expect(usePlayground.getState().experiment.scheme).toEqual(before);
+  });
+});

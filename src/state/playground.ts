@@ -126,6 +126,13 @@ export function normalize(e: Experiment): { experiment: Experiment; notices: Not
   return { experiment: out, notices };
 }
 
+/** The preset a scheme equals (so undoing edits back to a preset names it again), or 'custom'. */
+export function matchingPreset(model: Experiment['model'], scheme: LayerUpdate[]): string {
+  const same = (a: LayerUpdate[]) =>
+    a.length === scheme.length && a.every((u, i) => u.bias === scheme[i].bias && u.ratio === scheme[i].ratio);
+  return describeModel(model).presets.find((p) => same(presetScheme(model, p.id)))?.id ?? 'custom';
+}
+
 /** The defaults, not compiled yet: the first loadFragment (url-sync.ts) or edit compiles. */
 function initial(): Pick<PlaygroundState, 'experiment' | 'compiled' | 'urlNotices' | 'editNotices'> {
   const { experiment } = normalize(defaultFieldValues());
@@ -221,7 +228,7 @@ export const usePlayground = create<PlaygroundState>((set, get) => {
       const cur = get().experiment;
       if (index < 0 || index >= cur.scheme.length) return;
       const scheme = cur.scheme.map((old, i) => (i === index ? u : old));
-      commit({ ...cur, scheme, preset: 'custom' }, { editNotices: [] });
+      commit({ ...cur, scheme, preset: matchingPreset(cur.model, scheme) }, { editNotices: [] });
     },
     applyPreset(id) {
       const cur = get().experiment;

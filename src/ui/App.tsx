@@ -1,6 +1,7 @@
 /**
- * The page: header (figures, share, kernel status), the model and scheme editor with its per-layer table on
- * the left, graph or code over the memory timeline in the middle, training on the right.
+ * The page: skip links, header (figures, share, kernel status, what-is-this), the start-here steps, the model
+ * and scheme editor with its per-layer table, graph or code over the memory timeline, and training. Three
+ * columns on a wide screen, two from 900 px, one stacked column below that (styles.css).
  */
 import { useEffect, useState } from 'react';
 import { browserBackboneLoader } from '../state/backbones';
@@ -16,34 +17,51 @@ import { KernelStatus } from './KernelStatus';
 import { Notices } from './Notices';
 import { PendingEdit } from './PendingEdit';
 import { ShareButton } from './ShareButton';
+import { About, StartHere, rememberStartHere, startHereDismissed } from './StartHere';
+import { Tabs } from './Tabs';
 import { MemoryTimeline } from './timeline/MemoryTimeline';
 import { TrainingPanel } from './training/TrainingPanel';
+
+const SKIP_LINKS = [
+  ['panel-editor', 'editor'],
+  ['panel-graph', 'graph and code'],
+  ['panel-memory', 'memory'],
+  ['panel-training', 'training'],
+] as const;
+
+function SkipLinks() {
+  const jump = (ev: React.MouseEvent, id: string) => {
+    const el = document.getElementById(id);
+    if (!el) return;
+    ev.preventDefault();
+    el.focus();
+  };
+  return (
+    <nav className="skip-links" aria-label="Skip to a panel">
+      {SKIP_LINKS.map(([id, label]) => (
+        <a key={id} href={`#${id}`} onClick={(ev) => jump(ev, id)} data-testid={`skip.${id}`}>
+          Skip to {label}
+        </a>
+      ))}
+    </nav>
+  );
+}
 
 function CenterTabs() {
   const [tab, setTab] = useState<'graph' | 'code'>('graph');
   return (
-    <section className="panel center-top" aria-label="Graph and code">
-      <div className="tabs" role="tablist">
-        <button
-          role="tab"
-          aria-selected={tab === 'graph'}
-          className={tab === 'graph' ? 'on' : ''}
-          onClick={() => setTab('graph')}
-          data-testid="tab.graph"
-        >
-          Graph
-        </button>
-        <button
-          role="tab"
-          aria-selected={tab === 'code'}
-          className={tab === 'code' ? 'on' : ''}
-          onClick={() => setTab('code')}
-          data-testid="tab.code"
-        >
-          Code
-        </button>
-      </div>
-      {tab === 'graph' ? <GraphView /> : <CodePanel />}
+    <section className="panel center-top" aria-label="Graph and code" id="panel-graph" tabIndex={-1}>
+      <Tabs<'graph' | 'code'>
+        label="Graph or code"
+        value={tab}
+        onChange={setTab}
+        items={[
+          { key: 'graph', label: 'Graph', testId: 'tab.graph' },
+          { key: 'code', label: 'Code', testId: 'tab.code' },
+        ]}
+      >
+        {tab === 'graph' ? <GraphView /> : <CodePanel />}
+      </Tabs>
     </section>
   );
 }
@@ -59,18 +77,26 @@ export function App() {
     };
   }, []);
   const layers = usePlayground((s) => s.compiled.plan?.layers ?? null);
+  const [startShown, setStartShown] = useState(() => !startHereDismissed());
+  const showStart = (shown: boolean) => {
+    rememberStartHere(shown);
+    setStartShown(shown);
+  };
   return (
     <div className="app" data-testid="app">
+      <SkipLinks />
       <header className="app-header">
         <h1>
           TinyTrain <span>Playground</span>
         </h1>
         <BigNumbers />
         <div className="header-right">
+          <About onShowStart={() => showStart(true)} />
           <ShareButton />
           <KernelStatus />
         </div>
       </header>
+      {startShown && <StartHere onDismiss={() => showStart(false)} />}
       <Notices />
       <PendingEdit />
       <main className="layout">

@@ -3,6 +3,7 @@ import { boardById } from '../compiler/boards';
 import { usePlayground } from '../state/playground';
 import { deviceFit } from '../compiler/codegen/device-fit';
 import { kb } from './format';
+import { Term } from './Term';
 
 export function BigNumbers() {
   const compiled = usePlayground((s) => s.compiled);
@@ -34,7 +35,7 @@ export function BigNumbers() {
           {kb(m.peakSramBytes)}
         </span>
         <span className="label" data-testid="summary.peak.verdict">
-          peak SRAM · {f.fits ? `fits ${e.budgetKb} KB and the ${board.name}` : f.verdict}
+          <Term term="peak SRAM" /> · {f.fits ? `fits ${e.budgetKb} KB and the ${board.name}` : f.verdict}
         </span>
       </div>
       <div className={`big ${flashFits ? 'good' : 'bad'}`}>
@@ -42,7 +43,7 @@ export function BigNumbers() {
           {kb(f.flashBytes, 0)}
         </span>
         <span className="label">
-          flash · {flashFits ? 'fits' : 'does not fit'}{' '}
+          <Term term="flash" /> · {flashFits ? 'fits' : 'does not fit'}{' '}
           {board.flashKb >= 1024 ? `${board.flashKb / 1024} MB` : `${board.flashKb} KB`}
         </span>
       </div>
@@ -51,7 +52,9 @@ export function BigNumbers() {
           <span className="value" data-testid="summary.other">
             {kb(other.peakSramBytes)}
           </span>
-          <span className="label">{e.reorder ? 'without' : 'with'} reordering</span>
+          <span className="label">
+            {e.reorder ? 'without' : 'with'} <Term term="reorder ops">reordering</Term>
+          </span>
         </div>
       )}
     </div>

@@ -21,12 +21,15 @@ export function ShareButton() {
       <button data-testid="share.copy" onClick={() => void copy()} title="Copy a link to this exact experiment">
         {state === 'copied' ? 'link copied ✓' : 'share link'}
       </button>
+      {/* Present for tests and copy fallbacks, but only a tab stop when shown. */}
       <input
         className={state === 'shown' ? 'share-url shown' : 'share-url'}
         data-testid="share.url"
         readOnly
         value={url}
         aria-label="share link"
+        aria-hidden={state !== 'shown'}
+        tabIndex={state === 'shown' ? 0 : -1}
         onFocus={(ev) => ev.target.select()}
       />
     </div>

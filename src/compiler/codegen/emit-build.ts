@@ -6,8 +6,11 @@
  */
 import { cComment } from './c-syntax';
 
-/** Compiler flags for a board's core (the board list's `core` text, e.g. 'Cortex-M4F @ 64 MHz'). */
-export function archFor(core: string | undefined): { flags: string; note: string } {
+/**
+ * Compiler flags for a board's core (the board list's `core` text, e.g. 'Cortex-M4F @ 64 MHz'); `flags` is
+ * null for a core that is not an Arm Cortex-M (arm-none-eabi-gcc cannot build for it).
+ */
+export function archFor(core: string | undefined): { flags: string | null; note: string } {
   const c = core ?? '';
   if (/Cortex-M7/.test(c))
     return {
@@ -29,10 +32,42 @@ export function archFor(core: string | undefined): { flags: string; note: string
       flags: '-mcpu=cortex-m0plus -mthumb -mfloat-abi=soft',
       note: 'no FPU, no DSP: portable loops and software float (same bits, slower)',
     };
-  return {
-    flags: '-mcpu=cortex-m7 -mthumb -mfpu=fpv5-sp-d16 -mfloat-abi=hard',
-    note: 'not an Arm Cortex-M: build model/, app/ and kernels/ with the vendor toolchain, keeping -ffp-contract=off and no fast-math',
-  };
+  return { flags: null, note: 'not an Arm Cortex-M' };
+}
+
+/** Where each Arm board puts flash and SRAM (README step 1); a board not listed uses its vendor's map. */
+const MEMORY_MAP: Record<string, string> = {
+  STM32F746: 'flash 0x08000000, SRAM 0x20000000; any SRAM region works, DTCM is fastest',
+  STM32F411: 'flash 0x08000000, SRAM 0x20000000',
+  STM32H743: 'flash 0x08000000, AXI SRAM 0x24000000; DTCM at 0x20000000 (128 KB) is fastest',
+  nRF52840: 'flash 0x00000000, RAM 0x20000000',
+  RP2040: 'flash 0x10000000 (execute-in-place, after the boot2 stage), SRAM 0x20000000',
+};
+
+/** README step 0: how to build for the board's own core. */
+function coreStep(b: BuildInfo): string {
+  const arch = archFor(b.boardCore);
+  if (arch.flags)
+    return `The ${b.boardName} has a ${b.boardCore} core: build for it with
+   \`make mcu MCU_ARCH="${arch.flags}"\` (${arch.note}).`;
+  return `The ${b.boardName} has a ${b.boardCore ?? 'non-Arm'} core, ${arch.note}: \`make mcu\` and
+   \`make run-qemu\` only check the plan on QEMU's Cortex-M7. For the board, compile \`model/\`, \`app/\` and
+   \`kernels/\` with its vendor toolchain (not \`mcu/\`), keeping \`-ffp-contract=off\` and no fast-math.`;
+}
+
+/** README step 1: start-up code and where the memory is. */
+function memoryStep(b: BuildInfo): string {
+  const map = MEMORY_MAP[b.boardName];
+  if (!map || !archFor(b.boardCore).flags)
+    return `Use your vendor's start-up code and linker script. The arena (\`.bss\`) and the trainable
+   weights (\`.data\`) must be in internal RAM the core reaches with word and float loads; \`printf\` goes to
+   the vendor's console (or remove the prints).`;
+  return `Use your vendor's start-up file and linker script (clocks, vector table with
+   your interrupts), or adapt \`mcu/startup_cm7.c\` and \`mcu/tinytrain.ld\`: put FLASH and RAM at the
+   ${b.boardName}'s addresses (${map}). Keep the FPU enabled before any float code, keep
+   \`-ffp-contract=off\` and no fast-math. The arena (\`.bss\`) and the trainable weights (\`.data\`) must be in
+   RAM the core can reach with word and float loads.
+   Drop \`--specs=rdimon.specs\` (semihosting) and retarget \`printf\` to a UART, or remove the prints.`;
 }
 
 /** What a bundle carries, in words, for its README (the page and the CLI fill it in). */
@@ -67,6 +102,14 @@ export interface BuildInfo {
   samples: number;
 }
 
+/** The Makefile's line on building for the board's own core. */
+function boardArchLine(b: BuildInfo): string {
+  const flags = archFor(b.boardCore).flags;
+  return flags
+    ? `For the board itself: MCU_ARCH="${flags}" (README.md).`
+    : `The ${cComment(b.boardName)} is not an Arm core: use its vendor toolchain (README.md, step 0).`;
+}
+
 export function makefile(b: BuildInfo): string {
   return `# Makefile - TinyTrain firmware for ${cComment(b.modelName)} (${b.resolution}x${b.resolution}, ${b.classes} classes), board ${cComment(b.boardName)}.
 #   make host       desktop build with the host C compiler: build/host/tinytrain
@@ -85,7 +128,7 @@ SRCS := $(sort $(wildcard kernels/src/*.c)) model/tt_model.c model/tt_model_data
 HEADERS := $(wildcard kernels/include/*.h kernels/src/*.h model/*.h app/*.h)
 CFLAGS := -std=c11 -O2 -Wall -Wextra -Werror -ffp-contract=off -fno-fast-math -fno-strict-aliasing \\
           -Ikernels/include -Imodel -Iapp
-# QEMU's mps2-an500 core. For the board itself: MCU_ARCH="${archFor(b.boardCore).flags}" (README.md).
+# QEMU's mps2-an500 core. ${boardArchLine(b)}
 MCU_ARCH ?= -mcpu=cortex-m7 -mthumb -mfpu=fpv5-d16 -mfloat-abi=hard
 MCU_CFLAGS := $(CFLAGS) $(MCU_ARCH) -ffunction-sections -fdata-sections
 MCU_LDFLAGS := $(MCU_ARCH) -nostartfiles -T mcu/tinytrain.ld --specs=nano.specs --specs=rdimon.specs \\
@@ -190,15 +233,8 @@ prints its stack high-water mark (${b.stackBytes} bytes are reserved).
 
 ## Porting to a real board
 
-0. **The core.** The MCU build targets QEMU's Cortex-M7 so \`make run-qemu\` works anywhere. The ${b.boardName}
-   has a ${b.boardCore ?? 'different'} core: build for it with
-   \`make mcu MCU_ARCH="${archFor(b.boardCore).flags}"\` (${archFor(b.boardCore).note}).
-1. **Start-up and memory.** Use your vendor's start-up file and linker script (clocks, vector table with
-   your interrupts), or adapt \`mcu/startup_cm7.c\` and \`mcu/tinytrain.ld\`: put FLASH and RAM at your part's
-   addresses (STM32F746: flash 0x08000000, SRAM 0x20000000). Keep the FPU enabled before any float code, keep
-   \`-ffp-contract=off\` and no fast-math. The arena (\`.bss\`) and the trainable weights (\`.data\`) must be in
-   RAM the core can reach with word and float loads (on an STM32F7 any SRAM region works; DTCM is fastest).
-   Drop \`--specs=rdimon.specs\` (semihosting) and retarget \`printf\` to a UART, or remove the prints.
+0. **The core.** The MCU build targets QEMU's Cortex-M7 so \`make run-qemu\` works anywhere. ${coreStep(b)}
+1. **Start-up and memory.** ${memoryStep(b)}
 2. **The camera frame.** Resize or crop the frame to ${b.resolution}x${b.resolution} (\`TT_INPUT_C\` channels, HWC
    order; a gray model repeats the gray value in every channel) and store each pixel byte \`p\` as
    \`(int8_t)(p - 128)\`, exactly what the playground feeds the model (its real value is

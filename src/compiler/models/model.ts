@@ -64,14 +64,19 @@ export class ModelError extends Error {
   }
 }
 
+/** The input resolutions a backbone accepts (pixels, height = width): the compiler's check and the UI's list. */
+export function resolutionRange(name: ModelName): { min: number; max: number } {
+  return { min: name === 'tiny-cnn' ? 8 : 32, max: 224 };
+}
+
 function checkOptions(o: BuildModelOptions): { name: ModelName; resolution: number; inChannels: number } {
   if (!(MODEL_NAMES as string[]).includes(o.model))
     throw new ModelError(`unknown model "${o.model}"; available: ${MODEL_NAMES.join(', ')}`);
   const name = o.model as ModelName;
   const resolution = o.resolution ?? ARCHS[name].defaultResolution;
-  const lo = name === 'tiny-cnn' ? 8 : 32;
-  if (!Number.isInteger(resolution) || resolution < lo || resolution > 224)
-    throw new ModelError(`resolution must be an integer from ${lo} to 224, got ${o.resolution}`);
+  const { min, max } = resolutionRange(name);
+  if (!Number.isInteger(resolution) || resolution < min || resolution > max)
+    throw new ModelError(`resolution must be an integer from ${min} to ${max}, got ${o.resolution}`);
   if (!Number.isInteger(o.classes) || o.classes < 2 || o.classes > 1000)
     throw new ModelError(`classes must be an integer from 2 to 1000, got ${o.classes}`);
   const inChannels = o.inChannels ?? o.pretrained?.inChannels ?? 3;

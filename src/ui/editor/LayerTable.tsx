@@ -9,6 +9,7 @@ import { RATIOS } from '../../state/experiment';
 import type { LayerUpdate, Ratio } from '../../state/experiment';
 import { usePlayground } from '../../state/playground';
 import { bytesShort, ratioLabel } from '../format';
+import { Term } from '../Term';
 
 function trainableBytes(l: PlanLayer): number {
   return l.sramWeightBytes + (l.updateBias ? l.biasBytes : 0);
@@ -45,7 +46,8 @@ const Row = memo(function Row({ layer: l, update, hovered, onChange, onHover }: 
         className="name"
         title={`${l.name}: ${l.kind} ${l.kernel}×${l.kernel} s${l.stride}${l.fused ? ' (fused)' : ''}`}
       >
-        {l.name.replace(/^blocks\./, 'b')}
+        {/* the plan's name in full, exactly as the graph, the code and the memory panel show it */}
+        {l.name}
       </td>
       <td className="shape" title={`${l.inH}×${l.inH}×${l.inC} → ${l.outH}×${l.outH}×${l.outC}`}>
         {l.inC}→{l.outC}
@@ -116,10 +118,14 @@ export function LayerTable({ layers }: { layers: PlanLayer[] }) {
             <th title="conv index in forward order">#</th>
             <th>layer</th>
             <th title="input → output channels">ch</th>
-            <th title="update the bias">bias</th>
-            <th title="fraction of the weight updated">weight</th>
+            <th>bias</th>
+            <th title="fraction of the weight updated">
+              <Term term="dW">weight</Term>
+            </th>
             <th title="trainable weights and biases kept in SRAM">train</th>
-            <th title="input activation saved for the weight gradient">saved</th>
+            <th>
+              <Term term="saved" />
+            </th>
           </tr>
         </thead>
         <tbody>

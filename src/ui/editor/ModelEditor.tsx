@@ -1,11 +1,45 @@
 /** Backbone, input resolution, classes, board and budget, preset and compile options: one click each. */
 import { BOARDS } from '../../compiler/boards';
+import { resolutionRange } from '../../compiler/models/model';
 import { BACKBONES } from '../../state/experiment';
 import type { Backbone } from '../../state/experiment';
 import { usePlayground, useModelInfo } from '../../state/playground';
+import { NumberField } from '../NumberField';
+import { Term } from '../Term';
 import { ModelFileControls } from './ModelFileControls';
 
-const RESOLUTIONS = Array.from({ length: 14 }, (_, i) => 16 * (i + 1));
+/** The resolutions offered for a backbone: multiples of 16 it accepts, plus the current one if it is not. */
+export function resolutionChoices(model: Backbone, current: number): { value: number; valid: boolean }[] {
+  const { min, max } = resolutionRange(model);
+  const out = [];
+  for (let r = 16; r <= max; r += 16) if (r >= min) out.push({ value: r, valid: true });
+  if (!out.some((o) => o.value === current)) out.push({ value: current, valid: false });
+  return out.sort((a, b) => a.value - b.value);
+}
+
+function Toggles() {
+  const e = usePlayground((s) => s.experiment);
+  const update = usePlayground((s) => s.update);
+  const box = (key: 'reorder' | 'fusion' | 'split', term: 'reorder ops' | 'fuse frozen' | 'split weights') => (
+    <label>
+      <input
+        type="checkbox"
+        data-testid={`editor.${key === 'fusion' ? 'fusion' : key}`}
+        checked={e[key]}
+        aria-describedby={`term-${key}`}
+        onChange={(ev) => update({ [key]: ev.target.checked })}
+      />
+      <Term term={term} inLabel id={`term-${key}`} />
+    </label>
+  );
+  return (
+    <div className="checks">
+      {box('reorder', 'reorder ops')}
+      {box('fusion', 'fuse frozen')}
+      {box('split', 'split weights')}
+    </div>
+  );
+}
 
 export function ModelEditor() {
   const e = usePlayground((s) => s.experiment);
@@ -13,9 +47,10 @@ export function ModelEditor() {
   const applyPreset = usePlayground((s) => s.applyPreset);
   const info = useModelInfo();
   const board = BOARDS.find((b) => b.id === e.board)!;
+  const flash = board.flashKb >= 1024 ? `${board.flashKb / 1024} MB` : `${board.flashKb} KB`;
 
   return (
-    <section className="panel editor" aria-label="Model and scheme">
+    <section className="panel editor" aria-label="Model and scheme" id="panel-editor" tabIndex={-1}>
       <div className="seg" role="radiogroup" aria-label="Backbone" data-testid="editor.backbone">
         {BACKBONES.map((m) => (
           <button
@@ -40,27 +75,22 @@ export function ModelEditor() {
             value={e.resolution}
             onChange={(ev) => update({ resolution: Number(ev.target.value) })}
           >
-            {RESOLUTIONS.map((r) => (
-              <option key={r} value={r}>
-                {r}×{r}
+            {resolutionChoices(e.model, e.resolution).map((r) => (
+              <option key={r.value} value={r.value} disabled={!r.valid}>
+                {r.value}×{r.value}
+                {r.valid ? '' : ` (not valid for ${e.model})`}
               </option>
             ))}
           </select>
         </label>
-        <label>
-          Classes
-          <input
-            type="number"
-            min={2}
-            max={1000}
-            data-testid="editor.classes"
-            value={e.classes}
-            onChange={(ev) => {
-              const v = Math.round(Number(ev.target.value));
-              if (v >= 2 && v <= 1000) update({ classes: v });
-            }}
-          />
-        </label>
+        <NumberField
+          label="Classes"
+          value={e.classes}
+          min={2}
+          max={1000}
+          testId="editor.classes"
+          onCommit={(v) => update({ classes: v })}
+        />
         <label>
           Board
           <select
@@ -75,28 +105,37 @@ export function ModelEditor() {
             ))}
           </select>
         </label>
-        <label title={`${board.core}, ${board.sramKb} KB SRAM, ${board.flashKb / 1024} MB flash`}>
-          SRAM budget (KB)
-          <input
-            type="number"
-            min={16}
-            max={board.sramKb}
-            data-testid="editor.budget"
-            value={e.budgetKb}
-            onChange={(ev) => {
-              const v = Math.round(Number(ev.target.value));
-              if (v >= 16 && v <= 8192) update({ budgetKb: v });
-            }}
-          />
-        </label>
+        <NumberField
+          label={
+            <Term term="budget" inLabel>
+              SRAM budget (KB)
+            </Term>
+          }
+          value={e.budgetKb}
+          min={16}
+          max={board.sramKb}
+          unit=" KB"
+          clampWhy={`the ${board.name} has ${board.sramKb} KB SRAM`}
+          testId="editor.budget"
+          onCommit={(v) => update({ budgetKb: v })}
+        />
       </div>
       <p className="hint" data-testid="editor.board.note">
-        {board.name}: {board.core}, {board.sramKb} KB SRAM,{' '}
-        {board.flashKb >= 1024 ? `${board.flashKb / 1024} MB` : `${board.flashKb} KB`} flash · {board.note}
+        {board.name}: {board.core}, {board.sramKb} KB SRAM, {flash} flash · {board.note}
       </p>
       <label className="wide">
-        Scheme preset
-        <select data-testid="editor.preset" value={e.preset} onChange={(ev) => applyPreset(ev.target.value)}>
+        <span>
+          <Term term="scheme" inLabel>
+            Scheme preset
+          </Term>{' '}
+          (<Term term="sparse update" inLabel />)
+        </span>
+        <select
+          id="scheme-preset"
+          data-testid="editor.preset"
+          value={e.preset}
+          onChange={(ev) => applyPreset(ev.target.value)}
+        >
           {e.preset === 'custom' && <option value="custom">custom (edited)</option>}
           {info.presets.map((p) => (
             <option key={p.id} value={p.id} title={p.description}>
@@ -105,35 +144,7 @@ export function ModelEditor() {
           ))}
         </select>
       </label>
-      <div className="checks">
-        <label title="Apply each weight/bias gradient right after it is computed, so no gradient buffer stays alive">
-          <input
-            type="checkbox"
-            data-testid="editor.reorder"
-            checked={e.reorder}
-            onChange={(ev) => update({ reorder: ev.target.checked })}
-          />
-          reorder ops
-        </label>
-        <label title="Run frozen blocks band by band so their expanded tensors never exist whole">
-          <input
-            type="checkbox"
-            data-testid="editor.fusion"
-            checked={e.fusion}
-            onChange={(ev) => update({ fusion: ev.target.checked })}
-          />
-          fuse frozen
-        </label>
-        <label title="Keep only the updated part of a partially trained weight in SRAM; the frozen rest stays in flash">
-          <input
-            type="checkbox"
-            data-testid="editor.split"
-            checked={e.split}
-            onChange={(ev) => update({ split: ev.target.checked })}
-          />
-          split weights
-        </label>
-      </div>
+      <Toggles />
     </section>
   );
 }

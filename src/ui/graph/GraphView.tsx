@@ -8,6 +8,7 @@ import { useEffect, useMemo, useRef, useState } from 'react';
 import type { GraphNode } from '../../state/graph-view';
 import { usePlayground } from '../../state/playground';
 import { useGraphView } from '../../state/hooks';
+import { Term } from '../Term';
 import { LayerEditor } from './LayerEditor';
 import { NODE_H, NODE_W, edgeKey, layoutGraph } from './layout';
 
@@ -57,19 +58,22 @@ export function GraphView() {
       <div className="graph-toolbar">
         <span className="legend-item">
           <i className="node-swatch frozen" />
-          frozen
+          <Term term="frozen" />
         </span>
         <span className="legend-item">
           <i className="node-swatch updated" />
-          updated
+          <Term term="updated" />
         </span>
         <span className="legend-item">
           <i className="node-swatch gradient" />
-          gradient only
+          <Term term="gradient only" />
         </span>
         <span className="legend-item">
           <i className="node-swatch pruned" />
-          pruned
+          <Term term="pruned" />
+        </span>
+        <span className="legend-item">
+          <Term term="dW">ΔW</Term> <Term term="db">Δb</Term> <Term term="dx">∂x</Term>
         </span>
         <span className="spacer" />
         <button aria-label="zoom out" onClick={() => setZoom((z) => Math.max(0.4, z / 1.25))}>
@@ -114,7 +118,8 @@ export function GraphView() {
                 data-status={n.status}
                 tabIndex={n.layer ? 0 : -1}
                 role={n.layer ? 'button' : undefined}
-                aria-label={n.layer ? `${n.label}: ${n.status}` : undefined}
+                aria-label={n.layer ? `${n.label} ${n.sub}` : undefined}
+                aria-description={n.layer ? n.status : undefined}
                 onMouseEnter={(ev) => hover(n, ev)}
                 onMouseLeave={() => hover(null)}
                 onFocus={(ev) => hover(n, ev)}
@@ -128,14 +133,14 @@ export function GraphView() {
                     +
                   </text>
                 ) : (
-                  <>
-                    <text x={6} y={11} className="node-label">
+                  <text>
+                    <tspan x={6} y={11} className="node-label">
                       {n.label}
-                    </text>
-                    <text x={6} y={22} className="node-sub">
+                    </tspan>{' '}
+                    <tspan x={6} y={22} className="node-sub">
                       {n.sub}
-                    </text>
-                  </>
+                    </tspan>
+                  </text>
                 )}
               </g>
             );

@@ -6,9 +6,14 @@ import { useState } from 'react';
 import { layerOfStep, liveBuffersAt, peakIndex, stepRangesOf } from '../../state/selectors';
 import { usePlayground } from '../../state/playground';
 import { CATEGORY_ORDER, CATEGORY_STYLE, bytesShort, kb } from '../format';
+import type { GlossaryTerm } from '../glossary';
+import { Term } from '../Term';
 import { useSize } from '../useSize';
 import { StackedMemoryChart } from './StackedMemoryChart';
 import { FitLine } from '../FitLine';
+
+/** Legend entries with a glossary explanation. */
+const TERM_OF: Partial<Record<string, GlossaryTerm>> = { saved: 'saved', mask: 'masks', scratch: 'scratch' };
 
 export function MemoryTimeline() {
   const compiled = usePlayground((s) => s.compiled);
@@ -20,7 +25,16 @@ export function MemoryTimeline() {
   const [ref, size] = useSize<HTMLDivElement>();
   const plan = compiled.plan;
   const other = compiled.other;
-  if (!plan) return <section className="panel timeline" data-testid="timeline" aria-label="Memory timeline" />;
+  if (!plan)
+    return (
+      <section
+        className="panel timeline"
+        data-testid="timeline"
+        aria-label="Memory timeline"
+        id="panel-memory"
+        tabIndex={-1}
+      />
+    );
 
   const peak = peakIndex(plan.timeline);
   const focus = hoverStep ?? peak;
@@ -38,14 +52,16 @@ export function MemoryTimeline() {
   const half = Math.floor(size.width / 2) - 4;
 
   return (
-    <section className="panel timeline" aria-label="Memory timeline">
+    <section className="panel timeline" aria-label="Memory timeline" id="panel-memory" tabIndex={-1}>
       <header className="panel-head">
-        <h2>Live memory per plan step</h2>
+        <h2>
+          Live memory per plan step (<Term term="arena" /> + trainable)
+        </h2>
         <div className="legend">
           {CATEGORY_ORDER.map((c) => (
             <span key={c} className="legend-item">
               <i style={{ background: CATEGORY_STYLE[c].color }} />
-              {CATEGORY_STYLE[c].label}
+              {c in TERM_OF ? <Term term={TERM_OF[c]!}>{CATEGORY_STYLE[c].label}</Term> : CATEGORY_STYLE[c].label}
             </span>
           ))}
         </div>
@@ -87,7 +103,7 @@ export function MemoryTimeline() {
                   peakStep={peakIndex(other.timeline)}
                   highlight={stepRangesOf(other, hoverLayer)}
                   hoverStep={null}
-                  onHoverStep={() => undefined}
+                  onHoverStep={null}
                   testId="timeline.other"
                 />
               </>
@@ -110,7 +126,12 @@ export function MemoryTimeline() {
               />
             ))}
         </div>
-        <aside className="peak-explain" data-testid="timeline.explain">
+        <aside
+          className="peak-explain"
+          data-testid="timeline.explain"
+          tabIndex={0}
+          aria-label="What is live at this step"
+        >
           <FitLine plan={plan} testId="timeline.fit" />
           <p className="hint" data-testid="timeline.accounting">
             peak SRAM {kb(plan.metrics.peakSramBytes)} = arena {kb(plan.metrics.arenaBytes)} (placed, aligned) +

@@ -19,7 +19,8 @@ export interface StackedMemoryChartProps {
   compare?: { label: string; points: TimelinePoint[] };
   highlight: [number, number][];
   hoverStep: number | null;
-  onHoverStep(step: number | null): void;
+  /** null: a chart for looking only (the second of two side by side); otherwise pointer and arrow keys step */
+  onHoverStep: ((step: number | null) => void) | null;
   testId: string;
 }
 
@@ -80,15 +81,53 @@ export function StackedMemoryChart(p: StackedMemoryChartProps) {
   }, [x, y, n, w]);
 
   const peakPoint = p.points[p.peakStep];
+  const clamp = (step: number) => Math.max(0, Math.min(n - 1, step));
   const onMove = (e: React.MouseEvent<SVGRectElement>) => {
     const rect = e.currentTarget.getBoundingClientRect();
-    const step = Math.round(x.invert(e.clientX - rect.left));
-    p.onHoverStep(Math.max(0, Math.min(n - 1, step)));
+    p.onHoverStep?.(clamp(Math.round(x.invert(e.clientX - rect.left))));
   };
   const hover = p.hoverStep !== null && p.hoverStep < n ? p.points[p.hoverStep] : null;
+  // The arrow keys step through the plan one kernel call at a time (Page keys by 10, Home/End to the ends).
+  const onKey = (e: React.KeyboardEvent) => {
+    const at = p.hoverStep ?? p.peakStep;
+    const to: Record<string, number> = {
+      ArrowRight: at + 1,
+      ArrowUp: at + 1,
+      ArrowLeft: at - 1,
+      ArrowDown: at - 1,
+      PageUp: at + 10,
+      PageDown: at - 10,
+      Home: 0,
+      End: n - 1,
+    };
+    if (!(e.key in to) || !p.onHoverStep) return;
+    e.preventDefault();
+    p.onHoverStep(clamp(to[e.key]));
+  };
+  const at = p.hoverStep ?? p.peakStep;
+  const slider = p.onHoverStep
+    ? {
+        role: 'slider',
+        tabIndex: 0,
+        id: 'memory-timeline',
+        'aria-valuemin': 0,
+        'aria-valuemax': Math.max(0, n - 1),
+        'aria-valuenow': at,
+        'aria-valuetext': `step ${at}: ${kb(p.points[at]?.total ?? 0)} live`,
+        onKeyDown: onKey,
+        onBlur: () => p.onHoverStep?.(null),
+      }
+    : { role: 'img' };
 
   return (
-    <svg width={p.width} height={p.height} data-testid={p.testId} role="img" aria-label={`${p.title} memory timeline`}>
+    <svg
+      width={p.width}
+      height={p.height}
+      data-testid={p.testId}
+      aria-label={`${p.title} memory timeline`}
+      className="timeline-svg"
+      {...slider}
+    >
       <text x={p.width > 400 ? M.left : 4} y={12} className="chart-title">
         {p.title}:{' '}
         {peakPoint && (
@@ -144,7 +183,7 @@ export function StackedMemoryChart(p: StackedMemoryChartProps) {
         {hover && <line x1={x(p.hoverStep!)} x2={x(p.hoverStep!)} y2={h} className="timeline-cursor" />}
         <g ref={xAxisRef} transform={`translate(0,${h})`} className="axis" />
         <g ref={yAxisRef} className="axis" />
-        <rect width={w} height={h} fill="transparent" onMouseMove={onMove} onMouseLeave={() => p.onHoverStep(null)} />
+        <rect width={w} height={h} fill="transparent" onMouseMove={onMove} onMouseLeave={() => p.onHoverStep?.(null)} />
       </g>
     </svg>
   );

@@ -2,12 +2,14 @@
  * Training: start / pause / step / reset, learning rate, rounding, QAS, seed, the loss and accuracy curves and
  * the throughput, plus the "your data" tab. Talks only to the training store.
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { ROUNDINGS } from '../../state/experiment';
 import type { RoundingChoice } from '../../state/experiment';
 import { usePlayground } from '../../state/playground';
 import { clearTrainingError, useTraining } from '../../state/training';
 import type { TrainingStatus } from '../../state/training';
+import { Tabs } from '../Tabs';
+import { Term } from '../Term';
 import { useSize } from '../useSize';
 import { AccuracyLegend, lastEvaluation, TEST_COLOR, TRAIN_COLOR } from './AccuracyLegend';
 import { LineChart } from './LineChart';
@@ -19,19 +21,42 @@ function Controls() {
   const hasPlan = usePlayground((s) => s.compiled.plan !== null);
   const off = status === 'unavailable' || status === 'loading' || !hasPlan;
   const running = status === 'running';
+  // Keyboard focus follows Start -> Pause -> Start: the pressed button disables itself, so without this focus
+  // would fall to the page and Space could not pause.
+  const startRef = useRef<HTMLButtonElement>(null);
+  const pauseRef = useRef<HTMLButtonElement>(null);
+  const follow = useRef<'start' | 'pause' | null>(null);
+  useEffect(() => {
+    if (follow.current === 'pause' && running) pauseRef.current?.focus();
+    else if (follow.current === 'start' && !running && !off) startRef.current?.focus();
+    else return;
+    follow.current = null;
+  }, [running, off]);
+  const pressed = (b: HTMLElement | null) => document.activeElement === b;
   return (
     <div className="train-buttons">
       <button
+        ref={startRef}
+        id="train-start"
         data-testid="train.start"
         disabled={off || running}
         onClick={() => {
+          follow.current = pressed(startRef.current) ? 'pause' : null;
           clearTrainingError();
           void t.start();
         }}
       >
         ▶ start
       </button>
-      <button data-testid="train.pause" disabled={off || !running} onClick={() => void t.pause()}>
+      <button
+        ref={pauseRef}
+        data-testid="train.pause"
+        disabled={off || !running}
+        onClick={() => {
+          follow.current = pressed(pauseRef.current) ? 'start' : null;
+          void t.pause();
+        }}
+      >
         ❚❚ pause
       </button>
       <button
@@ -59,7 +84,9 @@ function HyperParameters() {
   return (
     <div className="grid2">
       <label>
-        Learning rate
+        <Term term="learning rate" inLabel>
+          Learning rate
+        </Term>
         <input
           data-testid="train.lr"
           inputMode="decimal"
@@ -73,7 +100,9 @@ function HyperParameters() {
         />
       </label>
       <label>
-        Rounding
+        <Term term="rounding" inLabel>
+          Rounding
+        </Term>
         <select
           data-testid="train.rounding"
           value={e.rounding}
@@ -87,7 +116,9 @@ function HyperParameters() {
         </select>
       </label>
       <label>
-        Seed
+        <Term term="seed" inLabel>
+          Seed
+        </Term>
         <input
           type="number"
           data-testid="train.seed"
@@ -99,17 +130,14 @@ function HyperParameters() {
           }}
         />
       </label>
-      <label
-        className="inline"
-        title="Quantization-aware scaling: rescale int8 gradients by s_W^-2 (weights), (s_W s_x)^-2 (biases)"
-      >
+      <label className="inline">
         <input
           type="checkbox"
           data-testid="train.qas"
           checked={e.qas}
           onChange={(ev) => update({ qas: ev.target.checked })}
         />
-        QAS
+        <Term term="QAS" inLabel />
       </label>
     </div>
   );
@@ -196,30 +224,28 @@ function WeightsLine() {
 
 export function TrainingPanel() {
   const [tab, setTab] = useState<'train' | 'data'>('train');
+  return (
+    <section className="panel training" aria-label="Training" id="panel-training" tabIndex={-1}>
+      <Tabs<'train' | 'data'>
+        label="Train or your data"
+        value={tab}
+        onChange={setTab}
+        items={[
+          { key: 'train', label: 'Train', testId: 'train.tab' },
+          { key: 'data', label: 'Your data', testId: 'data.tab' },
+        ]}
+      >
+        <TabBody tab={tab} />
+      </Tabs>
+    </section>
+  );
+}
+
+function TabBody({ tab }: { tab: 'train' | 'data' }) {
   const status = useTraining((s) => s.status);
   const message = useTraining((s) => s.message);
   return (
-    <section className="panel training" aria-label="Training">
-      <div className="tabs" role="tablist">
-        <button
-          role="tab"
-          aria-selected={tab === 'train'}
-          className={tab === 'train' ? 'on' : ''}
-          onClick={() => setTab('train')}
-          data-testid="train.tab"
-        >
-          Train
-        </button>
-        <button
-          role="tab"
-          aria-selected={tab === 'data'}
-          className={tab === 'data' ? 'on' : ''}
-          onClick={() => setTab('data')}
-          data-testid="data.tab"
-        >
-          Your data
-        </button>
-      </div>
+    <>
       <p className={`train-status ${status}`} data-testid="train.status" data-status={status} role="status">
         {message || STATUS_TEXT[status]}
       </p>
@@ -233,6 +259,6 @@ export function TrainingPanel() {
       ) : (
         <YourData />
       )}
-    </section>
+    </>
   );
 }
