@@ -87,49 +87,57 @@ static void tt_pw_input_pixel(int32_t in_c, int32_t out_c, const float *go, cons
 }
 
 #ifdef __wasm_simd128__
-/* Channels [i0, i0+16) of two pixels at once: each converted weight vector serves both pixels. */
-static void tt_pw_input_pair_v16(int32_t in_c, int32_t out_c, const float *g0, const float *g1, const int8_t *w,
-                                 const float *ws, float *gi0, float *gi1, int32_t accumulate, int32_t i0) {
-  const v128_t cb16 = tt_v_cvt_bias(0);
-  v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0, wv[4];
-  for (int32_t o = 0; o < out_c; o++) {
-    v128_t s0 = wasm_f32x4_splat(g0[o] * ws[o]), s1 = wasm_f32x4_splat(g1[o] * ws[o]);
-    tt_v_cvt16(w + (int64_t)o * in_c + i0, cb16, wv);
-    a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(s0, wv[0]));
-    a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(s0, wv[1]));
-    a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(s0, wv[2]));
-    a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(s0, wv[3]));
-    b0 = wasm_f32x4_add(b0, wasm_f32x4_mul(s1, wv[0]));
-    b1 = wasm_f32x4_add(b1, wasm_f32x4_mul(s1, wv[1]));
-    b2 = wasm_f32x4_add(b2, wasm_f32x4_mul(s1, wv[2]));
-    b3 = wasm_f32x4_add(b3, wasm_f32x4_mul(s1, wv[3]));
+#define TT_PW_STAGE_FLOATS 8192 /* converted weights of one 16-channel block: out_c <= 512 (32 KB of stack) */
+
+/* Channels [i0, i0+16) of pixels p and p+1 (one pixel when !two), weights of the block staged as float in wf[o]:
+ * the sums go over o ascending in registers, so each element is the same float sum as the portable loop's. */
+static void tt_pw_input_staged(int32_t in_c, int32_t oc, const float *g0, int32_t two, const float (*wf)[16],
+                               const float *ws, float *gi0, int32_t accumulate, int32_t i0) {
+  const float *g1 = two ? g0 + oc : g0;
+  v128_t a[4], b[4];
+  for (int j = 0; j < 4; j++) a[j] = b[j] = wasm_f32x4_splat(0.0f);
+  for (int32_t o = 0; o < oc; o++) {
+    const v128_t s0 = wasm_f32x4_splat(g0[o] * ws[o]), s1 = wasm_f32x4_splat(g1[o] * ws[o]);
+    for (int j = 0; j < 4; j++) {
+      const v128_t w = wasm_v128_load(&wf[o][4 * j]);
+      a[j] = wasm_f32x4_add(a[j], wasm_f32x4_mul(s0, w));
+      b[j] = wasm_f32x4_add(b[j], wasm_f32x4_mul(s1, w));
+    }
   }
-  tt_v_store(gi0 + i0, a0, accumulate);
-  tt_v_store(gi0 + i0 + 4, a1, accumulate);
-  tt_v_store(gi0 + i0 + 8, a2, accumulate);
-  tt_v_store(gi0 + i0 + 12, a3, accumulate);
-  tt_v_store(gi1 + i0, b0, accumulate);
-  tt_v_store(gi1 + i0 + 4, b1, accumulate);
-  tt_v_store(gi1 + i0 + 8, b2, accumulate);
-  tt_v_store(gi1 + i0 + 12, b3, accumulate);
+  for (int j = 0; j < 4; j++) tt_v_store(gi0 + i0 + 4 * j, a[j], accumulate);
+  if (two)
+    for (int j = 0; j < 4; j++) tt_v_store(gi0 + in_c + i0 + 4 * j, b[j], accumulate);
+}
+
+/* Every pixel, channels [0, in_c & ~15): per 16-channel block the weights are converted to float once. */
+static void tt_pw_input_blocks(int32_t pixels, int32_t ic, int32_t oc, const float *g_out, const int8_t *w,
+                               const float *ws, float *g_in, int32_t accumulate) {
+  _Alignas(16) float wf[TT_PW_STAGE_FLOATS / 16][16];
+  const v128_t cb16 = tt_v_cvt_bias(0);
+  for (int32_t i0 = 0; i0 + 16 <= ic; i0 += 16) {
+    for (int32_t o = 0; o < oc; o++) {
+      v128_t wv[4];
+      tt_v_cvt16(w + (int64_t)o * ic + i0, cb16, wv);
+      for (int j = 0; j < 4; j++) wasm_v128_store(&wf[o][4 * j], wv[j]);
+    }
+    for (int32_t p = 0; p < pixels; p += 2)
+      tt_pw_input_staged(ic, oc, g_out + (int64_t)p * oc, p + 1 < pixels, (const float (*)[16])wf, ws,
+                         g_in + (int64_t)p * ic, accumulate, i0);
+  }
 }
 #endif
 
 void tt_pointwise_f32_bwd_input(const tt_conv_shape *shape, const float *g_out, const int8_t *w,
                                 const float *wscale, float *g_in, int32_t accumulate) {
-  int32_t pixels = shape->in_h * shape->in_w, ic = shape->in_c, oc = shape->out_c, p = 0;
+  int32_t pixels = shape->in_h * shape->in_w, ic = shape->in_c, oc = shape->out_c, i0 = 0;
 #ifdef __wasm_simd128__
-  for (; p + 2 <= pixels; p += 2) {
-    const float *g0 = g_out + (int64_t)p * oc;
-    float *gi0 = g_in + (int64_t)p * ic;
-    int32_t i0 = 0;
-    for (; i0 + 16 <= ic; i0 += 16) tt_pw_input_pair_v16(ic, oc, g0, g0 + oc, w, wscale, gi0, gi0 + ic, accumulate, i0);
-    tt_pw_input_pixel(ic, oc, g0, w, wscale, gi0, accumulate, i0);
-    tt_pw_input_pixel(ic, oc, g0 + oc, w, wscale, gi0 + ic, accumulate, i0);
+  if (oc * 16 <= TT_PW_STAGE_FLOATS) {
+    tt_pw_input_blocks(pixels, ic, oc, g_out, w, wscale, g_in, accumulate);
+    i0 = ic & ~15;
   }
 #endif
-  for (; p < pixels; p++) {
-    tt_pw_input_pixel(ic, oc, g_out + (int64_t)p * oc, w, wscale, g_in + (int64_t)p * ic, accumulate, 0);
+  for (int32_t p = 0; p < pixels; p++) {
+    tt_pw_input_pixel(ic, oc, g_out + (int64_t)p * oc, w, wscale, g_in + (int64_t)p * ic, accumulate, i0);
   }
 }
 
