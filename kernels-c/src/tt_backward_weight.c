@@ -269,6 +269,9 @@ void tt_conv_f32_bwd_weight(const tt_conv_shape *shape, const float *g_out, cons
 
 void tt_depthwise_f32_bwd_weight(const tt_conv_shape *shape, const float *g_out, const int8_t *in,
                                  int32_t in_stride, int32_t in_zp, float in_scale, int32_t k, float *g_w) {
+#ifdef __wasm_simd128__
+  if (tt_bw_depthwise_weight_simd(shape, g_out, in, in_stride, in_zp, in_scale, k, g_w)) return;
+#endif
   for (int32_t ky = 0; ky < shape->kernel; ky++) {
     for (int32_t kx = 0; kx < shape->kernel; kx++) {
       float *row = g_w + ((int64_t)ky * shape->kernel + kx) * k;

@@ -58,6 +58,13 @@ void tt_bw_depthwise_weight_row(const tt_conv_shape *shape, const float *g_out, 
                                 int32_t in_stride, int32_t in_zp, float in_scale, int32_t k, int32_t ky,
                                 int32_t kx, float *row);
 
+#ifdef __wasm_simd128__
+/* The whole depthwise weight gradient [kernel][kernel][k] when stride is 1, kernel is 3, 5 or 7 and k % 4 == 0
+ * (tt_dw_weight_simd.c): returns 1, else 0 and writes nothing. Elements identical to the row function's. */
+int tt_bw_depthwise_weight_simd(const tt_conv_shape *shape, const float *g_out, const int8_t *in, int32_t in_stride,
+                                int32_t in_zp, float in_scale, int32_t k, float *g_w);
+#endif
+
 /* tt_update_s8's rule on n consecutive elements: dst[j] = saturate(dst[j] - R(lr * (g[j] * gs))) with
  * gs = gscale[j] when per_element, else gscale[0]. Draws from rng in j order when stochastic. */
 void tt_bw_update_row_s8(int32_t n, const float *g, const float *gscale, int32_t per_element, float lr,

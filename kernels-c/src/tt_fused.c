@@ -95,6 +95,16 @@ void tt_depthwise_bwd_update_s8(const tt_conv_shape *shape, const float *g_out, 
                                 int32_t in_stride, int32_t in_zp, float in_scale, int32_t k,
                                 const float *gscale, float lr, int32_t rounding, int8_t *w, tt_rng *rng,
                                 float *scratch) {
+#ifdef __wasm_simd128__
+  const int32_t taps = shape->kernel * shape->kernel;
+  if (taps * k <= TT_FUSED_BLOCK_FLOATS) { /* the whole gradient fits: compute it at once, then update tap rows */
+    _Alignas(16) float blk[TT_FUSED_BLOCK_FLOATS];
+    tt_depthwise_f32_bwd_weight(shape, g_out, in, in_stride, in_zp, in_scale, k, blk);
+    for (int32_t t = 0; t < taps; t++)
+      tt_bw_update_row_s8(k, blk + (int64_t)t * k, gscale, 1, lr, rounding, w + (int64_t)t * shape->in_c, rng);
+    return;
+  }
+#endif
   for (int32_t ky = 0; ky < shape->kernel; ky++) {
     for (int32_t kx = 0; kx < shape->kernel; kx++) {
       tt_bw_depthwise_weight_row(shape, g_out, in, in_stride, in_zp, in_scale, k, ky, kx, scratch);
