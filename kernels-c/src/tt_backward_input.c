@@ -176,9 +176,20 @@ static void tt_dw_input_chunk(const tt_conv_shape *s, const float *g_out, const 
 }
 
 #ifdef __wasm_simd128__
+#define TT_DW_STAGE_FLOATS 4096 /* depthwise weights staged as float: kernel*kernel*c <= 4096 (16 KB of stack) */
+
+/* Weights [at, at+16) as four f32x4: from the float stage wf when there is one, else converted from w. */
+static inline void tt_dw_weights16(const int8_t *w, const float *wf, int64_t at, v128_t cb16, v128_t out[4]) {
+  if (wf) {
+    for (int j = 0; j < 4; j++) out[j] = wasm_v128_load(wf + at + 4 * j);
+  } else {
+    tt_v_cvt16(w + at, cb16, out);
+  }
+}
+
 /* 16 channels [c0, c0+16) of one depthwise input pixel, partial sums in registers. */
-static void tt_dw_input_v16(const tt_conv_shape *s, const float *g_out, const int8_t *w, const float *ws,
-                            int32_t iy, int32_t ix, int32_t c0, float *gi, int32_t accumulate) {
+static void tt_dw_input_v16(const tt_conv_shape *s, const float *g_out, const int8_t *w, const float *wf,
+                            const float *ws, int32_t iy, int32_t ix, int32_t c0, float *gi, int32_t accumulate) {
   int32_t c = s->in_c, y0, y1, x0, x1;
   tt_bw_reader_range(iy, s->out_h, s->stride, s->pad, s->kernel, &y0, &y1);
   tt_bw_reader_range(ix, s->out_w, s->stride, s->pad, s->kernel, &x0, &x1);
@@ -191,7 +202,7 @@ static void tt_dw_input_v16(const tt_conv_shape *s, const float *g_out, const in
     for (int32_t x = x0; x < x1; x++) {
       int32_t kx = ix + s->pad - x * s->stride;
       const float *go = g_out + ((int64_t)y * s->out_w + x) * c + c0;
-      tt_v_cvt16(w + ((int64_t)ky * s->kernel + kx) * c + c0, cb16, wv);
+      tt_dw_weights16(w, wf, ((int64_t)ky * s->kernel + kx) * c + c0, cb16, wv);
       a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_f32x4_mul(wasm_v128_load(go), s0), wv[0]));
       a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_f32x4_mul(wasm_v128_load(go + 4), s1), wv[1]));
       a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wasm_f32x4_mul(wasm_v128_load(go + 8), s2), wv[2]));
@@ -215,8 +226,8 @@ static int tt_dw_pair_ok(const tt_conv_shape *s, int32_t iy, int32_t ix) {
 }
 
 /* 16 channels of the pixel pair (iy, ix), (iy, ix+1); requires tt_dw_pair_ok. */
-static void tt_dw_input_pair_v16(const tt_conv_shape *s, const float *g_out, const int8_t *w, const float *ws,
-                                 int32_t iy, int32_t ix, int32_t c0, float *gi, int32_t accumulate) {
+static void tt_dw_input_pair_v16(const tt_conv_shape *s, const float *g_out, const int8_t *w, const float *wf,
+                                 const float *ws, int32_t iy, int32_t ix, int32_t c0, float *gi, int32_t accumulate) {
   int32_t c = s->in_c, y0, y1, x0, x1;
   tt_bw_reader_range(iy, s->out_h, 1, s->pad, s->kernel, &y0, &y1);
   tt_bw_reader_range(ix, s->out_w, 1, s->pad, s->kernel, &x0, &x1);
@@ -227,7 +238,7 @@ static void tt_dw_input_pair_v16(const tt_conv_shape *s, const float *g_out, con
   for (int32_t y = y0; y < y1; y++) {
     for (int32_t x = x0; x < x1; x++) {
       const float *ga = g_out + ((int64_t)y * s->out_w + x) * c + c0, *gb = ga + c;
-      tt_v_cvt16(w + ((int64_t)(iy + s->pad - y) * s->kernel + ix + s->pad - x) * c + c0, cb16, wv);
+      tt_dw_weights16(w, wf, ((int64_t)(iy + s->pad - y) * s->kernel + ix + s->pad - x) * c + c0, cb16, wv);
       for (int j = 0; j < 4; j++) {
         v128_t sj = wasm_v128_load(sc + 4 * j);
         a[j] = wasm_f32x4_add(a[j], wasm_f32x4_mul(wasm_f32x4_mul(wasm_v128_load(ga + 4 * j), sj), wv[j]));
@@ -245,6 +256,13 @@ static void tt_dw_input_pair_v16(const tt_conv_shape *s, const float *g_out, con
 void tt_depthwise_f32_bwd_input(const tt_conv_shape *shape, const float *g_out, const int8_t *w,
                                 const float *wscale, float *g_in, int32_t accumulate) {
   int32_t c = shape->in_c;
+#ifdef __wasm_simd128__
+  /* Every input pixel reads up to kernel^2 weight vectors: convert them to float once (exact) for the call. */
+  _Alignas(16) float stage[TT_DW_STAGE_FLOATS];
+  const int32_t nw = shape->kernel * shape->kernel * c;
+  const float *wf = nw <= TT_DW_STAGE_FLOATS ? stage : 0;
+  for (int32_t j = 0; wf && j < nw; j++) stage[j] = (float)w[j];
+#endif
   for (int32_t iy = 0; iy < shape->in_h; iy++) {
     for (int32_t ix = 0; ix < shape->in_w; ix++) {
       float *gi = g_in + ((int64_t)iy * shape->in_w + ix) * c;
@@ -255,7 +273,7 @@ void tt_depthwise_f32_bwd_input(const tt_conv_shape *shape, const float *g_out, 
       }
 #ifdef __wasm_simd128__
       if (tt_dw_pair_ok(shape, iy, ix)) {
-        for (; c0 + 16 <= c; c0 += 16) tt_dw_input_pair_v16(shape, g_out, w, wscale, iy, ix, c0, gi, accumulate);
+        for (; c0 + 16 <= c; c0 += 16) tt_dw_input_pair_v16(shape, g_out, w, wf, wscale, iy, ix, c0, gi, accumulate);
         for (int32_t t = c0; t < c; t += TT_BW_CHUNK) {
           int32_t n = c - t < TT_BW_CHUNK ? c - t : TT_BW_CHUNK;
           tt_dw_input_chunk(shape, g_out, w, wscale, iy, ix, t, n, gi, accumulate);
@@ -264,7 +282,7 @@ void tt_depthwise_f32_bwd_input(const tt_conv_shape *shape, const float *g_out, 
         ix++; /* both pixels are done */
         continue;
       }
-      for (; c0 + 16 <= c; c0 += 16) tt_dw_input_v16(shape, g_out, w, wscale, iy, ix, c0, gi, accumulate);
+      for (; c0 + 16 <= c; c0 += 16) tt_dw_input_v16(shape, g_out, w, wf, wscale, iy, ix, c0, gi, accumulate);
 #endif
       for (; c0 < c; c0 += TT_BW_CHUNK) {
         int32_t n = c - c0 < TT_BW_CHUNK ? c - c0 : TT_BW_CHUNK;
