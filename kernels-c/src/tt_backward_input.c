@@ -87,49 +87,57 @@ static void tt_pw_input_pixel(int32_t in_c, int32_t out_c, const float *go, cons
 }
 
 #ifdef __wasm_simd128__
-/* Channels [i0, i0+16) of two pixels at once: each converted weight vector serves both pixels. */
-static void tt_pw_input_pair_v16(int32_t in_c, int32_t out_c, const float *g0, const float *g1, const int8_t *w,
-                                 const float *ws, float *gi0, float *gi1, int32_t accumulate, int32_t i0) {
-  const v128_t cb16 = tt_v_cvt_bias(0);
-  v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0, wv[4];
-  for (int32_t o = 0; o < out_c; o++) {
-    v128_t s0 = wasm_f32x4_splat(g0[o] * ws[o]), s1 = wasm_f32x4_splat(g1[o] * ws[o]);
-    tt_v_cvt16(w + (int64_t)o * in_c + i0, cb16, wv);
-    a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(s0, wv[0]));
-    a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(s0, wv[1]));
-    a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(s0, wv[2]));
-    a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(s0, wv[3]));
-    b0 = wasm_f32x4_add(b0, wasm_f32x4_mul(s1, wv[0]));
-    b1 = wasm_f32x4_add(b1, wasm_f32x4_mul(s1, wv[1]));
-    b2 = wasm_f32x4_add(b2, wasm_f32x4_mul(s1, wv[2]));
-    b3 = wasm_f32x4_add(b3, wasm_f32x4_mul(s1, wv[3]));
+#define TT_PW_STAGE_FLOATS 8192 /* converted weights of one 16-channel block: out_c <= 512 (32 KB of stack) */
+
+/* Channels [i0, i0+16) of pixels p and p+1 (one pixel when !two), weights of the block staged as float in wf[o]:
+ * the sums go over o ascending in registers, so each element is the same float sum as the portable loop's. */
+static void tt_pw_input_staged(int32_t in_c, int32_t oc, const float *g0, int32_t two, const float (*wf)[16],
+                               const float *ws, float *gi0, int32_t accumulate, int32_t i0) {
+  const float *g1 = two ? g0 + oc : g0;
+  v128_t a[4], b[4];
+  for (int j = 0; j < 4; j++) a[j] = b[j] = wasm_f32x4_splat(0.0f);
+  for (int32_t o = 0; o < oc; o++) {
+    const v128_t s0 = wasm_f32x4_splat(g0[o] * ws[o]), s1 = wasm_f32x4_splat(g1[o] * ws[o]);
+    for (int j = 0; j < 4; j++) {
+      const v128_t w = wasm_v128_load(&wf[o][4 * j]);
+      a[j] = wasm_f32x4_add(a[j], wasm_f32x4_mul(s0, w));
+      b[j] = wasm_f32x4_add(b[j], wasm_f32x4_mul(s1, w));
+    }
   }
-  tt_v_store(gi0 + i0, a0, accumulate);
-  tt_v_store(gi0 + i0 + 4, a1, accumulate);
-  tt_v_store(gi0 + i0 + 8, a2, accumulate);
-  tt_v_store(gi0 + i0 + 12, a3, accumulate);
-  tt_v_store(gi1 + i0, b0, accumulate);
-  tt_v_store(gi1 + i0 + 4, b1, accumulate);
-  tt_v_store(gi1 + i0 + 8, b2, accumulate);
-  tt_v_store(gi1 + i0 + 12, b3, accumulate);
+  for (int j = 0; j < 4; j++) tt_v_store(gi0 + i0 + 4 * j, a[j], accumulate);
+  if (two)
+    for (int j = 0; j < 4; j++) tt_v_store(gi0 + in_c + i0 + 4 * j, b[j], accumulate);
+}
+
+/* Every pixel, channels [0, in_c & ~15): per 16-channel block the weights are converted to float once. */
+static void tt_pw_input_blocks(int32_t pixels, int32_t ic, int32_t oc, const float *g_out, const int8_t *w,
+                               const float *ws, float *g_in, int32_t accumulate) {
+  _Alignas(16) float wf[TT_PW_STAGE_FLOATS / 16][16];
+  const v128_t cb16 = tt_v_cvt_bias(0);
+  for (int32_t i0 = 0; i0 + 16 <= ic; i0 += 16) {
+    for (int32_t o = 0; o < oc; o++) {
+      v128_t wv[4];
+      tt_v_cvt16(w + (int64_t)o * ic + i0, cb16, wv);
+      for (int j = 0; j < 4; j++) wasm_v128_store(&wf[o][4 * j], wv[j]);
+    }
+    for (int32_t p = 0; p < pixels; p += 2)
+      tt_pw_input_staged(ic, oc, g_out + (int64_t)p * oc, p + 1 < pixels, (const float (*)[16])wf, ws,
+                         g_in + (int64_t)p * ic, accumulate, i0);
+  }
 }
 #endif
 
 void tt_pointwise_f32_bwd_input(const tt_conv_shape *shape, const float *g_out, const int8_t *w,
                                 const float *wscale, float *g_in, int32_t accumulate) {
-  int32_t pixels = shape->in_h * shape->in_w, ic = shape->in_c, oc = shape->out_c, p = 0;
+  int32_t pixels = shape->in_h * shape->in_w, ic = shape->in_c, oc = shape->out_c, i0 = 0;
 #ifdef __wasm_simd128__
-  for (; p + 2 <= pixels; p += 2) {
-    const float *g0 = g_out + (int64_t)p * oc;
-    float *gi0 = g_in + (int64_t)p * ic;
-    int32_t i0 = 0;
-    for (; i0 + 16 <= ic; i0 += 16) tt_pw_input_pair_v16(ic, oc, g0, g0 + oc, w, wscale, gi0, gi0 + ic, accumulate, i0);
-    tt_pw_input_pixel(ic, oc, g0, w, wscale, gi0, accumulate, i0);
-    tt_pw_input_pixel(ic, oc, g0 + oc, w, wscale, gi0 + ic, accumulate, i0);
+  if (oc * 16 <= TT_PW_STAGE_FLOATS) {
+    tt_pw_input_blocks(pixels, ic, oc, g_out, w, wscale, g_in, accumulate);
+    i0 = ic & ~15;
   }
 #endif
-  for (; p < pixels; p++) {
-    tt_pw_input_pixel(ic, oc, g_out + (int64_t)p * oc, w, wscale, g_in + (int64_t)p * ic, accumulate, 0);
+  for (int32_t p = 0; p < pixels; p++) {
+    tt_pw_input_pixel(ic, oc, g_out + (int64_t)p * oc, w, wscale, g_in + (int64_t)p * ic, accumulate, i0);
   }
 }
 
@@ -168,9 +176,20 @@ static void tt_dw_input_chunk(const tt_conv_shape *s, const float *g_out, const 
 }
 
 #ifdef __wasm_simd128__
+#define TT_DW_STAGE_FLOATS 4096 /* depthwise weights staged as float: kernel*kernel*c <= 4096 (16 KB of stack) */
+
+/* Weights [at, at+16) as four f32x4: from the float stage wf when there is one, else converted from w. */
+static inline void tt_dw_weights16(const int8_t *w, const float *wf, int64_t at, v128_t cb16, v128_t out[4]) {
+  if (wf) {
+    for (int j = 0; j < 4; j++) out[j] = wasm_v128_load(wf + at + 4 * j);
+  } else {
+    tt_v_cvt16(w + at, cb16, out);
+  }
+}
+
 /* 16 channels [c0, c0+16) of one depthwise input pixel, partial sums in registers. */
-static void tt_dw_input_v16(const tt_conv_shape *s, const float *g_out, const int8_t *w, const float *ws,
-                            int32_t iy, int32_t ix, int32_t c0, float *gi, int32_t accumulate) {
+static void tt_dw_input_v16(const tt_conv_shape *s, const float *g_out, const int8_t *w, const float *wf,
+                            const float *ws, int32_t iy, int32_t ix, int32_t c0, float *gi, int32_t accumulate) {
   int32_t c = s->in_c, y0, y1, x0, x1;
   tt_bw_reader_range(iy, s->out_h, s->stride, s->pad, s->kernel, &y0, &y1);
   tt_bw_reader_range(ix, s->out_w, s->stride, s->pad, s->kernel, &x0, &x1);
@@ -183,7 +202,7 @@ static void tt_dw_input_v16(const tt_conv_shape *s, const float *g_out, const in
     for (int32_t x = x0; x < x1; x++) {
       int32_t kx = ix + s->pad - x * s->stride;
       const float *go = g_out + ((int64_t)y * s->out_w + x) * c + c0;
-      tt_v_cvt16(w + ((int64_t)ky * s->kernel + kx) * c + c0, cb16, wv);
+      tt_dw_weights16(w, wf, ((int64_t)ky * s->kernel + kx) * c + c0, cb16, wv);
       a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_f32x4_mul(wasm_v128_load(go), s0), wv[0]));
       a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_f32x4_mul(wasm_v128_load(go + 4), s1), wv[1]));
       a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wasm_f32x4_mul(wasm_v128_load(go + 8), s2), wv[2]));
@@ -207,8 +226,8 @@ static int tt_dw_pair_ok(const tt_conv_shape *s, int32_t iy, int32_t ix) {
 }
 
 /* 16 channels of the pixel pair (iy, ix), (iy, ix+1); requires tt_dw_pair_ok. */
-static void tt_dw_input_pair_v16(const tt_conv_shape *s, const float *g_out, const int8_t *w, const float *ws,
-                                 int32_t iy, int32_t ix, int32_t c0, float *gi, int32_t accumulate) {
+static void tt_dw_input_pair_v16(const tt_conv_shape *s, const float *g_out, const int8_t *w, const float *wf,
+                                 const float *ws, int32_t iy, int32_t ix, int32_t c0, float *gi, int32_t accumulate) {
   int32_t c = s->in_c, y0, y1, x0, x1;
   tt_bw_reader_range(iy, s->out_h, 1, s->pad, s->kernel, &y0, &y1);
   tt_bw_reader_range(ix, s->out_w, 1, s->pad, s->kernel, &x0, &x1);
@@ -219,7 +238,7 @@ static void tt_dw_input_pair_v16(const tt_conv_shape *s, const float *g_out, con
   for (int32_t y = y0; y < y1; y++) {
     for (int32_t x = x0; x < x1; x++) {
       const float *ga = g_out + ((int64_t)y * s->out_w + x) * c + c0, *gb = ga + c;
-      tt_v_cvt16(w + ((int64_t)(iy + s->pad - y) * s->kernel + ix + s->pad - x) * c + c0, cb16, wv);
+      tt_dw_weights16(w, wf, ((int64_t)(iy + s->pad - y) * s->kernel + ix + s->pad - x) * c + c0, cb16, wv);
       for (int j = 0; j < 4; j++) {
         v128_t sj = wasm_v128_load(sc + 4 * j);
         a[j] = wasm_f32x4_add(a[j], wasm_f32x4_mul(wasm_f32x4_mul(wasm_v128_load(ga + 4 * j), sj), wv[j]));
@@ -237,6 +256,13 @@ static void tt_dw_input_pair_v16(const tt_conv_shape *s, const float *g_out, con
 void tt_depthwise_f32_bwd_input(const tt_conv_shape *shape, const float *g_out, const int8_t *w,
                                 const float *wscale, float *g_in, int32_t accumulate) {
   int32_t c = shape->in_c;
+#ifdef __wasm_simd128__
+  /* Every input pixel reads up to kernel^2 weight vectors: convert them to float once (exact) for the call. */
+  _Alignas(16) float stage[TT_DW_STAGE_FLOATS];
+  const int32_t nw = shape->kernel * shape->kernel * c;
+  const float *wf = nw <= TT_DW_STAGE_FLOATS ? stage : 0;
+  for (int32_t j = 0; wf && j < nw; j++) stage[j] = (float)w[j];
+#endif
   for (int32_t iy = 0; iy < shape->in_h; iy++) {
     for (int32_t ix = 0; ix < shape->in_w; ix++) {
       float *gi = g_in + ((int64_t)iy * shape->in_w + ix) * c;
@@ -247,7 +273,7 @@ void tt_depthwise_f32_bwd_input(const tt_conv_shape *shape, const float *g_out, 
       }
 #ifdef __wasm_simd128__
       if (tt_dw_pair_ok(shape, iy, ix)) {
-        for (; c0 + 16 <= c; c0 += 16) tt_dw_input_pair_v16(shape, g_out, w, wscale, iy, ix, c0, gi, accumulate);
+        for (; c0 + 16 <= c; c0 += 16) tt_dw_input_pair_v16(shape, g_out, w, wf, wscale, iy, ix, c0, gi, accumulate);
         for (int32_t t = c0; t < c; t += TT_BW_CHUNK) {
           int32_t n = c - t < TT_BW_CHUNK ? c - t : TT_BW_CHUNK;
           tt_dw_input_chunk(shape, g_out, w, wscale, iy, ix, t, n, gi, accumulate);
@@ -256,7 +282,7 @@ void tt_depthwise_f32_bwd_input(const tt_conv_shape *shape, const float *g_out, 
         ix++; /* both pixels are done */
         continue;
       }
-      for (; c0 + 16 <= c; c0 += 16) tt_dw_input_v16(shape, g_out, w, wscale, iy, ix, c0, gi, accumulate);
+      for (; c0 + 16 <= c; c0 += 16) tt_dw_input_v16(shape, g_out, w, wf, wscale, iy, ix, c0, gi, accumulate);
 #endif
       for (; c0 < c; c0 += TT_BW_CHUNK) {
         int32_t n = c - c0 < TT_BW_CHUNK ? c - c0 : TT_BW_CHUNK;

@@ -55,36 +55,65 @@ void tt_bw_pointwise_weight_row(const tt_conv_shape *shape, const float *g_out, 
 }
 
 #ifdef __wasm_simd128__
-/* Columns [i0, i0+16) of rows o and o+1 at once: each converted input vector serves both rows. */
-static void tt_pw_weight_pair_v16(const tt_conv_shape *shape, const float *g_out, const int8_t *in,
-                                  int32_t in_stride, int32_t in_zp, float in_scale, int32_t k, int32_t o, float *g_w,
-                                  int32_t i0) {
-  int32_t pixels = shape->in_h * shape->in_w, oc = shape->out_c;
-  const v128_t cb16 = tt_v_cvt_bias(in_zp), sc = wasm_f32x4_splat(in_scale);
-  v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0, xv[4];
-  for (int32_t p = 0; p < pixels; p++) {
-    v128_t g0 = wasm_f32x4_splat(g_out[(int64_t)p * oc + o]), g1 = wasm_f32x4_splat(g_out[(int64_t)p * oc + o + 1]);
-    tt_v_cvt16(in + (int64_t)p * in_stride + i0, cb16, xv);
-    a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(g0, xv[0]));
-    a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(g0, xv[1]));
-    a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(g0, xv[2]));
-    a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(g0, xv[3]));
-    b0 = wasm_f32x4_add(b0, wasm_f32x4_mul(g1, xv[0]));
-    b1 = wasm_f32x4_add(b1, wasm_f32x4_mul(g1, xv[1]));
-    b2 = wasm_f32x4_add(b2, wasm_f32x4_mul(g1, xv[2]));
-    b3 = wasm_f32x4_add(b3, wasm_f32x4_mul(g1, xv[3]));
+#define TT_PW_STAGE_PIXELS 256 /* pixels whose 16 converted input channels are staged at once (16 KB of stack) */
+
+/* Rows [o0, o1) of the pointwise weight gradient, columns [0, k & ~15), as raw sums S (no s_x yet), dst [o1-o0][k].
+ * Pixels go in chunks; per chunk and 16-column block the input is converted to float once into a stack stage and
+ * then serves every row: two rows at a time, 8 f32x4 partial sums in registers, each element's sum still over p
+ * ascending from 0.0f (a partial sum is stored to dst between chunks and reloaded: no rounding in between). */
+static void tt_pw_weight_rows_v16(const tt_conv_shape *shape, const float *g_out, const int8_t *in, int32_t in_stride,
+                                  int32_t in_zp, int32_t k, int32_t o0, int32_t o1, float *dst) {
+  _Alignas(16) float xf[TT_PW_STAGE_PIXELS][16];
+  const int32_t pixels = shape->in_h * shape->in_w, oc = shape->out_c, k16 = k & ~15;
+  const v128_t cb16 = tt_v_cvt_bias(in_zp);
+  for (int32_t o = o0; o < o1; o++)
+    for (int32_t i = 0; i < k16; i++) dst[(int64_t)(o - o0) * k + i] = 0.0f;
+  for (int32_t p0 = 0; p0 < pixels; p0 += TT_PW_STAGE_PIXELS) {
+    const int32_t np = pixels - p0 < TT_PW_STAGE_PIXELS ? pixels - p0 : TT_PW_STAGE_PIXELS;
+    for (int32_t i0 = 0; i0 < k16; i0 += 16) {
+      for (int32_t q = 0; q < np; q++) {
+        v128_t xv[4];
+        tt_v_cvt16(in + (int64_t)(p0 + q) * in_stride + i0, cb16, xv);
+        for (int j = 0; j < 4; j++) wasm_v128_store(&xf[q][4 * j], xv[j]);
+      }
+      for (int32_t o = o0; o < o1; o += 2) {
+        const int32_t two = o + 1 < o1;
+        float *ra = dst + (int64_t)(o - o0) * k + i0, *rb = two ? ra + k : ra;
+        const float *g = g_out + (int64_t)p0 * oc + o, *g1 = two ? g + 1 : g;
+        v128_t a[4], b[4];
+        for (int j = 0; j < 4; j++) a[j] = wasm_v128_load(ra + 4 * j), b[j] = wasm_v128_load(rb + 4 * j);
+        for (int32_t q = 0; q < np; q++) {
+          const v128_t ga = wasm_v128_load32_splat(g + (int64_t)q * oc), gb = wasm_v128_load32_splat(g1 + (int64_t)q * oc);
+          for (int j = 0; j < 4; j++) {
+            const v128_t x = wasm_v128_load(&xf[q][4 * j]);
+            a[j] = wasm_f32x4_add(a[j], wasm_f32x4_mul(ga, x));
+            b[j] = wasm_f32x4_add(b[j], wasm_f32x4_mul(gb, x));
+          }
+        }
+        for (int j = 0; j < 4; j++) wasm_v128_store(ra + 4 * j, a[j]);
+        if (two)
+          for (int j = 0; j < 4; j++) wasm_v128_store(rb + 4 * j, b[j]);
+      }
+    }
   }
-  float *ra = g_w + (int64_t)o * k + i0, *rb = ra + k;
-  wasm_v128_store(ra, wasm_f32x4_mul(sc, a0));
-  wasm_v128_store(ra + 4, wasm_f32x4_mul(sc, a1));
-  wasm_v128_store(ra + 8, wasm_f32x4_mul(sc, a2));
-  wasm_v128_store(ra + 12, wasm_f32x4_mul(sc, a3));
-  wasm_v128_store(rb, wasm_f32x4_mul(sc, b0));
-  wasm_v128_store(rb + 4, wasm_f32x4_mul(sc, b1));
-  wasm_v128_store(rb + 8, wasm_f32x4_mul(sc, b2));
-  wasm_v128_store(rb + 12, wasm_f32x4_mul(sc, b3));
 }
 #endif
+
+void tt_bw_pointwise_weight_rows(const tt_conv_shape *shape, const float *g_out, const int8_t *in, int32_t in_stride,
+                                 int32_t in_zp, float in_scale, int32_t k, int32_t o0, int32_t o1, float *dst) {
+  int32_t i0 = 0;
+#ifdef __wasm_simd128__
+  i0 = k & ~15;
+  tt_pw_weight_rows_v16(shape, g_out, in, in_stride, in_zp, k, o0, o1, dst);
+  const v128_t sc = wasm_f32x4_splat(in_scale);
+  for (int32_t o = o0; o < o1; o++) {
+    float *row = dst + (int64_t)(o - o0) * k;
+    for (int32_t i = 0; i < i0; i += 4) wasm_v128_store(row + i, wasm_f32x4_mul(sc, wasm_v128_load(row + i)));
+  }
+#endif
+  for (int32_t o = o0; o < o1; o++)
+    tt_pw_weight_cols(shape, g_out, in, in_stride, in_zp, in_scale, k, o, dst + (int64_t)(o - o0) * k, i0);
+}
 
 void tt_bw_depthwise_weight_row(const tt_conv_shape *shape, const float *g_out, const int8_t *in,
                                 int32_t in_stride, int32_t in_zp, float in_scale, int32_t k, int32_t ky,
@@ -170,25 +199,15 @@ void tt_bw_conv_weight_row(const tt_conv_shape *shape, const float *g_out, const
 
 void tt_pointwise_f32_bwd_weight(const tt_conv_shape *shape, const float *g_out, const int8_t *in,
                                  int32_t in_stride, int32_t in_zp, float in_scale, int32_t k, float *g_w) {
-  int32_t o = 0;
-#ifdef __wasm_simd128__
-  for (; o + 2 <= shape->out_c; o += 2) {
-    int32_t i0 = 0;
-    for (; i0 + 16 <= k; i0 += 16) tt_pw_weight_pair_v16(shape, g_out, in, in_stride, in_zp, in_scale, k, o, g_w, i0);
-    tt_pw_weight_cols(shape, g_out, in, in_stride, in_zp, in_scale, k, o, g_w + (int64_t)o * k, i0);
-    tt_pw_weight_cols(shape, g_out, in, in_stride, in_zp, in_scale, k, o + 1, g_w + (int64_t)(o + 1) * k, i0);
-  }
-#endif
-  for (; o < shape->out_c; o++) {
-    tt_bw_pointwise_weight_row(shape, g_out, in, in_stride, in_zp, in_scale, k, o, g_w + (int64_t)o * k);
-  }
+  tt_bw_pointwise_weight_rows(shape, g_out, in, in_stride, in_zp, in_scale, k, 0, shape->out_c, g_w);
 }
 
 /* Conv weight gradient with the output channel innermost (contiguous in g_out): for each tap (ky, kx) and
- * input channel i, a block of output channels accumulates over the pixels that read in-bounds input. */
+ * input channel i, output channels [o0, o0+n) accumulate over the pixels that read in-bounds input; row o0 + j
+ * goes to dst + j * kernel * kernel * k. */
 static void tt_conv_weight_block(const tt_conv_shape *s, const float *g_out, const int8_t *in, int32_t in_stride,
                                  int32_t in_zp, float in_scale, int32_t k, int32_t ky, int32_t kx, int32_t i,
-                                 int32_t o0, int32_t n, float *g_w) {
+                                 int32_t o0, int32_t n, float *dst) {
   int32_t kk = s->kernel, oc = s->out_c, y0, y1, x0, x1, o = 0;
   tt_bw_tap_range(s->in_h, s->out_h, s->stride, s->pad, ky, &y0, &y1);
   tt_bw_tap_range(s->in_w, s->out_w, s->stride, s->pad, kx, &x0, &x1);
@@ -224,25 +243,35 @@ static void tt_conv_weight_block(const tt_conv_shape *s, const float *g_out, con
       for (int32_t j = o; j < n; j++) acc[j] += go[j] * xv;
     }
   }
-  for (int32_t j = 0; j < n; j++) g_w[(((int64_t)(o0 + j) * kk + ky) * kk + kx) * k + i] = in_scale * acc[j];
+  for (int32_t j = 0; j < n; j++) dst[(((int64_t)j * kk + ky) * kk + kx) * k + i] = in_scale * acc[j];
 }
 
-void tt_conv_f32_bwd_weight(const tt_conv_shape *shape, const float *g_out, const int8_t *in, int32_t in_stride,
-                            int32_t in_zp, float in_scale, int32_t k, float *g_w) {
+void tt_bw_conv_weight_rows(const tt_conv_shape *shape, const float *g_out, const int8_t *in, int32_t in_stride,
+                            int32_t in_zp, float in_scale, int32_t k, int32_t o0, int32_t o1, float *dst) {
+  const int32_t row = shape->kernel * shape->kernel * k;
   for (int32_t ky = 0; ky < shape->kernel; ky++) {
     for (int32_t kx = 0; kx < shape->kernel; kx++) {
       for (int32_t i = 0; i < k; i++) {
-        for (int32_t o0 = 0; o0 < shape->out_c; o0 += TT_BW_CHUNK) {
-          int32_t n = shape->out_c - o0 < TT_BW_CHUNK ? shape->out_c - o0 : TT_BW_CHUNK;
-          tt_conv_weight_block(shape, g_out, in, in_stride, in_zp, in_scale, k, ky, kx, i, o0, n, g_w);
+        for (int32_t o = o0; o < o1; o += TT_BW_CHUNK) {
+          int32_t n = o1 - o < TT_BW_CHUNK ? o1 - o : TT_BW_CHUNK;
+          tt_conv_weight_block(shape, g_out, in, in_stride, in_zp, in_scale, k, ky, kx, i, o, n,
+                               dst + (int64_t)(o - o0) * row);
         }
       }
     }
   }
 }
 
+void tt_conv_f32_bwd_weight(const tt_conv_shape *shape, const float *g_out, const int8_t *in, int32_t in_stride,
+                            int32_t in_zp, float in_scale, int32_t k, float *g_w) {
+  tt_bw_conv_weight_rows(shape, g_out, in, in_stride, in_zp, in_scale, k, 0, shape->out_c, g_w);
+}
+
 void tt_depthwise_f32_bwd_weight(const tt_conv_shape *shape, const float *g_out, const int8_t *in,
                                  int32_t in_stride, int32_t in_zp, float in_scale, int32_t k, float *g_w) {
+#ifdef __wasm_simd128__
+  if (tt_bw_depthwise_weight_simd(shape, g_out, in, in_stride, in_zp, in_scale, k, g_w)) return;
+#endif
   for (int32_t ky = 0; ky < shape->kernel; ky++) {
     for (int32_t kx = 0; kx < shape->kernel; kx++) {
       float *row = g_w + ((int64_t)ky * shape->kernel + kx) * k;

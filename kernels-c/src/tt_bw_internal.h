@@ -39,14 +39,31 @@ static inline void tt_bw_reader_range(int32_t ip, int32_t out_len, int32_t strid
 void tt_bw_pointwise_weight_row(const tt_conv_shape *shape, const float *g_out, const int8_t *in, int32_t in_stride,
                                 int32_t in_zp, float in_scale, int32_t k, int32_t o, float *row);
 
+/* Rows [o0, o1) of the pointwise weight gradient into dst [o1-o0][k]: each element bit-identical to
+ * tt_bw_pointwise_weight_row's (the WebAssembly SIMD build shares converted input across rows). */
+void tt_bw_pointwise_weight_rows(const tt_conv_shape *shape, const float *g_out, const int8_t *in, int32_t in_stride,
+                                 int32_t in_zp, float in_scale, int32_t k, int32_t o0, int32_t o1, float *dst);
+
 /* Weight-gradient row o of a general conv, layout [kernel][kernel][k]. */
 void tt_bw_conv_weight_row(const tt_conv_shape *shape, const float *g_out, const int8_t *in, int32_t in_stride,
                            int32_t in_zp, float in_scale, int32_t k, int32_t o, float *row);
+
+/* Rows [o0, o1) of the general conv weight gradient into dst [o1-o0][kernel][kernel][k], output channels
+ * vectorized (the same elements as tt_bw_conv_weight_row). */
+void tt_bw_conv_weight_rows(const tt_conv_shape *shape, const float *g_out, const int8_t *in, int32_t in_stride,
+                            int32_t in_zp, float in_scale, int32_t k, int32_t o0, int32_t o1, float *dst);
 
 /* Weight-gradient row of a depthwise conv for one tap (ky, kx): row[c], c < k. */
 void tt_bw_depthwise_weight_row(const tt_conv_shape *shape, const float *g_out, const int8_t *in,
                                 int32_t in_stride, int32_t in_zp, float in_scale, int32_t k, int32_t ky,
                                 int32_t kx, float *row);
+
+#ifdef __wasm_simd128__
+/* The whole depthwise weight gradient [kernel][kernel][k] when stride is 1, kernel is 3, 5 or 7 and k % 4 == 0
+ * (tt_dw_weight_simd.c): returns 1, else 0 and writes nothing. Elements identical to the row function's. */
+int tt_bw_depthwise_weight_simd(const tt_conv_shape *shape, const float *g_out, const int8_t *in, int32_t in_stride,
+                                int32_t in_zp, float in_scale, int32_t k, float *g_w);
+#endif
 
 /* tt_update_s8's rule on n consecutive elements: dst[j] = saturate(dst[j] - R(lr * (g[j] * gs))) with
  * gs = gscale[j] when per_element, else gscale[0]. Draws from rng in j order when stochastic. */

@@ -81,7 +81,10 @@ static void gather(const tt_conv_shape *s, int32_t in_zp, const int8_t *in, int3
     if (row && ix0 >= 0 && ix0 + k <= s->in_w) { /* the whole kernel row: k * in_c contiguous bytes */
       const int8_t *px = row + ix0 * in_c;
       int16_t *d = dst + ky * k * in_c;
-      for (int32_t i = 0; i < k * in_c; i++) d[i] = (int16_t)(px[i] - in_zp);
+      const v128_t z = wasm_i16x8_splat((int16_t)in_zp);
+      int32_t i = 0;
+      for (; i + 8 <= k * in_c; i += 8) wasm_v128_store(d + i, wasm_i16x8_sub(wasm_i16x8_load8x8(px + i), z));
+      for (; i < k * in_c; i++) d[i] = (int16_t)(px[i] - in_zp);
       continue;
     }
     for (int32_t kx = 0; kx < k; kx++) {

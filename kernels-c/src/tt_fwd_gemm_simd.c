@@ -5,7 +5,8 @@
  * Register block: 2 pixels x 4 output channels, 8 i32x4 accumulators. Per 8 inputs: one int16 load per pixel,
  * one sign-extending load (v128.load8x8_s) per output row, and i32x4.dot_i16x8_s for each pixel/row pair
  * (pmaddwd on x86): the products fit int16 x int16 -> int32 exactly and int32 sums are exact in any order,
- * so the lanes may be summed in any grouping. Requantization then runs four outputs at a time.
+ * so the lanes may be summed in any grouping. Requantization then runs 16 outputs at a time (one 16-byte store, 16
+ * mask bits at once), four for the remainder.
  */
 #include "tt_fwd_internal.h"
 
@@ -46,44 +47,76 @@ static inline void finish4(v128_t sum, v128_t b, v128_t m, const tt_quant *q, in
   if (mask->mask) tt_fwd_mask_push(mask, (uint32_t)wasm_i32x4_bitmask(pass) & ((1u << n) - 1u), n);
 }
 
+/* Requantizes 16 sums (outputs o..o+15 of one pixel, four vectors), stores 16 bytes, queues 16 mask bits. */
+static inline void finish16(const v128_t sum[4], const int32_t *bias, const float *mult, const tt_quant *q, int8_t *out,
+                            tt_fwd_mask_acc *mask) {
+  const v128_t zp = wasm_i32x4_splat(q->out_zp), lo = wasm_i32x4_splat(q->act_min), hi = wasm_i32x4_splat(q->act_max);
+  v128_t y[4], pass[4];
+  for (int j = 0; j < 4; j++)
+    y[j] = tt_simd_requant4(wasm_i32x4_add(sum[j], wasm_v128_load(bias + 4 * j)), wasm_v128_load(mult + 4 * j), zp, lo,
+                            hi, &pass[j]);
+  wasm_v128_store(out, tt_simd_pack16(y[0], y[1], y[2], y[3]));
+  if (mask->mask)
+    tt_fwd_mask_push(mask, (uint32_t)wasm_i8x16_bitmask(tt_simd_pack16(pass[0], pass[1], pass[2], pass[3])), 16);
+}
+
+/* Sums of output rows r0..r3 (weight offsets) for both pixels: returns [sum o0..o3] of x0 in *s0, of x1 in *s1. */
+static inline void dot2x4(const int16_t *x0, const int16_t *x1, int32_t kfull, int32_t kp, const int8_t *w, int32_t total,
+                          int32_t r0, int32_t r1, int32_t r2, int32_t r3, v128_t *s0, v128_t *s1) {
+  v128_t a0 = wasm_i32x4_splat(0), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+  int32_t i = 0;
+  for (; i < kfull; i += 8) {
+    v128_t xa = wasm_v128_load(x0 + i), xb = wasm_v128_load(x1 + i);
+    v128_t w0 = wasm_i16x8_load8x8(w + r0 + i), w1 = wasm_i16x8_load8x8(w + r1 + i);
+    a0 = wasm_i32x4_add(a0, wasm_i32x4_dot_i16x8(xa, w0));
+    b0 = wasm_i32x4_add(b0, wasm_i32x4_dot_i16x8(xb, w0));
+    a1 = wasm_i32x4_add(a1, wasm_i32x4_dot_i16x8(xa, w1));
+    b1 = wasm_i32x4_add(b1, wasm_i32x4_dot_i16x8(xb, w1));
+    v128_t w2 = wasm_i16x8_load8x8(w + r2 + i), w3 = wasm_i16x8_load8x8(w + r3 + i);
+    a2 = wasm_i32x4_add(a2, wasm_i32x4_dot_i16x8(xa, w2));
+    b2 = wasm_i32x4_add(b2, wasm_i32x4_dot_i16x8(xb, w2));
+    a3 = wasm_i32x4_add(a3, wasm_i32x4_dot_i16x8(xa, w3));
+    b3 = wasm_i32x4_add(b3, wasm_i32x4_dot_i16x8(xb, w3));
+  }
+  if (i < kp) { /* last partial chunk: x is zero past k */
+    v128_t xa = wasm_v128_load(x0 + i), xb = wasm_v128_load(x1 + i);
+    v128_t w0 = load_w8(w, r0 + i, total), w1 = load_w8(w, r1 + i, total);
+    v128_t w2 = load_w8(w, r2 + i, total), w3 = load_w8(w, r3 + i, total);
+    a0 = wasm_i32x4_add(a0, wasm_i32x4_dot_i16x8(xa, w0));
+    b0 = wasm_i32x4_add(b0, wasm_i32x4_dot_i16x8(xb, w0));
+    a1 = wasm_i32x4_add(a1, wasm_i32x4_dot_i16x8(xa, w1));
+    b1 = wasm_i32x4_add(b1, wasm_i32x4_dot_i16x8(xb, w1));
+    a2 = wasm_i32x4_add(a2, wasm_i32x4_dot_i16x8(xa, w2));
+    b2 = wasm_i32x4_add(b2, wasm_i32x4_dot_i16x8(xb, w2));
+    a3 = wasm_i32x4_add(a3, wasm_i32x4_dot_i16x8(xa, w3));
+    b3 = wasm_i32x4_add(b3, wasm_i32x4_dot_i16x8(xb, w3));
+  }
+  *s0 = tt_simd_hsum4(a0, a1, a2, a3);
+  *s1 = tt_simd_hsum4(b0, b1, b2, b3);
+}
+
 void tt_fwd_gemm2_simd(const int16_t *x0, const int16_t *x1, int32_t kp, const int8_t *w, int32_t k, int32_t out_c,
                        const int32_t *bias, const float *mult, const tt_quant *q, int8_t *out0, int8_t *out1,
                        uint8_t *mask, int32_t e0, int32_t e1) {
   const int32_t total = out_c * k;
   const int32_t kfull = k & ~7; /* chunks that never read past their own row */
   tt_fwd_mask_acc m0 = {mask, e0, 0, 0}, m1 = {mask, e1, 0, 0};
-  for (int32_t o = 0; o < out_c; o += 4) {
+  int32_t o = 0;
+  for (; o + 16 <= out_c; o += 16) { /* 16 outputs requantized, stored and masked together */
+    v128_t s0[4], s1[4];
+    for (int32_t j = 0; j < 4; j++) {
+      const int32_t r = (o + 4 * j) * k;
+      dot2x4(x0, x1, kfull, kp, w, total, r, r + k, r + 2 * k, r + 3 * k, &s0[j], &s1[j]);
+    }
+    finish16(s0, bias + o, mult + o, q, out0 + o, &m0);
+    if (out1) finish16(s1, bias + o, mult + o, q, out1 + o, &m1);
+  }
+  for (; o < out_c; o += 4) {
     const int32_t n = out_c - o < 4 ? out_c - o : 4;
     /* Lanes past out_c repeat row o; they are computed and dropped. */
     const int32_t r0 = o * k, r1 = (n > 1 ? o + 1 : o) * k, r2 = (n > 2 ? o + 2 : o) * k, r3 = (n > 3 ? o + 3 : o) * k;
-    v128_t a0 = wasm_i32x4_splat(0), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-    int32_t i = 0;
-    for (; i < kfull; i += 8) {
-      v128_t xa = wasm_v128_load(x0 + i), xb = wasm_v128_load(x1 + i);
-      v128_t w0 = wasm_i16x8_load8x8(w + r0 + i), w1 = wasm_i16x8_load8x8(w + r1 + i);
-      a0 = wasm_i32x4_add(a0, wasm_i32x4_dot_i16x8(xa, w0));
-      b0 = wasm_i32x4_add(b0, wasm_i32x4_dot_i16x8(xb, w0));
-      a1 = wasm_i32x4_add(a1, wasm_i32x4_dot_i16x8(xa, w1));
-      b1 = wasm_i32x4_add(b1, wasm_i32x4_dot_i16x8(xb, w1));
-      v128_t w2 = wasm_i16x8_load8x8(w + r2 + i), w3 = wasm_i16x8_load8x8(w + r3 + i);
-      a2 = wasm_i32x4_add(a2, wasm_i32x4_dot_i16x8(xa, w2));
-      b2 = wasm_i32x4_add(b2, wasm_i32x4_dot_i16x8(xb, w2));
-      a3 = wasm_i32x4_add(a3, wasm_i32x4_dot_i16x8(xa, w3));
-      b3 = wasm_i32x4_add(b3, wasm_i32x4_dot_i16x8(xb, w3));
-    }
-    if (i < kp) { /* last partial chunk: x is zero past k */
-      v128_t xa = wasm_v128_load(x0 + i), xb = wasm_v128_load(x1 + i);
-      v128_t w0 = load_w8(w, r0 + i, total), w1 = load_w8(w, r1 + i, total);
-      v128_t w2 = load_w8(w, r2 + i, total), w3 = load_w8(w, r3 + i, total);
-      a0 = wasm_i32x4_add(a0, wasm_i32x4_dot_i16x8(xa, w0));
-      b0 = wasm_i32x4_add(b0, wasm_i32x4_dot_i16x8(xb, w0));
-      a1 = wasm_i32x4_add(a1, wasm_i32x4_dot_i16x8(xa, w1));
-      b1 = wasm_i32x4_add(b1, wasm_i32x4_dot_i16x8(xb, w1));
-      a2 = wasm_i32x4_add(a2, wasm_i32x4_dot_i16x8(xa, w2));
-      b2 = wasm_i32x4_add(b2, wasm_i32x4_dot_i16x8(xb, w2));
-      a3 = wasm_i32x4_add(a3, wasm_i32x4_dot_i16x8(xa, w3));
-      b3 = wasm_i32x4_add(b3, wasm_i32x4_dot_i16x8(xb, w3));
-    }
+    v128_t s0, s1;
+    dot2x4(x0, x1, kfull, kp, w, total, r0, r1, r2, r3, &s0, &s1);
     v128_t bv, mv;
     if (n == 4) {
       bv = wasm_v128_load(bias + o);
@@ -92,8 +125,8 @@ void tt_fwd_gemm2_simd(const int16_t *x0, const int16_t *x1, int32_t kp, const i
       bv = wasm_i32x4_make(bias[o], bias[r1 / k], bias[r2 / k], bias[r3 / k]);
       mv = wasm_f32x4_make(mult[o], mult[r1 / k], mult[r2 / k], mult[r3 / k]);
     }
-    finish4(tt_simd_hsum4(a0, a1, a2, a3), bv, mv, q, out0 + o, &m0, n);
-    if (out1) finish4(tt_simd_hsum4(b0, b1, b2, b3), bv, mv, q, out1 + o, &m1, n);
+    finish4(s0, bv, mv, q, out0 + o, &m0, n);
+    if (out1) finish4(s1, bv, mv, q, out1 + o, &m1, n);
   }
   if (mask) {
     tt_fwd_mask_flush(&m0);

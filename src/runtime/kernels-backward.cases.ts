@@ -159,7 +159,32 @@ export function convGradientCases(r: Rand): Case[] {
       ref: (the) => bwdWeight[kind](s, the(go), the(x), inStride, zp, sx, k, the(gw)),
     });
   }
-  return out;
+  return [...out, ...depthwiseRowCases(r)];
+}
+
+/** Depthwise weight gradients the WebAssembly SIMD build computes a kernel row at a time (stride 1, kernel 3/5/7,
+ * k a multiple of 4, tt_dw_weight_simd.c), with uneven padding and a strided saved input. */
+function depthwiseRowCases(r: Rand): Case[] {
+  return [3, 5, 7, 5].map((kernel, t) => {
+    const [pad, padEnd, inH, inW, inC] = [
+      int(r, 0, kernel >> 1),
+      int(r, 0, kernel >> 1),
+      int(r, kernel, 10),
+      int(r, kernel, 11),
+      20,
+    ];
+    const [outH, outW] = [inH + pad + padEnd - kernel + 1, inW + pad + padEnd - kernel + 1];
+    const s: ConvShape = { inH, inW, inC, outH, outW, outC: inC, kernel, stride: 1, pad, inRing: inH, outRing: outH };
+    const [k, inStride] = t % 2 ? [8, 12] : [20, 20];
+    const [zp, sx] = [int(r, -128, 127), Math.fround(0.001 + 0.1 * r())];
+    const [go, x, gw] = [f32(r, outH * outW * inC), i8(r, inH * inW * inStride), new Float32Array(kernel * kernel * k)];
+    return {
+      name: `depthwise ${inH}x${inW}x${inC} k${kernel} s1 p${pad}/${padEnd} bwd_weight k${k}/${inC} stride${inStride}`,
+      fn: 'tt_depthwise_f32_bwd_weight',
+      args: [shapeArg(s), go, x, i32(inStride), i32(zp), { f32: sx }, i32(k), gw],
+      ref: (the) => bwdWeight.depthwise(s, the(go), the(x), inStride, zp, sx, k, the(gw)),
+    };
+  });
 }
 
 /** Input and weight gradients of fully connected layers. */
