@@ -12,6 +12,7 @@ import { ROOT } from '../../src/cli/train-run';
 import { rowsFor } from '../experiments/transfer';
 import { stats, type RowStats } from '../experiments/table';
 import type { HeadlessResult } from '../../src/cli/train-run';
+import type { Scored } from '../experiments/select-lr';
 import { planSummary } from './plan-summary';
 
 export interface Output {
@@ -101,6 +102,22 @@ function experiments(): Output {
   return { body: lines.join('\n') };
 }
 
+/** The learning-rate choice on the validation split, from select-lr.ts's committed runs. */
+function lrSelection(): Output {
+  const path = join(ROOT, 'scripts', 'experiments', 'results', 'select-lr-mcunet-5fps-128.jsonl');
+  const runs = readFileSync(path, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Scored)
+    .sort((a, b) => a.lr - b.lr);
+  const best = runs.reduce((a, b) => (b.validationAccuracy > a.validationAccuracy ? b : a));
+  const n = runs[0].validationExamples.toLocaleString('en-US');
+  const scores = runs.map((r) => `${r.lr}: ${pct(r.validationAccuracy)}%`).join(', ');
+  return {
+    body: `Validation accuracy by learning rate (last ${n} MNIST training images held out, seed 1, paper:99kb, nearest): ${scores}; best ${best.lr}.`,
+  };
+}
+
 /** The firmware size table of the README, condensed from scripts/firmware/size-table.ts's markdown. */
 export function firmwareBody(raw: string): string {
   const rows = raw
@@ -179,6 +196,13 @@ export const SECTIONS: Section[] = [
     command: `npx tsx scripts/experiments/transfer.ts --steps ${TRANSFER.steps} --seeds ${TRANSFER.seeds} --lr ${TRANSFER.lr}`,
     kind: 'deterministic',
     make: experiments,
+  },
+  {
+    id: 'lr-selection',
+    file: 'README.md',
+    command: 'npx tsx scripts/experiments/select-lr.ts --steps 4000 --lrs 0.01,0.03,0.05,0.1 --validation 2000',
+    kind: 'deterministic',
+    make: lrSelection,
   },
   {
     id: 'firmware-sizes',
