@@ -7,7 +7,10 @@
 #      -O3 native runners bit-identical to the TypeScript reference, src/runtime/kernels-*.test.ts);
 #   3. TypeScript type check;
 #   4. unit tests (vitest): kernels on every backend vs the TypeScript reference, compiler, runtime, state;
-#   5. end-to-end tests in Debian's Chromium (Playwright), against the production build.
+#   5. the docs: every deterministic figure of the README and docs/plan-table.md equals what its command prints
+#      now (npm run docs -- --check; the unit tests check the fast ones already, this adds the firmware sizes
+#      and the full plan table);
+#   6. end-to-end tests in Debian's Chromium (Playwright), against the production build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -45,6 +48,9 @@ npx tsc --noEmit -p tsconfig.json
 
 step "unit tests (vitest)"
 npx vitest run
+
+step "docs match their commands"
+npm run -s docs -- --check
 
 step "end-to-end tests (Playwright, Chromium)"
 if [ -f playwright.config.ts ]; then

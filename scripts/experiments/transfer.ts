@@ -7,7 +7,9 @@
  *   rounding:  truncate (the original MCU code), nearest, stochastic - int8 + QAS;
  *   scheme:    classifier only, bias only, the published schemes, last-k and full updates - int8 + QAS.
  * Every finished run is appended to a JSON-lines file and skipped when the script runs again with the same
- * settings, so a long run can be resumed. Prints the markdown table and the findings for docs/experiments.md.
+ * settings, kernel build and backbone (cache-key.ts), so a long run can be resumed. The learning rate is an
+ * input: choose it with select-lr.ts, which scores rates on a validation split of the MNIST training images,
+ * never on the test images this script reports. Prints the markdown table and the findings for docs/experiments.md.
  *
  *   npx tsx scripts/experiments/transfer.ts [--model mcunet-5fps] [--resolution 128] [--steps 3000]
  *     [--seeds 1,2,3] [--lr 0.01] [--rows id,id,...] [--eval N] [--out file.jsonl]
@@ -23,6 +25,7 @@ import {
   type HeadlessResult,
 } from '../../src/cli/train-run';
 import { paperBudgets } from '../../src/compiler/scheme/paper';
+import { repoPath, runKey } from './cache-key';
 import { findings, markdownTable, stats, type Row } from './table';
 
 const PRIMARY = 'paper:99kb';
@@ -74,22 +77,6 @@ export function rowsFor(model: string): Row[] {
 interface Stored {
   key: string;
   result: HeadlessResult;
-}
-
-function key(o: HeadlessOptions): string {
-  return JSON.stringify([
-    o.model,
-    o.resolution,
-    o.scheme,
-    o.engine,
-    o.rounding,
-    o.qas,
-    o.lr,
-    o.steps,
-    o.seed,
-    o.evalExamples,
-    o.pretrained,
-  ]);
 }
 
 function parse() {
@@ -147,11 +134,11 @@ export async function main(): Promise<void> {
         initialEval: false,
         schedule: 'cosine',
       };
-      const k = key(o);
+      const k = runKey(o);
       let r = done.get(k);
       if (!r) {
         const t0 = Date.now();
-        r = await runHeadless(o);
+        r = { ...(await runHeadless(o)), pretrained: pretrained && repoPath(pretrained) };
         appendFileSync(out, JSON.stringify({ key: k, result: r } satisfies Stored) + '\n');
         console.error(
           `${row.id} seed ${seed}: ${(100 * r.finalTestAccuracy).toFixed(2)}% (${((Date.now() - t0) / 1000).toFixed(0)} s)`,

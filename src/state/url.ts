@@ -1,25 +1,38 @@
 /**
  * The share-URL codec: the experiment as a versioned fragment, compressed only when that makes it shorter
- * (as Compiler Explorer does), and validated field by field on the way in.
+ * (as Compiler Explorer does), checksummed, and validated field by field on the way in.
  *
- *   plain:      #v=1&m=mcunet-5fps&r=128&...          (keys from EXPERIMENT_FIELDS, every field written)
+ *   plain:      #v=1&m=mcunet-5fps&r=128&...&seed=1&h=<fnv1a32 of everything before "&h=">
  *   compressed: #z=<base64url(deflate-raw(plain without '#'))>
  *
- * Decoding never throws: every problem (bad base64, a zip bomb, an unknown key, an out-of-range value, a newer
- * version) becomes one short message and the field keeps its default.
+ * Decoding never throws. Every problem becomes a notice, and every field whose value may differ from what was
+ * shared is named in one: refused (kept its default), missing (a cut link), or read from a link whose checksum
+ * is absent or wrong (damaged or edited by hand). A link with bytes after its compressed stream says so.
  */
-import { Inflate, deflateSync, strToU8 } from 'fflate';
+import { deflateSync, strToU8 } from 'fflate';
 import { EXPERIMENT_FIELDS, EXPERIMENT_KEYS, defaultFieldValues } from './experiment';
 import type { Experiment } from './experiment';
+import { checksum, inflateBounded, toBase64Url } from './url-bytes';
 
 export const URL_VERSION = 1;
-/** Longest fragment read at all, and longest decompressed text accepted. */
+/** Longest fragment read at all. */
 const MAX_FRAGMENT = 4096;
-const MAX_INFLATED = 8192;
+/** Notices shown as messages; the rest are summed up in one "and N more" line. */
+export const MAX_MESSAGES = 8;
+
+type Key = keyof Experiment;
+
+export interface UrlNotice {
+  text: string;
+  /** the experiment fields this notice is about (their values may not be what was shared) */
+  fields: Key[];
+}
 
 export interface DecodedUrl {
   experiment: Experiment;
-  /** what was wrong with the URL, one line each; empty when it was read cleanly */
+  /** every problem, most important first; empty when the link was read cleanly */
+  notices: UrlNotice[];
+  /** the notices as lines for the page: at most MAX_MESSAGES, then "…and N more" */
   messages: string[];
 }
 
@@ -31,7 +44,8 @@ export function encodeExperiment(e: Experiment): string {
     const field = EXPERIMENT_FIELDS[k] as { key: string; encode(v: unknown): string };
     params.set(field.key, field.encode(e[k]));
   }
-  const plain = params.toString();
+  const body = params.toString();
+  const plain = `${body}&h=${checksum(body)}`;
   const packed = `z=${toBase64Url(deflateSync(strToU8(plain), { level: 9 }))}`;
   return packed.length < plain.length ? packed : plain;
 }
@@ -39,107 +53,135 @@ export function encodeExperiment(e: Experiment): string {
 /** Reads a fragment (with or without '#'); anything it cannot use is reported and replaced by the default. */
 export function decodeExperiment(fragment: string): DecodedUrl {
   const experiment = defaultFieldValues();
-  const messages: string[] = [];
   const text = fragment.startsWith('#') ? fragment.slice(1) : fragment;
-  if (text === '') return { experiment, messages };
+  if (text === '') return { experiment, notices: [], messages: [] };
+  const notices: UrlNotice[] = [];
+  const finish = (read: Set<Key>) => {
+    const missing = EXPERIMENT_KEYS.filter((k) => !read.has(k) && !notices.some((n) => n.fields.includes(k)));
+    if (missing.length === EXPERIMENT_KEYS.length) {
+      notices.push({
+        text: `Nothing was restored; every field has its default (${missing.join(', ')}).`,
+        fields: missing,
+      });
+    } else if (missing.length > 0) {
+      notices.push({ text: `The link has no ${missing.join(', ')}; used the default.`, fields: missing });
+    }
+    return { experiment, notices, messages: cap(notices.map((n) => n.text)) };
+  };
   if (text.length > MAX_FRAGMENT) {
-    return { experiment, messages: [`The link is too long (${text.length} characters); opened the defaults.`] };
+    notices.push({ text: `The link is too long (${text.length} characters) to be read.`, fields: [] });
+    return finish(new Set());
   }
   let plain = text;
   if (text.startsWith('z=')) {
     const unpacked = inflateBounded(text.slice(2));
-    if (typeof unpacked !== 'string') return { experiment, messages: [`${unpacked.error}; opened the defaults.`] };
-    plain = unpacked;
+    if ('error' in unpacked) {
+      notices.push({ text: `${unpacked.error}.`, fields: [] });
+      return finish(new Set());
+    }
+    if (unpacked.trailing > 0) {
+      const n = unpacked.trailing;
+      notices.push({
+        text: `The compressed link has ${n} byte${n === 1 ? '' : 's'} after its end; ignored.`,
+        fields: [],
+      });
+    }
+    plain = unpacked.text;
   }
-  readParams(plain, experiment, messages);
-  return { experiment, messages };
+  return finish(readParams(plain, experiment, notices));
 }
 
-function readParams(plain: string, out: Experiment, messages: string[]): void {
-  let params: URLSearchParams;
-  try {
-    params = new URLSearchParams(plain);
-  } catch {
-    messages.push('The link could not be read; opened the defaults.');
-    return;
-  }
-  const version = params.get('v');
-  if (version === null) messages.push('The link has no version; read it as version 1.');
-  else if (!/^\d{1,4}$/.test(version)) messages.push(`Unknown link version "${clip(version)}"; read it as version 1.`);
-  else if (Number(version) > URL_VERSION)
-    messages.push(`The link comes from a newer version (v${version}); read the fields this version knows.`);
-
+/** Reads the fields into `out`; returns the fields it set. */
+function readParams(plain: string, out: Experiment, notices: UrlNotice[]): Set<Key> {
+  const params = new URLSearchParams(plain);
+  const version = versionNotice(params.get('v'));
+  if (version) notices.push(version);
   const byKey = new Map(EXPERIMENT_KEYS.map((k) => [EXPERIMENT_FIELDS[k].key, k]));
+  const read = new Set<Key>();
   const seen = new Set<string>();
+  const unknown: string[] = [];
+  const refused: UrlNotice[] = [];
   for (const [key, value] of params) {
-    if (key === 'v') continue;
+    if (key === 'v' || key === 'h') continue;
     const name = byKey.get(key);
     if (!name) {
-      if (messages.length < 12) messages.push(`Ignored the unknown field "${clip(key)}".`);
+      unknown.push(key);
       continue;
     }
     if (seen.has(key)) {
-      messages.push(`The field "${key}" appears twice; kept the first.`);
+      refused.push({ text: `${name} ("${key}") appears twice; kept the first.`, fields: [name] });
       continue;
     }
     seen.add(key);
     const field = EXPERIMENT_FIELDS[name];
     const v = field.decode(value);
     if (v === undefined) {
-      messages.push(`"${key}=${clip(value)}" is not valid (expected ${field.accepts}); used the default.`);
+      const dflt = clip(field.encode(field.default as never));
+      refused.push({
+        text: `${name} ("${key}=${clip(value)}") is not valid (expected ${field.accepts}); used the default${dflt ? ` ${dflt}` : ''}.`,
+        fields: [name],
+      });
     } else {
       (out as unknown as Record<string, unknown>)[name] = v;
+      read.add(name);
     }
   }
-}
-
-function clip(s: string): string {
-  const clean = s.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
-  return clean.length > 24 ? `${clean.slice(0, 24)}…` : clean;
-}
-
-function toBase64Url(bytes: Uint8Array): string {
-  let bin = '';
-  for (const b of bytes) bin += String.fromCharCode(b);
-  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-}
-
-function fromBase64Url(s: string): Uint8Array | null {
-  if (!/^[A-Za-z0-9_-]*$/.test(s) || s.length % 4 === 1) return null;
-  const bin = atob(s.replace(/-/g, '+').replace(/_/g, '/'));
-  return Uint8Array.from(bin, (c) => c.charCodeAt(0));
-}
-
-/** Inflates in small input chunks so a hostile payload cannot expand past MAX_INFLATED bytes. */
-function inflateBounded(b64: string): string | { error: string } {
-  const bytes = fromBase64Url(b64);
-  if (!bytes || bytes.length === 0) return { error: 'The compressed link is not valid base64url' };
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  let tooBig = false;
-  const inflater = new Inflate((chunk) => {
-    total += chunk.length;
-    if (total > MAX_INFLATED) tooBig = true;
-    else chunks.push(chunk);
-  });
-  try {
-    for (let i = 0; i < bytes.length && !tooBig; i += 64) {
-      inflater.push(bytes.subarray(i, i + 64), i + 64 >= bytes.length);
-    }
-  } catch {
-    return { error: 'The compressed link is damaged' };
+  const integrity = checkIntegrity(plain, params, [...read]);
+  if (integrity) notices.push(integrity);
+  notices.push(...refused);
+  if (unknown.length > 0) {
+    const shown = unknown.slice(0, 3).map((k) => `"${clip(k)}"`);
+    const more = unknown.length > 3 ? ` and ${unknown.length - 3} more` : '';
+    notices.push({
+      text: `Ignored unknown field${unknown.length > 1 ? 's' : ''} ${shown.join(', ')}${more}.`,
+      fields: [],
+    });
   }
-  if (tooBig) return { error: 'The compressed link expands to more than 8 KB' };
-  if (total === 0) return { error: 'The compressed link is empty or cut short' };
-  const all = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    all.set(c, at);
-    at += c.length;
+  return read;
+}
+
+/** What is wrong with the link's version, if anything. */
+function versionNotice(version: string | null): UrlNotice | null {
+  if (version === null) return { text: 'The link has no version; read it as version 1.', fields: [] };
+  if (!/^\d{1,4}$/.test(version))
+    return { text: `Unknown link version "${clip(version)}"; read it as version 1.`, fields: [] };
+  if (Number(version) > URL_VERSION)
+    return {
+      text: `The link comes from a newer version (v${version}); read the fields this version knows.`,
+      fields: [],
+    };
+  return null;
+}
+
+/**
+ * The checksum covers everything before the final "&h=": without it, a cut link or a flipped digit would be
+ * read as a different but valid value without a word. Names the fields that were read from an unverified link.
+ */
+function checkIntegrity(plain: string, params: URLSearchParams, read: Key[]): UrlNotice | null {
+  if (read.length === 0) return null;
+  const at = plain.lastIndexOf('&h=');
+  if (!params.has('h')) {
+    return {
+      text: `The link has no checksum (cut short or written by hand); check these values: ${read.join(', ')}.`,
+      fields: read,
+    };
   }
-  try {
-    return new TextDecoder('utf-8', { fatal: true }).decode(all);
-  } catch {
-    return { error: 'The compressed link does not hold text' };
+  if (at < 0 || params.getAll('h').length > 1 || plain.slice(at + 3) !== checksum(plain.slice(0, at))) {
+    return {
+      text: `The link's checksum does not match (damaged or edited); check these values: ${read.join(', ')}.`,
+      fields: read,
+    };
   }
+  return null;
+}
+
+function cap(lines: string[]): string[] {
+  if (lines.length <= MAX_MESSAGES + 1) return lines;
+  return [...lines.slice(0, MAX_MESSAGES), `…and ${lines.length - MAX_MESSAGES} more.`];
+}
+
+/** A value from the link, safe and short for a message: no control or direction characters, 24 code points. */
+export function clip(s: string): string {
+  const clean = Array.from(s.replace(/[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, '?'));
+  return clean.length > 24 ? `${clean.slice(0, 24).join('')}…` : clean.join('');
 }

@@ -56,10 +56,13 @@ describe('QAS gradient scales', () => {
     const off = qasGradScale([0.5, 0.125], 0.25, false);
     expect(Array.from(off.weight)).toEqual([0.5, 0.125]);
     expect(Array.from(off.bias)).toEqual([0.125, 0.03125]);
-    expect(qasWeightGradScale([0.1], true)[0]).toBe(Math.fround(1 / Math.fround(0.1)));
-    expect(qasBiasGradScale([0.1], 0.02, true)[0]).toBe(
-      Math.fround(1 / Math.fround(Math.fround(0.1) * Math.fround(0.02))),
-    );
+    // Worked by hand, in float32: f32(0.1) = 0.100000001490..., 1 / that = 9.9999998509..., which is 1.5e-7 from
+    // 10, under half an ulp (2^-21 = 4.8e-7): 10.
+    expect(qasWeightGradScale([0.1], true)[0]).toBe(10);
+    // s_W * s_x = f32(0.1) * f32(0.0199999995529...) = f32(0.00200000002682...) = 0.00200000009499...; its inverse
+    // 499.99997625... lies between the float32 neighbours 500 - 2^-15 (0.68e-5 away) and 500 (2.4e-5 away).
+    // A float64 formula (1 / (0.1 * 0.02) = 500) would give 500: the product is rounded to float32 first.
+    expect(qasBiasGradScale([0.1], 0.02, true)[0]).toBe(500 - 2 ** -15);
   });
 
   it('a QAS step on W_q equals an fp32 SGD step on W in real units, up to half an LSB', () => {

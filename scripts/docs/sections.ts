@@ -1,0 +1,228 @@
+/**
+ * Every generated region of the docs, with the command that makes it. A section returns the region's body and
+ * the raw output it was made from (committed under docs/raw/). `deterministic` sections are checked: the docs
+ * test fails when the committed text differs from what the command prints now. Bench sections (timings) are
+ * only regenerated on request (`npm run docs -- --bench ID`) and copied with their date and machine line.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { ROOT } from '../../src/cli/train-run';
+import { rowsFor } from '../experiments/transfer';
+import { stats, type RowStats } from '../experiments/table';
+import type { HeadlessResult } from '../../src/cli/train-run';
+import type { Scored } from '../experiments/select-lr';
+import { planSummary } from './plan-summary';
+
+export interface Output {
+  body: string;
+  /** the command's own output, committed as docs/raw/<id>.txt (absent when the source is already committed) */
+  raw?: string;
+}
+
+export interface Section {
+  id: string;
+  /** file holding the region, relative to the repository */
+  file: string;
+  /** the command a reader runs to reproduce the figures */
+  command: string;
+  kind: 'deterministic' | 'slow' | 'bench';
+  make(): Output | Promise<Output>;
+}
+
+const pct = (x: number) => (100 * x).toFixed(2);
+const KB = (b: number) => (b / 1024).toFixed(1);
+
+/** The pretrained table: what the exporter recorded in each public/models manifest (npm run pretrain). */
+function pretrained(): Output {
+  const lines = [
+    '| model | input | fp32 test acc. (Fashion-MNIST, 10k) | int8 test acc. (kernels-c) | pretraining wall time (shared machine, nice 10) |',
+    '|---|---|---|---|---|',
+  ];
+  const raw: string[] = [];
+  for (const model of ['mcunet-5fps', 'mbv2-w0.35', 'proxyless-w0.3', 'tiny-cnn']) {
+    const f = JSON.parse(readFileSync(join(ROOT, 'public', 'models', `${model}.json`), 'utf8'));
+    const { accuracy, trainSeconds, recipe, command } = f.meta;
+    raw.push(`${model}: ${JSON.stringify({ resolution: f.resolution, accuracy, trainSeconds, recipe, command })}`);
+    const phases = (recipe.phases as { res: number; epochs: number }[])
+      .map((p, i) => `${i ? 'then ' : ''}${p.epochs} epoch${p.epochs > 1 ? 's' : ''} at ${p.res}x${p.res}`)
+      .join(', ');
+    const r = f.resolution;
+    lines.push(
+      `| ${model} | ${r}x${r}x${f.inChannels} | ${pct(accuracy.fp32)}% | ${pct(accuracy.int8)}% | ${trainSeconds.toLocaleString('en-US')} s (${phases}) |`,
+    );
+  }
+  return { body: lines.join('\n'), raw: raw.join('\n') + '\n' };
+}
+
+/** The transfer experiment's parameters: those of the command in the README (transfer.ts). */
+export const TRANSFER = {
+  model: 'mcunet-5fps',
+  file: 'transfer-mcunet-5fps-128.jsonl',
+  steps: 4000,
+  lr: 0.03,
+  seeds: [1, 2, 3],
+};
+const README_ROWS = ['fp32', 'qas-stochastic', 'qas-nearest', 'qas-truncate', 'noqas-nearest', 'noqas-stochastic'];
+
+/** The README's experiment table, from the committed runs (scripts/experiments/results, the raw output). */
+function experiments(): Output {
+  const path = join(ROOT, 'scripts', 'experiments', 'results', TRANSFER.file);
+  const runs = readFileSync(path, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l).result as HeadlessResult)
+    .filter((r) => r.steps === TRANSFER.steps && r.lr === TRANSFER.lr && TRANSFER.seeds.includes(r.seed));
+  const table = new Map<string, RowStats>();
+  for (const row of rowsFor(TRANSFER.model)) {
+    // the last run of each seed counts (a re-run appends)
+    const mine = TRANSFER.seeds.map((seed) =>
+      runs.findLast(
+        (r) =>
+          r.seed === seed &&
+          r.scheme === row.scheme &&
+          r.engine === row.engine &&
+          (row.engine === 'fp32' || (r.rounding === row.rounding && r.qas === row.qas)),
+      ),
+    );
+    if (mine.every((r) => r)) table.set(row.id, stats(row, mine as HeadlessResult[]));
+  }
+  const lastK = [...table.values()].filter((s) => s.row.id.startsWith('last-'));
+  const bestLast = lastK.reduce<RowStats | undefined>((a, b) => (!a || b.mean > a.mean ? b : a), undefined);
+  const ids = [...README_ROWS, 'paper-148kb', ...(bestLast ? [bestLast.row.id] : []), 'full'];
+  const lines = ['| configuration | scheme | test acc. % (mean ± std) | peak SRAM KB |', '|---|---|---|---|'];
+  for (const id of ids) {
+    const s = table.get(id);
+    if (!s) throw new Error(`${TRANSFER.file}: no complete runs (seeds ${TRANSFER.seeds}) of row ${id}`);
+    const label = s === bestLast ? `${s.row.label} (best last-k)` : s.row.label;
+    const mem = s.row.engine === 'fp32' ? `(${KB(s.peakSramBytes)} as int8)` : KB(s.peakSramBytes);
+    lines.push(`| ${label} | ${s.runs[0].scheme} | ${pct(s.mean)} ± ${pct(s.std)} | ${mem} |`);
+  }
+  return { body: lines.join('\n') };
+}
+
+/** The learning-rate choice on the validation split, from select-lr.ts's committed runs. */
+function lrSelection(): Output {
+  const path = join(ROOT, 'scripts', 'experiments', 'results', 'select-lr-mcunet-5fps-128.jsonl');
+  const runs = readFileSync(path, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Scored)
+    .sort((a, b) => a.lr - b.lr);
+  const best = runs.reduce((a, b) => (b.validationAccuracy > a.validationAccuracy ? b : a));
+  const n = runs[0].validationExamples.toLocaleString('en-US');
+  const scores = runs.map((r) => `${r.lr}: ${pct(r.validationAccuracy)}%`).join(', ');
+  return {
+    body: `Validation accuracy by learning rate (last ${n} MNIST training images held out, seed 1, paper:99kb, nearest): ${scores}; best ${best.lr}.`,
+  };
+}
+
+/** The firmware size table of the README, condensed from scripts/firmware/size-table.ts's markdown. */
+export function firmwareBody(raw: string): string {
+  const rows = raw
+    .split('\n')
+    .filter((l) => l.startsWith('|'))
+    .map((l) =>
+      l
+        .split('|')
+        .slice(1, -1)
+        .map((c) => c.trim()),
+    );
+  const head = rows[0];
+  const col = (name: string) => {
+    const i = head.findIndex((h) => h.startsWith(name));
+    if (i < 0) throw new Error(`size-table output has no column "${name}"`);
+    return i;
+  };
+  const [model, scheme, planner, dataBss, sram, flash] = [
+    'model',
+    'scheme',
+    'planner: arena',
+    '.data+.bss',
+    'SRAM used',
+    'flash used',
+  ].map(col);
+  const usedOf = (cell: string) => {
+    const [used, , limit] = cell.split('/').map((x) => x.trim());
+    return `${used} / ${limit.replace(/\.0$/, '')} KB`;
+  };
+  const out = [
+    '| build | planner: arena + trainable = peak KB | .data + .bss KB | SRAM used (with 8 KB stack, 4 KB heap) / limit | flash used / limit |',
+    '|---|---|---|---|---|',
+  ];
+  for (const r of rows.slice(2))
+    out.push(
+      `| ${r[model]}, ${r[scheme]} | ${r[planner]} | ${r[dataBss]} | ${usedOf(r[sram])} | ${usedOf(r[flash])} |`,
+    );
+  return out.join('\n');
+}
+
+function firmware(): Output {
+  const out = execFileSync('npx', ['tsx', 'scripts/firmware/size-table.ts'], { cwd: ROOT, encoding: 'utf8' });
+  const raw = out.replace(/\n\(builds in .*\)\n?$/, '\n');
+  return { body: firmwareBody(raw), raw };
+}
+
+/** `npx tinytrain plan-table`: the whole of docs/plan-table.md (its compile ms column is a timing). */
+function planTable(): Output {
+  const out = execFileSync('npx', ['tinytrain', 'plan-table', '--resolution', '128', '--classes', '10'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  return { body: out.replace(/\n$/, '') };
+}
+
+/** A bench's output, headed by when and where it ran, copied as is. */
+export function benchOutput(command: string, args: string[]): Output {
+  const out = execFileSync('npx', args, { cwd: ROOT, encoding: 'utf8' });
+  const cpu = cpus();
+  const stamp = `Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpu.length} x ${cpu[0]?.model ?? 'unknown CPU'}, load average ${loadavg()[0].toFixed(1)} (\`${command}\`).`;
+  return { body: `${stamp}\n\n${out.trim()}`, raw: `${stamp}\n\n${out}` };
+}
+
+export const SECTIONS: Section[] = [
+  {
+    id: 'plan-summary',
+    file: 'README.md',
+    command: 'npx tinytrain plan --model M --resolution 128 --classes 10 --scheme S [--no-reorder] --json',
+    kind: 'deterministic',
+    make: planSummary,
+  },
+  { id: 'pretrained', file: 'README.md', command: 'npm run pretrain', kind: 'deterministic', make: pretrained },
+  {
+    id: 'experiments',
+    file: 'README.md',
+    command: `npx tsx scripts/experiments/transfer.ts --steps ${TRANSFER.steps} --seeds ${TRANSFER.seeds} --lr ${TRANSFER.lr}`,
+    kind: 'deterministic',
+    make: experiments,
+  },
+  {
+    id: 'lr-selection',
+    file: 'README.md',
+    command: 'npx tsx scripts/experiments/select-lr.ts --steps 4000 --lrs 0.01,0.03,0.05,0.1 --validation 2000',
+    kind: 'deterministic',
+    make: lrSelection,
+  },
+  {
+    id: 'firmware-sizes',
+    file: 'README.md',
+    command: 'npx tsx scripts/firmware/size-table.ts',
+    kind: 'slow',
+    make: firmware,
+  },
+  {
+    id: 'plan-table',
+    file: 'docs/plan-table.md',
+    command: 'npx tinytrain plan-table --resolution 128 --classes 10',
+    kind: 'slow',
+    make: planTable,
+  },
+  {
+    id: 'kernel-speed',
+    file: 'README.md',
+    command: 'npm run bench -- kernels',
+    kind: 'bench',
+    make: () => benchOutput('npm run bench -- kernels', ['tsx', 'bench/run.ts', 'kernels']),
+  },
+];

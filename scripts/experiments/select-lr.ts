@@ -1,0 +1,124 @@
+/**
+ * Chooses the learning rate of the transfer experiment (transfer.ts) without looking at a test image: the last
+ * `--validation` images of the MNIST *training* split are held out, the rest train, and each candidate rate is
+ * scored on the held-out images. Same model, plan, executor, example order and cosine schedule as runHeadless
+ * (src/cli/train-run.ts), which evaluates on the test split and so cannot be used for this. Results are cached
+ * like transfer.ts (cache-key.ts, the split size is part of the key).
+ *
+ *   npx tsx scripts/experiments/select-lr.ts [--model mcunet-5fps] [--resolution 128] [--scheme paper:99kb]
+ *     [--rounding nearest] [--steps 3000] [--seed 1] [--lrs 0.01,0.03,0.05,0.1] [--validation 2000]
+ */
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { compile } from '../../src/compiler/compile';
+import { defaultPretrained, readModelFile, ROOT, scheduledLr, type HeadlessOptions } from '../../src/cli/train-run';
+import { fetchDataset } from '../../src/runtime/data';
+import { PlanExecutor } from '../../src/runtime/executor';
+import { loadWasm } from '../../src/runtime/kernel-harness';
+import { transferModel } from '../../src/runtime/train-backbone';
+import { splitExamples } from '../../src/runtime/train-data';
+import { TrainingSession } from '../../src/runtime/train-session';
+import { DEFAULT_WASM, runKey } from './cache-key';
+
+export interface Scored {
+  key: string;
+  lr: number;
+  validationAccuracy: number;
+  validationExamples: number;
+  trainExamples: number;
+}
+
+/** Trains on train[0, n - validation) and scores on train[n - validation, n); never reads the test split. */
+export async function scoreRate(o: HeadlessOptions, validation: number): Promise<Scored> {
+  const get = async (p: string) => new Uint8Array(readFileSync(p));
+  const { train } = await fetchDataset(join(ROOT, 'public', 'data'), o.data, ['train'], get);
+  if (validation <= 0 || validation >= train.count) throw new Error(`--validation must be in 1..${train.count - 1}`);
+  const classes = train.manifest.classes.length;
+  const file = o.pretrained ? readModelFile(o.pretrained) : null;
+  const model = transferModel({ model: o.model, resolution: o.resolution, classes, pretrained: file, seed: o.seed });
+  const plan = compile(model, o.scheme, o.options);
+  const mod = await loadWasm(join(ROOT, o.wasm ?? DEFAULT_WASM));
+  const ex = PlanExecutor.load(mod, plan, { lr: o.lr, rounding: o.rounding, qas: o.qas, seed: o.seed });
+  const [r, , c] = plan.input.shape;
+  const input = { resolution: r, channels: c };
+  const fit = train.count - validation;
+  const session = new TrainingSession(
+    ex,
+    splitExamples(train, input, 0, fit),
+    splitExamples(train, input, fit, validation),
+    plan.input.bytes,
+    o.seed,
+  );
+  for (let done = 0; done < o.steps; done += 10) {
+    ex.setLearningRate(scheduledLr(o, session.step, o.steps));
+    session.trainSteps(Math.min(10, o.steps - done));
+  }
+  const acc = session.evaluate().accuracy;
+  ex.dispose();
+  return {
+    key: runKey(o, { validation }),
+    lr: o.lr,
+    validationAccuracy: acc,
+    validationExamples: validation,
+    trainExamples: fit,
+  };
+}
+
+async function main(): Promise<void> {
+  const { values: v } = parseArgs({
+    options: {
+      model: { type: 'string', default: 'mcunet-5fps' },
+      resolution: { type: 'string', default: '128' },
+      scheme: { type: 'string', default: 'paper:99kb' },
+      rounding: { type: 'string', default: 'nearest' },
+      steps: { type: 'string', default: '3000' },
+      seed: { type: 'string', default: '1' },
+      lrs: { type: 'string', default: '0.01,0.03,0.05,0.1' },
+      validation: { type: 'string', default: '2000' },
+    },
+  });
+  const pretrained = defaultPretrained(v.model!);
+  const out = join(ROOT, 'scripts', 'experiments', 'results', `select-lr-${v.model}-${v.resolution}.jsonl`);
+  const done = new Map<string, Scored>();
+  if (existsSync(out))
+    for (const line of readFileSync(out, 'utf8').split('\n').filter(Boolean)) {
+      const s = JSON.parse(line) as Scored;
+      done.set(s.key, s);
+    }
+  const rows: Scored[] = [];
+  for (const lr of v.lrs!.split(',').map(Number)) {
+    const o: HeadlessOptions = {
+      model: v.model!,
+      resolution: Number(v.resolution),
+      scheme: v.scheme!,
+      data: 'mnist',
+      steps: Number(v.steps),
+      seed: Number(v.seed),
+      lr,
+      rounding: v.rounding as HeadlessOptions['rounding'],
+      qas: true,
+      engine: 'wasm',
+      pretrained,
+      evalExamples: Infinity,
+      curvePoints: 1,
+      initialEval: false,
+      schedule: 'cosine',
+    };
+    const validation = Number(v.validation);
+    let s = done.get(runKey(o, { validation }));
+    if (!s) {
+      s = await scoreRate(o, validation);
+      appendFileSync(out, JSON.stringify(s) + '\n');
+    }
+    console.error(`lr ${lr}: ${(100 * s.validationAccuracy).toFixed(2)}% on ${s.validationExamples} validation images`);
+    rows.push(s);
+  }
+  const best = rows.reduce((a, b) => (b.validationAccuracy > a.validationAccuracy ? b : a));
+  console.log(`\n| lr | validation accuracy % (${rows[0].validationExamples} held-out MNIST training images) |`);
+  console.log('|---|---|');
+  for (const s of rows)
+    console.log(`| ${s.lr}${s === best ? ' (chosen)' : ''} | ${(100 * s.validationAccuracy).toFixed(2)} |`);
+}
+
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) await main();
