@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { RATIOS } from '../compiler/scheme/scheme';
 import { BACKBONES, EXPERIMENT_FIELDS, EXPERIMENT_KEYS, ROUNDINGS } from './experiment';
 import type { Experiment } from './experiment';
-import { BOARD_IDS } from './boards';
+import { BOARD_IDS } from '../compiler/boards';
 import { MAX_MESSAGES, decodeExperiment, encodeExperiment } from './url';
 import type { UrlNotice } from './url';
 
