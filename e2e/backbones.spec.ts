@@ -4,7 +4,8 @@ import { PlaygroundPage } from './pages/playground';
 
 interface CliPlan {
   peakSramBytes: number;
-  flashBytes: number;
+  /** The device fit the page shows (header, timeline, Code panel): firmware flash, verdict. */
+  device: { flashBytes: number; fits: boolean; verdict: string };
   arenaBytes: number;
   trainableSramBytes: number;
 }
@@ -49,7 +50,7 @@ test('each backbone and a preset: the page shows the peak and flash that `tinytr
       ...(split ? [] : ['--no-split']),
     ]);
     await expect(app.peak, `${c.model} ${c.preset}`).toHaveAttribute('data-bytes', String(cli.peakSramBytes));
-    await expect(app.flash, `${c.model} ${c.preset}`).toHaveAttribute('data-bytes', String(cli.flashBytes));
+    await expect(app.flash, `${c.model} ${c.preset}`).toHaveAttribute('data-bytes', String(cli.device.flashBytes));
     await expect(app.peak).toHaveText(`${(cli.peakSramBytes / 1024).toFixed(1)} KB`);
     await expect(page.getByTestId('timeline.accounting')).toContainText(
       `arena ${(cli.arenaBytes / 1024).toFixed(1)} KB (placed, aligned) + trainable ${(cli.trainableSramBytes / 1024).toFixed(1)} KB`,

@@ -26,7 +26,7 @@ test('impossible choices say why, and the page keeps working', async ({ page }) 
   await expect(app.peak).toHaveAttribute('data-bytes', /^\d+$/);
   // A scheme that does not fit the budget: the verdict and what to try.
   await app.budget.fill('64');
-  await expect(page.getByTestId('summary.peak.verdict')).toContainText('does not fit 64 KB');
+  await expect(page.getByTestId('summary.peak.verdict')).toContainText('over the 64 KB budget');
   await expect(page.getByTestId('notice.fit')).toContainText(/Does not fit: peak .* over the 64 KB budget/);
   await app.expectNoConsoleErrors();
 });

@@ -202,3 +202,39 @@ test('a trained model saved as a file opens again with the same weights', async 
   await expect(app2.classes).toHaveValue('4');
   await app2.expectNoConsoleErrors();
 });
+
+test('the header, the timeline and the Code panel show one peak, one flash figure and one verdict on every board', async ({
+  page,
+}) => {
+  test.setTimeout(240_000);
+  const app = new PlaygroundPage(page);
+  await app.open(`/#${encodeExperiment({ ...defaultFieldValues(), preset: 'paper:99kb', scheme: [] })}`);
+  await page.getByTestId('tab.code').click();
+  const boards = await app.board.locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
+  expect(boards.length).toBeGreaterThanOrEqual(4);
+  const seen = new Set<string>();
+  for (const b of boards) {
+    await app.board.selectOption(b);
+    const timeline = page.getByTestId('timeline.fit');
+    const code = page.getByTestId('code.devicefit');
+    await expect(code).toBeVisible({ timeout: 30_000 });
+    const peak = await app.peak.getAttribute('data-bytes');
+    const flash = await app.flash.getAttribute('data-bytes');
+    for (const where of [timeline, code]) {
+      await expect(where, b).toHaveAttribute('data-peak', peak!);
+      await expect(where, b).toHaveAttribute('data-flash', flash!);
+    }
+    const verdict = (await timeline.getByTestId('timeline.fit.verdict').textContent())!;
+    await expect(code.getByTestId('code.devicefit.verdict')).toHaveText(verdict);
+    const header = (await page.getByTestId('summary.peak.verdict').textContent())!;
+    if (verdict === 'fits') expect(header).toMatch(/fits/);
+    else expect(header).toContain(verdict);
+    // the bundle's own fit check (generated with the same defaults) agrees
+    await expect(page.getByTestId('code.fit')).toContainText(verdict === 'fits' ? /· fits$/ : /does not fit/, {
+      timeout: 30_000,
+    });
+    seen.add(verdict === 'fits' ? 'fits' : 'no');
+    console.log(`${b}: peak ${peak} B, flash ${flash} B, ${verdict}`);
+  }
+  expect(seen.size).toBe(2); // some board fits and some does not: the verdicts really differ
+});

@@ -8,7 +8,6 @@ import { compileWithGraph } from '../compiler/compile';
 import { graphToJson } from '../compiler/ir/dump';
 import { dumpPlan } from '../compiler/memory/planner';
 import { MODEL_NAMES } from '../compiler/models/arch';
-import { buildModel } from '../compiler/models/model';
 import type { TrainingPlan } from '../compiler/plan';
 import { paperBudgets } from '../compiler/scheme/paper';
 import {
@@ -22,7 +21,7 @@ import {
   seedOption,
 } from './args';
 import { EXIT_CODES_HELP, UsageError, type CliIo, type Subcommand } from './command';
-import { loadModelFile } from './firmware-io';
+import { modelWithWeights, weightsChoice } from './weights';
 
 const USAGE = `usage: tinytrain plan --model M [--resolution R] [--classes C] [--scheme S] [options]
 
@@ -36,7 +35,10 @@ const USAGE = `usage: tinytrain plan --model M [--resolution R] [--classes C] [-
   --no-fusion      materialize frozen blocks instead of running them band by band
   --no-split       keep a partially updated pointwise weight whole in SRAM (default: only its updated input
                    channels in SRAM, the rest in flash, assembled in scratch where a kernel reads it whole)
-  --pretrained F   model file manifest F.json (its blob F.bin beside it)
+  weights (one of; default: the pretrained backbone public/models/<model>.json, as the page uses it):
+  --pretrained F   a backbone model file F.json (blob F.bin beside it) or F.tinytrain.zip; fresh classifier
+  --weights F      a trained model file (every layer, the classifier included)
+  --no-pretrained  seeded random weights
   --seed N         seed of the random weights, 0..2147483647 (default 1)
   --repeat N       compile N times, report the median compileMs, 1..1000 (default 5)
   --json           print one JSON object with the figures
@@ -69,6 +71,8 @@ const OPTIONS = {
   seed: { type: 'string' },
   repeat: { type: 'string' },
   json: { type: 'boolean' },
+  weights: { type: 'string' },
+  'no-pretrained': { type: 'boolean' },
   board: { type: 'string' },
   budget: { type: 'string' },
   memory: { type: 'boolean' },
@@ -137,9 +141,8 @@ function run(args: string[], io: CliIo): number {
   const repeat = intOption('repeat', v.repeat, 5, 1, 1000);
   const seed = seedOption(v.seed);
   const scheme = schemeOption(v.scheme, 'full');
-  if (v.pretrained === '') throw new UsageError('--pretrained needs a file name');
-  const pretrained = v.pretrained ? loadModelFile(v.pretrained) : undefined;
-  const model = buildModel({ model: name, resolution, classes, pretrained, seed });
+  // the same weights as the page, `firmware` and `train`: the pretrained backbone by default (weights.ts)
+  const model = modelWithWeights(weightsChoice(v, name), { model: name, resolution, classes, seed });
   const options = { reorder: !v['no-reorder'], fusion: !v['no-fusion'], split: !v['no-split'] };
   const runs = Array.from({ length: repeat }, () => compileWithGraph(model, scheme, options));
   const times = runs.map((r) => r.plan.metrics.compileMs).sort((a, b) => a - b);
