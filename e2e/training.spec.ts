@@ -19,7 +19,8 @@ import { splitExamples } from '../src/runtime/train-data';
 import { ReferenceLearner } from '../src/runtime/train-reference';
 import { TrainingSession, type Learner } from '../src/runtime/train-session';
 import type { TrainingClient } from '../src/runtime/training-client';
-import type { TrainingMetrics, TrainingSettings } from '../src/runtime/training-api';
+import type { RunSettings } from '../src/compiler/settings';
+import type { TrainingMetrics } from '../src/runtime/training-api';
 import type { PlanSpec } from '../src/runtime/training-worker';
 
 declare global {
@@ -40,7 +41,7 @@ async function openRuntime(page: Page): Promise<void> {
 }
 
 /** Trains n steps in Node from the same spec and seed, with `learner(plan)`; losses and trainable weights. */
-async function nodeRun(spec: PlanSpec, s: TrainingSettings, n: number, reference: boolean) {
+async function nodeRun(spec: PlanSpec, s: RunSettings, n: number, reference: boolean) {
   const plan = compile(transferModel({ ...spec, pretrained: null }), spec.scheme, spec.options);
   const mod = await loadWasm(paths.wasmSimd);
   const learner: Learner & { trainable(): { name: string; data: ArrayLike<number> }[] } = reference
@@ -62,7 +63,7 @@ async function nodeRun(spec: PlanSpec, s: TrainingSettings, n: number, reference
 }
 
 test.describe('training in the worker', () => {
-  const cases: [PlanSpec, TrainingSettings, number][] = [
+  const cases: [PlanSpec, RunSettings, number][] = [
     [
       { model: 'tiny-cnn', resolution: 32, scheme: 'bias:6;w:4@1/2,7@1,8@1', classes: 10, pretrained: false, seed: 3 },
       { lr: 0.05, rounding: 'stochastic', qas: true, seed: 3 },
@@ -124,7 +125,7 @@ test.describe('training in the worker', () => {
     };
     // random weights give a fresh classifier with huge logits: they need a smaller step than a pretrained backbone
     const lr = Number(process.env.TRAIN_LR ?? (pretrained ? 0.01 : 0.003));
-    const settings: TrainingSettings = { lr, rounding: 'nearest', qas: true, seed: 1 };
+    const settings: RunSettings = { lr, rounding: 'nearest', qas: true, seed: 1 };
     const load = await page.evaluate(
       async ({ spec, settings }) => {
         const rt = window.__tinytrain!;

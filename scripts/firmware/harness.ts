@@ -15,8 +15,8 @@ import {
   defaultSampleCount,
   type FirmwareBundle,
   type FirmwareSample,
-  type FirmwareSettings,
 } from '../../src/compiler/codegen';
+import type { RunSettings } from '../../src/compiler/settings';
 import { compile } from '../../src/compiler/compile';
 import { buildModel } from '../../src/compiler/models/model';
 import type { TrainingPlan } from '../../src/compiler/plan';
@@ -32,7 +32,7 @@ export interface FirmwareCase {
   board: BoardId;
   classes: number;
   steps: number;
-  settings: FirmwareSettings;
+  settings: RunSettings;
   labels?: string[];
 }
 

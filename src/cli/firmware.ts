@@ -15,6 +15,7 @@ import {
   type FirmwareFit,
 } from '../compiler/codegen';
 import type { RoundingName } from '../compiler/kernel-abi';
+import type { RunSettings } from '../compiler/settings';
 import { MODEL_NAMES } from '../compiler/models/arch';
 import { buildModel } from '../compiler/models/model';
 import { compile } from '../compiler/compile';
@@ -74,7 +75,7 @@ function parse(args: string[]) {
   }
 }
 
-function settings(v: Values) {
+function settings(v: Values): RunSettings {
   const lr = v.lr === undefined ? 0.01 : Number(v.lr);
   if (!(lr > 0 && lr < 100)) throw new UsageError(`--lr must be a number in (0, 100), got "${v.lr}"`);
   const rounding = (v.rounding ?? 'nearest') as RoundingName;

@@ -15,7 +15,8 @@ import { parseModelFile, type ModelFile } from '../compiler/model-file';
 import type { PlanOptions, TrainingPlan } from '../compiler/plan';
 import { parseScheme } from '../compiler/scheme/scheme';
 import { fetchDataset, type DatasetSplit } from '../runtime/data';
-import { PlanExecutor, type RunSettings } from '../runtime/executor';
+import type { RunSettings } from '../compiler/settings';
+import { PlanExecutor } from '../runtime/executor';
 import { loadWasm } from '../runtime/kernel-harness';
 import { transferModel } from '../runtime/train-backbone';
 import { splitExamples } from '../runtime/train-data';
@@ -27,17 +28,14 @@ import type { KernelModule } from '../runtime/wasm';
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export type Engine = 'wasm' | 'reference' | 'fp32';
 
-export interface HeadlessOptions {
+/** The run settings (lr, rounding, qas, seed) plus what the headless run trains on. */
+export interface HeadlessOptions extends RunSettings {
   model: string;
   resolution: number;
   scheme: string;
   /** Data set of public/data (its train split trains, its test split evaluates). */
   data: string;
   steps: number;
-  seed: number;
-  lr: number;
-  rounding: RoundingName;
-  qas: boolean;
   engine: Engine;
   /** Model file manifest path; null trains from the seeded random initialization. */
   pretrained: string | null;

@@ -9,7 +9,8 @@ import { splitExamples } from './train-data';
 import { ReferenceLearner } from './train-reference';
 import { TrainRunner, type BuiltinData } from './train-runner';
 import { TrainingSession } from './train-session';
-import type { TrainingMetrics, TrainingSettings } from './training-api';
+import type { RunSettings } from '../compiler/settings';
+import type { TrainingMetrics } from './training-api';
 import type { KernelModule } from './wasm';
 
 /** 4 classes of 28x28 gray images: a bright 10x10 square in quadrant `label`, on noise. */
@@ -34,7 +35,7 @@ function quadrants(count: number, seed: number): DatasetSplit {
 }
 
 const data: BuiltinData = { train: quadrants(400, 1), test: quadrants(100, 2) };
-const settings: TrainingSettings = { lr: 0.05, rounding: 'nearest', qas: true, seed: 5 };
+const settings: RunSettings = { lr: 0.05, rounding: 'nearest', qas: true, seed: 5 };
 const plan = compile(buildModel({ model: 'tiny-cnn', resolution: 24, classes: 4, seed: 2 }), 'full');
 
 let mod: KernelModule;

@@ -8,11 +8,12 @@
  * curve starts at the pretrained model's accuracy.
  */
 import type { TrainingPlan } from '../compiler/plan';
-import { PlanExecutor, type RunSettings } from './executor';
+import { runSettingsOf, type RunSettings } from '../compiler/settings';
+import { PlanExecutor } from './executor';
 import type { DatasetSplit } from './data';
 import { splitExamples, userExamples, type InputSpec } from './train-data';
 import { TrainingSession, type ExampleSource, type WindowStats } from './train-session';
-import type { TrainingMetrics, TrainingSettings, UserSample } from './training-api';
+import type { TrainingMetrics, UserSample } from './training-api';
 import type { KernelModule } from './wasm';
 
 /** The built-in data set: a training and a held-out split. */
@@ -58,7 +59,7 @@ const yieldToEvents = () =>
 export class TrainRunner {
   private executor: PlanExecutor | null = null;
   private session: TrainingSession | null = null;
-  private settings: TrainingSettings = { lr: 0.01, rounding: 'nearest', qas: true, seed: 1 };
+  private settings: RunSettings = { lr: 0.01, rounding: 'nearest', qas: true, seed: 1 };
   private user: UserSample[] = [];
   private builtin: BuiltinData | null = null;
   private running: Promise<void> | null = null;
@@ -75,10 +76,10 @@ export class TrainRunner {
     this.opts = { ...DEFAULT_RUNNER_OPTIONS, ...opts };
   }
 
-  private static runSettings(s: TrainingSettings): RunSettings {
+  private static runSettings(s: RunSettings): RunSettings {
     if (!(s.lr >= 0 && Number.isFinite(s.lr)))
       throw new Error(`learning rate must be a finite number >= 0, got ${s.lr}`);
-    return { lr: s.lr, rounding: s.rounding, qas: s.qas, seed: s.seed };
+    return runSettingsOf(s);
   }
 
   private async sources(input: InputSpec, classes: number): Promise<{ train: ExampleSource; test: ExampleSource }> {
@@ -106,7 +107,7 @@ export class TrainRunner {
   }
 
   /** Loads a plan: allocates its arena in module memory and resets training. */
-  async load(plan: TrainingPlan, settings: TrainingSettings): Promise<LoadReport> {
+  async load(plan: TrainingPlan, settings: RunSettings): Promise<LoadReport> {
     const t0 = performance.now();
     await this.pause();
     const run = TrainRunner.runSettings(settings);
@@ -129,7 +130,7 @@ export class TrainRunner {
   }
 
   /** New run-time knobs; a new seed restarts the example order and re-seeds stochastic rounding. */
-  configure(settings: TrainingSettings): void {
+  configure(settings: RunSettings): void {
     const { executor, session } = this.loaded();
     executor.configure(TrainRunner.runSettings(settings));
     if (settings.seed !== this.settings.seed) session.reset(settings.seed);

@@ -4,14 +4,7 @@
  * src/state/training.ts finds it with import.meta.glob and shows "training runtime not available yet" until then.
  */
 import type { PlanOptions, TrainingPlan } from '../compiler/plan';
-import type { RoundingName } from '../compiler/kernel-abi';
-
-export interface TrainingSettings {
-  lr: number;
-  rounding: RoundingName;
-  qas: boolean;
-  seed: number;
-}
+import type { RunSettings } from '../compiler/settings';
 
 /** A labelled image the user added ("your data"): RGBA pixels at the model's input resolution. */
 export interface UserSample {
@@ -49,14 +42,14 @@ export interface TrainingSpec {
 
 export interface TrainingRuntime {
   /** Loads a plan (and resets training); resolves when the worker is ready to step. */
-  load(plan: TrainingPlan, settings: TrainingSettings): Promise<void>;
+  load(plan: TrainingPlan, settings: RunSettings): Promise<void>;
   /**
    * Optional: compiles the same experiment in the worker on a pretrained backbone and loads it (the memory
    * plan is the page's; only the weights differ). Rejects when the backbone file is missing.
    */
-  loadSpec?(spec: TrainingSpec, settings: TrainingSettings): Promise<unknown>;
+  loadSpec?(spec: TrainingSpec, settings: RunSettings): Promise<unknown>;
   /** Changes run-time knobs without reloading the plan. */
-  configure(settings: TrainingSettings): Promise<void>;
+  configure(settings: RunSettings): Promise<void>;
   start(): Promise<void>;
   pause(): Promise<void>;
   /** Runs `n` steps and resolves with the metrics after them. */

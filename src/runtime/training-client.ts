@@ -9,7 +9,8 @@
 import * as Comlink from 'comlink';
 import type { TrainingPlan } from '../compiler/plan';
 import type { LoadReport, RunnerOptions } from './train-runner';
-import type { TrainingMetrics, TrainingRuntime, TrainingSettings, UserSample } from './training-api';
+import type { RunSettings } from '../compiler/settings';
+import type { TrainingMetrics, TrainingRuntime, UserSample } from './training-api';
 import type { PlanSpec, TrainingWorkerApi } from './training-worker';
 
 const HEARTBEAT_MS = 3000;
@@ -19,7 +20,7 @@ type Loaded = { kind: 'plan'; plan: TrainingPlan } | { kind: 'spec'; spec: PlanS
 
 export interface TrainingClient extends TrainingRuntime {
   /** Compiles in the worker from a spec (pretrained backbone + scheme) and loads the plan. */
-  loadSpec(spec: PlanSpec, settings: TrainingSettings): Promise<LoadReport & { compileMs: number }>;
+  loadSpec(spec: PlanSpec, settings: RunSettings): Promise<LoadReport & { compileMs: number }>;
   /** Runs n steps now and returns every loss and the trainable weights after them (bit-identity tests). */
   trace(n: number): Promise<{ losses: number[]; trainable: { name: string; data: Int8Array | Int32Array }[] }>;
   evaluate(limit?: number): Promise<{ accuracy: number; loss: number; examples: number }>;
@@ -49,7 +50,7 @@ export function createTrainingRuntime(opts: Partial<RunnerOptions> = {}): Traini
   const listeners = new Set<(m: TrainingMetrics) => void>();
   const emit = Comlink.proxy((m: TrainingMetrics) => listeners.forEach((cb) => cb(m)));
   let loaded: Loaded | null = null;
-  let settings: TrainingSettings | null = null;
+  let settings: RunSettings | null = null;
   let userData: UserSample[] = [];
   let running = false;
   let report: LoadReport | null = null;

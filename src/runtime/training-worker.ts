@@ -10,7 +10,8 @@ import type { PlanOptions, TrainingPlan } from '../compiler/plan';
 import { fetchDataset } from './data';
 import { fetchModelFile, transferModel } from './train-backbone';
 import { TrainRunner, type LoadReport, type RunnerOptions } from './train-runner';
-import type { TrainingMetrics, TrainingSettings, UserSample } from './training-api';
+import type { RunSettings } from '../compiler/settings';
+import type { TrainingMetrics, UserSample } from './training-api';
 import { instantiateKernels } from './wasm';
 
 // Referenced through `new URL` (like kernel-worker.ts) so the site still builds while the module is missing.
@@ -61,9 +62,9 @@ const api = {
     };
     runner = new TrainRunner(mod, loadBuiltin, opts);
   },
-  load: (plan: TrainingPlan, settings: TrainingSettings): Promise<LoadReport> => loaded().load(plan, settings),
+  load: (plan: TrainingPlan, settings: RunSettings): Promise<LoadReport> => loaded().load(plan, settings),
   /** Compiles a plan here (a pretrained backbone is fetched once) and loads it. */
-  async loadSpec(spec: PlanSpec, settings: TrainingSettings): Promise<LoadReport & { compileMs: number }> {
+  async loadSpec(spec: PlanSpec, settings: RunSettings): Promise<LoadReport & { compileMs: number }> {
     const r = loaded();
     let file: ModelFile | null = null;
     if (spec.pretrained) {
@@ -79,7 +80,7 @@ const api = {
     const compileMs = performance.now() - t0;
     return { ...(await r.load(plan, settings)), compileMs };
   },
-  configure: (settings: TrainingSettings) => loaded().configure(settings),
+  configure: (settings: RunSettings) => loaded().configure(settings),
   start: (emit: (m: TrainingMetrics) => void) => loaded().start(emit),
   pause: () => loaded().pause(),
   step: (n: number, evaluate = false) => loaded().step(n, evaluate),

@@ -5,6 +5,7 @@
  */
 import type { FirmwareFit } from '../compiler/codegen';
 import { graphToJson } from '../compiler/ir/dump';
+import { runSettingsOf } from '../compiler/settings';
 import type { Graph } from '../compiler/ir/graph';
 import type { TrainingPlan } from '../compiler/plan';
 import { boardById } from './boards';
@@ -57,7 +58,7 @@ function graphFile(graph: Graph, plan: TrainingPlan): SourceFile {
 export async function loadFirmware(plan: TrainingPlan, graph: Graph | null, e: Experiment): Promise<FirmwareView> {
   const planFile = planText(plan);
   const extra = graph ? [planFile, graphFile(graph, plan)] : [planFile];
-  const settings = { lr: e.lr, rounding: e.rounding, qas: e.qas, seed: e.seed };
+  const settings = runSettingsOf(e);
   const board = boardById(e.board);
   const [{ generateFirmware, bundleToZip }, { loadKernelSources }] = await Promise.all([
     import('../compiler/codegen'),

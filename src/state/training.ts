@@ -10,11 +10,11 @@
  */
 import { create } from 'zustand';
 import type { TrainingPlan } from '../compiler/plan';
+import { sameRunSettings, type RunSettings } from '../compiler/settings';
 import type {
   TrainingMetrics,
   TrainingRuntime,
   TrainingRuntimeModule,
-  TrainingSettings,
   TrainingSpec,
   UserSample,
 } from '../runtime/training-api';
@@ -34,7 +34,7 @@ export interface TrainingState {
    * The plan and knobs to train with (called on every recompile and knob change); `spec` describes the same
    * experiment so the worker can start it from a pretrained backbone when one is available.
    */
-  sync(plan: TrainingPlan | null, settings: TrainingSettings, spec?: TrainingSpec): Promise<void>;
+  sync(plan: TrainingPlan | null, settings: RunSettings, spec?: TrainingSpec): Promise<void>;
   start(): Promise<void>;
   pause(): Promise<void>;
   step(n?: number): Promise<void>;
@@ -45,12 +45,9 @@ export interface TrainingState {
 const MAX_HISTORY = 4000;
 
 let runtime: TrainingRuntime | null = null;
-let desired: { plan: TrainingPlan | null; settings: TrainingSettings; spec?: TrainingSpec } | null = null;
-let loaded: { plan: TrainingPlan; settings: TrainingSettings } | null = null;
+let desired: { plan: TrainingPlan | null; settings: RunSettings; spec?: TrainingSpec } | null = null;
+let loaded: { plan: TrainingPlan; settings: RunSettings } | null = null;
 let userData: UserSample[] | null = null;
-
-const sameSettings = (a: TrainingSettings, b: TrainingSettings) =>
-  a.lr === b.lr && a.rounding === b.rounding && a.qas === b.qas && a.seed === b.seed;
 
 export const useTraining = create<TrainingState>((set, get) => {
   const fail = (err: unknown) => set({ status: 'error', message: err instanceof Error ? err.message : String(err) });
@@ -79,7 +76,7 @@ export const useTraining = create<TrainingState>((set, get) => {
       set({ weights: await loadInto(rt, plan, settings, spec) });
       loaded = { plan, settings };
       set({ status: 'ready', message: '' });
-    } else if (!sameSettings(loaded.settings, settings)) {
+    } else if (!sameRunSettings(loaded.settings, settings)) {
       await rt.configure(settings);
       loaded = { plan, settings };
     }
@@ -87,7 +84,7 @@ export const useTraining = create<TrainingState>((set, get) => {
   }
 
   /** Loads the pretrained backbone when the runtime can and the file exists, else the page's plan. */
-  async function loadInto(rt: TrainingRuntime, plan: TrainingPlan, settings: TrainingSettings, spec?: TrainingSpec) {
+  async function loadInto(rt: TrainingRuntime, plan: TrainingPlan, settings: RunSettings, spec?: TrainingSpec) {
     if (spec && rt.loadSpec) {
       try {
         await rt.loadSpec({ ...spec, pretrained: true }, settings);

@@ -9,19 +9,17 @@
  * Run-time knobs of the plan become macros a user may override with -D: TT_ROUNDING (also baked into every
  * tt_update_params initializer, as plan.ts asks) and TT_QAS (the gscale choice).
  */
-import { CONV_SHAPE_FIELDS, QUANT_FIELDS, Rounding, UPDATE_PARAMS_FIELDS, type RoundingName } from '../kernel-abi';
+import { CONV_SHAPE_FIELDS, QUANT_FIELDS, Rounding, UPDATE_PARAMS_FIELDS } from '../kernel-abi';
 import type { PlanConst, StructName, TrainingPlan } from '../plan';
 import { cArrayBody, cComment, cFloat, cIdent, cInt, cString } from './c-syntax';
 import { emitSteps, type StepContext } from './emit-steps';
+import type { RunSettings } from '../settings';
 
-export interface ModelTextOptions {
+export interface ModelTextOptions extends Omit<RunSettings, 'seed'> {
   labels: readonly string[];
   experiment: string;
   boardName: string;
-  lr: number;
-  rounding: RoundingName;
-  qas: boolean;
-  /** Initial tt_rng state (non-zero). */
+  /** Initial tt_rng state (non-zero, settings.ts rngState of the seed). */
   rngState: number;
 }
 
