@@ -1,7 +1,8 @@
 /**
  * The code panel's sources: the firmware bundle the generator prints for the current plan and board (loaded
  * lazily with the kernel sources, only when the code panel opens), plus the plan as text. Each file carries
- * the layer of each line so the code view takes part in linked highlighting.
+ * the layer of each line (the generator's map for the C, the IR ops' layer for the graph JSON) so the code view
+ * takes part in linked highlighting.
  */
 import type { FirmwareFit } from '../compiler/codegen';
 import { graphToJson } from '../compiler/ir/dump';
@@ -12,7 +13,6 @@ import { boardById } from './boards';
 import type { Experiment } from './experiment';
 import { planText } from './plan-text';
 import type { SourceFile } from './plan-text';
-import { opBelongsTo } from './selectors';
 
 export interface FirmwareView {
   name: string;
@@ -30,26 +30,16 @@ function language(path: string): SourceFile['language'] {
   return /\.[ch]$/.test(path) ? 'c' : /\.json$/.test(path) ? 'json' : 'plaintext';
 }
 
-/** Layer of each line of generated C: a `/* <op> (<phase>) *\/` comment opens a layer's calls. */
-export function lineLayersOf(text: string, plan: TrainingPlan): (string | null)[] {
-  const names = plan.layers.map((l) => l.name);
-  let current: string | null = null;
-  return text.split('\n').map((line) => {
-    const m = /^\s*\/\* (\S+) \((forward|backward|update)\) \*\//.exec(line);
-    if (m) current = names.find((n) => opBelongsTo(m[1], n)) ?? null;
-    else if (/^\s*\/\* plan steps /.test(line) || /^}/.test(line)) current = null;
-    return line.trim() ? current : null;
-  });
-}
-
 /** The pruned training graph as JSON (the paper's export format: ops with typed inputs and outputs). */
 function graphFile(graph: Graph, plan: TrainingPlan): SourceFile {
   const json = graphToJson(graph);
   const lines = ['{', `  "format": "${json.format}",`, `  "version": ${json.version},`, '  "ops": ['];
   const layers: (string | null)[] = [null, null, null, null];
+  const layerName = new Map(plan.layers.map((l) => [l.index, l.name]));
   json.ops.forEach((op, i) => {
     lines.push(`    ${JSON.stringify(op)}${i < json.ops.length - 1 ? ',' : ''}`);
-    layers.push(plan.layers.find((l) => opBelongsTo(op.name, l.name))?.name ?? null);
+    const index = graph.ops[i].layer;
+    layers.push(index === undefined ? null : (layerName.get(index) ?? null));
   });
   lines.push('  ]', '}');
   return { name: 'training-graph.json', language: 'json', text: lines.join('\n'), lineLayers: layers };
@@ -75,7 +65,7 @@ export async function loadFirmware(plan: TrainingPlan, graph: Graph | null, e: E
       name: p,
       language: language(p),
       text: bundle.files[p],
-      lineLayers: p === 'model/tt_model.c' ? lineLayersOf(bundle.files[p], plan) : [],
+      lineLayers: bundle.lineLayers[p] ?? [],
     }));
     return {
       name: bundle.name,

@@ -44,6 +44,8 @@ export interface FirmwareBundle {
   /** Folder / zip name, e.g. 'tinytrain-mcunet-5fps-128-stm32f746'. */
   name: string;
   files: Record<string, string>;
+  /** The layer of each line of the files that call kernels (model/tt_model.c), from the plan steps' `layer`. */
+  lineLayers: Record<string, (string | null)[]>;
   fit: FirmwareFit;
 }
 
@@ -107,13 +109,14 @@ export function generateFirmware(plan: TrainingPlan, o: FirmwareOptions): Firmwa
   const sampleBytes = samples.length * plan.input.bytes;
   const fit = firmwareFit(plan, o.board, { qas: o.settings.qas, stackBytes: info.stackBytes, heapBytes, sampleBytes });
   const layout = { ...info, boardName: o.board.name, heapBytes, flashConstBytes: fit.flash.parts[0].bytes };
+  const model = modelSource(plan, names, text);
   const files: Record<string, string> = {
     'README.md': readme(info),
     Makefile: makefile(info),
     'model/tt_model.h': modelHeader(plan, text),
     'model/tt_model_data.h': modelDataHeader(plan, names),
     'model/tt_model_data.c': modelData(plan, names, text),
-    'model/tt_model.c': modelSource(plan, names, text),
+    'model/tt_model.c': model.text,
     'app/tt_samples.h': samplesHeader(),
     'app/tt_samples.c': samplesSource(samples, plan.input.bytes),
     'app/tt_demo.h': demoHeader(),
@@ -124,5 +127,5 @@ export function generateFirmware(plan: TrainingPlan, o: FirmwareOptions): Firmwa
     'mcu/tinytrain.ld': linkerScript(layout),
   };
   for (const [p, src] of Object.entries(o.kernelSources)) files[`kernels/${p}`] = src;
-  return { name, files, fit };
+  return { name, files, lineLayers: { 'model/tt_model.c': model.lineLayers }, fit };
 }

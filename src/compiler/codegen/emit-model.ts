@@ -185,15 +185,38 @@ function checksumBody(plan: TrainingPlan, names: readonly string[]): string {
     .join('\n');
 }
 
-export function modelSource(plan: TrainingPlan, names: readonly string[], o: ModelTextOptions): string {
+/** Stand-ins for the two step lists in the template of tt_model.c (a line of their own each). */
+const TRAIN_STEPS = '\u0000train-steps';
+const INFER_STEPS = '\u0000infer-steps';
+
+/** tt_model.c and the layer of each of its lines (the lines of plan steps; null elsewhere). */
+export function modelSource(plan: TrainingPlan, names: readonly string[], o: ModelTextOptions): MappedText {
   const ctx = (lr: boolean): StepContext => ({
     consts: plan.consts,
     names,
     arenaBytes: plan.arenaBytes,
     provides: { lr, label: true },
   });
-  const train = emitSteps(plan, ctx(true));
-  const infer = emitSteps(plan.inference, ctx(false));
+  const steps = { [TRAIN_STEPS]: emitSteps(plan, ctx(true)), [INFER_STEPS]: emitSteps(plan.inference, ctx(false)) };
+  const lines: string[] = [];
+  const layers: (string | null)[] = [];
+  for (const line of modelTemplate(plan, names, o).split('\n')) {
+    const s = steps[line as keyof typeof steps];
+    // an empty step list still leaves its (empty) line, as a plain join would
+    const mapped = s && s.lines.length > 0 ? s : { lines: [s ? '' : line], layers: [null] };
+    lines.push(...mapped.lines);
+    layers.push(...mapped.layers);
+  }
+  return { text: lines.join('\n'), lineLayers: layers };
+}
+
+/** A generated text with the layer of each line. */
+export interface MappedText {
+  text: string;
+  lineLayers: (string | null)[];
+}
+
+function modelTemplate(plan: TrainingPlan, names: readonly string[], o: ModelTextOptions): string {
   return `/*
  * tt_model.c - the training plan as C: ${plan.steps.length} training steps and ${plan.inference.steps.length} inference steps, each
  * one call of a kernel of kernels/include/tt_kernels.h, in plan order, on one static arena of exactly
@@ -226,7 +249,7 @@ float tt_train_step(const int8_t *image, int32_t label, float lr) {
   float loss = 0.0f;
   (void)lr;
   if (image != tt_train_input()) memcpy(tt_train_input(), image, TT_INPUT_BYTES);
-${train.join('\n')}
+${TRAIN_STEPS}
   return loss;
 }
 
@@ -234,7 +257,7 @@ int32_t tt_infer(const int8_t *image, int32_t label, float *loss_out) {
   float loss = 0.0f;
   (void)label;
   if (image != tt_infer_input()) memcpy(tt_infer_input(), image, TT_INPUT_BYTES);
-${infer.join('\n')}
+${INFER_STEPS}
   if (loss_out) *loss_out = loss;
   const int8_t *z = tt_logits();
   int32_t best = 0;

@@ -193,6 +193,13 @@ export function buildModel(o: BuildModelOptions): Model {
   };
 }
 
+/** The layer with conv index `index` (-1: the classifier). */
+export function layerAt(m: Model, index: number): ConvLayer {
+  const l = index === -1 ? m.classifier : m.convs[index];
+  if (!l) throw new Error(`${m.name} has no layer with conv index ${index}`);
+  return l;
+}
+
 /** The model as a model file (for tests and for saving a trained model). Shares the model's arrays. */
 export function modelToFile(m: Model, meta: Record<string, unknown> = {}): ModelFile {
   const layer = (c: ConvLayer): ModelFileLayer => ({

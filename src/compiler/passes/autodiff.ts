@@ -11,7 +11,7 @@ import type { Graph, Op, Tensor } from '../ir/graph';
 import { GraphBuilder } from '../ir/graph';
 import { weightShape } from '../ir/ops';
 import { layerConsts } from '../forward';
-import type { ConvLayer, Model } from '../models/model';
+import { layerAt, type ConvLayer, type Model } from '../models/model';
 import { SchemeError, updatedChannels, type Scheme } from '../scheme/scheme';
 import { GRAD_RULES, type GradContext } from './grad-rules';
 import type { Pass } from './pass';
@@ -30,7 +30,7 @@ function trainingVariant(b: GraphBuilder, op: Op): Op {
 
 function layerOf(m: Model, index: number | undefined): ConvLayer {
   if (index === undefined) throw new Error('conv op without a layer index');
-  return index < 0 ? m.classifier : m.convs[index];
+  return layerAt(m, index);
 }
 
 class Differentiator implements GradContext {

@@ -8,6 +8,7 @@
  * chain is lowered (lower/bands.ts).
  */
 import { consumers, GraphBuilder, type ChainStage, type Graph, type Op } from '../ir/graph';
+import { convKindOf } from '../ir/ops';
 import type { Model } from '../models/model';
 import type { Pass } from './pass';
 
@@ -78,7 +79,7 @@ export function fuseFrozenGraph(m: Model, g: Graph): Graph {
   const byName = new Map<string, Op>();
   for (const op of g.ops) {
     if (op.phase !== 'forward') continue;
-    if (op.layer !== undefined && op.kind !== 'fused_chain') byLayer.set(op.layer, op);
+    if (op.layer !== undefined && convKindOf(op.kind)) byLayer.set(op.layer, op);
     byName.set(op.name, op);
   }
   const readers = consumers(g);

@@ -52,6 +52,7 @@ export function sliceSaved(g: Graph): Graph {
       inputs: [t],
       outputs: [s.out],
       attrs: { pixels, c: s.c, k: s.k },
+      layer: x.layer,
     });
   };
   for (const t of slices.keys()) if (!prod.has(t)) sliceOp(t);
