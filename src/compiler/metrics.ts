@@ -12,7 +12,7 @@
  * weights (constant over the step).
  */
 import type { Graph } from './ir/graph';
-import { tensorBytes } from './ir/graph';
+import { opsOf, tensorBytes } from './ir/graph';
 import type { Model } from './models/model';
 import {
   BUFFER_CATEGORIES,
@@ -67,7 +67,7 @@ export function planLayers(m: Model, scheme: Scheme, g: Graph): PlanLayer[] {
   const saved = savedInputs(g);
   const split = new Set(g.ops.filter((o) => o.kind === 'concat_channels').map((o) => o.layer));
   const gradient = new Set(g.ops.filter((o) => o.kind === 'clamp_bwd').map((o) => o.layer));
-  const fused = new Set(g.ops.flatMap((o) => o.attrs.stages?.map((s) => s.layer) ?? []));
+  const fused = new Set(opsOf(g, ['fused_chain']).flatMap((o) => o.attrs.stages.map((s) => s.layer)));
   return [...m.convs, m.classifier].map((l) => {
     const ratio = l.index < 0 ? 1 : scheme.weight[l.index];
     const k = ratio > 0 ? updatedChannels(l, ratio) : 0;

@@ -12,8 +12,8 @@ import type { PlanArg } from '../plan';
 /** Output rows per band: one row keeps the rings smallest. */
 export const BAND_ROWS = 1;
 
-export function emitFusedChain(op: Op, L: Lowering): void {
-  const stages = op.attrs.stages!;
+export function emitFusedChain(op: Op<'fused_chain'>, L: Lowering): void {
+  const stages = op.attrs.stages;
   const add = op.attrs.add;
   const sched = scheduleBands(
     stages.map((s) => s.shape),

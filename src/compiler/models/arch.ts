@@ -137,6 +137,11 @@ export interface BlockShape {
   residual: boolean;
 }
 
+/** Conv indices of a block's layers in forward order (pw1 when present, dw, pw2): the one walk of a block. */
+export function blockLayers(b: Pick<BlockShape, 'pw1' | 'dw' | 'pw2'>): number[] {
+  return b.pw1 >= 0 ? [b.pw1, b.dw, b.pw2] : [b.dw, b.pw2];
+}
+
 function layer(
   name: string,
   kind: LayerKind,

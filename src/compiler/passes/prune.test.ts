@@ -15,7 +15,7 @@ import { buildModel, type Model } from '../models/model';
 import { trainingGraph } from '../pipeline';
 import { emptyScheme, RATIOS, updatedChannels, type Ratio, type Scheme } from '../scheme/scheme';
 import { verify } from '../ir/verify';
-import type { Graph } from '../ir/graph';
+import { opsOf, SAVED_INPUT_KINDS, type Graph } from '../ir/graph';
 
 function randomScheme(m: Model, seed: number): Scheme {
   const r = mulberry32(seed);
@@ -48,7 +48,7 @@ function checkPruned(m: Model, s: Scheme, g: Graph): void {
     mark([`${c.kind}_bwd_input`], L, e < L);
     mark([`${c.kind}_bwd_weight`, `${c.kind}_bwd_update`, 'update_s8'], L, s.weight[L] > 0);
     mark(['bias_bwd', 'update_s32'], L, s.bias[L]);
-    const wg = g.ops.find((o) => o.layer === L && (o.kind.endsWith('_bwd_weight') || o.kind.endsWith('_bwd_update')));
+    const wg = opsOf(g, SAVED_INPUT_KINDS).find((o) => o.layer === L);
     if (wg) {
       expect(wg.attrs.k).toBe(updatedChannels(c, s.weight[L]));
       expect(g.tensors[wg.inputs[1]].shape.at(-1)).toBe(wg.attrs.k);
