@@ -7,7 +7,8 @@
  */
 import { convShape, type Quant } from './kernel-abi';
 import { GraphBuilder, type Graph } from './ir/graph';
-import { weightShape } from './ir/ops';
+import { layerKind } from './layer-kinds';
+import { blockLayers } from './models/arch';
 import type { ConvLayer, Model } from './models/model';
 import {
   activationRange,
@@ -65,10 +66,11 @@ function addLayer(b: GraphBuilder, l: ConvLayer, x: number): number {
   const shape = layerConvShape(l);
   const param = (suffix: string, t: Omit<Parameters<GraphBuilder['tensor']>[0], 'name' | 'layer'>) =>
     b.tensor({ ...t, name: `${l.name}.${suffix}`, layer: l.index });
-  const w = param('weight', { shape: weightShape(l.kind, shape), dtype: 'int8', varType: 'weight', data: l.weight });
+  const row = layerKind(l);
+  const w = param('weight', { shape: row.weightShape(l), dtype: 'int8', varType: 'weight', data: l.weight });
   const bias = param('bias', { shape: [l.outC], dtype: 'int32', varType: 'bias', data: l.bias });
   const mult = param('mult', { shape: [l.outC], dtype: 'float32', varType: 'const', data: layerConsts(l).mult });
-  const yShape = l.kind === 'fc' ? [l.outC] : [l.outH, l.outW, l.outC];
+  const yShape = row.outShape(l);
   const y = b.tensor({
     name: l.kind === 'fc' ? 'logits' : `${l.name}:out`,
     shape: yShape,
@@ -102,7 +104,7 @@ export function buildForwardGraph(m: Model): Graph {
   let x = addLayer(b, m.convs[0], input);
   for (const blk of m.blocks) {
     const blockIn = x;
-    for (const i of [blk.pw1, blk.dw, blk.pw2]) if (i >= 0) x = addLayer(b, m.convs[i], x);
+    for (const i of blockLayers(blk)) x = addLayer(b, m.convs[i], x);
     if (blk.addOutput) {
       const a = b.tensors[blockIn];
       const p = b.tensors[x];

@@ -24,6 +24,7 @@ import {
   type TimelinePoint,
 } from './plan';
 import { updatedChannels, type Scheme } from './scheme/scheme';
+import { layerKind } from './layer-kinds';
 
 export const RNG_STATE_BYTES = 4;
 
@@ -115,8 +116,7 @@ export function planMetrics(args: {
   for (const t of timeline)
     for (const c of BUFFER_CATEGORIES) peakByCategory[c] = Math.max(peakByCategory[c], t.bytes[c]);
   const paperBudgetBytes = layers.reduce((s, l) => {
-    const perChannel =
-      l.weightChannels > 0 ? (l.weightBytes / (l.kind === 'depthwise' ? l.outC : l.inC)) * l.weightChannels : 0;
+    const perChannel = l.weightChannels > 0 ? (l.weightBytes / layerKind(l).ratioChannels(l)) * l.weightChannels : 0;
     return s + perChannel + (l.updateBias ? l.biasBytes : 0) + l.savedBytes;
   }, 0);
   return {

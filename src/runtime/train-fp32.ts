@@ -8,6 +8,8 @@
  * the classifier, the chosen biases, and the first k input channels (depthwise: channels) of the chosen
  * weights. A layer's input gradient is computed before its weights change (as in the int8 plan).
  */
+import { layerKind } from '../compiler/layer-kinds';
+import { blockLayers } from '../compiler/models/arch';
 import type { ConvLayer, Model } from '../compiler/models/model';
 import { updatedChannels, type Scheme } from '../compiler/scheme/scheme';
 import { FP32_OPS, weightGradSize } from './train-fp32-ops';
@@ -34,12 +36,9 @@ type Node =
 
 function dequantize(l: ConvLayer): { w: Float32Array; b: Float32Array } {
   const O = l.outC;
-  const perOut = l.weight.length / O;
+  const channelOf = layerKind(l).channelOf(l);
   const w = new Float32Array(l.weight.length);
-  for (let e = 0; e < w.length; e++) {
-    const c = l.kind === 'depthwise' ? e % O : Math.floor(e / perOut);
-    w[e] = l.weightScale[c] * l.weight[e];
-  }
+  for (let e = 0; e < w.length; e++) w[e] = l.weightScale[channelOf(e)] * l.weight[e];
   const b = Float32Array.from(l.bias, (q, c) => q * l.weightScale[c] * l.input.scale);
   return { w, b };
 }
@@ -88,7 +87,7 @@ export class Fp32Trainer {
     let x = layer(model.convs[0], input);
     for (const blk of model.blocks) {
       const blockIn = x;
-      for (const i of [blk.pw1, blk.dw, blk.pw2]) if (i >= 0) x = layer(model.convs[i], x);
+      for (const i of blockLayers(blk)) x = layer(model.convs[i], x);
       if (blk.residual) {
         const y = this.tensor(this.acts[x].length, this.nodes.length);
         this.nodes.push({ kind: 'add', a: blockIn, b: x, y });
@@ -163,7 +162,7 @@ export class Fp32Trainer {
     const lr = this.lr;
     if (s.k > 0) {
       row.backwardWeight(s.l, ga, this.acts[n.x], s.k, s.gw);
-      const full = s.l.kind === 'depthwise' ? s.l.outC : s.l.inC;
+      const full = layerKind(s.l).ratioChannels(s.l);
       const rows = s.gw.length / s.k;
       for (let r = 0; r < rows; r++) for (let i = 0; i < s.k; i++) s.w[r * full + i] -= lr * s.gw[r * s.k + i];
     }

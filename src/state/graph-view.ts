@@ -3,6 +3,8 @@
  * adds, pool, classifier, loss) and its mirror, the backward graph, where each node says whether the plan
  * computes it (gradient), also updates weights there (updated) or pruned it away (pruned).
  */
+import { layerKind } from '../compiler/layer-kinds';
+import { blockLayers } from '../compiler/models/arch';
 import type { PlanLayer, TrainingPlan } from '../compiler/plan';
 import type { ModelInfo } from './compile';
 
@@ -84,7 +86,7 @@ export function buildGraphView(plan: TrainingPlan, info: ModelInfo): GraphView {
       lane: 'forward',
       kind: l.kind,
       label: l.name,
-      sub: `${l.kind === 'depthwise' ? `dw${l.kernel}` : l.kind === 'pointwise' ? 'pw' : `conv${l.kernel}`} ${l.inC}→${l.outC}${l.stride > 1 ? ' /2' : ''}`,
+      sub: `${layerKind(l).tag(l.kernel)} ${l.inC}→${l.outC}${l.stride > 1 ? ' /2' : ''}`,
       layer: l.name,
       status: updated(l) ? 'updated' : 'frozen',
       detail: convDetail(l),
@@ -98,7 +100,7 @@ export function buildGraphView(plan: TrainingPlan, info: ModelInfo): GraphView {
   if (convs[0]) cur = addConv(convs[0], cur);
   for (const b of info.blocks) {
     const blockIn = cur;
-    for (const i of [b.pw1, b.dw, b.pw2]) if (i >= 0 && convs[i]) cur = addConv(convs[i], cur);
+    for (const i of blockLayers(b)) if (convs[i]) cur = addConv(convs[i], cur);
     if (b.residual) {
       const id = `${b.name}.add`;
       nodes.push({

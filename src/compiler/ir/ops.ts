@@ -6,6 +6,7 @@
  * pointwise / fc [o, i], depthwise [k, k, c]; biases and per-channel vectors [c].
  */
 import type { ConvShape } from '../kernel-abi';
+import { LAYER_KIND_TABLE } from '../layer-kinds';
 import type { Phase } from '../plan';
 import type { ConvKind, DType, Graph, Op, OpKind } from './graph';
 
@@ -29,17 +30,11 @@ const i32 = (...shape: number[]): Spec => ({ dtype: 'int32', shape });
 const f32 = (...shape: number[]): Spec => ({ dtype: 'float32', shape });
 const mask = (...shape: number[]): Spec => ({ dtype: 'mask', shape });
 
-const inShape = (s: ConvShape) => [s.inH, s.inW, s.inC];
-const outShape = (s: ConvShape) => [s.outH, s.outW, s.outC];
-
 type Kind = ConvKind;
-function weightShape(kind: Kind, s: ConvShape, k = s.inC): number[] {
-  if (kind === 'depthwise') return [s.kernel, s.kernel, k];
-  if (kind === 'conv') return [s.outC, s.kernel, s.kernel, k];
-  return [s.outC, k];
-}
-const actIn = (kind: Kind, s: ConvShape) => (kind === 'fc' ? [s.inC] : inShape(s));
-const actOut = (kind: Kind, s: ConvShape) => (kind === 'fc' ? [s.outC] : outShape(s));
+const row = (kind: Kind) => LAYER_KIND_TABLE[kind];
+const weightShape = (kind: Kind, s: ConvShape, k?: number) => row(kind).weightShape(s, k);
+const actIn = (kind: Kind, s: ConvShape) => row(kind).inShape(s);
+const actOut = (kind: Kind, s: ConvShape) => row(kind).outShape(s);
 
 /** Outputs [y, mask?]: the mask exists in the training variant only. */
 function withMask(op: Op, y: Spec): Spec[] {
@@ -75,9 +70,8 @@ function bwdInputRow(kind: Kind): OpRow<`${Kind}_bwd_input`> {
     },
   };
 }
-function savedInput(kind: Kind, s: ConvShape, stride: number): Spec {
-  return kind === 'fc' ? i8(stride) : i8(s.inH, s.inW, stride);
-}
+/** The saved input of a weight gradient: its first `stride` channels. */
+const savedInput = (kind: Kind, s: ConvShape, stride: number): Spec => i8(...row(kind).inShape(s, stride));
 function bwdWeightRow(kind: Kind): OpRow<`${Kind}_bwd_weight`> {
   return {
     phase: 'backward',
@@ -95,11 +89,11 @@ function bwdUpdateRow(kind: Kind): OpRow<`${Kind}_bwd_update`> {
     phase: 'update',
     signature: (op) => {
       const { shape: s, k, inStride } = op.attrs;
-      const row = kind === 'conv' ? s.kernel * s.kernel * k : k;
+      const scratch = row(kind).updateScratchBytes(s, k) / 4;
       const w = i8(...weightShape(kind, s));
       return {
         inputs: [f32(...actOut(kind, s)), savedInput(kind, s, inStride), f32(s.outC), f32(s.outC), w],
-        outputs: [w, f32(row)],
+        outputs: [w, f32(scratch)],
       };
     },
   };
@@ -139,7 +133,11 @@ export const OPS: { [K in OpKind]: OpRow<K> } = {
   fused_chain: same('forward', (op) => {
     const st = op.attrs.stages;
     const params = st.flatMap(() => [null, null, null]);
-    return { inputs: [i8(...inShape(st[0].shape)), ...params], outputs: [i8(...outShape(st[st.length - 1].shape))] };
+    const [first, last] = [st[0], st[st.length - 1]];
+    return {
+      inputs: [i8(...row(first.kind).inShape(first.shape)), ...params],
+      outputs: [i8(...row(last.kind).outShape(last.shape))],
+    };
   }),
   clamp_bwd: same('backward', (op, g) => {
     const s = shapeOf(g, op.inputs[0]);
@@ -199,5 +197,3 @@ export function convKindOf(kind: string): Kind | null {
   const base = kind.split('_')[0];
   return base === 'conv' || base === 'pointwise' || base === 'depthwise' || base === 'fc' ? base : null;
 }
-
-export { weightShape, inShape, outShape };

@@ -4,6 +4,7 @@
  * A block row is [expanded channels (0: no pw1, the depthwise runs on the input), depthwise kernel, depthwise
  * stride, output channels, residual (1/0)]. Spatial sizes follow pad = k//2 and out = ceil(in / stride).
  */
+import { LAYER_KIND_TABLE } from '../layer-kinds';
 import type { LayerKind } from '../model-file';
 
 export type BlockRow = readonly [mid: number, k: number, stride: number, out: number, residual: 0 | 1];
@@ -203,7 +204,4 @@ export function archShapes(spec: ArchSpec, resolution: number, inChannels: numbe
 }
 
 /** Multiply-accumulates of one layer. */
-export function layerMacs(l: LayerShape): number {
-  const perPixel = l.kind === 'depthwise' ? l.kernel * l.kernel * l.outC : l.kernel * l.kernel * l.inC * l.outC;
-  return l.outH * l.outW * perPixel;
-}
+export const layerMacs = (l: LayerShape): number => LAYER_KIND_TABLE[l.kind].macs(l);

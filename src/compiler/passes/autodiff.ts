@@ -9,7 +9,7 @@
  */
 import type { ConvKind, Graph, NewOp, Op, OpDraft, Tensor } from '../ir/graph';
 import { GraphBuilder } from '../ir/graph';
-import { weightShape } from '../ir/ops';
+import { layerKind } from '../layer-kinds';
 import { layerConsts } from '../forward';
 import { layerAt, type ConvLayer, type Model } from '../models/model';
 import { SchemeError, updatedChannels, type Scheme } from '../scheme/scheme';
@@ -126,14 +126,15 @@ class Differentiator implements GradContext {
     const [x, w, bias] = op.inputs;
     const xt = this.b.tensors[x];
     const ratio = l.index < 0 ? 1 : this.scheme.weight[l.index];
-    const full = l.kind === 'depthwise' ? l.outC : l.inC;
+    const row = layerKind(l);
+    const full = row.ratioChannels(l);
     const k = ratio > 0 ? updatedChannels(l, ratio) : full;
     const shape = op.attrs.shape;
     const attrs = { shape, k, inStride: full, inZp: xt.quant!.zeroPoint, inScale: Math.fround(xt.quant!.scale) };
     const kind = `${l.kind}_bwd_weight` as const;
     const gW = this.emit(
       { kind, name: l.name, phase: 'backward', inputs: [gAcc, x], attrs, layer: l.index },
-      { name: `g:${l.name}.weight`, shape: weightShape(l.kind, shape, k) },
+      { name: `g:${l.name}.weight`, shape: row.weightShape(shape, k) },
     );
     const pixels = shape.outH * shape.outW;
     const gB = this.emit(
@@ -149,11 +150,7 @@ class Differentiator implements GradContext {
     );
     const consts = layerConsts(l);
     if (ratio > 0) {
-      const taps = l.kind === 'conv' || l.kind === 'depthwise' ? l.kernel * l.kernel : 1;
-      const update =
-        l.kind === 'depthwise'
-          ? { rows: taps, cols: k, rowStride: full, rowsPerChannel: 1, channelIsCol: 1 }
-          : { rows: l.outC * taps, cols: k, rowStride: l.inC, rowsPerChannel: taps, channelIsCol: 0 };
+      const update = row.update(l, k);
       const [q, p] = this.constPair(`${l.name}.weight`, l, consts.gscaleW);
       this.updates.push({
         kind: 'update_s8',

@@ -10,6 +10,7 @@
  * and nothing else survives.
  */
 import { describe, expect, it } from 'vitest';
+import { layerKind } from '../layer-kinds';
 import { mulberry32 } from '../models/init';
 import { buildModel, type Model } from '../models/model';
 import { trainingGraph } from '../pipeline';
@@ -66,10 +67,7 @@ function checkPruned(m: Model, s: Scheme, g: Graph): void {
   const saved = g.ops.filter((o) => o.kind === 'slice_channels');
   expect(saved.length).toBe(
     m.convs.filter(
-      (c, i) =>
-        s.weight[i] > 0 &&
-        s.weight[i] < 1 &&
-        updatedChannels(c, s.weight[i]) < (c.kind === 'depthwise' ? c.outC : c.inC),
+      (c, i) => s.weight[i] > 0 && s.weight[i] < 1 && updatedChannels(c, s.weight[i]) < layerKind(c).ratioChannels(c),
     ).length,
   );
   saved.forEach((o) => seen.add(o.id));

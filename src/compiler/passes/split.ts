@@ -16,10 +16,11 @@ import { GraphBuilder, type Graph, type Op, type Tensor } from '../ir/graph';
 import type { ConvLayer, Model } from '../models/model';
 import { updatedChannels, type Scheme } from '../scheme/scheme';
 import type { Pass } from './pass';
+import { layerKind } from '../layer-kinds';
 
 /** The updated input channels k of a layer whose weight is stored split, or 0 when it stays whole. */
 export function splitChannels(l: ConvLayer, ratio: number): number {
-  if ((l.kind !== 'pointwise' && l.kind !== 'fc') || !(ratio > 0)) return 0;
+  if (!layerKind(l).splittable || !(ratio > 0)) return 0;
   const k = updatedChannels(l, ratio);
   return k < l.inC ? k : 0;
 }

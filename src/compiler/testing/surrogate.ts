@@ -14,6 +14,7 @@
 import type { ConvShape } from '../kernel-abi';
 import type { ConvKind, ForwardKind, Graph, Op, Tensor } from '../ir/graph';
 import { CONV_KINDS, elements, FORWARD_KINDS, isKind } from '../ir/graph';
+import { layerKind } from '../layer-kinds';
 import type { Model } from '../models/model';
 import * as ref from '../reference/forward';
 
@@ -114,8 +115,7 @@ export function realParams(g: Graph, m: Model): Map<number, Float64Array> {
     if (op.layer === undefined || !isKind(op, CONV_KINDS)) continue;
     const l = op.layer < 0 ? m.classifier : m.convs[op.layer];
     const [, w, b] = op.inputs;
-    const perChannel = l.weight.length / l.outC;
-    const chan = (e: number) => (l.kind === 'depthwise' ? e % l.outC : Math.floor(e / perChannel));
+    const chan = layerKind(l).channelOf(l);
     p.set(
       w,
       Float64Array.from(l.weight, (v, e) => v * l.weightScale[chan(e)]),
