@@ -8,9 +8,10 @@
  * the classifier, the chosen biases, and the first k input channels (depthwise: channels) of the chosen
  * weights. A layer's input gradient is computed before its weights change (as in the int8 plan).
  */
+import { elements } from '../compiler/ir/graph';
 import { layerKind } from '../compiler/layer-kinds';
-import { blockLayers } from '../compiler/models/arch';
-import type { ConvLayer, Model } from '../compiler/models/model';
+import { walkTopology } from '../compiler/models/arch';
+import { layerAt, type ConvLayer, type Model } from '../compiler/models/model';
 import { updatedChannels, type Scheme } from '../compiler/scheme/scheme';
 import { FP32_OPS, weightGradSize } from './train-fp32-ops';
 
@@ -80,24 +81,24 @@ export class Fp32Trainer {
     const r = model.resolution;
     const input = this.tensor(r * r * model.inChannels, -1);
     const layer = (l: ConvLayer, x: number) => {
-      const y = this.tensor(l.kind === 'fc' ? l.outC : l.outH * l.outW * l.outC, this.nodes.length);
+      const y = this.tensor(elements(layerKind(l).outShape(l)), this.nodes.length);
       this.nodes.push({ kind: 'layer', s: layerState(l, scheme), x, y });
       return y;
     };
-    let x = layer(model.convs[0], input);
-    for (const blk of model.blocks) {
-      const blockIn = x;
-      for (const i of blockLayers(blk)) x = layer(model.convs[i], x);
-      if (blk.residual) {
+    walkTopology(model.blocks, input, {
+      layer: (i, x) => layer(layerAt(model, i), x),
+      add: (_blk, blockIn, x) => {
         const y = this.tensor(this.acts[x].length, this.nodes.length);
         this.nodes.push({ kind: 'add', a: blockIn, b: x, y });
-        x = y;
-      }
-    }
-    const { h, w, c } = model.pool;
-    const pooled = this.tensor(c, this.nodes.length);
-    this.nodes.push({ kind: 'pool', x, y: pooled, pixels: h * w, c });
-    layer(model.classifier, pooled);
+        return y;
+      },
+      pool: (x) => {
+        const { h, w, c } = model.pool;
+        const pooled = this.tensor(c, this.nodes.length);
+        this.nodes.push({ kind: 'pool', x, y: pooled, pixels: h * w, c });
+        return pooled;
+      },
+    });
     this.first = this.nodes.findIndex((n) => n.kind === 'layer' && (n.s.k > 0 || n.s.bias));
   }
 

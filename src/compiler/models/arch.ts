@@ -143,6 +143,30 @@ export function blockLayers(b: Pick<BlockShape, 'pw1' | 'dw' | 'pw2'>): number[]
   return b.pw1 >= 0 ? [b.pw1, b.dw, b.pw2] : [b.dw, b.pw2];
 }
 
+/** What a walk of the forward topology does at each node; each visit returns the value the next one reads. */
+export interface TopologyVisitor<T, B extends BlockShape = BlockShape> {
+  /** A conv-like layer by conv index (-1: the classifier) reading x. */
+  layer(index: number, x: T): T;
+  /** The residual add closing block b: its input plus its last layer's output. */
+  add(b: B, blockIn: T, x: T): T;
+  /** The global average pool before the classifier. */
+  pool(x: T): T;
+}
+
+/**
+ * The one walk of an architecture's forward topology: the stem, each block's layers (blockLayers) and residual
+ * add, the global pool, the classifier. Graph building, the fp32 trainer and the graph view all walk it.
+ */
+export function walkTopology<T, B extends BlockShape>(blocks: readonly B[], input: T, v: TopologyVisitor<T, B>): T {
+  let x = v.layer(0, input);
+  for (const b of blocks) {
+    const blockIn = x;
+    for (const i of blockLayers(b)) x = v.layer(i, x);
+    if (b.residual) x = v.add(b, blockIn, x);
+  }
+  return v.layer(-1, v.pool(x));
+}
+
 function layer(
   name: string,
   kind: LayerKind,
