@@ -67,7 +67,8 @@ function savedInputs(g: Graph): Map<number, number> {
 export function planLayers(m: Model, scheme: Scheme, g: Graph): PlanLayer[] {
   const saved = savedInputs(g);
   const split = new Set(g.ops.filter((o) => o.kind === 'concat_channels').map((o) => o.layer));
-  const gradient = new Set(g.ops.filter((o) => o.kind === 'clamp_bwd').map((o) => o.layer));
+  // every backward op of a layer works on the gradient of its output, whatever its activation's backward is
+  const gradient = new Set(g.ops.filter((o) => o.phase === 'backward').map((o) => o.layer));
   const fused = new Set(opsOf(g, ['fused_chain']).flatMap((o) => o.attrs.stages.map((s) => s.layer)));
   return [...m.convs, m.classifier].map((l) => {
     const ratio = l.index < 0 ? 1 : scheme.weight[l.index];
