@@ -217,3 +217,13 @@ export function fcBwdUpdateS8(
   fcF32BwdWeight(inC, outC, gOut, input, inZp, inScale, k, g);
   updateS8(weightUpdateParams('fc', inC, outC, 1, k, rounding), g, gscale, lr, w, rng);
 }
+
+/** This file's kernels by their C name in tt_kernels.h (the plan interpreter calls them through it). */
+export const UPDATE_KERNELS = {
+  tt_update_s8: updateS8,
+  tt_update_s32: updateS32,
+  tt_pointwise_bwd_update_s8: pointwiseBwdUpdateS8,
+  tt_conv_bwd_update_s8: convBwdUpdateS8,
+  tt_depthwise_bwd_update_s8: depthwiseBwdUpdateS8,
+  tt_fc_bwd_update_s8: fcBwdUpdateS8,
+} as const;
