@@ -7,6 +7,7 @@
  *  - the training panel drives the same runtime (start shows samples/s), and a killed worker is restarted.
  * The runtime is reached through `window.__tinytrain` (training-client.ts), created by the panel's first step.
  */
+import type { RunSettings } from '../src/compiler/settings';
 import { expect, test, type Page } from '@playwright/test';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -19,7 +20,7 @@ import { splitExamples } from '../src/runtime/train-data';
 import { ReferenceLearner } from '../src/runtime/train-reference';
 import { TrainingSession, type Learner } from '../src/runtime/train-session';
 import type { TrainingClient } from '../src/runtime/training-client';
-import type { TrainingMetrics, TrainingSettings } from '../src/runtime/training-api';
+import type { TrainingMetrics } from '../src/runtime/training-api';
 import { describeModel } from '../src/state/compile';
 import { defaultFieldValues, type Backbone, type Experiment } from '../src/state/experiment';
 import { encodeExperiment } from '../src/state/url';
@@ -35,7 +36,7 @@ interface PlanSpec {
 }
 
 /** The share fragment of a spec + settings (the page compiles exactly this). */
-function fragment(spec: PlanSpec, s: TrainingSettings): string {
+function fragment(spec: PlanSpec, s: RunSettings): string {
   const info = describeModel(spec.model);
   const sch = parseScheme(spec.scheme, { name: spec.model, convs: info.convs });
   const e: Experiment = {
@@ -76,7 +77,7 @@ async function openRuntime(page: Page, hash = ''): Promise<void> {
 }
 
 /** Trains n steps in Node from the same spec and seed, with `learner(plan)`; losses and trainable weights. */
-async function nodeRun(spec: PlanSpec, s: TrainingSettings, n: number, reference: boolean) {
+async function nodeRun(spec: PlanSpec, s: RunSettings, n: number, reference: boolean) {
   const read = async (p: string) => new Uint8Array(readFileSync(p));
   const file = await fetchModelFile(join(paths.root, 'public', 'models'), spec.model, read);
   const plan = compile(transferModel({ ...spec, pretrained: file }), spec.scheme, {
@@ -104,7 +105,7 @@ async function nodeRun(spec: PlanSpec, s: TrainingSettings, n: number, reference
 }
 
 test.describe('training in the worker', () => {
-  const cases: [PlanSpec, TrainingSettings, number][] = [
+  const cases: [PlanSpec, RunSettings, number][] = [
     [
       { model: 'tiny-cnn', resolution: 32, scheme: 'bias:6;w:4@1/2,7@1,8@1', classes: 10, seed: 3 },
       { lr: 0.05, rounding: 'stochastic', qas: true, seed: 3 },
@@ -152,7 +153,7 @@ test.describe('training in the worker', () => {
     const pretrained = existsSync(join(paths.root, 'public', 'models', 'mcunet-5fps.json'));
     const spec: PlanSpec = { model: 'mcunet-5fps', resolution: 128, scheme: 'paper:99kb', classes: 10, seed: 1 };
     const lr = Number(process.env.TRAIN_LR ?? 0.01);
-    const settings: TrainingSettings = { lr, rounding: 'nearest', qas: true, seed: 1 };
+    const settings: RunSettings = { lr, rounding: 'nearest', qas: true, seed: 1 };
     await openRuntime(page, fragment(spec, settings));
     const load = await page.evaluate(async () => {
       const rt = window.__tinytrain!;

@@ -15,8 +15,8 @@ import {
   defaultSampleCount,
   type FirmwareBundle,
   type FirmwareSample,
-  type FirmwareSettings,
 } from '../../src/compiler/codegen';
+import type { RunSettings } from '../../src/compiler/settings';
 import { compile } from '../../src/compiler/compile';
 import type { ModelName } from '../../src/compiler/models/arch';
 import { modelWithWeights, weightsChoice } from '../../src/cli/weights';
@@ -33,7 +33,7 @@ export interface FirmwareCase {
   board: BoardId;
   classes: number;
   steps: number;
-  settings: FirmwareSettings;
+  settings: RunSettings;
   labels?: string[];
   /** A default bundle whose demo must learn: its loss falls from the first to the last window of steps. */
   learns?: boolean;

@@ -6,7 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FirmwareSample, FirmwareSettings } from '../../src/compiler/codegen';
+import type { FirmwareSample } from '../../src/compiler/codegen';
+import type { RunSettings } from '../../src/compiler/settings';
 import type { TrainingPlan } from '../../src/compiler/plan';
 import { PlanExecutor } from '../../src/runtime/executor';
 import { instantiateKernels, type KernelModule } from '../../src/runtime/wasm';
@@ -47,7 +48,7 @@ export function weightsChecksum(arrays: readonly { data: Int8Array | Int32Array 
 export async function wasmTranscript(
   plan: TrainingPlan,
   samples: readonly FirmwareSample[],
-  settings: FirmwareSettings,
+  settings: RunSettings,
   steps: number,
 ): Promise<string[]> {
   const ex = PlanExecutor.load(await loadKernelModule(), plan, settings);

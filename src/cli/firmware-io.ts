@@ -32,14 +32,14 @@ export function readKernelSources(root = join(REPO_ROOT, 'kernels-c')): KernelSo
 }
 
 /** The manifest path of a model file named F.json or F. */
-export const manifestPath = (path: string) =>
-  path.endsWith('.json') || path.endsWith('.zip') ? path : `${path}.json`;
+export const manifestPath = (path: string) => (path.endsWith('.json') || path.endsWith('.zip') ? path : `${path}.json`);
 
 /** A model file: manifest F.json (or F) and its blob F.bin beside it. Throws CliError or ModelFileError. */
 export function loadModelFile(path: string): ModelFile {
   const manifest = manifestPath(path);
   // a model saved by the page: one .tinytrain.zip holding model.json + model.bin
-  if (manifest.endsWith('.zip')) return unpackModelFile(readInputFile(manifest, 'model file', 64 * 1024 * 1024), shownPath(manifest));
+  if (manifest.endsWith('.zip'))
+    return unpackModelFile(readInputFile(manifest, 'model file', 64 * 1024 * 1024), shownPath(manifest));
   const text = readInputFile(manifest, 'model file', 64 * 1024 * 1024).toString('utf8');
   const bin = readInputFile(manifest.replace(/\.json$/, '.bin'), 'model blob');
   return parseModelFile(text, bin);

@@ -13,6 +13,7 @@ import {
   type FirmwareFit,
 } from '../compiler/codegen';
 import { BOARDS, BOARD_IDS } from '../compiler/boards';
+import type { RunSettings } from '../compiler/settings';
 import { compile } from '../compiler/compile';
 import type { RoundingName } from '../compiler/kernel-abi';
 import { MODEL_NAMES, type ModelName } from '../compiler/models/arch';
@@ -92,7 +93,7 @@ const OPTIONS = {
 
 type Values = ReturnType<typeof parseOptions<typeof OPTIONS>>;
 
-function settings(v: Values) {
+function settings(v: Values): RunSettings {
   return {
     lr: numberOption('lr', v.lr, 0.01, { lo: 0, hi: 100, above: true }),
     rounding: enumOption('rounding', v.rounding, 'nearest', ROUNDINGS),

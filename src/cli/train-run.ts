@@ -14,7 +14,8 @@ import { buildModel, type Model } from '../compiler/models/model';
 import type { PlanOptions, TrainingPlan } from '../compiler/plan';
 import { parseScheme } from '../compiler/scheme/scheme';
 import type { DatasetSplit } from '../runtime/data';
-import { PlanExecutor, type RunSettings } from '../runtime/executor';
+import type { RunSettings } from '../compiler/settings';
+import { PlanExecutor } from '../runtime/executor';
 import { transferModel } from '../runtime/train-backbone';
 import { splitExamples } from '../runtime/train-data';
 import { Fp32Trainer } from '../runtime/train-fp32';
@@ -29,17 +30,14 @@ import { defaultBackbone } from './weights';
 export const ROOT = REPO_ROOT;
 export type Engine = 'wasm' | 'reference' | 'fp32';
 
-export interface HeadlessOptions {
+/** The run settings (lr, rounding, qas, seed) plus what the headless run trains on. */
+export interface HeadlessOptions extends RunSettings {
   model: string;
   resolution: number;
   scheme: string;
   /** Data set of public/data (its train split trains, its test split evaluates). */
   data: string;
   steps: number;
-  seed: number;
-  lr: number;
-  rounding: RoundingName;
-  qas: boolean;
   engine: Engine;
   /** Backbone model file manifest path (fresh classifier); null trains from the seeded random initialization. */
   pretrained: string | null;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { opsOf } from './ir/graph';
 import { compile, compileWithGraph } from './compile';
 import { graphToJson, dumpGraph } from './ir/dump';
 import { verify } from './ir/verify';
@@ -106,8 +107,8 @@ describe('compile: every backbone, scheme and option', () => {
         else expect(b.lastStep).toBeGreaterThan(i);
       }
     }
-    const upd = graph.ops.find((o) => o.kind === 'pointwise_bwd_update' && o.layer === 39)!;
-    expect(upd.attrs.shape!.inC).toBe(24);
+    const upd = opsOf(graph, ['pointwise_bwd_update']).find((o) => o.layer === 39)!;
+    expect(upd.attrs.shape.inC).toBe(24);
     expect(graph.tensors[upd.inputs[4]].name).toBe('blocks.13.pw1.weight.head');
   });
 

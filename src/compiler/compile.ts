@@ -15,7 +15,7 @@ import { emitAll } from './lower/emit';
 import { ConstTable, Lowering } from './lower/lowering';
 import { placeSubPlan } from './lower/place';
 import { buildTimeline, planLayers, planMetrics } from './metrics';
-import type { Model } from './models/model';
+import { layerAt, type Model } from './models/model';
 import { splitWeights, type SplitPass } from './passes/split';
 import { DEFAULT_OPTIONS, inferencePasses, runPasses, trainingPasses } from './pipeline';
 import type { BufferCategory, PlanConst, PlanOptions, SplitWeight, SubPlan, TrainingPlan } from './plan';
@@ -34,8 +34,8 @@ function categorizer(g: Graph): (t: Tensor) => BufferCategory {
   };
 }
 
-function lowerAndPlace(g: Graph, consts: ConstTable) {
-  const L = new Lowering(g, consts, categorizer(g));
+function lowerAndPlace(model: Model, g: Graph, consts: ConstTable) {
+  const L = new Lowering(g, consts, categorizer(g), (i) => layerAt(model, i).name);
   emitAll(L);
   return placeSubPlan(L);
 }
@@ -65,10 +65,10 @@ interface Built {
   peak: number;
 }
 
-function lowerBoth(graph: Graph, inferenceGraph: Graph, split?: SplitPass): Built {
+function lowerBoth(model: Model, graph: Graph, inferenceGraph: Graph, split?: SplitPass): Built {
   const table = new ConstTable();
-  const train = lowerAndPlace(graph, table);
-  const inference = lowerAndPlace(inferenceGraph, table);
+  const train = lowerAndPlace(model, graph, table);
+  const inference = lowerAndPlace(model, inferenceGraph, table);
   const consts = table.consts;
   const sram = consts.reduce((a, c) => a + (c.storage === 'sram' ? c.data.byteLength : 0), 0);
   const peak = Math.max(train.arenaBytes, inference.arenaBytes) + sram;
@@ -103,13 +103,13 @@ function arenaWithoutSplitAtLeast(p: SubPlan): number {
  */
 function build(model: Model, s: Scheme, opts: PlanOptions, graph: Graph, inferenceGraph: Graph): Built {
   const split = opts.split ? splitWeights(model, s) : undefined;
-  if (!split || split.parts.size === 0) return lowerBoth(graph, inferenceGraph);
-  const withSplit = lowerBoth(split.run(graph), split.run(inferenceGraph), split);
+  if (!split || split.parts.size === 0) return lowerBoth(model, graph, inferenceGraph);
+  const withSplit = lowerBoth(model, split.run(graph), split.run(inferenceGraph), split);
   const tails = [...split.parts.values()].reduce((a, p) => a + p.tail.byteLength, 0);
   const arena = Math.max(withSplit.train.arenaBytes, withSplit.inference.arenaBytes);
   const atLeast = Math.max(arenaWithoutSplitAtLeast(withSplit.train), arenaWithoutSplitAtLeast(withSplit.inference));
   if (arena - atLeast < tails) return withSplit;
-  const whole = lowerBoth(graph, inferenceGraph);
+  const whole = lowerBoth(model, graph, inferenceGraph);
   return whole.peak <= withSplit.peak ? whole : withSplit;
 }
 

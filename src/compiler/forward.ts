@@ -7,8 +7,9 @@
  */
 import { convShape, type Quant } from './kernel-abi';
 import { GraphBuilder, type Graph } from './ir/graph';
-import { weightShape } from './ir/ops';
-import type { ConvLayer, Model } from './models/model';
+import { layerKind } from './layer-kinds';
+import { walkTopology } from './models/arch';
+import { layerAt, type Block, type ConvLayer, type Model } from './models/model';
 import {
   activationRange,
   addMultipliers,
@@ -65,10 +66,11 @@ function addLayer(b: GraphBuilder, l: ConvLayer, x: number): number {
   const shape = layerConvShape(l);
   const param = (suffix: string, t: Omit<Parameters<GraphBuilder['tensor']>[0], 'name' | 'layer'>) =>
     b.tensor({ ...t, name: `${l.name}.${suffix}`, layer: l.index });
-  const w = param('weight', { shape: weightShape(l.kind, shape), dtype: 'int8', varType: 'weight', data: l.weight });
+  const row = layerKind(l);
+  const w = param('weight', { shape: row.weightShape(l), dtype: 'int8', varType: 'weight', data: l.weight });
   const bias = param('bias', { shape: [l.outC], dtype: 'int32', varType: 'bias', data: l.bias });
   const mult = param('mult', { shape: [l.outC], dtype: 'float32', varType: 'const', data: layerConsts(l).mult });
-  const yShape = l.kind === 'fc' ? [l.outC] : [l.outH, l.outW, l.outC];
+  const yShape = row.outShape(l);
   const y = b.tensor({
     name: l.kind === 'fc' ? 'logits' : `${l.name}:out`,
     shape: yShape,
@@ -88,44 +90,28 @@ function addLayer(b: GraphBuilder, l: ConvLayer, x: number): number {
   return y;
 }
 
-/** The forward graph of a model (inference form). */
-export function buildForwardGraph(m: Model): Graph {
-  const b = new GraphBuilder();
-  const input = b.tensor({
-    name: 'input',
-    shape: [m.resolution, m.resolution, m.inChannels],
-    dtype: 'int8',
-    varType: 'input',
-    quant: m.input,
+/** Appends the residual add closing block blk (its input plus its last layer's output); returns its output. */
+function addResidual(b: GraphBuilder, blk: Block, blockIn: number, x: number): number {
+  const out = blk.addOutput;
+  if (!out) throw new Error(`${blk.name}: a residual block without the quantization of its sum`);
+  const a = b.tensors[blockIn];
+  const p = b.tensors[x];
+  const { ma, mb } = addMultipliers(a.quant!, p.quant!, out);
+  const y = b.tensor({ name: `${blk.name}.add:out`, shape: p.shape, dtype: 'int8', varType: 'activation', quant: out });
+  const quant = { inZp: a.quant!.zeroPoint, outZp: out.zeroPoint, actMin: -128, actMax: 127 };
+  b.op({
+    kind: 'add',
+    name: `${blk.name}.add`,
+    phase: 'forward',
+    inputs: [blockIn, x],
+    outputs: [y],
+    attrs: { quant, bZp: p.quant!.zeroPoint, ma, mb },
   });
-  const label = b.tensor({ name: 'label', shape: [1], dtype: 'int32', varType: 'label' });
-  let x = addLayer(b, m.convs[0], input);
-  for (const blk of m.blocks) {
-    const blockIn = x;
-    for (const i of [blk.pw1, blk.dw, blk.pw2]) if (i >= 0) x = addLayer(b, m.convs[i], x);
-    if (blk.addOutput) {
-      const a = b.tensors[blockIn];
-      const p = b.tensors[x];
-      const { ma, mb } = addMultipliers(a.quant!, p.quant!, blk.addOutput);
-      const y = b.tensor({
-        name: `${blk.name}.add:out`,
-        shape: p.shape,
-        dtype: 'int8',
-        varType: 'activation',
-        quant: blk.addOutput,
-      });
-      const quant = { inZp: a.quant!.zeroPoint, outZp: blk.addOutput.zeroPoint, actMin: -128, actMax: 127 };
-      b.op({
-        kind: 'add',
-        name: `${blk.name}.add`,
-        phase: 'forward',
-        inputs: [blockIn, x],
-        outputs: [y],
-        attrs: { quant, bZp: p.quant!.zeroPoint, ma, mb },
-      });
-      x = y;
-    }
-  }
+  return y;
+}
+
+/** Appends the global average pool reading x; returns the pooled vector. */
+function addPool(b: GraphBuilder, m: Model, x: number): number {
   const { h, w, c } = m.pool;
   const pooled = b.tensor({ name: 'pool:out', shape: [c], dtype: 'int8', varType: 'activation', quant: m.pool.output });
   const m0 = avgpoolMultiplier(m.pool.input, m.pool.output, h, w);
@@ -137,7 +123,25 @@ export function buildForwardGraph(m: Model): Graph {
     outputs: [pooled],
     attrs: { h, w, c, inZp: m.pool.input.zeroPoint, outZp: m.pool.output.zeroPoint, m: m0 },
   });
-  const logits = addLayer(b, m.classifier, pooled);
+  return pooled;
+}
+
+/** The forward graph of a model (inference form). */
+export function buildForwardGraph(m: Model): Graph {
+  const b = new GraphBuilder();
+  const input = b.tensor({
+    name: 'input',
+    shape: [m.resolution, m.resolution, m.inChannels],
+    dtype: 'int8',
+    varType: 'input',
+    quant: m.input,
+  });
+  const label = b.tensor({ name: 'label', shape: [1], dtype: 'int32', varType: 'label' });
+  const logits = walkTopology(m.blocks, input, {
+    layer: (i, x) => addLayer(b, layerAt(m, i), x),
+    add: (blk, blockIn, x) => addResidual(b, blk, blockIn, x),
+    pool: (x) => addPool(b, m, x),
+  });
   const loss = b.tensor({ name: 'loss', shape: [1], dtype: 'float32', varType: 'loss' });
   const lq = m.classifier.output;
   b.op({

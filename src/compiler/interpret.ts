@@ -16,35 +16,11 @@ import * as upd from './reference/update';
 /** Any reference kernel: arguments are resolved from the C signature at run time. */
 type AnyKernel = (...args: never[]) => number | void;
 
-/** Every kernel a plan may call, by C name. A kernel without a row here does not compile. */
+/** Every kernel a plan may call, by C name: each reference file's table. A kernel without a row does not compile. */
 export const REFERENCE_KERNELS: { [K in KernelName]: AnyKernel } = {
-  tt_conv_s8: fwd.convS8,
-  tt_pointwise_s8: fwd.pointwiseS8,
-  tt_depthwise_s8: fwd.depthwiseS8,
-  tt_fc_s8: fwd.fcS8,
-  tt_add_s8: fwd.addS8,
-  tt_avgpool_s8: fwd.avgpoolS8,
-  tt_softmax_xent_s8: fwd.softmaxXentS8,
-  tt_clamp_f32_bwd: bwd.clampF32Bwd,
-  tt_add_f32_bwd_input: bwd.addF32BwdInput,
-  tt_pointwise_f32_bwd_input: bwd.pointwiseF32BwdInput,
-  tt_conv_f32_bwd_input: bwd.convF32BwdInput,
-  tt_depthwise_f32_bwd_input: bwd.depthwiseF32BwdInput,
-  tt_fc_f32_bwd_input: bwd.fcF32BwdInput,
-  tt_avgpool_f32_bwd_input: bwd.avgpoolF32BwdInput,
-  tt_pointwise_f32_bwd_weight: bwd.pointwiseF32BwdWeight,
-  tt_conv_f32_bwd_weight: bwd.convF32BwdWeight,
-  tt_depthwise_f32_bwd_weight: bwd.depthwiseF32BwdWeight,
-  tt_fc_f32_bwd_weight: bwd.fcF32BwdWeight,
-  tt_bias_f32_bwd: bwd.biasF32Bwd,
-  tt_update_s8: upd.updateS8,
-  tt_update_s32: upd.updateS32,
-  tt_pointwise_bwd_update_s8: upd.pointwiseBwdUpdateS8,
-  tt_conv_bwd_update_s8: upd.convBwdUpdateS8,
-  tt_depthwise_bwd_update_s8: upd.depthwiseBwdUpdateS8,
-  tt_fc_bwd_update_s8: upd.fcBwdUpdateS8,
-  tt_slice_channels_s8: fwd.sliceChannelsS8,
-  tt_concat_channels_s8: fwd.concatChannelsS8,
+  ...fwd.FORWARD_KERNELS,
+  ...bwd.BACKWARD_KERNELS,
+  ...upd.UPDATE_KERNELS,
 };
 
 type Data = PlanConst['data'];

@@ -12,7 +12,7 @@
  * weights (constant over the step).
  */
 import type { Graph } from './ir/graph';
-import { tensorBytes } from './ir/graph';
+import { opsOf, tensorBytes } from './ir/graph';
 import type { Model } from './models/model';
 import {
   BUFFER_CATEGORIES,
@@ -24,6 +24,7 @@ import {
   type TimelinePoint,
 } from './plan';
 import { updatedChannels, type Scheme } from './scheme/scheme';
+import { layerKind } from './layer-kinds';
 
 export const RNG_STATE_BYTES = 4;
 
@@ -66,8 +67,9 @@ function savedInputs(g: Graph): Map<number, number> {
 export function planLayers(m: Model, scheme: Scheme, g: Graph): PlanLayer[] {
   const saved = savedInputs(g);
   const split = new Set(g.ops.filter((o) => o.kind === 'concat_channels').map((o) => o.layer));
-  const gradient = new Set(g.ops.filter((o) => o.kind === 'clamp_bwd').map((o) => o.layer));
-  const fused = new Set(g.ops.flatMap((o) => o.attrs.stages?.map((s) => s.layer) ?? []));
+  // every backward op of a layer works on the gradient of its output, whatever its activation's backward is
+  const gradient = new Set(g.ops.filter((o) => o.phase === 'backward').map((o) => o.layer));
+  const fused = new Set(opsOf(g, ['fused_chain']).flatMap((o) => o.attrs.stages.map((s) => s.layer)));
   return [...m.convs, m.classifier].map((l) => {
     const ratio = l.index < 0 ? 1 : scheme.weight[l.index];
     const k = ratio > 0 ? updatedChannels(l, ratio) : 0;
@@ -115,8 +117,7 @@ export function planMetrics(args: {
   for (const t of timeline)
     for (const c of BUFFER_CATEGORIES) peakByCategory[c] = Math.max(peakByCategory[c], t.bytes[c]);
   const paperBudgetBytes = layers.reduce((s, l) => {
-    const perChannel =
-      l.weightChannels > 0 ? (l.weightBytes / (l.kind === 'depthwise' ? l.outC : l.inC)) * l.weightChannels : 0;
+    const perChannel = l.weightChannels > 0 ? (l.weightBytes / layerKind(l).ratioChannels(l)) * l.weightChannels : 0;
     return s + perChannel + (l.updateBias ? l.biasBytes : 0) + l.savedBytes;
   }, 0);
   return {

@@ -61,8 +61,12 @@ export interface PlanStep {
   /** C name of the kernel (tt_kernels.h); the worker calls the WebAssembly export of this name. */
   kernel: KernelName;
   args: PlanArg[];
-  /** Name of the IR op / layer this call belongs to (for highlighting), e.g. 'blocks.3.pw1'. */
+  /** Name of the IR op this call lowers, for humans: a layer ('blocks.3.pw1'), a fused group
+   * ('first_conv+blocks.0'), a slice ('blocks.11.add:out[:12]'). Not to be parsed: see `layer`. */
   op: string;
+  /** The model layer (a `layers` row's name) whose computation this call is part of, set by lowering from the IR
+   * op's layer (a fused chain: the stage's); null for calls of no layer (residual adds, the pool, the loss). */
+  layer: string | null;
   /** Id of the IR op in the compiled graph (plan.graph ops). */
   opId: number;
   phase: Phase;

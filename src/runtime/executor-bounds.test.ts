@@ -9,7 +9,8 @@ import { CONV_SHAPE_FIELDS, UPDATE_PARAMS_FIELDS } from '../compiler/kernel-abi'
 import { checkPlanBounds } from '../compiler/kernel-bounds';
 import { buildModel } from '../compiler/models/model';
 import type { PlanArg, PlanStep, TrainingPlan } from '../compiler/plan';
-import { PlanExecutor, type RunSettings } from './executor';
+import type { RunSettings } from '../compiler/settings';
+import { PlanExecutor } from './executor';
 import { loadWasm, paths } from './kernel-harness';
 import { KernelModule, type KernelExports } from './wasm';
 

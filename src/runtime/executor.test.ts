@@ -5,7 +5,8 @@ import { Rounding, type RoundingName } from '../compiler/kernel-abi';
 import { mulberry32 } from '../compiler/models/init';
 import { buildModel } from '../compiler/models/model';
 import type { PlanOptions, TrainingPlan } from '../compiler/plan';
-import { PlanExecutor, rngState, type RunSettings } from './executor';
+import { rngState, type RunSettings } from '../compiler/settings';
+import { PlanExecutor } from './executor';
 import { loadWasm, paths } from './kernel-harness';
 import type { KernelModule } from './wasm';
 

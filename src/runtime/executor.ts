@@ -20,17 +20,9 @@
 import { Rounding, type RoundingName } from '../compiler/kernel-abi';
 import { checkPlanBounds } from '../compiler/kernel-bounds';
 import { UPDATE_PARAMS_ROUNDING_WORD } from '../compiler/plan';
+import { rngState, type RunSettings } from '../compiler/settings';
 import type { PlanArg, PlanConst, PlanStep, SubPlan, TrainingPlan } from '../compiler/plan';
 import type { KernelModule } from './wasm';
-
-/** The run-time knobs of a plan (no recompilation needed). */
-export interface RunSettings {
-  lr: number;
-  rounding: RoundingName;
-  qas: boolean;
-  /** Seeds the stochastic-rounding rng (any integer; 0 is mapped to a fixed non-zero state). */
-  seed: number;
-}
 
 export interface ExecutorOptions {
   /** Canary bytes on each side of the arena (besides the alignment slack, which always holds canaries). */
@@ -53,12 +45,6 @@ interface Compiled {
 }
 
 const CANARY = 0xa5;
-
-/** A non-zero xorshift32 state from any integer seed. */
-export function rngState(seed: number): number {
-  const s = Math.imul((seed | 0) ^ 0x9e3779b9, 0x85ebca6b) >>> 0;
-  return s === 0 ? 0x6d2b79f5 : s;
-}
 
 function call(fn: KernelFn, a: Float64Array): number {
   switch (a.length) {

@@ -84,7 +84,9 @@ interface Signature {
 export function nativeRunner(fast: boolean): { exe: string; sigs: Map<string, Signature> } {
   const target = fast ? 'build/tt_call_fast' : 'build/tt_call';
   execFileSync('make', ['-s', '-C', paths.kernelsDir, target], { stdio: ['ignore', 'ignore', 'inherit'] });
-  const sigs = JSON.parse(readFileSync(join(paths.kernelsDir, 'build', 'tt_call_signatures.json'), 'utf8')) as Signature[];
+  const sigs = JSON.parse(
+    readFileSync(join(paths.kernelsDir, 'build', 'tt_call_signatures.json'), 'utf8'),
+  ) as Signature[];
   return { exe: join(paths.kernelsDir, target), sigs: new Map(sigs.map((s) => [s.name, s])) };
 }
 

@@ -7,6 +7,8 @@
  *   input:    g_x += W^T g_a                        (accumulates into g_x)
  *   weight:   g_W[..][i] = sum_p g_a * x, i < k     (first k input channels; depthwise: first k channels)
  */
+import { elements } from '../compiler/ir/graph';
+import { layerKind } from '../compiler/layer-kinds';
 import type { LayerKind } from '../compiler/model-file';
 
 /** The geometry a kernel needs (a ConvLayer satisfies it). */
@@ -213,7 +215,4 @@ const conv: Fp32Row = {
 export const FP32_OPS: Record<LayerKind, Fp32Row> = { conv, pointwise: dense, depthwise, fc: dense };
 
 /** Shape of the weight gradient over the first k channels, as an element count. */
-export function weightGradSize(g: Geometry, k: number): number {
-  if (g.kind === 'depthwise') return g.kernel * g.kernel * k;
-  return g.outC * g.kernel * g.kernel * k;
-}
+export const weightGradSize = (g: Geometry, k: number): number => elements(layerKind(g).weightShape(g, k));

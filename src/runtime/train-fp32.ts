@@ -8,7 +8,10 @@
  * the classifier, the chosen biases, and the first k input channels (depthwise: channels) of the chosen
  * weights. A layer's input gradient is computed before its weights change (as in the int8 plan).
  */
-import type { ConvLayer, Model } from '../compiler/models/model';
+import { elements } from '../compiler/ir/graph';
+import { layerKind } from '../compiler/layer-kinds';
+import { walkTopology } from '../compiler/models/arch';
+import { layerAt, type ConvLayer, type Model } from '../compiler/models/model';
 import { updatedChannels, type Scheme } from '../compiler/scheme/scheme';
 import { FP32_OPS, weightGradSize } from './train-fp32-ops';
 
@@ -34,12 +37,9 @@ type Node =
 
 function dequantize(l: ConvLayer): { w: Float32Array; b: Float32Array } {
   const O = l.outC;
-  const perOut = l.weight.length / O;
+  const channelOf = layerKind(l).channelOf(l);
   const w = new Float32Array(l.weight.length);
-  for (let e = 0; e < w.length; e++) {
-    const c = l.kind === 'depthwise' ? e % O : Math.floor(e / perOut);
-    w[e] = l.weightScale[c] * l.weight[e];
-  }
+  for (let e = 0; e < w.length; e++) w[e] = l.weightScale[channelOf(e)] * l.weight[e];
   const b = Float32Array.from(l.bias, (q, c) => q * l.weightScale[c] * l.input.scale);
   return { w, b };
 }
@@ -81,24 +81,24 @@ export class Fp32Trainer {
     const r = model.resolution;
     const input = this.tensor(r * r * model.inChannels, -1);
     const layer = (l: ConvLayer, x: number) => {
-      const y = this.tensor(l.kind === 'fc' ? l.outC : l.outH * l.outW * l.outC, this.nodes.length);
+      const y = this.tensor(elements(layerKind(l).outShape(l)), this.nodes.length);
       this.nodes.push({ kind: 'layer', s: layerState(l, scheme), x, y });
       return y;
     };
-    let x = layer(model.convs[0], input);
-    for (const blk of model.blocks) {
-      const blockIn = x;
-      for (const i of [blk.pw1, blk.dw, blk.pw2]) if (i >= 0) x = layer(model.convs[i], x);
-      if (blk.residual) {
+    walkTopology(model.blocks, input, {
+      layer: (i, x) => layer(layerAt(model, i), x),
+      add: (_blk, blockIn, x) => {
         const y = this.tensor(this.acts[x].length, this.nodes.length);
         this.nodes.push({ kind: 'add', a: blockIn, b: x, y });
-        x = y;
-      }
-    }
-    const { h, w, c } = model.pool;
-    const pooled = this.tensor(c, this.nodes.length);
-    this.nodes.push({ kind: 'pool', x, y: pooled, pixels: h * w, c });
-    layer(model.classifier, pooled);
+        return y;
+      },
+      pool: (x) => {
+        const { h, w, c } = model.pool;
+        const pooled = this.tensor(c, this.nodes.length);
+        this.nodes.push({ kind: 'pool', x, y: pooled, pixels: h * w, c });
+        return pooled;
+      },
+    });
     this.first = this.nodes.findIndex((n) => n.kind === 'layer' && (n.s.k > 0 || n.s.bias));
   }
 
@@ -163,7 +163,7 @@ export class Fp32Trainer {
     const lr = this.lr;
     if (s.k > 0) {
       row.backwardWeight(s.l, ga, this.acts[n.x], s.k, s.gw);
-      const full = s.l.kind === 'depthwise' ? s.l.outC : s.l.inC;
+      const full = layerKind(s.l).ratioChannels(s.l);
       const rows = s.gw.length / s.k;
       for (let r = 0; r < rows; r++) for (let i = 0; i < s.k; i++) s.w[r * full + i] -= lr * s.gw[r * s.k + i];
     }

@@ -1,3 +1,4 @@
+import type { RunSettings } from '../compiler/settings';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../compiler/compile';
 import { mulberry32 } from '../compiler/models/init';
@@ -9,7 +10,7 @@ import { splitExamples } from './train-data';
 import { ReferenceLearner } from './train-reference';
 import { TrainRunner, type BuiltinData } from './train-runner';
 import { TrainingSession } from './train-session';
-import type { TrainingMetrics, TrainingSettings, UserSample } from './training-api';
+import type { TrainingMetrics, UserSample } from './training-api';
 import type { KernelModule } from './wasm';
 
 /** 4 classes of 28x28 gray images: a bright 10x10 square in quadrant `label`, on noise. */
@@ -53,7 +54,7 @@ function shapes(n: number, seed: number, shape: (i: number) => number, label: (i
 }
 
 const data: BuiltinData = { train: quadrants(400, 1), test: quadrants(100, 2) };
-const settings: TrainingSettings = { lr: 0.05, rounding: 'nearest', qas: true, seed: 5 };
+const settings: RunSettings = { lr: 0.05, rounding: 'nearest', qas: true, seed: 5 };
 const plan = compile(buildModel({ model: 'tiny-cnn', resolution: 24, classes: 4, seed: 2 }), 'full');
 
 let mod: KernelModule;

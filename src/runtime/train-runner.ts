@@ -10,11 +10,12 @@
  * last partial window (evaluated too on the user's images, whose held-out set is small).
  */
 import type { TrainingPlan } from '../compiler/plan';
-import { PlanExecutor, type RunSettings } from './executor';
+import { runSettingsOf, type RunSettings } from '../compiler/settings';
+import { PlanExecutor } from './executor';
 import type { DatasetSplit } from './data';
 import { firstClasses, holdOut, splitExamples, userExamples, type HeldOutSplit, type InputSpec } from './train-data';
 import { TrainingSession, type EvalStats, type ExampleSource, type WindowStats } from './train-session';
-import type { HeldOutSamples, TrainingMetrics, TrainingSettings, UserSample } from './training-api';
+import type { HeldOutSamples, TrainingMetrics, UserSample } from './training-api';
 import type { KernelModule } from './wasm';
 
 /** The built-in data set: a training and a held-out split. */
@@ -69,7 +70,7 @@ const yieldToEvents = () =>
 export class TrainRunner {
   private executor: PlanExecutor | null = null;
   private session: TrainingSession | null = null;
-  private settings: TrainingSettings = { lr: 0.01, rounding: 'nearest', qas: true, seed: 1 };
+  private settings: RunSettings = { lr: 0.01, rounding: 'nearest', qas: true, seed: 1 };
   private user: UserSample[] = [];
   /** The held-out split of the user's images in use, null on the built-in data set. */
   private heldOut: HeldOutSplit | null = null;
@@ -88,10 +89,10 @@ export class TrainRunner {
     this.opts = { ...DEFAULT_RUNNER_OPTIONS, ...opts };
   }
 
-  private static runSettings(s: TrainingSettings): RunSettings {
+  private static runSettings(s: RunSettings): RunSettings {
     if (!(s.lr >= 0 && Number.isFinite(s.lr)))
       throw new Error(`learning rate must be a finite number >= 0, got ${s.lr}`);
-    return { lr: s.lr, rounding: s.rounding, qas: s.qas, seed: s.seed };
+    return runSettingsOf(s);
   }
 
   /** The user's images split per class with the seed (train-data.ts holdOut), else the built-in data set. */
@@ -132,7 +133,7 @@ export class TrainRunner {
   }
 
   /** Loads a plan: allocates its arena in module memory and resets training. */
-  async load(plan: TrainingPlan, settings: TrainingSettings): Promise<LoadReport> {
+  async load(plan: TrainingPlan, settings: RunSettings): Promise<LoadReport> {
     const t0 = performance.now();
     await this.pause();
     const run = TrainRunner.runSettings(settings);
@@ -161,7 +162,7 @@ export class TrainRunner {
    * images it also draws that seed's held-out split and restores the plan's weights: weights trained on images
    * that the new split holds out would make the held-out accuracy a lie.
    */
-  configure(settings: TrainingSettings): void {
+  configure(settings: RunSettings): void {
     const { executor, session } = this.loaded();
     executor.configure(TrainRunner.runSettings(settings));
     const newSeed = settings.seed !== this.settings.seed;

@@ -4,14 +4,7 @@
  * src/state/training.ts finds it with import.meta.glob and shows "training runtime not available yet" until then.
  */
 import type { TrainingPlan } from '../compiler/plan';
-import type { RoundingName } from '../compiler/kernel-abi';
-
-export interface TrainingSettings {
-  lr: number;
-  rounding: RoundingName;
-  qas: boolean;
-  seed: number;
-}
+import type { RunSettings } from '../compiler/settings';
 
 /** A labelled image the user added ("your data"): RGBA pixels at the model's input resolution. */
 export interface UserSample {
@@ -62,9 +55,9 @@ export interface HeldOutSamples {
 
 export interface TrainingRuntime {
   /** Loads a plan (and resets training); resolves when the worker is ready to step. */
-  load(plan: TrainingPlan, settings: TrainingSettings): Promise<void>;
+  load(plan: TrainingPlan, settings: RunSettings): Promise<void>;
   /** Changes run-time knobs without reloading the plan. */
-  configure(settings: TrainingSettings): Promise<void>;
+  configure(settings: RunSettings): Promise<void>;
   start(): Promise<void>;
   pause(): Promise<void>;
   /** Runs `n` steps and resolves with the metrics after them. */

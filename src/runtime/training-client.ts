@@ -6,10 +6,11 @@
  * message instead of hanging. Training restarts from the plan's weights after such a restart (the page keeps
  * its metric history). `window.__tinytrain` exposes the runtime and a few probes for the e2e tests.
  */
+import type { RunSettings } from '../compiler/settings';
 import * as Comlink from 'comlink';
 import type { TrainingPlan } from '../compiler/plan';
 import type { LoadReport, RunnerOptions } from './train-runner';
-import type { TrainingMetrics, TrainingRuntime, TrainingSettings, UserSample } from './training-api';
+import type { TrainingMetrics, TrainingRuntime, UserSample } from './training-api';
 import type { TrainingWorkerApi } from './training-worker';
 
 const HEARTBEAT_MS = 3000;
@@ -46,7 +47,7 @@ export function createTrainingRuntime(opts: Partial<RunnerOptions> = {}): Traini
   const listeners = new Set<(m: TrainingMetrics) => void>();
   const emit = Comlink.proxy((m: TrainingMetrics) => listeners.forEach((cb) => cb(m)));
   let loaded: TrainingPlan | null = null;
-  let settings: TrainingSettings | null = null;
+  let settings: RunSettings | null = null;
   let userData: UserSample[] = [];
   let running = false;
   let report: LoadReport | null = null;

@@ -7,7 +7,8 @@ import * as Comlink from 'comlink';
 import type { TrainingPlan } from '../compiler/plan';
 import { fetchDataset } from './data';
 import { TrainRunner, type LoadReport, type RunnerOptions } from './train-runner';
-import type { TrainingMetrics, TrainingSettings, UserSample } from './training-api';
+import type { RunSettings } from '../compiler/settings';
+import type { TrainingMetrics, UserSample } from './training-api';
 import { instantiateKernels } from './wasm';
 
 // Referenced through `new URL` (like kernel-worker.ts) so the site still builds while the module is missing.
@@ -43,8 +44,8 @@ const api = {
     };
     runner = new TrainRunner(mod, loadBuiltin, opts);
   },
-  load: (plan: TrainingPlan, settings: TrainingSettings): Promise<LoadReport> => loaded().load(plan, settings),
-  configure: (settings: TrainingSettings) => loaded().configure(settings),
+  load: (plan: TrainingPlan, settings: RunSettings): Promise<LoadReport> => loaded().load(plan, settings),
+  configure: (settings: RunSettings) => loaded().configure(settings),
   start: (emit: (m: TrainingMetrics) => void) => loaded().start(emit),
   pause: () => loaded().pause(),
   step: (n: number, evaluate = false) => loaded().step(n, evaluate),

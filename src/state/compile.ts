@@ -4,6 +4,7 @@
  */
 import { compileWithGraph } from '../compiler/compile';
 import type { Graph } from '../compiler/ir/graph';
+import { layerKind } from '../compiler/layer-kinds';
 import { ARCHS, archShapes } from '../compiler/models/arch';
 import type { ModelFile } from '../compiler/model-file';
 import { buildModel } from '../compiler/models/model';
@@ -168,8 +169,8 @@ export function ratioProblem(model: Backbone, index: number, ratio: number): str
   if (!conv || ratio === 0) return null;
   const k = updatedChannels(conv, ratio);
   if (Number.isInteger(k)) return null;
-  const n = conv.kind === 'depthwise' ? conv.outC : conv.inC;
-  return `${ratio} of ${n} ${conv.kind === 'depthwise' ? 'channels' : 'input channels'} is not a whole number of channels`;
+  const row = layerKind(conv);
+  return `${ratio} of ${row.ratioChannels(conv)} ${row.ratioWhat} is not a whole number of channels`;
 }
 
 let modelCache: { key: string; weights: WeightsSource | null; model: Model } | null = null;

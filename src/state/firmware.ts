@@ -1,19 +1,20 @@
 /**
  * The code panel's sources: the firmware bundle the generator prints for the current plan and board (loaded
  * lazily with the kernel sources, only when the code panel opens), plus the plan as text. Each file carries
- * the layer of each line so the code view takes part in linked highlighting.
+ * the layer of each line (the generator's map for the C, the IR ops' layer for the graph JSON) so the code view
+ * takes part in linked highlighting.
  */
 import type { BundleContents, FirmwareFit, FirmwareSample } from '../compiler/codegen';
 import { compileWithGraph } from '../compiler/compile';
 import { applyTrainable, weightsChecksum } from '../compiler/models/trained';
 import { graphToJson } from '../compiler/ir/dump';
+import { runSettingsOf } from '../compiler/settings';
 import type { Graph } from '../compiler/ir/graph';
 import type { TrainingPlan } from '../compiler/plan';
 import { boardById } from '../compiler/boards';
 import type { Experiment } from './experiment';
 import { planText } from './plan-text';
 import type { SourceFile } from './plan-text';
-import { opBelongsTo } from './selectors';
 import type { CompiledView } from './compile';
 import { useTraining } from './training';
 import { useUserData } from './user-data';
@@ -95,26 +96,16 @@ function language(path: string): SourceFile['language'] {
   return /\.[ch]$/.test(path) ? 'c' : /\.json$/.test(path) ? 'json' : 'plaintext';
 }
 
-/** Layer of each line of generated C: a `/* <op> (<phase>) *\/` comment opens a layer's calls. */
-export function lineLayersOf(text: string, plan: TrainingPlan): (string | null)[] {
-  const names = plan.layers.map((l) => l.name);
-  let current: string | null = null;
-  return text.split('\n').map((line) => {
-    const m = /^\s*\/\* (\S+) \((forward|backward|update)\) \*\//.exec(line);
-    if (m) current = names.find((n) => opBelongsTo(m[1], n)) ?? null;
-    else if (/^\s*\/\* plan steps /.test(line) || /^}/.test(line)) current = null;
-    return line.trim() ? current : null;
-  });
-}
-
 /** The pruned training graph as JSON (the paper's export format: ops with typed inputs and outputs). */
 function graphFile(graph: Graph, plan: TrainingPlan): SourceFile {
   const json = graphToJson(graph);
   const lines = ['{', `  "format": "${json.format}",`, `  "version": ${json.version},`, '  "ops": ['];
   const layers: (string | null)[] = [null, null, null, null];
+  const layerName = new Map(plan.layers.map((l) => [l.index, l.name]));
   json.ops.forEach((op, i) => {
     lines.push(`    ${JSON.stringify(op)}${i < json.ops.length - 1 ? ',' : ''}`);
-    layers.push(plan.layers.find((l) => opBelongsTo(op.name, l.name))?.name ?? null);
+    const index = graph.ops[i].layer;
+    layers.push(index === undefined ? null : (layerName.get(index) ?? null));
   });
   lines.push('  ]', '}');
   return { name: 'training-graph.json', language: 'json', text: lines.join('\n'), lineLayers: layers };
@@ -128,7 +119,7 @@ export async function loadFirmware(
 ): Promise<FirmwareView> {
   const planFile = planText(plan);
   const extra = graph ? [planFile, graphFile(graph, plan)] : [planFile];
-  const settings = { lr: e.lr, rounding: e.rounding, qas: e.qas, seed: e.seed };
+  const settings = runSettingsOf(e);
   const board = boardById(e.board);
   const [{ generateFirmware, bundleToZip }, { loadKernelSources }] = await Promise.all([
     import('../compiler/codegen'),
@@ -145,7 +136,7 @@ export async function loadFirmware(
       name: p,
       language: language(p),
       text: bundle.files[p],
-      lineLayers: p === 'model/tt_model.c' ? lineLayersOf(bundle.files[p], plan) : [],
+      lineLayers: bundle.lineLayers[p] ?? [],
     }));
     return {
       name: bundle.name,

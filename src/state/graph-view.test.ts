@@ -3,7 +3,7 @@ import { compileExperiment, describeModel } from './compile';
 import { defaultFieldValues } from './experiment';
 import { buildGraphView } from './graph-view';
 import { normalize } from './playground';
-import { layerOfStep, liveBuffersAt, opBelongsTo, peakIndex, stepRangesOf } from './selectors';
+import { layerOfStep, liveBuffersAt, peakIndex, stepRangesOf } from './selectors';
 
 const compiled = (preset: string) => {
   const e = normalize({ ...defaultFieldValues(), preset }).experiment;
@@ -42,12 +42,27 @@ describe('graph view of a plan', () => {
 describe('plan selectors', () => {
   const { plan } = compiled('paper:74kb');
 
-  it('match fused groups, slices and plain layer ops', () => {
-    expect(opBelongsTo('first_conv+blocks.0', 'blocks.0.dw')).toBe(true);
-    expect(opBelongsTo('first_conv+blocks.0', 'first_conv')).toBe(true);
-    expect(opBelongsTo('first_conv+blocks.0', 'blocks.1.pw1')).toBe(false);
-    expect(opBelongsTo('blocks.11.add:out[:12]', 'blocks.11.add')).toBe(true);
-    expect(opBelongsTo('blocks.1.pw1', 'blocks.10.pw1')).toBe(false);
+  it('take each step’s layer from lowering: fused band calls by stage, adds, pool and loss of no layer', () => {
+    const names = new Set(plan.layers.map((l) => l.name));
+    for (const s of plan.steps) if (s.layer !== null) expect(names.has(s.layer)).toBe(true);
+    const fused = plan.steps.filter((s) => s.op === 'first_conv+blocks.0');
+    expect(fused.length).toBeGreaterThan(3);
+    for (const s of fused) {
+      // the note names the stage (or the residual add) the band call runs
+      const stage = s.note!.split(' rows ')[0];
+      expect(s.layer).toBe(names.has(stage) ? stage : null);
+    }
+    expect(new Set(fused.map((s) => s.layer))).toEqual(new Set(['first_conv', 'blocks.0.dw', 'blocks.0.pw2']));
+    for (const s of plan.steps)
+      if (/^blocks\.\d+\.add$|^pool$|^loss$/.test(s.op)) expect(s.layer, `${s.kernel} ${s.op}`).toBeNull();
+    // a call of a plain layer op is that layer's; a slice of a saved output is its producer's
+    for (const s of plan.steps) if (names.has(s.op)) expect(s.layer).toBe(s.op);
+    const slices = plan.steps.filter((s) => s.kernel === 'tt_slice_channels_s8');
+    expect(slices.length).toBeGreaterThan(0);
+    for (const s of slices) {
+      const producer = s.op.split(':')[0];
+      expect(s.layer).toBe(names.has(producer) ? producer : null);
+    }
   });
 
   it('find a layer’s forward and backward steps and the buffers live at the peak', () => {

@@ -3,6 +3,8 @@
  * adds, pool, classifier, loss) and its mirror, the backward graph, where each node says whether the plan
  * computes it (gradient), also updates weights there (updated) or pruned it away (pruned).
  */
+import { layerKind } from '../compiler/layer-kinds';
+import { walkTopology, type BlockShape } from '../compiler/models/arch';
 import type { PlanLayer, TrainingPlan } from '../compiler/plan';
 import type { ModelInfo } from './compile';
 
@@ -84,7 +86,7 @@ export function buildGraphView(plan: TrainingPlan, info: ModelInfo): GraphView {
       lane: 'forward',
       kind: l.kind,
       label: l.name,
-      sub: `${l.kind === 'depthwise' ? `dw${l.kernel}` : l.kind === 'pointwise' ? 'pw' : `conv${l.kernel}`} ${l.inC}→${l.outC}${l.stride > 1 ? ' /2' : ''}`,
+      sub: `${layerKind(l).tag(l.kernel)} ${l.inC}→${l.outC}${l.stride > 1 ? ' /2' : ''}`,
       layer: l.name,
       status: updated(l) ? 'updated' : 'frozen',
       detail: convDetail(l),
@@ -94,47 +96,50 @@ export function buildGraphView(plan: TrainingPlan, info: ModelInfo): GraphView {
     return l.name;
   };
 
-  let cur = 'input';
-  if (convs[0]) cur = addConv(convs[0], cur);
-  for (const b of info.blocks) {
-    const blockIn = cur;
-    for (const i of [b.pw1, b.dw, b.pw2]) if (i >= 0 && convs[i]) cur = addConv(convs[i], cur);
-    if (b.residual) {
-      const id = `${b.name}.add`;
-      nodes.push({
-        id,
-        lane: 'forward',
-        kind: 'add',
-        label: '+',
-        sub: '',
-        layer: null,
-        status: 'frozen',
-        detail: [`residual add of ${b.name}`],
-      });
-      fwd(cur, id);
-      fwd(blockIn, id, true);
-      gradAt.set(id, byName.get(convs[b.pw2]?.name ?? '')?.gradient ?? false);
-      cur = id;
-    }
-  }
-  const last = convs[convs.length - 1];
-  nodes.push({
-    id: 'pool',
-    lane: 'forward',
-    kind: 'pool',
-    label: 'avg pool',
-    sub: last ? `${last.outH}×${last.outH}→1` : '',
-    layer: null,
-    status: 'frozen',
-    detail: ['global average pool'],
+  const addResidual = (b: BlockShape, blockIn: string, cur: string) => {
+    const id = `${b.name}.add`;
+    nodes.push({
+      id,
+      lane: 'forward',
+      kind: 'add',
+      label: '+',
+      sub: '',
+      layer: null,
+      status: 'frozen',
+      detail: [`residual add of ${b.name}`],
+    });
+    fwd(cur, id);
+    fwd(blockIn, id, true);
+    gradAt.set(id, byName.get(convs[b.pw2]?.name ?? '')?.gradient ?? false);
+    return id;
+  };
+  const addPool = (cur: string) => {
+    const last = convs[convs.length - 1];
+    nodes.push({
+      id: 'pool',
+      lane: 'forward',
+      kind: 'pool',
+      label: 'avg pool',
+      sub: last ? `${last.outH}×${last.outH}→1` : '',
+      layer: null,
+      status: 'frozen',
+      detail: ['global average pool'],
+    });
+    fwd(cur, 'pool');
+    gradAt.set(
+      'pool',
+      convs.some((l) => l.gradient),
+    );
+    return 'pool';
+  };
+  const cur = walkTopology(info.blocks, 'input', {
+    layer: (i, x) => {
+      const l = i < 0 ? classifier : convs[i];
+      return l ? addConv(l, x) : x;
+    },
+    add: addResidual,
+    pool: addPool,
   });
-  fwd(cur, 'pool');
-  gradAt.set(
-    'pool',
-    convs.some((l) => l.gradient),
-  );
-  cur = 'pool';
-  if (classifier) cur = addConv(classifier, cur);
   nodes.push({
     id: 'loss',
     lane: 'forward',

@@ -269,15 +269,19 @@ export const usePlayground = create<PlaygroundState>((set, get) => {
       };
       const { experiment, notices } = normalize(next);
       set({ weights: { status: 'ready', model, origin: 'file', file, fileName, sha256 } });
-      apply(experiment, {
-        editNotices: [
-          {
-            level: 'info',
-            text: `Opened ${fileName}: ${model} at ${file.resolution}x${file.resolution}, ${file.classes} classes (its classifier is kept).`,
-          },
-          ...notices,
-        ],
-      }, true);
+      apply(
+        experiment,
+        {
+          editNotices: [
+            {
+              level: 'info',
+              text: `Opened ${fileName}: ${model} at ${file.resolution}x${file.resolution}, ${file.classes} classes (its classifier is kept).`,
+            },
+            ...notices,
+          ],
+        },
+        true,
+      );
     },
     useBackboneWeights() {
       set({ weights: null });

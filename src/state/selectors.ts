@@ -15,24 +15,12 @@ export function liveBuffersAt(plan: TrainingPlan, step: number): PlanBuffer[] {
   return plan.buffers.filter((b) => b.firstStep <= step && step <= b.lastStep).sort((a, b) => b.bytes - a.bytes);
 }
 
-/**
- * Whether plan op `op` belongs to layer `layer`. Op names are layer names ('blocks.3.pw1'), slices of them
- * ('blocks.11.add:out[:12]') or fused groups joined by '+' whose parts may be whole blocks
- * ('first_conv+blocks.0' holds first_conv, blocks.0.dw and blocks.0.pw2).
- */
-export function opBelongsTo(op: string, layer: string): boolean {
-  return op.split('+').some((part) => {
-    const base = part.split(':')[0];
-    return base === layer || layer.startsWith(`${base}.`);
-  });
-}
-
-/** Inclusive step ranges [a, b] whose op belongs to `layer`. */
+/** Inclusive step ranges [a, b] of the steps of `layer` (steps carry their layer from lowering). */
 export function stepRangesOf(plan: TrainingPlan, layer: string | null): [number, number][] {
   if (!layer) return [];
   const out: [number, number][] = [];
   plan.steps.forEach((s, i) => {
-    if (!opBelongsTo(s.op, layer)) return;
+    if (s.layer !== layer) return;
     const last = out[out.length - 1];
     if (last && last[1] === i - 1) last[1] = i;
     else out.push([i, i]);
@@ -40,11 +28,7 @@ export function stepRangesOf(plan: TrainingPlan, layer: string | null): [number,
   return out;
 }
 
-/** The layer (by name) a step belongs to, or null for ops that are no layer (loss, add, pool). */
+/** The layer (by name) a step belongs to, or null for calls of no layer (loss, add, pool). */
 export function layerOfStep(plan: TrainingPlan, step: number): string | null {
-  const op = plan.steps[step]?.op;
-  if (!op) return null;
-  let best: string | null = null;
-  for (const l of plan.layers) if (opBelongsTo(op, l.name) && (!best || l.name.length > best.length)) best = l.name;
-  return best;
+  return plan.steps[step]?.layer ?? null;
 }

@@ -10,12 +10,12 @@
  */
 import { create } from 'zustand';
 import type { TrainingPlan } from '../compiler/plan';
+import { sameRunSettings, type RunSettings } from '../compiler/settings';
 import type {
   HeldOutSamples,
   TrainingMetrics,
   TrainingRuntime,
   TrainingRuntimeModule,
-  TrainingSettings,
   TrainingSnapshot,
   UserSample,
 } from '../runtime/training-api';
@@ -37,7 +37,7 @@ export interface TrainingState {
    * compile of its one model; `weights` says whether its weights are real (a backbone or an opened file) or
    * still placeholders (loading, or the backbone failed to load: then nothing trains and the reason is shown).
    */
-  sync(plan: TrainingPlan | null, settings: TrainingSettings, weights: WeightsView | null): Promise<void>;
+  sync(plan: TrainingPlan | null, settings: RunSettings, weights: WeightsView | null): Promise<void>;
   start(): Promise<void>;
   pause(): Promise<void>;
   step(n?: number): Promise<void>;
@@ -57,12 +57,9 @@ export function trainedSteps(): number {
 const MAX_HISTORY = 4000;
 
 let runtime: TrainingRuntime | null = null;
-let desired: { plan: TrainingPlan | null; settings: TrainingSettings; weights: WeightsView | null } | null = null;
-let loaded: { plan: TrainingPlan; settings: TrainingSettings } | null = null;
+let desired: { plan: TrainingPlan | null; settings: RunSettings; weights: WeightsView | null } | null = null;
+let loaded: { plan: TrainingPlan; settings: RunSettings } | null = null;
 let userData: UserSample[] | null = null;
-
-const sameSettings = (a: TrainingSettings, b: TrainingSettings) =>
-  a.lr === b.lr && a.rounding === b.rounding && a.qas === b.qas && a.seed === b.seed;
 
 export const useTraining = create<TrainingState>((set, get) => {
   const fail = (err: unknown) => set({ status: 'error', message: err instanceof Error ? err.message : String(err) });
@@ -95,13 +92,13 @@ export const useTraining = create<TrainingState>((set, get) => {
       if (rt) set({ status: desired?.weights?.status === 'error' ? 'error' : 'idle', message: why ?? '' });
       return false;
     }
-    const { plan, settings } = desired as { plan: TrainingPlan; settings: TrainingSettings };
+    const { plan, settings } = desired as { plan: TrainingPlan; settings: RunSettings };
     if (loaded?.plan !== plan) {
       set({ status: 'loading', message: 'loading the plan into the worker…', history: [] });
       await rt.load(plan, settings);
       loaded = { plan, settings };
       set({ status: 'ready', message: '', loadedPlan: plan });
-    } else if (!sameSettings(loaded.settings, settings)) {
+    } else if (!sameRunSettings(loaded.settings, settings)) {
       await rt.configure(settings);
       loaded = { plan, settings };
     }

@@ -10,7 +10,7 @@
  *   mcu/     startup_cm7.c, main_mcu.c, tinytrain.ld                     (emit-mcu.ts)
  *   kernels/ include/tt_kernels.h, src/*.c, src/*.h                      (copied)
  */
-import type { RoundingName } from '../kernel-abi';
+import { rngState, type RunSettings } from '../settings';
 import type { TrainingPlan } from '../plan';
 import { fileSlug } from './c-syntax';
 import { demoHeader, demoSource, hostMain, samplesHeader, samplesSource } from './emit-app';
@@ -23,17 +23,10 @@ import { defaultSampleCount, syntheticSamples, type FirmwareSample } from './sam
 /** Kernel sources by path relative to kernels-c/ ('include/tt_kernels.h', 'src/tt_conv.c', ...). */
 export type KernelSources = Record<string, string>;
 
-export interface FirmwareSettings {
-  lr: number;
-  rounding: RoundingName;
-  qas: boolean;
-  /** Stochastic-rounding seed, mapped to the rng state exactly like the playground's executor. */
-  seed: number;
-}
-
 export interface FirmwareOptions {
   board: FirmwareBoard;
-  settings: FirmwareSettings;
+  /** The run settings; the seed maps to the rng state exactly like the playground's executor (rngState). */
+  settings: RunSettings;
   kernelSources: KernelSources;
   /** Class names (index = label); missing ones become 'class <i>'. Any text: it is escaped. */
   labels?: readonly string[];
@@ -53,17 +46,13 @@ export interface FirmwareBundle {
   /** Folder / zip name, e.g. 'tinytrain-mcunet-5fps-128-stm32f746'. */
   name: string;
   files: Record<string, string>;
+  /** The layer of each line of the files that call kernels (model/tt_model.c), from the plan steps' `layer`. */
+  lineLayers: Record<string, (string | null)[]>;
   fit: FirmwareFit;
 }
 
 export const DEFAULT_STACK_BYTES = 8 * 1024;
 export const DEFAULT_HEAP_BYTES = 4 * 1024;
-
-/** The executor's mapping of a seed to a non-zero xorshift32 state (src/runtime/executor.ts rngState). */
-export function rngStateOf(seed: number): number {
-  const s = Math.imul((seed | 0) ^ 0x9e3779b9, 0x85ebca6b) >>> 0;
-  return s === 0 ? 0x6d2b79f5 : s;
-}
 
 function checkKernels(k: KernelSources): void {
   if (!k['include/tt_kernels.h']) throw new Error('kernel sources: include/tt_kernels.h is missing');
@@ -115,7 +104,7 @@ function resolve(plan: TrainingPlan, o: FirmwareOptions) {
     lr: o.settings.lr,
     rounding: o.settings.rounding,
     qas: o.settings.qas,
-    rngState: rngStateOf(o.settings.seed),
+    rngState: rngState(o.settings.seed),
   };
   return { name, samples, info, text, heapBytes };
 }
@@ -127,13 +116,14 @@ export function generateFirmware(plan: TrainingPlan, o: FirmwareOptions): Firmwa
   const sampleBytes = samples.length * plan.input.bytes;
   const fit = firmwareFit(plan, o.board, { qas: o.settings.qas, stackBytes: info.stackBytes, heapBytes, sampleBytes });
   const layout = { ...info, boardName: o.board.name, heapBytes, flashConstBytes: fit.flash.parts[0].bytes };
+  const model = modelSource(plan, names, text);
   const files: Record<string, string> = {
     'README.md': readme(info),
     Makefile: makefile(info),
     'model/tt_model.h': modelHeader(plan, text),
     'model/tt_model_data.h': modelDataHeader(plan, names),
     'model/tt_model_data.c': modelData(plan, names, text),
-    'model/tt_model.c': modelSource(plan, names, text),
+    'model/tt_model.c': model.text,
     'app/tt_samples.h': samplesHeader(),
     'app/tt_samples.c': samplesSource(samples, plan.input.bytes),
     'app/tt_demo.h': demoHeader(),
@@ -144,5 +134,5 @@ export function generateFirmware(plan: TrainingPlan, o: FirmwareOptions): Firmwa
     'mcu/tinytrain.ld': linkerScript(layout),
   };
   for (const [p, src] of Object.entries(o.kernelSources)) files[`kernels/${p}`] = src;
-  return { name, files, fit };
+  return { name, files, lineLayers: { 'model/tt_model.c': model.lineLayers }, fit };
 }

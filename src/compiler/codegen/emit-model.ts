@@ -9,19 +9,17 @@
  * Run-time knobs of the plan become macros a user may override with -D: TT_ROUNDING (also baked into every
  * tt_update_params initializer, as plan.ts asks) and TT_QAS (the gscale choice).
  */
-import { CONV_SHAPE_FIELDS, QUANT_FIELDS, Rounding, UPDATE_PARAMS_FIELDS, type RoundingName } from '../kernel-abi';
+import { CONV_SHAPE_FIELDS, QUANT_FIELDS, Rounding, UPDATE_PARAMS_FIELDS } from '../kernel-abi';
 import type { PlanConst, StructName, TrainingPlan } from '../plan';
 import { cArrayBody, cComment, cFloat, cIdent, cInt, cString } from './c-syntax';
 import { emitSteps, type StepContext } from './emit-steps';
+import type { RunSettings } from '../settings';
 
-export interface ModelTextOptions {
+export interface ModelTextOptions extends Omit<RunSettings, 'seed'> {
   labels: readonly string[];
   experiment: string;
   boardName: string;
-  lr: number;
-  rounding: RoundingName;
-  qas: boolean;
-  /** Initial tt_rng state (non-zero). */
+  /** Initial tt_rng state (non-zero, settings.ts rngState of the seed). */
   rngState: number;
 }
 
@@ -194,15 +192,38 @@ function checksumBody(plan: TrainingPlan, names: readonly string[]): string {
     .join('\n');
 }
 
-export function modelSource(plan: TrainingPlan, names: readonly string[], o: ModelTextOptions): string {
+/** Stand-ins for the two step lists in the template of tt_model.c (a line of their own each). */
+const TRAIN_STEPS = '\u0000train-steps';
+const INFER_STEPS = '\u0000infer-steps';
+
+/** tt_model.c and the layer of each of its lines (the lines of plan steps; null elsewhere). */
+export function modelSource(plan: TrainingPlan, names: readonly string[], o: ModelTextOptions): MappedText {
   const ctx = (lr: boolean): StepContext => ({
     consts: plan.consts,
     names,
     arenaBytes: plan.arenaBytes,
     provides: { lr, label: true },
   });
-  const train = emitSteps(plan, ctx(true));
-  const infer = emitSteps(plan.inference, ctx(false));
+  const steps = { [TRAIN_STEPS]: emitSteps(plan, ctx(true)), [INFER_STEPS]: emitSteps(plan.inference, ctx(false)) };
+  const lines: string[] = [];
+  const layers: (string | null)[] = [];
+  for (const line of modelTemplate(plan, names, o).split('\n')) {
+    const s = steps[line as keyof typeof steps];
+    // an empty step list still leaves its (empty) line, as a plain join would
+    const mapped = s && s.lines.length > 0 ? s : { lines: [s ? '' : line], layers: [null] };
+    lines.push(...mapped.lines);
+    layers.push(...mapped.layers);
+  }
+  return { text: lines.join('\n'), lineLayers: layers };
+}
+
+/** A generated text with the layer of each line. */
+export interface MappedText {
+  text: string;
+  lineLayers: (string | null)[];
+}
+
+function modelTemplate(plan: TrainingPlan, names: readonly string[], o: ModelTextOptions): string {
   return `/*
  * tt_model.c - the training plan as C: ${plan.steps.length} training steps and ${plan.inference.steps.length} inference steps, each
  * one call of a kernel of kernels/include/tt_kernels.h, in plan order, on one static arena of exactly
@@ -238,7 +259,7 @@ float tt_train_step(const int8_t *image, int32_t label, float lr) {
   (void)lr;
   if (!tt_label_ok(label)) return TT_LABEL_ERROR;
   if (image != tt_train_input()) memcpy(tt_train_input(), image, TT_INPUT_BYTES);
-${train.join('\n')}
+${TRAIN_STEPS}
   return loss;
 }
 
@@ -249,7 +270,7 @@ int32_t tt_infer(const int8_t *image, int32_t label, float *loss_out) {
     return -1;
   }
   if (image != tt_infer_input()) memcpy(tt_infer_input(), image, TT_INPUT_BYTES);
-${infer.join('\n')}
+${INFER_STEPS}
   if (loss_out) *loss_out = loss;
   const int8_t *z = tt_logits();
   int32_t best = 0;

@@ -164,32 +164,47 @@ function header(sub: SubPlan, step: number): string {
   return `/* ${cComment(s.op)} (${s.phase}) */`;
 }
 
-/** C statements of a sub-plan (indented two spaces); the loss step assigns `loss`. */
-export function emitSteps(sub: SubPlan, ctx: StepContext): string[] {
+/** Lines of C and, for each line, the layer of the plan step it calls (null: no step, or a step of no layer). */
+export interface MappedLines {
+  lines: string[];
+  layers: (string | null)[];
+}
+
+/**
+ * C statements of a sub-plan (indented two spaces); the loss step assigns `loss`. Each line comes with the
+ * layer of its step (plan step `layer`): a call's lines, the comment that opens a group of calls, and each call
+ * of a loop body (the body's k-th call is the k-th step of every band, all of one layer).
+ */
+export function emitSteps(sub: SubPlan, ctx: StepContext): MappedLines {
   const folded: Folded[] = foldCalls(stepCalls(sub, ctx));
-  const lines: string[] = [];
+  const out: MappedLines = { lines: [], layers: [] };
+  const push = (layer: string | null, ...lines: string[]) => {
+    out.lines.push(...lines);
+    for (const _ of lines) out.layers.push(layer);
+  };
+  const layerOf = (step: number) => sub.steps[step].layer;
   let last = '';
   for (const f of folded) {
     const first = f.kind === 'call' ? f.call.step : f.calls[0].step;
     const h = header(sub, first);
     if (h !== last) {
-      if (lines.length) lines.push('');
-      lines.push(`  ${h}`);
+      if (out.lines.length) push(null, '');
+      push(layerOf(first), `  ${h}`);
       last = h;
     }
     if (f.kind === 'call') {
       const s = sub.steps[f.call.step];
       const head = s.returns === 'loss' ? `loss = ${f.call.kernel}` : f.call.kernel;
-      lines.push(...callLine('  ', head, f.call.args.map(argC)));
+      push(s.layer, ...callLine('  ', head, f.call.args.map(argC)));
       continue;
     }
     const steps = f.calls.map((c) => c.step);
     const notes = [sub.steps[steps[0]].note, sub.steps[steps[steps.length - 1]].note].filter(Boolean);
     const span = notes.length === 2 ? `: ${cComment(notes[0]!)} ... ${cComment(notes[1]!)}` : '';
-    lines.push(`  /* plan steps ${steps[0]}-${steps[steps.length - 1]}, ${f.reps} bands${span} */`);
-    lines.push(`  for (int32_t b = 0; b < ${f.reps}; b++) {`);
-    for (const c of f.body) lines.push(...callLine('    ', c.kernel, c.args.map(loopArg)));
-    lines.push('  }');
+    push(null, `  /* plan steps ${steps[0]}-${steps[steps.length - 1]}, ${f.reps} bands${span} */`);
+    push(null, `  for (int32_t b = 0; b < ${f.reps}; b++) {`);
+    f.body.forEach((c, k) => push(layerOf(steps[k]), ...callLine('    ', c.kernel, c.args.map(loopArg))));
+    push(null, '  }');
   }
-  return lines;
+  return out;
 }

@@ -6,8 +6,8 @@
  * The page's download helper, firmwareZip (download.ts), is not re-exported here: it loads the kernel sources
  * through Vite's import.meta.glob, which plain Node (the CLI) does not have.
  */
-export { generateFirmware, rngStateOf, DEFAULT_HEAP_BYTES, DEFAULT_STACK_BYTES } from './bundle';
-export type { FirmwareBundle, FirmwareOptions, FirmwareSettings, KernelSources } from './bundle';
+export { generateFirmware, DEFAULT_HEAP_BYTES, DEFAULT_STACK_BYTES } from './bundle';
+export type { FirmwareBundle, FirmwareOptions, KernelSources } from './bundle';
 export type { BundleContents } from './emit-build';
 export { firmwareFit, printedCalls } from './fit';
 export type { FirmwareBoard, FirmwareFit, MemoryFit, FitPart } from './fit';

@@ -4,18 +4,18 @@
  * The JSON export follows the paper's pruned training graph: a list of ops with name, type, attrs and
  * inputs/outputs carrying name, shape, dtype and var_type.
  */
-import type { Graph, Op, OpAttrs, Tensor } from './graph';
+import type { Graph, Op, Tensor } from './graph';
 
 const tensorText = (t: Tensor) =>
   `${t.data ? '@' : ''}${t.name} ${t.dtype === 'float32' ? 'f32' : t.dtype === 'int8' ? 'i8' : t.dtype === 'int32' ? 'i32' : 'mask'}[${t.shape.join(',')}]`;
 
-function attrText(a: OpAttrs): string {
+function attrText(a: Op['attrs']): string {
   const parts: string[] = [];
-  if (a.shape) parts.push(`k${a.shape.kernel} s${a.shape.stride}`);
-  if (a.k !== undefined) parts.push(a.inStride === undefined ? `k=${a.k}` : `k=${a.k}/${a.inStride}`);
-  if (a.accumulate) parts.push('accumulate');
+  if ('shape' in a) parts.push(`k${a.shape.kernel} s${a.shape.stride}`);
+  if ('k' in a) parts.push('inStride' in a ? `k=${a.k}/${a.inStride}` : `k=${a.k}`);
+  if ('accumulate' in a && a.accumulate) parts.push('accumulate');
   if (a.inplace !== undefined) parts.push(`inplace(${a.inplace})`);
-  if (a.stages) parts.push(`stages=${a.stages.map((s) => s.name).join('+')}${a.add ? '+add' : ''}`);
+  if ('stages' in a) parts.push(`stages=${a.stages.map((s) => s.name).join('+')}${a.add ? '+add' : ''}`);
   return parts.length ? `  {${parts.join(' ')}}` : '';
 }
 
@@ -35,11 +35,16 @@ function varType(t: Tensor): string {
   return t.varType;
 }
 
-function jsonAttrs(a: OpAttrs): Record<string, unknown> {
-  const { stages, add, update, ...rest } = a;
+/** The attributes as JSON: every field, the update geometry last, a fused chain's stages without tensor ids. */
+function jsonAttrs(a: Op['attrs']): Record<string, unknown> {
+  if ('update' in a) {
+    const { update, ...rest } = a;
+    return { ...rest, update };
+  }
+  if (!('stages' in a)) return { ...a };
+  const { stages, add, ...rest } = a;
   const out: Record<string, unknown> = { ...rest };
-  if (update) out.update = update;
-  if (stages) out.stages = stages.map((s) => ({ name: s.name, kind: s.kind, shape: s.shape, quant: s.quant }));
+  out.stages = stages.map((s) => ({ name: s.name, kind: s.kind, shape: s.shape, quant: s.quant }));
   if (add) out.add = add;
   return out;
 }

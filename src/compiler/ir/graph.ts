@@ -60,7 +60,7 @@ export const OP_KINDS = [
 ] as const;
 export type ForwardKind = (typeof FORWARD_KINDS)[number];
 export type OpKind = (typeof OP_KINDS)[number];
-export type ConvKind = 'conv' | 'pointwise' | 'depthwise' | 'fc';
+export type ConvKind = (typeof CONV_KINDS)[number];
 
 /** One stage of a fused frozen chain (a conv-like layer run band by band). */
 export interface ChainStage {
@@ -84,57 +84,174 @@ export interface ChainAdd {
   mb: number;
 }
 
-/** Attributes; each op kind uses the subset its table row documents (ir/ops.ts). */
-export interface OpAttrs {
-  /** Conv-like geometry (fc: a 1x1 shape with inH = inW = 1). */
-  shape?: ConvShape;
-  quant?: Quant;
-  /** Element count (elementwise ops, softmax classes). */
-  n?: number;
-  /** add: zero point of input b and the multipliers s_a/s_y, s_b/s_y. */
-  bZp?: number;
-  ma?: number;
-  mb?: number;
-  /** avgpool: input h, w, c, zero points, multiplier. */
-  h?: number;
-  w?: number;
-  c?: number;
-  inZp?: number;
-  outZp?: number;
-  m?: number;
-  /** softmax: logits zero point and scale. */
-  zp?: number;
-  scale?: number;
-  /** Weight gradients: first k input channels (depthwise: channels), stride of the saved input, its quant. */
-  k?: number;
-  inStride?: number;
-  inScale?: number;
-  /** Backward input ops and add_bwd: add into the existing gradient (input `inplace`). */
-  accumulate?: boolean;
-  /** Index of the input overwritten in place by output 0. */
+/** Index of the input an op overwrites in place with its output 0 (any op kind may). */
+export interface Inplace {
   inplace?: number;
-  /** slice_channels: pixels and channels of the input (kept: k). concat_channels: pixels and channels of the
-   * output, of which the first k come from input 0 and the other c - k from input 1. */
-  pixels?: number;
-  /** update_s8 geometry (rounding is patched at run time). */
-  update?: Omit<UpdateParams, 'rounding'>;
-  /** fused_chain stages, optional residual add. */
-  stages?: ChainStage[];
+}
+/** Backward ops that may add into an existing gradient (their input `inplace`) instead of writing a fresh one. */
+export interface Accumulate {
+  accumulate?: boolean;
+}
+/** Conv-like forward: geometry (fc: a 1x1 shape with inH = inW = 1) and requantization. */
+export interface ConvAttrs {
+  shape: ConvShape;
+  quant: Quant;
+}
+/** add: quantization, zero point of input b and the multipliers s_a/s_y, s_b/s_y. */
+export interface AddAttrs {
+  quant: Quant;
+  bZp: number;
+  ma: number;
+  mb: number;
+}
+/** Global average pool over an h x w x c input. */
+export interface PoolAttrs {
+  h: number;
+  w: number;
+  c: number;
+}
+export interface AvgpoolAttrs extends PoolAttrs {
+  inZp: number;
+  outZp: number;
+  /** s_in / (s_out * h * w) */
+  m: number;
+}
+/** softmax cross-entropy over n logits with their zero point and scale. */
+export interface SoftmaxAttrs {
+  n: number;
+  zp: number;
+  scale: number;
+}
+/**
+ * slice_channels: pixels and channels of the input, of which the first k are kept. concat_channels: pixels and
+ * channels of the output, of which the first k come from input 0 and the other c - k from input 1.
+ */
+export interface ChannelsAttrs {
+  pixels: number;
+  c: number;
+  k: number;
+}
+/** fused_chain stages, optional residual add. */
+export interface ChainAttrs {
+  stages: ChainStage[];
   add?: ChainAdd;
 }
+export interface BwdInputAttrs extends Accumulate {
+  shape: ConvShape;
+}
+/** Weight gradients (and fused updates): the first k input channels (depthwise: channels), the stride and quant
+ * of the saved input. */
+export interface SavedInputAttrs {
+  shape: ConvShape;
+  k: number;
+  inStride: number;
+  inZp: number;
+  inScale: number;
+}
+/** Bias gradient: sum over `pixels` of a [pixels, c] gradient. */
+export interface BiasBwdAttrs {
+  pixels: number;
+  c: number;
+}
+/** update_s8 geometry (rounding is patched at run time). */
+export interface UpdateS8Attrs {
+  update: Omit<UpdateParams, 'rounding'>;
+}
+export interface UpdateS32Attrs {
+  n: number;
+}
 
-export interface Op {
+/** The attributes of each op kind (every op may also be `Inplace`). A kind without a row does not compile. */
+export interface AttrsOf {
+  conv: ConvAttrs;
+  pointwise: ConvAttrs;
+  depthwise: ConvAttrs;
+  fc: ConvAttrs;
+  add: AddAttrs;
+  avgpool: AvgpoolAttrs;
+  softmax_xent: SoftmaxAttrs;
+  slice_channels: ChannelsAttrs;
+  concat_channels: ChannelsAttrs;
+  fused_chain: ChainAttrs;
+  clamp_bwd: object;
+  add_bwd: Accumulate;
+  conv_bwd_input: BwdInputAttrs;
+  pointwise_bwd_input: BwdInputAttrs;
+  depthwise_bwd_input: BwdInputAttrs;
+  fc_bwd_input: BwdInputAttrs;
+  avgpool_bwd_input: PoolAttrs & Accumulate;
+  conv_bwd_weight: SavedInputAttrs;
+  pointwise_bwd_weight: SavedInputAttrs;
+  depthwise_bwd_weight: SavedInputAttrs;
+  fc_bwd_weight: SavedInputAttrs;
+  bias_bwd: BiasBwdAttrs;
+  update_s8: UpdateS8Attrs;
+  update_s32: UpdateS32Attrs;
+  conv_bwd_update: SavedInputAttrs;
+  pointwise_bwd_update: SavedInputAttrs;
+  depthwise_bwd_update: SavedInputAttrs;
+  fc_bwd_update: SavedInputAttrs;
+}
+
+interface OpBase {
   id: number;
-  kind: OpKind;
   /** Layer or op name for humans and highlighting, e.g. 'blocks.3.pw1' or 'blocks.3.add'. */
   name: string;
   phase: Phase;
   inputs: number[];
   outputs: number[];
-  attrs: OpAttrs;
   /** Conv index (-1 classifier) for layer ops and their gradients. */
   layer?: number;
 }
+
+/** An op of kind K (default: any kind, a union discriminated by `kind`), with the attributes of its kind. */
+export type Op<K extends OpKind = OpKind> = { [P in K]: OpBase & { kind: P; attrs: AttrsOf[P] & Inplace } }[K];
+/** An op to append: no id yet (or the one it keeps). */
+export type NewOp<K extends OpKind = OpKind> = {
+  [P in K]: Omit<OpBase, 'id'> & { id?: number; kind: P; attrs: AttrsOf[P] & Inplace };
+}[K];
+
+/** An op being built: no id and no outputs yet. */
+export type OpDraft<K extends OpKind = OpKind> = {
+  [P in K]: Omit<OpBase, 'id' | 'outputs'> & { kind: P; attrs: AttrsOf[P] & Inplace };
+}[K];
+
+/** A copy of op with some of its attributes replaced. */
+export function withAttrs<K extends OpKind>(op: Op<K>, attrs: Partial<AttrsOf[K] & Inplace>): Op<K> {
+  return { ...op, attrs: { ...op.attrs, ...attrs } } as Op<K>;
+}
+
+/** Whether op is of one of the given kinds (narrows its attributes). */
+export function isKind<K extends OpKind>(op: Op, kinds: readonly K[]): op is Op & Op<K> {
+  return (kinds as readonly OpKind[]).includes(op.kind);
+}
+
+/** The ops of a graph of the given kinds, typed. */
+export function opsOf<K extends OpKind>(g: Pick<Graph, 'ops'>, kinds: readonly K[]): (Op & Op<K>)[] {
+  return g.ops.filter((o): o is Op & Op<K> => isKind(o, kinds));
+}
+
+export const BWD_INPUT_KINDS = [
+  'conv_bwd_input',
+  'pointwise_bwd_input',
+  'depthwise_bwd_input',
+  'fc_bwd_input',
+] as const;
+export const BWD_WEIGHT_KINDS = [
+  'conv_bwd_weight',
+  'pointwise_bwd_weight',
+  'depthwise_bwd_weight',
+  'fc_bwd_weight',
+] as const;
+export const BWD_UPDATE_KINDS = [
+  'conv_bwd_update',
+  'pointwise_bwd_update',
+  'depthwise_bwd_update',
+  'fc_bwd_update',
+] as const;
+export const CONV_KINDS = ['conv', 'pointwise', 'depthwise', 'fc'] as const;
+/** Ops that read a saved forward input: weight gradients and fused weight updates. */
+export const SAVED_INPUT_KINDS = [...BWD_WEIGHT_KINDS, ...BWD_UPDATE_KINDS] as const;
 
 export interface Graph {
   tensors: Tensor[];
@@ -160,8 +277,8 @@ export class GraphBuilder {
   }
 
   /** Appends an op (a fresh id unless the op keeps its old one). */
-  op(o: Omit<Op, 'id'> & { id?: number }): Op {
-    const op: Op = { ...o, id: o.id ?? this.nextOp++ };
+  op(o: NewOp): Op {
+    const op = { ...o, id: o.id ?? this.nextOp++ } as Op;
     this.ops.push(op);
     return op;
   }

@@ -6,8 +6,9 @@
  * pointwise / fc [o, i], depthwise [k, k, c]; biases and per-channel vectors [c].
  */
 import type { ConvShape } from '../kernel-abi';
+import { LAYER_KIND_TABLE } from '../layer-kinds';
 import type { Phase } from '../plan';
-import type { DType, Graph, Op, OpKind } from './graph';
+import type { ConvKind, DType, Graph, Op, OpKind } from './graph';
 
 export interface Spec {
   dtype: DType;
@@ -17,11 +18,11 @@ export interface OpSignature {
   inputs: (Spec | null)[];
   outputs: (Spec | null)[];
 }
-export interface OpRow {
+export interface OpRow<K extends OpKind = OpKind> {
   /** The phase an op of this kind runs in; data movement that serves several phases lists them. */
   phase: Phase | readonly Phase[];
-  /** Expected inputs / outputs (null: any tensor). Optional trailing entries are listed by `optional*`. */
-  signature(op: Op, g: Graph): OpSignature;
+  /** Expected inputs / outputs (null: any tensor). */
+  signature(op: Op<K>, g: Graph): OpSignature;
 }
 
 const i8 = (...shape: number[]): Spec => ({ dtype: 'int8', shape });
@@ -29,32 +30,26 @@ const i32 = (...shape: number[]): Spec => ({ dtype: 'int32', shape });
 const f32 = (...shape: number[]): Spec => ({ dtype: 'float32', shape });
 const mask = (...shape: number[]): Spec => ({ dtype: 'mask', shape });
 
-const inShape = (s: ConvShape) => [s.inH, s.inW, s.inC];
-const outShape = (s: ConvShape) => [s.outH, s.outW, s.outC];
-
-type Kind = 'conv' | 'pointwise' | 'depthwise' | 'fc';
-function weightShape(kind: Kind, s: ConvShape, k = s.inC): number[] {
-  if (kind === 'depthwise') return [s.kernel, s.kernel, k];
-  if (kind === 'conv') return [s.outC, s.kernel, s.kernel, k];
-  return [s.outC, k];
-}
-const actIn = (kind: Kind, s: ConvShape) => (kind === 'fc' ? [s.inC] : inShape(s));
-const actOut = (kind: Kind, s: ConvShape) => (kind === 'fc' ? [s.outC] : outShape(s));
+type Kind = ConvKind;
+const row = (kind: Kind) => LAYER_KIND_TABLE[kind];
+const weightShape = (kind: Kind, s: ConvShape, k?: number) => row(kind).weightShape(s, k);
+const actIn = (kind: Kind, s: ConvShape) => row(kind).inShape(s);
+const actOut = (kind: Kind, s: ConvShape) => row(kind).outShape(s);
 
 /** Outputs [y, mask?]: the mask exists in the training variant only. */
 function withMask(op: Op, y: Spec): Spec[] {
   return op.outputs.length > 1 ? [y, mask(...y.shape)] : [y];
 }
 /** Inputs plus the accumulated gradient when accumulating. */
-function withPrev(op: Op, inputs: (Spec | null)[], prev: Spec): (Spec | null)[] {
+function withPrev(op: { attrs: { accumulate?: boolean } }, inputs: (Spec | null)[], prev: Spec): (Spec | null)[] {
   return op.attrs.accumulate ? [...inputs, prev] : inputs;
 }
 
-function forwardRow(kind: Kind): OpRow {
+function forwardRow(kind: Kind): OpRow<Kind> {
   return {
     phase: 'forward',
     signature: (op) => {
-      const s = op.attrs.shape!;
+      const s = op.attrs.shape;
       return {
         inputs: [i8(...actIn(kind, s)), i8(...weightShape(kind, s)), i32(s.outC), f32(s.outC)],
         outputs: withMask(op, i8(...actOut(kind, s))),
@@ -62,11 +57,11 @@ function forwardRow(kind: Kind): OpRow {
     },
   };
 }
-function bwdInputRow(kind: Kind): OpRow {
+function bwdInputRow(kind: Kind): OpRow<`${Kind}_bwd_input`> {
   return {
     phase: 'backward',
     signature: (op) => {
-      const s = op.attrs.shape!;
+      const s = op.attrs.shape;
       const gIn = f32(...actIn(kind, s));
       return {
         inputs: withPrev(op, [f32(...actOut(kind, s)), i8(...weightShape(kind, s)), f32(s.outC)], gIn),
@@ -75,14 +70,13 @@ function bwdInputRow(kind: Kind): OpRow {
     },
   };
 }
-function savedInput(kind: Kind, s: ConvShape, stride: number): Spec {
-  return kind === 'fc' ? i8(stride) : i8(s.inH, s.inW, stride);
-}
-function bwdWeightRow(kind: Kind): OpRow {
+/** The saved input of a weight gradient: its first `stride` channels. */
+const savedInput = (kind: Kind, s: ConvShape, stride: number): Spec => i8(...row(kind).inShape(s, stride));
+function bwdWeightRow(kind: Kind): OpRow<`${Kind}_bwd_weight`> {
   return {
     phase: 'backward',
     signature: (op) => {
-      const { shape: s, k, inStride } = op.attrs as Required<Pick<Op['attrs'], 'shape' | 'k' | 'inStride'>>;
+      const { shape: s, k, inStride } = op.attrs;
       return {
         inputs: [f32(...actOut(kind, s)), savedInput(kind, s, inStride)],
         outputs: [f32(...weightShape(kind, s, k))],
@@ -90,24 +84,27 @@ function bwdWeightRow(kind: Kind): OpRow {
     },
   };
 }
-function bwdUpdateRow(kind: Kind): OpRow {
+function bwdUpdateRow(kind: Kind): OpRow<`${Kind}_bwd_update`> {
   return {
     phase: 'update',
     signature: (op) => {
-      const { shape: s, k, inStride } = op.attrs as Required<Pick<Op['attrs'], 'shape' | 'k' | 'inStride'>>;
-      const row = kind === 'conv' ? s.kernel * s.kernel * k : k;
+      const { shape: s, k, inStride } = op.attrs;
+      const scratch = row(kind).updateScratchBytes(s, k) / 4;
       const w = i8(...weightShape(kind, s));
       return {
         inputs: [f32(...actOut(kind, s)), savedInput(kind, s, inStride), f32(s.outC), f32(s.outC), w],
-        outputs: [w, f32(row)],
+        outputs: [w, f32(scratch)],
       };
     },
   };
 }
-const same = (phase: OpRow['phase'], f: (op: Op, g: Graph) => OpSignature): OpRow => ({ phase, signature: f });
+const same = <K extends OpKind>(phase: OpRow['phase'], f: (op: Op<K>, g: Graph) => OpSignature): OpRow<K> => ({
+  phase,
+  signature: f,
+});
 const shapeOf = (g: Graph, id: number) => g.tensors[id].shape;
 
-export const OPS: { [K in OpKind]: OpRow } = {
+export const OPS: { [K in OpKind]: OpRow<K> } = {
   conv: forwardRow('conv'),
   pointwise: forwardRow('pointwise'),
   depthwise: forwardRow('depthwise'),
@@ -116,27 +113,31 @@ export const OPS: { [K in OpKind]: OpRow } = {
     const s = shapeOf(g, op.inputs[0]);
     return { inputs: [i8(...s), i8(...s)], outputs: withMask(op, i8(...s)) };
   }),
-  avgpool: same('forward', (op) => ({
-    inputs: [i8(op.attrs.h!, op.attrs.w!, op.attrs.c!)],
-    outputs: [i8(op.attrs.c!)],
+  avgpool: same('forward', ({ attrs: a }) => ({
+    inputs: [i8(a.h, a.w, a.c)],
+    outputs: [i8(a.c)],
   })),
   softmax_xent: same('forward', (op) => ({
-    inputs: [i8(op.attrs.n!), i32(1)],
-    outputs: op.outputs.length > 1 ? [f32(1), f32(op.attrs.n!)] : [f32(1)],
+    inputs: [i8(op.attrs.n), i32(1)],
+    outputs: op.outputs.length > 1 ? [f32(1), f32(op.attrs.n)] : [f32(1)],
   })),
   slice_channels: same('forward', (op, g) => {
     const [h, w] = shapeOf(g, op.inputs[0]);
-    return { inputs: [i8(h, w, op.attrs.c!)], outputs: [i8(h, w, op.attrs.k!)] };
+    return { inputs: [i8(h, w, op.attrs.c)], outputs: [i8(h, w, op.attrs.k)] };
   }),
   /** Assembles a split weight (passes/split.ts) before the forward or the input gradient reads it. */
   concat_channels: same(['forward', 'backward'], (op) => {
-    const { pixels: p, k, c } = op.attrs as Required<Pick<Op['attrs'], 'pixels' | 'k' | 'c'>>;
+    const { pixels: p, k, c } = op.attrs;
     return { inputs: [i8(p, k), i8(p, c - k)], outputs: [i8(p, c)] };
   }),
   fused_chain: same('forward', (op) => {
-    const st = op.attrs.stages!;
+    const st = op.attrs.stages;
     const params = st.flatMap(() => [null, null, null]);
-    return { inputs: [i8(...inShape(st[0].shape)), ...params], outputs: [i8(...outShape(st[st.length - 1].shape))] };
+    const [first, last] = [st[0], st[st.length - 1]];
+    return {
+      inputs: [i8(...row(first.kind).inShape(first.shape)), ...params],
+      outputs: [i8(...row(last.kind).outShape(last.shape))],
+    };
   }),
   clamp_bwd: same('backward', (op, g) => {
     const s = shapeOf(g, op.inputs[0]);
@@ -151,8 +152,8 @@ export const OPS: { [K in OpKind]: OpRow } = {
   depthwise_bwd_input: bwdInputRow('depthwise'),
   fc_bwd_input: bwdInputRow('fc'),
   avgpool_bwd_input: same('backward', (op) => {
-    const gIn = f32(op.attrs.h!, op.attrs.w!, op.attrs.c!);
-    return { inputs: withPrev(op, [f32(op.attrs.c!)], gIn), outputs: [gIn] };
+    const gIn = f32(op.attrs.h, op.attrs.w, op.attrs.c);
+    return { inputs: withPrev(op, [f32(op.attrs.c)], gIn), outputs: [gIn] };
   }),
   conv_bwd_weight: bwdWeightRow('conv'),
   pointwise_bwd_weight: bwdWeightRow('pointwise'),
@@ -180,10 +181,19 @@ export const OPS: { [K in OpKind]: OpRow } = {
   fc_bwd_update: bwdUpdateRow('fc'),
 };
 
+/** The expected inputs and outputs of an op (its kind's row). */
+export function signatureOf<K extends OpKind>(op: Op<K>, g: Graph): OpSignature {
+  const row: OpRow<K> = OPS[op.kind];
+  return row.signature(op, g);
+}
+
+/** The phase(s) of an op kind. */
+export const phaseOf = (kind: OpKind): OpRow['phase'] => OPS[kind].phase;
+
 /** The conv-like kind behind an op kind ('pointwise_bwd_input' -> 'pointwise'), or null. */
-export function convKindOf(kind: OpKind): Kind | null {
+export function convKindOf(kind: Kind | `${Kind}_${string}`): Kind;
+export function convKindOf(kind: OpKind): Kind | null;
+export function convKindOf(kind: string): Kind | null {
   const base = kind.split('_')[0];
   return base === 'conv' || base === 'pointwise' || base === 'depthwise' || base === 'fc' ? base : null;
 }
-
-export { weightShape, inShape, outShape };

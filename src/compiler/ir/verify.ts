@@ -7,8 +7,8 @@
  *  5. only update ops overwrite params, and only trainable ones; trainable params are updated exactly once;
  *  6. weight-gradient channel counts are consistent: 1 <= k <= inStride.
  */
-import { OPS, type Spec } from './ops';
-import type { Graph, Op, Tensor } from './graph';
+import { phaseOf, signatureOf, type Spec } from './ops';
+import { isKind, SAVED_INPUT_KINDS, type Graph, type Op, type Tensor } from './graph';
 
 export class VerifyError extends Error {
   constructor(readonly problems: string[]) {
@@ -24,12 +24,12 @@ const fmt = (s: { dtype: string; shape: readonly number[] }) => `${s.dtype}[${s.
 
 function checkSignature(op: Op, g: Graph, out: string[]): void {
   const where = `op ${op.id} ${op.kind} (${op.name})`;
-  const phase = OPS[op.kind].phase;
+  const phase = phaseOf(op.kind);
   if (typeof phase === 'string' ? phase !== op.phase : !phase.includes(op.phase))
     out.push(`${where}: phase ${op.phase}, expected ${phase}`);
   let sig;
   try {
-    sig = OPS[op.kind].signature(op, g);
+    sig = signatureOf(op, g);
   } catch (e) {
     out.push(`${where}: missing attributes (${(e as Error).message})`);
     return;
@@ -85,9 +85,10 @@ function checkDataflow(g: Graph, out: string[]): void {
       if (isSource(t) && !(i === 0 && ip !== undefined)) out.push(`${where}: writes the source tensor ${t.name}`);
       written.add(id);
     });
-    const { k, inStride } = op.attrs;
-    if (k !== undefined && inStride !== undefined && !(k >= 1 && k <= inStride))
-      out.push(`${where}: k = ${k} must be in [1, inStride = ${inStride}]`);
+    if (isKind(op, SAVED_INPUT_KINDS)) {
+      const { k, inStride } = op.attrs;
+      if (!(k >= 1 && k <= inStride)) out.push(`${where}: k = ${k} must be in [1, inStride = ${inStride}]`);
+    }
   }
   for (const t of g.tensors) {
     if (t.trainable && t.data && !updated.has(t.id) && g.ops.some((o) => o.inputs.includes(t.id))) {

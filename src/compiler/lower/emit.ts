@@ -6,25 +6,26 @@
  * the op accumulates into an existing gradient. Updates take the learning rate, the rounding mode and the rng
  * from the run time, and a QAS-selectable gradient scale.
  */
-import type { OpKind, Op } from '../ir/graph';
+import type { ConvKind, Op, OpKind } from '../ir/graph';
 import { elements } from '../ir/graph';
 import type { KernelName } from '../kernels';
+import type { ConvShape } from '../kernel-abi';
 import type { PlanArg } from '../plan';
 import { emitFusedChain } from './fused-chain';
 import { F32, I32, LABEL, LR, NULL, RNG, ROUNDING, type Lowering } from './lowering';
 
-export type Emitter = (op: Op, L: Lowering) => void;
+export type Emitter<K extends OpKind = OpKind> = (op: Op<K>, L: Lowering) => void;
 
 const maskArg = (op: Op, L: Lowering): PlanArg => (op.outputs.length > 1 ? L.arena(op.outputs[1]) : NULL);
 const n = (op: Op, L: Lowering, i = 0) => elements(L.g.tensors[op.inputs[i]].shape);
 
-const convForward: Emitter = (op, L) => {
-  const s = op.attrs.shape!;
+const convForward: Emitter<'conv' | 'pointwise' | 'depthwise'> = (op, L) => {
+  const s = op.attrs.shape;
   const [x, w, b, m] = op.inputs;
   const kernel = `tt_${op.kind}_s8` as KernelName;
   L.step(op, kernel, [
     L.shape(op.name, s),
-    L.quant(op.name, op.attrs.quant!),
+    L.quant(op.name, op.attrs.quant),
     L.arena(x),
     L.operand(w),
     L.cst(b),
@@ -36,13 +37,13 @@ const convForward: Emitter = (op, L) => {
   ]);
 };
 
-const fcForward: Emitter = (op, L) => {
-  const s = op.attrs.shape!;
+const fcForward: Emitter<'fc'> = (op, L) => {
+  const s = op.attrs.shape;
   const [x, w, b, m] = op.inputs;
   L.step(op, 'tt_fc_s8', [
     I32(s.inC),
     I32(s.outC),
-    L.quant(op.name, op.attrs.quant!),
+    L.quant(op.name, op.attrs.quant),
     L.arena(x),
     L.operand(w),
     L.cst(b),
@@ -53,10 +54,10 @@ const fcForward: Emitter = (op, L) => {
 };
 
 /** Shape argument(s) of a conv-like backward kernel: the struct, or (in_c, out_c) for fc. */
-const geometry = (op: Op, L: Lowering, kind: string): PlanArg[] =>
-  kind === 'fc' ? [I32(op.attrs.shape!.inC), I32(op.attrs.shape!.outC)] : [L.shape(op.name, op.attrs.shape!)];
+const geometry = (op: Op & { attrs: { shape: ConvShape } }, L: Lowering, kind: ConvKind): PlanArg[] =>
+  kind === 'fc' ? [I32(op.attrs.shape.inC), I32(op.attrs.shape.outC)] : [L.shape(op.name, op.attrs.shape)];
 
-function bwdInput(kind: 'conv' | 'pointwise' | 'depthwise' | 'fc'): Emitter {
+function bwdInput(kind: ConvKind): Emitter<`${ConvKind}_bwd_input`> {
   return (op, L) => {
     const [g, w, ws] = op.inputs;
     const kernel = `tt_${kind}_f32_bwd_input` as KernelName;
@@ -71,14 +72,16 @@ function bwdInput(kind: 'conv' | 'pointwise' | 'depthwise' | 'fc'): Emitter {
   };
 }
 
+type SavedInputKind = `${ConvKind}_bwd_weight` | `${ConvKind}_bwd_update`;
+
 /** Saved-input arguments: in, [in_stride,] in_zp, in_scale, k (fc has no in_stride). */
-function savedArgs(op: Op, L: Lowering, kind: string): PlanArg[] {
+function savedArgs(op: Op<SavedInputKind>, L: Lowering, kind: ConvKind): PlanArg[] {
   const a = op.attrs;
-  const stride = kind === 'fc' ? [] : [I32(a.inStride!)];
-  return [L.arena(op.inputs[1]), ...stride, I32(a.inZp!), F32(a.inScale!), I32(a.k!)];
+  const stride = kind === 'fc' ? [] : [I32(a.inStride)];
+  return [L.arena(op.inputs[1]), ...stride, I32(a.inZp), F32(a.inScale), I32(a.k)];
 }
 
-function bwdWeight(kind: 'conv' | 'pointwise' | 'depthwise' | 'fc'): Emitter {
+function bwdWeight(kind: ConvKind): Emitter<`${ConvKind}_bwd_weight`> {
   return (op, L) => {
     const kernel = `tt_${kind}_f32_bwd_weight` as KernelName;
     L.step(op, kernel, [
@@ -90,7 +93,7 @@ function bwdWeight(kind: 'conv' | 'pointwise' | 'depthwise' | 'fc'): Emitter {
   };
 }
 
-function bwdUpdate(kind: 'conv' | 'pointwise' | 'depthwise' | 'fc'): Emitter {
+function bwdUpdate(kind: ConvKind): Emitter<`${ConvKind}_bwd_update`> {
   return (op, L) => {
     const [g, , q, p, w] = op.inputs;
     const kernel = `tt_${kind}_bwd_update_s8` as KernelName;
@@ -108,7 +111,7 @@ function bwdUpdate(kind: 'conv' | 'pointwise' | 'depthwise' | 'fc'): Emitter {
   };
 }
 
-export const EMIT: { [K in OpKind]: Emitter } = {
+export const EMIT: { [K in OpKind]: Emitter<K> } = {
   conv: convForward,
   pointwise: convForward,
   depthwise: convForward,
@@ -117,10 +120,10 @@ export const EMIT: { [K in OpKind]: Emitter } = {
     const { quant, bZp, ma, mb } = op.attrs;
     L.step(op, 'tt_add_s8', [
       I32(n(op, L)),
-      L.quant(op.name, quant!),
-      I32(bZp!),
-      F32(ma!),
-      F32(mb!),
+      L.quant(op.name, quant),
+      I32(bZp),
+      F32(ma),
+      F32(mb),
       L.arena(op.inputs[0]),
       L.arena(op.inputs[1]),
       L.arena(op.outputs[0]),
@@ -130,12 +133,12 @@ export const EMIT: { [K in OpKind]: Emitter } = {
   avgpool: (op, L) => {
     const a = op.attrs;
     L.step(op, 'tt_avgpool_s8', [
-      I32(a.h!),
-      I32(a.w!),
-      I32(a.c!),
-      I32(a.inZp!),
-      I32(a.outZp!),
-      F32(a.m!),
+      I32(a.h),
+      I32(a.w),
+      I32(a.c),
+      I32(a.inZp),
+      I32(a.outZp),
+      F32(a.m),
       L.arena(op.inputs[0]),
       L.arena(op.outputs[0]),
     ]);
@@ -143,21 +146,15 @@ export const EMIT: { [K in OpKind]: Emitter } = {
   softmax_xent: (op, L) => {
     const a = op.attrs;
     const grad = op.outputs.length > 1 ? L.arena(op.outputs[1]) : NULL;
-    L.step(op, 'tt_softmax_xent_s8', [
-      I32(a.n!),
-      L.arena(op.inputs[0]),
-      I32(a.zp!),
-      F32(a.scale!),
-      LABEL,
-      grad,
-    ]).returns = 'loss';
+    L.step(op, 'tt_softmax_xent_s8', [I32(a.n), L.arena(op.inputs[0]), I32(a.zp), F32(a.scale), LABEL, grad]).returns =
+      'loss';
   },
   slice_channels: (op, L) => {
     const a = op.attrs;
     L.step(op, 'tt_slice_channels_s8', [
-      I32(a.pixels!),
-      I32(a.c!),
-      I32(a.k!),
+      I32(a.pixels),
+      I32(a.c),
+      I32(a.k),
       L.arena(op.inputs[0]),
       L.arena(op.outputs[0]),
     ]);
@@ -165,9 +162,9 @@ export const EMIT: { [K in OpKind]: Emitter } = {
   concat_channels: (op, L) => {
     const a = op.attrs;
     L.step(op, 'tt_concat_channels_s8', [
-      I32(a.pixels!),
-      I32(a.k!),
-      I32(a.c! - a.k!),
+      I32(a.pixels),
+      I32(a.k),
+      I32(a.c - a.k),
       L.operand(op.inputs[0]),
       L.operand(op.inputs[1]),
       L.arena(op.outputs[0]),
@@ -193,9 +190,9 @@ export const EMIT: { [K in OpKind]: Emitter } = {
   avgpool_bwd_input: (op, L) => {
     const a = op.attrs;
     L.step(op, 'tt_avgpool_f32_bwd_input', [
-      I32(a.h!),
-      I32(a.w!),
-      I32(a.c!),
+      I32(a.h),
+      I32(a.w),
+      I32(a.c),
       L.arena(op.inputs[0]),
       L.arena(op.outputs[0]),
       I32(a.accumulate ? 1 : 0),
@@ -207,8 +204,8 @@ export const EMIT: { [K in OpKind]: Emitter } = {
   fc_bwd_weight: bwdWeight('fc'),
   bias_bwd: (op, L) => {
     L.step(op, 'tt_bias_f32_bwd', [
-      I32(op.attrs.pixels!),
-      I32(op.attrs.c!),
+      I32(op.attrs.pixels),
+      I32(op.attrs.c),
       L.arena(op.inputs[0]),
       L.arena(op.outputs[0]),
     ]);
@@ -216,7 +213,7 @@ export const EMIT: { [K in OpKind]: Emitter } = {
   update_s8: (op, L) => {
     const [g, q, p, w] = op.inputs;
     L.step(op, 'tt_update_s8', [
-      L.updateParams(op.name, op.attrs.update!),
+      L.updateParams(op.name, op.attrs.update),
       L.arena(g),
       L.gscale(q, p),
       LR,
@@ -226,7 +223,7 @@ export const EMIT: { [K in OpKind]: Emitter } = {
   },
   update_s32: (op, L) => {
     const [g, q, p, b] = op.inputs;
-    L.step(op, 'tt_update_s32', [I32(op.attrs.n!), ROUNDING, L.arena(g), L.gscale(q, p), LR, L.cst(b), RNG]);
+    L.step(op, 'tt_update_s32', [I32(op.attrs.n), ROUNDING, L.arena(g), L.gscale(q, p), LR, L.cst(b), RNG]);
   },
   conv_bwd_update: bwdUpdate('conv'),
   pointwise_bwd_update: bwdUpdate('pointwise'),
@@ -234,7 +231,13 @@ export const EMIT: { [K in OpKind]: Emitter } = {
   fc_bwd_update: bwdUpdate('fc'),
 };
 
+/** Emits one op by its kind's row. */
+export function emitOp<K extends OpKind>(op: Op<K>, L: Lowering): void {
+  const emit: Emitter<K> = EMIT[op.kind];
+  emit(op, L);
+}
+
 /** Emits every op of the graph in schedule order. */
 export function emitAll(L: Lowering): void {
-  for (const op of L.g.ops) EMIT[op.kind](op, L);
+  for (const op of L.g.ops) emitOp(op, L);
 }

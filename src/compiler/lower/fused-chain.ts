@@ -12,8 +12,8 @@ import type { PlanArg } from '../plan';
 /** Output rows per band: one row keeps the rings smallest. */
 export const BAND_ROWS = 1;
 
-export function emitFusedChain(op: Op, L: Lowering): void {
-  const stages = op.attrs.stages!;
+export function emitFusedChain(op: Op<'fused_chain'>, L: Lowering): void {
+  const stages = op.attrs.stages;
   const add = op.attrs.add;
   const sched = scheduleBands(
     stages.map((s) => s.shape),
@@ -61,7 +61,7 @@ export function emitFusedChain(op: Op, L: Lowering): void {
         I32(c.r0),
         I32(c.r1),
       ];
-      L.step(op, kernel, args, `${s.name} rows ${c.r0}..${c.r1 - 1}`);
+      L.step(op, kernel, args, { note: `${s.name} rows ${c.r0}..${c.r1 - 1}`, layer: s.layer });
     }
     if (add) {
       const rows = band.r1 - band.r0;
@@ -77,7 +77,7 @@ export function emitFusedChain(op: Op, L: Lowering): void {
         L.arena(y, at, rows * addRow),
         NULL,
       ];
-      L.step(op, 'tt_add_s8', args, `${add.name} rows ${band.r0}..${band.r1 - 1}`);
+      L.step(op, 'tt_add_s8', args, { note: `${add.name} rows ${band.r0}..${band.r1 - 1}`, layer: null });
     }
   }
 }

@@ -77,10 +77,14 @@ export class Lowering {
   private readonly bufferOf = new Map<number, number>();
   private readonly constOf = new Map<number, number>();
 
+  /**
+   * @param layerName name of the model layer with a conv index (-1: the classifier), for the steps' `layer`
+   */
   constructor(
     readonly g: Graph,
     readonly consts: ConstTable,
     category: (t: Tensor) => BufferCategory,
+    private readonly layerName: (index: number) => string,
   ) {
     for (const op of g.ops) {
       const ip = op.attrs.inplace;
@@ -152,9 +156,15 @@ export class Lowering {
     };
   }
 
-  step(op: Op, kernel: KernelName, args: PlanArg[], note?: string): PlanStep {
-    const s: PlanStep = { kernel, args, op: op.name, opId: op.id, phase: op.phase };
-    if (note) s.note = note;
+  /**
+   * Appends a call of `op`. It belongs to op.layer unless `at.layer` says otherwise (a stage of a fused chain,
+   * or null for a call of no layer).
+   */
+  step(op: Op, kernel: KernelName, args: PlanArg[], at: { note?: string; layer?: number | null } = {}): PlanStep {
+    const index = at.layer === undefined ? op.layer : at.layer;
+    const layer = index === undefined || index === null ? null : this.layerName(index);
+    const s: PlanStep = { kernel, args, op: op.name, opId: op.id, phase: op.phase, layer };
+    if (at.note) s.note = at.note;
     this.steps.push(s);
     return s;
   }

@@ -4,6 +4,7 @@
  * A block row is [expanded channels (0: no pw1, the depthwise runs on the input), depthwise kernel, depthwise
  * stride, output channels, residual (1/0)]. Spatial sizes follow pad = k//2 and out = ceil(in / stride).
  */
+import { LAYER_KIND_TABLE } from '../layer-kinds';
 import type { LayerKind } from '../model-file';
 
 export type BlockRow = readonly [mid: number, k: number, stride: number, out: number, residual: 0 | 1];
@@ -137,6 +138,35 @@ export interface BlockShape {
   residual: boolean;
 }
 
+/** Conv indices of a block's layers in forward order (pw1 when present, dw, pw2): the one walk of a block. */
+export function blockLayers(b: Pick<BlockShape, 'pw1' | 'dw' | 'pw2'>): number[] {
+  return b.pw1 >= 0 ? [b.pw1, b.dw, b.pw2] : [b.dw, b.pw2];
+}
+
+/** What a walk of the forward topology does at each node; each visit returns the value the next one reads. */
+export interface TopologyVisitor<T, B extends BlockShape = BlockShape> {
+  /** A conv-like layer by conv index (-1: the classifier) reading x. */
+  layer(index: number, x: T): T;
+  /** The residual add closing block b: its input plus its last layer's output. */
+  add(b: B, blockIn: T, x: T): T;
+  /** The global average pool before the classifier. */
+  pool(x: T): T;
+}
+
+/**
+ * The one walk of an architecture's forward topology: the stem, each block's layers (blockLayers) and residual
+ * add, the global pool, the classifier. Graph building, the fp32 trainer and the graph view all walk it.
+ */
+export function walkTopology<T, B extends BlockShape>(blocks: readonly B[], input: T, v: TopologyVisitor<T, B>): T {
+  let x = v.layer(0, input);
+  for (const b of blocks) {
+    const blockIn = x;
+    for (const i of blockLayers(b)) x = v.layer(i, x);
+    if (b.residual) x = v.add(b, blockIn, x);
+  }
+  return v.layer(-1, v.pool(x));
+}
+
 function layer(
   name: string,
   kind: LayerKind,
@@ -198,7 +228,4 @@ export function archShapes(spec: ArchSpec, resolution: number, inChannels: numbe
 }
 
 /** Multiply-accumulates of one layer. */
-export function layerMacs(l: LayerShape): number {
-  const perPixel = l.kind === 'depthwise' ? l.kernel * l.kernel * l.outC : l.kernel * l.kernel * l.inC * l.outC;
-  return l.outH * l.outW * perPixel;
-}
+export const layerMacs = (l: LayerShape): number => LAYER_KIND_TABLE[l.kind].macs(l);

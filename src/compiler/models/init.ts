@@ -9,6 +9,7 @@
  */
 import type { LayerShape } from './arch';
 import { quantizeBias, quantizeWeights, rangeQParams, type QParams } from '../quant';
+import { layerKind } from '../layer-kinds';
 
 /** mulberry32: a small, fast, deterministic PRNG returning floats in [0, 1). */
 export function mulberry32(seed: number): () => number {
@@ -38,20 +39,16 @@ export interface InitLayer {
   m2: number;
 }
 
-/** Output channel of weight element i in the kernel layouts of tt_kernels.h. */
-export function channelOf(l: Pick<LayerShape, 'kind' | 'outC'>, perChannel: number): (i: number) => number {
-  return l.kind === 'depthwise' ? (i) => i % l.outC : (i) => Math.floor(i / perChannel);
-}
-
 /** Random weights for one layer whose real input has second moment m2In and quantization `input`. */
 export function initLayer(l: LayerShape, input: QParams, m2In: number, seed: number): InitLayer {
   const rand = mulberry32(seed ^ hashString(l.name));
-  const fanIn = l.kind === 'depthwise' ? l.kernel * l.kernel : l.kernel * l.kernel * l.inC;
+  const row = layerKind(l);
+  const fanIn = row.fanIn(l);
   const n = fanIn * l.outC;
   const a = Math.sqrt(6 / fanIn);
   const real = new Float64Array(n);
   for (let i = 0; i < n; i++) real[i] = (2 * rand() - 1) * a;
-  const chan = channelOf(l, fanIn);
+  const chan = row.channelOf(l);
   const { q, scale } = quantizeWeights(real, l.outC, chan);
   const norm2 = new Float64Array(l.outC);
   for (let i = 0; i < n; i++) norm2[chan(i)] += (q[i] * scale[chan(i)]) ** 2;

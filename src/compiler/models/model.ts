@@ -5,7 +5,16 @@
  * indices schemes and the UI's per-layer table use. When `classes` differs from the file's, the classifier is
  * freshly initialized for the new classes (transfer learning); every other layer keeps its pretrained values.
  */
-import { ARCHS, MODEL_NAMES, archShapes, layerMacs, type BlockShape, type LayerShape, type ModelName } from './arch';
+import {
+  ARCHS,
+  MODEL_NAMES,
+  archShapes,
+  blockLayers,
+  layerMacs,
+  type BlockShape,
+  type LayerShape,
+  type ModelName,
+} from './arch';
 import { DEFAULT_INPUT, DEFAULT_INPUT_M2, initAdd, initLayer } from './init';
 import type { ModelFile, ModelFileLayer } from '../model-file';
 import type { QParams } from '../quant';
@@ -117,7 +126,7 @@ function attach(
   push(shapes.convs[0]);
   for (const b of shapes.blocks) {
     const m2In = m2;
-    for (const i of [b.pw1, b.dw, b.pw2]) if (i >= 0) push(shapes.convs[i]);
+    for (const i of blockLayers(b)) push(shapes.convs[i]);
     let addOutput: QParams | null = null;
     if (b.residual) {
       const a = addFrom(b.index, m2In, m2);
@@ -196,6 +205,13 @@ export function buildModel(o: BuildModelOptions): Model {
     source: file ? 'pretrained' : 'random',
     seed,
   };
+}
+
+/** The layer with conv index `index` (-1: the classifier). */
+export function layerAt(m: Model, index: number): ConvLayer {
+  const l = index === -1 ? m.classifier : m.convs[index];
+  if (!l) throw new Error(`${m.name} has no layer with conv index ${index}`);
+  return l;
 }
 
 /** The model as a model file (for tests and for saving a trained model). Shares the model's arrays. */

@@ -7,20 +7,20 @@
  * for the params the scheme updates, all at the end: the schedule without reordering. Nothing is pruned here:
  * gradients of frozen weights and of layers below the earliest update are dead code that `prune` removes.
  */
-import type { Graph, Op, Tensor } from '../ir/graph';
+import type { ConvKind, Graph, NewOp, Op, OpDraft, Tensor } from '../ir/graph';
 import { GraphBuilder } from '../ir/graph';
-import { weightShape } from '../ir/ops';
+import { layerKind } from '../layer-kinds';
 import { layerConsts } from '../forward';
-import type { ConvLayer, Model } from '../models/model';
+import { layerAt, type ConvLayer, type Model } from '../models/model';
 import { SchemeError, updatedChannels, type Scheme } from '../scheme/scheme';
-import { GRAD_RULES, type GradContext } from './grad-rules';
+import { differentiate, GRAD_RULES, type GradContext } from './grad-rules';
 import type { Pass } from './pass';
 
 /** The training variants: clamped ops write a mask, the loss writes dL/dlogits. */
 function trainingVariant(b: GraphBuilder, op: Op): Op {
   const y = b.tensors[op.outputs[0]];
   if (op.kind === 'softmax_xent') {
-    const g = b.tensor({ name: 'g:logits', shape: [op.attrs.n!], dtype: 'float32', varType: 'gradient' });
+    const g = b.tensor({ name: 'g:logits', shape: [op.attrs.n], dtype: 'float32', varType: 'gradient' });
     return { ...op, outputs: [op.outputs[0], g] };
   }
   if (op.kind === 'avgpool') return op;
@@ -30,12 +30,12 @@ function trainingVariant(b: GraphBuilder, op: Op): Op {
 
 function layerOf(m: Model, index: number | undefined): ConvLayer {
   if (index === undefined) throw new Error('conv op without a layer index');
-  return index < 0 ? m.classifier : m.convs[index];
+  return layerAt(m, index);
 }
 
 class Differentiator implements GradContext {
   readonly grads = new Map<number, number>();
-  readonly updates: Omit<Op, 'id'>[] = [];
+  readonly updates: NewOp[] = [];
   private readonly wscales = new Map<number, number>();
   private readonly contributions = new Map<number, number>();
 
@@ -59,7 +59,7 @@ class Differentiator implements GradContext {
     return this.b.tensor({ name, shape, dtype: 'float32', varType: 'gradient', layer: like.layer });
   }
 
-  emit(op: Omit<Op, 'id' | 'outputs'>, out: { name: string; shape?: readonly number[] }): number {
+  emit(op: OpDraft, out: { name: string; shape?: readonly number[] }): number {
     const ip = op.attrs.inplace;
     const shape = out.shape ?? this.b.tensors[op.inputs[ip ?? 0]].shape;
     const id = this.gradTensor(this.b.tensors[op.inputs[0]], out.name, shape);
@@ -67,7 +67,7 @@ class Differentiator implements GradContext {
     return id;
   }
 
-  contribute(t: number, make: (prev: number | undefined, out: number) => Omit<Op, 'id' | 'outputs'>) {
+  contribute(t: number, make: (prev: number | undefined, out: number) => OpDraft) {
     const prev = this.grads.get(t);
     const like = this.b.tensors[t];
     const count = (this.contributions.get(t) ?? 0) + 1;
@@ -121,19 +121,20 @@ class Differentiator implements GradContext {
     });
   }
 
-  params(op: Op, gAcc: number) {
+  params(op: Op<ConvKind>, gAcc: number) {
     const l = layerOf(this.model, op.layer);
     const [x, w, bias] = op.inputs;
     const xt = this.b.tensors[x];
     const ratio = l.index < 0 ? 1 : this.scheme.weight[l.index];
-    const full = l.kind === 'depthwise' ? l.outC : l.inC;
+    const row = layerKind(l);
+    const full = row.ratioChannels(l);
     const k = ratio > 0 ? updatedChannels(l, ratio) : full;
-    const shape = op.attrs.shape!;
+    const shape = op.attrs.shape;
     const attrs = { shape, k, inStride: full, inZp: xt.quant!.zeroPoint, inScale: Math.fround(xt.quant!.scale) };
     const kind = `${l.kind}_bwd_weight` as const;
     const gW = this.emit(
       { kind, name: l.name, phase: 'backward', inputs: [gAcc, x], attrs, layer: l.index },
-      { name: `g:${l.name}.weight`, shape: weightShape(l.kind, shape, k) },
+      { name: `g:${l.name}.weight`, shape: row.weightShape(shape, k) },
     );
     const pixels = shape.outH * shape.outW;
     const gB = this.emit(
@@ -149,11 +150,7 @@ class Differentiator implements GradContext {
     );
     const consts = layerConsts(l);
     if (ratio > 0) {
-      const taps = l.kind === 'conv' || l.kind === 'depthwise' ? l.kernel * l.kernel : 1;
-      const update =
-        l.kind === 'depthwise'
-          ? { rows: taps, cols: k, rowStride: full, rowsPerChannel: 1, channelIsCol: 1 }
-          : { rows: l.outC * taps, cols: k, rowStride: l.inC, rowsPerChannel: taps, channelIsCol: 0 };
+      const update = row.update(l, k);
       const [q, p] = this.constPair(`${l.name}.weight`, l, consts.gscaleW);
       this.updates.push({
         kind: 'update_s8',
@@ -181,7 +178,7 @@ class Differentiator implements GradContext {
 }
 
 /** Every param the scheme updates must have received an update op: its layer's output gradient exists. */
-function checkReached(m: Model, s: Scheme, updates: Omit<Op, 'id'>[]): void {
+function checkReached(m: Model, s: Scheme, updates: readonly NewOp[]): void {
   const done = new Set(updates.map((u) => `${u.layer}:${u.kind}`));
   m.convs.forEach((c, i) => {
     const miss = (s.weight[i] > 0 && !done.has(`${i}:update_s8`)) || (s.bias[i] && !done.has(`${i}:update_s32`));
@@ -204,7 +201,7 @@ export function autodiff(model: Model, scheme: Scheme): Pass {
         return b.op(trainingVariant(b, op));
       });
       const d = new Differentiator(b, model, scheme);
-      for (let i = fwd.length - 1; i >= 0; i--) GRAD_RULES[fwd[i].kind]!(fwd[i], d);
+      for (let i = fwd.length - 1; i >= 0; i--) differentiate(fwd[i], d);
       for (const u of d.updates) b.op(u);
       checkReached(model, scheme, d.updates);
       return b.build(g.io);

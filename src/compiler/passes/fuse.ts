@@ -7,11 +7,22 @@
  * joins block 0 when that block has no residual. The band schedule and ring sizes are worked out when the
  * chain is lowered (lower/bands.ts).
  */
-import { consumers, GraphBuilder, type ChainStage, type Graph, type Op } from '../ir/graph';
+import { consumers, GraphBuilder, isKind, type ChainStage, type Graph, type NewOp, type Op } from '../ir/graph';
+import { convKindOf } from '../ir/ops';
+import { blockLayers } from '../models/arch';
 import type { Model } from '../models/model';
 import type { Pass } from './pass';
 
-const frozen = (op: Op | undefined) => op !== undefined && op.phase === 'forward' && op.outputs.length === 1;
+const frozen = (op: Op | undefined): op is Op => op !== undefined && op.phase === 'forward' && op.outputs.length === 1;
+
+const STAGE_KINDS = ['conv', 'pointwise', 'depthwise'] as const;
+type StageOp = Op<(typeof STAGE_KINDS)[number]>;
+
+/** The conv-like forward ops of a chain and the residual add closing it. */
+interface Chain {
+  convs: StageOp[];
+  add?: Op<'add'>;
+}
 
 /** The forward ops of one block (optionally preceded by the stem), or null when it cannot be fused. */
 function chainOf(
@@ -20,34 +31,34 @@ function chainOf(
   byLayer: Map<number, Op>,
   byName: Map<string, Op>,
   readers: Map<number, Op[]>,
-): Op[] | null {
+): Chain | null {
   const blk = m.blocks[b];
-  const ops = [blk.pw1, blk.dw, blk.pw2].filter((i) => i >= 0).map((i) => byLayer.get(i));
-  const add = blk.addOutput ? byName.get(`${blk.name}.add`) : undefined;
+  const ops = blockLayers(blk).map((i) => byLayer.get(i));
+  const named = blk.addOutput ? byName.get(`${blk.name}.add`) : undefined;
+  const add = named?.kind === 'add' ? named : undefined;
   if (blk.addOutput && !add) return null;
-  if (!ops.every(frozen) || (add && !frozen(add))) return null;
+  const stage = (op: Op | undefined): op is StageOp => frozen(op) && isKind(op, STAGE_KINDS);
+  if (!ops.every(stage) || (add && !frozen(add))) return null;
   const stem = byLayer.get(0);
-  const chain = (b === 0 && !blk.addOutput && frozen(stem) ? [stem, ...ops] : ops) as Op[];
-  for (let i = 0; i + 1 < chain.length; i++) {
-    const r = readers.get(chain[i].outputs[0]) ?? [];
-    if (r.length !== 1 || r[0] !== chain[i + 1]) return null;
+  const convs = b === 0 && !blk.addOutput && stage(stem) ? [stem, ...ops] : ops;
+  for (let i = 0; i + 1 < convs.length; i++) {
+    const r = readers.get(convs[i].outputs[0]) ?? [];
+    if (r.length !== 1 || r[0] !== convs[i + 1]) return null;
   }
   if (add) {
-    const r = readers.get(chain[chain.length - 1].outputs[0]) ?? [];
-    if (r.length !== 1 || r[0] !== add || add.inputs[0] !== chain[0].inputs[0]) return null;
+    const r = readers.get(convs[convs.length - 1].outputs[0]) ?? [];
+    if (r.length !== 1 || r[0] !== add || add.inputs[0] !== convs[0].inputs[0]) return null;
   }
-  return add ? [...chain, add] : chain;
+  return { convs, add };
 }
 
-function fusedOp(chain: Op[]): Omit<Op, 'id'> {
-  const add = chain[chain.length - 1].kind === 'add' ? chain[chain.length - 1] : undefined;
-  const convs = add ? chain.slice(0, -1) : chain;
+function fusedOp({ convs, add }: Chain): NewOp<'fused_chain'> {
   const stages: ChainStage[] = convs.map((op) => ({
-    kind: op.kind as ChainStage['kind'],
+    kind: op.kind,
     name: op.name,
     layer: op.layer!,
-    shape: op.attrs.shape!,
-    quant: op.attrs.quant!,
+    shape: op.attrs.shape,
+    quant: op.attrs.quant,
     w: op.inputs[1],
     b: op.inputs[2],
     mult: op.inputs[3],
@@ -58,16 +69,10 @@ function fusedOp(chain: Op[]): Omit<Op, 'id'> {
     name: convs[0].layer === 0 ? `first_conv+${block}` : block,
     phase: 'forward',
     inputs: [convs[0].inputs[0], ...stages.flatMap((s) => [s.w, s.b, s.mult])],
-    outputs: [chain[chain.length - 1].outputs[0]],
+    outputs: [(add ?? convs[convs.length - 1]).outputs[0]],
     attrs: {
       stages,
-      add: add && {
-        name: add.name,
-        quant: add.attrs.quant!,
-        bZp: add.attrs.bZp!,
-        ma: add.attrs.ma!,
-        mb: add.attrs.mb!,
-      },
+      add: add && { name: add.name, quant: add.attrs.quant, bZp: add.attrs.bZp, ma: add.attrs.ma, mb: add.attrs.mb },
     },
     layer: convs[0].layer,
   };
@@ -78,17 +83,17 @@ export function fuseFrozenGraph(m: Model, g: Graph): Graph {
   const byName = new Map<string, Op>();
   for (const op of g.ops) {
     if (op.phase !== 'forward') continue;
-    if (op.layer !== undefined && op.kind !== 'fused_chain') byLayer.set(op.layer, op);
+    if (op.layer !== undefined && convKindOf(op.kind)) byLayer.set(op.layer, op);
     byName.set(op.name, op);
   }
   const readers = consumers(g);
-  const replace = new Map<number, Omit<Op, 'id'>>();
+  const replace = new Map<number, NewOp<'fused_chain'>>();
   const drop = new Set<number>();
   m.blocks.forEach((_, b) => {
     const chain = chainOf(m, b, byLayer, byName, readers);
     if (!chain) return;
-    replace.set(chain[0].id, fusedOp(chain));
-    for (const op of chain.slice(1)) drop.add(op.id);
+    replace.set(chain.convs[0].id, fusedOp(chain));
+    for (const op of [...chain.convs.slice(1), ...(chain.add ? [chain.add] : [])]) drop.add(op.id);
   });
   if (replace.size === 0) return g;
   const out = new GraphBuilder(g);

@@ -11,7 +11,7 @@
  * Rules ask the context for the op's output gradient and for masks, and hand it contributions; the driver
  * (autodiff.ts) decides whether a contribution writes a fresh gradient or accumulates into the existing one.
  */
-import type { Op, OpKind } from '../ir/graph';
+import type { ConvKind, Op, OpDraft, OpKind } from '../ir/graph';
 
 /** What a gradient rule may do. */
 export interface GradContext {
@@ -23,20 +23,20 @@ export interface GradContext {
    * Adds a contribution to the gradient of forward tensor t. `make(prev, out)` returns the op that writes
    * `out`: when `prev` is defined it must accumulate into prev in place.
    */
-  contribute(t: number, make: (prev: number | undefined, out: number) => Omit<Op, 'id' | 'outputs'>): void;
+  contribute(t: number, make: (prev: number | undefined, out: number) => OpDraft): void;
   /** Declares an existing tensor as the (first and only) gradient of t. */
   setGrad(t: number, g: number): void;
   /** Emits a backward op writing a new gradient tensor (shape of the in-place input unless given); returns it. */
-  emit(op: Omit<Op, 'id' | 'outputs'>, out: { name: string; shape?: readonly number[] }): number;
+  emit(op: OpDraft, out: { name: string; shape?: readonly number[] }): number;
   /** The weight-scale vector s_W of a conv-like op (float32 per output channel), for *_bwd_input. */
   wscale(op: Op): number;
   /** Parameter gradients and updates of a conv-like layer (the driver knows the scheme). */
-  params(op: Op, gAcc: number): void;
+  params(op: Op<ConvKind>, gAcc: number): void;
 }
 
-export type GradRule = (op: Op, ctx: GradContext) => void;
+export type GradRule<K extends OpKind = OpKind> = (op: Op<K>, ctx: GradContext) => void;
 
-const convRule: GradRule = (op, ctx) => {
+const convRule: GradRule<ConvKind> = (op, ctx) => {
   const [x, w] = op.inputs;
   const y = op.outputs[0];
   const gY = ctx.grad(y);
@@ -52,7 +52,7 @@ const convRule: GradRule = (op, ctx) => {
     },
     { name: `g:${op.name}:acc` },
   );
-  const bwd = `${op.kind}_bwd_input` as OpKind;
+  const bwd = `${op.kind}_bwd_input` as const;
   const wscale = ctx.wscale(op);
   ctx.contribute(x, (prev) => ({
     kind: bwd,
@@ -65,7 +65,7 @@ const convRule: GradRule = (op, ctx) => {
   ctx.params(op, gAcc);
 };
 
-const addRule: GradRule = (op, ctx) => {
+const addRule: GradRule<'add'> = (op, ctx) => {
   const [a, b] = op.inputs;
   const gY = ctx.grad(op.outputs[0]);
   if (gY === undefined) return;
@@ -83,7 +83,7 @@ const addRule: GradRule = (op, ctx) => {
   });
 };
 
-const poolRule: GradRule = (op, ctx) => {
+const poolRule: GradRule<'avgpool'> = (op, ctx) => {
   const gY = ctx.grad(op.outputs[0]);
   if (gY === undefined) return;
   const { h, w, c } = op.attrs;
@@ -96,9 +96,9 @@ const poolRule: GradRule = (op, ctx) => {
   }));
 };
 
-const softmaxRule: GradRule = (op, ctx) => ctx.setGrad(op.inputs[0], op.outputs[1]);
+const softmaxRule: GradRule<'softmax_xent'> = (op, ctx) => ctx.setGrad(op.inputs[0], op.outputs[1]);
 
-export const GRAD_RULES: { [K in OpKind]: GradRule | null } = {
+export const GRAD_RULES: { [K in OpKind]: GradRule<K> | null } = {
   conv: convRule,
   pointwise: convRule,
   depthwise: convRule,
@@ -128,3 +128,10 @@ export const GRAD_RULES: { [K in OpKind]: GradRule | null } = {
   depthwise_bwd_update: null,
   fc_bwd_update: null,
 };
+
+/** Differentiates a forward op by its kind's rule (throws for a kind without one). */
+export function differentiate<K extends OpKind>(op: Op<K>, ctx: GradContext): void {
+  const rule: GradRule<K> | null = GRAD_RULES[op.kind];
+  if (!rule) throw new Error(`autodiff: ${op.kind} (${op.name}) is not a differentiable forward op`);
+  rule(op, ctx);
+}

@@ -10,12 +10,13 @@
  * and nothing else survives.
  */
 import { describe, expect, it } from 'vitest';
+import { layerKind } from '../layer-kinds';
 import { mulberry32 } from '../models/init';
 import { buildModel, type Model } from '../models/model';
 import { trainingGraph } from '../pipeline';
 import { emptyScheme, RATIOS, updatedChannels, type Ratio, type Scheme } from '../scheme/scheme';
 import { verify } from '../ir/verify';
-import type { Graph } from '../ir/graph';
+import { opsOf, SAVED_INPUT_KINDS, type Graph } from '../ir/graph';
 
 function randomScheme(m: Model, seed: number): Scheme {
   const r = mulberry32(seed);
@@ -48,7 +49,7 @@ function checkPruned(m: Model, s: Scheme, g: Graph): void {
     mark([`${c.kind}_bwd_input`], L, e < L);
     mark([`${c.kind}_bwd_weight`, `${c.kind}_bwd_update`, 'update_s8'], L, s.weight[L] > 0);
     mark(['bias_bwd', 'update_s32'], L, s.bias[L]);
-    const wg = g.ops.find((o) => o.layer === L && (o.kind.endsWith('_bwd_weight') || o.kind.endsWith('_bwd_update')));
+    const wg = opsOf(g, SAVED_INPUT_KINDS).find((o) => o.layer === L);
     if (wg) {
       expect(wg.attrs.k).toBe(updatedChannels(c, s.weight[L]));
       expect(g.tensors[wg.inputs[1]].shape.at(-1)).toBe(wg.attrs.k);
@@ -66,10 +67,7 @@ function checkPruned(m: Model, s: Scheme, g: Graph): void {
   const saved = g.ops.filter((o) => o.kind === 'slice_channels');
   expect(saved.length).toBe(
     m.convs.filter(
-      (c, i) =>
-        s.weight[i] > 0 &&
-        s.weight[i] < 1 &&
-        updatedChannels(c, s.weight[i]) < (c.kind === 'depthwise' ? c.outC : c.inC),
+      (c, i) => s.weight[i] > 0 && s.weight[i] < 1 && updatedChannels(c, s.weight[i]) < layerKind(c).ratioChannels(c),
     ).length,
   );
   saved.forEach((o) => seen.add(o.id));

@@ -7,19 +7,19 @@
  * its weight gradient, so it still reads the weights of this step: reordered and plain schedules compute the
  * same update.
  */
-import { GraphBuilder, producers, type Graph, type Op } from '../ir/graph';
+import { BWD_WEIGHT_KINDS, GraphBuilder, isKind, producers, type Graph, type Op } from '../ir/graph';
 import { bwdUpdateScratchBytes } from '../kernels';
 import { convKindOf } from '../ir/ops';
 import type { Pass } from './pass';
 
 export function reorderGraph(g: Graph): Graph {
   const prod = producers(g);
-  const fuseAt = new Map<number, Op>();
+  const fuseAt = new Map<number, Op<'update_s8'>>();
   const afterOp = new Map<number, Op>();
   for (const op of g.ops) {
     if (op.kind === 'update_s8') {
       const bw = prod.get(op.inputs[0]);
-      if (bw && bw.kind.endsWith('_bwd_weight')) fuseAt.set(bw.id, op);
+      if (bw && isKind(bw, BWD_WEIGHT_KINDS)) fuseAt.set(bw.id, op);
     } else if (op.kind === 'update_s32') {
       const bb = prod.get(op.inputs[0]);
       if (bb) afterOp.set(bb.id, op);
@@ -30,12 +30,12 @@ export function reorderGraph(g: Graph): Graph {
   for (const op of g.ops) {
     if (moved.has(op.id)) continue;
     const u = fuseAt.get(op.id);
-    if (u) {
-      const kind = convKindOf(op.kind)!;
+    if (u && isKind(op, BWD_WEIGHT_KINDS)) {
+      const kind = convKindOf(op.kind);
       const { shape, k } = op.attrs;
       const scratch = b.tensor({
         name: `scratch:${op.name}`,
-        shape: [bwdUpdateScratchBytes(kind, shape!.kernel, k!) / 4],
+        shape: [bwdUpdateScratchBytes(kind, shape.kernel, k) / 4],
         dtype: 'float32',
         varType: 'scratch',
         layer: op.layer,

@@ -4,10 +4,10 @@
  * op right after the tensor's producer copies the first k channels into a smaller tensor, and the readers use
  * it (in_stride = k); the full tensor then dies with its last forward reader.
  */
-import { GraphBuilder, producers, type Graph, type Op } from '../ir/graph';
+import { GraphBuilder, isKind, producers, SAVED_INPUT_KINDS, withAttrs, type Graph, type Op } from '../ir/graph';
 import type { Pass } from './pass';
 
-const readsSaved = (op: Op) => op.kind.endsWith('_bwd_weight') || op.kind.endsWith('_bwd_update');
+const readsSaved = (op: Op) => isKind(op, SAVED_INPUT_KINDS);
 
 export function sliceSaved(g: Graph): Graph {
   const readers = new Map<number, Op[]>();
@@ -20,9 +20,10 @@ export function sliceSaved(g: Graph): Graph {
   const b = new GraphBuilder(g);
   const slices = new Map<number, { k: number; out: number; c: number }>();
   for (const [t, ops] of readers) {
-    if (!ops.every(readsSaved)) continue;
-    const k = Math.max(...ops.map((o) => o.attrs.k!));
-    const c = ops[0].attrs.inStride!;
+    const saved = ops.filter(readsSaved);
+    if (saved.length !== ops.length) continue;
+    const k = Math.max(...saved.map((o) => o.attrs.k));
+    const c = saved[0].attrs.inStride;
     if (k >= c) continue;
     const x = g.tensors[t];
     const shape = [...x.shape.slice(0, -1), k];
@@ -52,14 +53,16 @@ export function sliceSaved(g: Graph): Graph {
       inputs: [t],
       outputs: [s.out],
       attrs: { pixels, c: s.c, k: s.k },
+      layer: x.layer,
     });
   };
   for (const t of slices.keys()) if (!prod.has(t)) sliceOp(t);
   for (const op of g.ops) {
     const s = readsSaved(op) ? slices.get(op.inputs[1]) : undefined;
-    b.op(
-      s ? { ...op, inputs: [op.inputs[0], s.out, ...op.inputs.slice(2)], attrs: { ...op.attrs, inStride: s.k } } : op,
-    );
+    if (s && readsSaved(op)) {
+      const inputs = [op.inputs[0], s.out, ...op.inputs.slice(2)];
+      b.op(withAttrs({ ...op, inputs }, { inStride: s.k }));
+    } else b.op(op);
     for (const t of op.outputs) if (slices.has(t) && op.phase === 'forward') sliceOp(t);
   }
   return b.build(g.io);

@@ -16,10 +16,11 @@ import { GraphBuilder, type Graph, type Op, type Tensor } from '../ir/graph';
 import type { ConvLayer, Model } from '../models/model';
 import { updatedChannels, type Scheme } from '../scheme/scheme';
 import type { Pass } from './pass';
+import { layerKind } from '../layer-kinds';
 
 /** The updated input channels k of a layer whose weight is stored split, or 0 when it stays whole. */
 export function splitChannels(l: ConvLayer, ratio: number): number {
-  if ((l.kind !== 'pointwise' && l.kind !== 'fc') || !(ratio > 0)) return 0;
+  if (!layerKind(l).splittable || !(ratio > 0)) return 0;
   const k = updatedChannels(l, ratio);
   return k < l.inC ? k : 0;
 }
@@ -44,14 +45,13 @@ function splitData(l: ConvLayer, k: number): SplitParts {
 }
 
 /** Rewrites one update of a split weight to update its head (tensor `head`, new value `next`). */
-function headUpdate(op: Op, head: number, next: number, k: number): Op {
-  const ip = op.attrs.inplace!;
+function headUpdate(op: Op, ip: number, head: number, next: number, k: number): Op {
   const inputs = op.inputs.map((t, i) => (i === ip ? head : t));
   const outputs = [next, ...op.outputs.slice(1)];
   if (op.kind === 'update_s8')
-    return { ...op, inputs, outputs, attrs: { ...op.attrs, update: { ...op.attrs.update!, rowStride: k } } };
+    return { ...op, inputs, outputs, attrs: { ...op.attrs, update: { ...op.attrs.update, rowStride: k } } };
   if (op.kind === 'pointwise_bwd_update' || op.kind === 'fc_bwd_update')
-    return { ...op, inputs, outputs, attrs: { ...op.attrs, shape: { ...op.attrs.shape!, inC: k } } };
+    return { ...op, inputs, outputs, attrs: { ...op.attrs, shape: { ...op.attrs.shape, inC: k } } };
   throw new Error(`split-weights: ${op.kind} (${op.name}) cannot update a split weight`);
 }
 
@@ -121,10 +121,10 @@ function splitGraph(g: Graph, parts: ReadonlyMap<Int8Array, SplitParts>): Graph 
   for (const op of g.ops) {
     const ip = op.attrs.inplace;
     const target = ip === undefined ? undefined : halves.get(op.inputs[ip]);
-    if (op.phase === 'update' && target) {
+    if (op.phase === 'update' && ip !== undefined && target) {
       const head = b.tensors[target.head];
       const next = b.tensor({ ...head, name: `${head.name}'`, data: undefined, trainable: true });
-      b.op(headUpdate(op, target.head, next, target.p.k));
+      b.op(headUpdate(op, ip, target.head, next, target.p.k));
       continue;
     }
     const assembled = new Map<number, number>();
@@ -134,8 +134,10 @@ function splitGraph(g: Graph, parts: ReadonlyMap<Int8Array, SplitParts>): Graph 
       continue;
     }
     const swap = (t: number) => assembled.get(t) ?? t;
-    const stages = op.attrs.stages?.map((s) => ({ ...s, w: swap(s.w) }));
-    b.op({ ...op, inputs: op.inputs.map(swap), attrs: stages ? { ...op.attrs, stages } : op.attrs });
+    const inputs = op.inputs.map(swap);
+    if (op.kind === 'fused_chain')
+      b.op({ ...op, inputs, attrs: { ...op.attrs, stages: op.attrs.stages.map((s) => ({ ...s, w: swap(s.w) })) } });
+    else b.op({ ...op, inputs });
   }
   return b.build(g.io);
 }

@@ -260,3 +260,19 @@ export function biasF32Bwd(pixels: number, channels: number, gOut: Float32Array,
     gB[o] = s;
   }
 }
+
+/** This file's kernels by their C name in tt_kernels.h (the plan interpreter calls them through it). */
+export const BACKWARD_KERNELS = {
+  tt_clamp_f32_bwd: clampF32Bwd,
+  tt_add_f32_bwd_input: addF32BwdInput,
+  tt_pointwise_f32_bwd_input: pointwiseF32BwdInput,
+  tt_conv_f32_bwd_input: convF32BwdInput,
+  tt_depthwise_f32_bwd_input: depthwiseF32BwdInput,
+  tt_fc_f32_bwd_input: fcF32BwdInput,
+  tt_avgpool_f32_bwd_input: avgpoolF32BwdInput,
+  tt_pointwise_f32_bwd_weight: pointwiseF32BwdWeight,
+  tt_conv_f32_bwd_weight: convF32BwdWeight,
+  tt_depthwise_f32_bwd_weight: depthwiseF32BwdWeight,
+  tt_fc_f32_bwd_weight: fcF32BwdWeight,
+  tt_bias_f32_bwd: biasF32Bwd,
+} as const;

@@ -215,3 +215,16 @@ export function concatChannelsS8(pixels: number, ka: number, kb: number, a: Int8
     for (let j = 0; j < kb; j++) out[p * c + ka + j] = b[p * kb + j];
   }
 }
+
+/** This file's kernels by their C name in tt_kernels.h (the plan interpreter calls them through it). */
+export const FORWARD_KERNELS = {
+  tt_conv_s8: convS8,
+  tt_pointwise_s8: pointwiseS8,
+  tt_depthwise_s8: depthwiseS8,
+  tt_fc_s8: fcS8,
+  tt_add_s8: addS8,
+  tt_avgpool_s8: avgpoolS8,
+  tt_softmax_xent_s8: softmaxXentS8,
+  tt_slice_channels_s8: sliceChannelsS8,
+  tt_concat_channels_s8: concatChannelsS8,
+} as const;

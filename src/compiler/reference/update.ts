@@ -11,6 +11,7 @@
 import type { ConvShape, Rng, RoundingMode, UpdateParams } from '../kernel-abi';
 import { Rounding } from '../kernel-abi';
 import { convF32BwdWeight, depthwiseF32BwdWeight, fcF32BwdWeight, pointwiseF32BwdWeight } from './backward';
+import { LAYER_KIND_TABLE } from '../layer-kinds';
 
 const f = Math.fround;
 const D_LIMIT = 2 ** 30;
@@ -117,10 +118,7 @@ export function weightUpdateParams(
   k: number,
   rounding: RoundingMode,
 ): UpdateParams {
-  const taps = kind === 'conv' || kind === 'depthwise' ? kernel * kernel : 1;
-  if (kind === 'depthwise')
-    return { rows: taps, cols: k, rowStride: inC, rowsPerChannel: 1, channelIsCol: 1, rounding };
-  return { rows: outC * taps, cols: k, rowStride: inC, rowsPerChannel: taps, channelIsCol: 0, rounding };
+  return { ...LAYER_KIND_TABLE[kind].update({ inC, outC, kernel }, k), rounding };
 }
 
 /** Scratch bytes of the fused kernels: one gradient row (tt_*_bwd_update_get_buffer_size). */
@@ -219,3 +217,13 @@ export function fcBwdUpdateS8(
   fcF32BwdWeight(inC, outC, gOut, input, inZp, inScale, k, g);
   updateS8(weightUpdateParams('fc', inC, outC, 1, k, rounding), g, gscale, lr, w, rng);
 }
+
+/** This file's kernels by their C name in tt_kernels.h (the plan interpreter calls them through it). */
+export const UPDATE_KERNELS = {
+  tt_update_s8: updateS8,
+  tt_update_s32: updateS32,
+  tt_pointwise_bwd_update_s8: pointwiseBwdUpdateS8,
+  tt_conv_bwd_update_s8: convBwdUpdateS8,
+  tt_depthwise_bwd_update_s8: depthwiseBwdUpdateS8,
+  tt_fc_bwd_update_s8: fcBwdUpdateS8,
+} as const;

@@ -13,6 +13,8 @@
  * Errors (SchemeError) name the clause or the layer: 'conv 21 (blocks.7.pw1): weight ratio 0.3 is not allowed'.
  */
 import { PAPER_SCHEMES, paperBudgets } from './paper';
+import type { ConvKind } from '../ir/graph';
+import { layerKind } from '../layer-kinds';
 
 export const RATIOS = [0, 0.125, 0.25, 0.5, 1] as const;
 export type Ratio = (typeof RATIOS)[number];
@@ -21,7 +23,7 @@ const RATIO_TEXT: Record<Ratio, string> = { 0: '0', 0.125: '1/8', 0.25: '1/4', 0
 /** What a scheme needs to know about the model: its name and its convs in forward order. */
 export interface SchemeTarget {
   name: string;
-  convs: readonly { name: string; kind: string; inC: number; outC: number }[];
+  convs: readonly { name: string; kind: ConvKind; inC: number; outC: number }[];
 }
 
 export interface Scheme {
@@ -43,7 +45,7 @@ const layerName = (t: SchemeTarget, i: number) => `conv ${i} (${t.convs[i].name}
 
 /** Number of channels a weight update of conv i at this ratio touches (k of tt_*_bwd_weight). */
 export function updatedChannels(conv: SchemeTarget['convs'][number], ratio: number): number {
-  return (conv.kind === 'depthwise' ? conv.outC : conv.inC) * ratio;
+  return layerKind(conv).ratioChannels(conv) * ratio;
 }
 
 function checkIndex(t: SchemeTarget, i: number, clause: string): void {
@@ -168,7 +170,7 @@ export function validateScheme(s: Scheme, t: SchemeTarget): void {
       throw new SchemeError(`${layerName(t, i)}: weight ratio ${r} is not allowed; use 0, 1/8, 1/4, 1/2 or 1`);
     const k = updatedChannels(t.convs[i], r);
     if (r > 0 && !Number.isInteger(k)) {
-      const what = t.convs[i].kind === 'depthwise' ? 'channels' : 'input channels';
+      const what = layerKind(t.convs[i]).ratioWhat;
       throw new SchemeError(
         `${layerName(t, i)}: weight ratio ${RATIO_TEXT[r]} of ${k / r} ${what} is not a whole number of channels`,
       );

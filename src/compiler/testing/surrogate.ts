@@ -12,8 +12,9 @@
  * the straight-through estimator assumes).
  */
 import type { ConvShape } from '../kernel-abi';
-import type { ForwardKind, Graph, Op, Tensor } from '../ir/graph';
-import { elements } from '../ir/graph';
+import type { ConvKind, ForwardKind, Graph, Op, Tensor } from '../ir/graph';
+import { CONV_KINDS, elements, FORWARD_KINDS, isKind } from '../ir/graph';
+import { layerKind } from '../layer-kinds';
 import type { Model } from '../models/model';
 import * as ref from '../reference/forward';
 
@@ -22,20 +23,20 @@ export interface Snapshot {
   masks: Map<number, Uint8Array>;
 }
 
-type IntEval = (
-  op: Op,
+type IntEval<K extends ForwardKind = ForwardKind> = (
+  op: Op<K>,
   get: (t: number) => Int8Array,
   data: (t: number) => Tensor['data'],
   out: Int8Array,
   mask: Uint8Array,
 ) => void;
 const convInt =
-  (kernel: typeof ref.convS8): IntEval =>
+  (kernel: typeof ref.convS8): IntEval<'conv' | 'pointwise' | 'depthwise'> =>
   (op, get, data, out, mask) => {
     const [x, w, b, m] = op.inputs;
     kernel(
-      op.attrs.shape!,
-      op.attrs.quant!,
+      op.attrs.shape,
+      op.attrs.quant,
       get(x),
       data(w) as Int8Array,
       data(b) as Int32Array,
@@ -43,22 +44,22 @@ const convInt =
       out,
       mask,
       0,
-      op.attrs.shape!.outH,
+      op.attrs.shape.outH,
     );
   };
 
 /** The int8 forward of each forward op kind, on the reference kernels. */
-const INT_EVAL: { [K in ForwardKind]: IntEval | null } = {
+const INT_EVAL: { [K in ForwardKind]: IntEval<K> | null } = {
   conv: convInt(ref.convS8),
   pointwise: convInt(ref.pointwiseS8),
   depthwise: convInt(ref.depthwiseS8),
   fc: (op, get, data, out, mask) => {
     const [x, w, b, m] = op.inputs;
-    const s = op.attrs.shape!;
+    const s = op.attrs.shape;
     ref.fcS8(
       s.inC,
       s.outC,
-      op.attrs.quant!,
+      op.attrs.quant,
       get(x),
       data(w) as Int8Array,
       data(b) as Int32Array,
@@ -69,26 +70,32 @@ const INT_EVAL: { [K in ForwardKind]: IntEval | null } = {
   },
   add: (op, get, _d, out, mask) => {
     const a = op.attrs;
-    ref.addS8(out.length, a.quant!, a.bZp!, a.ma!, a.mb!, get(op.inputs[0]), get(op.inputs[1]), out, mask);
+    ref.addS8(out.length, a.quant, a.bZp, a.ma, a.mb, get(op.inputs[0]), get(op.inputs[1]), out, mask);
   },
   avgpool: (op, get, _d, out) => {
     const a = op.attrs;
-    ref.avgpoolS8(a.h!, a.w!, a.c!, a.inZp!, a.outZp!, a.m!, get(op.inputs[0]), out);
+    ref.avgpoolS8(a.h, a.w, a.c, a.inZp, a.outZp, a.m, get(op.inputs[0]), out);
   },
   softmax_xent: null,
 };
+
+type DropFirst<T extends unknown[]> = T extends [unknown, ...infer R] ? R : never;
+
+function evalInt<K extends ForwardKind>(op: Op<K>, ...rest: DropFirst<Parameters<IntEval>>): void {
+  const ev: IntEval<K> | null = INT_EVAL[op.kind];
+  ev?.(op, ...rest);
+}
 
 /** Runs the forward graph on an image, keeping every activation and clamp mask. */
 export function forwardSnapshot(g: Graph, image: Int8Array): Snapshot {
   const values = new Map<number, Int8Array>([[g.io.input, image]]);
   const masks = new Map<number, Uint8Array>();
   for (const op of g.ops) {
-    const ev = INT_EVAL[op.kind as ForwardKind];
-    if (!ev) continue;
+    if (!isKind(op, FORWARD_KINDS) || !INT_EVAL[op.kind]) continue;
     const y = op.outputs[0];
     const out = new Int8Array(elements(g.tensors[y].shape));
     const mask = new Uint8Array(Math.ceil(out.length / 8));
-    ev(
+    evalInt(
       op,
       (t) => values.get(t)!,
       (t) => g.tensors[t].data,
@@ -105,11 +112,10 @@ export function forwardSnapshot(g: Graph, image: Int8Array): Snapshot {
 export function realParams(g: Graph, m: Model): Map<number, Float64Array> {
   const p = new Map<number, Float64Array>();
   for (const op of g.ops) {
-    if (op.layer === undefined || !op.attrs.shape || op.kind === 'fused_chain') continue;
+    if (op.layer === undefined || !isKind(op, CONV_KINDS)) continue;
     const l = op.layer < 0 ? m.classifier : m.convs[op.layer];
     const [, w, b] = op.inputs;
-    const perChannel = l.weight.length / l.outC;
-    const chan = (e: number) => (l.kind === 'depthwise' ? e % l.outC : Math.floor(e / perChannel));
+    const chan = layerKind(l).channelOf(l);
     p.set(
       w,
       Float64Array.from(l.weight, (v, e) => v * l.weightScale[chan(e)]),
@@ -147,26 +153,26 @@ export function convReal(kind: string, s: ConvShape, x: Float64Array, W: Float64
 const real = (q: Int8Array, t: Tensor) => Float64Array.from(q, (v) => t.quant!.scale * (v - t.quant!.zeroPoint));
 const bit = (m: Uint8Array, e: number) => (m[e >> 3] >> (e & 7)) & 1;
 
-type LinEval = (
-  op: Op,
+type LinEval<K extends ForwardKind = ForwardKind> = (
+  op: Op<K>,
   x: (t: number) => Float64Array,
   x0: (t: number) => Float64Array,
   p: (t: number) => Float64Array,
   p0: (t: number) => Float64Array,
 ) => Float64Array | number;
-const linConv: LinEval = (op, x, x0, p, p0) => {
+const linConv: LinEval<ConvKind> = (op, x, x0, p, p0) => {
   const [xi, w, b] = op.inputs;
   const kind = op.kind === 'fc' ? 'pointwise' : op.kind;
-  const pre = convReal(kind, op.attrs.shape!, x(xi), p(w), p(b));
-  const pre0 = convReal(kind, op.attrs.shape!, x0(xi), p0(w), p0(b));
+  const pre = convReal(kind, op.attrs.shape, x(xi), p(w), p(b));
+  const pre0 = convReal(kind, op.attrs.shape, x0(xi), p0(w), p0(b));
   return pre.map((v, e) => v - pre0[e]);
 };
 const linAdd: LinEval = (op, x, x0) => {
   const [a, b] = op.inputs.map((t) => [x(t), x0(t)]);
   return a[0].map((v, e) => v - a[1][e] + b[0][e] - b[1][e]);
 };
-const linPool: LinEval = (op, x, x0) => {
-  const { h, w, c } = op.attrs as Required<Op['attrs']>;
+const linPool: LinEval<'avgpool'> = (op, x, x0) => {
+  const { h, w, c } = op.attrs;
   const d = new Float64Array(c);
   const xv = x(op.inputs[0]);
   const xb = x0(op.inputs[0]);
@@ -176,7 +182,7 @@ const linPool: LinEval = (op, x, x0) => {
 const linSoftmax: LinEval = () => NaN;
 
 /** Linearized forward rules (returning the change of the output, masked later), one per forward op kind. */
-const LIN: { [K in ForwardKind]: LinEval } = {
+const LIN: { [K in ForwardKind]: LinEval<K> } = {
   conv: linConv,
   pointwise: linConv,
   depthwise: linConv,
@@ -185,6 +191,11 @@ const LIN: { [K in ForwardKind]: LinEval } = {
   avgpool: linPool,
   softmax_xent: linSoftmax,
 };
+
+function evalLin<K extends ForwardKind>(op: Op<K>, ...rest: DropFirst<Parameters<LinEval>>) {
+  const lin: LinEval<K> = LIN[op.kind];
+  return lin(op, ...rest);
+}
 
 /** The surrogate loss at real params `p` (params not in `p` keep their base values). */
 export function surrogateLoss(
@@ -203,7 +214,8 @@ export function surrogateLoss(
       const lse = Math.log(z.reduce((s, v) => s + Math.exp(v - mx), 0));
       return lse - (z[label] - mx);
     }
-    const d = LIN[op.kind as ForwardKind](
+    if (!isKind(op, FORWARD_KINDS)) continue;
+    const d = evalLin(
       op,
       (t) => cur.get(t)!,
       x0,
