@@ -75,6 +75,7 @@ export function MemoryTimeline() {
           side by side
         </label>
       </header>
+      <FitLine plan={plan} testId="timeline.fit" />
       <div className="timeline-body">
         <div className="timeline-charts" ref={ref} data-testid="timeline">
           {size.width > 0 &&
@@ -132,7 +133,6 @@ export function MemoryTimeline() {
           tabIndex={0}
           aria-label="What is live at this step"
         >
-          <FitLine plan={plan} testId="timeline.fit" />
           <p className="hint" data-testid="timeline.accounting">
             peak SRAM {kb(plan.metrics.peakSramBytes)} = arena {kb(plan.metrics.arenaBytes)} (placed, aligned) +
             trainable {kb(plan.metrics.trainableSramBytes)}

@@ -111,11 +111,13 @@ export function YourData() {
       </form>
       {note && <FileNote {...note} />}
       {warnings.length > 0 && (
-        <ul className="warnings" data-testid="data.warnings" role="alert">
-          {warnings.map((w) => (
-            <li key={w}>{w}</li>
-          ))}
-        </ul>
+        <div role="alert">
+          <ul className="warnings" data-testid="data.warnings">
+            {warnings.map((w) => (
+              <li key={w}>{w}</li>
+            ))}
+          </ul>
+        </div>
       )}
       {withImages > 0 && (
         <p className="hint" data-testid="data.summary">
