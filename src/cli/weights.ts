@@ -87,5 +87,6 @@ export function describeWeights(choice: WeightsChoice, t: WeightsTarget): string
   if (choice.kind === 'random') return `seeded random initialization (seed ${t.seed})`;
   if (choice.kind === 'trained')
     return `trained model file ${shownPath(choice.path)} (every layer, ${choice.file.classes} classes)`;
-  return `pretrained backbone ${shownPath(choice.path)}${choice.isDefault ? ' (default)' : ''}, fresh classifier for ${t.classes} classes (seed ${t.seed})`;
+  const where = choice.isDefault ? `public/models/${t.model}.json (default)` : shownPath(choice.path);
+  return `pretrained backbone ${where}, fresh classifier for ${t.classes} classes (seed ${t.seed})`;
 }
