@@ -9,14 +9,14 @@
  * class and evaluates the held-out rest (train-data.ts holdOut), with a confusion matrix. Pausing emits the
  * last partial window (evaluated too on the user's images, whose held-out set is small).
  */
-import type { TrainingPlan } from '../compiler/plan';
-import { runSettingsOf, type RunSettings } from '../compiler/settings';
-import { PlanExecutor } from './executor';
+import type { TrainingPlan } from '../../compiler/plan';
+import { runSettingsOf, type RunSettings } from '../../compiler/settings';
+import { PlanExecutor } from '../kernels/executor';
 import type { DatasetSplit } from './data';
 import { firstClasses, holdOut, splitExamples, userExamples, type HeldOutSplit, type InputSpec } from './train-data';
 import { TrainingSession, type EvalStats, type ExampleSource, type WindowStats } from './train-session';
 import type { HeldOutSamples, TrainingMetrics, UserSample } from './training-api';
-import type { KernelModule } from './wasm';
+import type { KernelModule } from '../kernels/wasm';
 
 /** The built-in data set: a training and a held-out split. */
 export interface BuiltinData {

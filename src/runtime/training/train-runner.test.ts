@@ -1,17 +1,17 @@
-import type { RunSettings } from '../compiler/settings';
+import type { RunSettings } from '../../compiler/settings';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compile } from '../compiler/compile';
-import { mulberry32 } from '../compiler/models/init';
-import { buildModel } from '../compiler/models/model';
+import { compile } from '../../compiler/compile';
+import { mulberry32 } from '../../compiler/models/init';
+import { buildModel } from '../../compiler/models/model';
 import type { DatasetManifest } from './dataset-format';
 import { DatasetSplit } from './data';
-import { loadWasm, paths } from './kernel-harness';
+import { loadWasm, paths } from '../testing/kernel-harness';
 import { splitExamples } from './train-data';
 import { ReferenceLearner } from './train-reference';
 import { TrainRunner, type BuiltinData } from './train-runner';
 import { TrainingSession } from './train-session';
 import type { TrainingMetrics, UserSample } from './training-api';
-import type { KernelModule } from './wasm';
+import type { KernelModule } from '../kernels/wasm';
 
 /** 4 classes of 28x28 gray images: a bright 10x10 square in quadrant `label`, on noise. */
 function quadrants(count: number, seed: number): DatasetSplit {

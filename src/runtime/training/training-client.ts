@@ -6,9 +6,9 @@
  * message instead of hanging. Training restarts from the plan's weights after such a restart (the page keeps
  * its metric history). `window.__tinytrain` exposes the runtime and a few probes for the e2e tests.
  */
-import type { RunSettings } from '../compiler/settings';
+import type { RunSettings } from '../../compiler/settings';
 import * as Comlink from 'comlink';
-import type { TrainingPlan } from '../compiler/plan';
+import type { TrainingPlan } from '../../compiler/plan';
 import type { LoadReport, RunnerOptions } from './train-runner';
 import type { TrainingMetrics, TrainingRuntime, UserSample } from './training-api';
 import type { TrainingWorkerApi } from './training-worker';

@@ -4,15 +4,15 @@
  * promise with the error's message; metrics while running go through a callback the page passes to start().
  */
 import * as Comlink from 'comlink';
-import type { TrainingPlan } from '../compiler/plan';
+import type { TrainingPlan } from '../../compiler/plan';
 import { fetchDataset } from './data';
 import { TrainRunner, type LoadReport, type RunnerOptions } from './train-runner';
-import type { RunSettings } from '../compiler/settings';
+import type { RunSettings } from '../../compiler/settings';
 import type { TrainingMetrics, UserSample } from './training-api';
-import { instantiateKernels } from './wasm';
+import { instantiateKernels } from '../kernels/wasm';
 
 // Referenced through `new URL` (like kernel-worker.ts) so the site still builds while the module is missing.
-const WASM_URL = new URL('../../wasm/tt_kernels.wasm', import.meta.url).href;
+const WASM_URL = new URL('../../../wasm/tt_kernels.wasm', import.meta.url).href;
 
 /** The built-in data set: fine-tuning on MNIST (the backbones were pretrained on Fashion-MNIST). */
 export const BUILTIN_DATASET = 'mnist';

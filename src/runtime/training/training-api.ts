@@ -1,10 +1,10 @@
 /**
  * The contract between the page and the training runtime (types only). The runtime module
- * src/runtime/training-client.ts, when it exists, exports `createTrainingRuntime(): TrainingRuntime`;
+ * src/runtime/training/training-client.ts, when it exists, exports `createTrainingRuntime(): TrainingRuntime`;
  * src/state/training.ts finds it with import.meta.glob and shows "training runtime not available yet" until then.
  */
-import type { TrainingPlan } from '../compiler/plan';
-import type { RunSettings } from '../compiler/settings';
+import type { TrainingPlan } from '../../compiler/plan';
+import type { RunSettings } from '../../compiler/settings';
 
 /** A labelled image the user added ("your data"): RGBA pixels at the model's input resolution. */
 export interface UserSample {
