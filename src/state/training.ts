@@ -71,6 +71,8 @@ export const useTraining = create<TrainingState>((set, get) => {
     const mod = await loadRuntimeModule();
     runtime = mod.createTrainingRuntime();
     runtime.onMetrics(record);
+    // the worker's loop failed while running: the run has stopped, and the panel says why at once
+    runtime.onError((message) => set({ status: 'error', message: `training stopped: ${message}` }));
     if (userData) await runtime.setUserData(userData, []);
     return runtime;
   }

@@ -184,6 +184,39 @@ describe('TrainRunner', () => {
     r.dispose();
   });
 
+  it('a failure of the background loop stops the run and reaches `stopped` at once, with its message', async () => {
+    const r = runner();
+    await r.load(plan, settings);
+    let reports = 0;
+    const stops: string[] = [];
+    r.start(
+      () => {
+        if (++reports === 2) throw new Error('the metrics channel is closed');
+      },
+      (message) => stops.push(message),
+    );
+    for (let i = 0; i < 400 && stops.length === 0; i++) await new Promise((ok) => setTimeout(ok, 5));
+    expect(stops).toEqual(['the metrics channel is closed']);
+    await r.pause(); // the loop has ended: resolves at once
+    const step = r.step(1).step; // the error went to the page, so the next call does not throw it again
+    await new Promise((ok) => setTimeout(ok, 30));
+    expect(r.step(1).step).toBe(step + 1); // and nothing trains in the background any more
+    expect(reports).toBe(2);
+    r.dispose();
+  });
+
+  it('without a `stopped` callback, the next call reports the loop failure once', async () => {
+    const r = runner();
+    await r.load(plan, settings);
+    r.start(() => {
+      throw new Error('the metrics channel is closed');
+    });
+    await r.pause();
+    expect(() => r.step(1)).toThrow('the metrics channel is closed');
+    expect(r.step(1).step).toBeGreaterThan(0);
+    r.dispose();
+  });
+
   it('reports errors as messages: class mismatch, bad labels, calls before a plan', async () => {
     const r = runner();
     expect(() => r.step(1)).toThrow('no plan loaded');

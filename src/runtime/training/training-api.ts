@@ -74,6 +74,11 @@ export interface TrainingRuntime {
   classify?(image: Omit<UserSample, 'label'>): Promise<number[]>;
   /** Subscribes to metrics while running; returns the unsubscribe function. */
   onMetrics(cb: (m: TrainingMetrics) => void): () => void;
+  /**
+   * Subscribes to failures of the background training loop: training has stopped, `message` says why. Sent as it
+   * happens, while no call is pending. Returns the unsubscribe function.
+   */
+  onError(cb: (message: string) => void): () => void;
   /** Stops the worker for good. */
   dispose(): void;
 }
