@@ -16,7 +16,7 @@ import {
   type Arg,
   type Call,
   type KernelBackend,
-} from '../src/runtime/kernel-harness';
+} from '../src/runtime/testing/kernel-harness';
 
 interface Case {
   label: string;

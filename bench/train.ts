@@ -13,16 +13,16 @@ import { compile } from '../src/compiler/compile';
 import type { TrainingPlan } from '../src/compiler/plan';
 import { parseScheme } from '../src/compiler/scheme/scheme';
 import { defaultPretrained, readModelFile, ROOT } from '../src/cli/train-run';
-import { fetchDataset } from '../src/runtime/data';
-import { PlanExecutor } from '../src/runtime/executor';
-import { loadWasm, paths } from '../src/runtime/kernel-harness';
-import { transferModel } from '../src/runtime/train-backbone';
-import { splitExamples } from '../src/runtime/train-data';
-import { Fp32Trainer } from '../src/runtime/train-fp32';
-import { TrainingSession, type Learner } from '../src/runtime/train-session';
+import { fetchDataset } from '../src/runtime/training/data';
+import { PlanExecutor } from '../src/runtime/kernels/executor';
+import { loadWasm, paths } from '../src/runtime/testing/kernel-harness';
+import { transferModel } from '../src/runtime/training/train-backbone';
+import { splitExamples } from '../src/runtime/training/train-data';
+import { Fp32Trainer } from '../src/runtime/training/train-fp32';
+import { TrainingSession, type Learner } from '../src/runtime/training/train-session';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { KernelModule } from '../src/runtime/wasm';
+import type { KernelModule } from '../src/runtime/kernels/wasm';
 
 const data = await fetchDataset(
   join(ROOT, 'public', 'data'),

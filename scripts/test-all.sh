@@ -4,7 +4,7 @@
 #      WebAssembly kernels rebuilt from kernels-c/ must equal the committed modules byte for byte (else: fail;
 #      the rebuilt modules stay in wasm/ so `git diff` shows them and they can be committed);
 #   2. native kernel tests under AddressSanitizer + UBSan (the unit tests below also hold the sanitized and the
-#      -O3 native runners bit-identical to the TypeScript reference, src/runtime/kernels-*.test.ts);
+#      -O3 native runners bit-identical to the TypeScript reference, src/runtime/kernels/kernels-*.test.ts);
 #   3. TypeScript type check;
 #   4. unit tests (vitest): kernels on every backend vs the TypeScript reference, compiler, runtime, state;
 #   5. the docs: every deterministic figure of the README and docs/plan-table.md equals what its command prints

@@ -1,7 +1,9 @@
 /**
  * Import directions, checked on the sources: compiler (pure TS) <- runtime <- state and cli <- ui; nothing
  * imports ui; the CLI does not import page state; the runtime does not import build scripts; production code
- * does not import test fixtures (the compiler's testing/ helpers, the kernel cases, the kernel test harness).
+ * does not import test fixtures (src/compiler/testing/ and src/runtime/testing/: the kernel test harness and
+ * kernel cases). Inside the runtime, kernels/ (wasm loader, executor, self-check) sits below training/ (session,
+ * runner, data, fp32 trainer, worker, client): kernels/ imports nothing from training/.
  * Every static import, `export ... from` and dynamic import() with a relative path is resolved to a file.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -40,10 +42,7 @@ function importsOf(file: string): string[] {
 const FILES = sources(join(ROOT, 'src')).map((f) => ({ path: relative(ROOT, f), imports: importsOf(f) }));
 const isTest = (p: string) => /\.test\.tsx?$/.test(p);
 /** Test fixtures: helpers only tests (and benchmarks) may import. */
-const isFixture = (p: string) =>
-  p.startsWith('src/compiler/testing/') ||
-  /^src\/runtime\/[^/]*cases[^/]*\.ts$/.test(p) ||
-  p === 'src/runtime/kernel-harness.ts';
+const isFixture = (p: string) => p.startsWith('src/compiler/testing/') || p.startsWith('src/runtime/testing/');
 
 /** Files that break `rule`, as "file -> import" lines. */
 function violations(from: (p: string) => boolean, to: (p: string) => boolean): string[] {
@@ -59,6 +58,21 @@ describe('import directions', () => {
     expect(fw.imports).toContain('src/cli/args.ts');
     expect(FILES.length).toBeGreaterThan(100);
     expect(violations(under('src/cli'), under('src/compiler')).length).toBeGreaterThan(5);
+    const worker = FILES.find((f) => f.path === 'src/runtime/training/training-worker.ts')!;
+    expect(worker.imports).toContain('src/runtime/kernels/wasm.ts');
+    expect(violations(under('src/runtime/training'), under('src/runtime/kernels')).length).toBeGreaterThan(2);
+    expect(violations(isTest, isFixture).length).toBeGreaterThan(3);
+  });
+
+  it('src/runtime keeps its files in kernels/, training/ and testing/', () => {
+    const loose = FILES.filter((f) => under('src/runtime')(f.path))
+      .map((f) => f.path)
+      .filter((p) => !['kernels', 'training', 'testing'].some((d) => under(`src/runtime/${d}`)(p)));
+    expect(loose).toEqual([]);
+  });
+
+  it('src/runtime/kernels imports nothing from src/runtime/training', () => {
+    expect(violations(under('src/runtime/kernels'), under('src/runtime/training'))).toEqual([]);
   });
 
   it('src/cli imports nothing from src/state or src/ui', () => {

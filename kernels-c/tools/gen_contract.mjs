@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // Generates the copies of the kernel contract from include/tt_kernels.h, so the header is the one source:
-//   src/compiler/kernel-signatures.gen.ts  KERNEL_SIGNATURES (the plan kernels, C parameter names and types)
-//   src/runtime/wasm-exports.gen.ts        KernelExports (every function the wasm module exports)
-//   wasm/exports.txt                       the export list wasm/build.sh hands to emcc
+//   src/compiler/kernel-signatures.gen.ts    KERNEL_SIGNATURES (the plan kernels, C parameter names and types)
+//   src/runtime/kernels/wasm-exports.gen.ts  KernelExports (every function the wasm module exports)
+//   wasm/exports.txt                         the export list wasm/build.sh hands to emcc
 // Usage: node kernels-c/tools/gen_contract.mjs          rewrite the three files
 //        node kernels-c/tools/gen_contract.mjs --check  exit 1 if a committed file differs from what it prints
 // src/compiler/kernel-contract.test.ts runs the check in the unit suite, so CI fails on drift.
@@ -92,7 +92,7 @@ export async function contractFiles(headerText) {
   const protos = parsePrototypes(headerText);
   return {
     'src/compiler/kernel-signatures.gen.ts': await prettier.format(signaturesTs(protos), options),
-    'src/runtime/wasm-exports.gen.ts': await prettier.format(exportsTs(protos), options),
+    'src/runtime/kernels/wasm-exports.gen.ts': await prettier.format(exportsTs(protos), options),
     'wasm/exports.txt': exportsTxt(protos),
   };
 }

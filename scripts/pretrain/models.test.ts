@@ -7,9 +7,9 @@ import { buildModel, type ConvLayer, type Model } from '../../src/compiler/model
 import { addMultipliers, avgpoolMultiplier } from '../../src/compiler/quant';
 import { addS8, avgpoolS8, convS8, depthwiseS8, fcS8, pointwiseS8 } from '../../src/compiler/reference/forward';
 import { compile } from '../../src/compiler/compile';
-import { INPUT_QUANT, readSplit } from '../../src/runtime/data';
-import { PlanExecutor } from '../../src/runtime/executor';
-import { loadWasm, paths } from '../../src/runtime/kernel-harness';
+import { INPUT_QUANT, readSplit } from '../../src/runtime/training/data';
+import { PlanExecutor } from '../../src/runtime/kernels/executor';
+import { loadWasm, paths } from '../../src/runtime/testing/kernel-harness';
 
 const MODELS = join(__dirname, '../../public/models');
 const DATA = join(__dirname, '../../public/data');

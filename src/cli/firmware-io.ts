@@ -1,7 +1,7 @@
 /**
  * Node-side inputs and outputs of firmware bundles and headless training (the CLI, the firmware tests and the
  * experiment scripts): the kernel sources read from kernels-c/, model files, data sets of public/data (decoded,
- * resized and quantized by the runtime's own code, src/runtime/data.ts), and writing a bundle to a folder. The
+ * resized and quantized by the runtime's own code, src/runtime/training/data.ts), and writing a bundle to a folder. The
  * generator itself (src/compiler/codegen) never touches the file system. User-named paths are read through
  * files.ts, so a missing, special or unreadable file is one CliError line.
  */
@@ -11,8 +11,8 @@ import { fileURLToPath } from 'node:url';
 import type { FirmwareSample, KernelSources } from '../compiler/codegen';
 import { unpackModelFile } from '../compiler/model-pack';
 import { parseModelFile, type ModelFile } from '../compiler/model-file';
-import { fetchDataset, readSplit, type DatasetSplit } from '../runtime/data';
-import { parseDatasetManifest, type DatasetManifest } from '../runtime/dataset-format';
+import { fetchDataset, readSplit, type DatasetSplit } from '../runtime/training/data';
+import { parseDatasetManifest, type DatasetManifest } from '../runtime/training/dataset-format';
 import { CliError, quote } from './command';
 import { readInputFile } from './files';
 

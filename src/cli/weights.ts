@@ -1,7 +1,7 @@
 /**
  * Which weights a command starts from, the same rule for `firmware` and `train`:
  *   default          the pretrained backbone public/models/<model>.json when it exists (a fresh classifier for
- *                    the target classes, built as the worker builds it: src/runtime/train-backbone.ts),
+ *                    the target classes, built as the worker builds it: src/runtime/training/train-backbone.ts),
  *                    else the seeded random initialization
  *   --pretrained F   that backbone file instead (fresh classifier)
  *   --weights F      a trained model file (src/compiler/model-file.ts): every layer, the classifier included,
@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import type { ModelFile } from '../compiler/model-file';
 import { MODEL_NAMES, type ModelName } from '../compiler/models/arch';
 import { buildModel, type Model } from '../compiler/models/model';
-import { transferModel } from '../runtime/train-backbone';
+import { transferModel } from '../runtime/training/train-backbone';
 import { quote, UsageError } from './command';
 import { checkInputFile } from './files';
 import { loadModelFile, manifestPath, MODELS_DIR, shownPath } from './firmware-io';

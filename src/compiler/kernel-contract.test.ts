@@ -26,7 +26,7 @@ describe('generated kernel contract', () => {
     for (const path of Object.keys(before)) expect(after[path], path).not.toBe(before[path]);
     expect(after['src/compiler/kernel-signatures.gen.ts']).toContain("['in', 'const int8_t*']");
     expect(after['wasm/exports.txt']).toContain('\ntt_mean_s8\n');
-    expect(after['src/runtime/wasm-exports.gen.ts']).toContain('tt_mean_s8(n: I32, in_: Ptr, out: Ptr): void;');
+    expect(after['src/runtime/kernels/wasm-exports.gen.ts']).toContain('tt_mean_s8(n: I32, in_: Ptr, out: Ptr): void;');
   }, 30_000);
 
   it('exports every header function, and the plan kernels are exactly the tt_<op>_<dtype> ones', () => {

@@ -5,7 +5,7 @@
  * forgotten so the next attempt tries again.
  */
 import { sha256Hex } from '../compiler/model-pack';
-import { fetchModelFile } from '../runtime/train-backbone';
+import { fetchModelFile } from '../runtime/training/train-backbone';
 import type { Backbone } from './experiment';
 import type { BackboneLoader } from './playground';
 

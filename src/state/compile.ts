@@ -78,8 +78,10 @@ export interface CompiledView {
   other: TrainingPlan | null;
   /** why the experiment cannot be compiled, in the compiler's words */
   error: string | null;
-  /** hints about fitting (what to change when the plan does not fit) */
+  /** hints about fitting (what to change when the plan does not fit), and why the comparison is missing */
   advice: string[];
+  /** why the comparison plan (reordering flipped) could not be compiled, in the compiler's words */
+  comparisonError?: string;
   /** canonical text of the scheme (the CLI's --scheme) */
   schemeText: string;
   ms: number;
@@ -152,14 +154,27 @@ export function toScheme(model: Backbone, updates: readonly LayerUpdate[]): Sche
   return { model, bias: updates.map((u) => u.bias), weight: updates.map((u) => u.ratio) };
 }
 
+/** A preset that does not exist for a backbone (or does not parse for it); the message says which and why. */
+export class PresetError extends Error {}
+
+/**
+ * The per-layer updates of preset `id` (scheme text: a listed preset such as paper:99kb or last:4). An unknown or
+ * malformed preset throws a PresetError naming it, never an empty scheme in its place.
+ */
 export function presetScheme(model: Backbone, id: string): LayerUpdate[] {
   const info = describeModel(model);
   let s: Scheme;
   try {
     s = parseScheme(id, target(info));
-  } catch {
-    s = emptyScheme(target(info));
+  } catch (err) {
+    throw new PresetError(`${model} has no preset "${id}": ${message(err)}`);
   }
+  return s.bias.map((bias, i) => ({ bias, ratio: s.weight[i] }));
+}
+
+/** The scheme that updates nothing, one entry per conv of the backbone. */
+export function emptyUpdates(model: Backbone): LayerUpdate[] {
+  const s = emptyScheme(target(describeModel(model)));
   return s.bias.map((bias, i) => ({ bias, ratio: s.weight[i] }));
 }
 
@@ -275,23 +290,37 @@ export function compileExperiment(e: Experiment, w: WeightsSource | null = null)
   }
 }
 
-/** The same compiled plan for an edit that needs no new plan (board, budget, run-time knobs): advice redone. */
-export function sameView(view: CompiledView, e: Experiment): CompiledView {
-  return view.plan ? { ...view, advice: fitAdvice(view.plan, view.other, e) } : view;
+/** The fit advice, then why the comparison plan is missing (when its compile failed). */
+function advice(plan: TrainingPlan, other: TrainingPlan | null, e: Experiment, comparisonError?: string): string[] {
+  const tips = fitAdvice(plan, other, e);
+  if (comparisonError === undefined) return tips;
+  const flipped = e.reorder ? 'without' : 'with';
+  return [
+    ...tips,
+    `No comparison: the same scheme ${flipped} operator reordering does not compile: ${comparisonError}`,
+  ];
 }
 
-/** Adds the same experiment compiled with reordering flipped (for the comparison), and the advice using it. */
+/** The same compiled plan for an edit that needs no new plan (board, budget, run-time knobs): advice redone. */
+export function sameView(view: CompiledView, e: Experiment): CompiledView {
+  return view.plan ? { ...view, advice: advice(view.plan, view.other, e, view.comparisonError) } : view;
+}
+
+/**
+ * Adds the same experiment compiled with reordering flipped (for the comparison), and the advice using it. When
+ * that compile fails, `other` stays null and the advice says why (the comparison is not silently left out).
+ */
 export function withComparison(view: CompiledView, e: Experiment): CompiledView {
   if (!view.plan || !view.model) return view;
-  let other: TrainingPlan | null = null;
   try {
-    other = compileWithGraph(view.model, toScheme(e.model, e.scheme), {
+    const other = compileWithGraph(view.model, toScheme(e.model, e.scheme), {
       reorder: !e.reorder,
       fusion: e.fusion,
       split: e.split,
     }).plan;
-  } catch {
-    other = null;
+    return { ...view, other, comparisonError: undefined, advice: advice(view.plan, other, e) };
+  } catch (err) {
+    const comparisonError = message(err);
+    return { ...view, other: null, comparisonError, advice: advice(view.plan, null, e, comparisonError) };
   }
-  return { ...view, other, advice: fitAdvice(view.plan, other, e) };
 }

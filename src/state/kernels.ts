@@ -2,8 +2,8 @@
  * Kernel module status for the page: the worker is started once, its self-check result is kept here.
  */
 import { create } from 'zustand';
-import { startKernelWorker } from '../runtime/kernel-client';
-import type { KernelStatusReport, KernelWorkerHandle } from '../runtime/kernel-client';
+import { startKernelWorker } from '../runtime/kernels/kernel-client';
+import type { KernelStatusReport, KernelWorkerHandle } from '../runtime/kernels/kernel-client';
 
 export type KernelPhase = 'idle' | 'loading' | 'ok' | 'error';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { paperBudgets } from '../compiler/scheme/paper';
-import { DEFAULT_PRESETS, compileExperiment, describeModel, presetScheme, ratioProblem } from './compile';
+import { DEFAULT_PRESETS, PresetError, compileExperiment, describeModel, presetScheme, ratioProblem } from './compile';
 import { defaultFieldValues } from './experiment';
 import type { Backbone } from './experiment';
 import { normalize, setTrainedStepsProbe, usePlayground } from './playground';
@@ -127,5 +127,33 @@ describe('preset recognition', () => {
     usePlayground.getState().setLayer(i, before[i]);
     expect(usePlayground.getState().experiment.preset).toBe('paper:148kb');
     expect(usePlayground.getState().experiment.scheme).toEqual(before);
+  });
+});
+
+describe('no silent substitute for a preset', () => {
+  it('an unknown preset throws a message naming it (it used to become a scheme that updates nothing)', () => {
+    expect(() => presetScheme('mcunet-5fps', 'paper:1kb')).toThrow(PresetError);
+    expect(() => presetScheme('mcunet-5fps', 'paper:1kb')).toThrow(/mcunet-5fps has no preset "paper:1kb"/);
+    expect(() => presetScheme('tiny-cnn', 'last:99')).toThrow(/tiny-cnn has no preset "last:99"/);
+  });
+
+  it.each(Object.keys(DEFAULT_PRESETS))('every preset listed for %s builds a scheme of its conv count', (model) => {
+    const info = describeModel(model as Backbone);
+    for (const p of info.presets) {
+      const scheme = presetScheme(info.name, p.id);
+      expect(scheme, p.id).toHaveLength(info.convCount);
+      if (p.id !== 'classifier') expect(scheme.some((u) => u.bias || u.ratio > 0), p.id).toBe(true);
+    }
+  });
+
+  it('applying an unknown preset keeps the experiment and says so', () => {
+    usePlayground.getState().update({ model: 'tiny-cnn', resolution: 32 });
+    const before = usePlayground.getState().experiment;
+    usePlayground.getState().applyPreset('last:99');
+    expect(usePlayground.getState().experiment).toBe(before);
+    const notices = usePlayground.getState().editNotices;
+    expect(notices).toHaveLength(1);
+    expect(notices[0].level).toBe('error');
+    expect(notices[0].text).toMatch(/^tiny-cnn has no preset "last:99": .+; the scheme is unchanged\.$/);
   });
 });

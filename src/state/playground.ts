@@ -6,7 +6,15 @@
 import { create } from 'zustand';
 import { ARCHS } from '../compiler/models/arch';
 import { boardById } from '../compiler/boards';
-import { PENDING, compileExperiment, describeModel, presetScheme, sameView, withComparison } from './compile';
+import {
+  PENDING,
+  compileExperiment,
+  describeModel,
+  emptyUpdates,
+  presetScheme,
+  sameView,
+  withComparison,
+} from './compile';
 import type { CompiledView, ModelInfo, WeightsSource } from './compile';
 import type { ModelFile } from '../compiler/model-file';
 import { MODEL_NAMES } from '../compiler/models/arch';
@@ -113,7 +121,15 @@ export function normalize(e: Experiment): { experiment: Experiment; notices: Not
         text: `The scheme lists ${out.scheme.length} layers but ${e.model} has ${info.convCount}; used the preset.`,
       });
     const preset = out.preset === 'custom' ? info.defaultPreset : out.preset;
-    out = { ...out, preset, scheme: presetScheme(e.model, preset) };
+    let scheme: LayerUpdate[];
+    try {
+      scheme = presetScheme(e.model, preset);
+    } catch (err) {
+      // a listed preset that does not build is a bug; say so rather than train an empty scheme in silence
+      notices.push({ level: 'error', text: `${(err as Error).message}; no layer is updated.` });
+      scheme = emptyUpdates(e.model);
+    }
+    out = { ...out, preset, scheme };
   }
   const board = boardById(out.board);
   if (out.budgetKb > board.sramKb) {
@@ -130,7 +146,19 @@ export function normalize(e: Experiment): { experiment: Experiment; notices: Not
 export function matchingPreset(model: Experiment['model'], scheme: LayerUpdate[]): string {
   const same = (a: LayerUpdate[]) =>
     a.length === scheme.length && a.every((u, i) => u.bias === scheme[i].bias && u.ratio === scheme[i].ratio);
-  return describeModel(model).presets.find((p) => same(presetScheme(model, p.id)))?.id ?? 'custom';
+  // a preset that does not build matches nothing here; applying it reports why (applyPreset, normalize)
+  const builds = (id: string) => {
+    try {
+      return presetScheme(model, id);
+    } catch {
+      return null;
+    }
+  };
+  const hit = describeModel(model).presets.find((p) => {
+    const s = builds(p.id);
+    return s !== null && same(s);
+  });
+  return hit?.id ?? 'custom';
 }
 
 /** The defaults, not compiled yet: the first loadFragment (url-sync.ts) or edit compiles. */
@@ -146,7 +174,8 @@ export const usePlayground = create<PlaygroundState>((set, get) => {
     clearTimeout(comparison);
     comparison = setTimeout(() => {
       const { experiment, compiled } = get();
-      if (compiled.plan && !compiled.other) set({ compiled: withComparison(compiled, experiment) });
+      if (compiled.plan && !compiled.other && compiled.comparisonError === undefined)
+        set({ compiled: withComparison(compiled, experiment) });
     }, 0);
   };
   const recompile = () => {
@@ -233,7 +262,15 @@ export const usePlayground = create<PlaygroundState>((set, get) => {
     applyPreset(id) {
       const cur = get().experiment;
       if (id === 'custom') return;
-      commit({ ...cur, preset: id, scheme: presetScheme(cur.model, id) }, { editNotices: [] });
+      let scheme: LayerUpdate[];
+      try {
+        scheme = presetScheme(cur.model, id);
+      } catch (err) {
+        // the experiment stays as it was; the notice says which preset does not exist
+        set({ editNotices: [{ level: 'error', text: `${(err as Error).message}; the scheme is unchanged.` }] });
+        return;
+      }
+      commit({ ...cur, preset: id, scheme }, { editNotices: [] });
     },
     loadFragment(fragment) {
       const decoded = decodeExperiment(fragment);

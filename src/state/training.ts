@@ -1,6 +1,6 @@
 /**
  * Training state: the controls (start / pause / step / reset) and the metrics stream, over the runtime contract
- * of src/runtime/training-api.ts. The runtime module (src/runtime/training-client.ts) is found with
+ * of src/runtime/training/training-api.ts. The runtime module (src/runtime/training/training-client.ts) is found with
  * import.meta.glob and loaded only when the user first trains, so it costs nothing on first load; while it is
  * missing the panel says "training runtime not available yet".
  *
@@ -18,12 +18,12 @@ import type {
   TrainingRuntimeModule,
   TrainingSnapshot,
   UserSample,
-} from '../runtime/training-api';
+} from '../runtime/training/training-api';
 import type { WeightsView } from './compile';
 
 export type TrainingStatus = 'unavailable' | 'idle' | 'loading' | 'ready' | 'running' | 'paused' | 'error';
 
-const runtimeModules = import.meta.glob<TrainingRuntimeModule>('../runtime/training-client.ts');
+const runtimeModules = import.meta.glob<TrainingRuntimeModule>('../runtime/training/training-client.ts');
 const loadRuntimeModule = Object.values(runtimeModules).at(0);
 
 export interface TrainingState {
@@ -71,6 +71,8 @@ export const useTraining = create<TrainingState>((set, get) => {
     const mod = await loadRuntimeModule();
     runtime = mod.createTrainingRuntime();
     runtime.onMetrics(record);
+    // the worker's loop failed while running: the run has stopped, and the panel says why at once
+    runtime.onError((message) => set({ status: 'error', message: `training stopped: ${message}` }));
     if (userData) await runtime.setUserData(userData, []);
     return runtime;
   }

@@ -1,12 +1,12 @@
 /**
  * "Your data": classes the user adds from image files or the webcam, kept as RGBA at the model's input
  * resolution. The training runtime receives them through the training store, which holds out part of each
- * class for an honest accuracy (runtime/train-data.ts holdOut). The classes and their images are kept in this
+ * class for an honest accuracy (runtime/training/train-data.ts holdOut). The classes and their images are kept in this
  * browser's IndexedDB (idb-keyval), restored on the next visit, and deleted for good by clear().
  */
 import { create } from 'zustand';
 import { clear as idbClear, createStore, get as idbGet, set as idbSet, type UseStore } from 'idb-keyval';
-import type { UserSample } from '../runtime/training-api';
+import type { UserSample } from '../runtime/training/training-api';
 import { useTraining } from './training';
 
 export interface UserClass {

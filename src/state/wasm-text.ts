@@ -4,7 +4,7 @@
  * fetch per build); the runtime parses each module once.
  */
 import type { TrainingPlan } from '../compiler/plan';
-import type { KernelWasmText } from '../runtime/wasm-text';
+import type { KernelWasmText } from '../runtime/kernels/wasm-text';
 
 export type WasmBuild = 'simd' | 'scalar';
 
@@ -38,6 +38,6 @@ function moduleBytes(build: WasmBuild): Promise<Uint8Array> {
 
 /** The WebAssembly text of one kernel in one build; rejects with a readable message. */
 export async function loadKernelWasmText(kernel: string, build: WasmBuild): Promise<KernelWasmText> {
-  const [{ kernelWasmText }, b] = await Promise.all([import('../runtime/wasm-text'), moduleBytes(build)]);
+  const [{ kernelWasmText }, b] = await Promise.all([import('../runtime/kernels/wasm-text'), moduleBytes(build)]);
   return kernelWasmText(b, kernel);
 }

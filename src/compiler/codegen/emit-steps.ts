@@ -1,6 +1,6 @@
 /**
  * Prints the steps of a sub-plan as C statements: one kernel call per plan step, in plan order, with every
- * argument resolved the way the WebAssembly executor resolves it (src/runtime/executor.ts):
+ * argument resolved the way the WebAssembly executor resolves it (src/runtime/kernels/executor.ts):
  *   arena {offset}  -> ARENA_F32(offset) etc., a typed pointer into the one static arena
  *   const {id}      -> the const's array (or &struct); gscale -> (TT_QAS ? qas array : plain array)
  *   i32 / f32       -> exact literals;  null -> NULL

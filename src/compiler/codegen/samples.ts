@@ -1,6 +1,6 @@
 /**
  * Embedded samples of a firmware bundle: a few labelled int8 images the demo trains on. They are quantized the
- * way the playground's runtime feeds images (src/runtime/data.ts): pixel byte p becomes x_q = p - 128, whatever
+ * way the playground's runtime feeds images (src/runtime/training/data.ts): pixel byte p becomes x_q = p - 128, whatever
  * the model (real = (x_q - zero point) * scale: p / 255 for the pretrained models, (p - 128) / 128 for randomly
  * initialized ones). Callers pass real images (the CLI and the tests take them from public/data); without them,
  * syntheticSamples() makes seeded ones: a class-dependent stripe pattern plus noise.

@@ -3,7 +3,7 @@
  * what it is - the built-in data set's test split, or the held-out images of the user's classes - and, for the
  * latter, accuracy per class and the confusion matrix.
  */
-import type { TrainingMetrics } from '../../runtime/training-api';
+import type { TrainingMetrics } from '../../runtime/training/training-api';
 import { useUserData } from '../../state/user-data';
 
 export const TRAIN_COLOR = '#2f6db5';

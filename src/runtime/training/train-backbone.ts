@@ -3,7 +3,7 @@
  * The transfer model itself (pretrained layers + a fresh classifier) is built by the compiler
  * (src/compiler/models/transfer.ts), so the page, the CLI and the experiments build the same one.
  */
-import { parseModelFile, type ModelFile } from '../compiler/model-file';
+import { parseModelFile, type ModelFile } from '../../compiler/model-file';
 
 export type ByteFetcher = (url: string) => Promise<Uint8Array>;
 
@@ -13,4 +13,4 @@ export async function fetchModelFile(base: string, model: string, get: ByteFetch
   return parseModelFile(manifest, await get(`${base}/${model}.bin`));
 }
 
-export { LOGIT_RANGE, transferModel, type TransferOptions } from '../compiler/models/transfer';
+export { LOGIT_RANGE, transferModel, type TransferOptions } from '../../compiler/models/transfer';

@@ -7,7 +7,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { instantiateKernels, type KernelModule, type TypedArray } from './wasm';
+import { instantiateKernels, type KernelModule, type TypedArray } from '../kernels/wasm';
 
 export type { TypedArray };
 export type Arg = TypedArray | { i32: number } | { f32: number } | null;
@@ -33,7 +33,7 @@ export interface KernelBackend {
   run(calls: Call[]): CallResult[];
 }
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const paths = {
   root,
   wasmSimd: join(root, 'wasm', 'tt_kernels.wasm'),

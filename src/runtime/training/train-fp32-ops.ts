@@ -7,9 +7,9 @@
  *   input:    g_x += W^T g_a                        (accumulates into g_x)
  *   weight:   g_W[..][i] = sum_p g_a * x, i < k     (first k input channels; depthwise: first k channels)
  */
-import { elements } from '../compiler/ir/graph';
-import { layerKind } from '../compiler/layer-kinds';
-import type { LayerKind } from '../compiler/model-file';
+import { elements } from '../../compiler/ir/graph';
+import { layerKind } from '../../compiler/layer-kinds';
+import type { LayerKind } from '../../compiler/model-file';
 
 /** The geometry a kernel needs (a ConvLayer satisfies it). */
 export interface Geometry {

@@ -3,8 +3,8 @@
  * This file and the executor are the only code that touches WebAssembly memory. The module is standalone
  * (STANDALONE_WASM): its only import is the memory-growth hook, and `_initialize` runs its constructors.
  */
-import { CONV_SHAPE_FIELDS, QUANT_FIELDS, UPDATE_PARAMS_FIELDS, structWords } from '../compiler/kernel-abi';
-import type { ConvShape, Quant, UpdateParams } from '../compiler/kernel-abi';
+import { CONV_SHAPE_FIELDS, QUANT_FIELDS, UPDATE_PARAMS_FIELDS, structWords } from '../../compiler/kernel-abi';
+import type { ConvShape, Quant, UpdateParams } from '../../compiler/kernel-abi';
 import type { KernelExports, Ptr } from './wasm-exports.gen';
 
 /** Every export of the module, generated from kernels-c/include/tt_kernels.h (wasm-exports.gen.ts). */

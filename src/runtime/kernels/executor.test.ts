@@ -1,13 +1,13 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compile } from '../compiler/compile';
-import { createState, evaluate, trainStep } from '../compiler/interpret';
-import { Rounding, type RoundingName } from '../compiler/kernel-abi';
-import { mulberry32 } from '../compiler/models/init';
-import { buildModel } from '../compiler/models/model';
-import type { PlanOptions, TrainingPlan } from '../compiler/plan';
-import { rngState, type RunSettings } from '../compiler/settings';
+import { compile } from '../../compiler/compile';
+import { createState, evaluate, trainStep } from '../../compiler/interpret';
+import { Rounding, type RoundingName } from '../../compiler/kernel-abi';
+import { mulberry32 } from '../../compiler/models/init';
+import { buildModel } from '../../compiler/models/model';
+import type { PlanOptions, TrainingPlan } from '../../compiler/plan';
+import { rngState, type RunSettings } from '../../compiler/settings';
 import { PlanExecutor } from './executor';
-import { loadWasm, paths } from './kernel-harness';
+import { loadWasm, paths } from '../testing/kernel-harness';
 import type { KernelModule } from './wasm';
 
 let mod: KernelModule;

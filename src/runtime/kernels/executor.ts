@@ -17,11 +17,11 @@
  *     mode (and word UPDATE_PARAMS_ROUNDING_WORD of every tt_update_params const), the QAS gradient-scale
  *     pointer choice (configure) and the label (every step, checked against the class count first).
  */
-import { Rounding, type RoundingName } from '../compiler/kernel-abi';
-import { checkPlanBounds } from '../compiler/kernel-bounds';
-import { UPDATE_PARAMS_ROUNDING_WORD } from '../compiler/plan';
-import { rngState, type RunSettings } from '../compiler/settings';
-import type { PlanArg, PlanConst, PlanStep, SubPlan, TrainingPlan } from '../compiler/plan';
+import { Rounding, type RoundingName } from '../../compiler/kernel-abi';
+import { checkPlanBounds } from '../../compiler/kernel-bounds';
+import { UPDATE_PARAMS_ROUNDING_WORD } from '../../compiler/plan';
+import { rngState, type RunSettings } from '../../compiler/settings';
+import type { PlanArg, PlanConst, PlanStep, SubPlan, TrainingPlan } from '../../compiler/plan';
 import type { KernelModule } from './wasm';
 
 export interface ExecutorOptions {

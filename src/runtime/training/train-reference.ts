@@ -3,10 +3,10 @@
  * executor. It runs the same plan on the TypeScript reference kernels with the same rng seeding
  * (compiler/settings.ts rngState), so a run through it must match the executor's losses and weights bit for bit.
  */
-import { createState, evaluate, trainStep, type RunState } from '../compiler/interpret';
-import { Rounding } from '../compiler/kernel-abi';
-import type { TrainingPlan } from '../compiler/plan';
-import { rngState, type RunSettings } from '../compiler/settings';
+import { createState, evaluate, trainStep, type RunState } from '../../compiler/interpret';
+import { Rounding } from '../../compiler/kernel-abi';
+import type { TrainingPlan } from '../../compiler/plan';
+import { rngState, type RunSettings } from '../../compiler/settings';
 import type { Learner } from './train-session';
 
 function argmax(z: Int8Array): number {

@@ -1,5 +1,5 @@
 /**
- * Example sources for training (train-session.ts) over the data of src/runtime/data.ts: a split of a built-in
+ * Example sources for training (train-session.ts) over the data of src/runtime/training/data.ts: a split of a built-in
  * gray dataset (MNIST, Fashion-MNIST), or the user's own RGBA samples. Images become the plan's input on the
  * fly with data.ts's exact integer bilinear resize and its input coding (x_q = p - 128, the quantization the
  * pretrained backbones were trained with), so nothing is stored at the model resolution: 60,000 examples at

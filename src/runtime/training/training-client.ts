@@ -6,9 +6,9 @@
  * message instead of hanging. Training restarts from the plan's weights after such a restart (the page keeps
  * its metric history). `window.__tinytrain` exposes the runtime and a few probes for the e2e tests.
  */
-import type { RunSettings } from '../compiler/settings';
+import type { RunSettings } from '../../compiler/settings';
 import * as Comlink from 'comlink';
-import type { TrainingPlan } from '../compiler/plan';
+import type { TrainingPlan } from '../../compiler/plan';
 import type { LoadReport, RunnerOptions } from './train-runner';
 import type { TrainingMetrics, TrainingRuntime, UserSample } from './training-api';
 import type { TrainingWorkerApi } from './training-worker';
@@ -46,6 +46,12 @@ function baseUrl(dir: string): string {
 export function createTrainingRuntime(opts: Partial<RunnerOptions> = {}): TrainingClient {
   const listeners = new Set<(m: TrainingMetrics) => void>();
   const emit = Comlink.proxy((m: TrainingMetrics) => listeners.forEach((cb) => cb(m)));
+  const errorListeners = new Set<(message: string) => void>();
+  /** The worker's loop failed: the run has stopped there, so it is not resumed after a worker restart. */
+  const stopped = Comlink.proxy((message: string) => {
+    running = false;
+    errorListeners.forEach((cb) => cb(message));
+  });
   let loaded: TrainingPlan | null = null;
   let settings: RunSettings | null = null;
   let userData: UserSample[] = [];
@@ -86,7 +92,7 @@ export function createTrainingRuntime(opts: Partial<RunnerOptions> = {}): Traini
       if (settings && loaded) {
         report = await n.api.load(loaded, settings);
         if (userData.length) await n.api.setUserData(userData);
-        if (wasRunning) await n.api.start(emit);
+        if (wasRunning) await n.api.start(emit, stopped);
       }
       return n;
     });
@@ -130,7 +136,7 @@ export function createTrainingRuntime(opts: Partial<RunnerOptions> = {}): Traini
       settings = { ...s };
     },
     async start() {
-      await call((api) => api.start(emit));
+      await call((api) => api.start(emit, stopped));
       running = true;
     },
     async pause() {
@@ -147,6 +153,10 @@ export function createTrainingRuntime(opts: Partial<RunnerOptions> = {}): Traini
       listeners.add(cb);
       return () => listeners.delete(cb);
     },
+    onError(cb) {
+      errorListeners.add(cb);
+      return () => errorListeners.delete(cb);
+    },
     dispose() {
       disposed = true;
       clearInterval(timer);
@@ -155,6 +165,7 @@ export function createTrainingRuntime(opts: Partial<RunnerOptions> = {}): Traini
         h.worker.terminate();
       });
       listeners.clear();
+      errorListeners.clear();
     },
     trace: (n) => call((api) => api.trace(n)),
     evaluate: (limit) => call((api) => api.evaluate(limit)),

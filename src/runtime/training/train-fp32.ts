@@ -8,11 +8,11 @@
  * the classifier, the chosen biases, and the first k input channels (depthwise: channels) of the chosen
  * weights. A layer's input gradient is computed before its weights change (as in the int8 plan).
  */
-import { elements } from '../compiler/ir/graph';
-import { layerKind } from '../compiler/layer-kinds';
-import { walkTopology } from '../compiler/models/arch';
-import { layerAt, type ConvLayer, type Model } from '../compiler/models/model';
-import { updatedChannels, type Scheme } from '../compiler/scheme/scheme';
+import { elements } from '../../compiler/ir/graph';
+import { layerKind } from '../../compiler/layer-kinds';
+import { walkTopology } from '../../compiler/models/arch';
+import { layerAt, type ConvLayer, type Model } from '../../compiler/models/model';
+import { updatedChannels, type Scheme } from '../../compiler/scheme/scheme';
 import { FP32_OPS, weightGradSize } from './train-fp32-ops';
 
 interface LayerState {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { fnv1a32 } from './dataset-format';
 import { INPUT_QUANT, fetchDataset, readSplit, resizeBilinearU8, toInputInt8 } from './data';
 
-const DATA = join(__dirname, '../../public/data');
+const DATA = join(__dirname, '../../../public/data');
 const file = (name: string) => new Uint8Array(readFileSync(join(DATA, name)));
 
 /** Float reference of the same resize (half-pixel centers, edge clamp), rounded half up. */

@@ -9,7 +9,7 @@ import { selfCheck } from './kernel-selfcheck';
 
 // The module is referenced through `new URL` rather than `?url` so the site still builds (and says what is
 // missing) while wasm/tt_kernels.wasm has not been built yet.
-const WASM_URL = new URL('../../wasm/tt_kernels.wasm', import.meta.url).href;
+const WASM_URL = new URL('../../../wasm/tt_kernels.wasm', import.meta.url).href;
 
 export interface KernelStatusReport {
   ok: boolean;

@@ -6,9 +6,9 @@
  * 16, 8 and 4 plus scalar tails), k 1/3/5/7, stride 1/2, uneven padding, row bands, ring buffers, masks pre-filled
  * with random bits, and MCU-sized layers.
  */
-import { CONV_SHAPE_FIELDS, QUANT_FIELDS, structWords, type ConvShape, type Quant } from '../compiler/kernel-abi';
-import * as fw from '../compiler/reference/forward';
-import { expf, logf } from '../compiler/reference/math';
+import { CONV_SHAPE_FIELDS, QUANT_FIELDS, structWords, type ConvShape, type Quant } from '../../compiler/kernel-abi';
+import * as fw from '../../compiler/reference/forward';
+import { expf, logf } from '../../compiler/reference/math';
 import type { Arg, TypedArray } from './kernel-harness';
 
 export interface FwdCase {

@@ -4,8 +4,8 @@
  * output and clamp mask, and tt_expf must match Math.exp within 1e-6 relative. It reports what it checked and how
  * long that took, so the page can say "kernels OK" with numbers behind it.
  */
-import { convShape } from '../compiler/kernel-abi';
-import { pointwiseS8 } from '../compiler/reference/forward';
+import { convShape } from '../../compiler/kernel-abi';
+import { pointwiseS8 } from '../../compiler/reference/forward';
 import type { KernelModule } from './wasm';
 
 export interface SelfCheckResult {

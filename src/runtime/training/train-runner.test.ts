@@ -1,17 +1,17 @@
-import type { RunSettings } from '../compiler/settings';
+import type { RunSettings } from '../../compiler/settings';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compile } from '../compiler/compile';
-import { mulberry32 } from '../compiler/models/init';
-import { buildModel } from '../compiler/models/model';
+import { compile } from '../../compiler/compile';
+import { mulberry32 } from '../../compiler/models/init';
+import { buildModel } from '../../compiler/models/model';
 import type { DatasetManifest } from './dataset-format';
 import { DatasetSplit } from './data';
-import { loadWasm, paths } from './kernel-harness';
+import { loadWasm, paths } from '../testing/kernel-harness';
 import { splitExamples } from './train-data';
 import { ReferenceLearner } from './train-reference';
 import { TrainRunner, type BuiltinData } from './train-runner';
 import { TrainingSession } from './train-session';
 import type { TrainingMetrics, UserSample } from './training-api';
-import type { KernelModule } from './wasm';
+import type { KernelModule } from '../kernels/wasm';
 
 /** 4 classes of 28x28 gray images: a bright 10x10 square in quadrant `label`, on noise. */
 function quadrants(count: number, seed: number): DatasetSplit {
@@ -181,6 +181,39 @@ describe('TrainRunner', () => {
     expect(a.trainable).toEqual(ref.trainable());
     r.configure({ ...settings, seed: 6 });
     expect(r.trace(12).losses).not.toEqual(a.losses);
+    r.dispose();
+  });
+
+  it('a failure of the background loop stops the run and reaches `stopped` at once, with its message', async () => {
+    const r = runner();
+    await r.load(plan, settings);
+    let reports = 0;
+    const stops: string[] = [];
+    r.start(
+      () => {
+        if (++reports === 2) throw new Error('the metrics channel is closed');
+      },
+      (message) => stops.push(message),
+    );
+    for (let i = 0; i < 400 && stops.length === 0; i++) await new Promise((ok) => setTimeout(ok, 5));
+    expect(stops).toEqual(['the metrics channel is closed']);
+    await r.pause(); // the loop has ended: resolves at once
+    const step = r.step(1).step; // the error went to the page, so the next call does not throw it again
+    await new Promise((ok) => setTimeout(ok, 30));
+    expect(r.step(1).step).toBe(step + 1); // and nothing trains in the background any more
+    expect(reports).toBe(2);
+    r.dispose();
+  });
+
+  it('without a `stopped` callback, the next call reports the loop failure once', async () => {
+    const r = runner();
+    await r.load(plan, settings);
+    r.start(() => {
+      throw new Error('the metrics channel is closed');
+    });
+    await r.pause();
+    expect(() => r.step(1)).toThrow('the metrics channel is closed');
+    expect(r.step(1).step).toBeGreaterThan(0);
     r.dispose();
   });
 

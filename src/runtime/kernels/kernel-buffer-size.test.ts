@@ -5,10 +5,10 @@
  * holds them to the formula, so the two cannot drift.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CONV_SHAPE_FIELDS, structWords, type ConvShape } from '../compiler/kernel-abi';
-import { bwdUpdateScratchBytes } from '../compiler/kernels';
-import { loadBackends, type Call, type KernelBackend } from './kernel-harness';
-import { seeded, type Rand } from './kernels-backward.cases';
+import { CONV_SHAPE_FIELDS, structWords, type ConvShape } from '../../compiler/kernel-abi';
+import { bwdUpdateScratchBytes } from '../../compiler/kernels';
+import { loadBackends, type Call, type KernelBackend } from '../testing/kernel-harness';
+import { seeded, type Rand } from '../testing/kernels-backward.cases';
 
 type Kind = 'conv' | 'pointwise' | 'depthwise' | 'fc';
 const KINDS: Kind[] = ['conv', 'pointwise', 'depthwise', 'fc'];

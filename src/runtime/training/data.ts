@@ -1,6 +1,6 @@
 /**
  * Datasets for training on the page and in Node: reads the files of public/data/ (format in
- * src/runtime/dataset-format.ts), and turns a 28x28 gray image into the network's int8 input.
+ * src/runtime/training/dataset-format.ts), and turns a 28x28 gray image into the network's int8 input.
  *
  * Input quantization (the pretrained models of public/models/ use it): pixel p in 0..255 becomes
  * x_q = p - 128 with scale 1/255 and zero point -128, i.e. the real input is p / 255. The same bytes read with

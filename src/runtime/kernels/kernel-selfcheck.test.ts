@@ -4,7 +4,7 @@ import { selfCheck, xorshift32 } from './kernel-selfcheck';
 import { KernelModule, instantiateKernels } from './wasm';
 import type { KernelExports } from './wasm';
 
-const wasmPath = new URL('../../wasm/tt_kernels.wasm', import.meta.url);
+const wasmPath = new URL('../../../wasm/tt_kernels.wasm', import.meta.url);
 const haveWasm = existsSync(wasmPath);
 
 /** The built module with some exports replaced. */

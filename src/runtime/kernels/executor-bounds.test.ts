@@ -4,14 +4,14 @@
  * test sees every call into it (malloc included): a refused plan or label makes none.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compile } from '../compiler/compile';
-import { CONV_SHAPE_FIELDS, UPDATE_PARAMS_FIELDS } from '../compiler/kernel-abi';
-import { checkPlanBounds } from '../compiler/kernel-bounds';
-import { buildModel } from '../compiler/models/model';
-import type { PlanArg, PlanStep, TrainingPlan } from '../compiler/plan';
-import type { RunSettings } from '../compiler/settings';
+import { compile } from '../../compiler/compile';
+import { CONV_SHAPE_FIELDS, UPDATE_PARAMS_FIELDS } from '../../compiler/kernel-abi';
+import { checkPlanBounds } from '../../compiler/kernel-bounds';
+import { buildModel } from '../../compiler/models/model';
+import type { PlanArg, PlanStep, TrainingPlan } from '../../compiler/plan';
+import type { RunSettings } from '../../compiler/settings';
 import { PlanExecutor } from './executor';
-import { loadWasm, paths } from './kernel-harness';
+import { loadWasm, paths } from '../testing/kernel-harness';
 import { KernelModule, type KernelExports } from './wasm';
 
 const settings: RunSettings = { lr: 0.05, rounding: 'nearest', qas: true, seed: 1 };

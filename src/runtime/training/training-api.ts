@@ -1,10 +1,10 @@
 /**
  * The contract between the page and the training runtime (types only). The runtime module
- * src/runtime/training-client.ts, when it exists, exports `createTrainingRuntime(): TrainingRuntime`;
+ * src/runtime/training/training-client.ts, when it exists, exports `createTrainingRuntime(): TrainingRuntime`;
  * src/state/training.ts finds it with import.meta.glob and shows "training runtime not available yet" until then.
  */
-import type { TrainingPlan } from '../compiler/plan';
-import type { RunSettings } from '../compiler/settings';
+import type { TrainingPlan } from '../../compiler/plan';
+import type { RunSettings } from '../../compiler/settings';
 
 /** A labelled image the user added ("your data"): RGBA pixels at the model's input resolution. */
 export interface UserSample {
@@ -74,6 +74,11 @@ export interface TrainingRuntime {
   classify?(image: Omit<UserSample, 'label'>): Promise<number[]>;
   /** Subscribes to metrics while running; returns the unsubscribe function. */
   onMetrics(cb: (m: TrainingMetrics) => void): () => void;
+  /**
+   * Subscribes to failures of the background training loop: training has stopped, `message` says why. Sent as it
+   * happens, while no call is pending. Returns the unsubscribe function.
+   */
+  onError(cb: (message: string) => void): () => void;
   /** Stops the worker for good. */
   dispose(): void;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from '../compiler/models/init';
+import { mulberry32 } from '../../compiler/models/init';
 import { holdOut } from './train-data';
 import type { UserSample } from './training-api';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { buildModel } from '../compiler/models/model';
-import { mulberry32 } from '../compiler/models/init';
-import { parseScheme } from '../compiler/scheme/scheme';
+import { buildModel } from '../../compiler/models/model';
+import { mulberry32 } from '../../compiler/models/init';
+import { parseScheme } from '../../compiler/scheme/scheme';
 import { Fp32Trainer } from './train-fp32';
 
 const model = buildModel({ model: 'tiny-cnn', resolution: 16, classes: 4, seed: 3 });

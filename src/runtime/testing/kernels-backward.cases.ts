@@ -13,9 +13,9 @@ import {
   type Rng,
   type RoundingMode,
   type UpdateParams,
-} from '../compiler/kernel-abi';
-import * as bw from '../compiler/reference/backward';
-import * as up from '../compiler/reference/update';
+} from '../../compiler/kernel-abi';
+import * as bw from '../../compiler/reference/backward';
+import * as up from '../../compiler/reference/update';
 import type { Arg, TypedArray } from './kernel-harness';
 
 /** The copy of a typed-array argument that the reference works on. */

@@ -4,7 +4,7 @@
  * state, on seeded random shapes (kernels-backward.cases.ts). Inputs must come back unchanged too.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadBackends, type CallResult, type KernelBackend, type TypedArray } from './kernel-harness';
+import { loadBackends, type CallResult, type KernelBackend, type TypedArray } from '../testing/kernel-harness';
 import {
   convGradientCases,
   elementwiseCases,
@@ -13,7 +13,7 @@ import {
   seeded,
   updateCases,
   type Case,
-} from './kernels-backward.cases';
+} from '../testing/kernels-backward.cases';
 
 const bytes = (t: TypedArray) => new Uint8Array(t.buffer, t.byteOffset, t.byteLength);
 const isTyped = (a: unknown): a is TypedArray => ArrayBuffer.isView(a);

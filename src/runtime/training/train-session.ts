@@ -5,7 +5,7 @@
  * one step is one example. The order is a fresh seeded permutation of the training set every epoch
  * (mulberry32 + Fisher-Yates), so a seed fixes the run bit for bit.
  */
-import { mulberry32 } from '../compiler/models/init';
+import { mulberry32 } from '../../compiler/models/init';
 
 /** What trains: one SGD step per example, and inference. */
 export interface Learner {

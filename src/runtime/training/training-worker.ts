@@ -1,18 +1,19 @@
 /**
  * The training worker (comlink): loads the kernel module and the built-in data set, then runs TrainRunner
  * (train-runner.ts) on the plan the page compiled and sends (weights included: the worker never compiles). Every method's failure reaches the page as a rejected
- * promise with the error's message; metrics while running go through a callback the page passes to start().
+ * promise with the error's message; metrics while running go through a callback the page passes to start(), and
+ * a failure of the background loop through a second one (it stops the run even while no call is pending).
  */
 import * as Comlink from 'comlink';
-import type { TrainingPlan } from '../compiler/plan';
+import type { TrainingPlan } from '../../compiler/plan';
 import { fetchDataset } from './data';
 import { TrainRunner, type LoadReport, type RunnerOptions } from './train-runner';
-import type { RunSettings } from '../compiler/settings';
+import type { RunSettings } from '../../compiler/settings';
 import type { TrainingMetrics, UserSample } from './training-api';
-import { instantiateKernels } from './wasm';
+import { instantiateKernels } from '../kernels/wasm';
 
 // Referenced through `new URL` (like kernel-worker.ts) so the site still builds while the module is missing.
-const WASM_URL = new URL('../../wasm/tt_kernels.wasm', import.meta.url).href;
+const WASM_URL = new URL('../../../wasm/tt_kernels.wasm', import.meta.url).href;
 
 /** The built-in data set: fine-tuning on MNIST (the backbones were pretrained on Fashion-MNIST). */
 export const BUILTIN_DATASET = 'mnist';
@@ -46,7 +47,7 @@ const api = {
   },
   load: (plan: TrainingPlan, settings: RunSettings): Promise<LoadReport> => loaded().load(plan, settings),
   configure: (settings: RunSettings) => loaded().configure(settings),
-  start: (emit: (m: TrainingMetrics) => void) => loaded().start(emit),
+  start: (emit: (m: TrainingMetrics) => void, stopped?: (message: string) => void) => loaded().start(emit, stopped),
   pause: () => loaded().pause(),
   step: (n: number, evaluate = false) => loaded().step(n, evaluate),
   reset: () => loaded().reset(),

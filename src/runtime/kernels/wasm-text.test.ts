@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { countSimdOps, kernelWasmText, simdHistogram, wasmTextModule } from './wasm-text';
 
-const root = join(import.meta.dirname, '..', '..');
+const root = join(import.meta.dirname, '..', '..', '..');
 const simd = new Uint8Array(readFileSync(join(root, 'wasm', 'tt_kernels.wasm')));
 const scalar = new Uint8Array(readFileSync(join(root, 'wasm', 'tt_kernels_scalar.wasm')));
 

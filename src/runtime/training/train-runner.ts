@@ -9,14 +9,14 @@
  * class and evaluates the held-out rest (train-data.ts holdOut), with a confusion matrix. Pausing emits the
  * last partial window (evaluated too on the user's images, whose held-out set is small).
  */
-import type { TrainingPlan } from '../compiler/plan';
-import { runSettingsOf, type RunSettings } from '../compiler/settings';
-import { PlanExecutor } from './executor';
+import type { TrainingPlan } from '../../compiler/plan';
+import { runSettingsOf, type RunSettings } from '../../compiler/settings';
+import { PlanExecutor } from '../kernels/executor';
 import type { DatasetSplit } from './data';
 import { firstClasses, holdOut, splitExamples, userExamples, type HeldOutSplit, type InputSpec } from './train-data';
 import { TrainingSession, type EvalStats, type ExampleSource, type WindowStats } from './train-session';
 import type { HeldOutSamples, TrainingMetrics, UserSample } from './training-api';
-import type { KernelModule } from './wasm';
+import type { KernelModule } from '../kernels/wasm';
 
 /** The built-in data set: a training and a held-out split. */
 export interface BuiltinData {
@@ -78,7 +78,7 @@ export class TrainRunner {
   private running: Promise<void> | null = null;
   private stopRequested = false;
   private readonly opts: RunnerOptions;
-  /** Last error of the background loop, reported by the next call. */
+  /** Last error of the background loop that no `stopped` callback took, reported by the next call. */
   private loopError: Error | null = null;
 
   constructor(
@@ -204,14 +204,27 @@ export class TrainRunner {
     return this.metrics(w, session, evaluate ? this.evaluateNow(session) : undefined);
   }
 
-  /** Starts the background loop (returns at once); `emit` receives every report. */
-  start(emit: (m: TrainingMetrics) => void): void {
+  /**
+   * Starts the background loop (returns at once); `emit` receives every report. When the loop fails, training
+   * stops and `stopped` receives the error's message at once (no call need be pending); without `stopped`, or
+   * when it throws, the next call reports the error instead.
+   */
+  start(emit: (m: TrainingMetrics) => void, stopped?: (message: string) => void): void {
     const { session } = this.loaded();
     if (this.running) return;
     this.stopRequested = false;
     this.running = this.loop(session, emit)
       .catch((e: unknown) => {
-        this.loopError = e instanceof Error ? e : new Error(String(e));
+        const err = e instanceof Error ? e : new Error(String(e));
+        this.loopError = err;
+        if (!stopped) return;
+        try {
+          // across comlink the callback answers with a promise (it rejects when the page is gone: no one to tell)
+          void Promise.resolve(stopped(err.message) as unknown).catch(() => undefined);
+          this.loopError = null;
+        } catch {
+          // the callback itself failed: the next call reports the error
+        }
       })
       .finally(() => {
         this.running = null;

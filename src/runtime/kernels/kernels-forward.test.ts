@@ -4,10 +4,10 @@
  * alone), the softmax loss and gradient, expf / logf; inputs must come back unchanged (kernels-forward.cases.ts).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadBackends, type CallResult, type KernelBackend, type TypedArray } from './kernel-harness';
-import { seeded } from './kernels-backward.cases';
-import { expf, logf } from '../compiler/reference/math';
-import { layerCases, mathCases, mcuCases, vectorCases, type FwdCase } from './kernels-forward.cases';
+import { loadBackends, type CallResult, type KernelBackend, type TypedArray } from '../testing/kernel-harness';
+import { seeded } from '../testing/kernels-backward.cases';
+import { expf, logf } from '../../compiler/reference/math';
+import { layerCases, mathCases, mcuCases, vectorCases, type FwdCase } from '../testing/kernels-forward.cases';
 
 const bytes = (t: TypedArray) => new Uint8Array(t.buffer, t.byteOffset, t.byteLength);
 const isTyped = (a: unknown): a is TypedArray => ArrayBuffer.isView(a);
