@@ -161,5 +161,6 @@ export async function backends(): Promise<{ cpu: boolean; gpu: string }> {
   }
   const cpu = await tf.setBackend('cpu');
   await tf.ready();
-  return { cpu, gpu: notes.join(', ') };
+  const any = notes.some((n) => n.endsWith(': available'));
+  return { cpu, gpu: `${any ? 'available' : 'none'} (${notes.join(', ')})` };
 }
