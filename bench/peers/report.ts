@@ -28,6 +28,8 @@ export interface Report {
   date: string;
   machine: string;
   gpu: string;
+  /** How each figure was taken. */
+  method: string;
   model: string;
   gates: Record<string, GateResult>;
   rows: Row[];
@@ -66,7 +68,8 @@ export function markdown(rep: Report, svgPath: string): string {
     `Command: \`${rep.command}\`  `,
     `Date: ${rep.date}  `,
     `Machine: ${rep.machine}  `,
-    `GPU backend for TF.js: ${rep.gpu}`,
+    `GPU backend for TF.js: ${rep.gpu}  `,
+    `Method: ${rep.method}`,
     '',
     `![samples/s per implementation and scheme](${svgPath})`,
     '',
@@ -130,6 +133,7 @@ export function svgChart(rep: Report): string {
       const top = y(rate(ms));
       out.push(
         `<rect x="${bx.toFixed(1)}" y="${top.toFixed(1)}" width="${inner.bandwidth().toFixed(1)}" height="${(H - m.bottom - top).toFixed(1)}" fill="${COLORS[i % COLORS.length]}"${r.context ? ' fill-opacity="0.45"' : ''}><title>${esc(`${r.label}, ${s.label}: ${rate(ms).toPrecision(3)} samples/s`)}</title></rect>`,
+        `<text x="${(bx + inner.bandwidth() / 2).toFixed(1)}" y="${(top - 3).toFixed(1)}" text-anchor="middle" font-size="9">${rate(ms).toPrecision(3)}</text>`,
       );
     }
   });

@@ -194,7 +194,7 @@ function peers(): Output {
   });
   const rep = JSON.parse(out) as Report;
   const body = [
-    `Measured ${rep.date} (\`${rep.command}\`) on ${rep.machine}. GPU backend for TF.js: ${rep.gpu}.`,
+    `Measured ${rep.date} (\`${rep.command}\`) on ${rep.machine}. GPU backend for TF.js: ${rep.gpu}. Method: ${rep.method}.`,
     '',
     markdownTable(rep),
     '',
