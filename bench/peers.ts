@@ -41,6 +41,7 @@ import { backends, TfjsNet } from './peers/tfjs-model';
 const MODEL = 'mcunet-5fps';
 const RES = 128;
 const IMAGES = 16;
+const FLAGS = ['--json', '--write', '--seconds'];
 
 function machineLine(): string {
   const info = readFileSync('/proc/cpuinfo', 'utf8');
@@ -179,7 +180,16 @@ function rowsOf(t: Record<SchemeId, Timings>): Row[] {
 
 export default async function (args: string[]): Promise<void> {
   const json = args.includes('--json');
-  const seconds = numArg(args, '--seconds', 3);
+  const unknown = args.filter((a, i) => a.startsWith('--') && !FLAGS.includes(a) && args[i - 1] !== '--seconds');
+  let seconds: number;
+  try {
+    if (unknown.length) throw new Error(`unknown option ${unknown[0]}; options: ${FLAGS.join(', ')}`);
+    seconds = numArg(args, '--seconds', 3);
+  } catch (e) {
+    console.error(`peers: ${(e as Error).message}`);
+    process.exitCode = 2;
+    return;
+  }
   const command = ['npm run bench -- peers', ...args].join(' ');
   const date = new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
   const machine = machineLine();
