@@ -18,7 +18,9 @@ for (const n of selected) {
     console.error(`unknown benchmark "${n}"; available: ${names.join(', ')}`);
     process.exit(2);
   }
-  const mod = (await import(pathToFileURL(join(here, `${n}.ts`)).href)) as { default: (args: string[]) => Promise<void> };
-  console.log(`\n# bench ${n}`);
+  const mod = (await import(pathToFileURL(join(here, `${n}.ts`)).href)) as {
+    default: (args: string[]) => Promise<void>;
+  };
+  if (!rest.includes('--json')) console.log(`\n# bench ${n}`); // --json: stdout is the JSON only
   await mod.default(rest);
 }

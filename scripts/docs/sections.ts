@@ -14,6 +14,7 @@ import { stats, type RowStats } from '../experiments/table';
 import type { HeadlessResult } from '../../src/cli/train-run';
 import type { Scored } from '../experiments/select-lr';
 import { planSummary } from './plan-summary';
+import { gateLines, markdownTable, type Report } from '../../bench/peers/report';
 
 export interface Output {
   body: string;
@@ -181,6 +182,29 @@ export function benchOutput(command: string, args: string[]): Output {
   return { body: `${stamp}\n\n${out.trim()}`, raw: `${stamp}\n\n${out}` };
 }
 
+/**
+ * The peers table: runs the peers bench (which writes docs/peers.md, docs/peers.svg and docs/raw/peers.*) and
+ * copies its table, gate and machine line from the JSON it prints.
+ */
+function peers(): Output {
+  const out = execFileSync('npx', ['tsx', 'bench/run.ts', 'peers', '--json', '--write'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const rep = JSON.parse(out) as Report;
+  const body = [
+    `Measured ${rep.date} (\`${rep.command}\`) on ${rep.machine}. GPU backend for TF.js: ${rep.gpu}. Method: ${rep.method}.`,
+    '',
+    markdownTable(rep),
+    '',
+    'Correctness gate, before any timing (TF.js vs our fp32 trainer, same weights, same image):',
+    '',
+    ...gateLines(rep),
+  ].join('\n');
+  return { body };
+}
+
 export const SECTIONS: Section[] = [
   {
     id: 'plan-summary',
@@ -225,4 +249,5 @@ export const SECTIONS: Section[] = [
     kind: 'bench',
     make: () => benchOutput('npm run bench -- kernels', ['tsx', 'bench/run.ts', 'kernels']),
   },
+  { id: 'peers', file: 'README.md', command: 'npm run bench -- peers --write', kind: 'bench', make: peers },
 ];

@@ -35,7 +35,8 @@ type Node =
   | { kind: 'add'; a: number; b: number; y: number }
   | { kind: 'pool'; x: number; y: number; pixels: number; c: number };
 
-function dequantize(l: ConvLayer): { w: Float32Array; b: Float32Array } {
+/** The layer's fp32 weights and biases: W = s_W * W_q, b = s_W * s_x * b_q (layouts of tt_kernels.h). */
+export function dequantize(l: ConvLayer): { w: Float32Array; b: Float32Array } {
   const O = l.outC;
   const channelOf = layerKind(l).channelOf(l);
   const w = new Float32Array(l.weight.length);
@@ -49,7 +50,9 @@ function layerState(l: ConvLayer, scheme: Scheme): LayerState {
   const k = ratio > 0 ? updatedChannels(l, ratio) : 0;
   const { w, b } = dequantize(l);
   const lo = l.relu ? 0 : -Infinity;
-  const hi = l.relu ? l.output.scale * (127 - l.output.zeroPoint) : Infinity;
+  // float32, as the activations are stored: a float64 bound just above its float32 rounding would let a
+  // saturated output (stored as that rounding) pass gradient through the clamp's mask
+  const hi = l.relu ? Math.fround(l.output.scale * (127 - l.output.zeroPoint)) : Infinity;
   const bias = l.index < 0 || scheme.bias[l.index];
   return {
     l,
@@ -213,9 +216,25 @@ export class Fp32Trainer {
     return { loss: Fp32Trainer.xent(z, label, null), predicted: Fp32Trainer.argmax(z) };
   }
 
+  private layerNode(index: number): Extract<Node, { kind: 'layer' }> {
+    const n = this.nodes.find((x) => x.kind === 'layer' && x.s.l.index === index);
+    if (!n || n.kind !== 'layer') throw new RangeError(`no layer ${index}`);
+    return n;
+  }
+
   /** The current float parameters of a layer (conv index, -1: classifier), for tests. */
   params(index: number): { w: Float32Array; b: Float32Array } {
-    const n = this.nodes.find((x) => x.kind === 'layer' && x.s.l.index === index) as Extract<Node, { kind: 'layer' }>;
-    return { w: n.s.w, b: n.s.b };
+    const { s } = this.layerNode(index);
+    return { w: s.w, b: s.b };
+  }
+
+  /**
+   * The last training step's gradients of a layer, taken before its update: the weight's over its first k ratio
+   * channels (layout [rows][k], k = 0 when frozen) and the bias's (meaningful only when the bias is updated).
+   * For comparing with another implementation (bench/peers).
+   */
+  lastGradients(index: number): { w: Float32Array; b: Float32Array; k: number } {
+    const { s } = this.layerNode(index);
+    return { w: s.gw, b: s.gb, k: s.k };
   }
 }
