@@ -19,11 +19,11 @@ import { compile } from '../src/compiler/compile';
 import type { Model } from '../src/compiler/models/model';
 import { parseScheme } from '../src/compiler/scheme/scheme';
 import { defaultPretrained, readModelFile, ROOT } from '../src/cli/train-run';
-import { fetchDataset } from '../src/runtime/data';
-import { PlanExecutor } from '../src/runtime/executor';
-import { loadWasm, paths } from '../src/runtime/kernel-harness';
-import { transferModel } from '../src/runtime/train-backbone';
-import { Fp32Trainer } from '../src/runtime/train-fp32';
+import { fetchDataset } from '../src/runtime/training/data';
+import { PlanExecutor } from '../src/runtime/kernels/executor';
+import { loadWasm, paths } from '../src/runtime/testing/kernel-harness';
+import { transferModel } from '../src/runtime/training/train-backbone';
+import { Fp32Trainer } from '../src/runtime/training/train-fp32';
 import { checkGate, describeGate, type GateResult } from './peers/gate';
 import { nativeStep } from './peers/native';
 import {

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseScheme } from '../../src/compiler/scheme/scheme';
 import { defaultPretrained, readModelFile } from '../../src/cli/train-run';
-import { transferModel } from '../../src/runtime/train-backbone';
+import { transferModel } from '../../src/runtime/training/train-backbone';
 import { checkGate, GATE_TOLERANCE } from './gate';
 import { TfjsNet } from './tfjs-model';
 

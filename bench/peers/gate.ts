@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Model } from '../../src/compiler/models/model';
 import type { Scheme } from '../../src/compiler/scheme/scheme';
-import { Fp32Trainer } from '../../src/runtime/train-fp32';
+import { Fp32Trainer } from '../../src/runtime/training/train-fp32';
 import { TfjsNet, toOurLayout } from './tfjs-model';
 
 export const GATE_TOLERANCE = 1e-3;

@@ -14,7 +14,7 @@ import { layerKind } from '../../src/compiler/layer-kinds';
 import { walkTopology } from '../../src/compiler/models/arch';
 import type { ConvLayer, Model } from '../../src/compiler/models/model';
 import { updatedChannels, type Scheme } from '../../src/compiler/scheme/scheme';
-import { dequantize } from '../../src/runtime/train-fp32';
+import { dequantize } from '../../src/runtime/training/train-fp32';
 
 interface TfLayer {
   l: ConvLayer;
