@@ -192,6 +192,14 @@ test('a trained model saved as a file opens again with the same weights', async 
   await fresh.getByTestId('tab.code').click();
   await expect(fresh.getByTestId('code.weights-info')).toHaveAttribute('data-checksum', trained!, { timeout: 30_000 });
 
+  // the share link names the file (its SHA-256), never the weights; without the file the page says to open it
+  await expect.poll(() => fresh.evaluate(() => location.hash)).not.toBe('');
+  const link = await fresh.evaluate(() => location.hash);
+  const third = await page.context().newPage();
+  await third.goto(`/${link}`);
+  await expect(third.getByTestId('notice.url')).toContainText('open that file');
+  await third.close();
+
   // a broken file: one clear message, the page keeps its model
   await fresh.getByTestId('model.open.input').setInputFiles({
     name: 'broken.tinytrain.zip',

@@ -51,6 +51,11 @@ export interface Experiment {
   rounding: RoundingChoice;
   qas: boolean;
   seed: number;
+  /**
+   * The first 16 hex digits of the SHA-256 of the model file the weights come from when the user opened one
+   * ('' for the architecture's pretrained backbone). A link never carries weights: it names the file to open.
+   */
+  modelFile: string;
 }
 
 /** A scheme in the URL: one digit per conv, 2 * ratio index + bias bit (so 0..9). */
@@ -83,6 +88,7 @@ export const EXPERIMENT_FIELDS: { [K in keyof Experiment]: Field<Experiment[K]> 
   rounding: enumField('rd', ROUNDINGS, 'nearest'),
   qas: boolField('q', true),
   seed: intField('seed', 0, 2 ** 31 - 1, 1),
+  modelFile: patternField('w', /^([0-9a-f]{16})?$/, '', "16 hex digits of a model file's SHA-256"),
 };
 
 export const EXPERIMENT_KEYS = Object.keys(EXPERIMENT_FIELDS) as (keyof Experiment)[];

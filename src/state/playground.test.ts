@@ -142,7 +142,11 @@ describe('no silent substitute for a preset', () => {
     for (const p of info.presets) {
       const scheme = presetScheme(info.name, p.id);
       expect(scheme, p.id).toHaveLength(info.convCount);
-      if (p.id !== 'classifier') expect(scheme.some((u) => u.bias || u.ratio > 0), p.id).toBe(true);
+      if (p.id !== 'classifier')
+        expect(
+          scheme.some((u) => u.bias || u.ratio > 0),
+          p.id,
+        ).toBe(true);
     }
   });
 
@@ -155,5 +159,19 @@ describe('no silent substitute for a preset', () => {
     expect(notices).toHaveLength(1);
     expect(notices[0].level).toBe('error');
     expect(notices[0].text).toMatch(/^tiny-cnn has no preset "last:99": .+; the scheme is unchanged\.$/);
+  });
+});
+
+describe('a share link names the model file, never the weights', () => {
+  it('asks for the file when it is not open, and keeps the backbone meanwhile', () => {
+    usePlayground.getState().update({ model: 'tiny-cnn', resolution: 32 });
+    const e = { ...usePlayground.getState().experiment, modelFile: '0123456789abcdef' };
+    usePlayground.getState().loadFragment(`#${encodeExperiment(e)}`);
+    const s = usePlayground.getState();
+    expect(s.experiment.modelFile).toBe('');
+    expect(s.urlNotices.map((n) => n.text).join('\n')).toMatch(
+      /model file \(SHA-256 0123456789abcdef…\): open that file/,
+    );
+    expect(s.weights?.origin ?? 'backbone').not.toBe('file');
   });
 });

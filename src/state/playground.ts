@@ -41,6 +41,8 @@ export interface PendingEdit {
   /** Training steps the run that would be discarded has done. */
   steps: number;
   notices: Notice[];
+  /** The edit also changes where the weights come from (a link with or without a model file). */
+  newWeights?: boolean;
 }
 
 export interface PlaygroundState {
@@ -208,28 +210,33 @@ export const usePlayground = create<PlaygroundState>((set, get) => {
       },
     );
   };
-  const apply = (next: Experiment, extra: Partial<PlaygroundState> = {}, newWeights = false) => {
-    const w = get().weights;
-    const { compiled, experiment: cur } = get();
+  const apply = (nextIn: Experiment, extra: Partial<PlaygroundState> = {}, newWeights = false) => {
+    let next = nextIn;
+    // a link without a model file: back to the backbone
+    if (newWeights && !next.modelFile && get().weights?.origin === 'file') set({ weights: null });
+    const { compiled, experiment: cur, weights: w } = get();
     // no new plan for the knobs, the board or the budget: the running session keeps its weights and step count
     if (compiled.plan && !compiled.pending && !newWeights && !planChange(cur, next)) {
       set({ experiment: next, compiled: sameView(compiled, next), pendingEdit: null, ...extra });
       return;
     }
-    if (w && w.model !== next.model) set({ weights: null });
+    if (w && w.model !== next.model) {
+      set({ weights: null });
+      next = { ...next, modelFile: '' };
+    }
     ensureWeights(next.model);
     set({ experiment: next, compiled: compileExperiment(next, get().weights), pendingEdit: null, ...extra });
     compare();
   };
   /** Applies an edit, or holds it for confirmation when it needs a new plan and a trained run exists. */
-  const commit = (next: Experiment, extra: Partial<PlaygroundState> = {}) => {
+  const commit = (next: Experiment, extra: Partial<PlaygroundState> = {}, newWeights = false) => {
     const what = planChange(get().experiment, next);
     const steps = what ? trainedSteps() : 0;
     if (what && steps > 0) {
-      set({ pendingEdit: { experiment: next, what, steps, notices: extra.editNotices ?? [] } });
+      set({ pendingEdit: { experiment: next, what, steps, notices: extra.editNotices ?? [], newWeights } });
       return;
     }
-    apply(next, extra);
+    apply(next, extra, newWeights);
   };
 
   return {
@@ -274,9 +281,20 @@ export const usePlayground = create<PlaygroundState>((set, get) => {
     },
     loadFragment(fragment) {
       const decoded = decodeExperiment(fragment);
-      const { experiment, notices } = normalize(decoded.experiment);
+      const { experiment: e, notices } = normalize(decoded.experiment);
       const urlNotices: Notice[] = [...decoded.messages.map((text) => ({ level: 'warn' as const, text })), ...notices];
-      commit(experiment, { urlNotices, editNotices: [] });
+      // a link names the model file its weights came from (never the weights): use it only when it is open
+      const w = get().weights;
+      const open = w?.origin === 'file' && w.model === e.model ? (w.sha256 ?? '').slice(0, 16) : '';
+      let experiment = e;
+      if (e.modelFile && e.modelFile !== open) {
+        urlNotices.push({
+          level: 'warn',
+          text: `This link was made with a model file (SHA-256 ${e.modelFile}…): open that file (Open model file…) to reproduce it; until then the page uses the pretrained backbone.`,
+        });
+        experiment = { ...e, modelFile: '' };
+      }
+      commit(experiment, { urlNotices, editNotices: [] }, !experiment.modelFile && w?.origin === 'file');
     },
     setHover(layer, source) {
       if (get().hoverLayer === layer) return;
@@ -302,6 +320,7 @@ export const usePlayground = create<PlaygroundState>((set, get) => {
         model,
         resolution: file.resolution,
         classes: file.classes,
+        modelFile: sha256.slice(0, 16),
         ...(sameArch ? {} : { preset: 'custom', scheme: [] }),
       };
       const { experiment, notices } = normalize(next);
@@ -321,13 +340,13 @@ export const usePlayground = create<PlaygroundState>((set, get) => {
       );
     },
     useBackboneWeights() {
-      set({ weights: null });
+      set({ weights: null, experiment: { ...get().experiment, modelFile: '' } });
       ensureWeights(get().experiment.model);
       recompile();
     },
     confirmPendingEdit() {
       const p = get().pendingEdit;
-      if (p) apply(p.experiment, { editNotices: p.notices });
+      if (p) apply(p.experiment, { editNotices: p.notices }, p.newWeights);
     },
     cancelPendingEdit() {
       set({ pendingEdit: null });

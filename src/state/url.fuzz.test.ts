@@ -35,6 +35,7 @@ function randomExperiment(): Experiment {
     rounding: pick(ROUNDINGS),
     qas: rand() < 0.5,
     seed: int(2 ** 31),
+    modelFile: pick(['', '0123456789abcdef', 'ffffffffffffffff']),
   };
 }
 

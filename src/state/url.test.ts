@@ -59,7 +59,7 @@ describe('share URL codec', () => {
     expect(text).toMatch(/unknown field "zz"/);
     expect(text).toMatch(/no checksum .*: model\./);
     expect(text).toMatch(
-      /The link has no board, budgetKb, preset, reorder, fusion, split, lr, rounding, qas, seed; used/,
+      /The link has no board, budgetKb, preset, reorder, fusion, split, lr, rounding, qas, seed, modelFile; used/,
     );
     expect(messages).toHaveLength(6);
   });
@@ -106,7 +106,7 @@ describe('share URL codec', () => {
     const cut = plain.slice(0, plain.indexOf('&lr='));
     const { experiment, messages } = decodeExperiment(cut);
     expect(experiment.lr).toBe(0.01);
-    expect(messages).toContain('The link has no lr, rounding, qas, seed; used the default.');
+    expect(messages).toContain('The link has no lr, rounding, qas, seed, modelFile; used the default.');
     expect(messages.join('\n')).toMatch(
       /no checksum \(cut short or written by hand\); check these values: model, .*, split\./,
     );
@@ -119,7 +119,7 @@ describe('share URL codec', () => {
     expect(experiment.seed).toBe(12346);
     expect(notices).toHaveLength(1);
     expect(notices[0].text).toMatch(
-      /^The link's checksum does not match \(damaged or edited\); check these values: .*seed\.$/,
+      /^The link's checksum does not match \(damaged or edited\); check these values: .*seed, modelFile\.$/,
     );
     expect(notices[0].fields).toContain('seed');
   });
@@ -137,11 +137,14 @@ describe('share URL codec', () => {
   });
 
   it('caps the messages at 8 plus one line for the rest, and clips long values', () => {
-    const bad = 'm=x&r=1&c=1&b=x&kb=1&p=9&s=x&o=2&f=2&sp=2&lr=x&rd=x&q=2&seed=x'.replace('m=x', `m=${'w'.repeat(500)}`);
+    const bad = 'm=x&r=1&c=1&b=x&kb=1&p=9&s=x&o=2&f=2&sp=2&lr=x&rd=x&q=2&seed=x&w=x'.replace(
+      'm=x',
+      `m=${'w'.repeat(500)}`,
+    );
     const { notices, messages } = decodeExperiment(`v=1&${bad}`);
-    expect(notices).toHaveLength(14);
+    expect(notices).toHaveLength(15);
     expect(messages).toHaveLength(9);
-    expect(messages[8]).toBe('…and 6 more.');
+    expect(messages[8]).toBe('…and 7 more.');
     expect(messages[0]).toBe(
       `model ("m=${'w'.repeat(24)}…") is not valid (expected one of mcunet-5fps, mbv2-w0.35, proxyless-w0.3, tiny-cnn); used the default mcunet-5fps.`,
     );
