@@ -5,9 +5,11 @@
  *   2. every generation keep the best `parents` share (gain descending, then cost, then genome key) and fill
  *      the population with children: uniform crossover of two parents (half of them) or a copy of one, then
  *      per-gene mutation, then repair; children already seen are drawn again (a bounded number of tries);
+ *      stop after `patience` generations without a better best;
  *   3. polish the best genome by steepest ascent over single-gene changes that stay within the budget
  *      (a memetic finish: the evolution finds the region, the ascent its local top).
- * Repair lowers a random non-zero gene (bias count or ratio index) by one until the genome fits.
+ * Random genomes leave each gene at 0 with probability 1/2 (most of a large space is far over any budget).
+ * Repair lowers a random non-zero gene (bias count or ratio index) to a random lower value until the genome fits.
  */
 import { mulberry32 } from '../models/init';
 import type { CostModel } from './cost';
@@ -22,9 +24,18 @@ export interface EvolveOptions {
   parents: number;
   /** Chance of each gene to be redrawn in a child. */
   mutation: number;
+  /** Stop after this many generations without a better best genome. */
+  patience: number;
 }
 
-export const DEFAULT_EVOLVE: EvolveOptions = { seed: 1, population: 40, generations: 30, parents: 0.25, mutation: 0.1 };
+export const DEFAULT_EVOLVE: EvolveOptions = {
+  seed: 1,
+  population: 40,
+  generations: 30,
+  parents: 0.25,
+  mutation: 0.1,
+  patience: 5,
+};
 
 export interface SearchResult {
   genome: Genome;
@@ -65,14 +76,15 @@ function repair(obj: Objective, cost: CostModel, budget: number, g: Genome, rand
     for (let j = 0; j < n; j++) if (getGene(g, j) > 0) live.push(j);
     if (live.length === 0) return null;
     const j = live[Math.floor(rand() * live.length)];
-    g = withGene(g, j, getGene(g, j) - 1);
+    g = withGene(g, j, Math.floor(rand() * getGene(g, j)));
   }
   return g;
 }
 
 function randomGenome(obj: Objective, rand: () => number): Genome {
   let g = emptyGenome(obj.space);
-  for (let j = 0; j < geneCount(obj.space); j++) g = withGene(g, j, Math.floor(rand() * geneValues(obj.space, j)));
+  for (let j = 0; j < geneCount(obj.space); j++)
+    if (rand() < 0.5) g = withGene(g, j, Math.floor(rand() * geneValues(obj.space, j)));
   return g;
 }
 
@@ -129,12 +141,15 @@ export function evolve(
   for (let t = 0; pop.length < o.population && t < 4 * o.population; t++)
     add(repair(obj, cost, budget, randomGenome(obj, rand), rand));
   const keep = Math.max(2, Math.round(o.parents * o.population));
-  for (let gen = 0; gen < o.generations; gen++) {
+  let stale = 0;
+  for (let gen = 0; gen < o.generations && stale < o.patience; gen++) {
     pop.sort(better);
+    const top = pop[0];
     pop.length = Math.min(pop.length, keep);
     const parents = pop.slice();
     for (let t = 0; pop.length < o.population && t < 8 * o.population; t++)
       add(repair(obj, cost, budget, child(obj, parents, o, rand), rand));
+    stale = pop.some((p) => better(p, top) < 0) ? 0 : stale + 1;
   }
   pop.sort(better);
   return result(obj, polish(obj, cost, budget, pop[0]));
