@@ -4,6 +4,7 @@
  * prints a shard file; `--merge FILES...` combines the N shard files into the report one unsharded run prints.
  */
 import { compile } from '../compiler/compile';
+import { DEFAULT_EVOLVE } from '../compiler/search/evolve';
 import type { RoundingName } from '../compiler/kernel-abi';
 import { MODEL_NAMES } from '../compiler/models/arch';
 import {
@@ -52,7 +53,7 @@ const USAGE = `usage: tinytrain search --model M --budget B [--data D] [--seed S
   --rounding MODE    truncate | nearest (default) | stochastic
   --no-qas           plain SGD without quantization-aware scaling
   --pretrained F     backbone model file (default public/models/<model>.json); --no-pretrained: random init
-  --population N     evolutionary search population, 4..10000 (default 40)
+  --population N     evolutionary search population, 4..10000 (default 64)
   --generations N    evolutionary search generations, 0..10000 (default 30)
   --exact            also solve exactly (branch and bound; small spaces only)
   --cache DIR        cache folder of the runs (default .cache/contribution); --no-cache: none
@@ -123,8 +124,8 @@ function request(v: Parsed): SearchRequest {
     qas: !v['no-qas'],
     layers: v.layers === undefined ? null : intOption('layers', v.layers, 0, 0, 10_000),
     validation: intOption('validation', v.validation, 500, 1, 100_000),
-    population: intOption('population', v.population, 40, 4, 10_000),
-    generations: intOption('generations', v.generations, 30, 0, 10_000),
+    population: intOption('population', v.population, DEFAULT_EVOLVE.population, 4, 10_000),
+    generations: intOption('generations', v.generations, DEFAULT_EVOLVE.generations, 0, 10_000),
     exact: Boolean(v.exact),
     pretrained: w.kind === 'backbone' ? repoPath(w.path) : null,
   };

@@ -6,7 +6,7 @@
  *      the population with children: uniform crossover of two parents (half of them) or a copy of one, then
  *      per-gene mutation, then repair; children already seen are drawn again (a bounded number of tries);
  *      stop after `patience` generations without a better best;
- *   3. polish the best genome by steepest ascent over single-gene changes that stay within the budget
+ *   3. polish the best `polish` genomes by steepest ascent over single-gene changes that stay within the budget
  *      (a memetic finish: the evolution finds the region, the ascent its local top).
  * Random genomes leave each gene at 0 with probability 1/2 (most of a large space is far over any budget).
  * Repair lowers a random non-zero gene (bias count or ratio index) to a random lower value until the genome fits.
@@ -26,15 +26,18 @@ export interface EvolveOptions {
   mutation: number;
   /** Stop after this many generations without a better best genome. */
   patience: number;
+  /** The best this many genomes of the last population are polished. */
+  polish: number;
 }
 
 export const DEFAULT_EVOLVE: EvolveOptions = {
   seed: 1,
-  population: 40,
+  population: 64,
   generations: 30,
   parents: 0.25,
   mutation: 0.1,
-  patience: 5,
+  patience: 10,
+  polish: 4,
 };
 
 export interface SearchResult {
@@ -152,5 +155,6 @@ export function evolve(
     stale = pop.some((p) => better(p, top) < 0) ? 0 : stale + 1;
   }
   pop.sort(better);
-  return result(obj, polish(obj, cost, budget, pop[0]));
+  const polished = pop.slice(0, o.polish).map((s) => polish(obj, cost, budget, s));
+  return result(obj, polished.sort(better)[0]);
 }
