@@ -84,6 +84,19 @@ describe('tinytrain search', () => {
       expect(r.err.length).toBe(1);
       expect(r.err[0]).toMatch(message);
     }
+    // a full shard set whose model hash is not the model file's any more
+    const a1 = await cli([...SMALL, '--no-cache', '--shard', '1/2']);
+    for (const [name, text] of [
+      ['t0.json', a.out[0]],
+      ['t1.json', a1.out[0]],
+    ]) {
+      const f = JSON.parse(text);
+      f.inputs.modelSha256 = '0'.repeat(64);
+      writeFileSync(join(dir, name), JSON.stringify(f));
+    }
+    const changed = await cli(['search', '--merge', join(dir, 't0.json'), join(dir, 't1.json')]);
+    expect([changed.code, changed.err.length]).toEqual([1, 1]);
+    expect(changed.err[0]).toMatch(/changed since the shards ran/);
     const nothing = await cli([...BASE.slice(0, 5), '--budget', '1000', '--layers', '1', '--steps', '1', '--no-cache']);
     expect(nothing.code).toBe(3);
     expect(nothing.err).toEqual([expect.stringMatching(/nothing fits 1000 bytes: classifier only needs \d+/)]);

@@ -184,7 +184,10 @@ async function run(args: string[], io: CliIo): Promise<number> {
     const extra = Object.keys(v).filter((k) => k !== 'json');
     if (extra.length) throw new UsageError(`--merge takes only the shard files and --json, not --${extra[0]}`);
     const m = mergeShards(merge.map((path) => ({ path, shard: readShard(path) })));
-    report = searchReport(prepare(m.request), m.inputs, m.scores);
+    const ctx = prepare(m.request);
+    if (ctx.modelSha256 !== m.inputs.modelSha256 || ctx.dataSha256 !== m.inputs.dataSha256)
+      throw new CliError('the model file or data set changed since the shards ran (their content hashes differ)');
+    report = searchReport(ctx, m.inputs, m.scores);
   } else {
     const req = request(v);
     if (v.cache !== undefined && v['no-cache']) throw new UsageError('--cache and --no-cache exclude each other');
