@@ -71,11 +71,15 @@ describe('tinytrain search', () => {
     writeFileSync(join(dir, 'a.json'), a.out[0]);
     writeFileSync(join(dir, 'b.json'), b.out[0]);
     writeFileSync(join(dir, 'junk.json'), '{"format":"x"}');
+    const damaged = JSON.parse(a.out[0]);
+    damaged.request.budgetBytes = -5;
+    writeFileSync(join(dir, 'damaged.json'), JSON.stringify(damaged));
     const cases: [string[], RegExp, number][] = [
       [[join(dir, 'a.json')], /shard 1 of 2 missing/, 2],
       [[join(dir, 'a.json'), join(dir, 'a.json')], /both shard 0\/2/, 2],
       [[join(dir, 'a.json'), join(dir, 'b.json')], /another search/, 2],
       [[join(dir, 'junk.json')], /not a tinytrain search shard file/, 1],
+      [[join(dir, 'damaged.json')], /damaged.json: budgetBytes must be an integer from 1/, 1],
       [[join(dir, 'none.json')], /cannot|no such file/, 1],
     ];
     for (const [files, message, code] of cases) {

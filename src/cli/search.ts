@@ -8,6 +8,7 @@ import { DEFAULT_EVOLVE } from '../compiler/search/evolve';
 import type { RoundingName } from '../compiler/kernel-abi';
 import { MODEL_NAMES } from '../compiler/models/arch';
 import {
+  datasetNames,
   datasetOption,
   enumOption,
   intOption,
@@ -140,6 +141,35 @@ function splitMerge(args: string[]): { rest: string[]; merge: string[] | null } 
   return { rest: [...args.slice(0, at), ...args.slice(end)], merge: args.slice(at + 1, end) };
 }
 
+const isInt = (x: unknown, lo: number, hi: number) =>
+  Number.isSafeInteger(x) && (x as number) >= lo && (x as number) <= hi;
+
+/** What is wrong with a shard file's request and runs (null: nothing), so a damaged file cannot reach the compiler. */
+function requestProblem(f: ShardFile): string | null {
+  const r = f.request;
+  if (!new Set<string>(MODEL_NAMES).has(r.model)) return `unknown model ${quote(String(r.model))}`;
+  if (!datasetNames(DATA_DIR).includes(r.data)) return `unknown data set ${quote(String(r.data))}`;
+  if (!ROUNDINGS.includes(r.rounding)) return `unknown rounding ${quote(String(r.rounding))}`;
+  const ints: [string, unknown, number, number][] = [
+    ['resolution', r.resolution, 8, 224],
+    ['budgetBytes', r.budgetBytes, 1, 2 ** 31],
+    ['seed', r.seed, 0, 2 ** 31 - 1],
+    ['steps', r.steps, 1, 1_000_000],
+    ['validation', r.validation, 1, 100_000],
+    ['population', r.population, 4, 10_000],
+    ['generations', r.generations, 0, 10_000],
+    ['shard.count', f.shard.count, 1, 10_000],
+    ['shard.index', f.shard.index, 0, f.shard.count - 1],
+  ];
+  for (const [name, v, lo, hi] of ints) if (!isInt(v, lo, hi)) return `${name} must be an integer from ${lo} to ${hi}`;
+  if (r.layers !== null && !isInt(r.layers, 0, 10_000)) return 'layers must be null or an integer';
+  if (!(typeof r.lr === 'number' && r.lr > 0 && r.lr <= 100)) return 'lr must be a number in (0, 100]';
+  if (typeof r.qas !== 'boolean' || typeof r.exact !== 'boolean') return 'qas and exact must be true or false';
+  if (r.pretrained !== null && typeof r.pretrained !== 'string') return 'pretrained must be a path or null';
+  const bad = f.runs.find((x) => typeof x?.scheme !== 'string' || typeof x.accuracy !== 'number');
+  return bad ? 'a run lacks its scheme or accuracy' : null;
+}
+
 function readShard(path: string): ShardFile {
   const text = readInputFile(path, 'shard file', 64 * 1024 * 1024).toString('utf8');
   let f: ShardFile;
@@ -150,6 +180,8 @@ function readShard(path: string): ShardFile {
   }
   if (f?.format !== 'tinytrain-search-shard' || f.version !== 1 || !Array.isArray(f.runs) || !f.request || !f.shard)
     throw new CliError(`${path} is not a tinytrain search shard file (format tinytrain-search-shard, version 1)`);
+  const problem = requestProblem(f);
+  if (problem) throw new CliError(`${path}: ${problem}`);
   return f;
 }
 
