@@ -104,6 +104,9 @@ describe('tinytrain search', () => {
     const nothing = await cli([...BASE.slice(0, 5), '--budget', '1000', '--layers', '1', '--steps', '1', '--no-cache']);
     expect(nothing.code).toBe(3);
     expect(nothing.err).toEqual([expect.stringMatching(/nothing fits 1000 bytes: classifier only needs \d+/)]);
+    const tooBig = await cli([...BASE, '--exact', '--no-cache']);
+    expect([tooBig.code, tooBig.err.length]).toEqual([2, 1]);
+    expect(tooBig.err[0]).toMatch(/--exact: the space has 7812500 schemes/);
     const usage = await cli(['search', '--merge', join(dir, 'a.json'), '--seed', '3']);
     expect(usage.code).toBe(2);
     expect((await cli(['search', '--model', 'tiny-cnn'])).err[0]).toMatch(/--budget is required/);

@@ -5,6 +5,8 @@
  */
 import { compile } from '../compiler/compile';
 import { DEFAULT_EVOLVE } from '../compiler/search/evolve';
+import { EXACT_LIMIT } from '../compiler/search/exact';
+import { spaceSize } from '../compiler/search/space';
 import type { RoundingName } from '../compiler/kernel-abi';
 import { MODEL_NAMES } from '../compiler/models/arch';
 import {
@@ -226,6 +228,10 @@ async function run(args: string[], io: CliIo): Promise<number> {
     const cache = v['no-cache'] ? null : (v.cache ?? DEFAULT_CACHE);
     const shard = shardOption(v.shard);
     const ctx = prepare(req);
+    if (req.exact && spaceSize(ctx.space) > EXACT_LIMIT)
+      throw new UsageError(
+        `--exact: the space has ${spaceSize(ctx.space)} schemes, the exact solver takes at most ${EXACT_LIMIT}; use --layers`,
+      );
     const least = compile(ctx.model, 'classifier').metrics.peakSramBytes;
     if (least > req.budgetBytes)
       throw new CliError(
