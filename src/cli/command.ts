@@ -23,12 +23,13 @@ export const EXIT = {
   failure: 1,
   /** bad command line: unknown command or option, bad value, options that do not go together */
   usage: 2,
-  /** the firmware does not fit the board (not written; --force writes it anyway) */
+  /** the firmware does not fit the board (not written; --force writes it anyway); no scheme fits a search budget */
   doesNotFit: 3,
 } as const;
 
 export const EXIT_CODES_HELP = `exit codes: 0 ok, 1 a file could not be read or written (or is not valid) or the run failed,
-            2 bad command line (unknown option, bad value), 3 the firmware does not fit the board`;
+            2 bad command line (unknown option, bad value), 3 the firmware does not fit the board
+            (search: no scheme fits the budget)`;
 
 /** A mistake with its exit code; the message is one line (main shortens and escapes it anyway). */
 export class CliError extends Error {

@@ -13,6 +13,7 @@ import { fsReason } from './files';
 import { firmwareCommand } from './firmware';
 import { planCommand } from './plan';
 import { planTableCommand } from './plan-table';
+import { searchCommand } from './search';
 import { trainCommand } from './train';
 
 export const SUBCOMMANDS: Record<string, Subcommand> = {
@@ -20,6 +21,7 @@ export const SUBCOMMANDS: Record<string, Subcommand> = {
   'plan-table': planTableCommand,
   train: trainCommand,
   firmware: firmwareCommand,
+  search: searchCommand,
 };
 
 export function help(): string {

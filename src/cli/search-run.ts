@@ -1,0 +1,261 @@
+/**
+ * `tinytrain search` in Node: contribution runs (runtime/contribution.ts) on the WebAssembly kernels, cached on
+ * disk (search-cache.ts), then the evolutionary search (compiler/search) under a peak-SRAM budget. A search
+ * splits into shards: shard i of N does the contribution runs whose position in the fixed run order is i mod N
+ * and writes their scores; merging the N shard files gives exactly the report of one unsharded run (the same
+ * scores, so the same gains, so the same seeded search). Only the training split is read: the validation split
+ * is its last `validation` examples; the test split is never touched.
+ */
+import { join, relative, resolve } from 'node:path';
+import type { RoundingName } from '../compiler/kernel-abi';
+import type { ModelName } from '../compiler/models/arch';
+import type { Model } from '../compiler/models/model';
+import { sramCost } from '../compiler/search/cost';
+import { evolve, type SearchResult } from '../compiler/search/evolve';
+import { solveExact } from '../compiler/search/exact';
+import { objective, type GainsTable } from '../compiler/search/gains';
+import { genomeText, searchSpace, spaceSize, type Genome, type SearchSpace } from '../compiler/search/space';
+import {
+  carveValidation,
+  contributionRuns,
+  gainsFromRuns,
+  runContribution,
+  type ContributionRun,
+  type RunScore,
+} from '../runtime/contribution';
+import { transferModel } from '../runtime/train-backbone';
+import { instantiateKernels, type KernelModule } from '../runtime/wasm';
+import { CliError } from './command';
+import { DATA_DIR, loadModelFile, readDataset, REPO_ROOT } from './firmware-io';
+import { readInputFile } from './files';
+import { cachedRun, modelHash, sha256, type RunKey } from './search-cache';
+
+/** Everything that fixes a search's answer (paths relative to the repository). */
+export interface SearchRequest {
+  model: ModelName;
+  resolution: number;
+  data: string;
+  budgetBytes: number;
+  seed: number;
+  steps: number;
+  lr: number;
+  rounding: RoundingName;
+  qas: boolean;
+  /** Trailing convs in the space (bias counts 0..layers, weights of those convs); null: all. */
+  layers: number | null;
+  /** Validation examples: the last ones of the training split. */
+  validation: number;
+  population: number;
+  generations: number;
+  /** Also solve exactly (small spaces only). */
+  exact: boolean;
+  pretrained: string | null;
+}
+
+/** The content hashes of what the runs used. */
+export interface SearchInputs {
+  modelSha256: string;
+  dataSha256: string;
+  kernelSha256: string;
+}
+
+export interface ShardFile {
+  format: 'tinytrain-search-shard';
+  version: 1;
+  shard: { index: number; count: number };
+  request: SearchRequest;
+  inputs: SearchInputs;
+  runs: RunScore[];
+}
+
+export interface SchemeFigures {
+  scheme: string;
+  gain: number;
+  peakSramBytes: number;
+}
+
+export interface SearchReport {
+  format: 'tinytrain-search';
+  version: 1;
+  request: SearchRequest;
+  inputs: SearchInputs;
+  space: { maxBias: number; layers: { conv: number; name: string; ratios: number[] }[]; size: number };
+  runs: RunScore[];
+  gains: GainsTable;
+  /** The evolutionary search's answer; null when not even classifier-only fits. */
+  best: SchemeFigures | null;
+  /** The exact solver's answer (request.exact), else null. */
+  exact: SchemeFigures | null;
+  /** The last:k (or classifier) scheme of highest summed gain that fits. */
+  bestLastK: SchemeFigures | null;
+  /** Distinct schemes compiled for their peak SRAM. */
+  compiledSchemes: number;
+}
+
+interface Context {
+  request: SearchRequest;
+  model: Model;
+  space: SearchSpace;
+  runs: ContributionRun[];
+  modelSha256: string;
+  dataSha256: string;
+}
+
+/** Repository-relative form of a path (what requests and cache keys store). */
+export const repoPath = (path: string): string => relative(REPO_ROOT, resolve(path)).split('\\').join('/');
+
+function dataClasses(data: string): { classes: number; sha: string } {
+  const bytes = readInputFile(join(DATA_DIR, `${data}.json`), 'data set manifest');
+  const classes = (JSON.parse(bytes.toString('utf8')) as { classes: unknown[] }).classes.length;
+  return { classes, sha: sha256(bytes) };
+}
+
+/** Builds the transfer model, the space and the run list of a request (no training). */
+export function prepare(request: SearchRequest): Context {
+  const { classes, sha } = dataClasses(request.data);
+  const file = request.pretrained ? loadModelFile(join(REPO_ROOT, request.pretrained)) : null;
+  const model = transferModel({
+    model: request.model,
+    resolution: request.resolution,
+    classes,
+    pretrained: file,
+    seed: request.seed,
+  });
+  const layers = request.layers ?? model.convs.length;
+  if (layers > model.convs.length)
+    throw new CliError(`--layers ${layers}: ${model.name} has ${model.convs.length} convs`, 2);
+  const space = searchSpace(model, layers);
+  return { request, model, space, runs: contributionRuns(space), modelSha256: modelHash(model), dataSha256: sha };
+}
+
+export async function loadKernelFile(path = join(REPO_ROOT, 'wasm', 'tt_kernels.wasm')) {
+  const bytes = new Uint8Array(readInputFile(path, 'kernel module (npm run build:wasm makes it)'));
+  try {
+    return { kernels: await instantiateKernels(bytes), sha: sha256(bytes) };
+  } catch (e) {
+    throw new CliError(`kernel module ${path}: ${(e as Error).message}`);
+  }
+}
+
+/** Runs shard `index` of `count` (0 of 1: every run); `onRun` sees each score as it is made. */
+export async function runShard(
+  ctx: Context,
+  shard: { index: number; count: number },
+  cacheDir: string | null,
+  loaded?: { kernels: KernelModule; sha: string },
+  onRun?: (done: number, total: number, score: RunScore, hit: boolean) => void,
+): Promise<ShardFile> {
+  const { kernels, sha } = loaded ?? (await loadKernelFile());
+  const r = ctx.request;
+  const mine = ctx.runs.filter((_, i) => i % shard.count === shard.index);
+  const split = (await readDataset(r.data, ['train'])).train;
+  const input = { resolution: ctx.model.resolution, channels: ctx.model.inChannels };
+  const data = carveValidation(split, input, r.validation);
+  const settings = { lr: r.lr, rounding: r.rounding, qas: r.qas, seed: r.seed, steps: r.steps };
+  const scores: RunScore[] = [];
+  for (const run of mine) {
+    const key: RunKey = {
+      model: r.model,
+      resolution: r.resolution,
+      modelSha256: ctx.modelSha256,
+      data: r.data,
+      dataSha256: ctx.dataSha256,
+      kernelSha256: sha,
+      seed: r.seed,
+      steps: r.steps,
+      lr: r.lr,
+      rounding: r.rounding,
+      qas: r.qas,
+      validation: r.validation,
+      scheme: run.scheme,
+    };
+    const { score, hit } = cachedRun(cacheDir, key, () =>
+      runContribution(kernels, ctx.model, run.scheme, settings, data),
+    );
+    scores.push(score);
+    onRun?.(scores.length, mine.length, score, hit);
+  }
+  return {
+    format: 'tinytrain-search-shard',
+    version: 1,
+    shard,
+    request: r,
+    inputs: { modelSha256: ctx.modelSha256, dataSha256: ctx.dataSha256, kernelSha256: sha },
+    runs: scores,
+  };
+}
+
+const figures = (r: SearchResult | null): SchemeFigures | null =>
+  r && { scheme: r.scheme, gain: r.gain, peakSramBytes: r.cost };
+
+/** The search over the scores of every run of the context. */
+export function searchReport(ctx: Context, inputs: SearchInputs, scores: RunScore[]): SearchReport {
+  const r = ctx.request;
+  const byScheme = new Map(scores.map((s) => [s.scheme, s]));
+  const runs = ctx.runs.map((run) => {
+    const s = byScheme.get(run.scheme);
+    if (!s) throw new CliError(`no score for the contribution run "${run.scheme}"`);
+    return s;
+  });
+  const gains = gainsFromRuns(ctx.space, runs);
+  const obj = objective(ctx.space, gains);
+  const cost = sramCost(ctx.space, ctx.model);
+  const best = evolve(obj, cost, r.budgetBytes, { seed: r.seed, population: r.population, generations: r.generations });
+  const exact = r.exact ? solveExact(obj, cost, r.budgetBytes) : null;
+  let bestLastK: SchemeFigures | null = null;
+  for (let k = 0; k <= ctx.space.maxBias; k++) {
+    const n = ctx.space.layers.length;
+    const g: Genome = { bias: k, ratio: ctx.space.layers.map((l, j) => (j >= n - k ? l.ratios.length - 1 : 0)) };
+    const c = cost.cost(g);
+    if (c > r.budgetBytes) continue;
+    const f = { scheme: genomeText(ctx.space, g), gain: obj.gain(g), peakSramBytes: c };
+    if (!bestLastK || f.gain > bestLastK.gain) bestLastK = f;
+  }
+  return {
+    format: 'tinytrain-search',
+    version: 1,
+    request: r,
+    inputs,
+    space: {
+      maxBias: ctx.space.maxBias,
+      layers: ctx.space.layers.map((l) => ({ conv: l.conv, name: ctx.model.convs[l.conv].name, ratios: l.ratios })),
+      size: spaceSize(ctx.space),
+    },
+    runs,
+    gains,
+    best: figures(best),
+    exact: figures(exact),
+    bestLastK,
+    compiledSchemes: cost.evaluated,
+  };
+}
+
+/**
+ * Checks that shard files belong together (one request, the same inputs, shards 0..N-1 of one N each exactly
+ * once) and returns their request, inputs and scores. Throws CliError (exit 2) naming the problem.
+ */
+export function mergeShards(files: { path: string; shard: ShardFile }[]): {
+  request: SearchRequest;
+  inputs: SearchInputs;
+  scores: RunScore[];
+} {
+  const bad = (m: string) => new CliError(m, 2);
+  if (files.length === 0) throw bad('--merge needs the shard files');
+  const first = files[0].shard;
+  const count = first.shard.count;
+  const seen = new Map<number, string>();
+  for (const { path, shard } of files) {
+    if (JSON.stringify(shard.request) !== JSON.stringify(first.request))
+      throw bad(`${path} is a shard of another search than ${files[0].path} (its options differ)`);
+    if (JSON.stringify(shard.inputs) !== JSON.stringify(first.inputs))
+      throw bad(`${path} was run on another model, data set or kernel build than ${files[0].path}`);
+    if (shard.shard.count !== count)
+      throw bad(`${path} is shard ${shard.shard.index}/${shard.shard.count}, not of ${count}`);
+    const other = seen.get(shard.shard.index);
+    if (other !== undefined) throw bad(`${path} and ${other} are both shard ${shard.shard.index}/${count}`);
+    seen.set(shard.shard.index, path);
+  }
+  const missing = Array.from({ length: count }, (_, i) => i).filter((i) => !seen.has(i));
+  if (missing.length) throw bad(`shard${missing.length > 1 ? 's' : ''} ${missing.join(', ')} of ${count} missing`);
+  return { request: first.request, inputs: first.inputs, scores: files.flatMap((f) => f.shard.runs) };
+}
