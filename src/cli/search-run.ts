@@ -22,9 +22,9 @@ import {
   runContribution,
   type ContributionRun,
   type RunScore,
-} from '../runtime/contribution';
-import { transferModel } from '../runtime/train-backbone';
-import { instantiateKernels, type KernelModule } from '../runtime/wasm';
+} from '../runtime/training/contribution';
+import { transferModel } from '../runtime/training/train-backbone';
+import { instantiateKernels, type KernelModule } from '../runtime/kernels/wasm';
 import { CliError } from './command';
 import { DATA_DIR, loadModelFile, readDataset, REPO_ROOT } from './firmware-io';
 import { readInputFile } from './files';

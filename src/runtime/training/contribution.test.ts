@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { buildModel } from '../compiler/models/model';
-import { searchSpace } from '../compiler/search/space';
+import { buildModel } from '../../compiler/models/model';
+import { searchSpace } from '../../compiler/search/space';
 import { carveValidation, contributionRuns, gainsFromRuns } from './contribution';
 import type { DatasetSplit } from './data';
 

@@ -6,17 +6,17 @@
  * The runs are independent (each starts from the same model, seed and example order), so they can be split
  * into shards and run anywhere; `gainsFromRuns` needs only their scores. Worker- and Node-safe (no node: APIs).
  */
-import { compile } from '../compiler/compile';
-import type { Model } from '../compiler/models/model';
-import type { PlanOptions } from '../compiler/plan';
-import type { GainsTable, WeightGain } from '../compiler/search/gains';
-import { emptyGenome, genomeText, type SearchSpace } from '../compiler/search/space';
-import type { RunSettings } from '../compiler/settings';
+import { compile } from '../../compiler/compile';
+import type { Model } from '../../compiler/models/model';
+import type { PlanOptions } from '../../compiler/plan';
+import type { GainsTable, WeightGain } from '../../compiler/search/gains';
+import { emptyGenome, genomeText, type SearchSpace } from '../../compiler/search/space';
+import type { RunSettings } from '../../compiler/settings';
 import type { DatasetSplit } from './data';
-import { PlanExecutor } from './executor';
+import { PlanExecutor } from '../kernels/executor';
 import { splitExamples, type InputSpec } from './train-data';
 import { TrainingSession, type ExampleSource } from './train-session';
-import type { KernelModule } from './wasm';
+import type { KernelModule } from '../kernels/wasm';
 
 /** One contribution run: a scheme (canonical text) and what it measures. */
 export interface ContributionRun {
