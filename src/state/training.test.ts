@@ -57,3 +57,20 @@ describe('training state', () => {
     expect(useTraining.getState().history.at(-1)?.step).toBe(40);
   });
 });
+
+describe('start before the weights arrive', () => {
+  it('is remembered and starts the run once the backbone has loaded (not dropped)', async () => {
+    const plan = compile(buildModel({ model: 'tiny-cnn', resolution: 16, classes: 4 }), 'last:2');
+    const settings = { lr: 0.01, rounding: 'nearest' as const, qas: true, seed: 2 };
+    const base = { origin: 'backbone' as const, fileName: 'models/tiny-cnn', checksum: '0' };
+    await useTraining.getState().pause();
+    const before = fake.starts;
+    await useTraining.getState().sync(plan, settings, { ...base, status: 'loading' });
+    await useTraining.getState().start();
+    expect(fake.starts).toBe(before);
+    expect(useTraining.getState()).toMatchObject({ status: 'loading', message: /waiting for the pretrained backbone/ });
+    await useTraining.getState().sync(plan, settings, { ...base, status: 'ready' });
+    expect(fake.starts).toBe(before + 1);
+    expect(useTraining.getState().status).toBe('running');
+  });
+});

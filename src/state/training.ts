@@ -60,6 +60,8 @@ let runtime: TrainingRuntime | null = null;
 let desired: { plan: TrainingPlan | null; settings: RunSettings; weights: WeightsView | null } | null = null;
 let loaded: { plan: TrainingPlan; settings: RunSettings } | null = null;
 let userData: UserSample[] | null = null;
+/** Start was pressed while the weights were loading. */
+let startWhenReady = false;
 
 export const useTraining = create<TrainingState>((set, get) => {
   const fail = (err: unknown) => set({ status: 'error', message: err instanceof Error ? err.message : String(err) });
@@ -124,6 +126,11 @@ export const useTraining = create<TrainingState>((set, get) => {
         if (await ensureLoaded()) {
           if (wasRunning && loaded?.plan === plan && get().status === 'running') return;
           if (wasRunning) set({ status: 'paused', message: 'the plan changed: training restarts from its weights' });
+          else if (startWhenReady) {
+            // Start was pressed while the weights were still loading: start now that they are here
+            startWhenReady = false;
+            await get().start();
+          }
         }
       } catch (err) {
         fail(err);
@@ -131,7 +138,13 @@ export const useTraining = create<TrainingState>((set, get) => {
     },
     async start() {
       try {
-        if (!(await ensureLoaded())) return;
+        if (!(await ensureLoaded())) {
+          // pressed before the backbone arrived: remember it (sync starts the run once the weights are loaded)
+          startWhenReady = !!desired?.plan && (!desired.weights || desired.weights.status === 'loading');
+          if (startWhenReady) set({ status: 'loading', message: 'waiting for the pretrained backbone to load…' });
+          return;
+        }
+        startWhenReady = false;
         set({ status: 'running', message: '' });
         await runtime!.start();
       } catch (err) {
@@ -139,6 +152,7 @@ export const useTraining = create<TrainingState>((set, get) => {
       }
     },
     async pause() {
+      startWhenReady = false;
       if (!runtime) return;
       try {
         await runtime.pause();
