@@ -17,6 +17,7 @@
  * checks the layers against the backbone.
  */
 import type { QParams } from './quant';
+import { jsonFields, type Json } from './json-fields';
 
 export type LayerKind = 'conv' | 'pointwise' | 'depthwise' | 'fc';
 export const LAYER_KINDS: readonly LayerKind[] = ['conv', 'pointwise', 'depthwise', 'fc'];
@@ -55,24 +56,10 @@ export class ModelFileError extends Error {
   }
 }
 
-type Json = Record<string, unknown>;
-
 function fail(path: string, msg: string): never {
   throw new ModelFileError(`${path}: ${msg}`);
 }
-function obj(v: unknown, path: string): Json {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(path, 'expected an object');
-  return v as Json;
-}
-function int(v: unknown, path: string, lo: number, hi: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi)
-    fail(path, `expected an integer in [${lo}, ${hi}], got ${JSON.stringify(v)}`);
-  return v;
-}
-function str(v: unknown, path: string): string {
-  if (typeof v !== 'string' || v.length === 0) fail(path, 'expected a non-empty string');
-  return v;
-}
+const { obj, int, str } = jsonFields(fail);
 function qparams(v: unknown, path: string): QParams {
   const o = obj(v, path);
   const scale = o.scale;

@@ -14,6 +14,7 @@
  *
  * parseDatasetManifest and decodeSplit throw DatasetFormatError naming the offending field or byte range.
  */
+import { jsonFields } from '../../compiler/json-fields';
 
 export const DATASET_FORMAT = 'tinytrain-dataset';
 export const DATASET_VERSION = 1;
@@ -55,24 +56,10 @@ export class DatasetFormatError extends Error {
   }
 }
 
-type Json = Record<string, unknown>;
-
 function fail(path: string, msg: string): never {
   throw new DatasetFormatError(`${path}: ${msg}`);
 }
-function obj(v: unknown, path: string): Json {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(path, 'expected an object');
-  return v as Json;
-}
-function int(v: unknown, path: string, lo: number, hi: number): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < lo || v > hi)
-    fail(path, `expected an integer in [${lo}, ${hi}], got ${JSON.stringify(v)}`);
-  return v;
-}
-function str(v: unknown, path: string): string {
-  if (typeof v !== 'string' || v.length === 0) fail(path, 'expected a non-empty string');
-  return v;
-}
+const { obj, int, str } = jsonFields(fail);
 
 /** FNV-1a, 32 bit: h = (h ^ byte) * 16777619 mod 2^32 from h = 2166136261. */
 export function fnv1a32(bytes: Uint8Array): string {
