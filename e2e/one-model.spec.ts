@@ -142,14 +142,17 @@ test('a learning-rate change keeps the run; a scheme change asks first', async (
   const lr = page.getByTestId('train.lr');
   await lr.fill('0.005');
   await lr.press('Enter');
+  // the knob reaches the worker without a reload: the weights (so the held-out accuracy) are exactly as they were
+  await page.waitForTimeout(500);
+  const accAfterChange = await accuracy();
+  expect(accAfterChange).toBe(accBefore);
+  // and the next step continues the count (a reload would restart it at 1)
   await page.getByTestId('train.step').click();
   await expect(count).not.toHaveAttribute('data-step', '1');
   const after = Number(await count.getAttribute('data-step'));
   expect(after).toBeGreaterThan(5000);
-  const accAfter = await accuracy();
-  console.log(`lr change at step ${after - 1}: held-out accuracy ${accBefore} -> ${accAfter} after one more step`);
-  expect(Math.abs(accAfter - accBefore)).toBeLessThan(0.05);
-  expect(accAfter).toBeGreaterThan(0.5);
+  console.log(`lr change at step ${after - 1}: held-out accuracy ${accBefore} before and ${accAfterChange} after it`);
+  expect(accBefore).toBeGreaterThan(0.5);
 
   // a new scheme needs a new plan: the page asks, and "keep training" changes nothing
   await app.preset.selectOption('classifier');
