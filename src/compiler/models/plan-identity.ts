@@ -12,9 +12,9 @@ import type { PlanOptions, TrainingPlan } from '../plan';
 import { MODEL_NAMES } from './arch';
 import { buildModel, type Model } from './model';
 
-/** Typed arrays as plain arrays, so the JSON holds every byte. */
-const replacer = (_k: string, v: unknown) =>
-  ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<number>) : v;
+/** Typed arrays as plain arrays, so the JSON holds every byte; the compile time is left out. */
+const replacer = (k: string, v: unknown) =>
+  k === 'compileMs' ? undefined : ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<number>) : v;
 
 export function planHash(plan: TrainingPlan): string {
   return createHash('sha256').update(JSON.stringify(plan, replacer)).digest('hex');
