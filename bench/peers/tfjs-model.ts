@@ -11,8 +11,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { layerKind } from '../../src/compiler/layer-kinds';
-import { walkTopology } from '../../src/compiler/models/arch';
 import type { ConvLayer, Model } from '../../src/compiler/models/model';
+import { walkNodes, type TopoNode } from '../../src/compiler/models/nodes';
 import { updatedChannels, type Scheme } from '../../src/compiler/scheme/scheme';
 import { dequantize } from '../../src/runtime/training/train-fp32';
 
@@ -110,12 +110,22 @@ export class TfjsNet {
 
   /** The logits of an int8 image (HWC, quantized with the model's input parameters). */
   forward(image: ArrayLike<number>): tf.Tensor {
-    const { resolution: r, inChannels: c, input } = this.model;
-    const x0 = tf.tidy(() => tf.tensor4d(Float32Array.from(image), [1, r, r, c]).sub(input.zeroPoint).mul(input.scale));
-    return walkTopology<tf.Tensor, Model['blocks'][number]>(this.model.blocks, x0, {
-      layer: (i, x) => this.apply(this.layers.get(i)!, x),
-      add: (_b, blockIn, x) => tf.add(blockIn, x),
-      pool: (x) => tf.mean(x, [1, 2]),
+    const {
+      inputShape: [h, w, c],
+      input,
+    } = this.model;
+    const x0 = tf.tidy(() => tf.tensor4d(Float32Array.from(image), [1, h, w, c]).sub(input.zeroPoint).mul(input.scale));
+    const unsupported = (n: TopoNode): never => {
+      throw new Error(`tfjs peer: the ${n.op} node ${n.name} is not supported`);
+    };
+    return walkNodes<tf.Tensor, TopoNode>(this.model.nodes, x0, {
+      layer: (n, [x]) => this.apply(this.layers.get(n.conv)!, x),
+      add: (_n, [a, x]) => tf.add(a, x),
+      mean: (_n, [x]) => tf.mean(x, [1, 2]),
+      reshape: (n, [x]) => x.reshape([1, ...n.shape]),
+      avgpool: unsupported,
+      maxpool: unsupported,
+      pad: unsupported,
     });
   }
 

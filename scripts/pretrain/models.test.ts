@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { layerConsts, layerConvShape, layerQuant } from '../../src/compiler/forward';
 import { parseModelFile, weightLength, type ModelFile } from '../../src/compiler/model-file';
-import { buildModel, type ConvLayer, type Model } from '../../src/compiler/models/model';
+import { buildModel, nodeOutput, type ConvLayer, type Model } from '../../src/compiler/models/model';
 import { addMultipliers, avgpoolMultiplier } from '../../src/compiler/quant';
 import { addS8, avgpoolS8, convS8, depthwiseS8, fcS8, pointwiseS8 } from '../../src/compiler/reference/forward';
 import { compile } from '../../src/compiler/compile';
@@ -36,23 +36,30 @@ function predict(m: Model, x: Int8Array): number {
     else depthwiseS8(...args);
     return out;
   };
-  let cur = run(m.convs[0], x);
-  for (const b of m.blocks) {
-    const blockIn = cur;
-    const inQ = m.convs[b.pw1 >= 0 ? b.pw1 : b.dw].input;
-    for (const i of [b.pw1, b.dw, b.pw2]) if (i >= 0) cur = run(m.convs[i], cur);
-    if (b.addOutput) {
-      const pw2 = m.convs[b.pw2];
-      const { ma, mb } = addMultipliers(inQ, pw2.output, b.addOutput);
-      const out = new Int8Array(cur.length);
-      const q = { inZp: inQ.zeroPoint, outZp: b.addOutput.zeroPoint, actMin: -128, actMax: 127 };
-      addS8(cur.length, q, pw2.output.zeroPoint, ma, mb, blockIn, cur, out, null);
-      cur = out;
-    }
+  // the node walk, written out with the reference kernels (the built-ins: layers, residual adds, the pool)
+  const values: Int8Array[] = [];
+  const at = (r: number) => (r < 0 ? x : values[r]);
+  let pooled = x;
+  for (const n of m.nodes) {
+    const xs = n.inputs.map(at);
+    const q = n.inputs.map((r) => nodeOutput(m, r));
+    if (n.op === 'layer' && n.conv >= 0) values.push(run(m.convs[n.conv], xs[0]));
+    else if (n.op === 'layer') pooled = xs[0];
+    else if (n.op === 'add') {
+      const { ma, mb } = addMultipliers(q[0], q[1], n.output);
+      const out = new Int8Array(xs[1].length);
+      const aq = { inZp: q[0].zeroPoint, outZp: n.output.zeroPoint, actMin: -128, actMax: 127 };
+      addS8(out.length, aq, q[1].zeroPoint, ma, mb, xs[0], xs[1], out, null);
+      values.push(out);
+    } else if (n.op === 'mean') {
+      const src = m.convs[m.convs.length - 1];
+      const [h, w, c] = [src.outH, src.outW, src.outC];
+      const out = new Int8Array(c);
+      const mult = avgpoolMultiplier(q[0], n.output, h, w);
+      avgpoolS8(h, w, c, q[0].zeroPoint, n.output.zeroPoint, mult, xs[0], out);
+      values.push(out);
+    } else throw new Error(`${n.op} is not in the pretrained backbones`);
   }
-  const { h, w, c, input, output } = m.pool;
-  const pooled = new Int8Array(c);
-  avgpoolS8(h, w, c, input.zeroPoint, output.zeroPoint, avgpoolMultiplier(input, output, h, w), cur, pooled);
   const cls = m.classifier;
   const logits = new Int8Array(m.classes);
   fcS8(cls.inC, cls.outC, layerQuant(cls), pooled, cls.weight, cls.bias, layerConsts(cls).mult, logits, null);

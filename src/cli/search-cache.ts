@@ -14,15 +14,14 @@ import type { RunScore } from '../runtime/training/contribution';
 
 export const sha256 = (bytes: Uint8Array | string): string => createHash('sha256').update(bytes).digest('hex');
 
-/** SHA-256 over a model's layers: names, shapes, int8 weights, int32 biases, scales and quantization. */
+/** SHA-256 over a model's topology and layers: nodes, names, shapes, weights, biases, scales and quantization. */
 export function modelHash(m: Model): string {
   const h = createHash('sha256');
-  h.update(JSON.stringify([m.name, m.resolution, m.inChannels, m.classes, m.input, m.pool]));
+  h.update(JSON.stringify([m.name, m.inputShape, m.classes, m.input, m.requant, m.nodes]));
   for (const l of [...m.convs, m.classifier]) {
     h.update(JSON.stringify([l.name, l.kind, l.inC, l.outC, l.kernel, l.stride, l.input, l.output]));
     for (const a of [l.weight, l.bias, l.weightScale]) h.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
   }
-  for (const b of m.blocks) h.update(JSON.stringify(b.addOutput));
   return h.digest('hex');
 }
 

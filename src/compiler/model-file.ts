@@ -12,12 +12,22 @@
  *    "residuals":[{"block":2,"output":{"scale":s,"zeroPoint":z}}],
  *    "pool":{"output":{"scale":s,"zeroPoint":z}}, "meta":{...free-form...}}
  *
+ * Version 2 carries the model's topology itself (any model, built-in or imported): "nodes" (models/nodes.ts,
+ * parsed by model-file-nodes.ts) replaces "residuals" and "pool", "inputShape" [h, w, c] may be non-square,
+ * "requant" names the rounding, layers may be fc anywhere (the classifier is the last) and carry their
+ * "pad" (top / left) and output size "outH" / "outW". Files without nodes are still written as version 1.
+ *
  * parseModelFile validates everything that can be checked without the architecture (types, ranges, lengths
  * implied by the layer shape, blob bounds) and throws ModelFileError naming the offending field; buildModel
- * checks the layers against the backbone.
+ * checks the layers against the backbone (v2: against the nodes).
  */
 import type { QParams } from './quant';
 import { jsonFields, type Json } from './json-fields';
+import { parseNodes } from './model-file-nodes';
+import type { ModelNode } from './models/nodes';
+import type { RequantMode } from './models/model';
+
+const REQUANT: readonly RequantMode[] = ['float-half-away', 'tflite-fixed', 'float-half-even'];
 
 export type LayerKind = 'conv' | 'pointwise' | 'depthwise' | 'fc';
 export const LAYER_KINDS: readonly LayerKind[] = ['conv', 'pointwise', 'depthwise', 'fc'];
@@ -35,6 +45,10 @@ export interface ModelFileLayer {
   output: QParams;
   /** ReLU-like clamp at the output zero point (act_min = zeroPoint). */
   relu: boolean;
+  /** v2: zero padding at the top and left (default kernel // 2) and the output size (default ceil(in / stride)). */
+  pad?: number;
+  outH?: number;
+  outW?: number;
 }
 
 export interface ModelFile {
@@ -45,7 +59,14 @@ export interface ModelFile {
   input: QParams;
   layers: ModelFileLayer[];
   residuals: { block: number; output: QParams }[];
-  pool: { output: QParams };
+  /** v1: the global pool's output quantization (v2 files keep it on their mean node). */
+  pool?: { output: QParams };
+  /** v2: the topology; absent in v1 files, whose topology is their architecture's. */
+  nodes?: ModelNode[];
+  /** v2: input [h, w, c] (v1: resolution x resolution x inChannels). */
+  inputShape?: [number, number, number];
+  /** v2: the requantization rounding (v1: 'float-half-away'). */
+  requant?: RequantMode;
   meta: Record<string, unknown>;
 }
 
@@ -147,7 +168,7 @@ function slice<T extends 'int8' | 'int32' | 'float32'>(
   return new Ctor(blob.slice(offset, offset + bytes).buffer as ArrayBuffer, 0, len);
 }
 
-function parseLayer(v: unknown, path: string, blob: Uint8Array): ModelFileLayer {
+function parseLayer(v: unknown, path: string, blob: Uint8Array, v2: boolean): ModelFileLayer {
   const o = obj(v, path);
   const name = str(o.name, `${path}.name`);
   const where = `${path} (${name})`;
@@ -168,6 +189,10 @@ function parseLayer(v: unknown, path: string, blob: Uint8Array): ModelFileLayer 
   checkRanges(where, { kind, inC, kernel, bias, weightScale });
   for (let i = 0; i < weight.length; i++)
     if (weight[i] === -128) fail(`${where}.weight[${i}]`, 'weights are symmetric int8 in [-127, 127]');
+  const extra: Pick<ModelFileLayer, 'pad' | 'outH' | 'outW'> = {};
+  if (v2 && o.pad !== undefined) extra.pad = int(o.pad, `${where}.pad`, 0, kernel - 1);
+  if (v2 && o.outH !== undefined) extra.outH = int(o.outH, `${where}.outH`, 1, 1 << 12);
+  if (v2 && o.outW !== undefined) extra.outW = int(o.outW, `${where}.outW`, 1, 1 << 12);
   return {
     name,
     kind,
@@ -180,6 +205,7 @@ function parseLayer(v: unknown, path: string, blob: Uint8Array): ModelFileLayer 
     weightScale,
     output: qparams(o.output, `${where}.output`),
     relu: o.relu,
+    ...extra,
   };
 }
 
@@ -195,18 +221,31 @@ export function parseModelFile(manifest: unknown, bin: ArrayBuffer | Uint8Array)
   }
   const o = obj(m, 'manifest');
   if (o.format !== 'tinytrain-model') fail('format', `expected "tinytrain-model", got ${JSON.stringify(o.format)}`);
-  if (o.version !== 1) fail('version', `expected 1, got ${JSON.stringify(o.version)}`);
+  if (o.version !== 1 && o.version !== 2) fail('version', `expected 1 or 2, got ${JSON.stringify(o.version)}`);
+  const v2 = o.version === 2;
   const blob = bin instanceof Uint8Array ? bin : new Uint8Array(bin);
-  if (!Array.isArray(o.layers) || o.layers.length < 2) fail('layers', 'expected an array of at least two layers');
-  const layers = o.layers.map((l, i) => parseLayer(l, `layers[${i}]`, blob));
+  if (!Array.isArray(o.layers) || o.layers.length < (v2 ? 1 : 2))
+    fail('layers', `expected an array of at least ${v2 ? 'one layer' : 'two layers'}`);
+  const layers = o.layers.map((l, i) => parseLayer(l, `layers[${i}]`, blob, v2));
   const classes = int(o.classes, 'classes', 1, 1 << 16);
   const last = layers[layers.length - 1];
   if (last.kind !== 'fc') fail(`layers[${layers.length - 1}]`, 'the last layer must be the fc classifier');
   if (last.outC !== classes)
     fail(`layers[${layers.length - 1}].outC`, `the classifier has ${last.outC} outputs but classes is ${classes}`);
-  layers
-    .slice(0, -1)
-    .forEach((l, i) => l.kind === 'fc' && fail(`layers[${i}] (${l.name})`, 'only the last layer may be fc'));
+  if (!v2)
+    layers
+      .slice(0, -1)
+      .forEach((l, i) => l.kind === 'fc' && fail(`layers[${i}] (${l.name})`, 'only the last layer may be fc'));
+  const common = {
+    model: str(o.model, 'model'),
+    resolution: int(o.resolution, 'resolution', 1, 1024),
+    inChannels: int(o.inChannels, 'inChannels', 1, 1 << 16),
+    classes,
+    input: qparams(o.input, 'input'),
+    layers,
+    meta: o.meta === undefined ? {} : obj(o.meta, 'meta'),
+  };
+  if (v2) return { ...common, ...parseV2(o, layers.length) };
   const residuals = o.residuals === undefined ? [] : o.residuals;
   if (!Array.isArray(residuals)) fail('residuals', 'expected an array');
   return {
@@ -226,6 +265,22 @@ export function parseModelFile(manifest: unknown, bin: ArrayBuffer | Uint8Array)
     pool: { output: qparams(obj(o.pool, 'pool').output, 'pool.output') },
     meta: o.meta === undefined ? {} : obj(o.meta, 'meta'),
   };
+}
+
+/** The v2 fields: nodes, input shape, requantization. */
+function parseV2(o: Json, layerCount: number): Pick<ModelFile, 'nodes' | 'inputShape' | 'requant' | 'residuals'> {
+  const nodes = parseNodes(o.nodes, layerCount, fail, qparams);
+  if (!Array.isArray(o.inputShape) || o.inputShape.length !== 3) fail('inputShape', 'expected [h, w, c]');
+  const s = o.inputShape as unknown[];
+  const inputShape: [number, number, number] = [
+    int(s[0], 'inputShape[0]', 1, 4096),
+    int(s[1], 'inputShape[1]', 1, 1 << 16),
+    int(s[2], 'inputShape[2]', 1, 1 << 16),
+  ];
+  const requant = (o.requant ?? 'float-half-away') as RequantMode;
+  if (!REQUANT.includes(requant))
+    fail('requant', `expected one of ${REQUANT.join(', ')}, got ${JSON.stringify(o.requant)}`);
+  return { nodes, inputShape, requant, residuals: [] };
 }
 
 /** Writes a model file: the manifest object and its blob (each tensor 4-byte aligned). */
@@ -248,7 +303,8 @@ export function writeModelFile(file: ModelFile): { manifest: Json; bin: Uint8Arr
     put(l.weight, placed[i].w);
     put(l.bias, placed[i].b);
     put(l.weightScale, placed[i].s);
-    const { name, kind, inC, outC, kernel, stride, output, relu } = l;
+    const { name, kind, inC, outC, kernel, stride, output, relu, pad, outH, outW } = l;
+    const shape = file.nodes ? { pad, outH, outW } : {};
     return {
       name,
       kind,
@@ -261,9 +317,14 @@ export function writeModelFile(file: ModelFile): { manifest: Json; bin: Uint8Arr
       weightScale: { offset: placed[i].s, length: l.weightScale.length },
       output,
       relu,
+      ...shape,
     };
   });
   const { model, resolution, inChannels, classes, input, residuals, pool, meta } = file;
+  if (file.nodes) {
+    const v2 = { model, resolution, inChannels, inputShape: file.inputShape, requant: file.requant, classes };
+    return { manifest: { format: 'tinytrain-model', version: 2, ...v2, input, layers, nodes: file.nodes, meta }, bin };
+  }
   const manifest = {
     format: 'tinytrain-model',
     version: 1,

@@ -11,7 +11,8 @@ import { buildModel } from '../compiler/models/model';
 import type { Model } from '../compiler/models/model';
 import { weightsChecksum } from '../compiler/models/trained';
 import { transferModel } from '../compiler/models/transfer';
-import type { BlockShape, LayerShape } from '../compiler/models/arch';
+import type { LayerShape } from '../compiler/models/arch';
+import type { TopoNode } from '../compiler/models/nodes';
 import type { TrainingPlan } from '../compiler/plan';
 import { paperBudgets } from '../compiler/scheme/paper';
 import { emptyScheme, parseScheme, printScheme, updatedChannels } from '../compiler/scheme/scheme';
@@ -29,7 +30,8 @@ export interface ModelInfo {
   description: string;
   convCount: number;
   convs: LayerShape[];
-  blocks: BlockShape[];
+  /** The topology (the node list the graph view draws). */
+  nodes: TopoNode[];
   presets: Preset[];
   defaultPreset: string;
 }
@@ -120,7 +122,7 @@ export function describeModel(model: Backbone): ModelInfo {
   const hit = infoCache.get(model);
   if (hit) return hit;
   const arch = ARCHS[model];
-  const { convs, blocks } = archShapes(arch, arch.defaultResolution, 3, 10);
+  const { convs, nodes } = archShapes(arch, arch.defaultResolution, 3, 10);
   const budgets = paperBudgets(model);
   const presets: Preset[] = [
     ...budgets.map((b) => ({
@@ -142,7 +144,7 @@ export function describeModel(model: Backbone): ModelInfo {
     description: arch.description,
     convCount: convs.length,
     convs,
-    blocks,
+    nodes,
     presets,
     defaultPreset: DEFAULT_PRESETS[model],
   };

@@ -19,7 +19,7 @@ describe('graph view of a plan', () => {
 
   it('has every conv, residual add, pool, classifier and loss forward, mirrored backward', () => {
     const forward = g.nodes.filter((n) => n.lane === 'forward');
-    const adds = info.blocks.filter((b) => b.residual).length;
+    const adds = info.nodes.filter((n) => n.op === 'add').length;
     expect(forward).toHaveLength(1 + info.convCount + adds + 3);
     expect(g.nodes.filter((n) => n.lane === 'backward')).toHaveLength(forward.length - 1);
     expect(g.edges.filter((e) => e.residual && e.lane === 'forward')).toHaveLength(adds);

@@ -4,7 +4,7 @@
  * computes it (gradient), also updates weights there (updated) or pruned it away (pruned).
  */
 import { layerKind } from '../compiler/layer-kinds';
-import { walkTopology, type BlockShape } from '../compiler/models/arch';
+import { walkNodes, type NodeOf, type TopoNode } from '../compiler/models/nodes';
 import type { PlanLayer, TrainingPlan } from '../compiler/plan';
 import type { ModelInfo } from './compile';
 
@@ -96,8 +96,8 @@ export function buildGraphView(plan: TrainingPlan, info: ModelInfo): GraphView {
     return l.name;
   };
 
-  const addResidual = (b: BlockShape, blockIn: string, cur: string) => {
-    const id = `${b.name}.add`;
+  const addResidual = (n: NodeOf<TopoNode, 'add'>, blockIn: string, cur: string) => {
+    const id = n.name;
     nodes.push({
       id,
       lane: 'forward',
@@ -106,11 +106,11 @@ export function buildGraphView(plan: TrainingPlan, info: ModelInfo): GraphView {
       sub: '',
       layer: null,
       status: 'frozen',
-      detail: [`residual add of ${b.name}`],
+      detail: [n.block >= 0 ? `residual add of blocks.${n.block}` : `add of ${blockIn} and ${cur}`],
     });
     fwd(cur, id);
     fwd(blockIn, id, true);
-    gradAt.set(id, byName.get(convs[b.pw2]?.name ?? '')?.gradient ?? false);
+    gradAt.set(id, byName.get(cur)?.gradient ?? gradAt.get(cur) ?? false);
     return id;
   };
   const addPool = (cur: string) => {
@@ -132,13 +132,18 @@ export function buildGraphView(plan: TrainingPlan, info: ModelInfo): GraphView {
     );
     return 'pool';
   };
-  const cur = walkTopology(info.blocks, 'input', {
-    layer: (i, x) => {
-      const l = i < 0 ? classifier : convs[i];
+  const passThrough = (_n: TopoNode, [x]: string[]) => x;
+  const cur = walkNodes(info.nodes, 'input', {
+    layer: (n, [x]) => {
+      const l = n.conv < 0 ? classifier : convs[n.conv];
       return l ? addConv(l, x) : x;
     },
-    add: addResidual,
-    pool: addPool,
+    add: (n, [a, x]) => addResidual(n, a, x),
+    mean: (_n, [x]) => addPool(x),
+    reshape: passThrough,
+    avgpool: passThrough,
+    maxpool: passThrough,
+    pad: passThrough,
   });
   nodes.push({
     id: 'loss',

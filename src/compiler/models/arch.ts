@@ -6,6 +6,7 @@
  */
 import { LAYER_KIND_TABLE } from '../layer-kinds';
 import type { LayerKind } from '../model-file';
+import { INPUT, type TopoNode } from './nodes';
 
 export type BlockRow = readonly [mid: number, k: number, stride: number, out: number, residual: 0 | 1];
 
@@ -143,28 +144,25 @@ export function blockLayers(b: Pick<BlockShape, 'pw1' | 'dw' | 'pw2'>): number[]
   return b.pw1 >= 0 ? [b.pw1, b.dw, b.pw2] : [b.dw, b.pw2];
 }
 
-/** What a walk of the forward topology does at each node; each visit returns the value the next one reads. */
-export interface TopologyVisitor<T, B extends BlockShape = BlockShape> {
-  /** A conv-like layer by conv index (-1: the classifier) reading x. */
-  layer(index: number, x: T): T;
-  /** The residual add closing block b: its input plus its last layer's output. */
-  add(b: B, blockIn: T, x: T): T;
-  /** The global average pool before the classifier. */
-  pool(x: T): T;
-}
-
 /**
- * The one walk of an architecture's forward topology: the stem, each block's layers (blockLayers) and residual
- * add, the global pool, the classifier. Graph building, the fp32 trainer and the graph view all walk it.
+ * The node list of an architecture (nodes.ts), in the order the fixed walk always visited it: the stem, each
+ * block's layers (blockLayers) and residual add, the global pool, the classifier. Node i's inputs are earlier
+ * nodes; names match the graph's op names (`blocks.2.add`, `pool`).
  */
-export function walkTopology<T, B extends BlockShape>(blocks: readonly B[], input: T, v: TopologyVisitor<T, B>): T {
-  let x = v.layer(0, input);
+export function archNodes(blocks: readonly BlockShape[], convs: readonly Pick<LayerShape, 'name'>[]): TopoNode[] {
+  const nodes: TopoNode[] = [];
+  const push = (n: TopoNode) => nodes.push(n) - 1;
+  const layerNode = (conv: number, x: number, block: number) =>
+    push({ op: 'layer', name: conv < 0 ? 'classifier' : convs[conv].name, inputs: [x], conv, block });
+  let x = layerNode(0, INPUT, -1);
   for (const b of blocks) {
     const blockIn = x;
-    for (const i of blockLayers(b)) x = v.layer(i, x);
-    if (b.residual) x = v.add(b, blockIn, x);
+    for (const i of blockLayers(b)) x = layerNode(i, x, b.index);
+    if (b.residual) x = push({ op: 'add', name: `${b.name}.add`, inputs: [blockIn, x], block: b.index });
   }
-  return v.layer(-1, v.pool(x));
+  x = push({ op: 'mean', name: 'pool', inputs: [x], block: -1 });
+  layerNode(-1, x, -1);
+  return nodes;
 }
 
 function layer(
@@ -198,7 +196,7 @@ function layer(
   };
 }
 
-/** The conv layers (forward order), blocks and classifier of an architecture at resolution x resolution. */
+/** The conv layers (forward order), blocks, classifier and node list of an architecture at resolution x resolution. */
 export function archShapes(spec: ArchSpec, resolution: number, inChannels: number, classes: number) {
   const convs: LayerShape[] = [];
   const blocks: BlockShape[] = [];
@@ -224,7 +222,7 @@ export function archShapes(spec: ArchSpec, resolution: number, inChannels: numbe
     blocks.push({ index: b, name, pw1, dw, pw2, residual: residual === 1 });
   });
   const classifier = layer('classifier', 'fc', -1, cur.outC, classes, 1, 1, 1, 1, false);
-  return { convs, blocks, classifier };
+  return { convs, blocks, classifier, nodes: archNodes(blocks, convs) };
 }
 
 /** Multiply-accumulates of one layer. */

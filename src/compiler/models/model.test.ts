@@ -33,7 +33,11 @@ describe('buildModel', () => {
     m.convs.forEach(
       (c, i) =>
         i > 0 &&
-        !m.blocks.some((b) => b.addOutput && b.pw2 === i - 1) &&
+        !m.nodes.some(
+          (n) =>
+            n.op === 'add' &&
+            n.inputs.some((r) => m.nodes[r]?.op === 'layer' && (m.nodes[r] as { conv: number }).conv === i - 1),
+        ) &&
         expect(c.input).toEqual(m.convs[i - 1].output),
     );
   });

@@ -18,6 +18,16 @@ import {
 import { DEFAULT_INPUT, DEFAULT_INPUT_M2, initAdd, initLayer } from './init';
 import type { ModelFile, ModelFileLayer } from '../model-file';
 import type { QParams } from '../quant';
+import { modelFromFile } from './generic';
+import type { ModelNode } from './nodes';
+
+/**
+ * How requantization rounds (the arithmetic the plan follows): the built-ins' float multiply with ties away
+ * from zero, TFLite's int32 fixed-point multiplier and shift, or a float multiply with ties to even (ONNX
+ * Runtime, PyTorch). The compiler passes it on to the plan; only the default is implemented in the kernels yet.
+ */
+export type RequantMode = 'float-half-away' | 'tflite-fixed' | 'float-half-even';
+export const REQUANT_MODES: readonly RequantMode[] = ['float-half-away', 'tflite-fixed', 'float-half-even'];
 
 export interface ConvLayer extends LayerShape {
   /** Conv index in forward order; -1 for the classifier. */
@@ -34,25 +44,31 @@ export interface ConvLayer extends LayerShape {
   macs: number;
 }
 
-export interface Block extends BlockShape {
+interface Block extends BlockShape {
   /** Quantization of the residual sum (null without a residual). */
   addOutput: QParams | null;
 }
 
 export interface Model {
-  name: ModelName;
+  /** A built-in backbone's name (ARCHS) or an imported model's. */
+  name: string;
+  /** Input height (the built-ins' inputs are square: resolution x resolution). */
   resolution: number;
   inChannels: number;
+  /** Input [h, w, c] (a vector input [n] is [1, 1, n]). */
+  inputShape: [number, number, number];
   classes: number;
   input: QParams;
+  /** Conv-like layers by conv index (forward order, the classifier not counted). */
   convs: ConvLayer[];
-  blocks: Block[];
+  /** The fc layer whose outputs are the logits (conv index -1): the last node. */
   classifier: ConvLayer;
-  /** Global average pool: its input is the last block's output. */
-  pool: { input: QParams; output: QParams; h: number; w: number; c: number };
+  /** The topology: every node in forward order, the classifier last. */
+  nodes: ModelNode[];
   forwardMacs: number;
-  source: 'random' | 'pretrained';
+  source: 'random' | 'pretrained' | 'imported';
   seed: number;
+  requant: RequantMode;
 }
 
 export interface BuildModelOptions {
@@ -141,6 +157,7 @@ function attach(
 
 /** Builds a model: shapes at the resolution, weights from the file or the seeded initializer. */
 export function buildModel(o: BuildModelOptions): Model {
+  if (o.pretrained?.nodes && !(MODEL_NAMES as string[]).includes(o.model)) return modelFromFile(o.pretrained, o);
   const { name, resolution, inChannels } = checkOptions(o);
   const seed = o.seed ?? 1;
   const shapes = archShapes(ARCHS[name], resolution, inChannels, o.classes);
@@ -169,13 +186,12 @@ export function buildModel(o: BuildModelOptions): Model {
   };
   const addFrom = (b: number, m2a: number, m2b: number) => {
     if (!file) return initAdd(m2a, m2b);
-    const r = file.residuals.find((x) => x.block === b);
+    const r = fileResiduals(file).find((x) => x.block === b);
     if (!r) throw new ModelError(`model file: residual block ${b} (blocks.${b}) has no "residuals" entry`);
     return { output: r.output, m2: m2a + m2b };
   };
   const { convs, blocks, poolIn, m2 } = attach(shapes, input, file ? fromFile : fromInit, addFrom);
-  const last = shapes.convs[shapes.convs.length - 1];
-  const poolOut = file?.pool.output ?? poolIn;
+  const poolOut = (file && filePool(file)) ?? poolIn;
   const cls = shapes.classifier;
   const clsFile = file && file.classes === o.classes ? file.layers[file.layers.length - 1] : null;
   if (clsFile) checkLayer(clsFile, cls, file!.layers.length - 1);
@@ -191,30 +207,73 @@ export function buildModel(o: BuildModelOptions): Model {
     weightScale: clsFile?.weightScale ?? clsInit!.weightScale,
     output: clsFile?.output ?? clsInit!.output,
   };
+  const nodes = shapes.nodes.map((n): ModelNode => {
+    if (n.op === 'add') return { ...n, output: blocks[n.block].addOutput! };
+    return n.op === 'mean' ? { ...n, output: poolOut } : (n as ModelNode);
+  });
+  if (file?.nodes) checkFileNodes(file.nodes, nodes);
   return {
     name,
     resolution,
     inChannels,
+    inputShape: [resolution, resolution, inChannels],
     classes: o.classes,
     input,
     convs,
-    blocks,
     classifier,
-    pool: { input: poolIn, output: poolOut, h: last.outH, w: last.outW, c: last.outC },
+    nodes,
     forwardMacs: convs.reduce((s, c) => s + c.macs, 0) + classifier.macs,
     source: file ? 'pretrained' : 'random',
     seed,
+    requant: 'float-half-away',
   };
 }
 
+/** A v2 file of a built-in: its nodes must be the architecture's (same ops, names and wiring). */
+function checkFileNodes(fileNodes: readonly ModelNode[], nodes: readonly ModelNode[]): void {
+  const sig = (n: ModelNode) => `${n.op} ${n.name} <- ${n.inputs.join(',')}`;
+  const bad = nodes.findIndex((n, i) => !fileNodes[i] || sig(fileNodes[i]) !== sig(n));
+  if (bad >= 0 || fileNodes.length !== nodes.length) {
+    const i = bad >= 0 ? bad : nodes.length;
+    const got = fileNodes[i] ? sig(fileNodes[i]) : 'nothing';
+    throw new ModelError(
+      `model file nodes[${i}]: expected ${nodes[i] ? sig(nodes[i]) : 'no node'}, the file has ${got}`,
+    );
+  }
+}
+
+/** The residual sums' quantization of a built-in's file: v1 `residuals`, v2 its add nodes (`blocks.<b>.add`). */
+function fileResiduals(file: ModelFile): { block: number; output: QParams }[] {
+  if (!file.nodes) return file.residuals;
+  return file.nodes.flatMap((n) => (n.op === 'add' ? [{ block: n.block, output: n.output }] : []));
+}
+
+/** The global pool's output quantization of a built-in's file (v1 `pool`, v2 its mean node). */
+function filePool(file: ModelFile): QParams | undefined {
+  if (!file.nodes) return file.pool?.output;
+  const mean = file.nodes.find((n) => n.op === 'mean');
+  return mean?.op === 'mean' ? mean.output : undefined;
+}
+
+/** The quantization of node r's output (INPUT: the model input; a reshape passes its input's through). */
+export function nodeOutput(m: Pick<Model, 'name' | 'nodes' | 'input' | 'convs' | 'classifier'>, r: number): QParams {
+  for (;;) {
+    if (r < 0) return m.input;
+    const n = m.nodes[r];
+    if (n.op === 'reshape') r = n.inputs[0];
+    else if (n.op === 'layer') return layerAt(m, n.conv).output;
+    else return n.output;
+  }
+}
+
 /** The layer with conv index `index` (-1: the classifier). */
-export function layerAt(m: Model, index: number): ConvLayer {
+export function layerAt(m: Pick<Model, 'name' | 'convs' | 'classifier'>, index: number): ConvLayer {
   const l = index === -1 ? m.classifier : m.convs[index];
   if (!l) throw new Error(`${m.name} has no layer with conv index ${index}`);
   return l;
 }
 
-/** The model as a model file (for tests and for saving a trained model). Shares the model's arrays. */
+/** The model as a (version 2) model file, for tests and for saving a trained model. Shares the model's arrays. */
 export function modelToFile(m: Model, meta: Record<string, unknown> = {}): ModelFile {
   const layer = (c: ConvLayer): ModelFileLayer => ({
     name: c.name,
@@ -228,16 +287,19 @@ export function modelToFile(m: Model, meta: Record<string, unknown> = {}): Model
     weightScale: c.weightScale,
     output: c.output,
     relu: c.relu,
+    ...(c.kind === 'fc' ? {} : { pad: c.pad, outH: c.outH, outW: c.outW }),
   });
   return {
     model: m.name,
     resolution: m.resolution,
     inChannels: m.inChannels,
+    inputShape: m.inputShape,
+    requant: m.requant,
     classes: m.classes,
     input: m.input,
     layers: [...m.convs.map(layer), layer(m.classifier)],
-    residuals: m.blocks.filter((b) => b.addOutput).map((b) => ({ block: b.index, output: b.addOutput! })),
-    pool: { output: m.pool.output },
+    residuals: [],
+    nodes: m.nodes,
     meta,
   };
 }

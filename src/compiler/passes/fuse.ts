@@ -9,7 +9,6 @@
  */
 import { consumers, GraphBuilder, isKind, type ChainStage, type Graph, type NewOp, type Op } from '../ir/graph';
 import { convKindOf } from '../ir/ops';
-import { blockLayers } from '../models/arch';
 import type { Model } from '../models/model';
 import type { Pass } from './pass';
 
@@ -24,23 +23,40 @@ interface Chain {
   add?: Op<'add'>;
 }
 
+/** A block of the model's node list: its layers' conv indices in order and the name of its closing add. */
+interface BlockNodes {
+  index: number;
+  layers: number[];
+  add?: string;
+}
+
+/** The inverted-bottleneck blocks of a node list, in order (nodes with block >= 0). */
+function blocksOf(m: Model): BlockNodes[] {
+  const blocks = new Map<number, BlockNodes>();
+  for (const n of m.nodes) {
+    if (n.block < 0) continue;
+    const blk = blocks.get(n.block) ?? blocks.set(n.block, { index: n.block, layers: [] }).get(n.block)!;
+    if (n.op === 'layer') blk.layers.push(n.conv);
+    else if (n.op === 'add') blk.add = n.name;
+  }
+  return [...blocks.values()];
+}
+
 /** The forward ops of one block (optionally preceded by the stem), or null when it cannot be fused. */
 function chainOf(
-  m: Model,
-  b: number,
+  blk: BlockNodes,
   byLayer: Map<number, Op>,
   byName: Map<string, Op>,
   readers: Map<number, Op[]>,
 ): Chain | null {
-  const blk = m.blocks[b];
-  const ops = blockLayers(blk).map((i) => byLayer.get(i));
-  const named = blk.addOutput ? byName.get(`${blk.name}.add`) : undefined;
+  const ops = blk.layers.map((i) => byLayer.get(i));
+  const named = blk.add ? byName.get(blk.add) : undefined;
   const add = named?.kind === 'add' ? named : undefined;
-  if (blk.addOutput && !add) return null;
+  if (blk.add && !add) return null;
   const stage = (op: Op | undefined): op is StageOp => frozen(op) && isKind(op, STAGE_KINDS);
   if (!ops.every(stage) || (add && !frozen(add))) return null;
   const stem = byLayer.get(0);
-  const convs = b === 0 && !blk.addOutput && stage(stem) ? [stem, ...ops] : ops;
+  const convs = blk.index === 0 && !blk.add && stage(stem) ? [stem, ...ops] : ops;
   for (let i = 0; i + 1 < convs.length; i++) {
     const r = readers.get(convs[i].outputs[0]) ?? [];
     if (r.length !== 1 || r[0] !== convs[i + 1]) return null;
@@ -89,8 +105,8 @@ export function fuseFrozenGraph(m: Model, g: Graph): Graph {
   const readers = consumers(g);
   const replace = new Map<number, NewOp<'fused_chain'>>();
   const drop = new Set<number>();
-  m.blocks.forEach((_, b) => {
-    const chain = chainOf(m, b, byLayer, byName, readers);
+  blocksOf(m).forEach((blk) => {
+    const chain = chainOf(blk, byLayer, byName, readers);
     if (!chain) return;
     replace.set(chain.convs[0].id, fusedOp(chain));
     for (const op of [...chain.convs.slice(1), ...(chain.add ? [chain.add] : [])]) drop.add(op.id);

@@ -12,6 +12,7 @@
 import { describe, expect, it } from 'vitest';
 import { layerKind } from '../layer-kinds';
 import { mulberry32 } from '../models/init';
+import { ARCHS, archShapes, type ModelName } from '../models/arch';
 import { buildModel, type Model } from '../models/model';
 import { trainingGraph } from '../pipeline';
 import { emptyScheme, RATIOS, updatedChannels, type Ratio, type Scheme } from '../scheme/scheme';
@@ -55,7 +56,8 @@ function checkPruned(m: Model, s: Scheme, g: Graph): void {
       expect(g.tensors[wg.inputs[1]].shape.at(-1)).toBe(wg.attrs.k);
     }
   });
-  for (const b of m.blocks.filter((x) => x.addOutput)) {
+  const { blocks } = archShapes(ARCHS[m.name as ModelName], m.resolution, m.inChannels, m.classes);
+  for (const b of blocks.filter((x) => x.residual)) {
     const add = g.ops.find((o) => o.kind === 'add' && o.name === `${b.name}.add`)!;
     expect(add.outputs.length > 1, `mask of ${b.name}.add`).toBe(e <= b.pw2);
     seen.add(add.id);

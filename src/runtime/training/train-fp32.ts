@@ -10,8 +10,8 @@
  */
 import { elements } from '../../compiler/ir/graph';
 import { layerKind } from '../../compiler/layer-kinds';
-import { walkTopology } from '../../compiler/models/arch';
 import { layerAt, type ConvLayer, type Model } from '../../compiler/models/model';
+import { walkNodes, type TopoNode } from '../../compiler/models/nodes';
 import { updatedChannels, type Scheme } from '../../compiler/scheme/scheme';
 import { FP32_OPS, weightGradSize } from './train-fp32-ops';
 
@@ -81,26 +81,42 @@ export class Fp32Trainer {
     scheme: Scheme,
     public lr: number,
   ) {
-    const r = model.resolution;
-    const input = this.tensor(r * r * model.inChannels, -1);
+    const [h, w, c] = model.inputShape;
+    const input = this.tensor(h * w * c, -1);
     const layer = (l: ConvLayer, x: number) => {
       const y = this.tensor(elements(layerKind(l).outShape(l)), this.nodes.length);
       this.nodes.push({ kind: 'layer', s: layerState(l, scheme), x, y });
       return y;
     };
-    walkTopology(model.blocks, input, {
-      layer: (i, x) => layer(layerAt(model, i), x),
-      add: (_blk, blockIn, x) => {
-        const y = this.tensor(this.acts[x].length, this.nodes.length);
-        this.nodes.push({ kind: 'add', a: blockIn, b: x, y });
+    const unsupported = (n: TopoNode): never => {
+      throw new Error(`fp32 baseline: the ${n.op} node ${n.name} is not supported`);
+    };
+    // shapes along the walk: a global pool needs its input's channel count
+    const shape = new Map<number, number>([[input, c]]);
+    walkNodes(model.nodes, input, {
+      layer: (n, [x]) => {
+        const l = layerAt(model, n.conv);
+        const y = layer(l, x);
+        shape.set(y, l.outC);
         return y;
       },
-      pool: (x) => {
-        const { h, w, c } = model.pool;
-        const pooled = this.tensor(c, this.nodes.length);
-        this.nodes.push({ kind: 'pool', x, y: pooled, pixels: h * w, c });
+      add: (_n, [a, x]) => {
+        const y = this.tensor(this.acts[x].length, this.nodes.length);
+        this.nodes.push({ kind: 'add', a, b: x, y });
+        shape.set(y, shape.get(x)!);
+        return y;
+      },
+      mean: (_n, [x]) => {
+        const ch = shape.get(x)!;
+        const pooled = this.tensor(ch, this.nodes.length);
+        this.nodes.push({ kind: 'pool', x, y: pooled, pixels: this.acts[x].length / ch, c: ch });
+        shape.set(pooled, ch);
         return pooled;
       },
+      reshape: (_n, [x]) => x,
+      avgpool: unsupported,
+      maxpool: unsupported,
+      pad: unsupported,
     });
     this.first = this.nodes.findIndex((n) => n.kind === 'layer' && (n.s.k > 0 || n.s.bias));
   }
