@@ -36,6 +36,18 @@ const weightShape = (kind: Kind, s: ConvShape, k?: number) => row(kind).weightSh
 const actIn = (kind: Kind, s: ConvShape) => row(kind).inShape(s);
 const actOut = (kind: Kind, s: ConvShape) => row(kind).outShape(s);
 
+/**
+ * An fc reads its input (and its input gradient is written) as the tensor is: a flatten / reshape before an fc
+ * is a view, since [h, w, c] memory is already the flattened order. So an fc activation operand matches any
+ * tensor of its dtype and element count.
+ */
+function flat(kind: Kind, spec: Spec, g: Graph, id: number | undefined): Spec {
+  const t = id === undefined ? undefined : g.tensors[id];
+  if (kind !== 'fc' || !t || t.dtype !== spec.dtype) return spec;
+  const n = (s: readonly number[]) => s.reduce((a, b) => a * b, 1);
+  return n(t.shape) === n(spec.shape) ? { dtype: spec.dtype, shape: t.shape } : spec;
+}
+
 /** Outputs [y, mask?]: the mask exists in the training variant only. */
 function withMask(op: Op, y: Spec): Spec[] {
   return op.outputs.length > 1 ? [y, mask(...y.shape)] : [y];
@@ -48,10 +60,15 @@ function withPrev(op: { attrs: { accumulate?: boolean } }, inputs: (Spec | null)
 function forwardRow(kind: Kind): OpRow<Kind> {
   return {
     phase: 'forward',
-    signature: (op) => {
+    signature: (op, g) => {
       const s = op.attrs.shape;
       return {
-        inputs: [i8(...actIn(kind, s)), i8(...weightShape(kind, s)), i32(s.outC), f32(s.outC)],
+        inputs: [
+          flat(kind, i8(...actIn(kind, s)), g, op.inputs[0]),
+          i8(...weightShape(kind, s)),
+          i32(s.outC),
+          f32(s.outC),
+        ],
         outputs: withMask(op, i8(...actOut(kind, s))),
       };
     },
@@ -60,9 +77,9 @@ function forwardRow(kind: Kind): OpRow<Kind> {
 function bwdInputRow(kind: Kind): OpRow<`${Kind}_bwd_input`> {
   return {
     phase: 'backward',
-    signature: (op) => {
+    signature: (op, g) => {
       const s = op.attrs.shape;
-      const gIn = f32(...actIn(kind, s));
+      const gIn = flat(kind, f32(...actIn(kind, s)), g, op.outputs[0]);
       return {
         inputs: withPrev(op, [f32(...actOut(kind, s)), i8(...weightShape(kind, s)), f32(s.outC)], gIn),
         outputs: [gIn],
@@ -71,14 +88,15 @@ function bwdInputRow(kind: Kind): OpRow<`${Kind}_bwd_input`> {
   };
 }
 /** The saved input of a weight gradient: its first `stride` channels. */
-const savedInput = (kind: Kind, s: ConvShape, stride: number): Spec => i8(...row(kind).inShape(s, stride));
+const savedInput = (kind: Kind, s: ConvShape, stride: number, g: Graph, id: number): Spec =>
+  flat(kind, i8(...row(kind).inShape(s, stride)), g, id);
 function bwdWeightRow(kind: Kind): OpRow<`${Kind}_bwd_weight`> {
   return {
     phase: 'backward',
-    signature: (op) => {
+    signature: (op, g) => {
       const { shape: s, k, inStride } = op.attrs;
       return {
-        inputs: [f32(...actOut(kind, s)), savedInput(kind, s, inStride)],
+        inputs: [f32(...actOut(kind, s)), savedInput(kind, s, inStride, g, op.inputs[1])],
         outputs: [f32(...weightShape(kind, s, k))],
       };
     },
@@ -87,12 +105,12 @@ function bwdWeightRow(kind: Kind): OpRow<`${Kind}_bwd_weight`> {
 function bwdUpdateRow(kind: Kind): OpRow<`${Kind}_bwd_update`> {
   return {
     phase: 'update',
-    signature: (op) => {
+    signature: (op, g) => {
       const { shape: s, k, inStride } = op.attrs;
       const scratch = row(kind).updateScratchBytes(s, k) / 4;
       const w = i8(...weightShape(kind, s));
       return {
-        inputs: [f32(...actOut(kind, s)), savedInput(kind, s, inStride), f32(s.outC), f32(s.outC), w],
+        inputs: [f32(...actOut(kind, s)), savedInput(kind, s, inStride, g, op.inputs[1]), f32(s.outC), f32(s.outC), w],
         outputs: [w, f32(scratch)],
       };
     },

@@ -26,6 +26,8 @@ export function sliceSaved(g: Graph): Graph {
     const c = saved[0].attrs.inStride;
     if (k >= c) continue;
     const x = g.tensors[t];
+    // an fc reading a spatial tensor as a flat vector (a flatten view) has no channel slice to take
+    if (x.shape[x.shape.length - 1] !== c) continue;
     const shape = [...x.shape.slice(0, -1), k];
     slices.set(t, {
       k,

@@ -1,0 +1,372 @@
+/**
+ * Import mapping: a ModelDescription (TFLite int8 ops, ONNX QOperator or QDQ) -> the generic Model the
+ * built-ins are (models/nodes.ts), so the compiler, the scheme editor, training and firmware work on it.
+ *
+ * The walk keeps, for every tensor of the file, the node of ours that holds its int8 value (`rep`):
+ * - QUANTIZE of the float model input sets the model's input quantization; DEQUANTIZE and a final SOFTMAX at
+ *   the output are dropped (training uses its own softmax cross-entropy); a QDQ float op's output is the
+ *   QuantizeLinear after it, through any Relu / Relu6 (folded into the layer's clamp), as is a separate int8
+ *   RELU / RELU6 after a layer that nothing else reads;
+ * - a PAD in the input's zero point before a conv with the conv reading nothing else is folded into its padding;
+ * - RESHAPE / Flatten is a view (ours is HWC memory); an NCHW tensor flattened in C, H, W order is only read
+ *   by fc layers, whose weight columns are permuted;
+ * - the classifier is the last fc by default; `classifier` picks another (the nodes after it are dropped);
+ *   `classes` other than its outputs gives it fresh weights (transfer learning), as for the built-ins.
+ * Whatever else the file holds throws an ImportError naming the op, the node and what is supported; the model
+ * is checked by writing and re-reading it as a model file, so nothing half-loaded comes out.
+ */
+import { assembleModel, type LayerSpec } from '../models/generic';
+import { ModelError, modelToFile, type Model, type RequantMode } from '../models/model';
+import { INPUT, type ModelNode } from '../models/nodes';
+import { ModelFileError, parseModelFile, writeModelFile } from '../model-file';
+import type { QParams } from '../quant';
+import { hwcShape, layerSpec, refuse, type ConvDesc } from './to-model-layers';
+import { ImportError, type ModelDescription, type OpDesc, type TensorDesc } from './types';
+
+export interface ToModelOptions {
+  /** The model's name (default 'imported'). */
+  name?: string;
+  /** Which fc is the classifier, counted over the file's fc layers from 0 (default: the last). */
+  classifier?: number;
+  /** Classes of the classifier; other than its outputs, it is freshly initialized (default: keep it). */
+  classes?: number;
+  seed?: number;
+}
+
+/** Our value of a file tensor: a node (or the input), its activation if pending, and the NCHW flatten flag. */
+interface Rep {
+  node: number;
+  chw: [number, number, number] | null;
+}
+
+const REQUANT: Record<ModelDescription['format'], RequantMode> = { tflite: 'tflite-fixed', onnx: 'float-half-even' };
+
+function qparamsOf(t: TensorDesc, op: OpDesc): QParams {
+  const q = t.quant;
+  if (!q || q.scale.length !== 1) return refuse(op, `tensor ${t.name} needs one int8 scale and zero point`);
+  if (t.dtype !== 'int8') return refuse(op, `tensor ${t.name} is ${t.dtype}; activations must be int8`);
+  return { scale: q.scale[0], zeroPoint: q.zeroPoint[0] };
+}
+
+const ACCEPTED =
+  'conv, depthwise conv, fully connected, add, global average pool / mean, reshape / flatten, pad before a conv, ' +
+  'relu / relu6 after a layer, quantize / dequantize at the edges, softmax at the end';
+
+class Mapper {
+  readonly nodes: (ModelNode & { pendingQuant?: boolean })[] = [];
+  readonly layers: (LayerSpec & { conv: number; op: OpDesc; relu6: boolean })[] = [];
+  readonly shapes: number[][] = [];
+  readonly rep = new Map<number, Rep>();
+  readonly readers = new Map<number, OpDesc[]>();
+  readonly names = new Set<string>();
+  /** File tensors consumed by folding (a PAD's output): tensor -> [top, left, bottom, right] to add. */
+  readonly prePad = new Map<number, { from: number; pad: number[] }>();
+  input: QParams | null = null;
+  inputShape: number[] = [];
+
+  constructor(readonly d: ModelDescription) {
+    for (const op of d.ops)
+      for (const t of op.inputs) if (t !== null) (this.readers.get(t) ?? this.readers.set(t, []).get(t)!).push(op);
+  }
+
+  shapeOf(node: number) {
+    return node === INPUT ? this.inputShape : this.shapes[node];
+  }
+  ourShape(t: number) {
+    return hwcShape(this.d.tensors[t].shape, this.d.layout);
+  }
+  repOf(t: number, op: OpDesc): Rep {
+    const r = this.rep.get(t);
+    if (!r) return refuse(op, `reads ${this.d.tensors[t].name}, which no supported op produced`);
+    return r;
+  }
+  /** A unique node name: the ONNX node name, or the TFLite op and index ('conv_2d#3'). */
+  nameOf(op: OpDesc, suffix = ''): string {
+    const base = (op.name.startsWith('#') ? `${op.sourceOp.toLowerCase()}${op.name}` : op.name) + suffix;
+    let name = base;
+    for (let i = 2; this.names.has(name); i++) name = `${base}_${i}`;
+    this.names.add(name);
+    return name;
+  }
+
+  push(n: ModelNode, shape: number[]): number {
+    this.nodes.push(n);
+    this.shapes.push(shape);
+    return this.nodes.length - 1;
+  }
+  /** Our output quantization of a file tensor: int8 now, or pending until a QuantizeLinear (QDQ). */
+  outQuant(t: number, op: OpDesc): { q: QParams; pending: boolean } {
+    const td = this.d.tensors[t];
+    if (td.dtype === 'float32' && this.d.quantStyle === 'qdq') return { q: { scale: 1, zeroPoint: 0 }, pending: true };
+    return { q: qparamsOf(td, op), pending: false };
+  }
+  /** A view of `r` as file tensor t's shape: a reshape node when the shapes differ. */
+  view(r: Rep, t: number, name: () => string): Rep {
+    const shape = this.ourShape(t);
+    const have = this.shapeOf(r.node);
+    if (have.join() === shape.join()) return r;
+    return { node: this.push({ op: 'reshape', name: name(), inputs: [r.node], block: -1, shape }, shape), chw: r.chw };
+  }
+
+  run(): void {
+    if (this.d.needsQuantization)
+      throw new ImportError(
+        'unsupported-dtype',
+        'a float32 model must be quantized (calibrated) before it is imported',
+      );
+    if (this.d.inputs.length !== 1 || this.d.outputs.length !== 1)
+      throw new ImportError(
+        'invalid',
+        `the model has ${this.d.inputs.length} inputs and ${this.d.outputs.length} outputs; one of each is supported`,
+      );
+    const inT = this.d.tensors[this.d.inputs[0]];
+    const s = this.ourShape(inT.id);
+    this.inputShape = s.length === 3 ? s : [1, 1, s[0]];
+    if (inT.dtype === 'int8') this.input = qparamsOf(inT, this.d.ops[0]);
+    this.rep.set(inT.id, { node: INPUT, chw: null });
+    for (const op of this.d.ops) this.op(op);
+  }
+
+  op(op: OpDesc): void {
+    const out = op.outputs[0];
+    const x = op.inputs[0]!;
+    switch (op.kind) {
+      case 'quantize': {
+        if (x === this.d.inputs[0]) {
+          this.input = qparamsOf(this.d.tensors[out], op);
+          this.rep.set(out, this.repOf(x, op));
+          return;
+        }
+        const r = this.repOf(x, op);
+        let at = r.node;
+        while (at !== INPUT && this.nodes[at].op === 'reshape') at = this.nodes[at].inputs[0];
+        if (!this.nodes[at]?.pendingQuant)
+          return refuse(op, 'requantizing an int8 tensor inside the model is not supported');
+        this.setQuant(at, qparamsOf(this.d.tensors[out], op));
+        this.rep.set(out, r);
+        return;
+      }
+      case 'dequantize':
+        this.rep.set(out, this.repOf(x, op));
+        return;
+      case 'softmax':
+        if (!this.d.outputs.includes(out) && !this.endsInDequantize(out))
+          refuse(op, 'softmax is supported only at the output (training uses its own softmax cross-entropy)');
+        this.rep.set(out, this.repOf(x, op));
+        return;
+      case 'relu':
+      case 'relu6':
+        return this.activation(op, x, out);
+      case 'reshape':
+        return void this.rep.set(out, this.reshape(op, x, out));
+      case 'pad':
+        return this.pad(op, x, out);
+      case 'add':
+        return this.add(op, out);
+      case 'mean':
+        return this.mean(op, x, out);
+      case 'averagePool2d':
+      case 'maxPool2d':
+        return refuse(op, `windowed pooling has no kernel in the training plan yet; supported: ${ACCEPTED}`);
+      case 'conv2d':
+      case 'depthwiseConv2d':
+      case 'fullyConnected':
+        return this.layer(op, x, out);
+    }
+  }
+
+  endsInDequantize(t: number): boolean {
+    return (this.readers.get(t) ?? []).every((r) => r.kind === 'dequantize' && this.d.outputs.includes(r.outputs[0]));
+  }
+
+  setQuant(node: number, q: QParams) {
+    const n = this.nodes[node];
+    delete n.pendingQuant;
+    if (n.op === 'layer') {
+      const l = this.layers[n.conv];
+      l.output = q;
+      if (l.relu6) this.checkRelu6(l.op, q);
+    } else if ('output' in n) n.output = q;
+  }
+
+  activation(op: OpDesc, x: number, out: number) {
+    const r = this.repOf(x, op);
+    const n = this.nodes[r.node];
+    const layer = n?.op === 'layer' ? this.layers[n.conv] : undefined;
+    if (!layer || (this.readers.get(x) ?? []).length !== 1)
+      return refuse(op, 'a relu / relu6 is supported only right after a conv-like layer that nothing else reads');
+    layer.relu = true;
+    if (op.kind === 'relu6') layer.relu6 = true;
+    if (!n.pendingQuant) layer.output = qparamsOf(this.d.tensors[out], op);
+    if (layer.relu6 && !n.pendingQuant) this.checkRelu6(op, layer.output);
+    this.rep.set(out, r);
+  }
+
+  /** RELU6 folds into the clamp when 6.0 is at or above the int8 maximum of the output. */
+  checkRelu6(op: OpDesc, q: QParams) {
+    const top = q.zeroPoint + Math.round(6 / q.scale);
+    if (top < 127) refuse(op, `relu6 clamps at q = ${top} below 127; the kernels clamp at the int8 maximum only`);
+  }
+
+  reshape(op: OpDesc, x: number, out: number): Rep {
+    const r = this.repOf(x, op);
+    const from = this.ourShape(x);
+    const to = this.ourShape(out);
+    let chw = r.chw;
+    if (this.d.layout === 'NCHW' && from.length === 3 && from[2] > 1 && from[0] * from[1] > 1) {
+      if (to.length !== 1) return refuse(op, 'reshaping an NCHW tensor other than flattening it is not supported');
+      chw = [from[2], from[0], from[1]];
+    } else if (chw) return refuse(op, 'reshaping a flattened NCHW tensor again is not supported');
+    return this.view({ ...r, chw }, out, () => this.nameOf(op));
+  }
+
+  pad(op: Extract<OpDesc, { kind: 'pad' }>, x: number, out: number) {
+    const p = op.options.paddings;
+    const readers = this.readers.get(out) ?? [];
+    const conv = readers[0];
+    const spatial = this.d.layout === 'NHWC' ? [1, 2] : [2, 3];
+    const other = p.some((pp, d) => !spatial.includes(d) && (pp[0] !== 0 || pp[1] !== 0));
+    if (readers.length !== 1 || !(conv.kind === 'conv2d' || conv.kind === 'depthwiseConv2d') || other)
+      return refuse(op, 'a PAD is supported only as spatial zero padding read by one conv (folded into its padding)');
+    this.prePad.set(out, { from: x, pad: [p[spatial[0]][0], p[spatial[1]][0], p[spatial[0]][1], p[spatial[1]][1]] });
+    this.rep.set(out, this.repOf(x, op));
+  }
+
+  add(op: OpDesc, out: number) {
+    if (op.kind === 'add' && op.options.activation !== 'none')
+      refuse(op, 'an add with a fused activation is not supported');
+    const [a, b] = op.inputs.map((t) => this.repOf(t!, op));
+    if (a.chw || b.chw) refuse(op, 'adding flattened NCHW tensors is not supported');
+    const { q, pending } = this.outQuant(out, op);
+    const node = this.push(
+      { op: 'add', name: this.nameOf(op), inputs: [a.node, b.node], block: -1, output: q },
+      this.shapeOf(a.node),
+    );
+    if (pending) this.nodes[node].pendingQuant = true;
+    this.rep.set(out, { node, chw: null });
+  }
+
+  mean(op: Extract<OpDesc, { kind: 'mean' }>, x: number, out: number) {
+    const want = this.d.layout === 'NHWC' ? '1,2' : '2,3';
+    if ([...op.options.axes].sort().join() !== want)
+      refuse(op, `a mean over axes ${op.options.axes} (only the spatial axes: a global pool)`);
+    const r = this.repOf(x, op);
+    const [, , c] = this.shapeOf(r.node);
+    const { q, pending } = this.outQuant(out, op);
+    const node = this.push({ op: 'mean', name: this.nameOf(op), inputs: [r.node], block: -1, output: q }, [c]);
+    if (pending) this.nodes[node].pendingQuant = true;
+    this.rep.set(
+      out,
+      this.view({ node, chw: null }, out, () => this.nameOf(op, ':view')),
+    );
+  }
+
+  layer(op: ConvDesc, x: number, out: number) {
+    const folded = this.prePad.get(x);
+    const r = this.repOf(x, op);
+    if (r.chw && op.kind !== 'fullyConnected') refuse(op, 'reads a flattened NCHW tensor; only an fc may');
+    const { q, pending } = this.outQuant(out, op);
+    const fc = op.kind === 'fullyConnected';
+    const inShape = this.shapeOf(r.node);
+    const outShape = fc ? [this.d.tensors[op.inputs[1]!].shape[0]] : this.ourShape(out);
+    if (folded) {
+      const padded = this.ourShape(x);
+      const [h, w] = this.shapeOf(this.repOf(folded.from, op).node);
+      if (padded[0] !== h + folded.pad[0] + folded.pad[2] || padded[1] !== w + folded.pad[1] + folded.pad[3])
+        refuse(op, 'the PAD before it does not pad the spatial dimensions only');
+    }
+    const name = this.nameOf(op);
+    const spec = layerSpec(op, name, {
+      layout: this.d.layout,
+      tensors: this.d.tensors,
+      inShape,
+      outShape,
+      chw: r.chw,
+      prePad: folded?.pad ?? [0, 0, 0, 0],
+      output: q,
+      relu: op.options.activation !== 'none',
+    });
+    const index = this.layers.length;
+    this.layers.push({ ...spec, conv: index, op, relu6: op.options.activation === 'relu6' });
+    if (!pending && op.options.activation === 'relu6') this.checkRelu6(op, q);
+    const node = this.push({ op: 'layer', name, inputs: [r.node], block: -1, conv: index }, outShape);
+    if (pending) this.nodes[node].pendingQuant = true;
+    this.rep.set(out, { node, chw: null });
+  }
+
+  /** The model: the chosen classifier last, conv indices renumbered, checked as a model file. */
+  finish(o: ToModelOptions): Model {
+    const pending = this.nodes.find((n) => n.pendingQuant);
+    if (pending) throw new ImportError('invalid', `node ${pending.name}: its float output is never quantized`);
+    if (!this.input) throw new ImportError('invalid', 'the model input is not int8 and not quantized at the edge');
+    const outRep = this.rep.get(this.d.outputs[0]);
+    const fcs = this.nodes.flatMap((n, i) => (n.op === 'layer' && this.layers[n.conv].kind === 'fc' ? [i] : []));
+    const last = outRep ? this.nodes[outRep.node] : undefined;
+    if (!outRep || last?.op !== 'layer' || this.layers[last.conv].kind !== 'fc')
+      throw new ImportError(
+        'unsupported-op',
+        `the model must end in a fully connected layer (the classifier); its output comes from ${last?.name ?? 'the input'}`,
+      );
+    const pick = o.classifier ?? fcs.indexOf(outRep.node);
+    if (!Number.isInteger(pick) || pick < 0 || pick >= fcs.length)
+      throw new ImportError(
+        'invalid',
+        `classifier ${o.classifier}: the model has ${fcs.length} fully connected layers (0-${fcs.length - 1})`,
+      );
+    const cut = fcs[pick];
+    const kept = this.nodes.slice(0, cut + 1).map((n) => {
+      const { pendingQuant, ...rest } = n as ModelNode & { pendingQuant?: boolean };
+      void pendingQuant;
+      return rest as ModelNode;
+    });
+    const order: number[] = [];
+    const nodes = kept.map((n, i): ModelNode => {
+      if (n.op !== 'layer') return n;
+      if (i === cut) return { ...n, conv: -1 };
+      order.push(n.conv);
+      return { ...n, conv: order.length - 1 };
+    });
+    const clsSpec = this.layers[(kept[cut] as { conv: number }).conv];
+    const layers: LayerSpec[] = [...order.map((c) => this.layers[c]), clsSpec].map((l) => {
+      const { conv, op, relu6, ...spec } = l;
+      (void conv, void op, void relu6);
+      return spec;
+    });
+    const classes = o.classes ?? clsSpec.outC;
+    const parts = {
+      name: o.name ?? 'imported',
+      inputShape: this.inputShape as [number, number, number],
+      input: this.input,
+      layers,
+      nodes,
+      requant: REQUANT[this.d.format],
+      source: 'imported' as const,
+      seed: o.seed ?? 1,
+    };
+    try {
+      const m = assembleModel(parts, classes, classes !== clsSpec.outC);
+      const { manifest, bin } = writeModelFile(modelToFile(m));
+      parseModelFile(manifest, bin);
+      return m;
+    } catch (e) {
+      if (e instanceof ModelError || e instanceof ModelFileError) throw new ImportError('invalid', e.message);
+      throw e;
+    }
+  }
+}
+
+/** The generic model of an imported file; throws ImportError (one line) on anything it cannot express. */
+export function descriptionToModel(d: ModelDescription, o: ToModelOptions = {}): Model {
+  const m = new Mapper(d);
+  m.run();
+  return m.finish(o);
+}
+
+/** The file's fully connected layers, in order (the classifier choices; the default is the last). */
+export function classifierChoices(d: ModelDescription): { index: number; name: string; outputs: number }[] {
+  return d.ops
+    .filter((op) => op.kind === 'fullyConnected')
+    .map((op, index) => ({ index, name: op.name, outputs: d.tensors[op.inputs[1]!].shape[0] }));
+}
+
+export { ACCEPTED as SUPPORTED_IMPORT_OPS };
