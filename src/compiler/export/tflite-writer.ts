@@ -10,6 +10,7 @@
  * the int8 kernels need; 5. buffers: 0 is the empty sentinel, constant data is 16-byte aligned.
  */
 import { Builder } from 'flatbuffers';
+import { ExportError } from './export-error';
 import { resolvePadding } from '../import/check';
 import { SUPPORTED_BUILTINS, TENSOR_TYPE, type SupportedBuiltin } from '../import/tflite-schema';
 import { TFLITE_IDENTIFIER } from '../import/tflite';
@@ -17,12 +18,7 @@ import type { Activation, ModelDescription, OpDesc, Padding, TensorDesc } from '
 
 export const TFLITE_DESCRIPTION = 'TinyTrain Playground export';
 
-export class ExportError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ExportError';
-  }
-}
+export { ExportError };
 
 type Field = [slot: number, kind: 'byte' | 'int32' | 'float32' | 'int32s', value: number | number[]];
 

@@ -223,6 +223,26 @@ export const ONNX_CONVERTERS: Record<string, OnnxConverter> = {
     const yq = quantParams(ctx, node, name, inp(node, 6), inp(node, 7), 2);
     return fullyConnected(ctx, node, name, { x, w, b: null }, 'int8', yq);
   },
+  /** com.microsoft QGemm: int8 A x B (+ int32 bias C), requantized to y; B per-column quantized. */
+  QGemm: (ctx, node, name) => {
+    if (attrInt(node, 'transA', 0) !== 0 || (attr(node, 'alpha')?.f ?? 1) !== 1 || !inp(node, 7))
+      ctx.fail('unsupported-op', `node ${name} is a QGemm with a transposed input, alpha other than 1 or float output`);
+    const x = ctx.input(inp(node, 0), name);
+    const xq = quantParams(ctx, node, name, inp(node, 1), inp(node, 2), 2);
+    ctx.setQuant(x, xq, name);
+    const transB = attrInt(node, 'transB', 0) === 1;
+    const wq = quantParams(ctx, node, name, inp(node, 4), inp(node, 5), 2);
+    const perColumn = wq.scale.length > 1;
+    const w = fcWeights(ctx, inp(node, 3), name, transB, { ...wq, axis: perColumn ? (transB ? 0 : 1) : null });
+    let b: number | null = null;
+    if (inp(node, 6)) {
+      b = ctx.input(inp(node, 6), name);
+      const scale = wq.scale.map((s) => xq.scale[0] * s);
+      ctx.setQuant(b, { scale, zeroPoint: scale.map(() => 0), axis: perColumn ? 0 : null }, name);
+    }
+    const yq = quantParams(ctx, node, name, inp(node, 7), inp(node, 8), 2);
+    return fullyConnected(ctx, node, name, { x, w, b }, 'int8', yq);
+  },
   Add: (ctx, node, name) => {
     const a = ctx.input(inp(node, 0), name);
     const b = ctx.input(inp(node, 1), name);
