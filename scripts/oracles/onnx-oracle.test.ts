@@ -52,6 +52,18 @@ describe('ONNX oracle', () => {
     expect(run.results[0].float[0]).toBeCloseTo(0.037 * (inputs[0][0] + 7), 5);
   });
 
+  it('runs an int8 Clip written for a fused ReLU6: it clamps, so outputs change against no activation', async () => {
+    const file = 'qoperator_conv.onnx';
+    const d = readOnnx(new Uint8Array(readFileSync(FIXTURES + file)), file);
+    const conv = d.ops.find((o) => o.kind === 'conv2d')!;
+    d.tensors[conv.outputs[0]].quant = { scale: [Math.fround(0.002)], zeroPoint: [3], axis: null };
+    const inputs = seededInt8Inputs(13, 10, d.tensors[d.inputs[0]].shape.reduce((a, b) => a * b, 1));
+    const plain = await runOnnx(writeOnnx(d), inputs);
+    (conv.options as { activation: string }).activation = 'relu6';
+    const clipped = await runOnnx(writeOnnx(d), inputs);
+    expect(clipped.results.map((r) => r.int8)).not.toEqual(plain.results.map((r) => r.int8));
+  });
+
   it.each(readable)('runs %s, and our re-written file gives identical outputs', async (file) => {
     const bytes = new Uint8Array(readFileSync(FIXTURES + file));
     const d = readOnnx(bytes, file);

@@ -56,13 +56,24 @@ describe('ONNX writer', () => {
     expect(Array.from(back.tensors[fc2.inputs[1]!].data!)).toEqual(Array.from(w.data!));
   });
 
-  it('refuses NHWC descriptions and int8 forms ONNX lacks, naming the op', () => {
+  it('refuses NHWC descriptions in one line', () => {
     expect(() => writeOnnx(tfliteEveryOp())).toThrow(/NHWC description cannot be written as ONNX/);
+  });
+
+  it('writes a fused int8 activation as an int8 Clip at the zero point, none when saturation is the clamp', () => {
     const d = load('qoperator_conv.onnx');
     const conv = d.ops.find((o) => o.kind === 'conv2d') as Extract<OpDesc, { kind: 'conv2d' }>;
-    d.tensors[conv.outputs[0]].quant!.zeroPoint = [3];
-    conv.options.activation = 'relu';
-    expect(() => writeOnnx(d)).toThrow(new RegExp(`op ${conv.name}: a fused relu that saturation does not imply`));
+    const y = d.tensors[conv.outputs[0]];
+    y.quant = { scale: [Math.fround(0.05)], zeroPoint: [3], axis: null };
+    conv.options.activation = 'relu6';
+    const back = readOnnx(writeOnnx(d), 'clip.onnx');
+    const i = back.ops.findIndex((o) => o.name === conv.name);
+    expect(back.ops[i + 1]).toMatchObject({ kind: 'relu6', sourceOp: 'Clip', outputs: [conv.outputs[0] + 1] });
+    expect(back.tensors[back.ops[i + 1].outputs[0]].name).toBe(y.name);
+    expect(back.tensors[back.ops[i].outputs[0]].quant).toEqual(back.tensors[back.ops[i + 1].outputs[0]].quant);
+    y.quant = { scale: [Math.fround(6 / 255)], zeroPoint: [-128], axis: null };
+    const saturating = readOnnx(writeOnnx(d), 'sat.onnx');
+    expect(saturating.ops.length).toBe(d.ops.length);
   });
 
   it('writes a fused activation of a float op as a Relu node after it', () => {

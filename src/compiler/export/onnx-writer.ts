@@ -6,8 +6,9 @@
  * is a bias or the weights were not stored [in, out], com.microsoft QLinearAdd / QLinearGlobalAveragePool /
  * QLinearAveragePool, int8 MaxPool / Relu / Pad / Reshape), QDQ where it is float (DequantizeLinear of int8 /
  * int32 initializers in front of Conv / Gemm); QuantizeLinear / DequantizeLinear ops as they are. Opset 14
- * (int8 Relu), IR 8. Refused with an ExportError: NHWC descriptions, int8 softmax / relu6, and fused
- * activations that int8 saturation does not already imply (ONNX has no fused activations).
+ * (int8 Relu), IR 8. ONNX has no fused activations: a fused ReLU / ReLU6 becomes a Relu / Clip node after a
+ * float op, and after an int8 op an int8 Clip at TFLite's clamp bounds (none when saturation already is the
+ * clamp). Refused with an ExportError: NHWC descriptions, int8 softmax.
  */
 import { ONNX_DTYPE, type OnnxNode, type OnnxTensor } from '../import/onnx-proto';
 import type { ModelDescription, OpDesc, Padding, TensorDesc } from '../import/types';
@@ -112,17 +113,25 @@ function withActivation(plan: OnnxPlan, op: OpDesc): string {
   const y = plan.t(op.outputs[0]);
   const act = 'activation' in op.options ? op.options.activation : 'none';
   if (act === 'none') return y.name;
-  if (y.dtype === 'int8') {
-    const q = y.quant!;
-    const implied = q.zeroPoint[0] === -128 && (act === 'relu' || Math.round(6 / q.scale[0]) >= 255);
-    if (implied) return y.name;
-    throw new ExportError(`op ${op.name}: a fused ${act} that saturation does not imply has no int8 ONNX form`);
-  }
   const pre = `${y.name}__preactivation`;
+  if (y.dtype === 'int8') {
+    const [lo, hi] = int8Clamp(y, act);
+    if (lo === -128 && hi === 127) return y.name; // saturation is the activation
+    plan.after.push(node('Clip', `${op.name}/${act}`, [pre, int8Bound(plan, lo), int8Bound(plan, hi)], [y.name]));
+    return pre;
+  }
   if (act === 'relu') plan.after.push(node('Relu', `${op.name}/relu`, [pre], [y.name]));
   else plan.after.push(node('Clip', `${op.name}/relu6`, [pre, clipBound(plan, 0), clipBound(plan, 6)], [y.name]));
   return pre;
 }
+
+/** TFLite's int8 activation clamp: [zp, 127] for ReLU, [zp, min(127, zp + round(6 / scale))] for ReLU6. */
+function int8Clamp(y: TensorDesc, act: 'relu' | 'relu6'): [number, number] {
+  const zp = y.quant!.zeroPoint[0];
+  return [Math.max(-128, zp), act === 'relu' ? 127 : Math.min(127, zp + Math.round(6 / y.quant!.scale[0]))];
+}
+
+const int8Bound = (plan: OnnxPlan, v: number) => plan.init(tensorProto(`clip_int8_${v}`, [], Int8Array.of(v)));
 
 const clipBound = (plan: OnnxPlan, v: number) => plan.init(tensorProto(`clip_${v}`, [], Float32Array.of(v)));
 
@@ -250,10 +259,16 @@ function writeOp(plan: OnnxPlan, op: OpDesc): void {
       if (int8) throw new ExportError(`op ${op.name}: an int8 softmax has no standard ONNX form; dequantize first`);
       return plan.push('Softmax', op.name, [xn], [plan.t(y).name], { axis: op.options.axis });
     case 'relu':
-      return plan.push('Relu', op.name, [xn], [plan.t(y).name]);
-    case 'relu6':
-      if (int8) throw new ExportError(`op ${op.name}: an int8 relu6 has no ONNX form here; fold it into the op before`);
-      return plan.push('Clip', op.name, [xn, clipBound(plan, 0), clipBound(plan, 6)], [plan.t(y).name]);
+    case 'relu6': {
+      // int8: ONNX's int8 Relu clamps at integer 0, not at the zero point; a Clip at TFLite's bounds is exact.
+      const bounds = int8
+        ? int8Clamp(plan.t(y), op.kind).map((v) => int8Bound(plan, v))
+        : op.kind === 'relu6'
+          ? [clipBound(plan, 0), clipBound(plan, 6)]
+          : null;
+      if (!bounds) return plan.push('Relu', op.name, [xn], [plan.t(y).name]);
+      return plan.push('Clip', op.name, [xn, ...bounds], [plan.t(y).name]);
+    }
     case 'quantize': {
       const q = plan.t(y).quant;
       const attrs: Record<string, AttrValue> = q?.axis != null ? { axis: q.axis } : {};
