@@ -26,6 +26,7 @@ describe('TFLite writer', () => {
       const back = readTflite(bytes, 'exported.tflite');
       expect(roundTripView(back)).toEqual(roundTripView(d));
       expect(back.producer).toBe(TFLITE_DESCRIPTION);
+      expect(back.dynamicBatch).toBe(d.dynamicBatch);
       // Writing the re-read description gives the very same bytes: the writer is deterministic.
       expect(writeTflite(back)).toEqual(bytes);
     },

@@ -29,6 +29,8 @@ interface FileTensor {
   type: number;
   quant: TensorDesc['quant'];
   bytes: Uint8Array | null;
+  /** shape_signature: batch -1 on graph inputs / outputs of a variable-batch model. */
+  signature?: number[];
 }
 
 interface FileOp {
@@ -84,6 +86,8 @@ class Plan {
       quant: t.quant,
       bytes: dataBytes(t.data),
     }));
+    if (d.dynamicBatch)
+      for (const id of [...d.inputs, ...d.outputs]) this.tensors[id].signature = [-1, ...d.tensors[id].shape.slice(1)];
   }
 
   constant(name: string, shape: number[], values: number[]): number {
@@ -287,12 +291,14 @@ function writeTensor(b: Builder, t: FileTensor, buffer: number): number {
   const shape = intVector(b, t.shape);
   const name = b.createString(t.name);
   const quant = t.quant ? writeQuant(b, t.quant) : 0;
+  const signature = t.signature ? intVector(b, t.signature) : 0;
   b.startObject(8);
   b.addFieldOffset(0, shape, 0);
   b.addFieldInt8(1, t.type, null);
   b.addFieldInt32(2, buffer, 0);
   b.addFieldOffset(3, name, 0);
   if (quant) b.addFieldOffset(4, quant, 0);
+  if (signature) b.addFieldOffset(7, signature, 0);
   return b.endObject();
 }
 
