@@ -146,6 +146,17 @@ function clipBound(ctx: OnnxContext, node: OnnxNode, i: number, key: string): nu
   return a?.f ?? null;
 }
 
+const floatClipKind = (lo: number | null, hi: number | null) =>
+  lo === 0 && hi === 6 ? 'relu6' : lo === 0 && (hi === null || hi >= 3.4e38) ? 'relu' : null;
+
+/** An int8 Clip is a ReLU when it clamps at the zero point (and 127), a ReLU6 when also at the step of 6. */
+function int8ClipKind(q: TensorQuant, lo: number | null, hi: number | null): 'relu' | 'relu6' | null {
+  const zp = q.zeroPoint[0];
+  if (lo !== zp) return null;
+  if (hi === null || hi === 127) return 'relu';
+  return hi === Math.min(127, zp + Math.round(6 / q.scale[0])) ? 'relu6' : null;
+}
+
 const quantizeIO = (ctx: OnnxContext, node: OnnxNode, name: string, x: number) =>
   quantParams(ctx, node, name, inp(node, 1), inp(node, 2), ctx.shape(x).length);
 
@@ -223,6 +234,26 @@ export const ONNX_CONVERTERS: Record<string, OnnxConverter> = {
     const yq = quantParams(ctx, node, name, inp(node, 6), inp(node, 7), 2);
     return fullyConnected(ctx, node, name, { x, w, b: null }, 'int8', yq);
   },
+  /** com.microsoft QGemm: int8 A x B (+ int32 bias C), requantized to y; B per-column quantized. */
+  QGemm: (ctx, node, name) => {
+    if (attrInt(node, 'transA', 0) !== 0 || (attr(node, 'alpha')?.f ?? 1) !== 1 || !inp(node, 7))
+      ctx.fail('unsupported-op', `node ${name} is a QGemm with a transposed input, alpha other than 1 or float output`);
+    const x = ctx.input(inp(node, 0), name);
+    const xq = quantParams(ctx, node, name, inp(node, 1), inp(node, 2), 2);
+    ctx.setQuant(x, xq, name);
+    const transB = attrInt(node, 'transB', 0) === 1;
+    const wq = quantParams(ctx, node, name, inp(node, 4), inp(node, 5), 2);
+    const perColumn = wq.scale.length > 1;
+    const w = fcWeights(ctx, inp(node, 3), name, transB, { ...wq, axis: perColumn ? (transB ? 0 : 1) : null });
+    let b: number | null = null;
+    if (inp(node, 6)) {
+      b = ctx.input(inp(node, 6), name);
+      const scale = wq.scale.map((s) => xq.scale[0] * s);
+      ctx.setQuant(b, { scale, zeroPoint: scale.map(() => 0), axis: perColumn ? 0 : null }, name);
+    }
+    const yq = quantParams(ctx, node, name, inp(node, 7), inp(node, 8), 2);
+    return fullyConnected(ctx, node, name, { x, w, b }, 'int8', yq);
+  },
   Add: (ctx, node, name) => {
     const a = ctx.input(inp(node, 0), name);
     const b = ctx.input(inp(node, 1), name);
@@ -247,7 +278,8 @@ export const ONNX_CONVERTERS: Record<string, OnnxConverter> = {
     const x = ctx.input(inp(node, 0), name);
     const lo = clipBound(ctx, node, 1, 'min');
     const hi = clipBound(ctx, node, 2, 'max');
-    const kind = lo === 0 && hi === 6 ? 'relu6' : lo === 0 && (hi === null || hi >= 3.4e38) ? 'relu' : null;
+    const q = quantOf(ctx, x);
+    const kind = dtypeOf(ctx, x) === 'int8' && q ? int8ClipKind(q, lo, hi) : floatClipKind(lo, hi);
     if (!kind)
       return ctx.fail('unsupported-op', `node ${name} is Clip(${lo}, ${hi}); supported: Clip(0, 6) and Clip(0)`);
     const t = passThrough(ctx, x);

@@ -1,0 +1,38 @@
+/**
+ * The TFLite oracle from a spec: the TFLite web runtime (served from node_modules, no network) runs TFLite
+ * Micro's hello_world model and our re-export of it on the same int8 inputs and gives identical int8 outputs;
+ * our every-op export loads and runs too.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { expect, test } from '@playwright/test';
+import { readTflite } from '../src/compiler/import/tflite';
+import { writeTflite } from '../src/compiler/export/tflite-writer';
+import { tfliteEveryOp } from '../src/compiler/export/testing-descriptions';
+import { compareInt8, seededInt8Inputs } from '../scripts/oracles/compare';
+import { openTflitePage, runTfliteInPage } from '../scripts/oracles/tflite-oracle';
+
+const MODEL = new URL('../../shared/models/hello_world_int8.tflite', import.meta.url);
+
+test('the TFLite web runtime gives our re-export the same int8 outputs as the original', async ({ page }) => {
+  test.skip(!existsSync(MODEL), 'the shared TFLite Micro models are absent');
+  const original = new Uint8Array(readFileSync(MODEL));
+  const inputs = seededInt8Inputs(5, 20, 1);
+  await openTflitePage(page);
+  const a = await runTfliteInPage(page, original, inputs);
+  const b = await runTfliteInPage(page, writeTflite(readTflite(original, 'hello_world_int8.tflite')), inputs);
+  expect(a.inputType).toBe('int8');
+  const ours = b.results.map((r) => r[0].values);
+  const theirs = a.results.map((r) => r[0].values);
+  expect(compareInt8(ours, theirs)).toMatchObject({ fractionIdentical: 1, maxLsbDiff: 0 });
+  expect(new Set(theirs.map((v) => v[0])).size).toBeGreaterThan(3);
+});
+
+test('the TFLite web runtime runs our every-op export (conv, depthwise, pools, pad, mean, fc, softmax)', async ({
+  page,
+}) => {
+  await openTflitePage(page);
+  const run = await runTfliteInPage(page, writeTflite(tfliteEveryOp()), [new Array(9 * 9 * 2).fill(0.5)]);
+  const probs = run.results[0][0].values;
+  expect(run.results[0][0].shape).toEqual([1, 3]);
+  expect(probs.reduce((s, p) => s + p, 0)).toBeCloseTo(1, 1);
+});
