@@ -3,9 +3,11 @@
  * average pool, the fc classifier and the softmax cross-entropy loss. No masks yet (autodiff adds them).
  * Per-layer derived constants (requantization multipliers, QAS gradient scales) are computed once per model
  * layer and cached, so recompiling for another scheme allocates no per-channel arrays; weights, biases and
- * weight scales alias the model's arrays.
+ * weight scales alias the model's arrays. The model's requantization mode (Model.requant) sets every forward op's
+ * tt_quant.requant and the form of its multipliers: float32 m (float modes) or TFLite {M, S} pairs (tflite-fixed),
+ * and outside the default mode makes the residual add follow it (TFLite's ADD when fixed) and the pool a tt_mean_s8.
  */
-import { convShape, type Quant } from './kernel-abi';
+import { convShape, Requant, type Quant, type RequantName } from './kernel-abi';
 import { GraphBuilder, type Graph } from './ir/graph';
 import { layerKind } from './layer-kinds';
 import { walkTopology } from './models/arch';
@@ -15,6 +17,9 @@ import {
   addMultipliers,
   avgpoolMultiplier,
   biasGradScale,
+  fixedAddMultipliers,
+  fixedMeanMultiplier,
+  fixedMultipliers,
   requantMultipliers,
   weightGradScale,
 } from './quant';
@@ -43,8 +48,19 @@ export function layerConsts(l: ConvLayer): LayerConsts {
   return c;
 }
 
-export function layerQuant(l: ConvLayer): Quant {
-  return { inZp: l.input.zeroPoint, outZp: l.output.zeroPoint, ...activationRange(l.output, l.relu) };
+const fixedCache = new WeakMap<ConvLayer, Int32Array>();
+
+/** The layer's requantization table in a mode: float32 m[c] (cached), or TFLite {M, S} pairs (cached). */
+export function layerMultTable(l: ConvLayer, mode: RequantName): Float32Array | Int32Array {
+  if (mode !== 'tflite-fixed') return layerConsts(l).mult;
+  let t = fixedCache.get(l);
+  if (!t) fixedCache.set(l, (t = fixedMultipliers(l.input.scale, l.weightScale, l.output.scale)));
+  return t;
+}
+
+export function layerQuant(l: ConvLayer, mode: RequantName = 'float-half-away'): Quant {
+  const q = { inZp: l.input.zeroPoint, outZp: l.output.zeroPoint, ...activationRange(l.output, l.relu) };
+  return mode === 'float-half-away' ? q : { ...q, requant: Requant[mode] };
 }
 
 export function layerConvShape(l: ConvLayer) {
@@ -62,14 +78,16 @@ export function layerConvShape(l: ConvLayer) {
 }
 
 /** Appends one conv-like layer reading tensor x; returns its output tensor. */
-function addLayer(b: GraphBuilder, l: ConvLayer, x: number): number {
+function addLayer(b: GraphBuilder, l: ConvLayer, x: number, mode: RequantName): number {
   const shape = layerConvShape(l);
   const param = (suffix: string, t: Omit<Parameters<GraphBuilder['tensor']>[0], 'name' | 'layer'>) =>
     b.tensor({ ...t, name: `${l.name}.${suffix}`, layer: l.index });
   const row = layerKind(l);
   const w = param('weight', { shape: row.weightShape(l), dtype: 'int8', varType: 'weight', data: l.weight });
   const bias = param('bias', { shape: [l.outC], dtype: 'int32', varType: 'bias', data: l.bias });
-  const mult = param('mult', { shape: [l.outC], dtype: 'float32', varType: 'const', data: layerConsts(l).mult });
+  const table = layerMultTable(l, mode);
+  const dtype = table instanceof Int32Array ? 'int32' : 'float32';
+  const mult = param('mult', { shape: [table.length], dtype, varType: 'const', data: table });
   const yShape = row.outShape(l);
   const y = b.tensor({
     name: l.kind === 'fc' ? 'logits' : `${l.name}:out`,
@@ -84,44 +102,54 @@ function addLayer(b: GraphBuilder, l: ConvLayer, x: number): number {
     phase: 'forward',
     inputs: [x, w, bias, mult],
     outputs: [y],
-    attrs: { shape, quant: layerQuant(l) },
+    attrs: { shape, quant: layerQuant(l, mode) },
     layer: l.index,
   });
   return y;
 }
 
 /** Appends the residual add closing block blk (its input plus its last layer's output); returns its output. */
-function addResidual(b: GraphBuilder, blk: Block, blockIn: number, x: number): number {
+function addResidual(b: GraphBuilder, blk: Block, blockIn: number, x: number, mode: RequantName): number {
   const out = blk.addOutput;
   if (!out) throw new Error(`${blk.name}: a residual block without the quantization of its sum`);
   const a = b.tensors[blockIn];
   const p = b.tensors[x];
   const { ma, mb } = addMultipliers(a.quant!, p.quant!, out);
   const y = b.tensor({ name: `${blk.name}.add:out`, shape: p.shape, dtype: 'int8', varType: 'activation', quant: out });
-  const quant = { inZp: a.quant!.zeroPoint, outZp: out.zeroPoint, actMin: -128, actMax: 127 };
+  const quant: Quant = { inZp: a.quant!.zeroPoint, outZp: out.zeroPoint, actMin: -128, actMax: 127 };
+  if (mode !== 'float-half-away') quant.requant = Requant[mode];
+  const fixed = mode === 'tflite-fixed' ? fixedAddMultipliers(a.quant!, p.quant!, out) : undefined;
   b.op({
     kind: 'add',
     name: `${blk.name}.add`,
     phase: 'forward',
     inputs: [blockIn, x],
     outputs: [y],
-    attrs: { quant, bZp: p.quant!.zeroPoint, ma, mb },
+    attrs: { quant, bZp: p.quant!.zeroPoint, ma, mb, ...(fixed && { fixed }) },
   });
   return y;
 }
 
 /** Appends the global average pool reading x; returns the pooled vector. */
-function addPool(b: GraphBuilder, m: Model, x: number): number {
+function addPool(b: GraphBuilder, m: Model, x: number, mode: RequantName): number {
   const { h, w, c } = m.pool;
   const pooled = b.tensor({ name: 'pool:out', shape: [c], dtype: 'int8', varType: 'activation', quant: m.pool.output });
   const m0 = avgpoolMultiplier(m.pool.input, m.pool.output, h, w);
+  const [inZp, outZp] = [m.pool.input.zeroPoint, m.pool.output.zeroPoint];
+  const mean =
+    mode === 'float-half-away'
+      ? undefined
+      : {
+          quant: { inZp, outZp, actMin: -128, actMax: 127, requant: Requant[mode] },
+          table: mode === 'tflite-fixed' ? fixedMeanMultiplier(m.pool.input, m.pool.output) : Float32Array.of(m0),
+        };
   b.op({
     kind: 'avgpool',
     name: 'pool',
     phase: 'forward',
     inputs: [x],
     outputs: [pooled],
-    attrs: { h, w, c, inZp: m.pool.input.zeroPoint, outZp: m.pool.output.zeroPoint, m: m0 },
+    attrs: { h, w, c, inZp, outZp, m: m0, ...(mean && { mean }) },
   });
   return pooled;
 }
@@ -137,10 +165,13 @@ export function buildForwardGraph(m: Model): Graph {
     quant: m.input,
   });
   const label = b.tensor({ name: 'label', shape: [1], dtype: 'int32', varType: 'label' });
+  const mode = m.requant ?? 'float-half-away';
+  if (!(mode in Requant))
+    throw new Error(`unknown requantization mode "${mode}"; known: ${Object.keys(Requant).join(', ')}`);
   const logits = walkTopology(m.blocks, input, {
-    layer: (i, x) => addLayer(b, layerAt(m, i), x),
-    add: (blk, blockIn, x) => addResidual(b, blk, blockIn, x),
-    pool: (x) => addPool(b, m, x),
+    layer: (i, x) => addLayer(b, layerAt(m, i), x, mode),
+    add: (blk, blockIn, x) => addResidual(b, blk, blockIn, x, mode),
+    pool: (x) => addPool(b, m, x, mode),
   });
   const loss = b.tensor({ name: 'loss', shape: [1], dtype: 'float32', varType: 'loss' });
   const lq = m.classifier.output;

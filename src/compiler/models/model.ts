@@ -18,6 +18,7 @@ import {
 import { DEFAULT_INPUT, DEFAULT_INPUT_M2, initAdd, initLayer } from './init';
 import type { ModelFile, ModelFileLayer } from '../model-file';
 import type { QParams } from '../quant';
+import type { RequantName } from '../kernel-abi';
 
 export interface ConvLayer extends LayerShape {
   /** Conv index in forward order; -1 for the classifier. */
@@ -53,6 +54,8 @@ export interface Model {
   forwardMacs: number;
   source: 'random' | 'pretrained';
   seed: number;
+  /** How every forward kernel requantizes (kernel-abi.ts Requant); absent: 'float-half-away', the built-ins'. */
+  requant?: RequantName;
 }
 
 export interface BuildModelOptions {
