@@ -20,6 +20,7 @@ import {
   fixedAddMultipliers,
   fixedMeanMultiplier,
   fixedMultipliers,
+  onnxMultipliers,
   requantMultipliers,
   weightGradScale,
 } from './quant';
@@ -48,13 +49,23 @@ export function layerConsts(l: ConvLayer): LayerConsts {
   return c;
 }
 
-const fixedCache = new WeakMap<ConvLayer, Int32Array>();
+const tableCache = {
+  'tflite-fixed': new WeakMap<ConvLayer, Int32Array>(),
+  'float-half-even': new WeakMap<ConvLayer, Float32Array>(),
+};
 
-/** The layer's requantization table in a mode: float32 m[c] (cached), or TFLite {M, S} pairs (cached). */
+/**
+ * The layer's requantization table in a mode (cached): float32 m[c] from double math (the built-ins'), TFLite
+ * {M, S} pairs, or float32 m[c] computed in float32 as ONNX Runtime does (half-even).
+ */
 export function layerMultTable(l: ConvLayer, mode: RequantName): Float32Array | Int32Array {
-  if (mode !== 'tflite-fixed') return layerConsts(l).mult;
-  let t = fixedCache.get(l);
-  if (!t) fixedCache.set(l, (t = fixedMultipliers(l.input.scale, l.weightScale, l.output.scale)));
+  if (mode === 'float-half-away') return layerConsts(l).mult;
+  const cache = tableCache[mode] as WeakMap<ConvLayer, Float32Array | Int32Array>;
+  let t = cache.get(l);
+  if (!t) {
+    const make = mode === 'tflite-fixed' ? fixedMultipliers : onnxMultipliers;
+    cache.set(l, (t = make(l.input.scale, l.weightScale, l.output.scale)));
+  }
   return t;
 }
 

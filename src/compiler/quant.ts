@@ -21,6 +21,16 @@ export function requantMultipliers(sx: number, sW: ArrayLike<number>, sy: number
 }
 
 /**
+ * Multipliers f32(f32(s_x * s_W[c]) / s_y): two float32 operations in this order, as ONNX Runtime's QLinearConv and
+ * PyTorch's quantized kernels compute them (the half-even mode uses these, so their bits match those runtimes').
+ */
+export function onnxMultipliers(sx: number, sW: ArrayLike<number>, sy: number): Float32Array {
+  const m = new Float32Array(sW.length);
+  for (let c = 0; c < sW.length; c++) m[c] = f(f(f(sx) * f(sW[c])) / f(sy));
+  return m;
+}
+
+/**
  * TFLite's QuantizeMultiplier: the real multiplier m (a double) as a Q31 mantissa M and an exponent S with
  * m ~= M * 2^(S - 31): frexp gives m = q * 2^S with q in [0.5, 1); M = round(q * 2^31) (half away from zero); M = 2^31
  * becomes 2^30 with S + 1; S < -31 flushes to {0, 0}, and m = 0 is {0, 0}.
