@@ -42,7 +42,7 @@ const i32 = (n: number, r = 2000) => Int32Array.from({ length: n }, () => Math.f
 const f32 = (n: number, lo = -1, hi = 1) =>
   Float32Array.from({ length: n }, () => Math.fround(lo + (hi - lo) * rand()));
 
-const q = structWords(QUANT_FIELDS, { inZp: -3, outZp: -128, actMin: -128, actMax: 127 });
+const q = structWords(QUANT_FIELDS, { inZp: -3, outZp: -128, actMin: -128, actMax: 127, requant: 0 });
 const sh = (s: ConvShape) => structWords(CONV_SHAPE_FIELDS, s);
 
 function convCases(name: string, fn: string, s: ConvShape, wLen: number, depthwise: boolean): Case[] {

@@ -12,9 +12,16 @@
  *  - Layout is HWC (batch 1). Weights: general conv [out_c][k][k][in_c]; pointwise and fully connected
  *    [out_c][in_c]; depthwise [k][k][c]. Biases int32 in units s_W[c]*s_x.
  *  - Activations int8, per-tensor (scale s, zero point z): real = s * (q - z).
- *  - Requantization: acc = sum((x - z_x) * w) + b (int32, exact); v = (float)acc * m[c] (float32);
- *    v is clamped to [-2^30, 2^30]; r = tt_round(v); y = clamp(r + z_y, act_min, act_max).
- *    tt_round(v) = (int32_t)(v >= 0 ? v + 0.5f : v - 0.5f) with the add done in float32.
+ *  - Requantization: acc = sum((x - z_x) * w) + b (int32, exact), then r by the layer's tt_requant_mode
+ *    (tt_quant.requant) and y = clamp(r + z_y, act_min, act_max):
+ *      TT_REQUANT_FLOAT_HALF_AWAY (the built-ins): v = (float)acc * m[c] (float32), v clamped to
+ *        [-2^30, 2^30], r = tt_round(v) = (int32_t)(v >= 0 ? v + 0.5f : v - 0.5f), the add in float32.
+ *      TT_REQUANT_FLOAT_HALF_EVEN (ONNX Runtime, PyTorch): the same v, r = tt_round_half_even(v).
+ *      TT_REQUANT_TFLITE_FIXED (TFLite reference kernels, CMSIS-NN; integer only): with the per-channel
+ *        Q31 multiplier M[c] and shift S[c] of real m (m = M * 2^(S - 31), M in [2^30, 2^31)),
+ *        r = tt_requant_fixed(acc, M[c], S[c]), clamped to [-2^30, 2^30].
+ *    A forward kernel's `mult` table is float[out_c] (m) in the float modes and int32[out_c][2] ({M, S}) in
+ *    the fixed mode.
  *  - Clamp mask: 1 bit per output element, element e at bit (e & 7) of byte e >> 3, set when
  *    act_min <= r + z_y <= act_max (the clamp let the value through, so the gradient passes).
  *    A forward kernel given a non-NULL mask is the training variant; NULL means inference.
@@ -58,7 +65,15 @@ typedef struct {
   int32_t out_zp;  /* z_y */
   int32_t act_min; /* clamp low, usually -128 (or z_y for a ReLU-like clamp) */
   int32_t act_max; /* clamp high, usually 127 */
+  int32_t requant; /* tt_requant_mode; 0 (float, half away from zero) when a caller leaves it out */
 } tt_quant;
+
+/* How a forward kernel turns its int32 accumulator into the output integer (see Requantization above). */
+typedef enum {
+  TT_REQUANT_FLOAT_HALF_AWAY = 0, /* float32 multiply, round half away from zero: the built-in models */
+  TT_REQUANT_TFLITE_FIXED = 1,    /* int32 multiplier and shift: TFLite's reference int8 kernels, CMSIS-NN */
+  TT_REQUANT_FLOAT_HALF_EVEN = 2  /* float32 multiply, round half to even: ONNX Runtime, PyTorch */
+} tt_requant_mode;
 
 /* Rounding of an update written into integer storage (PAPER-FACTS section 2). */
 typedef enum {
@@ -93,6 +108,49 @@ typedef struct {
 
 static inline int32_t tt_round(float v) { return (int32_t)(v >= 0.0f ? v + 0.5f : v - 0.5f); }
 
+/* Round half to even of |v| <= 2^30 (nearbyintf under the default rounding mode, without libm): t = trunc(v);
+ * d = v - t is exact (t and v share their binade or t is 0) and lies in (-1, 1); step away from zero when
+ * |d| > 0.5, or |d| == 0.5 and t is odd. */
+static inline int32_t tt_round_half_even(float v) {
+  const int32_t t = (int32_t)v;
+  const float d = v - (float)t;
+  if (d > 0.5f || (d == 0.5f && (t & 1))) return t + 1;
+  if (d < -0.5f || (d == -0.5f && (t & 1))) return t - 1;
+  return t;
+}
+
+/* TFLite's fixed-point primitives (gemmlowp), integer only:
+ * tt_sat_rounding_doubling_high_mul(a, b) = floor(a * b / 2^31 + 1/2) (the 64-bit product, ties toward +inf:
+ *   TFLite adds 2^30 or 1 - 2^30 by the sign and truncates; the one overflow, a == b == INT32_MIN, saturates to
+ *   INT32_MAX);
+ * tt_rounding_divide_by_pot(x, e) = x / 2^e rounded half away from zero (0 <= e <= 31): floor(x / 2^e) plus 1
+ *   when the remainder exceeds half of 2^e (half exactly counts for negative x only). */
+static inline int32_t tt_sat_rounding_doubling_high_mul(int32_t a, int32_t b) {
+  if (a == b && a == INT32_MIN) return INT32_MAX;
+  const int64_t ab = (int64_t)a * (int64_t)b;
+  const int64_t nudge = ab >= 0 ? (INT64_C(1) << 30) : 1 - (INT64_C(1) << 30);
+  return (int32_t)((ab + nudge) / (INT64_C(1) << 31)); /* C division truncates toward zero */
+}
+
+static inline int32_t tt_rounding_divide_by_pot(int32_t x, int32_t e) {
+  const int32_t mask = (int32_t)((UINT32_C(1) << e) - 1u);
+  const int32_t remainder = x & mask;
+  const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+  return (x >> e) + (remainder > threshold ? 1 : 0);
+}
+
+/* TFLite's MultiplyByQuantizedMultiplier: acc * M * 2^(S - 31) with a left shift max(S, 0) of acc first (here
+ * saturated to the int32 range, where TFLite's overflow is undefined) and a rounding right shift max(-S, 0)
+ * after. M in [0, 2^31), S in [-31, 30]. */
+static inline int32_t tt_requant_fixed(int32_t acc, int32_t m, int32_t shift) {
+  int32_t x = acc;
+  if (shift > 0) {
+    const int64_t wide = (int64_t)acc * (INT64_C(1) << shift);
+    x = wide > INT32_MAX ? INT32_MAX : wide < INT32_MIN ? INT32_MIN : (int32_t)wide;
+  }
+  return tt_rounding_divide_by_pot(tt_sat_rounding_doubling_high_mul(x, m), shift > 0 ? 0 : -shift);
+}
+
 static inline uint32_t tt_rng_next(tt_rng *r) {
   uint32_t x = r->state;
   x ^= x << 13;
@@ -118,35 +176,57 @@ float tt_logf(float x);
  *                (in[y*s-pad+ky][x*s-pad+kx][i] - in_zp) * w[o][ky][kx][i]; padding reads contribute 0.
  * Output rows [r0, r1). mask: NULL or a whole-tensor mask (requires out_ring == out_h). */
 void tt_conv_s8(const tt_conv_shape *shape, const tt_quant *q, const int8_t *in, const int8_t *w,
-                const int32_t *bias, const float *mult, int8_t *out, uint8_t *mask, int32_t r0, int32_t r1);
+                const int32_t *bias, const void *mult, int8_t *out, uint8_t *mask, int32_t r0, int32_t r1);
 
 /* Pointwise 1x1 conv, stride 1: acc[p][o] = bias[o] + sum_i (in[p][i] - in_zp) * w[o][i].
  * Output rows [r0, r1) read input rows [r0, r1). */
 void tt_pointwise_s8(const tt_conv_shape *shape, const tt_quant *q, const int8_t *in, const int8_t *w,
-                     const int32_t *bias, const float *mult, int8_t *out, uint8_t *mask, int32_t r0,
+                     const int32_t *bias, const void *mult, int8_t *out, uint8_t *mask, int32_t r0,
                      int32_t r1);
 
 /* Depthwise k x k conv (k in {3,5,7}), stride 1 or 2:
  * acc[y][x][c] = bias[c] + sum over ky, kx of (in[y*s-pad+ky][x*s-pad+kx][c] - in_zp) * w[ky][kx][c]. */
 void tt_depthwise_s8(const tt_conv_shape *shape, const tt_quant *q, const int8_t *in, const int8_t *w,
-                     const int32_t *bias, const float *mult, int8_t *out, uint8_t *mask, int32_t r0,
+                     const int32_t *bias, const void *mult, int8_t *out, uint8_t *mask, int32_t r0,
                      int32_t r1);
 
 /* Fully connected / 1x1 classifier on a vector: acc[o] = bias[o] + sum_i (in[i] - in_zp) * w[o][i]. */
 void tt_fc_s8(int32_t in_c, int32_t out_c, const tt_quant *q, const int8_t *in, const int8_t *w,
-              const int32_t *bias, const float *mult, int8_t *out, uint8_t *mask);
+              const int32_t *bias, const void *mult, int8_t *out, uint8_t *mask);
 
 /* Residual add: v = (float)(a - a_zp) * ma + (float)(b - b_zp) * mb (two products, then one add, float32),
- * with ma = s_a / s_y, mb = s_b / s_y; y = clamp(tt_round(v) + q->out_zp, act_min, act_max).
- * q->in_zp is a's zero point; b_zp is b's. */
+ * with ma = s_a / s_y, mb = s_b / s_y, clamped to [-2^30, 2^30]; y = clamp(R(v) + q->out_zp, act_min, act_max)
+ * with R = tt_round_half_even when q->requant is TT_REQUANT_FLOAT_HALF_EVEN, else tt_round (the fixed mode
+ * has its own kernel, tt_add_s8_fixed). q->in_zp is a's zero point; b_zp is b's. */
 void tt_add_s8(int32_t n, const tt_quant *q, int32_t b_zp, float ma, float mb, const int8_t *a,
                const int8_t *b, int8_t *out, uint8_t *mask);
+
+/* Residual add as TFLite's int8 ADD computes it (integer only; q->requant is not read). mult holds six int32:
+ * {M_a, S_a, M_b, S_b, M_y, S_y}, the Q31 multipliers and shifts (tt_requant_fixed) of s_a / (2 max(s_a, s_b)),
+ * s_b / (2 max(s_a, s_b)) and 2 max(s_a, s_b) / (2^20 s_y). Per element:
+ * ya = tt_requant_fixed((a - a_zp) * 2^20, M_a, S_a), yb likewise, r = tt_requant_fixed(ya + yb, M_y, S_y),
+ * clamped to [-2^30, 2^30]; y = clamp(r + q->out_zp, act_min, act_max); the mask as for every forward kernel. */
+void tt_add_s8_fixed(int32_t n, const tt_quant *q, int32_t b_zp, const int32_t *mult, const int8_t *a,
+                     const int8_t *b, int8_t *out, uint8_t *mask);
 
 /* Global average pool over h*w pixels per channel:
  * sum = sum_p (in[p][c]) (int32), v = (float)(sum - h*w*in_zp) * m with m = s_in / (s_out * h * w),
  * y = clamp(tt_round(v) + out_zp, -128, 127). No mask: the pool is treated as linear in backward. */
 void tt_avgpool_s8(int32_t h, int32_t w, int32_t c, int32_t in_zp, int32_t out_zp, float m, const int8_t *in,
                    int8_t *out);
+
+/* Global mean of each channel over h*w pixels in every requantization mode (no mask, like tt_avgpool_s8):
+ * sum = sum_p (in[p][c] - q->in_zp) (int32), then
+ *   float modes: mult = float[1] {m}, m = s_in / (s_out * h * w); v = (float)sum * m clamped to [-2^30, 2^30],
+ *     r = tt_round(v) or tt_round_half_even(v);
+ *   TT_REQUANT_TFLITE_FIXED (TFLite's int8 MEAN over h and w): mult = int32[2] {M, S} of s_in / s_out;
+ *     t = tt_requant_fixed(sum, M, S); r = (t + n/2) / n when t > 0, else (t - n/2) / n (n = h*w, C division
+ *     in 64 bits), clamped to [-2^30, 2^30];
+ *     TFLite's AVERAGE_POOL_2D over the whole input (equal input and output quantization) is this with both
+ *     zero points 0 and {M, S} = {2^30, 1} (the multiplier 1).
+ * y = clamp(r + q->out_zp, q->act_min, q->act_max). */
+void tt_mean_s8(int32_t h, int32_t w, int32_t c, const tt_quant *q, const void *mult, const int8_t *in,
+                int8_t *out);
 
 /* Softmax cross-entropy on dequantized logits z[i] = scale * (float)(logits[i] - zp).
  * mx = max z; e[i] = tt_expf(z[i] - mx); sum = e[0] + e[1] + ... in order; loss = tt_logf(sum) - (z[label] - mx);

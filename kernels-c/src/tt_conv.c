@@ -17,7 +17,7 @@ static inline void tap_range(int32_t start, int32_t in_len, int32_t k, int32_t *
 
 /* One output pixel (y, x), all output channels: the portable definition. */
 static void pixel_portable(const tt_conv_shape *s, const tt_quant *q, const int8_t *in, const int8_t *w,
-                           const int32_t *bias, const float *mult, int8_t *out, uint8_t *mask, int32_t y, int32_t x) {
+                           const int32_t *bias, const void *mult, int8_t *out, uint8_t *mask, int32_t y, int32_t x) {
   const int32_t k = s->kernel, in_c = s->in_c, iy0 = y * s->stride - s->pad, ix0 = x * s->stride - s->pad;
   int32_t ky0, ky1, kx0, kx1;
   tap_range(iy0, s->in_h, k, &ky0, &ky1);
@@ -39,19 +39,19 @@ static void pixel_portable(const tt_conv_shape *s, const tt_quant *q, const int8
       int32_t acc[16];
       for (int32_t j = 0; j < 16; j += 4) tt_fwd_dot4_s16(xs, w + (o + j) * kk, kk, acc + j);
       for (int32_t j = 0; j < 16; j++) acc[j] += bias[o + j];
-      tt_fwd_store16(acc, mult + o, q, out + o, mask, e + o);
+      tt_fwd_store16(acc, mult, o, q, out + o, mask, e + o);
     }
     for (; o + 4 <= s->out_c; o += 4) {
       int32_t acc[4];
       tt_fwd_dot4_s16(xs, w + o * kk, kk, acc);
       for (int32_t j = 0; j < 4; j++)
-        tt_fwd_store(tt_fwd_requant(acc[j] + bias[o + j], mult[o + j], q->out_zp), q, out + o + j, mask, e + o + j);
+        tt_fwd_store(tt_fwd_requant_ch(acc[j] + bias[o + j], mult, o + j, q), q, out + o + j, mask, e + o + j);
     }
     for (; o < s->out_c; o++) {
       const int8_t *wo = w + o * kk;
       int32_t acc = 0;
       for (int32_t i = 0; i < kk; i++) acc += xs[i] * wo[i];
-      tt_fwd_store(tt_fwd_requant(acc + bias[o], mult[o], q->out_zp), q, out + o, mask, e + o);
+      tt_fwd_store(tt_fwd_requant_ch(acc + bias[o], mult, o, q), q, out + o, mask, e + o);
     }
     return;
   }
@@ -65,7 +65,7 @@ static void pixel_portable(const tt_conv_shape *s, const tt_quant *q, const int8
         for (int32_t i = 0; i < in_c; i++) acc += (px[i] - q->in_zp) * wt[i];
       }
     }
-    tt_fwd_store(tt_fwd_requant(acc, mult[o], q->out_zp), q, out + o, mask, e + o);
+    tt_fwd_store(tt_fwd_requant_ch(acc, mult, o, q), q, out + o, mask, e + o);
   }
 }
 
@@ -103,7 +103,7 @@ static void gather(const tt_conv_shape *s, int32_t in_zp, const int8_t *in, int3
 
 /* One output row, two pixels at a time through the SIMD core. */
 static void row_simd(const tt_conv_shape *s, const tt_quant *q, const int8_t *in, const int8_t *w, const int32_t *bias,
-                     const float *mult, int8_t *out, uint8_t *mask, int32_t y) {
+                     const void *mult, int8_t *out, uint8_t *mask, int32_t y) {
   _Alignas(16) int16_t xs[2][TT_SIMD_MAX_K];
   const int32_t kk = s->kernel * s->kernel * s->in_c, kp = (kk + 7) & ~7, oc = s->out_c;
   int8_t *orow = out + (y % s->out_ring) * s->out_w * oc;
@@ -119,7 +119,7 @@ static void row_simd(const tt_conv_shape *s, const tt_quant *q, const int8_t *in
 #endif
 
 void tt_conv_s8(const tt_conv_shape *shape, const tt_quant *q, const int8_t *in, const int8_t *w, const int32_t *bias,
-                const float *mult, int8_t *out, uint8_t *mask, int32_t r0, int32_t r1) {
+                const void *mult, int8_t *out, uint8_t *mask, int32_t r0, int32_t r1) {
   for (int32_t y = r0; y < r1; y++) {
 #ifdef __wasm_simd128__
     if (shape->kernel * shape->kernel * shape->in_c <= TT_SIMD_MAX_K) {

@@ -23,7 +23,7 @@ static inline void tap_range(int32_t start, int32_t in_len, int32_t k, int32_t *
 
 /* Output pixel (y, x): the portable definition. */
 static void pixel_portable(const tt_conv_shape *s, const tt_quant *q, const int8_t *in, const int8_t *w,
-                           const int32_t *bias, const float *mult, int8_t *out, uint8_t *mask, int32_t y, int32_t x) {
+                           const int32_t *bias, const void *mult, int8_t *out, uint8_t *mask, int32_t y, int32_t x) {
   const int32_t k = s->kernel, ch = s->in_c, iy0 = y * s->stride - s->pad, ix0 = x * s->stride - s->pad;
   const int32_t zp = q->in_zp;
   int32_t ky0, ky1, kx0, kx1, acc[TT_FWD_CHUNK];
@@ -48,10 +48,10 @@ static void pixel_portable(const tt_conv_shape *s, const tt_quant *q, const int8
     }
     int32_t c = 0;
 #if TT_FWD_BLOCKED
-    for (; c + 16 <= n; c += 16) tt_fwd_store16(acc + c, mult + c0 + c, q, out + c0 + c, mask, e + c0 + c);
+    for (; c + 16 <= n; c += 16) tt_fwd_store16(acc + c, mult, c0 + c, q, out + c0 + c, mask, e + c0 + c);
 #endif
     for (; c < n; c++)
-      tt_fwd_store(tt_fwd_requant(acc[c], mult[c0 + c], q->out_zp), q, out + c0 + c, mask, e + c0 + c);
+      tt_fwd_store(tt_fwd_requant_ch(acc[c], mult, c0 + c, q), q, out + c0 + c, mask, e + c0 + c);
   }
 }
 
@@ -115,8 +115,7 @@ static inline void dot8(const dw_stage *st, int32_t pairs, int32_t c, v128_t a[2
 
 /* One output pixel, channels [c0, c0 + g): 16 channels a pass, then 8, then scalar. */
 static void pixel_simd(const dw_stage *st, int32_t pairs, int32_t taps, int32_t g, const int8_t *w, int32_t ch,
-                       int32_t c0, const float *mult, const tt_quant *q, int8_t *out, tt_fwd_mask_acc *mask) {
-  const v128_t zp = wasm_i32x4_splat(q->out_zp), lo = wasm_i32x4_splat(q->act_min), hi = wasm_i32x4_splat(q->act_max);
+                       int32_t c0, const void *mult, const tt_quant *q, int8_t *out, tt_fwd_mask_acc *mask) {
   int32_t c = 0;
   while (c + 8 <= g) {
     v128_t a[4], y[4], pass[4];
@@ -126,8 +125,8 @@ static void pixel_simd(const dw_stage *st, int32_t pairs, int32_t taps, int32_t 
     else
       dot8(st, pairs, c, a);
     for (int32_t v = 0; v < n / 4; v++)
-      y[v] = tt_simd_requant4(wasm_i32x4_add(a[v], wasm_v128_load(st->base + c + 4 * v)),
-                              wasm_v128_load(mult + c0 + c + 4 * v), zp, lo, hi, &pass[v]);
+      y[v] = tt_simd_requant4(wasm_i32x4_add(a[v], wasm_v128_load(st->base + c + 4 * v)), mult, c0 + c + 4 * v, q,
+                              &pass[v]);
     if (n == 8) y[2] = y[0], y[3] = y[1], pass[2] = pass[0], pass[3] = pass[1];
     v128_t packed = tt_simd_pack16(y[0], y[1], y[2], y[3]);
     if (n == 16)
@@ -143,7 +142,7 @@ static void pixel_simd(const dw_stage *st, int32_t pairs, int32_t taps, int32_t 
   for (; c < g; c++) {
     int32_t acc = st->base[c];
     for (int32_t t = 0; t < taps; t++) acc += st->taps[t][c] * w[t * ch + c0 + c];
-    const int32_t yv = tt_fwd_requant(acc, mult[c0 + c], q->out_zp);
+    const int32_t yv = tt_fwd_requant_ch(acc, mult, c0 + c, q);
     out[c] = (int8_t)(yv < q->act_min ? q->act_min : yv > q->act_max ? q->act_max : yv);
     if (mask->mask) tt_fwd_mask_push(mask, yv >= q->act_min && yv <= q->act_max, 1);
   }
@@ -170,7 +169,7 @@ static inline void place_taps(const tt_conv_shape *s, const int8_t *const *rows,
 
 /* Output rows [r0, r1), one channel group at a time. */
 static void rows_simd(const tt_conv_shape *s, const tt_quant *q, const int8_t *in, const int8_t *w, const int32_t *bias,
-                      const float *mult, int8_t *out, uint8_t *mask, int32_t r0, int32_t r1) {
+                      const void *mult, int8_t *out, uint8_t *mask, int32_t r0, int32_t r1) {
   dw_stage st;
   const int32_t k = s->kernel, ch = s->in_c, taps = k * k, pairs = (taps + 1) / 2;
   for (int32_t c0 = 0; c0 < ch; c0 += DW_GROUP) {
@@ -200,7 +199,7 @@ static void rows_simd(const tt_conv_shape *s, const tt_quant *q, const int8_t *i
 #endif
 
 void tt_depthwise_s8(const tt_conv_shape *shape, const tt_quant *q, const int8_t *in, const int8_t *w,
-                     const int32_t *bias, const float *mult, int8_t *out, uint8_t *mask, int32_t r0, int32_t r1) {
+                     const int32_t *bias, const void *mult, int8_t *out, uint8_t *mask, int32_t r0, int32_t r1) {
 #ifdef __wasm_simd128__
   if (shape->kernel <= DW_MAX_K) {
     rows_simd(shape, q, in, w, bias, mult, out, mask, r0, r1);

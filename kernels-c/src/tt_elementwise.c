@@ -1,5 +1,5 @@
 /*
- * tt_elementwise.c - residual add, global average pool, channel slicing and concatenation (int8 data movement).
+ * tt_elementwise.c - residual add, global average pool and mean, channel slicing and concatenation.
  *
  * Plain loops over independent elements: the -msimd128 build and gcc vectorize them as they are, which keeps
  * the float operation order of every element (no reassociation happens across elements).
@@ -8,15 +8,55 @@
 
 #include "tt_fwd_internal.h"
 
-/* v = (float)(a - a_zp) * ma + (float)(b - b_zp) * mb; y = clamp(tt_round(v) + out_zp). The +-2^30 clamp of v
+/* v = (float)(a - a_zp) * ma + (float)(b - b_zp) * mb; y = clamp(R(v) + out_zp). The +-2^30 clamp of v
  * (the requantization convention) only keeps the conversion defined: such values fail the mask either way. */
 void tt_add_s8(int32_t n, const tt_quant *q, int32_t b_zp, float ma, float mb, const int8_t *a, const int8_t *b,
                int8_t *out, uint8_t *mask) {
+  const int even = q->requant == TT_REQUANT_FLOAT_HALF_EVEN;
   for (int32_t e = 0; e < n; e++) {
     float v = (float)(a[e] - q->in_zp) * ma + (float)(b[e] - b_zp) * mb;
     if (v > 0x1p30f) v = 0x1p30f;
     if (v < -0x1p30f) v = -0x1p30f;
-    tt_fwd_store(tt_round(v) + q->out_zp, q, out + e, mask, e);
+    tt_fwd_store((even ? tt_round_half_even(v) : tt_round(v)) + q->out_zp, q, out + e, mask, e);
+  }
+}
+
+/* TFLite's int8 ADD: both inputs scaled up by 2^20, brought to a common scale, summed, rescaled to the output. */
+void tt_add_s8_fixed(int32_t n, const tt_quant *q, int32_t b_zp, const int32_t *mult, const int8_t *a,
+                     const int8_t *b, int8_t *out, uint8_t *mask) {
+  for (int32_t e = 0; e < n; e++) {
+    const int32_t ya = tt_requant_fixed((a[e] - q->in_zp) * (1 << 20), mult[0], mult[1]);
+    const int32_t yb = tt_requant_fixed((b[e] - b_zp) * (1 << 20), mult[2], mult[3]);
+    tt_fwd_store(tt_fwd_requant_fixed(ya + yb, mult[4], mult[5], q->out_zp), q, out + e, mask, e);
+  }
+}
+
+/* The rounded mean of one channel's zero-point-free sum over n pixels, in the layer's mode (tt_mean_s8). */
+static int32_t mean_requant(int32_t sum, int32_t n, const tt_quant *q, const void *mult) {
+  if (q->requant == TT_REQUANT_TFLITE_FIXED) {
+    const int32_t *ms = (const int32_t *)mult;
+    const int64_t t = tt_requant_fixed(sum, ms[0], ms[1]); /* 64 bits: t +- n/2 never overflows */
+    const int64_t r = t > 0 ? (t + n / 2) / n : (t - n / 2) / n;
+    return (int32_t)(r > (1 << 30) ? (1 << 30) : r < -(1 << 30) ? -(1 << 30) : r) + q->out_zp;
+  }
+  const float m = *(const float *)mult;
+  return q->requant == TT_REQUANT_FLOAT_HALF_EVEN ? tt_fwd_requant_even(sum, m, q->out_zp)
+                                                  : tt_fwd_requant(sum, m, q->out_zp);
+}
+
+void tt_mean_s8(int32_t h, int32_t w, int32_t c, const tt_quant *q, const void *mult, const int8_t *in,
+                int8_t *out) {
+  const int32_t pixels = h * w;
+  int32_t sum[TT_FWD_CHUNK];
+  for (int32_t c0 = 0; c0 < c; c0 += TT_FWD_CHUNK) {
+    const int32_t n = c - c0 < TT_FWD_CHUNK ? c - c0 : TT_FWD_CHUNK;
+    for (int32_t i = 0; i < n; i++) sum[i] = 0;
+    for (int32_t p = 0; p < pixels; p++)
+      for (int32_t i = 0; i < n; i++) sum[i] += in[p * c + c0 + i];
+    for (int32_t i = 0; i < n; i++) {
+      const int32_t y = mean_requant(sum[i] - pixels * q->in_zp, pixels, q, mult);
+      out[c0 + i] = (int8_t)(y < q->act_min ? q->act_min : y > q->act_max ? q->act_max : y);
+    }
   }
 }
 

@@ -30,12 +30,29 @@ static inline v128_t load_w8(const int8_t *w, int32_t off, int32_t total) {
   return wasm_i16x8_load8x8(tmp);
 }
 
-/* Requantizes the 4 sums of outputs o..o+3 (n of them valid) of one pixel, stores them, queues their mask bits. */
-static inline void finish4(v128_t sum, v128_t b, v128_t m, const tt_quant *q, int8_t *out, tt_fwd_mask_acc *mask,
-                           int32_t n) {
+/* The requantization table entries of four channels, as a table of channels 0..3 (float m or int32 {M, S}). */
+typedef union {
+  float m[4];
+  int32_t ms[8];
+} lane_mult;
+
+static inline void gather_mult(const void *mult, const tt_quant *q, const int32_t ch[4], lane_mult *t) {
+  for (int32_t j = 0; j < 4; j++) {
+    if (q->requant == TT_REQUANT_TFLITE_FIXED) {
+      t->ms[2 * j] = ((const int32_t *)mult)[2 * ch[j]];
+      t->ms[2 * j + 1] = ((const int32_t *)mult)[2 * ch[j] + 1];
+    } else {
+      t->m[j] = ((const float *)mult)[ch[j]];
+    }
+  }
+}
+
+/* Requantizes the 4 sums of outputs o..o+3 (n of them valid) of one pixel, stores them, queues their mask bits.
+ * mult: a requantization table whose channels 0..3 are those of the four lanes. */
+static inline void finish4(v128_t sum, v128_t b, const void *mult, const tt_quant *q, int8_t *out,
+                           tt_fwd_mask_acc *mask, int32_t n) {
   v128_t pass;
-  v128_t y = tt_simd_requant4(wasm_i32x4_add(sum, b), m, wasm_i32x4_splat(q->out_zp), wasm_i32x4_splat(q->act_min),
-                              wasm_i32x4_splat(q->act_max), &pass);
+  v128_t y = tt_simd_requant4(wasm_i32x4_add(sum, b), mult, 0, q, &pass);
   v128_t packed = tt_simd_pack16(y, y, y, y);
   if (n == 4) {
     wasm_v128_store32_lane(out, packed, 0);
@@ -47,14 +64,13 @@ static inline void finish4(v128_t sum, v128_t b, v128_t m, const tt_quant *q, in
   if (mask->mask) tt_fwd_mask_push(mask, (uint32_t)wasm_i32x4_bitmask(pass) & ((1u << n) - 1u), n);
 }
 
-/* Requantizes 16 sums (outputs o..o+15 of one pixel, four vectors), stores 16 bytes, queues 16 mask bits. */
-static inline void finish16(const v128_t sum[4], const int32_t *bias, const float *mult, const tt_quant *q, int8_t *out,
-                            tt_fwd_mask_acc *mask) {
-  const v128_t zp = wasm_i32x4_splat(q->out_zp), lo = wasm_i32x4_splat(q->act_min), hi = wasm_i32x4_splat(q->act_max);
+/* Requantizes 16 sums (outputs o..o+15 of one pixel, four vectors; bias from output o, mult the whole table),
+ * stores 16 bytes, queues 16 mask bits. */
+static inline void finish16(const v128_t sum[4], const int32_t *bias, const void *mult, int32_t o, const tt_quant *q,
+                            int8_t *out, tt_fwd_mask_acc *mask) {
   v128_t y[4], pass[4];
   for (int j = 0; j < 4; j++)
-    y[j] = tt_simd_requant4(wasm_i32x4_add(sum[j], wasm_v128_load(bias + 4 * j)), wasm_v128_load(mult + 4 * j), zp, lo,
-                            hi, &pass[j]);
+    y[j] = tt_simd_requant4(wasm_i32x4_add(sum[j], wasm_v128_load(bias + 4 * j)), mult, o + 4 * j, q, &pass[j]);
   wasm_v128_store(out, tt_simd_pack16(y[0], y[1], y[2], y[3]));
   if (mask->mask)
     tt_fwd_mask_push(mask, (uint32_t)wasm_i8x16_bitmask(tt_simd_pack16(pass[0], pass[1], pass[2], pass[3])), 16);
@@ -96,7 +112,7 @@ static inline void dot2x4(const int16_t *x0, const int16_t *x1, int32_t kfull, i
 }
 
 void tt_fwd_gemm2_simd(const int16_t *x0, const int16_t *x1, int32_t kp, const int8_t *w, int32_t k, int32_t out_c,
-                       const int32_t *bias, const float *mult, const tt_quant *q, int8_t *out0, int8_t *out1,
+                       const int32_t *bias, const void *mult, const tt_quant *q, int8_t *out0, int8_t *out1,
                        uint8_t *mask, int32_t e0, int32_t e1) {
   const int32_t total = out_c * k;
   const int32_t kfull = k & ~7; /* chunks that never read past their own row */
@@ -108,8 +124,8 @@ void tt_fwd_gemm2_simd(const int16_t *x0, const int16_t *x1, int32_t kp, const i
       const int32_t r = (o + 4 * j) * k;
       dot2x4(x0, x1, kfull, kp, w, total, r, r + k, r + 2 * k, r + 3 * k, &s0[j], &s1[j]);
     }
-    finish16(s0, bias + o, mult + o, q, out0 + o, &m0);
-    if (out1) finish16(s1, bias + o, mult + o, q, out1 + o, &m1);
+    finish16(s0, bias + o, mult, o, q, out0 + o, &m0);
+    if (out1) finish16(s1, bias + o, mult, o, q, out1 + o, &m1);
   }
   for (; o < out_c; o += 4) {
     const int32_t n = out_c - o < 4 ? out_c - o : 4;
@@ -117,16 +133,12 @@ void tt_fwd_gemm2_simd(const int16_t *x0, const int16_t *x1, int32_t kp, const i
     const int32_t r0 = o * k, r1 = (n > 1 ? o + 1 : o) * k, r2 = (n > 2 ? o + 2 : o) * k, r3 = (n > 3 ? o + 3 : o) * k;
     v128_t s0, s1;
     dot2x4(x0, x1, kfull, kp, w, total, r0, r1, r2, r3, &s0, &s1);
-    v128_t bv, mv;
-    if (n == 4) {
-      bv = wasm_v128_load(bias + o);
-      mv = wasm_v128_load(mult + o);
-    } else {
-      bv = wasm_i32x4_make(bias[o], bias[r1 / k], bias[r2 / k], bias[r3 / k]);
-      mv = wasm_f32x4_make(mult[o], mult[r1 / k], mult[r2 / k], mult[r3 / k]);
-    }
-    finish4(s0, bv, mv, q, out0 + o, &m0, n);
-    if (out1) finish4(s1, bv, mv, q, out1 + o, &m1, n);
+    const int32_t ch[4] = {o, r1 / k, r2 / k, r3 / k};
+    const v128_t bv = wasm_i32x4_make(bias[ch[0]], bias[ch[1]], bias[ch[2]], bias[ch[3]]);
+    lane_mult lm;
+    gather_mult(mult, q, ch, &lm);
+    finish4(s0, bv, &lm, q, out0 + o, &m0, n);
+    if (out1) finish4(s1, bv, &lm, q, out1 + o, &m1, n);
   }
   if (mask) {
     tt_fwd_mask_flush(&m0);

@@ -63,12 +63,40 @@ static inline void tt_fwd_dot4_s16(const int16_t *x, const int8_t *w, int32_t n,
   acc[0] = a0, acc[1] = a1, acc[2] = a2, acc[3] = a3;
 }
 
-/* v = (float)acc * m clamped to [-2^30, 2^30]; r = tt_round(v); y = r + out_zp. Returns y unclamped. */
+/* The requantization modes of tt_kernels.h, one helper each; every one returns y = r + out_zp unclamped. */
+
+/* TT_REQUANT_FLOAT_HALF_AWAY: v = (float)acc * m clamped to [-2^30, 2^30]; r = tt_round(v). */
 static inline int32_t tt_fwd_requant(int32_t acc, float m, int32_t out_zp) {
   float v = (float)acc * m;
   if (v > 0x1p30f) v = 0x1p30f;
   if (v < -0x1p30f) v = -0x1p30f;
   return tt_round(v) + out_zp;
+}
+
+/* TT_REQUANT_FLOAT_HALF_EVEN: the same v; r = tt_round_half_even(v). */
+static inline int32_t tt_fwd_requant_even(int32_t acc, float m, int32_t out_zp) {
+  float v = (float)acc * m;
+  if (v > 0x1p30f) v = 0x1p30f;
+  if (v < -0x1p30f) v = -0x1p30f;
+  return tt_round_half_even(v) + out_zp;
+}
+
+/* TT_REQUANT_TFLITE_FIXED: r = tt_requant_fixed(acc, m, shift) clamped to [-2^30, 2^30] (integer only). */
+static inline int32_t tt_fwd_requant_fixed(int32_t acc, int32_t m, int32_t shift, int32_t out_zp) {
+  int32_t r = tt_requant_fixed(acc, m, shift);
+  r = r > (1 << 30) ? (1 << 30) : r < -(1 << 30) ? -(1 << 30) : r;
+  return r + out_zp;
+}
+
+/* Channel c of a forward kernel's `mult` table in the layer's mode (float[c], or int32 {M, S} at [2c, 2c+1]). */
+static inline int32_t tt_fwd_requant_ch(int32_t acc, const void *mult, int32_t c, const tt_quant *q) {
+  if (q->requant == TT_REQUANT_TFLITE_FIXED) {
+    const int32_t *ms = (const int32_t *)mult + 2 * c;
+    return tt_fwd_requant_fixed(acc, ms[0], ms[1], q->out_zp);
+  }
+  const float m = ((const float *)mult)[c];
+  return q->requant == TT_REQUANT_FLOAT_HALF_EVEN ? tt_fwd_requant_even(acc, m, q->out_zp)
+                                                  : tt_fwd_requant(acc, m, q->out_zp);
 }
 
 /* Clamps y to [act_min, act_max], stores it, and records in the mask (if any) whether the clamp let it through. */
@@ -97,15 +125,20 @@ static inline void tt_fwd_mask_bits(uint8_t *mask, int32_t e, uint32_t bits, int
   }
 }
 
-/* tt_fwd_store(tt_fwd_requant(acc[j], mult[j], out_zp)) for j < 16 (elements e .. e+15): the same float steps
- * (multiply, clamp to [-2^30, 2^30], add +-0.5 by the sign test of tt_round, truncate), split into loops without
- * branches so gcc vectorizes them, and the 16 mask bits written at once. */
-static inline void tt_fwd_store16(const int32_t *acc, const float *mult, const tt_quant *q, int8_t *out, uint8_t *mask,
-                                  int32_t e) {
+/* tt_fwd_store(tt_fwd_requant_ch(acc[j], mult, c + j, q)) for j < 16 (elements e .. e+15). In the default mode
+ * the same float steps (multiply, clamp to [-2^30, 2^30], add +-0.5 by the sign test of tt_round, truncate), split
+ * into loops without branches so gcc vectorizes them, and the 16 mask bits written at once. */
+static inline void tt_fwd_store16(const int32_t *acc, const void *mult, int32_t c, const tt_quant *q, int8_t *out,
+                                  uint8_t *mask, int32_t e) {
   float v[16];
   int32_t yv[16];
+  if (q->requant != TT_REQUANT_FLOAT_HALF_AWAY) {
+    for (int32_t j = 0; j < 16; j++) tt_fwd_store(tt_fwd_requant_ch(acc[j], mult, c + j, q), q, out + j, mask, e + j);
+    return;
+  }
+  const float *m = (const float *)mult + c;
   for (int32_t j = 0; j < 16; j++) {
-    float t = (float)acc[j] * mult[j];
+    float t = (float)acc[j] * m[j];
     t = t > 0x1p30f ? 0x1p30f : t;
     v[j] = t < -0x1p30f ? -0x1p30f : t;
   }
@@ -142,15 +175,33 @@ static inline void tt_fwd_mask_push(tt_fwd_mask_acc *m, uint32_t bits, int32_t n
 }
 
 #ifdef __wasm_simd128__
-/* Requantizes four int32 accumulators against four multipliers: the same bits as tt_fwd_requant followed by
- * the clamp. tt_round's "v >= 0 ? v + 0.5 : v - 0.5" becomes v + copysign(0.5, v): identical for every v
- * except -0.0, where both round to 0. Returns the clamped values; *pass gets the all-ones lanes of the mask. */
-static inline v128_t tt_simd_requant4(v128_t acc, v128_t m, v128_t out_zp, v128_t lo, v128_t hi, v128_t *pass) {
-  v128_t v = wasm_f32x4_mul(wasm_f32x4_convert_i32x4(acc), m);
-  v = wasm_f32x4_pmax(v, wasm_f32x4_splat(-0x1p30f)); /* v < -2^30 ? -2^30 : v */
-  v = wasm_f32x4_pmin(v, wasm_f32x4_splat(0x1p30f));  /* 2^30 < v ? 2^30 : v */
-  v128_t half = wasm_v128_or(wasm_v128_and(v, wasm_i32x4_splat((int32_t)0x80000000u)), wasm_f32x4_splat(0.5f));
-  v128_t y = wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(wasm_f32x4_add(v, half)), out_zp);
+/* Requantizes four int32 accumulators, channels c .. c+3 of the `mult` table: the same bits as tt_fwd_requant_ch
+ * followed by the clamp. Default mode: tt_round's "v >= 0 ? v + 0.5 : v - 0.5" becomes v + copysign(0.5, v),
+ * identical for every v except -0.0, where both round to 0. Half to even: f32x4.nearest is roundeven. Fixed:
+ * lane by lane through the scalar helper (integer only, 64-bit products). Returns the clamped values; *pass gets
+ * the all-ones lanes of the mask. */
+static inline v128_t tt_simd_requant4(v128_t acc, const void *mult, int32_t c, const tt_quant *q, v128_t *pass) {
+  const v128_t out_zp = wasm_i32x4_splat(q->out_zp);
+  const v128_t lo = wasm_i32x4_splat(q->act_min), hi = wasm_i32x4_splat(q->act_max);
+  v128_t y;
+  if (q->requant == TT_REQUANT_TFLITE_FIXED) {
+    const int32_t *ms = (const int32_t *)mult + 2 * c;
+    y = wasm_i32x4_make(tt_fwd_requant_fixed(wasm_i32x4_extract_lane(acc, 0), ms[0], ms[1], q->out_zp),
+                        tt_fwd_requant_fixed(wasm_i32x4_extract_lane(acc, 1), ms[2], ms[3], q->out_zp),
+                        tt_fwd_requant_fixed(wasm_i32x4_extract_lane(acc, 2), ms[4], ms[5], q->out_zp),
+                        tt_fwd_requant_fixed(wasm_i32x4_extract_lane(acc, 3), ms[6], ms[7], q->out_zp));
+  } else {
+    v128_t v = wasm_f32x4_mul(wasm_f32x4_convert_i32x4(acc), wasm_v128_load((const float *)mult + c));
+    v = wasm_f32x4_pmax(v, wasm_f32x4_splat(-0x1p30f)); /* v < -2^30 ? -2^30 : v */
+    v = wasm_f32x4_pmin(v, wasm_f32x4_splat(0x1p30f));  /* 2^30 < v ? 2^30 : v */
+    if (q->requant == TT_REQUANT_FLOAT_HALF_EVEN) {
+      v = wasm_f32x4_nearest(v);
+    } else {
+      v128_t half = wasm_v128_or(wasm_v128_and(v, wasm_i32x4_splat((int32_t)0x80000000u)), wasm_f32x4_splat(0.5f));
+      v = wasm_f32x4_add(v, half);
+    }
+    y = wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(v), out_zp);
+  }
   v128_t clamped = wasm_i32x4_min(wasm_i32x4_max(y, lo), hi);
   *pass = wasm_i32x4_eq(y, clamped); /* act_min <= y <= act_max */
   return clamped;
@@ -169,10 +220,11 @@ static inline v128_t tt_simd_hsum4(v128_t a, v128_t b, v128_t c, v128_t d) {
 }
 
 /* Shared SIMD core of pointwise, fc and general conv (tt_fwd_gemm_simd.c): two pixels x all outputs.
- * x0, x1: kp int16 values (x - in_zp), kp a multiple of 8, zero beyond k. w: out_c rows of k int8.
+ * x0, x1: kp int16 values (x - in_zp), kp a multiple of 8, zero beyond k. w: out_c rows of k int8. mult: the
+ * kernel's requantization table (tt_kernels.h).
  * Writes out0[o] (and out1[o] when out1 != NULL) with mask elements e0 + o (e1 + o). */
 void tt_fwd_gemm2_simd(const int16_t *x0, const int16_t *x1, int32_t kp, const int8_t *w, int32_t k, int32_t out_c,
-                       const int32_t *bias, const float *mult, const tt_quant *q, int8_t *out0, int8_t *out1,
+                       const int32_t *bias, const void *mult, const tt_quant *q, int8_t *out0, int8_t *out1,
                        uint8_t *mask, int32_t e0, int32_t e1);
 
 /* dst[i] = src[i] - zp for i < n, then zeros up to a multiple of 8 (the staging of tt_fwd_gemm2_simd). */

@@ -10,7 +10,7 @@
 
 /* One pixel, all outputs: the portable definition. */
 static void pixel_portable(const int8_t *x, int32_t in_c, int32_t out_c, const tt_quant *q, const int8_t *w,
-                           const int32_t *bias, const float *mult, int8_t *out, uint8_t *mask, int32_t e) {
+                           const int32_t *bias, const void *mult, int8_t *out, uint8_t *mask, int32_t e) {
   const int32_t zp = q->in_zp;
   int32_t o = 0;
 #if TT_FWD_BLOCKED && !defined(__ARM_FEATURE_DSP)
@@ -18,13 +18,13 @@ static void pixel_portable(const int8_t *x, int32_t in_c, int32_t out_c, const t
     int32_t acc[16];
     for (int32_t j = 0; j < 16; j += 4) tt_fwd_dot4_s8(x, w + (o + j) * in_c, in_c, zp, acc + j);
     for (int32_t j = 0; j < 16; j++) acc[j] += bias[o + j];
-    tt_fwd_store16(acc, mult + o, q, out + o, mask, e + o);
+    tt_fwd_store16(acc, mult, o, q, out + o, mask, e + o);
   }
   for (; o + 4 <= out_c; o += 4) { /* four outputs per pass over x (vectorized by gcc) */
     int32_t acc[4];
     tt_fwd_dot4_s8(x, w + o * in_c, in_c, zp, acc);
     for (int32_t j = 0; j < 4; j++)
-      tt_fwd_store(tt_fwd_requant(acc[j] + bias[o + j], mult[o + j], q->out_zp), q, out + o + j, mask, e + o + j);
+      tt_fwd_store(tt_fwd_requant_ch(acc[j] + bias[o + j], mult, o + j, q), q, out + o + j, mask, e + o + j);
   }
 #endif
   for (; o < out_c; o++) {
@@ -35,14 +35,14 @@ static void pixel_portable(const int8_t *x, int32_t in_c, int32_t out_c, const t
     int32_t acc = 0;
     for (int32_t i = 0; i < in_c; i++) acc += (x[i] - zp) * wo[i];
 #endif
-    tt_fwd_store(tt_fwd_requant(acc + bias[o], mult[o], q->out_zp), q, out + o, mask, e + o);
+    tt_fwd_store(tt_fwd_requant_ch(acc + bias[o], mult, o, q), q, out + o, mask, e + o);
   }
 }
 
 #ifdef __wasm_simd128__
 /* n contiguous pixels (one row of a band), two at a time through the SIMD core. */
 static void pixels_simd(const int8_t *x, int32_t n, int32_t in_c, int32_t out_c, const tt_quant *q, const int8_t *w,
-                        const int32_t *bias, const float *mult, int8_t *out, uint8_t *mask, int32_t e) {
+                        const int32_t *bias, const void *mult, int8_t *out, uint8_t *mask, int32_t e) {
   _Alignas(16) int16_t xs[2][TT_SIMD_MAX_K];
   const int32_t kp = (in_c + 7) & ~7;
   for (int32_t p = 0; p < n; p += 2) {
@@ -57,7 +57,7 @@ static void pixels_simd(const int8_t *x, int32_t n, int32_t in_c, int32_t out_c,
 
 /* n contiguous pixels starting at mask element e. */
 static void pixels(const int8_t *x, int32_t n, int32_t in_c, int32_t out_c, const tt_quant *q, const int8_t *w,
-                   const int32_t *bias, const float *mult, int8_t *out, uint8_t *mask, int32_t e) {
+                   const int32_t *bias, const void *mult, int8_t *out, uint8_t *mask, int32_t e) {
 #ifdef __wasm_simd128__
   if (in_c <= TT_SIMD_MAX_K) {
     pixels_simd(x, n, in_c, out_c, q, w, bias, mult, out, mask, e);
@@ -69,7 +69,7 @@ static void pixels(const int8_t *x, int32_t n, int32_t in_c, int32_t out_c, cons
 }
 
 void tt_pointwise_s8(const tt_conv_shape *shape, const tt_quant *q, const int8_t *in, const int8_t *w,
-                     const int32_t *bias, const float *mult, int8_t *out, uint8_t *mask, int32_t r0, int32_t r1) {
+                     const int32_t *bias, const void *mult, int8_t *out, uint8_t *mask, int32_t r0, int32_t r1) {
   const int32_t width = shape->out_w, in_c = shape->in_c, out_c = shape->out_c;
   for (int32_t y = r0; y < r1; y++) {
     const int8_t *x = in + (y % shape->in_ring) * width * in_c;
@@ -79,6 +79,6 @@ void tt_pointwise_s8(const tt_conv_shape *shape, const tt_quant *q, const int8_t
 }
 
 void tt_fc_s8(int32_t in_c, int32_t out_c, const tt_quant *q, const int8_t *in, const int8_t *w, const int32_t *bias,
-              const float *mult, int8_t *out, uint8_t *mask) {
+              const void *mult, int8_t *out, uint8_t *mask) {
   pixels(in, 1, in_c, out_c, q, w, bias, mult, out, mask, 0);
 }

@@ -30,7 +30,7 @@ static void test_pointwise_hand(void) {
    *          o1: -6 - 7 = -13, *0.5 = -6.5 -> -7 -> -12, clamped to act_min -10 (mask bit cleared).
    * pixel 1: x == zp, acc = bias: 10 * 0.25 = 2.5 -> 3 -> -2; -7 * 0.5 = -3.5 -> -4 -> -9. */
   tt_conv_shape s = {1, 2, 3, 1, 2, 2, 1, 1, 0, 1, 1};
-  tt_quant q = {1, -5, -10, 127};
+  tt_quant q = {1, -5, -10, 127, TT_REQUANT_FLOAT_HALF_AWAY};
   int8_t in[6] = {3, -1, 1, 1, 1, 1}, w[6] = {2, 1, -1, -3, 0, 4}, out[4];
   int32_t bias[2] = {10, -7};
   float mult[2] = {0.25f, 0.5f};
@@ -49,7 +49,7 @@ static void test_conv_hand(void) {
    * o0: all-ones kernel: windows {0,1,3,4}=8, {1,2,4,5}=12, {3,4,6,7}=20, {4,5,7,8}=24; * 0.5 -> 4 6 10 12.
    * o1: only the centre tap, bias 3: x at (0,0),(0,2),(2,0),(2,2) = 0, 2, 6, 8 -> 3 5 9 11. */
   tt_conv_shape s = {3, 3, 1, 2, 2, 2, 3, 2, 1, 3, 2};
-  tt_quant q = {1, 0, -128, 127};
+  tt_quant q = {1, 0, -128, 127, TT_REQUANT_FLOAT_HALF_AWAY};
   int8_t in[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9}, w[18] = {0}, out[8];
   for (int i = 0; i < 9; i++) w[i] = 1;
   w[9 + 4] = 1;
@@ -66,7 +66,7 @@ static void test_depthwise_hand(void) {
    * whole input: (1+2+3+4) - 4 = 6. ch1: only tap (0,0) with weight 2, which reads (y-1, x-1): only output (1,1)
    * reads inside, 2 * (-1 - 1) = -4; the padding reads contribute 0 (not -zp * w). */
   tt_conv_shape s = {2, 2, 2, 2, 2, 2, 3, 1, 1, 2, 2};
-  tt_quant q = {1, 0, -128, 127};
+  tt_quant q = {1, 0, -128, 127, TT_REQUANT_FLOAT_HALF_AWAY};
   int8_t in[8] = {1, -1, 2, -2, 3, -3, 4, -4}, w[18] = {0}, out[8];
   for (int t = 0; t < 9; t++) w[t * 2] = 1;
   w[1] = 2;
@@ -82,7 +82,7 @@ static void test_elementwise_hand(void) {
   /* add: a_zp -2, b_zp 0, ma 0.5, mb 1, out_zp 1:
    * 12*0.5 + 4 = 10 -> 11; -126*0.5 + 0 = -63 -> -62; 129*0.5 + 127 = 191.5 -> 192 -> 193 clamps to 127 (bit 0);
    * -1*0.5 + 0 = -0.5 -> tt_round = -1 -> 0. */
-  tt_quant q = {-2, 1, -128, 127};
+  tt_quant q = {-2, 1, -128, 127, TT_REQUANT_FLOAT_HALF_AWAY};
   int8_t a[4] = {10, -128, 127, -3}, b[4] = {4, 0, 127, 0}, out[4];
   uint8_t mask[1] = {0};
   tt_add_s8(4, &q, 0, 0.5f, 1.0f, a, b, out, mask);
@@ -112,7 +112,7 @@ static void test_elementwise_hand(void) {
 static void test_requant_edges(void) {
   /* Huge multipliers: v clamps to +-2^30, the output to the int8 range, and the mask bit is cleared. */
   tt_conv_shape s = {1, 1, 1, 1, 1, 2, 1, 1, 0, 1, 1};
-  tt_quant q = {0, 0, -128, 127};
+  tt_quant q = {0, 0, -128, 127, TT_REQUANT_FLOAT_HALF_AWAY};
   int8_t in[1] = {1}, w[2] = {1, -1}, out[2];
   int32_t bias[2] = {0, 0};
   float mult[2] = {1e30f, 1e30f};
@@ -121,13 +121,113 @@ static void test_requant_edges(void) {
   CHECK(out[0] == 127 && out[1] == -128 && mask[0] == 0xfc, "saturation %d %d %02x", out[0], out[1], mask[0]);
 }
 
+static void test_requant_modes_hand(void) {
+  /* Half to even: ties go to the even neighbour, everything else to the nearest. */
+  CHECK(tt_round_half_even(0.5f) == 0 && tt_round_half_even(1.5f) == 2 && tt_round_half_even(2.5f) == 2, "even +");
+  CHECK(tt_round_half_even(-0.5f) == 0 && tt_round_half_even(-1.5f) == -2 && tt_round_half_even(-2.5f) == -2,
+        "even -");
+  CHECK(tt_round_half_even(2.5000002f) == 3 && tt_round_half_even(-2.4999998f) == -2, "even near ties");
+  CHECK(tt_round_half_even(0x1p30f) == (1 << 30) && tt_round_half_even(8388609.0f) == 8388609, "even large");
+  /* Fixed point. floor(a*b/2^31 + 1/2): ties toward +inf; the one overflow saturates. */
+  CHECK(tt_sat_rounding_doubling_high_mul(3, 1 << 30) == 2 && tt_sat_rounding_doubling_high_mul(-3, 1 << 30) == -1,
+        "srdhm ties");
+  CHECK(tt_sat_rounding_doubling_high_mul(INT32_MIN, INT32_MIN) == INT32_MAX, "srdhm saturates");
+  CHECK(tt_sat_rounding_doubling_high_mul(INT32_MIN, INT32_MAX) == -INT32_MAX, "srdhm min*max");
+  /* Rounding right shift: half away from zero. */
+  CHECK(tt_rounding_divide_by_pot(5, 1) == 3 && tt_rounding_divide_by_pot(-5, 1) == -3, "rdbpot ties");
+  CHECK(tt_rounding_divide_by_pot(-6, 2) == -2 && tt_rounding_divide_by_pot(-5, 2) == -1, "rdbpot -");
+  CHECK(tt_rounding_divide_by_pot(7, 0) == 7 && tt_rounding_divide_by_pot(INT32_MIN, 31) == -1, "rdbpot edges");
+  /* 0.1 = 0.8 * 2^-3: M = round(0.8 * 2^31) = 1717986918, S = -3. 100 * 0.1 = 10; 25 * 0.1 = 2.5 -> 3 (the
+   * product 79.99... rounds to 80 first, then 20 / 8 = 2.5 rounds away); -25 * 0.1 -> -20 / 8 = -2.5 -> -3. */
+  CHECK(tt_requant_fixed(100, 1717986918, -3) == 10, "fixed 0.1 * 100 = %d", tt_requant_fixed(100, 1717986918, -3));
+  CHECK(tt_requant_fixed(25, 1717986918, -3) == 3 && tt_requant_fixed(-25, 1717986918, -3) == -3, "fixed ties");
+  /* Positive shift (multiplier 3 = 0.75 * 2^2): 1000 * 3; saturation of the left shift. */
+  CHECK(tt_requant_fixed(1000, 1610612736, 2) == 3000, "fixed x3 = %d", tt_requant_fixed(1000, 1610612736, 2));
+  CHECK(tt_requant_fixed(INT32_MAX / 2, 1 << 30, 3) == INT32_MAX / 2 + 1, "fixed saturated left shift");
+
+  /* The same pointwise layer in the three modes, one channel with multiplier 0.5: acc = 1, 3, 5, -1, -3. */
+  tt_conv_shape s = {1, 5, 1, 1, 5, 1, 1, 1, 0, 5, 1};
+  int8_t in[5] = {1, 3, 5, -1, -3}, w[1] = {1}, out[5];
+  int32_t bias[1] = {0}, mq[2] = {1 << 30, 0};
+  float mult[1] = {0.5f};
+  tt_quant q = {0, 0, -128, 127, TT_REQUANT_FLOAT_HALF_AWAY};
+  tt_pointwise_s8(&s, &q, in, w, bias, mult, out, NULL, 0, 1);
+  CHECK(out[0] == 1 && out[1] == 2 && out[2] == 3 && out[3] == -1 && out[4] == -2, "half away %d %d %d %d %d", out[0],
+        out[1], out[2], out[3], out[4]);
+  q.requant = TT_REQUANT_FLOAT_HALF_EVEN;
+  tt_pointwise_s8(&s, &q, in, w, bias, mult, out, NULL, 0, 1);
+  CHECK(out[0] == 0 && out[1] == 2 && out[2] == 2 && out[3] == 0 && out[4] == -2, "half even %d %d %d %d %d", out[0],
+        out[1], out[2], out[3], out[4]);
+  q.requant = TT_REQUANT_TFLITE_FIXED; /* 0.5 = 2^30 * 2^(0 - 31): floor(acc/2 + 1/2), then no shift */
+  tt_pointwise_s8(&s, &q, in, w, bias, mq, out, NULL, 0, 1);
+  CHECK(out[0] == 1 && out[1] == 2 && out[2] == 3 && out[3] == 0 && out[4] == -1, "fixed %d %d %d %d %d", out[0],
+        out[1], out[2], out[3], out[4]);
+  tt_fc_s8(1, 1, &q, in + 1, w, bias, mq, out, NULL);
+  CHECK(out[0] == 2, "fc fixed %d", out[0]);
+
+  /* TFLite ADD with s_a = s_b = s_y: real multipliers 1/2, 1/2 and 2 / 2^20 = 2^-19 -> {2^30, 0}, {2^30, 0},
+   * {2^30, -18}. a - a_zp = 3, b - b_zp = -2: (3 + -2) = 1 -> 1 + out_zp. */
+  tt_quant qa = {1, 5, -128, 127, TT_REQUANT_TFLITE_FIXED};
+  int32_t am[6] = {1 << 30, 0, 1 << 30, 0, 1 << 30, -18};
+  int8_t a[2] = {4, -128}, b[2] = {0, -128}, aout[2];
+  uint8_t mask[1] = {0};
+  tt_add_s8_fixed(2, &qa, 2, am, a, b, aout, mask);
+  CHECK(aout[0] == 6 && aout[1] == -128 && mask[0] == 1, "add fixed %d %d mask %02x", aout[0], aout[1], mask[0]);
+
+  /* Mean of 4 pixels of one channel, sum(x - zp) = 6: float modes m = 0.25 (1.5 -> 2 either way); sum 2 -> 0.5:
+   * away 1, even 0; TFLite (multiplier 1): (2 + 2) / 4 = 1. */
+  int8_t pin[4] = {1, 0, 0, 1}, pout[1];
+  float pm[1] = {0.25f};
+  int32_t pq[2] = {1 << 30, 1};
+  tt_quant pqa = {0, 0, -128, 127, TT_REQUANT_FLOAT_HALF_AWAY};
+  tt_mean_s8(2, 2, 1, &pqa, pm, pin, pout);
+  CHECK(pout[0] == 1, "mean away %d", pout[0]);
+  pqa.requant = TT_REQUANT_FLOAT_HALF_EVEN;
+  tt_mean_s8(2, 2, 1, &pqa, pm, pin, pout);
+  CHECK(pout[0] == 0, "mean even %d", pout[0]);
+  pqa.requant = TT_REQUANT_TFLITE_FIXED;
+  tt_mean_s8(2, 2, 1, &pqa, pq, pin, pout);
+  CHECK(pout[0] == 1, "mean fixed %d", pout[0]);
+  pqa.in_zp = 1; /* sum(x - 1) = -2 -> (-2 - 2) / 4 = -1 */
+  tt_mean_s8(2, 2, 1, &pqa, pq, pin, pout);
+  CHECK(pout[0] == -1, "mean fixed negative %d", pout[0]);
+}
+
 /* ------------------------------------------------------------------------------------------------------
  * Randomized layers against a naive implementation of the formulas, bands and rings
  * ---------------------------------------------------------------------------------------------------- */
 
+/* Requantization tables of the random layers: float m per channel, and int32 {M, S} per channel. */
+static int32_t g_mult_q[1024];
+
+/* x / 2^e rounded half away from zero, e >= 0, in 64 bits. */
+static int64_t naive_div_pot(int64_t x, int e) {
+  if (e == 0) return x;
+  const int64_t half = (int64_t)1 << (e - 1);
+  return x >= 0 ? (x + half) >> e : -((-x + half) >> e);
+}
+
+/* The requantization of tt_kernels.h written from the formulas: the float modes by their definition, the fixed mode
+ * as floor(x * M / 2^31 + 1/2) (x = acc << max(S, 0)), then x / 2^max(-S, 0) rounded half away from zero. */
+static int32_t naive_requant(int32_t acc, int o, const tt_quant *q) {
+  if (q->requant == TT_REQUANT_TFLITE_FIXED) {
+    const int32_t m = g_mult_q[2 * o], sh = g_mult_q[2 * o + 1];
+    const int64_t x = (int64_t)acc * ((int64_t)1 << (sh > 0 ? sh : 0));
+    const int64_t hi = ((x * m) + ((int64_t)1 << 30)) >> 31;
+    int64_t r = naive_div_pot(hi, sh > 0 ? 0 : -sh);
+    return (int32_t)(r > (1 << 30) ? (1 << 30) : r < -(1 << 30) ? -(1 << 30) : r);
+  }
+  float v = (float)acc * g_mult[o];
+  v = v > 0x1p30f ? 0x1p30f : v < -0x1p30f ? -0x1p30f : v;
+  if (q->requant == TT_REQUANT_FLOAT_HALF_AWAY) return (int32_t)(v >= 0 ? v + 0.5f : v - 0.5f);
+  double fl = floor((double)v), d = (double)v - fl; /* half to even */
+  int64_t r = (int64_t)fl + (d > 0.5 || (d == 0.5 && ((int64_t)fl & 1)) ? 1 : 0);
+  return (int32_t)r;
+}
+
 /* Independent per-formula reference on whole tensors: general conv (depthwise when dw). */
 static void naive_conv(const tt_conv_shape *s, const tt_quant *q, const int8_t *in, const int8_t *w,
-                       const int32_t *bias, const float *mult, int8_t *out, uint8_t *mask, int dw) {
+                       const int32_t *bias, int8_t *out, uint8_t *mask, int dw) {
   const int k = s->kernel;
   for (int y = 0; y < s->out_h; y++)
     for (int x = 0; x < s->out_w; x++)
@@ -141,9 +241,7 @@ static void naive_conv(const tt_conv_shape *s, const tt_quant *q, const int8_t *
               int32_t wv = dw ? w[(ky * k + kx) * s->out_c + o] : w[((o * k + ky) * k + kx) * s->in_c + i];
               acc += (in[(iy * s->in_w + ix) * s->in_c + c] - q->in_zp) * wv;
             }
-        float v = (float)acc * mult[o];
-        v = v > 0x1p30f ? 0x1p30f : v < -0x1p30f ? -0x1p30f : v;
-        int32_t r = (int32_t)(v >= 0 ? v + 0.5f : v - 0.5f) + q->out_zp;
+        int32_t r = naive_requant(acc, o, q) + q->out_zp;
         int e = (y * s->out_w + x) * s->out_c + o;
         out[e] = (int8_t)(r < q->act_min ? q->act_min : r > q->act_max ? q->act_max : r);
         int pass = r >= q->act_min && r <= q->act_max;
@@ -155,9 +253,10 @@ typedef enum { K_CONV, K_POINTWISE, K_DEPTHWISE } kind_t;
 
 static void run_kernel(kind_t kind, const tt_conv_shape *s, const tt_quant *q, const int8_t *in, int8_t *out,
                        uint8_t *mask, int32_t r0, int32_t r1) {
-  if (kind == K_CONV) tt_conv_s8(s, q, in, g_w, g_bias, g_mult, out, mask, r0, r1);
-  if (kind == K_POINTWISE) tt_pointwise_s8(s, q, in, g_w, g_bias, g_mult, out, mask, r0, r1);
-  if (kind == K_DEPTHWISE) tt_depthwise_s8(s, q, in, g_w, g_bias, g_mult, out, mask, r0, r1);
+  const void *m = q->requant == TT_REQUANT_TFLITE_FIXED ? (const void *)g_mult_q : (const void *)g_mult;
+  if (kind == K_CONV) tt_conv_s8(s, q, in, g_w, g_bias, m, out, mask, r0, r1);
+  if (kind == K_POINTWISE) tt_pointwise_s8(s, q, in, g_w, g_bias, m, out, mask, r0, r1);
+  if (kind == K_DEPTHWISE) tt_depthwise_s8(s, q, in, g_w, g_bias, m, out, mask, r0, r1);
 }
 
 /* Random shape of the given kind; all tensors fit MAXN. */
@@ -193,7 +292,12 @@ static void randomize(const tt_conv_shape *s, kind_t kind, tt_quant *q) {
   for (int o = 0; o < s->out_c; o++) {
     g_bias[o] = tt_test_int(-3000, 3000);
     g_mult[o] = tt_test_float(0.0005f, 0.02f);
+    if (tt_test_int(0, 3) == 0) g_mult[o] = 0.5f; /* ties: acc * m lands on .5 for every odd acc */
+    g_mult_q[2 * o] = tt_test_int(1 << 30, INT32_MAX);
+    g_mult_q[2 * o + 1] = tt_test_int(-12, -6);
+    if (tt_test_int(0, 3) == 0) g_mult_q[2 * o] = 1 << 30; /* 2^-k exactly: ties in the rounding shift */
   }
+  q->requant = (int32_t)(tt_test_next() % 3);
   q->in_zp = tt_test_int(-128, 127);
   q->out_zp = tt_test_int(-128, 127);
   q->act_min = tt_test_int(0, 1) ? -128 : q->out_zp;
@@ -207,7 +311,7 @@ static void check_layer(kind_t kind, int trial) {
   randomize(&s, kind, &q);
   const int32_t n_out = s.out_h * s.out_w * s.out_c, row_out = s.out_w * s.out_c, row_in = s.in_w * s.in_c;
   memset(g_mask_ref, 0xa5, sizeof g_mask_ref);
-  naive_conv(&s, &q, g_in, g_w, g_bias, g_mult, g_ref, g_mask_ref, kind == K_DEPTHWISE);
+  naive_conv(&s, &q, g_in, g_w, g_bias, g_ref, g_mask_ref, kind == K_DEPTHWISE);
 
   memset(g_mask, 0xa5, sizeof g_mask);
   memset(g_out, 0x33, sizeof g_out);
@@ -258,6 +362,7 @@ static void test_random_layers(void) {
 
 int main(void) {
   test_pointwise_hand();
+  test_requant_modes_hand();
   test_conv_hand();
   test_depthwise_hand();
   test_elementwise_hand();

@@ -4,9 +4,11 @@
  * the softmax cross-entropy loss on the classifier's logits. No masks yet (autodiff adds them).
  * Per-layer derived constants (requantization multipliers, QAS gradient scales) are computed once per model
  * layer and cached, so recompiling for another scheme allocates no per-channel arrays; weights, biases and
- * weight scales alias the model's arrays.
+ * weight scales alias the model's arrays. The model's requantization mode (Model.requant) sets every forward op's
+ * tt_quant.requant and the form of its multipliers: float32 m (float modes) or TFLite {M, S} pairs (tflite-fixed),
+ * and outside the default mode makes the residual add follow it (TFLite's ADD when fixed) and the pool a tt_mean_s8.
  */
-import { convShape, type Quant } from './kernel-abi';
+import { convShape, Requant, type Quant, type RequantName } from './kernel-abi';
 import { GraphBuilder, type Graph } from './ir/graph';
 import { layerKind } from './layer-kinds';
 import { layerAt, ModelError, type ConvLayer, type Model } from './models/model';
@@ -16,6 +18,10 @@ import {
   addMultipliers,
   avgpoolMultiplier,
   biasGradScale,
+  fixedAddMultipliers,
+  fixedMeanMultiplier,
+  fixedMultipliers,
+  onnxMultipliers,
   requantMultipliers,
   weightGradScale,
 } from './quant';
@@ -44,8 +50,29 @@ export function layerConsts(l: ConvLayer): LayerConsts {
   return c;
 }
 
-export function layerQuant(l: ConvLayer): Quant {
-  return { inZp: l.input.zeroPoint, outZp: l.output.zeroPoint, ...activationRange(l.output, l.relu) };
+const tableCache = {
+  'tflite-fixed': new WeakMap<ConvLayer, Int32Array>(),
+  'float-half-even': new WeakMap<ConvLayer, Float32Array>(),
+};
+
+/**
+ * The layer's requantization table in a mode (cached): float32 m[c] from double math (the built-ins'), TFLite
+ * {M, S} pairs, or float32 m[c] computed in float32 as ONNX Runtime does (half-even).
+ */
+export function layerMultTable(l: ConvLayer, mode: RequantName): Float32Array | Int32Array {
+  if (mode === 'float-half-away') return layerConsts(l).mult;
+  const cache = tableCache[mode] as WeakMap<ConvLayer, Float32Array | Int32Array>;
+  let t = cache.get(l);
+  if (!t) {
+    const make = mode === 'tflite-fixed' ? fixedMultipliers : onnxMultipliers;
+    cache.set(l, (t = make(l.input.scale, l.weightScale, l.output.scale)));
+  }
+  return t;
+}
+
+export function layerQuant(l: ConvLayer, mode: RequantName = 'float-half-away'): Quant {
+  const q = { inZp: l.input.zeroPoint, outZp: l.output.zeroPoint, ...activationRange(l.output, l.relu) };
+  return mode === 'float-half-away' ? q : { ...q, requant: Requant[mode] };
 }
 
 export function layerConvShape(l: ConvLayer) {
@@ -63,14 +90,16 @@ export function layerConvShape(l: ConvLayer) {
 }
 
 /** Appends one conv-like layer reading tensor x; returns its output tensor. */
-function addLayer(b: GraphBuilder, l: ConvLayer, x: number): number {
+function addLayer(b: GraphBuilder, l: ConvLayer, x: number, mode: RequantName): number {
   const shape = layerConvShape(l);
   const param = (suffix: string, t: Omit<Parameters<GraphBuilder['tensor']>[0], 'name' | 'layer'>) =>
     b.tensor({ ...t, name: `${l.name}.${suffix}`, layer: l.index });
   const row = layerKind(l);
   const w = param('weight', { shape: row.weightShape(l), dtype: 'int8', varType: 'weight', data: l.weight });
   const bias = param('bias', { shape: [l.outC], dtype: 'int32', varType: 'bias', data: l.bias });
-  const mult = param('mult', { shape: [l.outC], dtype: 'float32', varType: 'const', data: layerConsts(l).mult });
+  const table = layerMultTable(l, mode);
+  const dtype = table instanceof Int32Array ? 'int32' : 'float32';
+  const mult = param('mult', { shape: [table.length], dtype, varType: 'const', data: table });
   const yShape = row.outShape(l);
   const y = b.tensor({
     name: l.index === -1 ? 'logits' : `${l.name}:out`,
@@ -85,33 +114,35 @@ function addLayer(b: GraphBuilder, l: ConvLayer, x: number): number {
     phase: 'forward',
     inputs: [x, w, bias, mult],
     outputs: [y],
-    attrs: { shape, quant: layerQuant(l) },
+    attrs: { shape, quant: layerQuant(l, mode) },
     layer: l.index,
   });
   return y;
 }
 
 /** Appends an add of two earlier tensors (a residual: the block's input plus its last layer's output). */
-function addSum(b: GraphBuilder, n: NodeOf<ModelNode, 'add'>, blockIn: number, x: number): number {
+function addSum(b: GraphBuilder, n: NodeOf<ModelNode, 'add'>, blockIn: number, x: number, mode: RequantName): number {
   const out = n.output;
   const a = b.tensors[blockIn];
   const p = b.tensors[x];
   const { ma, mb } = addMultipliers(a.quant!, p.quant!, out);
   const y = b.tensor({ name: `${n.name}:out`, shape: p.shape, dtype: 'int8', varType: 'activation', quant: out });
-  const quant = { inZp: a.quant!.zeroPoint, outZp: out.zeroPoint, actMin: -128, actMax: 127 };
+  const quant: Quant = { inZp: a.quant!.zeroPoint, outZp: out.zeroPoint, actMin: -128, actMax: 127 };
+  if (mode !== 'float-half-away') quant.requant = Requant[mode];
+  const fixed = mode === 'tflite-fixed' ? fixedAddMultipliers(a.quant!, p.quant!, out) : undefined;
   b.op({
     kind: 'add',
     name: n.name,
     phase: 'forward',
     inputs: [blockIn, x],
     outputs: [y],
-    attrs: { quant, bZp: p.quant!.zeroPoint, ma, mb },
+    attrs: { quant, bZp: p.quant!.zeroPoint, ma, mb, ...(fixed && { fixed }) },
   });
   return y;
 }
 
 /** Appends the global average pool reading x ([h, w, c]); returns the pooled vector. */
-function addPool(b: GraphBuilder, n: NodeOf<ModelNode, 'mean'>, x: number): number {
+function addPool(b: GraphBuilder, n: NodeOf<ModelNode, 'mean'>, x: number, mode: RequantName): number {
   const t = b.tensors[x];
   if (t.shape.length !== 3)
     throw new ModelError(`${n.name}: a global pool reads [h, w, c], got [${t.shape.join(', ')}]`);
@@ -120,13 +151,21 @@ function addPool(b: GraphBuilder, n: NodeOf<ModelNode, 'mean'>, x: number): numb
   const out = n.output;
   const pooled = b.tensor({ name: `${n.name}:out`, shape: [c], dtype: 'int8', varType: 'activation', quant: out });
   const m0 = avgpoolMultiplier(input, out, h, w);
+  const [inZp, outZp] = [input.zeroPoint, out.zeroPoint];
+  const mean =
+    mode === 'float-half-away'
+      ? undefined
+      : {
+          quant: { inZp, outZp, actMin: -128, actMax: 127, requant: Requant[mode] },
+          table: mode === 'tflite-fixed' ? fixedMeanMultiplier(input, out) : Float32Array.of(m0),
+        };
   b.op({
     kind: 'avgpool',
     name: n.name,
     phase: 'forward',
     inputs: [x],
     outputs: [pooled],
-    attrs: { h, w, c, inZp: input.zeroPoint, outZp: out.zeroPoint, m: m0 },
+    attrs: { h, w, c, inZp, outZp, m: m0, ...(mean && { mean }) },
   });
   return pooled;
 }
@@ -147,10 +186,13 @@ export function buildForwardGraph(m: Model): Graph {
     quant: m.input,
   });
   const label = b.tensor({ name: 'label', shape: [1], dtype: 'int32', varType: 'label' });
+  const mode = m.requant ?? 'float-half-away';
+  if (!(mode in Requant))
+    throw new Error(`unknown requantization mode "${mode}"; known: ${Object.keys(Requant).join(', ')}`);
   const logits = walkNodes(m.nodes, input, {
-    layer: (n, [x]) => addLayer(b, layerAt(m, n.conv), x),
-    add: (n, [a, x]) => addSum(b, n, a, x),
-    mean: (n, [x]) => addPool(b, n, x),
+    layer: (n, [x]) => addLayer(b, layerAt(m, n.conv), x, mode),
+    add: (n, [a, x]) => addSum(b, n, a, x, mode),
+    mean: (n, [x]) => addPool(b, n, x, mode),
     reshape: (_n, [x]) => x,
     avgpool: notYet,
     maxpool: notYet,

@@ -23,13 +23,27 @@ export const CONV_SHAPE_FIELDS = [
   'inH', 'inW', 'inC', 'outH', 'outW', 'outC', 'kernel', 'stride', 'pad', 'inRing', 'outRing',
 ] as const satisfies readonly (keyof ConvShape)[];
 
+/**
+ * Requantization modes (tt_requant_mode): how a forward kernel turns its int32 accumulator into the output integer.
+ * 'float-half-away': float32 multiply, round half away from zero (the built-in models);
+ * 'tflite-fixed': Q31 multiplier and shift, integer only (TFLite's reference int8 kernels, CMSIS-NN);
+ * 'float-half-even': float32 multiply, round half to even (ONNX Runtime, PyTorch).
+ */
+export const Requant = { 'float-half-away': 0, 'tflite-fixed': 1, 'float-half-even': 2 } as const;
+export type RequantName = keyof typeof Requant;
+export type RequantMode = (typeof Requant)[RequantName];
+
 export interface Quant {
   inZp: number;
   outZp: number;
   actMin: number;
   actMax: number;
+  /** tt_requant_mode; absent means 0, 'float-half-away' */
+  requant?: RequantMode;
 }
-export const QUANT_FIELDS = ['inZp', 'outZp', 'actMin', 'actMax'] as const satisfies readonly (keyof Quant)[];
+export const QUANT_FIELDS = [
+  'inZp', 'outZp', 'actMin', 'actMax', 'requant',
+] as const satisfies readonly (keyof Quant)[];
 
 export const Rounding = { truncate: 0, nearest: 1, stochastic: 2 } as const;
 export type RoundingName = keyof typeof Rounding;
@@ -55,7 +69,7 @@ export interface Rng {
 
 /** Field order of a struct, for writing it into WebAssembly memory. */
 export function structWords<T extends object>(fields: readonly (keyof T)[], value: T): Int32Array {
-  return Int32Array.from(fields, (f) => value[f] as number);
+  return Int32Array.from(fields, (f) => (value[f] as number | undefined) ?? 0);
 }
 
 /** A whole-tensor conv shape (no ring buffers). */

@@ -10,7 +10,15 @@
  *    0 <= r0 <= r1 <= out_h, 1 <= k <= in_c, a mask needs a whole output tensor);
  *  - NULL only where the header allows it (forward masks, the softmax gradient).
  */
-import { CONV_SHAPE_FIELDS, QUANT_FIELDS, UPDATE_PARAMS_FIELDS, type ConvShape, type UpdateParams } from './kernel-abi';
+import {
+  CONV_SHAPE_FIELDS,
+  QUANT_FIELDS,
+  Requant,
+  UPDATE_PARAMS_FIELDS,
+  type ConvShape,
+  type Quant,
+  type UpdateParams,
+} from './kernel-abi';
 import { bwdUpdateScratchBytes, KERNEL_SIGNATURES, type CType, type KernelName } from './kernels';
 import type { PlanArg, PlanStep, SubPlan, TrainingPlan } from './plan';
 
@@ -19,6 +27,9 @@ export interface StepArgs {
   /** A by-value int32 that must be a compile-time constant (sizes, row ranges). */
   int(name: string, min?: number): number;
   shape(name: string): ConvShape;
+  quant(name: string): Quant;
+  /** The dtype of a const argument (undefined for any other kind). */
+  constDtype(name: string): string | undefined;
   update(name: string): UpdateParams;
   isNull(name: string): boolean;
 }
@@ -52,6 +63,20 @@ function convShape(a: StepArgs, kind: ConvKind): ConvShape {
   return s;
 }
 
+/** Bytes of the requantization table `mult` of `channels` channels in the step's mode: float32 m per channel, or
+ * int32 {M, S} pairs in the fixed mode (the const's dtype must be the one the mode reads). */
+function multBytes(a: StepArgs, channels: number): number {
+  const mode = a.quant('q').requant ?? 0;
+  need((Object.values(Requant) as number[]).includes(mode), `q.requant = ${mode} is not a mode (0, 1, 2)`);
+  const fixed = mode === Requant['tflite-fixed'];
+  const dtype = a.constDtype('mult');
+  need(
+    dtype === (fixed ? 'int32' : 'float32'),
+    `mult is ${dtype ?? 'not a const'}, mode ${mode} reads ${fixed ? 'int32' : 'float32'}`,
+  );
+  return (fixed ? 2 * F : F) * channels;
+}
+
 const taps = (s: ConvShape) => s.kernel * s.kernel;
 function weightBytes(kind: ConvKind, s: ConvShape): number {
   if (kind === 'depthwise') return taps(s) * s.outC;
@@ -69,7 +94,7 @@ function forward(kind: ConvKind): Rule {
       in: s.inRing * s.inW * s.inC,
       w: weightBytes(kind, s),
       bias: F * s.outC,
-      mult: F * s.outC,
+      mult: multBytes(a, s.outC),
       out: s.outRing * s.outW * s.outC,
       mask: bits(s.outH * s.outW * s.outC),
     };
@@ -131,13 +156,18 @@ export const KERNEL_BOUNDS: { [K in KernelName]: Rule } = {
   tt_depthwise_s8: forward('depthwise'),
   tt_fc_s8: (a) => {
     const { inC, outC } = fcSizes(a);
-    return { in: inC, w: outC * inC, bias: F * outC, mult: F * outC, out: outC, mask: bits(outC) };
+    return { in: inC, w: outC * inC, bias: F * outC, mult: multBytes(a, outC), out: outC, mask: bits(outC) };
   },
   tt_add_s8: (a) => {
     const n = a.int('n');
     return { a: n, b: n, out: n, mask: bits(n) };
   },
+  tt_add_s8_fixed: (a) => {
+    const n = a.int('n');
+    return { a: n, b: n, out: n, mask: bits(n), mult: 6 * F };
+  },
   tt_avgpool_s8: (a) => ({ in: a.int('h', 1) * a.int('w', 1) * a.int('c', 1), out: a.int('c', 1) }),
+  tt_mean_s8: (a) => ({ in: a.int('h', 1) * a.int('w', 1) * a.int('c', 1), out: a.int('c', 1), mult: multBytes(a, 1) }),
   tt_softmax_xent_s8: (a) => ({ logits: a.int('n', 1), grad: F * a.int('n', 1) }),
   tt_clamp_f32_bwd: (a) => ({ g: F * a.int('n'), mask: bits(a.int('n')) }),
   tt_add_f32_bwd_input: (a) => ({ g_out: F * a.int('n'), mask: bits(a.int('n')), g_in: F * a.int('n') }),
@@ -224,6 +254,11 @@ function stepArgs(plan: TrainingPlan, step: PlanStep): StepArgs {
       return v;
     },
     shape: (name) => structOf(plan, at(name).arg, at(name).type) as unknown as ConvShape,
+    quant: (name) => structOf(plan, at(name).arg, at(name).type) as unknown as Quant,
+    constDtype: (name) => {
+      const { arg } = at(name);
+      return arg.kind === 'const' ? plan.consts[arg.id]?.dtype : undefined;
+    },
     update: (name) => structOf(plan, at(name).arg, at(name).type) as unknown as UpdateParams,
     isNull: (name) => at(name).arg.kind === 'null',
   };
@@ -266,7 +301,7 @@ function checkArg(plan: TrainingPlan, sub: SubPlan, name: string, type: CType, a
       need(Number.isInteger(offset) && Number.isInteger(has) && offset >= 0 && has >= 0, `${name}: bad ${region}`);
       need(offset + has <= sub.arenaBytes, `${name}: ${region} is outside the ${sub.arenaBytes}-byte arena`);
       need(has >= bytes, `${what}, its ${region} holds ${has}`);
-      if (/float|int32_t/.test(type)) need(offset % 4 === 0, `${name}: ${type} at unaligned offset ${offset}`);
+      if (/float|int32_t|void/.test(type)) need(offset % 4 === 0, `${name}: ${type} at unaligned offset ${offset}`);
       return;
     }
     default:

@@ -13,6 +13,7 @@ export type CType =
   | 'const tt_quant*'
   | 'const tt_update_params*'
   | 'const uint8_t*'
+  | 'const void*'
   | 'float'
   | 'float*'
   | 'int32_t'
@@ -30,7 +31,7 @@ export const KERNEL_SIGNATURES = {
       ['in', 'const int8_t*'],
       ['w', 'const int8_t*'],
       ['bias', 'const int32_t*'],
-      ['mult', 'const float*'],
+      ['mult', 'const void*'],
       ['out', 'int8_t*'],
       ['mask', 'uint8_t*'],
       ['r0', 'int32_t'],
@@ -45,7 +46,7 @@ export const KERNEL_SIGNATURES = {
       ['in', 'const int8_t*'],
       ['w', 'const int8_t*'],
       ['bias', 'const int32_t*'],
-      ['mult', 'const float*'],
+      ['mult', 'const void*'],
       ['out', 'int8_t*'],
       ['mask', 'uint8_t*'],
       ['r0', 'int32_t'],
@@ -60,7 +61,7 @@ export const KERNEL_SIGNATURES = {
       ['in', 'const int8_t*'],
       ['w', 'const int8_t*'],
       ['bias', 'const int32_t*'],
-      ['mult', 'const float*'],
+      ['mult', 'const void*'],
       ['out', 'int8_t*'],
       ['mask', 'uint8_t*'],
       ['r0', 'int32_t'],
@@ -76,7 +77,7 @@ export const KERNEL_SIGNATURES = {
       ['in', 'const int8_t*'],
       ['w', 'const int8_t*'],
       ['bias', 'const int32_t*'],
-      ['mult', 'const float*'],
+      ['mult', 'const void*'],
       ['out', 'int8_t*'],
       ['mask', 'uint8_t*'],
     ],
@@ -95,6 +96,19 @@ export const KERNEL_SIGNATURES = {
       ['mask', 'uint8_t*'],
     ],
   },
+  tt_add_s8_fixed: {
+    returns: 'void',
+    params: [
+      ['n', 'int32_t'],
+      ['q', 'const tt_quant*'],
+      ['b_zp', 'int32_t'],
+      ['mult', 'const int32_t*'],
+      ['a', 'const int8_t*'],
+      ['b', 'const int8_t*'],
+      ['out', 'int8_t*'],
+      ['mask', 'uint8_t*'],
+    ],
+  },
   tt_avgpool_s8: {
     returns: 'void',
     params: [
@@ -104,6 +118,18 @@ export const KERNEL_SIGNATURES = {
       ['in_zp', 'int32_t'],
       ['out_zp', 'int32_t'],
       ['m', 'float'],
+      ['in', 'const int8_t*'],
+      ['out', 'int8_t*'],
+    ],
+  },
+  tt_mean_s8: {
+    returns: 'void',
+    params: [
+      ['h', 'int32_t'],
+      ['w', 'int32_t'],
+      ['c', 'int32_t'],
+      ['q', 'const tt_quant*'],
+      ['mult', 'const void*'],
       ['in', 'const int8_t*'],
       ['out', 'int8_t*'],
     ],

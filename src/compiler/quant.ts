@@ -21,6 +21,62 @@ export function requantMultipliers(sx: number, sW: ArrayLike<number>, sy: number
 }
 
 /**
+ * Multipliers f32(f32(s_x * s_W[c]) / s_y): two float32 operations in this order, as ONNX Runtime's QLinearConv and
+ * PyTorch's quantized kernels compute them (the half-even mode uses these, so their bits match those runtimes').
+ */
+export function onnxMultipliers(sx: number, sW: ArrayLike<number>, sy: number): Float32Array {
+  const m = new Float32Array(sW.length);
+  for (let c = 0; c < sW.length; c++) m[c] = f(f(f(sx) * f(sW[c])) / f(sy));
+  return m;
+}
+
+/**
+ * TFLite's QuantizeMultiplier: the real multiplier m (a double) as a Q31 mantissa M and an exponent S with
+ * m ~= M * 2^(S - 31): frexp gives m = q * 2^S with q in [0.5, 1); M = round(q * 2^31) (half away from zero); M = 2^31
+ * becomes 2^30 with S + 1; S < -31 flushes to {0, 0}, and m = 0 is {0, 0}.
+ */
+export function quantizeMultiplier(m: number): [number, number] {
+  if (m === 0 || !Number.isFinite(m)) return [0, 0];
+  let shift = Math.floor(Math.log2(Math.abs(m))) + 1;
+  while (Math.abs(m) / 2 ** shift >= 1) shift++; // frexp exactly: log2 may be off by one near powers of two
+  while (Math.abs(m) / 2 ** shift < 0.5) shift--;
+  const q = m / 2 ** shift;
+  let fixed = Math.sign(q) * Math.floor(Math.abs(q) * 2 ** 31 + 0.5);
+  if (Math.abs(fixed) === 2 ** 31) {
+    fixed /= 2;
+    shift++;
+  }
+  if (shift < -31) return [0, 0];
+  return [fixed, shift];
+}
+
+/** {M, S} pairs of the real multipliers s_x * s_W[c] / s_y, computed in double as TFLite's conv kernels do. */
+export function fixedMultipliers(sx: number, sW: ArrayLike<number>, sy: number): Int32Array {
+  const t = new Int32Array(2 * sW.length);
+  for (let c = 0; c < sW.length; c++) t.set(quantizeMultiplier((sx * sW[c]) / sy), 2 * c);
+  return t;
+}
+
+/**
+ * TFLite's int8 ADD parameters {M_a, S_a, M_b, S_b, M_y, S_y} (tt_add_s8_fixed): with t = 2 max(s_a, s_b), the
+ * multipliers s_a / t, s_b / t and t / (2^20 s_y), in double.
+ */
+export function fixedAddMultipliers(a: QParams, b: QParams, y: QParams): Int32Array {
+  const twice = 2 * Math.max(a.scale, b.scale);
+  return Int32Array.from([
+    ...quantizeMultiplier(a.scale / twice),
+    ...quantizeMultiplier(b.scale / twice),
+    ...quantizeMultiplier(twice / (2 ** 20 * y.scale)),
+  ]);
+}
+
+/** TFLite's int8 MEAN over h and w (tt_mean_s8, fixed mode): {M, S} of s_in / s_out; the division by h*w is the
+ * kernel's. */
+export function fixedMeanMultiplier(input: QParams, output: QParams): Int32Array {
+  return Int32Array.from(quantizeMultiplier(input.scale / output.scale));
+}
+
+/**
  * QAS gradient scale of a weight tensor, per output channel. With W = s_W * W_q the step on the stored integer
  * is lr * G_W / s_W with QAS (G~_Wq = G_Wq * s_W^-2, G_Wq = s_W * G_W) and lr * s_W * G_W without.
  */

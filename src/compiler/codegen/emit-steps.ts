@@ -64,8 +64,9 @@ function constArg(id: number, type: CType, ctx: StepContext, at: string): string
     if (c.struct !== struct) throw new Error(`${at}: const ${c.name} is not a ${struct}`);
     return `&${ctx.names[id]}`;
   }
-  if (CONST_DTYPE[type] !== c.dtype || c.struct)
-    throw new Error(`${at}: const ${c.name} (${c.dtype}) passed as ${type}`);
+  // const void*: a requantization table, float32 or int32 by the layer's mode (tt_kernels.h)
+  const fits = type === 'const void*' ? c.dtype === 'float32' || c.dtype === 'int32' : CONST_DTYPE[type] === c.dtype;
+  if (!fits || c.struct) throw new Error(`${at}: const ${c.name} (${c.dtype}) passed as ${type}`);
   if (!type.startsWith('const') && c.storage !== 'sram')
     throw new Error(`${at}: ${type} argument into flash const ${c.name}`);
   return ctx.names[id];

@@ -82,6 +82,8 @@ export interface ChainAdd {
   bZp: number;
   ma: number;
   mb: number;
+  /** TFLite's ADD parameters when quant.requant is tflite-fixed (AddAttrs.fixed). */
+  fixed?: Int32Array;
 }
 
 /** Index of the input an op overwrites in place with its output 0 (any op kind may). */
@@ -103,6 +105,8 @@ export interface AddAttrs {
   bZp: number;
   ma: number;
   mb: number;
+  /** TFLite's ADD parameters (tt_add_s8_fixed), present when quant.requant is tflite-fixed. */
+  fixed?: Int32Array;
 }
 /** Global average pool over an h x w x c input. */
 export interface PoolAttrs {
@@ -115,6 +119,8 @@ export interface AvgpoolAttrs extends PoolAttrs {
   outZp: number;
   /** s_in / (s_out * h * w) */
   m: number;
+  /** Outside the default requantization mode the pool is a tt_mean_s8 with this quantization and table. */
+  mean?: { quant: Quant; table: Float32Array | Int32Array };
 }
 /** softmax cross-entropy over n logits with their zero point and scale. */
 export interface SoftmaxAttrs {

@@ -5,7 +5,7 @@
  * verification. Shapes: activations [h, w, c] (the pooled vector and logits [c]); weights conv [o, k, k, i],
  * pointwise / fc [o, i], depthwise [k, k, c]; biases and per-channel vectors [c].
  */
-import type { ConvShape } from '../kernel-abi';
+import { Requant, type ConvShape, type Quant } from '../kernel-abi';
 import { LAYER_KIND_TABLE } from '../layer-kinds';
 import type { Phase } from '../plan';
 import type { ConvKind, DType, Graph, Op, OpKind } from './graph';
@@ -57,6 +57,9 @@ function withPrev(op: { attrs: { accumulate?: boolean } }, inputs: (Spec | null)
   return op.attrs.accumulate ? [...inputs, prev] : inputs;
 }
 
+/** A conv-like layer's requantization table: float32 m per channel, or int32 {M, S} pairs (tflite-fixed). */
+const multSpec = (q: Quant, outC: number): Spec => (q.requant === Requant['tflite-fixed'] ? i32(2 * outC) : f32(outC));
+
 function forwardRow(kind: Kind): OpRow<Kind> {
   return {
     phase: 'forward',
@@ -67,7 +70,7 @@ function forwardRow(kind: Kind): OpRow<Kind> {
           flat(kind, i8(...actIn(kind, s)), g, op.inputs[0]),
           i8(...weightShape(kind, s)),
           i32(s.outC),
-          f32(s.outC),
+          multSpec(op.attrs.quant, s.outC),
         ],
         outputs: withMask(op, i8(...actOut(kind, s))),
       };

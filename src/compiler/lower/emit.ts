@@ -11,7 +11,7 @@ import { elements } from '../ir/graph';
 import type { KernelName } from '../kernels';
 import type { ConvShape } from '../kernel-abi';
 import type { PlanArg } from '../plan';
-import { emitFusedChain } from './fused-chain';
+import { addCall, emitFusedChain } from './fused-chain';
 import { F32, I32, LABEL, LR, NULL, RNG, ROUNDING, type Lowering } from './lowering';
 
 export type Emitter<K extends OpKind = OpKind> = (op: Op<K>, L: Lowering) => void;
@@ -117,13 +117,10 @@ export const EMIT: { [K in OpKind]: Emitter<K> } = {
   depthwise: convForward,
   fc: fcForward,
   add: (op, L) => {
-    const { quant, bZp, ma, mb } = op.attrs;
-    L.step(op, 'tt_add_s8', [
+    const { kernel, args } = addCall(op.name, op.attrs, L);
+    L.step(op, kernel, [
       I32(n(op, L)),
-      L.quant(op.name, quant),
-      I32(bZp),
-      F32(ma),
-      F32(mb),
+      ...args,
       L.arena(op.inputs[0]),
       L.arena(op.inputs[1]),
       L.arena(op.outputs[0]),
@@ -132,6 +129,12 @@ export const EMIT: { [K in OpKind]: Emitter<K> } = {
   },
   avgpool: (op, L) => {
     const a = op.attrs;
+    if (a.mean) {
+      const { quant, table } = a.mean;
+      const args = [I32(a.h), I32(a.w), I32(a.c), L.quant(op.name, quant), L.table(`${op.name}.mult`, table)];
+      L.step(op, 'tt_mean_s8', [...args, L.arena(op.inputs[0]), L.arena(op.outputs[0])]);
+      return;
+    }
     L.step(op, 'tt_avgpool_s8', [
       I32(a.h),
       I32(a.w),

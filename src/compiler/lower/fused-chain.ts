@@ -3,11 +3,21 @@
  * one forward call per stage over rows [r0, r1) with in_ring / out_ring set, and for a residual chain a
  * tt_add_s8 over the band's rows of the chain input and the projection's ring (one band deep).
  */
-import type { Op } from '../ir/graph';
+import type { AddAttrs, ChainAdd, Op } from '../ir/graph';
+import { Requant } from '../kernel-abi';
 import { scheduleBands } from './bands';
 import { F32, I32, NULL, type Lowering } from './lowering';
 import type { KernelName } from '../kernels';
 import type { PlanArg } from '../plan';
+
+/** A residual add's kernel and its arguments between n and the tensors: (q, b_zp, ma, mb) for tt_add_s8, or
+ * (q, b_zp, TFLite's parameters) for tt_add_s8_fixed in the tflite-fixed mode. */
+export function addCall(name: string, a: AddAttrs | ChainAdd, L: Lowering): { kernel: KernelName; args: PlanArg[] } {
+  if (a.quant.requant !== Requant['tflite-fixed'])
+    return { kernel: 'tt_add_s8', args: [L.quant(name, a.quant), I32(a.bZp), F32(a.ma), F32(a.mb)] };
+  if (!a.fixed) throw new Error(`${name}: a tflite-fixed add without its fixed-point parameters`);
+  return { kernel: 'tt_add_s8_fixed', args: [L.quant(name, a.quant), I32(a.bZp), L.table(`${name}.mult`, a.fixed)] };
+}
 
 /** Output rows per band: one row keeps the rings smallest. */
 export const BAND_ROWS = 1;
@@ -66,18 +76,12 @@ export function emitFusedChain(op: Op<'fused_chain'>, L: Lowering): void {
     if (add) {
       const rows = band.r1 - band.r0;
       const at = band.r0 * addRow;
-      const args = [
-        I32(rows * addRow),
-        L.quant(add.name, add.quant),
-        I32(add.bZp),
-        F32(add.ma),
-        F32(add.mb),
-        L.arena(x, at, rows * addRow),
-        L.region(rings[rings.length - 1], 0, rows * addRow),
-        L.arena(y, at, rows * addRow),
-        NULL,
-      ];
-      L.step(op, 'tt_add_s8', args, { note: `${add.name} rows ${band.r0}..${band.r1 - 1}`, layer: null });
+      const { kernel, args } = addCall(add.name, add, L);
+      const tensors = [L.arena(x, at, rows * addRow), L.region(rings[rings.length - 1], 0, rows * addRow)];
+      L.step(op, kernel, [I32(rows * addRow), ...args, ...tensors, L.arena(y, at, rows * addRow), NULL], {
+        note: `${add.name} rows ${band.r0}..${band.r1 - 1}`,
+        layer: null,
+      });
     }
   }
 }

@@ -44,6 +44,18 @@ export class ConstTable {
     return id;
   }
 
+  /** A read-only array that is no graph tensor (an op attribute such as TFLite's ADD parameters), by identity. */
+  array(name: string, data: Int32Array | Float32Array): number {
+    let id = this.byData.get(data);
+    if (id === undefined) {
+      id = this.consts.length;
+      const dtype = data instanceof Int32Array ? 'int32' : 'float32';
+      this.consts.push({ id, name, dtype, storage: 'flash', data });
+      this.byData.set(data, id);
+    }
+    return id;
+  }
+
   struct(struct: StructName, name: string, words: Int32Array): number {
     const key = `${struct}:${words.join(',')}`;
     let id = this.byKey.get(key);
@@ -144,6 +156,10 @@ export class Lowering {
 
   shape(name: string, s: ConvShape): PlanArg {
     return { kind: 'const', id: this.consts.struct('tt_conv_shape', name, structWords(CONV_SHAPE_FIELDS, s)) };
+  }
+  /** A const holding an attribute array (ConstTable.array). */
+  table(name: string, data: Int32Array | Float32Array): PlanArg {
+    return { kind: 'const', id: this.consts.array(name, data) };
   }
   quant(name: string, q: Quant): PlanArg {
     return { kind: 'const', id: this.consts.struct('tt_quant', name, structWords(QUANT_FIELDS, q)) };

@@ -24,7 +24,7 @@ import type { ModelNode } from './nodes';
 /**
  * How requantization rounds (the arithmetic the plan follows): the built-ins' float multiply with ties away
  * from zero, TFLite's int32 fixed-point multiplier and shift, or a float multiply with ties to even (ONNX
- * Runtime, PyTorch). The compiler passes it on to the plan; only the default is implemented in the kernels yet.
+ * Runtime, PyTorch). The compiler passes it on to the plan (kernel-abi.ts Requant) and every forward kernel follows it.
  */
 export type RequantMode = 'float-half-away' | 'tflite-fixed' | 'float-half-even';
 export const REQUANT_MODES: readonly RequantMode[] = ['float-half-away', 'tflite-fixed', 'float-half-even'];

@@ -88,7 +88,14 @@ function fusedOp({ convs, add }: Chain): NewOp<'fused_chain'> {
     outputs: [(add ?? convs[convs.length - 1]).outputs[0]],
     attrs: {
       stages,
-      add: add && { name: add.name, quant: add.attrs.quant, bZp: add.attrs.bZp, ma: add.attrs.ma, mb: add.attrs.mb },
+      add: add && {
+        name: add.name,
+        quant: add.attrs.quant,
+        bZp: add.attrs.bZp,
+        ma: add.attrs.ma,
+        mb: add.attrs.mb,
+        fixed: add.attrs.fixed,
+      },
     },
     layer: convs[0].layer,
   };

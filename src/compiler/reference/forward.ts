@@ -2,22 +2,15 @@
  * Reference forward kernels: the plain-loop definition of every int8 forward kernel in tt_kernels.h, the oracle
  * the C and WebAssembly builds are held to bit for bit. Loops run over logical indices (row r of a ring buffer
  * lives at physical row r % ring); integer sums are exact; every float32 operation is wrapped in Math.fround.
- * Requantization: v = f32(acc) * m, clamped to [-2^30, 2^30]; y = round(v) + z_y; the clamp mask bit is set when
- * act_min <= y <= act_max. Arguments follow C order; typed arrays may be views into one arena.
+ * Requantization (requant.ts) by the layer's mode: y = r + z_y; the clamp mask bit is set when act_min <= y <= act_max.
+ * A conv-like kernel's `mult` is float32 m per channel, or int32 {M, S} pairs in the tflite-fixed mode. Arguments follow C order; typed arrays may be views into one arena.
  */
-import type { ConvShape, Quant } from '../kernel-abi';
+import { Requant, type ConvShape, type Quant } from '../kernel-abi';
 import { expf, logf, round } from './math';
+import { requantChannel, requantFixed, requantFloat, roundHalfEven, type RequantTable } from './requant';
 
 const f = Math.fround;
 const LIMIT = 2 ** 30;
-
-/** round(clamp(f32(acc) * m, -2^30, 2^30)) + outZp, before the activation clamp. */
-function requant(acc: number, m: number, outZp: number): number {
-  let v = f(f(acc) * m);
-  if (v > LIMIT) v = LIMIT;
-  if (v < -LIMIT) v = -LIMIT;
-  return round(v) + outZp;
-}
 
 /** Clamps y into out[at] and sets or clears mask bit e (when there is a mask) by whether the clamp let it through. */
 function store(y: number, q: Quant, out: Int8Array, at: number, mask: Uint8Array | null, e: number): void {
@@ -45,7 +38,7 @@ export function convS8(
   input: Int8Array,
   w: Int8Array,
   bias: Int32Array,
-  mult: Float32Array,
+  mult: RequantTable,
   out: Int8Array,
   mask: Uint8Array | null,
   r0: number,
@@ -63,7 +56,7 @@ export function convS8(
               acc += xv * w[((o * k + ky) * k + kx) * s.inC + i];
             }
         const [at, e] = outAt(s, y, x, o);
-        store(requant(acc, mult[o], q.outZp), q, out, at, mask, e);
+        store(requantChannel(acc, mult, o, q), q, out, at, mask, e);
       }
 }
 
@@ -74,7 +67,7 @@ export function pointwiseS8(
   input: Int8Array,
   w: Int8Array,
   bias: Int32Array,
-  mult: Float32Array,
+  mult: RequantTable,
   out: Int8Array,
   mask: Uint8Array | null,
   r0: number,
@@ -86,7 +79,7 @@ export function pointwiseS8(
         let acc = bias[o];
         for (let i = 0; i < s.inC; i++) acc += tap(s, input, q.inZp, y, x, i) * w[o * s.inC + i];
         const [at, e] = outAt(s, y, x, o);
-        store(requant(acc, mult[o], q.outZp), q, out, at, mask, e);
+        store(requantChannel(acc, mult, o, q), q, out, at, mask, e);
       }
 }
 
@@ -97,7 +90,7 @@ export function depthwiseS8(
   input: Int8Array,
   w: Int8Array,
   bias: Int32Array,
-  mult: Float32Array,
+  mult: RequantTable,
   out: Int8Array,
   mask: Uint8Array | null,
   r0: number,
@@ -114,7 +107,7 @@ export function depthwiseS8(
             acc += xv * w[(ky * k + kx) * s.outC + c];
           }
         const [at, e] = outAt(s, y, x, c);
-        store(requant(acc, mult[c], q.outZp), q, out, at, mask, e);
+        store(requantChannel(acc, mult, c, q), q, out, at, mask, e);
       }
 }
 
@@ -126,14 +119,14 @@ export function fcS8(
   input: Int8Array,
   w: Int8Array,
   bias: Int32Array,
-  mult: Float32Array,
+  mult: RequantTable,
   out: Int8Array,
   mask: Uint8Array | null,
 ): void {
   for (let o = 0; o < outC; o++) {
     let acc = bias[o];
     for (let i = 0; i < inC; i++) acc += (input[i] - q.inZp) * w[o * inC + i];
-    store(requant(acc, mult[o], q.outZp), q, out, o, mask, o);
+    store(requantChannel(acc, mult, o, q), q, out, o, mask, o);
   }
 }
 
@@ -153,7 +146,59 @@ export function addS8(
     let v = f(f(f(a[e] - q.inZp) * ma) + f(f(b[e] - bZp) * mb));
     if (v > LIMIT) v = LIMIT;
     if (v < -LIMIT) v = -LIMIT;
-    store(round(v) + q.outZp, q, out, e, mask, e);
+    store((q.requant === Requant['float-half-even'] ? roundHalfEven(v) : round(v)) + q.outZp, q, out, e, mask, e);
+  }
+}
+
+/**
+ * TFLite's int8 ADD; mult = {M_a, S_a, M_b, S_b, M_y, S_y}: ya = fixed((a - a_zp) 2^20, M_a, S_a), yb likewise,
+ * y = clamp(fixed(ya + yb, M_y, S_y), +-2^30) + z_y.
+ */
+export function addS8Fixed(
+  n: number,
+  q: Quant,
+  bZp: number,
+  mult: Int32Array,
+  a: Int8Array,
+  b: Int8Array,
+  out: Int8Array,
+  mask: Uint8Array | null,
+): void {
+  for (let e = 0; e < n; e++) {
+    const ya = requantFixed((a[e] - q.inZp) * 2 ** 20, mult[0], mult[1]);
+    const yb = requantFixed((b[e] - bZp) * 2 ** 20, mult[2], mult[3]);
+    const r = requantFixed(ya + yb, mult[4], mult[5]);
+    store(Math.min(LIMIT, Math.max(-LIMIT, r)) + q.outZp, q, out, e, mask, e);
+  }
+}
+
+/**
+ * Global mean per channel: sum = sum_p (in[p][c] - in_zp); float modes: r = R(f32(sum) * m) (mult = [m]); tflite-fixed
+ * (TFLite's int8 MEAN): t = fixed(sum, M, S), r = (t +- n/2) / n truncated, clamped to +-2^30 (mult = [M, S]);
+ * y = clamp(r + z_y, act_min, act_max).
+ */
+export function meanS8(
+  h: number,
+  w: number,
+  c: number,
+  q: Quant,
+  mult: RequantTable,
+  input: Int8Array,
+  out: Int8Array,
+): void {
+  const n = h * w;
+  for (let j = 0; j < c; j++) {
+    let sum = 0;
+    for (let p = 0; p < n; p++) sum += input[p * c + j] - q.inZp;
+    let r: number;
+    if (q.requant === Requant['tflite-fixed']) {
+      const t = requantFixed(sum, mult[0], mult[1]);
+      r = Math.trunc(t > 0 ? (t + Math.trunc(n / 2)) / n : (t - Math.trunc(n / 2)) / n);
+      r = Math.min(LIMIT, Math.max(-LIMIT, r));
+    } else {
+      r = requantFloat(sum, mult[0], q.requant === Requant['float-half-even']);
+    }
+    out[j] = Math.min(q.actMax, Math.max(q.actMin, r + q.outZp));
   }
 }
 
@@ -223,6 +268,8 @@ export const FORWARD_KERNELS = {
   tt_depthwise_s8: depthwiseS8,
   tt_fc_s8: fcS8,
   tt_add_s8: addS8,
+  tt_add_s8_fixed: addS8Fixed,
+  tt_mean_s8: meanS8,
   tt_avgpool_s8: avgpoolS8,
   tt_softmax_xent_s8: softmaxXentS8,
   tt_slice_channels_s8: sliceChannelsS8,
