@@ -9,7 +9,7 @@
  * plain loops and Math.fround, and is the oracle the C is tested against.
  *
  * Conventions (PAPER-FACTS sections 1-2):
- *  - Layout is HWC (batch 1). Weights: general conv [out_c][k][k][in_c]; pointwise and fully connected
+ *  - Layout is HWC (batch 1). Weights: general conv [out_c][kernel][kernel_w][in_c]; pointwise and fully connected
  *    [out_c][in_c]; depthwise [k][k][c]. Biases int32 in units s_W[c]*s_x.
  *  - Activations int8, per-tensor (scale s, zero point z): real = s * (q - z).
  *  - Requantization: acc = sum((x - z_x) * w) + b (int32, exact), then r by the layer's tt_requant_mode
@@ -48,15 +48,22 @@ extern "C" {
  * Parameter structs (int32 fields only; field order is ABI, mirrored in src/compiler/kernel-abi.ts)
  * ------------------------------------------------------------------------------------------------- */
 
-/* Geometry of a conv-like layer (general conv, pointwise 1x1, depthwise). */
+/* Geometry of a conv-like layer (general conv, pointwise 1x1, depthwise) and of a windowed pool or a pad.
+ * The general conv, the pools and the pad read the width fields (kernel_w, stride_w, pad_left) for the x axis
+ * and kernel, stride, pad for the y axis, so their windows may be rectangular (TFLite's micro_speech: 10x8,
+ * stride 2x2). Pointwise and depthwise are square: their plans carry kernel_w == kernel, stride_w == stride,
+ * pad_left == pad (the plan validator refuses anything else). The compiler always fills every field. */
 typedef struct {
   int32_t in_h, in_w, in_c;    /* input tensor */
-  int32_t out_h, out_w, out_c; /* output tensor; depthwise: out_c == in_c */
-  int32_t kernel;              /* k for a k x k kernel; 1 for pointwise */
-  int32_t stride;              /* 1 or 2 */
-  int32_t pad;                 /* zero-point padding at top and left (bottom/right follow from the shape) */
+  int32_t out_h, out_w, out_c; /* output tensor; depthwise, pools, pad: out_c == in_c */
+  int32_t kernel;              /* kernel height (k of a k x k kernel); 1 for pointwise */
+  int32_t stride;              /* vertical stride, >= 1 */
+  int32_t pad;                 /* zero-point padding rows at the top (bottom rows follow from the shape) */
   int32_t in_ring;             /* rows physically stored in the input buffer (== in_h unless a ring) */
   int32_t out_ring;            /* rows physically stored in the output buffer (== out_h unless a ring) */
+  int32_t kernel_w;            /* kernel width */
+  int32_t stride_w;            /* horizontal stride, >= 1 */
+  int32_t pad_left;            /* zero-point padding columns at the left (right columns follow from the shape) */
 } tt_conv_shape;
 
 /* Per-tensor quantization of a layer's input and output, and the output clamp. */
@@ -171,9 +178,10 @@ float tt_logf(float x);
  * Forward kernels (int8 in, int8 out, optional clamp mask)
  * ------------------------------------------------------------------------------------------------- */
 
-/* General k x k conv, stride 1 or 2 (the 3x3 stride-2 stem on 3 channels is the main user).
+/* General kh x kw conv (kh = kernel, kw = kernel_w), strides sy = stride, sx = stride_w (the 3x3 stride-2 stem
+ * on 3 channels is the main user; imported models bring rectangular kernels such as micro_speech's 10x8).
  * acc[y][x][o] = bias[o] + sum over ky, kx, i (in that nesting, i innermost) of
- *                (in[y*s-pad+ky][x*s-pad+kx][i] - in_zp) * w[o][ky][kx][i]; padding reads contribute 0.
+ *                (in[y*sy-pad+ky][x*sx-pad_left+kx][i] - in_zp) * w[o][ky][kx][i]; padding reads contribute 0.
  * Output rows [r0, r1). mask: NULL or a whole-tensor mask (requires out_ring == out_h). */
 void tt_conv_s8(const tt_conv_shape *shape, const tt_quant *q, const int8_t *in, const int8_t *w,
                 const int32_t *bias, const void *mult, int8_t *out, uint8_t *mask, int32_t r0, int32_t r1);
@@ -227,6 +235,31 @@ void tt_avgpool_s8(int32_t h, int32_t w, int32_t c, int32_t in_zp, int32_t out_z
  * y = clamp(r + q->out_zp, q->act_min, q->act_max). */
 void tt_mean_s8(int32_t h, int32_t w, int32_t c, const tt_quant *q, const void *mult, const int8_t *in,
                 int8_t *out);
+/* Windowed pools and pad (tt_pool.c): HWC int8, whole tensors (in_ring == in_h, out_ring == out_h), out_c == in_c.
+ * The window of output (y, x) covers input rows y*stride - pad + ky (ky < kernel) and columns
+ * x*stride_w - pad_left + kx (kx < kernel_w); only in-bounds taps count (padding is never read or counted: TFLite's
+ * SAME padding), n(y, x) = their number >= 1 (the plan validator refuses a window that reads nothing).
+ *
+ * Average pool (TFLite AVERAGE_POOL_2D): sum = sum over the in-bounds taps of (in - in_zp), int32 exact.
+ *   count_mult == NULL: TFLite's integer rule (its reference_integer_ops::AveragePool and CMSIS-NN's
+ *     arm_avgpool_s8, which require input and output to share scale and zero point; in_zp == out_zp here):
+ *     raw = sum + n * in_zp (the sum of the stored values); r = raw > 0 ? (raw + n/2) / n : (raw - n/2) / n with
+ *     C's truncating division (ties away from zero); y = clamp(r, act_min, act_max).
+ *   count_mult != NULL: requantization through the shared forward epilogue with the multiplier of the window's
+ *     count: count_mult[n - 1] = s_in / (s_out * n) (kernel * kernel_w floats); v = (float)sum * count_mult[n - 1],
+ *     clamped to [-2^30, 2^30]; y = clamp(tt_round(v) + out_zp, act_min, act_max).
+ * mask: NULL or the clamp mask (act_min <= y before the clamp <= act_max), as for the conv kernels. */
+void tt_avgpool2d_s8(const tt_conv_shape *shape, const tt_quant *q, const float *count_mult, const int8_t *in,
+                     int8_t *out, uint8_t *mask);
+
+/* Max pool (TFLite MAX_POOL_2D): y = clamp(max over the in-bounds taps of in, act_min, act_max). Input and output
+ * share scale and zero point (q->in_zp == q->out_zp: the max of stored values is the stored max). mask as above. */
+void tt_maxpool2d_s8(const tt_conv_shape *shape, const tt_quant *q, const int8_t *in, int8_t *out, uint8_t *mask);
+
+/* Zero-point padding (TFLite PAD, ONNX Pad with constant 0 in real units): out[y][x][c] = in[y - pad][x - pad_left][c]
+ * where that lies inside the input, else zp (the shared zero point of input and output). kernel, stride, kernel_w,
+ * stride_w are 1; out_h >= in_h + pad, out_w >= in_w + pad_left (bottom and right pads follow from the shape). */
+void tt_pad_s8(const tt_conv_shape *shape, int32_t zp, const int8_t *in, int8_t *out);
 
 /* Softmax cross-entropy on dequantized logits z[i] = scale * (float)(logits[i] - zp).
  * mx = max z; e[i] = tt_expf(z[i] - mx); sum = e[0] + e[1] + ... in order; loss = tt_logf(sum) - (z[label] - mx);
@@ -251,7 +284,7 @@ void tt_add_f32_bwd_input(int32_t n, const float *g_out, const uint8_t *mask, fl
  * t = (g_out[...][o] * wscale[o]) * (float)w[...] added in this order:
  *   pointwise: o = 0..out_c-1.
  *   conv:      output y, x ascending (only those reading this input pixel), then o ascending; ky, kx follow
- *              from y, x.
+ *              from y, x (ky = iy + pad - y*stride, kx = ix + pad_left - x*stride_w).
  *   depthwise: output y, x ascending (only those reading this input pixel).
  *   fc:        o = 0..out_c-1.
  * The sum starts from 0.0f and the result is stored (accumulate == 0) or added to g_in (accumulate == 1:
@@ -269,6 +302,20 @@ void tt_fc_f32_bwd_input(int32_t in_c, int32_t out_c, const float *g_out, const 
 void tt_avgpool_f32_bwd_input(int32_t h, int32_t w, int32_t c, const float *g_out, float *g_in,
                               int32_t accumulate);
 
+/* Windowed pools and pad, input gradients (real units; shapes as for the forward kernels; tt_pool.c).
+ * Average pool: g_in[iy][ix][c] = sum over the outputs (y, x) ascending whose window reads (iy, ix) of
+ *   t = g_out[y][x][c] / (float)n(y, x), from 0.0f, then stored or added (g_in = g_in + sum); pixels no window
+ *   reads get 0 (or keep g_in). The forward's requantization is not differentiated (straight-through); the clamp
+ *   is, by tt_clamp_f32_bwd on g_out first.
+ * Max pool: the gradient of output (y, x, c) goes to the first tap in window order (ky, then kx ascending) whose
+ *   input equals the window's max (in = the saved forward input). g_in[iy][ix][c] = sum over the outputs (y, x)
+ *   ascending that route to it of g_out[y][x][c], from 0.0f, then stored or added; others get 0 (or keep g_in).
+ * Pad: g_in[iy][ix][c] = g_out[iy + pad][ix + pad_left][c] (stored, or added: g_in = g_in + that). */
+void tt_avgpool2d_f32_bwd_input(const tt_conv_shape *shape, const float *g_out, float *g_in, int32_t accumulate);
+void tt_maxpool2d_f32_bwd_input(const tt_conv_shape *shape, const int8_t *in, const float *g_out, float *g_in,
+                                int32_t accumulate);
+void tt_pad_f32_bwd_input(const tt_conv_shape *shape, const float *g_out, float *g_in, int32_t accumulate);
+
 /* Weight gradients restricted to the first k input channels (depthwise: the first k channels).
  * `in` is the layer input saved for backward, stored with in_stride int8 per pixel (in_stride >= k; a saved
  * slice holds just the first k channels) and zero point in_zp; in_scale = s_x.
@@ -276,7 +323,7 @@ void tt_avgpool_f32_bwd_input(int32_t h, int32_t w, int32_t c, const float *g_ou
  * pixels (y, x ascending), starting from 0.0f; the multiply by s_x comes last. Padding terms are skipped.
  * Layouts of g_w:
  *   pointwise / fc: [out_c][k]
- *   conv:           [out_c][kernel][kernel][k]
+ *   conv:           [out_c][kernel][kernel_w][k]
  *   depthwise:      [kernel][kernel][k]   */
 void tt_pointwise_f32_bwd_weight(const tt_conv_shape *shape, const float *g_out, const int8_t *in,
                                  int32_t in_stride, int32_t in_zp, float in_scale, int32_t k, float *g_w);
@@ -311,11 +358,11 @@ void tt_update_s32(int32_t n, int32_t rounding, const float *g, const float *gsc
                    tt_rng *rng);
 
 /* Fused weight gradient + update: computes the gradient one row at a time into scratch (row = one output
- * channel for pointwise / fc / conv: kernel*kernel*k floats; one kernel tap for depthwise: k floats) and
+ * channel for pointwise / fc / conv: kernel*kernel_w*k floats; one kernel tap for depthwise: k floats) and
  * applies tt_update_s8's rule to it at once, so the full gradient never exists. Results (weights and rng
  * state) are bit-identical to *_bwd_weight followed by tt_update_s8 with the matching tt_update_params.
  * rounding is a tt_rounding; w is the layer's weight tensor. Matching params (cols = k, row_stride = in_c):
- * pointwise / fc rows out_c; conv rows out_c*kernel*kernel, rows_per_channel kernel*kernel; depthwise rows
+ * pointwise / fc rows out_c; conv rows out_c*kernel*kernel_w, rows_per_channel kernel*kernel_w; depthwise rows
  * kernel*kernel, channel_is_col 1. *_get_buffer_size returns bytes.
  * The weight row stride is shape->in_c (fc: in_c) and nothing else reads it (the saved input has its own
  * in_stride), so pointwise and fc may update a split weight's head [out_c][k] directly: pass a copy of the
@@ -327,7 +374,7 @@ void tt_pointwise_bwd_update_s8(const tt_conv_shape *shape, const float *g_out, 
                                 int32_t in_stride, int32_t in_zp, float in_scale, int32_t k, const float *gscale,
                                 float lr, int32_t rounding, int8_t *w, tt_rng *rng, float *scratch);
 /* Scratch bytes tt_conv_bwd_update_s8 needs: one output channel's gradient row over every tap,
- * kernel * kernel * k floats = 4 * shape->kernel^2 * k. k >= 1. */
+ * kernel * kernel_w * k floats = 4 * shape->kernel * shape->kernel_w * k. k >= 1. */
 int32_t tt_conv_bwd_update_get_buffer_size(const tt_conv_shape *shape, int32_t k);
 void tt_conv_bwd_update_s8(const tt_conv_shape *shape, const float *g_out, const int8_t *in, int32_t in_stride,
                            int32_t in_zp, float in_scale, int32_t k, const float *gscale, float lr,

@@ -295,24 +295,32 @@ void tt_depthwise_f32_bwd_input(const tt_conv_shape *shape, const float *g_out, 
 /* One channel chunk of one general-conv input pixel: outputs (y, x) that read it, then o ascending. */
 static void tt_conv_input_chunk(const tt_conv_shape *s, const float *g_out, const int8_t *w, const float *ws,
                                 int32_t iy, int32_t ix, int32_t i0, int32_t n, float *gi, int32_t accumulate) {
-  int32_t kk = s->kernel, y0, y1, x0, x1;
-  tt_bw_reader_range(iy, s->out_h, s->stride, s->pad, kk, &y0, &y1);
-  tt_bw_reader_range(ix, s->out_w, s->stride, s->pad, kk, &x0, &x1);
+  int32_t kh = s->kernel, kw = s->kernel_w, y0, y1, x0, x1;
+  tt_bw_reader_range(iy, s->out_h, s->stride, s->pad, kh, &y0, &y1);
+  tt_bw_reader_range(ix, s->out_w, s->stride_w, s->pad_left, kw, &x0, &x1);
   float acc[TT_BW_CHUNK];
   for (int32_t j = 0; j < n; j++) acc[j] = 0.0f;
   for (int32_t y = y0; y < y1; y++) {
     int32_t ky = iy + s->pad - y * s->stride;
     for (int32_t x = x0; x < x1; x++) {
-      int32_t kx = ix + s->pad - x * s->stride;
+      int32_t kx = ix + s->pad_left - x * s->stride_w;
       const float *go = g_out + ((int64_t)y * s->out_w + x) * s->out_c;
       for (int32_t o = 0; o < s->out_c; o++) {
         float gs = go[o] * ws[o];
-        const int8_t *wr = w + (((int64_t)o * kk + ky) * kk + kx) * s->in_c + i0;
+        const int8_t *wr = w + (((int64_t)o * kh + ky) * kw + kx) * s->in_c + i0;
         for (int32_t j = 0; j < n; j++) acc[j] += gs * (float)wr[j];
       }
     }
   }
   tt_store_row(gi + i0, acc, n, accumulate);
+}
+
+/* tt_pixel_is_read with the general conv's own width geometry (kernel_w, stride_w, pad_left). */
+static int tt_conv_pixel_is_read(const tt_conv_shape *s, int32_t iy, int32_t ix) {
+  int32_t y0, y1, x0, x1;
+  tt_bw_reader_range(iy, s->out_h, s->stride, s->pad, s->kernel, &y0, &y1);
+  tt_bw_reader_range(ix, s->out_w, s->stride_w, s->pad_left, s->kernel_w, &x0, &x1);
+  return y1 > y0 && x1 > x0;
 }
 
 void tt_conv_f32_bwd_input(const tt_conv_shape *shape, const float *g_out, const int8_t *w, const float *wscale,
@@ -321,7 +329,7 @@ void tt_conv_f32_bwd_input(const tt_conv_shape *shape, const float *g_out, const
   for (int32_t iy = 0; iy < shape->in_h; iy++) {
     for (int32_t ix = 0; ix < shape->in_w; ix++) {
       float *gi = g_in + ((int64_t)iy * shape->in_w + ix) * c;
-      if (!tt_pixel_is_read(shape, iy, ix)) {
+      if (!tt_conv_pixel_is_read(shape, iy, ix)) {
         for (int32_t j = 0; j < c && !accumulate; j++) gi[j] = 0.0f;
         continue;
       }

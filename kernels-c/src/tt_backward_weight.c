@@ -176,20 +176,20 @@ static void tt_axpy_s8(float *acc, const int8_t *x, int32_t n, float g, int32_t 
 void tt_bw_conv_weight_row(const tt_conv_shape *shape, const float *g_out, const int8_t *in, int32_t in_stride,
                            int32_t in_zp, float in_scale, int32_t k, int32_t o, float *row) {
   const tt_conv_shape *s = shape;
-  int32_t kk = s->kernel, n = kk * kk * k;
+  int32_t kh = s->kernel, kw = s->kernel_w, n = kh * kw * k;
   for (int32_t j = 0; j < n; j++) row[j] = 0.0f;
   for (int32_t y = 0; y < s->out_h; y++) {
     int32_t top = y * s->stride - s->pad;
-    int32_t ky0 = top < 0 ? -top : 0, ky1 = s->in_h - top < kk ? s->in_h - top : kk;
+    int32_t ky0 = top < 0 ? -top : 0, ky1 = s->in_h - top < kh ? s->in_h - top : kh;
     for (int32_t x = 0; x < s->out_w; x++) {
-      int32_t left = x * s->stride - s->pad;
-      int32_t kx0 = left < 0 ? -left : 0, kx1 = s->in_w - left < kk ? s->in_w - left : kk;
+      int32_t left = x * s->stride_w - s->pad_left;
+      int32_t kx0 = left < 0 ? -left : 0, kx1 = s->in_w - left < kw ? s->in_w - left : kw;
       float g = g_out[((int64_t)y * s->out_w + x) * s->out_c + o];
       int32_t step = in_stride == k && kx1 > kx0 ? kx1 - kx0 : 1; /* taps per contiguous run */
       for (int32_t ky = ky0; ky < ky1; ky++) {
         for (int32_t kx = kx0; kx < kx1; kx += step) {
           const int8_t *xr = in + ((int64_t)(top + ky) * s->in_w + left + kx) * in_stride;
-          tt_axpy_s8(row + (ky * kk + kx) * k, xr, step * k, g, in_zp);
+          tt_axpy_s8(row + (ky * kw + kx) * k, xr, step * k, g, in_zp);
         }
       }
     }
@@ -208,19 +208,19 @@ void tt_pointwise_f32_bwd_weight(const tt_conv_shape *shape, const float *g_out,
 static void tt_conv_weight_block(const tt_conv_shape *s, const float *g_out, const int8_t *in, int32_t in_stride,
                                  int32_t in_zp, float in_scale, int32_t k, int32_t ky, int32_t kx, int32_t i,
                                  int32_t o0, int32_t n, float *dst) {
-  int32_t kk = s->kernel, oc = s->out_c, y0, y1, x0, x1, o = 0;
+  int32_t kh = s->kernel, kw = s->kernel_w, oc = s->out_c, y0, y1, x0, x1, o = 0;
   tt_bw_tap_range(s->in_h, s->out_h, s->stride, s->pad, ky, &y0, &y1);
-  tt_bw_tap_range(s->in_w, s->out_w, s->stride, s->pad, kx, &x0, &x1);
+  tt_bw_tap_range(s->in_w, s->out_w, s->stride_w, s->pad_left, kx, &x0, &x1);
   float acc[TT_BW_CHUNK];
   for (int32_t j = 0; j < n; j++) acc[j] = 0.0f;
 #ifdef __wasm_simd128__
   for (; o + 16 <= n; o += 16) {
     v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, a2 = a0, a3 = a0;
     for (int32_t y = y0; y < y1; y++) {
-      int64_t xb = ((int64_t)(y * s->stride - s->pad + ky) * s->in_w - s->pad + kx) * in_stride + i;
+      int64_t xb = ((int64_t)(y * s->stride - s->pad + ky) * s->in_w - s->pad_left + kx) * in_stride + i;
       const float *gr = g_out + (int64_t)y * s->out_w * oc + o0 + o;
       for (int32_t x = x0; x < x1; x++) {
-        v128_t xv = wasm_f32x4_splat((float)(in[xb + (int64_t)x * s->stride * in_stride] - in_zp));
+        v128_t xv = wasm_f32x4_splat((float)(in[xb + (int64_t)x * s->stride_w * in_stride] - in_zp));
         const float *go = gr + (int64_t)x * oc;
         a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(go), xv));
         a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load(go + 4), xv));
@@ -235,22 +235,22 @@ static void tt_conv_weight_block(const tt_conv_shape *s, const float *g_out, con
   }
 #endif
   for (int32_t y = y0; y < y1 && o < n; y++) {
-    int64_t xb = ((int64_t)(y * s->stride - s->pad + ky) * s->in_w - s->pad + kx) * in_stride + i;
+    int64_t xb = ((int64_t)(y * s->stride - s->pad + ky) * s->in_w - s->pad_left + kx) * in_stride + i;
     const float *gr = g_out + (int64_t)y * s->out_w * oc + o0;
     for (int32_t x = x0; x < x1; x++) {
-      float xv = (float)(in[xb + (int64_t)x * s->stride * in_stride] - in_zp);
+      float xv = (float)(in[xb + (int64_t)x * s->stride_w * in_stride] - in_zp);
       const float *go = gr + (int64_t)x * oc;
       for (int32_t j = o; j < n; j++) acc[j] += go[j] * xv;
     }
   }
-  for (int32_t j = 0; j < n; j++) dst[(((int64_t)j * kk + ky) * kk + kx) * k + i] = in_scale * acc[j];
+  for (int32_t j = 0; j < n; j++) dst[(((int64_t)j * kh + ky) * kw + kx) * k + i] = in_scale * acc[j];
 }
 
 void tt_bw_conv_weight_rows(const tt_conv_shape *shape, const float *g_out, const int8_t *in, int32_t in_stride,
                             int32_t in_zp, float in_scale, int32_t k, int32_t o0, int32_t o1, float *dst) {
-  const int32_t row = shape->kernel * shape->kernel * k;
+  const int32_t row = shape->kernel * shape->kernel_w * k;
   for (int32_t ky = 0; ky < shape->kernel; ky++) {
-    for (int32_t kx = 0; kx < shape->kernel; kx++) {
+    for (int32_t kx = 0; kx < shape->kernel_w; kx++) {
       for (int32_t i = 0; i < k; i++) {
         for (int32_t o = o0; o < o1; o += TT_BW_CHUNK) {
           int32_t n = o1 - o < TT_BW_CHUNK ? o1 - o : TT_BW_CHUNK;
@@ -282,7 +282,7 @@ void tt_depthwise_f32_bwd_weight(const tt_conv_shape *shape, const float *g_out,
 
 void tt_fc_f32_bwd_weight(int32_t in_c, int32_t out_c, const float *g_out, const int8_t *in, int32_t in_zp,
                           float in_scale, int32_t k, float *g_w) {
-  tt_conv_shape one = {1, 1, in_c, 1, 1, out_c, 1, 1, 0, 1, 1};
+  tt_conv_shape one = {1, 1, in_c, 1, 1, out_c, 1, 1, 0, 1, 1, 1, 1, 0};
   tt_pointwise_f32_bwd_weight(&one, g_out, in, in_c, in_zp, in_scale, k, g_w);
 }
 

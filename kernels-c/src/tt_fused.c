@@ -5,7 +5,7 @@
  * uses, then applies tt_update_s8's rule to it at once, rows in the order of the dense gradient. So weights
  * and rng state equal *_bwd_weight + tt_update_s8 bit for bit, while only one row of fp32 gradient exists:
  *   pointwise / fc: row = output channel o, k floats      (update params: rows out_c, cols k)
- *   conv:           row = output channel o, k*k*k floats  (rows out_c*kernel*kernel, rows_per_channel kernel^2)
+ *   conv:           row = output channel o, kh*kw*k floats (rows out_c*kh*kw, rows_per_channel kh*kw)
  *   depthwise:      row = kernel tap (ky, kx), k floats  (rows kernel^2, channel_is_col 1)
  * Scratch sizes are in bytes.
  *
@@ -55,13 +55,13 @@ void tt_pointwise_bwd_update_s8(const tt_conv_shape *shape, const float *g_out, 
 }
 
 int32_t tt_conv_bwd_update_get_buffer_size(const tt_conv_shape *shape, int32_t k) {
-  return shape->kernel * shape->kernel * k * (int32_t)sizeof(float);
+  return shape->kernel * shape->kernel_w * k * (int32_t)sizeof(float);
 }
 
 void tt_conv_bwd_update_s8(const tt_conv_shape *shape, const float *g_out, const int8_t *in, int32_t in_stride,
                            int32_t in_zp, float in_scale, int32_t k, const float *gscale, float lr,
                            int32_t rounding, int8_t *w, tt_rng *rng, float *scratch) {
-  int32_t taps = shape->kernel * shape->kernel;
+  int32_t taps = shape->kernel * shape->kernel_w;
 #ifdef __wasm_simd128__
   const int32_t rows = tt_fused_rows(taps * k);
   if (rows) {
@@ -123,6 +123,6 @@ int32_t tt_fc_bwd_update_get_buffer_size(int32_t in_c, int32_t out_c, int32_t k)
 void tt_fc_bwd_update_s8(int32_t in_c, int32_t out_c, const float *g_out, const int8_t *in, int32_t in_zp,
                          float in_scale, int32_t k, const float *gscale, float lr, int32_t rounding, int8_t *w,
                          tt_rng *rng, float *scratch) {
-  tt_conv_shape one = {1, 1, in_c, 1, 1, out_c, 1, 1, 0, 1, 1};
+  tt_conv_shape one = {1, 1, in_c, 1, 1, out_c, 1, 1, 0, 1, 1, 1, 1, 0};
   tt_pointwise_bwd_update_s8(&one, g_out, in, in_c, in_zp, in_scale, k, gscale, lr, rounding, w, rng, scratch);
 }

@@ -8,7 +8,14 @@
 
 static tt_conv_shape shape_of(int h, int w, int ci, int co, int k, int s, int pad) {
   int oh = (h + 2 * pad - k) / s + 1, ow = (w + 2 * pad - k) / s + 1;
-  tt_conv_shape sh = {h, w, ci, oh, ow, co, k, s, pad, h, oh};
+  tt_conv_shape sh = {h, w, ci, oh, ow, co, k, s, pad, h, oh, k, s, pad};
+  return sh;
+}
+
+/* A general conv with its own width geometry (kernel_w, stride_w, pad_left). */
+static tt_conv_shape rect_of(int h, int w, int ci, int co, int kh, int kw, int sy, int sx, int pt, int pl) {
+  int oh = (h + 2 * pt - kh) / sy + 1, ow = (w + 2 * pl - kw) / sx + 1;
+  tt_conv_shape sh = {h, w, ci, oh, ow, co, kh, sy, pt, h, oh, kw, sx, pl};
   return sh;
 }
 
@@ -186,15 +193,20 @@ static void test_fused_matches_unfused(void) {
     int s = kind == 0 || kind == 3 ? 1 : tt_test_int(1, 2), hw = kind == 3 ? 1 : tt_test_int(3, 9);
     int ci = tt_test_int(1, 21), co = kind == 2 ? ci : tt_test_int(1, 19), k = tt_test_int(1, ci);
     tt_conv_shape sh = shape_of(hw, hw, ci, co, kk, s, kk / 2);
+    int kw = kk;
+    if (kind == 1 && trial % 8 == 1) { /* rectangular general conv: kh x kw, its own strides and pads */
+      kw = tt_test_int(1, 6);
+      sh = rect_of(hw, hw + 2, ci, co, kk, kw, s, tt_test_int(1, 3), kk / 2, tt_test_int(0, kw - 1));
+    }
     int stride = tt_test_int(k, ci), npix = sh.out_h * sh.out_w;
-    int wn = kind == 2 ? kk * kk * ci : co * kk * kk * ci;
-    fill_random(in, hw * hw * stride, g_out, npix * co);
+    int wn = kind == 2 ? kk * kk * ci : co * kk * kw * ci;
+    fill_random(in, sh.in_h * sh.in_w * stride, g_out, npix * co);
     for (int j = 0; j < co; j++) gscale[j] = tt_test_float(0.5f, 40.0f);
     for (int j = 0; j < wn; j++) w_orig[j] = w_ref[j] = w_fused[j] = (int8_t)tt_test_int(-127, 127);
     int zp = tt_test_int(-20, 20), rounding = trial % 3;
     float sx = tt_test_float(0.01f, 0.1f), lr = tt_test_float(0.05f, 2.0f);
     tt_rng r_ref = {0x9E3779B9u + trial}, r_fused = r_ref;
-    tt_update_params up = {co * kk * kk, k, ci, kk * kk, 0, rounding};
+    tt_update_params up = {co * kk * kw, k, ci, kk * kw, 0, rounding};
     int bytes;
     if (kind == 0) {
       tt_pointwise_f32_bwd_weight(&sh, g_out, in, stride, zp, sx, k, g_w);
@@ -215,7 +227,7 @@ static void test_fused_matches_unfused(void) {
       bytes = tt_fc_bwd_update_get_buffer_size(ci, co, k);
       tt_fc_bwd_update_s8(ci, co, g_out, in, zp, sx, k, gscale, lr, rounding, w_fused, &r_fused, scratch);
     }
-    CHECK(bytes == (int)sizeof(float) * (kind == 1 ? kk * kk * k : k), "buffer size kind %d: %d", kind, bytes);
+    CHECK(bytes == (int)sizeof(float) * (kind == 1 ? kk * kw * k : k), "buffer size kind %d: %d", kind, bytes);
     tt_update_s8(&up, g_w, gscale, lr, w_ref, &r_ref);
     int changed = memcmp(w_orig, w_ref, (size_t)wn) != 0, same = memcmp(w_ref, w_fused, (size_t)wn) == 0;
     CHECK(same, "fused != unfused: trial %d kind %d k %d/%d rounding %d", trial, kind, k, ci, rounding);

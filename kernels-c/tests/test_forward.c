@@ -29,7 +29,7 @@ static void test_pointwise_hand(void) {
   /* pixel 0: x - zp = [2, -2, 0]; o0: 4 - 2 + 0 + 10 = 12, *0.25 = 3 -> 3 - 5 = -2;
    *          o1: -6 - 7 = -13, *0.5 = -6.5 -> -7 -> -12, clamped to act_min -10 (mask bit cleared).
    * pixel 1: x == zp, acc = bias: 10 * 0.25 = 2.5 -> 3 -> -2; -7 * 0.5 = -3.5 -> -4 -> -9. */
-  tt_conv_shape s = {1, 2, 3, 1, 2, 2, 1, 1, 0, 1, 1};
+  tt_conv_shape s = {1, 2, 3, 1, 2, 2, 1, 1, 0, 1, 1, 1, 1, 0};
   tt_quant q = {1, -5, -10, 127, TT_REQUANT_FLOAT_HALF_AWAY};
   int8_t in[6] = {3, -1, 1, 1, 1, 1}, w[6] = {2, 1, -1, -3, 0, 4}, out[4];
   int32_t bias[2] = {10, -7};
@@ -48,7 +48,7 @@ static void test_conv_hand(void) {
   /* 3x3x1 input 1..9 with in_zp 1 (x - zp = 0..8), 3x3 kernel, pad 1, stride 2 -> 2x2x2.
    * o0: all-ones kernel: windows {0,1,3,4}=8, {1,2,4,5}=12, {3,4,6,7}=20, {4,5,7,8}=24; * 0.5 -> 4 6 10 12.
    * o1: only the centre tap, bias 3: x at (0,0),(0,2),(2,0),(2,2) = 0, 2, 6, 8 -> 3 5 9 11. */
-  tt_conv_shape s = {3, 3, 1, 2, 2, 2, 3, 2, 1, 3, 2};
+  tt_conv_shape s = {3, 3, 1, 2, 2, 2, 3, 2, 1, 3, 2, 3, 2, 1};
   tt_quant q = {1, 0, -128, 127, TT_REQUANT_FLOAT_HALF_AWAY};
   int8_t in[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9}, w[18] = {0}, out[8];
   for (int i = 0; i < 9; i++) w[i] = 1;
@@ -65,7 +65,7 @@ static void test_depthwise_hand(void) {
   /* 2x2x2 input, in_zp 1; 3x3 kernel, pad 1, stride 1 -> 2x2x2. ch0: all-ones kernel, every window covers the
    * whole input: (1+2+3+4) - 4 = 6. ch1: only tap (0,0) with weight 2, which reads (y-1, x-1): only output (1,1)
    * reads inside, 2 * (-1 - 1) = -4; the padding reads contribute 0 (not -zp * w). */
-  tt_conv_shape s = {2, 2, 2, 2, 2, 2, 3, 1, 1, 2, 2};
+  tt_conv_shape s = {2, 2, 2, 2, 2, 2, 3, 1, 1, 2, 2, 3, 1, 1};
   tt_quant q = {1, 0, -128, 127, TT_REQUANT_FLOAT_HALF_AWAY};
   int8_t in[8] = {1, -1, 2, -2, 3, -3, 4, -4}, w[18] = {0}, out[8];
   for (int t = 0; t < 9; t++) w[t * 2] = 1;
@@ -111,7 +111,7 @@ static void test_elementwise_hand(void) {
 
 static void test_requant_edges(void) {
   /* Huge multipliers: v clamps to +-2^30, the output to the int8 range, and the mask bit is cleared. */
-  tt_conv_shape s = {1, 1, 1, 1, 1, 2, 1, 1, 0, 1, 1};
+  tt_conv_shape s = {1, 1, 1, 1, 1, 2, 1, 1, 0, 1, 1, 1, 1, 0};
   tt_quant q = {0, 0, -128, 127, TT_REQUANT_FLOAT_HALF_AWAY};
   int8_t in[1] = {1}, w[2] = {1, -1}, out[2];
   int32_t bias[2] = {0, 0};
@@ -146,7 +146,7 @@ static void test_requant_modes_hand(void) {
   CHECK(tt_requant_fixed(INT32_MAX / 2, 1 << 30, 3) == INT32_MAX / 2 + 1, "fixed saturated left shift");
 
   /* The same pointwise layer in the three modes, one channel with multiplier 0.5: acc = 1, 3, 5, -1, -3. */
-  tt_conv_shape s = {1, 5, 1, 1, 5, 1, 1, 1, 0, 5, 1};
+  tt_conv_shape s = {1, 5, 1, 1, 5, 1, 1, 1, 0, 5, 1, 1, 1, 0};
   int8_t in[5] = {1, 3, 5, -1, -3}, w[1] = {1}, out[5];
   int32_t bias[1] = {0}, mq[2] = {1 << 30, 0};
   float mult[1] = {0.5f};
@@ -228,17 +228,17 @@ static int32_t naive_requant(int32_t acc, int o, const tt_quant *q) {
 /* Independent per-formula reference on whole tensors: general conv (depthwise when dw). */
 static void naive_conv(const tt_conv_shape *s, const tt_quant *q, const int8_t *in, const int8_t *w,
                        const int32_t *bias, int8_t *out, uint8_t *mask, int dw) {
-  const int k = s->kernel;
+  const int kh = s->kernel, kw = s->kernel_w;
   for (int y = 0; y < s->out_h; y++)
     for (int x = 0; x < s->out_w; x++)
       for (int o = 0; o < s->out_c; o++) {
         int32_t acc = bias[o];
-        for (int ky = 0; ky < k; ky++)
-          for (int kx = 0; kx < k; kx++)
+        for (int ky = 0; ky < kh; ky++)
+          for (int kx = 0; kx < kw; kx++)
             for (int i = 0; i < (dw ? 1 : s->in_c); i++) {
-              int iy = y * s->stride - s->pad + ky, ix = x * s->stride - s->pad + kx, c = dw ? o : i;
+              int iy = y * s->stride - s->pad + ky, ix = x * s->stride_w - s->pad_left + kx, c = dw ? o : i;
               if (iy < 0 || iy >= s->in_h || ix < 0 || ix >= s->in_w) continue;
-              int32_t wv = dw ? w[(ky * k + kx) * s->out_c + o] : w[((o * k + ky) * k + kx) * s->in_c + i];
+              int32_t wv = dw ? w[(ky * kw + kx) * s->out_c + o] : w[((o * kh + ky) * kw + kx) * s->in_c + i];
               acc += (in[(iy * s->in_w + ix) * s->in_c + c] - q->in_zp) * wv;
             }
         int32_t r = naive_requant(acc, o, q) + q->out_zp;
@@ -276,9 +276,15 @@ static tt_conv_shape random_shape(kind_t kind) {
       s.in_w = tt_test_int(1, 6);
     }
     s.out_c = kind == K_DEPTHWISE ? s.in_c : tt_test_int(1, 37);
+    s.kernel_w = s.kernel, s.stride_w = s.stride, s.pad_left = s.pad;
+    if (kind == K_CONV && tt_test_int(0, 1)) { /* rectangular: its own width, horizontal stride and left pad */
+      s.kernel_w = tt_test_int(1, 7); /* with out_c <= 37, kernel <= 7, in_c <= 9 the weights fit MAXN */
+      s.stride_w = tt_test_int(1, 3);
+      s.pad_left = tt_test_int(0, s.kernel_w - 1);
+    }
     s.out_h = (s.in_h + 2 * s.pad - s.kernel) / s.stride + 1;
-    s.out_w = (s.in_w + 2 * s.pad - s.kernel) / s.stride + 1;
-  } while (s.out_h < 1 || s.out_w < 1 || s.in_h + 2 * s.pad < s.kernel || s.in_w + 2 * s.pad < s.kernel);
+    s.out_w = (s.in_w + 2 * s.pad_left - s.kernel_w) / s.stride_w + 1;
+  } while (s.out_h < 1 || s.out_w < 1 || s.in_h + 2 * s.pad < s.kernel || s.in_w + 2 * s.pad_left < s.kernel_w);
   s.in_ring = s.in_h;
   s.out_ring = s.out_h;
   return s;
@@ -286,7 +292,7 @@ static tt_conv_shape random_shape(kind_t kind) {
 
 static void randomize(const tt_conv_shape *s, kind_t kind, tt_quant *q) {
   int32_t n_in = s->in_h * s->in_w * s->in_c;
-  int32_t n_w = kind == K_DEPTHWISE ? s->kernel * s->kernel * s->in_c : s->out_c * s->kernel * s->kernel * s->in_c;
+  int32_t n_w = kind == K_DEPTHWISE ? s->kernel * s->kernel * s->in_c : s->out_c * s->kernel * s->kernel_w * s->in_c;
   for (int i = 0; i < n_in; i++) g_in[i] = (int8_t)tt_test_int(-128, 127);
   for (int i = 0; i < n_w; i++) g_w[i] = (int8_t)tt_test_int(-127, 127);
   for (int o = 0; o < s->out_c; o++) {

@@ -91,7 +91,8 @@ int int8_predict(const Model *m, const uint8_t *gray, int8_t *work) {
     const Layer *l = &n->L[i];
     const Folded *f = &m->f[i];
     const int32_t cnt = l->oh * l->ow * l->cout;
-    const tt_conv_shape sh = {l->ih, l->iw, l->cin, l->oh, l->ow, l->cout, l->k, l->stride, l->pad, l->ih, l->oh};
+    const tt_conv_shape sh = {l->ih,     l->iw,  l->cin, l->oh, l->ow, l->cout,   l->k,
+                              l->stride, l->pad, l->ih,  l->oh, l->k,  l->stride, l->pad};
     const tt_quant q = {f->in.zp, f->out.zp, l->relu ? f->out.zp : -128, 127};
     int8_t *y = w;
     w += cnt;

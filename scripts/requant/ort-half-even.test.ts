@@ -39,6 +39,9 @@ function layer(w: string, b: string, y: string, outC: number) {
     kernel: 3,
     stride: 1,
     pad: 1,
+    kernelW: 3,
+    strideW: 1,
+    padLeft: 1,
     inRing: H,
     outRing: H,
   };

@@ -11,6 +11,7 @@ import { KERNEL_SIGNATURES, type CType, type KernelName } from './kernels';
 import type { PlanArg, PlanConst, PlanStep, SubPlan, TrainingPlan } from './plan';
 import * as bwd from './reference/backward';
 import * as fwd from './reference/forward';
+import * as pool from './reference/pool';
 import * as upd from './reference/update';
 
 /** Any reference kernel: arguments are resolved from the C signature at run time. */
@@ -21,6 +22,7 @@ export const REFERENCE_KERNELS: { [K in KernelName]: AnyKernel } = {
   ...fwd.FORWARD_KERNELS,
   ...bwd.BACKWARD_KERNELS,
   ...upd.UPDATE_KERNELS,
+  ...pool.POOL_KERNELS,
 };
 
 type Data = PlanConst['data'];

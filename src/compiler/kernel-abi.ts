@@ -11,16 +11,27 @@ export interface ConvShape {
   outH: number;
   outW: number;
   outC: number;
+  /** kernel height */
   kernel: number;
+  /** vertical stride */
   stride: number;
+  /** zero-point padding rows at the top */
   pad: number;
   /** rows physically stored in the input buffer (== inH unless it is a ring buffer) */
   inRing: number;
   /** rows physically stored in the output buffer (== outH unless it is a ring buffer) */
   outRing: number;
+  /** kernel width (== kernel for pointwise and depthwise) */
+  kernelW: number;
+  /** horizontal stride (== stride for pointwise and depthwise) */
+  strideW: number;
+  /** zero-point padding columns at the left (== pad for pointwise and depthwise) */
+  padLeft: number;
 }
+// prettier-ignore
 export const CONV_SHAPE_FIELDS = [
   'inH', 'inW', 'inC', 'outH', 'outW', 'outC', 'kernel', 'stride', 'pad', 'inRing', 'outRing',
+  'kernelW', 'strideW', 'padLeft',
 ] as const satisfies readonly (keyof ConvShape)[];
 
 /**
@@ -58,6 +69,7 @@ export interface UpdateParams {
   channelIsCol: number;
   rounding: RoundingMode;
 }
+// prettier-ignore
 export const UPDATE_PARAMS_FIELDS = [
   'rows', 'cols', 'rowStride', 'rowsPerChannel', 'channelIsCol', 'rounding',
 ] as const satisfies readonly (keyof UpdateParams)[];
@@ -72,7 +84,21 @@ export function structWords<T extends object>(fields: readonly (keyof T)[], valu
   return Int32Array.from(fields, (f) => (value[f] as number | undefined) ?? 0);
 }
 
-/** A whole-tensor conv shape (no ring buffers). */
-export function convShape(s: Omit<ConvShape, 'inRing' | 'outRing'>): ConvShape {
-  return { ...s, inRing: s.inH, outRing: s.outH };
+/** The width geometry of a shape: a rectangular general conv or pool gives its own, a square one repeats
+ * kernel, stride and pad. */
+export type WidthGeometry = Pick<ConvShape, 'kernelW' | 'strideW' | 'padLeft'>;
+
+/** A whole-tensor conv shape (no ring buffers). Without width fields it is square: they are filled explicitly
+ * with kernel, stride and pad (the struct the kernels read always carries all three). */
+export function convShape(s: Omit<ConvShape, 'inRing' | 'outRing' | keyof WidthGeometry> & Partial<WidthGeometry>) {
+  const { kernel, stride, pad } = s;
+  const width: WidthGeometry = {
+    kernelW: s.kernelW ?? kernel,
+    strideW: s.strideW ?? stride,
+    padLeft: s.padLeft ?? pad,
+  };
+  return { ...s, ...width, inRing: s.inH, outRing: s.outH } satisfies ConvShape;
 }
+
+/** Whether a shape is square (kernel_w == kernel, stride_w == stride, pad_left == pad). */
+export const isSquare = (s: ConvShape) => s.kernelW === s.kernel && s.strideW === s.stride && s.padLeft === s.pad;

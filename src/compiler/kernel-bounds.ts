@@ -15,6 +15,7 @@ import {
   QUANT_FIELDS,
   Requant,
   UPDATE_PARAMS_FIELDS,
+  isSquare,
   type ConvShape,
   type Quant,
   type UpdateParams,
@@ -47,13 +48,31 @@ function need(ok: boolean, msg: string): void {
 
 type ConvKind = 'conv' | 'pointwise' | 'depthwise';
 
-/** A conv-like shape checked for the invariants the kernels of `kind` rely on. */
-function convShape(a: StepArgs, kind: ConvKind): ConvShape {
+const POSITIVE = [
+  ...['inH', 'inW', 'inC', 'outH', 'outW', 'outC', 'kernel', 'stride', 'inRing', 'outRing'],
+  ...['kernelW', 'strideW'],
+] as const;
+
+/** A shape with positive sizes, non-negative pads and ring rows within the tensors. */
+function anyShape(a: StepArgs): ConvShape {
   const s = a.shape('shape');
-  for (const f of ['inH', 'inW', 'inC', 'outH', 'outW', 'outC', 'kernel', 'stride', 'inRing', 'outRing'] as const)
+  for (const f of POSITIVE)
     need(Number.isInteger(s[f]) && s[f] >= 1, `shape.${f} = ${s[f]} must be a positive integer`);
-  need(s.pad >= 0, `shape.pad = ${s.pad} is negative`);
+  need(s.pad >= 0 && s.padLeft >= 0, `shape.pad = ${s.pad} or shape.pad_left = ${s.padLeft} is negative`);
   need(s.inRing <= s.inH && s.outRing <= s.outH, `ring rows ${s.inRing}/${s.outRing} exceed the tensor rows`);
+  return s;
+}
+
+/** A conv-like shape checked for the invariants the kernels of `kind` rely on. Only the general conv reads the
+ * width fields; pointwise and depthwise kernels are square and must say so. */
+function convShape(a: StepArgs, kind: ConvKind): ConvShape {
+  const s = anyShape(a);
+  if (kind !== 'conv')
+    need(
+      isSquare(s),
+      `${kind} is square: kernel_w ${s.kernelW}, stride_w ${s.strideW}, pad_left ${s.padLeft} must equal ` +
+        `kernel ${s.kernel}, stride ${s.stride}, pad ${s.pad}`,
+    );
   if (kind === 'depthwise') need(s.inC === s.outC, `depthwise needs in_c == out_c, got ${s.inC} and ${s.outC}`);
   if (kind === 'pointwise')
     need(
@@ -77,7 +96,7 @@ function multBytes(a: StepArgs, channels: number): number {
   return (fixed ? 2 * F : F) * channels;
 }
 
-const taps = (s: ConvShape) => s.kernel * s.kernel;
+const taps = (s: ConvShape) => s.kernel * s.kernelW;
 function weightBytes(kind: ConvKind, s: ConvShape): number {
   if (kind === 'depthwise') return taps(s) * s.outC;
   return kind === 'conv' ? s.outC * taps(s) * s.inC : s.outC * s.inC;
@@ -141,10 +160,31 @@ function bwdUpdate(kind: ConvKind): Rule {
       gscale: F * (kind === 'depthwise' ? k : s.outC),
       w: (rows - 1) * s.inC + k,
       rng: 4,
-      scratch: bwdUpdateScratchBytes(kind, s.kernel, k),
+      scratch: bwdUpdateScratchBytes(kind, taps(s), k),
     };
   };
 }
+
+/** A windowed pool or pad shape: inC == outC, whole tensors; pools: every window reads an input pixel (its
+ * first tap row / column lies before the input's end and its last after the start). */
+function windowShape(a: StepArgs, what: 'pool' | 'pad'): ConvShape {
+  const s = anyShape(a);
+  need(s.inC === s.outC, `${what} needs in_c == out_c, got ${s.inC} and ${s.outC}`);
+  need(s.inRing === s.inH && s.outRing === s.outH, `${what} needs whole tensors (no ring buffers)`);
+  if (what === 'pad') {
+    need(s.kernel === 1 && s.kernelW === 1 && s.stride === 1 && s.strideW === 1, 'pad needs kernel 1 and stride 1');
+    need(s.outH >= s.inH + s.pad && s.outW >= s.inW + s.padLeft, 'pad: the output is smaller than input + pads');
+    return s;
+  }
+  const reads = (out: number, stride: number, pad: number, k: number, len: number) =>
+    pad < k && (out - 1) * stride - pad < len;
+  need(
+    reads(s.outH, s.stride, s.pad, s.kernel, s.inH) && reads(s.outW, s.strideW, s.padLeft, s.kernelW, s.inW),
+    'pool: a window lies wholly in the padding (it would average or max nothing)',
+  );
+  return s;
+}
+const hwc = (h: number, w: number, c: number) => h * w * c;
 
 function fcSizes(a: StepArgs) {
   return { inC: a.int('in_c', 1), outC: a.int('out_c', 1) };
@@ -168,6 +208,35 @@ export const KERNEL_BOUNDS: { [K in KernelName]: Rule } = {
   },
   tt_avgpool_s8: (a) => ({ in: a.int('h', 1) * a.int('w', 1) * a.int('c', 1), out: a.int('c', 1) }),
   tt_mean_s8: (a) => ({ in: a.int('h', 1) * a.int('w', 1) * a.int('c', 1), out: a.int('c', 1), mult: multBytes(a, 1) }),
+  tt_avgpool2d_s8: (a) => {
+    const s = windowShape(a, 'pool');
+    return {
+      in: hwc(s.inH, s.inW, s.inC),
+      count_mult: F * s.kernel * s.kernelW,
+      out: hwc(s.outH, s.outW, s.outC),
+      mask: bits(hwc(s.outH, s.outW, s.outC)),
+    };
+  },
+  tt_maxpool2d_s8: (a) => {
+    const s = windowShape(a, 'pool');
+    return { in: hwc(s.inH, s.inW, s.inC), out: hwc(s.outH, s.outW, s.outC), mask: bits(hwc(s.outH, s.outW, s.outC)) };
+  },
+  tt_pad_s8: (a) => {
+    const s = windowShape(a, 'pad');
+    return { in: hwc(s.inH, s.inW, s.inC), out: hwc(s.outH, s.outW, s.outC) };
+  },
+  tt_avgpool2d_f32_bwd_input: (a) => {
+    const s = windowShape(a, 'pool');
+    return { g_out: F * hwc(s.outH, s.outW, s.outC), g_in: F * hwc(s.inH, s.inW, s.inC) };
+  },
+  tt_maxpool2d_f32_bwd_input: (a) => {
+    const s = windowShape(a, 'pool');
+    return { in: hwc(s.inH, s.inW, s.inC), g_out: F * hwc(s.outH, s.outW, s.outC), g_in: F * hwc(s.inH, s.inW, s.inC) };
+  },
+  tt_pad_f32_bwd_input: (a) => {
+    const s = windowShape(a, 'pad');
+    return { g_out: F * hwc(s.outH, s.outW, s.outC), g_in: F * hwc(s.inH, s.inW, s.inC) };
+  },
   tt_softmax_xent_s8: (a) => ({ logits: a.int('n', 1), grad: F * a.int('n', 1) }),
   tt_clamp_f32_bwd: (a) => ({ g: F * a.int('n'), mask: bits(a.int('n')) }),
   tt_add_f32_bwd_input: (a) => ({ g_out: F * a.int('n'), mask: bits(a.int('n')), g_in: F * a.int('n') }),
@@ -221,7 +290,7 @@ export const KERNEL_BOUNDS: { [K in KernelName]: Rule } = {
 };
 
 /** Parameters the header allows to be NULL. */
-const NULLABLE = new Set(['mask', 'grad']);
+const NULLABLE = new Set(['mask', 'grad', 'count_mult']);
 const STRUCT_FIELDS = {
   tt_conv_shape: CONV_SHAPE_FIELDS,
   tt_quant: QUANT_FIELDS,

@@ -134,6 +134,36 @@ export const KERNEL_SIGNATURES = {
       ['out', 'int8_t*'],
     ],
   },
+  tt_avgpool2d_s8: {
+    returns: 'void',
+    params: [
+      ['shape', 'const tt_conv_shape*'],
+      ['q', 'const tt_quant*'],
+      ['count_mult', 'const float*'],
+      ['in', 'const int8_t*'],
+      ['out', 'int8_t*'],
+      ['mask', 'uint8_t*'],
+    ],
+  },
+  tt_maxpool2d_s8: {
+    returns: 'void',
+    params: [
+      ['shape', 'const tt_conv_shape*'],
+      ['q', 'const tt_quant*'],
+      ['in', 'const int8_t*'],
+      ['out', 'int8_t*'],
+      ['mask', 'uint8_t*'],
+    ],
+  },
+  tt_pad_s8: {
+    returns: 'void',
+    params: [
+      ['shape', 'const tt_conv_shape*'],
+      ['zp', 'int32_t'],
+      ['in', 'const int8_t*'],
+      ['out', 'int8_t*'],
+    ],
+  },
   tt_softmax_xent_s8: {
     returns: 'float',
     params: [
@@ -214,6 +244,34 @@ export const KERNEL_SIGNATURES = {
       ['h', 'int32_t'],
       ['w', 'int32_t'],
       ['c', 'int32_t'],
+      ['g_out', 'const float*'],
+      ['g_in', 'float*'],
+      ['accumulate', 'int32_t'],
+    ],
+  },
+  tt_avgpool2d_f32_bwd_input: {
+    returns: 'void',
+    params: [
+      ['shape', 'const tt_conv_shape*'],
+      ['g_out', 'const float*'],
+      ['g_in', 'float*'],
+      ['accumulate', 'int32_t'],
+    ],
+  },
+  tt_maxpool2d_f32_bwd_input: {
+    returns: 'void',
+    params: [
+      ['shape', 'const tt_conv_shape*'],
+      ['in', 'const int8_t*'],
+      ['g_out', 'const float*'],
+      ['g_in', 'float*'],
+      ['accumulate', 'int32_t'],
+    ],
+  },
+  tt_pad_f32_bwd_input: {
+    returns: 'void',
+    params: [
+      ['shape', 'const tt_conv_shape*'],
       ['g_out', 'const float*'],
       ['g_in', 'float*'],
       ['accumulate', 'int32_t'],

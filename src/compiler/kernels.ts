@@ -17,9 +17,9 @@ export const KERNEL_NAMES = Object.keys(KERNEL_SIGNATURES) as KernelName[];
 
 /**
  * Scratch bytes of a fused weight-gradient + update kernel (tt_*_bwd_update_get_buffer_size): one gradient row
- * of float32. Row = one output channel for pointwise / fc (k floats) and general conv (kernel*kernel*k floats);
- * one kernel tap for depthwise (k floats).
+ * of float32. Row = one output channel for pointwise / fc (k floats) and general conv (kernel * kernel_w * k
+ * floats: `taps` = kernel * kernel_w); one kernel tap for depthwise (k floats).
  */
-export function bwdUpdateScratchBytes(kind: 'conv' | 'pointwise' | 'depthwise' | 'fc', kernel: number, k: number) {
-  return 4 * (kind === 'conv' ? kernel * kernel * k : k);
+export function bwdUpdateScratchBytes(kind: 'conv' | 'pointwise' | 'depthwise' | 'fc', taps: number, k: number) {
+  return 4 * (kind === 'conv' ? taps * k : k);
 }

@@ -8,12 +8,18 @@ import type { ConvKind } from './ir/graph';
 import type { UpdateParams } from './kernel-abi';
 import { bwdUpdateScratchBytes } from './kernels';
 
-/** The channel counts and kernel size of a layer (a LayerShape, a ConvShape, a model file layer). */
+/** The channel counts and kernel size of a layer (a LayerShape, a ConvShape, a model file layer). `kernel` is the
+ * kernel height; `kernelW` the width of a rectangular general conv (a ConvShape always carries it; the built-in
+ * model layers are square and leave it out, which means kernelW == kernel). */
 export interface Geometry {
   inC: number;
   outC: number;
   kernel: number;
+  kernelW?: number;
 }
+
+/** Kernel width of a layer (square layers: its kernel). */
+export const kernelWidth = (g: Geometry) => g.kernelW ?? g.kernel;
 /** Geometry with the spatial sizes. */
 export interface Spatial extends Geometry {
   inH: number;
@@ -54,12 +60,12 @@ const hwc = (h: number, w: number, c: number) => [h, w, c];
 
 /** Rows whose input channels are the innermost weight dimension (conv, pointwise, fc). */
 function dense(kind: 'conv' | 'pointwise' | 'fc', spatial: boolean): LayerKindRow {
-  const taps = (g: Geometry) => (kind === 'conv' ? g.kernel * g.kernel : 1);
+  const taps = (g: Geometry) => (kind === 'conv' ? g.kernel * kernelWidth(g) : 1);
   return {
     tag: (k) => (kind === 'conv' ? `conv${k}` : kind === 'pointwise' ? 'pw' : 'fc'),
     inShape: (s, c = s.inC) => (spatial ? hwc(s.inH, s.inW, c) : [c]),
     outShape: (s) => (spatial ? hwc(s.outH, s.outW, s.outC) : [s.outC]),
-    weightShape: (g, k = g.inC) => (kind === 'conv' ? [g.outC, g.kernel, g.kernel, k] : [g.outC, k]),
+    weightShape: (g, k = g.inC) => (kind === 'conv' ? [g.outC, g.kernel, kernelWidth(g), k] : [g.outC, k]),
     fanIn: (g) => taps(g) * g.inC,
     channelOf: (g) => {
       const per = taps(g) * g.inC;
@@ -74,7 +80,7 @@ function dense(kind: 'conv' | 'pointwise' | 'fc', spatial: boolean): LayerKindRo
       rowsPerChannel: taps(g),
       channelIsCol: 0,
     }),
-    updateScratchBytes: (g, k) => bwdUpdateScratchBytes(kind, g.kernel, k),
+    updateScratchBytes: (g, k) => bwdUpdateScratchBytes(kind, g.kernel * kernelWidth(g), k),
     splittable: kind !== 'conv',
     macs: (s) => (spatial ? s.outH * s.outW : 1) * taps(s) * s.inC * s.outC,
   };
@@ -90,7 +96,7 @@ const depthwise: LayerKindRow = {
   ratioChannels: (g) => g.outC,
   ratioWhat: 'channels',
   update: (g, k) => ({ rows: g.kernel * g.kernel, cols: k, rowStride: g.outC, rowsPerChannel: 1, channelIsCol: 1 }),
-  updateScratchBytes: (g, k) => bwdUpdateScratchBytes('depthwise', g.kernel, k),
+  updateScratchBytes: (g, k) => bwdUpdateScratchBytes('depthwise', g.kernel * g.kernel, k),
   splittable: false,
   macs: (s) => s.outH * s.outW * s.kernel * s.kernel * s.outC,
 };

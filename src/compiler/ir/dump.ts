@@ -11,7 +11,14 @@ const tensorText = (t: Tensor) =>
 
 function attrText(a: Op['attrs']): string {
   const parts: string[] = [];
-  if ('shape' in a) parts.push(`k${a.shape.kernel} s${a.shape.stride}`);
+  if ('shape' in a) {
+    const { kernel, stride, kernelW, strideW } = a.shape;
+    parts.push(
+      kernelW === kernel && strideW === stride
+        ? `k${kernel} s${stride}`
+        : `k${kernel}x${kernelW} s${stride}x${strideW}`,
+    );
+  }
   if ('k' in a) parts.push('inStride' in a ? `k=${a.k}/${a.inStride}` : `k=${a.k}`);
   if ('accumulate' in a && a.accumulate) parts.push('accumulate');
   if (a.inplace !== undefined) parts.push(`inplace(${a.inplace})`);

@@ -33,7 +33,10 @@ export interface Tensor {
   layer?: number;
 }
 
-export const FORWARD_KINDS = ['conv', 'pointwise', 'depthwise', 'fc', 'add', 'avgpool', 'softmax_xent'] as const;
+export const FORWARD_KINDS = [
+  ...['conv', 'pointwise', 'depthwise', 'fc', 'add', 'avgpool', 'softmax_xent'],
+  ...['avgpool2d', 'maxpool2d', 'pad'],
+] as const;
 export const OP_KINDS = [
   ...FORWARD_KINDS,
   'slice_channels',
@@ -46,6 +49,9 @@ export const OP_KINDS = [
   'depthwise_bwd_input',
   'fc_bwd_input',
   'avgpool_bwd_input',
+  'avgpool2d_bwd_input',
+  'maxpool2d_bwd_input',
+  'pad_bwd_input',
   'conv_bwd_weight',
   'pointwise_bwd_weight',
   'depthwise_bwd_weight',
@@ -122,6 +128,30 @@ export interface AvgpoolAttrs extends PoolAttrs {
   /** Outside the default requantization mode the pool is a tt_mean_s8 with this quantization and table. */
   mean?: { quant: Quant; table: Float32Array | Int32Array };
 }
+/**
+ * Windowed average pool (tt_avgpool2d_s8): the window geometry is a ConvShape (inC == outC; kernel x kernelW taps,
+ * strides, leading pads). rule 'tflite': TFLite's integer average (input and output share scale and zero point);
+ * 'requant': inputs[1] is the float32 count-multiplier table [kernel * kernelW], entry n - 1 = s_in / (s_out * n).
+ */
+export interface Avgpool2dAttrs {
+  shape: ConvShape;
+  quant: Quant;
+  rule: 'tflite' | 'requant';
+}
+/** Windowed max pool (tt_maxpool2d_s8): input and output share scale and zero point. */
+export interface Maxpool2dAttrs {
+  shape: ConvShape;
+  quant: Quant;
+}
+/** Zero-point padding (tt_pad_s8): shape.pad / padLeft rows and columns before, the rest after; zp of both sides. */
+export interface PadAttrs {
+  shape: ConvShape;
+  zp: number;
+}
+/** Input gradient of a windowed pool or a pad: the forward's shape. */
+export interface WindowBwdAttrs extends Accumulate {
+  shape: ConvShape;
+}
 /** softmax cross-entropy over n logits with their zero point and scale. */
 export interface SoftmaxAttrs {
   n: number;
@@ -176,6 +206,9 @@ export interface AttrsOf {
   add: AddAttrs;
   avgpool: AvgpoolAttrs;
   softmax_xent: SoftmaxAttrs;
+  avgpool2d: Avgpool2dAttrs;
+  maxpool2d: Maxpool2dAttrs;
+  pad: PadAttrs;
   slice_channels: ChannelsAttrs;
   concat_channels: ChannelsAttrs;
   fused_chain: ChainAttrs;
@@ -186,6 +219,9 @@ export interface AttrsOf {
   depthwise_bwd_input: BwdInputAttrs;
   fc_bwd_input: BwdInputAttrs;
   avgpool_bwd_input: PoolAttrs & Accumulate;
+  avgpool2d_bwd_input: WindowBwdAttrs;
+  maxpool2d_bwd_input: WindowBwdAttrs;
+  pad_bwd_input: WindowBwdAttrs;
   conv_bwd_weight: SavedInputAttrs;
   pointwise_bwd_weight: SavedInputAttrs;
   depthwise_bwd_weight: SavedInputAttrs;

@@ -2,7 +2,7 @@
  * The op table: for every op kind, its phase and the tensors it expects (shape inference): given the op's
  * attrs and its first input, the dtype and shape of every input and output. The verifier compares the graph
  * against these rows, so an op kind without a row does not compile and a pass that wires a wrong tensor fails
- * verification. Shapes: activations [h, w, c] (the pooled vector and logits [c]); weights conv [o, k, k, i],
+ * verification. Shapes: activations [h, w, c] (the pooled vector and logits [c]); weights conv [o, kh, kw, i],
  * pointwise / fc [o, i], depthwise [k, k, c]; biases and per-channel vectors [c].
  */
 import { Requant, type ConvShape, type Quant } from '../kernel-abi';
@@ -123,6 +123,20 @@ const same = <K extends OpKind>(phase: OpRow['phase'], f: (op: Op<K>, g: Graph) 
   phase,
   signature: f,
 });
+/** Activation shapes [h, w, c] of a windowed pool or pad (inC == outC). */
+const windowIn = (s: ConvShape) => [s.inH, s.inW, s.inC];
+const windowOut = (s: ConvShape) => [s.outH, s.outW, s.outC];
+/** Input gradient of a windowed pool or pad: g_out, [saved input (max pool)], [previous gradient]. */
+function windowBwdRow<K extends 'avgpool2d_bwd_input' | 'maxpool2d_bwd_input' | 'pad_bwd_input'>(
+  savesInput: boolean,
+): OpRow<K> {
+  return same('backward', (op: Op<K>) => {
+    const s = op.attrs.shape;
+    const gIn = f32(...windowIn(s));
+    const inputs = [f32(...windowOut(s)), ...(savesInput ? [i8(...windowIn(s))] : [])];
+    return { inputs: withPrev(op, inputs, gIn), outputs: [gIn] };
+  });
+}
 const shapeOf = (g: Graph, id: number) => g.tensors[id].shape;
 
 export const OPS: { [K in OpKind]: OpRow<K> } = {
@@ -141,6 +155,19 @@ export const OPS: { [K in OpKind]: OpRow<K> } = {
   softmax_xent: same('forward', (op) => ({
     inputs: [i8(op.attrs.n), i32(1)],
     outputs: op.outputs.length > 1 ? [f32(1), f32(op.attrs.n)] : [f32(1)],
+  })),
+  avgpool2d: same('forward', (op) => {
+    const s = op.attrs.shape;
+    const table = op.attrs.rule === 'requant' ? [f32(s.kernel * s.kernelW)] : [];
+    return { inputs: [i8(...windowIn(s)), ...table], outputs: withMask(op, i8(...windowOut(s))) };
+  }),
+  maxpool2d: same('forward', (op) => ({
+    inputs: [i8(...windowIn(op.attrs.shape))],
+    outputs: withMask(op, i8(...windowOut(op.attrs.shape))),
+  })),
+  pad: same('forward', (op) => ({
+    inputs: [i8(...windowIn(op.attrs.shape))],
+    outputs: [i8(...windowOut(op.attrs.shape))],
   })),
   slice_channels: same('forward', (op, g) => {
     const [h, w] = shapeOf(g, op.inputs[0]);
@@ -176,6 +203,9 @@ export const OPS: { [K in OpKind]: OpRow<K> } = {
     const gIn = f32(op.attrs.h, op.attrs.w, op.attrs.c);
     return { inputs: withPrev(op, [f32(op.attrs.c)], gIn), outputs: [gIn] };
   }),
+  avgpool2d_bwd_input: windowBwdRow(false),
+  maxpool2d_bwd_input: windowBwdRow(true),
+  pad_bwd_input: windowBwdRow(false),
   conv_bwd_weight: bwdWeightRow('conv'),
   pointwise_bwd_weight: bwdWeightRow('pointwise'),
   depthwise_bwd_weight: bwdWeightRow('depthwise'),

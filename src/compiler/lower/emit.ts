@@ -111,6 +111,23 @@ function bwdUpdate(kind: ConvKind): Emitter<`${ConvKind}_bwd_update`> {
   };
 }
 
+/** Input gradient of a windowed pool or pad: shape, g_out, [saved input], g_in, accumulate. */
+function windowBwd(
+  kernel: KernelName,
+  savesInput: boolean,
+): Emitter<'avgpool2d_bwd_input' | 'maxpool2d_bwd_input' | 'pad_bwd_input'> {
+  return (op, L) => {
+    const saved = savesInput ? [L.arena(op.inputs[1])] : [];
+    L.step(op, kernel, [
+      L.shape(op.name, op.attrs.shape),
+      ...saved,
+      L.arena(op.inputs[0]),
+      L.arena(op.outputs[0]),
+      I32(op.attrs.accumulate ? 1 : 0),
+    ]);
+  };
+}
+
 export const EMIT: { [K in OpKind]: Emitter<K> } = {
   conv: convForward,
   pointwise: convForward,
@@ -151,6 +168,32 @@ export const EMIT: { [K in OpKind]: Emitter<K> } = {
     const grad = op.outputs.length > 1 ? L.arena(op.outputs[1]) : NULL;
     L.step(op, 'tt_softmax_xent_s8', [I32(a.n), L.arena(op.inputs[0]), I32(a.zp), F32(a.scale), LABEL, grad]).returns =
       'loss';
+  },
+  avgpool2d: (op, L) => {
+    const table = op.attrs.rule === 'requant' ? L.cst(op.inputs[1]) : NULL;
+    const [x, y] = [L.arena(op.inputs[0]), L.arena(op.outputs[0])];
+    L.step(op, 'tt_avgpool2d_s8', [
+      L.shape(op.name, op.attrs.shape),
+      L.quant(op.name, op.attrs.quant),
+      table,
+      x,
+      y,
+      maskArg(op, L),
+    ]);
+  },
+  maxpool2d: (op, L) => {
+    const [x, y] = [L.arena(op.inputs[0]), L.arena(op.outputs[0])];
+    L.step(op, 'tt_maxpool2d_s8', [
+      L.shape(op.name, op.attrs.shape),
+      L.quant(op.name, op.attrs.quant),
+      x,
+      y,
+      maskArg(op, L),
+    ]);
+  },
+  pad: (op, L) => {
+    const [x, y] = [L.arena(op.inputs[0]), L.arena(op.outputs[0])];
+    L.step(op, 'tt_pad_s8', [L.shape(op.name, op.attrs.shape), I32(op.attrs.zp), x, y]);
   },
   slice_channels: (op, L) => {
     const a = op.attrs;
@@ -201,6 +244,9 @@ export const EMIT: { [K in OpKind]: Emitter<K> } = {
       I32(a.accumulate ? 1 : 0),
     ]);
   },
+  avgpool2d_bwd_input: windowBwd('tt_avgpool2d_f32_bwd_input', false),
+  maxpool2d_bwd_input: windowBwd('tt_maxpool2d_f32_bwd_input', true),
+  pad_bwd_input: windowBwd('tt_pad_f32_bwd_input', false),
   conv_bwd_weight: bwdWeight('conv'),
   pointwise_bwd_weight: bwdWeight('pointwise'),
   depthwise_bwd_weight: bwdWeight('depthwise'),

@@ -23,7 +23,7 @@ function trainingVariant(b: GraphBuilder, op: Op): Op {
     const g = b.tensor({ name: 'g:logits', shape: [op.attrs.n], dtype: 'float32', varType: 'gradient' });
     return { ...op, outputs: [op.outputs[0], g] };
   }
-  if (op.kind === 'avgpool') return op;
+  if (op.kind === 'avgpool' || op.kind === 'pad') return op; // no clamp: linear
   const mask = b.tensor({ name: `mask:${op.name}`, shape: y.shape, dtype: 'mask', varType: 'mask', layer: op.layer });
   return { ...op, outputs: [op.outputs[0], mask] };
 }

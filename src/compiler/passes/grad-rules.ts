@@ -7,6 +7,9 @@
  *                                                  g_b   = sum over pixels g_acc   (tt_bias_f32_bwd)
  *   add y = clamp(a + b):   g_a += g_y * mask;  g_b = g_y * mask (in place on g_y, written last)
  *   avgpool y = mean(x):    g_x += g_y / (h * w)
+ *   avgpool2d / maxpool2d y = clamp(pool(x)):  g_acc = g_y * mask (in place); g_x += window mean / first-max
+ *                           routing of g_acc (the requantization is straight-through, like the conv's)
+ *   pad y = pad(x, z):      g_x += g_y[inner rows and columns]
  *   softmax_xent:           g_logits = softmax(z) - onehot(label), produced by the forward call itself
  * Rules ask the context for the op's output gradient and for masks, and hand it contributions; the driver
  * (autodiff.ts) decides whether a contribution writes a fresh gradient or accumulates into the existing one.
@@ -96,6 +99,39 @@ const poolRule: GradRule<'avgpool'> = (op, ctx) => {
   }));
 };
 
+/** Windowed pools: the clamp's mask, then the pool's input gradient (max pool reads its saved input). */
+const windowPoolRule: GradRule<'avgpool2d' | 'maxpool2d'> = (op, ctx) => {
+  const gY = ctx.grad(op.outputs[0]);
+  if (gY === undefined) return;
+  const gAcc = ctx.emit(
+    { kind: 'clamp_bwd', name: op.name, phase: 'backward', inputs: [gY, ctx.mask(op)], attrs: { inplace: 0 } },
+    { name: `g:${op.name}:acc` },
+  );
+  const kind = op.kind === 'avgpool2d' ? 'avgpool2d_bwd_input' : 'maxpool2d_bwd_input';
+  const first = op.kind === 'avgpool2d' ? [gAcc] : [gAcc, op.inputs[0]];
+  const { shape } = op.attrs;
+  ctx.contribute(op.inputs[0], (prev) => ({
+    kind,
+    name: op.name,
+    phase: 'backward',
+    inputs: prev === undefined ? first : [...first, prev],
+    attrs: prev === undefined ? { shape } : { shape, accumulate: true, inplace: first.length },
+  }));
+};
+
+const padRule: GradRule<'pad'> = (op, ctx) => {
+  const gY = ctx.grad(op.outputs[0]);
+  if (gY === undefined) return;
+  const { shape } = op.attrs;
+  ctx.contribute(op.inputs[0], (prev) => ({
+    kind: 'pad_bwd_input',
+    name: op.name,
+    phase: 'backward',
+    inputs: prev === undefined ? [gY] : [gY, prev],
+    attrs: prev === undefined ? { shape } : { shape, accumulate: true, inplace: 1 },
+  }));
+};
+
 const softmaxRule: GradRule<'softmax_xent'> = (op, ctx) => ctx.setGrad(op.inputs[0], op.outputs[1]);
 
 export const GRAD_RULES: { [K in OpKind]: GradRule<K> | null } = {
@@ -106,6 +142,9 @@ export const GRAD_RULES: { [K in OpKind]: GradRule<K> | null } = {
   add: addRule,
   avgpool: poolRule,
   softmax_xent: softmaxRule,
+  avgpool2d: windowPoolRule,
+  maxpool2d: windowPoolRule,
+  pad: padRule,
   slice_channels: null,
   concat_channels: null,
   fused_chain: null,
@@ -116,6 +155,9 @@ export const GRAD_RULES: { [K in OpKind]: GradRule<K> | null } = {
   depthwise_bwd_input: null,
   fc_bwd_input: null,
   avgpool_bwd_input: null,
+  avgpool2d_bwd_input: null,
+  maxpool2d_bwd_input: null,
+  pad_bwd_input: null,
   conv_bwd_weight: null,
   pointwise_bwd_weight: null,
   depthwise_bwd_weight: null,

@@ -8,7 +8,7 @@
  * same update.
  */
 import { BWD_WEIGHT_KINDS, GraphBuilder, isKind, producers, type Graph, type Op } from '../ir/graph';
-import { bwdUpdateScratchBytes } from '../kernels';
+import { LAYER_KIND_TABLE } from '../layer-kinds';
 import { convKindOf } from '../ir/ops';
 import type { Pass } from './pass';
 
@@ -35,7 +35,7 @@ export function reorderGraph(g: Graph): Graph {
       const { shape, k } = op.attrs;
       const scratch = b.tensor({
         name: `scratch:${op.name}`,
-        shape: [bwdUpdateScratchBytes(kind, shape.kernel, k) / 4],
+        shape: [LAYER_KIND_TABLE[kind].updateScratchBytes(shape, k) / 4],
         dtype: 'float32',
         varType: 'scratch',
         layer: op.layer,

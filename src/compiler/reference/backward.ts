@@ -82,16 +82,26 @@ export function pointwiseF32BwdInput(
   }
 }
 
+/** One axis of a window: the rows use kernel, stride, pad; the columns of a general conv kernelW, strideW,
+ * padLeft (square kernels repeat the row values there). */
+interface Axis {
+  kernel: number;
+  stride: number;
+  pad: number;
+}
+const rows = (s: ConvShape): Axis => s;
+const cols = (s: ConvShape): Axis => ({ kernel: s.kernelW, stride: s.strideW, pad: s.padLeft });
+
 /** Tap index of output position o reading input position ip, or -1 when it does not read it. */
-function tapOf(ip: number, o: number, shape: ConvShape): number {
-  const t = ip - (o * shape.stride - shape.pad);
-  return t >= 0 && t < shape.kernel ? t : -1;
+function tapOf(ip: number, o: number, a: Axis): number {
+  const t = ip - (o * a.stride - a.pad);
+  return t >= 0 && t < a.kernel ? t : -1;
 }
 
 /** The only output positions [lo, hi) that can read input position ip (tapOf >= 0 needs
  * ip + pad - kernel < o * stride <= ip + pad): scanning just these keeps the reference O(pixels * taps). */
-function window(ip: number, outLen: number, shape: ConvShape): [number, number] {
-  const { stride, pad, kernel } = shape;
+function window(ip: number, outLen: number, a: Axis): [number, number] {
+  const { stride, pad, kernel } = a;
   return [
     Math.max(0, Math.ceil((ip + pad - kernel + 1) / stride)),
     Math.min(outLen, Math.floor((ip + pad) / stride) + 1),
@@ -107,23 +117,24 @@ export function convF32BwdInput(
   gIn: Float32Array,
   accumulate: boolean | number,
 ): void {
-  const { inH, inW, inC, outH, outW, outC, kernel: K } = shape;
+  const { inH, inW, inC, outH, outW, outC, kernel: KH, kernelW: KW } = shape;
+  const [ya, xa] = [rows(shape), cols(shape)];
   for (let iy = 0; iy < inH; iy++)
     for (let ix = 0; ix < inW; ix++)
       for (let i = 0; i < inC; i++) {
         let sum = 0;
         let readers = 0;
-        const [y0, y1] = window(iy, outH, shape);
-        const [x0, x1] = window(ix, outW, shape);
+        const [y0, y1] = window(iy, outH, ya);
+        const [x0, x1] = window(ix, outW, xa);
         for (let y = y0; y < y1; y++)
           for (let x = x0; x < x1; x++) {
-            const ky = tapOf(iy, y, shape);
-            const kx = tapOf(ix, x, shape);
+            const ky = tapOf(iy, y, ya);
+            const kx = tapOf(ix, x, xa);
             if (ky < 0 || kx < 0) continue;
             readers++;
             for (let o = 0; o < outC; o++) {
               const gs = f(gOut[(y * outW + x) * outC + o] * wscale[o]);
-              sum = f(sum + f(gs * w[((o * K + ky) * K + kx) * inC + i]));
+              sum = f(sum + f(gs * w[((o * KH + ky) * KW + kx) * inC + i]));
             }
           }
         putRead(gIn, (iy * inW + ix) * inC + i, sum, readers, accumulate);
@@ -145,12 +156,12 @@ export function depthwiseF32BwdInput(
       for (let c = 0; c < C; c++) {
         let sum = 0;
         let readers = 0;
-        const [y0, y1] = window(iy, outH, shape);
-        const [x0, x1] = window(ix, outW, shape);
+        const [y0, y1] = window(iy, outH, rows(shape));
+        const [x0, x1] = window(ix, outW, rows(shape));
         for (let y = y0; y < y1; y++)
           for (let x = x0; x < x1; x++) {
-            const ky = tapOf(iy, y, shape);
-            const kx = tapOf(ix, x, shape);
+            const ky = tapOf(iy, y, rows(shape));
+            const kx = tapOf(ix, x, rows(shape));
             if (ky < 0 || kx < 0) continue;
             readers++;
             const gs = f(gOut[(y * outW + x) * C + c] * wscale[c]);
@@ -181,7 +192,7 @@ export function pointwiseF32BwdWeight(
     }
 }
 
-/** General conv weight gradient [outC][kernel][kernel][k]; padding taps are skipped. */
+/** General conv weight gradient [outC][kernel][kernelW][k]; padding taps are skipped. */
 export function convF32BwdWeight(
   shape: ConvShape,
   gOut: Float32Array,
@@ -192,21 +203,21 @@ export function convF32BwdWeight(
   k: number,
   gW: Float32Array,
 ): void {
-  const { inH, inW, outH, outW, outC, kernel: K, stride, pad } = shape;
+  const { inH, inW, outH, outW, outC, kernel: KH, kernelW: KW, stride, pad, strideW, padLeft } = shape;
   for (let o = 0; o < outC; o++)
-    for (let ky = 0; ky < K; ky++)
-      for (let kx = 0; kx < K; kx++)
+    for (let ky = 0; ky < KH; ky++)
+      for (let kx = 0; kx < KW; kx++)
         for (let i = 0; i < k; i++) {
           let s = 0;
           for (let y = 0; y < outH; y++)
             for (let x = 0; x < outW; x++) {
               const iy = y * stride - pad + ky;
-              const ix = x * stride - pad + kx;
+              const ix = x * strideW - padLeft + kx;
               if (iy < 0 || iy >= inH || ix < 0 || ix >= inW) continue;
               const xq = input[(iy * inW + ix) * inStride + i] - inZp;
               s = f(s + f(gOut[(y * outW + x) * outC + o] * xq));
             }
-          gW[((o * K + ky) * K + kx) * k + i] = f(f(inScale) * s);
+          gW[((o * KH + ky) * KW + kx) * k + i] = f(f(inScale) * s);
         }
 }
 

@@ -12,8 +12,16 @@ import { requantChannel, requantFixed, requantFloat, roundHalfEven, type Requant
 const f = Math.fround;
 const LIMIT = 2 ** 30;
 
+/** round(clamp(f32(acc) * m, -2^30, 2^30)) + outZp, before the activation clamp. */
+export function requant(acc: number, m: number, outZp: number): number {
+  let v = f(f(acc) * m);
+  if (v > LIMIT) v = LIMIT;
+  if (v < -LIMIT) v = -LIMIT;
+  return round(v) + outZp;
+}
+
 /** Clamps y into out[at] and sets or clears mask bit e (when there is a mask) by whether the clamp let it through. */
-function store(y: number, q: Quant, out: Int8Array, at: number, mask: Uint8Array | null, e: number): void {
+export function store(y: number, q: Quant, out: Int8Array, at: number, mask: Uint8Array | null, e: number): void {
   out[at] = Math.min(q.actMax, Math.max(q.actMin, y));
   if (!mask) return;
   const bit = 1 << (e & 7);
@@ -31,7 +39,8 @@ function outAt(s: ConvShape, y: number, x: number, o: number): [number, number] 
   return [((y % s.outRing) * s.outW + x) * s.outC + o, (y * s.outW + x) * s.outC + o];
 }
 
-/** General conv: acc = bias[o] + sum over ky, kx, i of (in[y*s-pad+ky][x*s-pad+kx][i] - in_zp) * w[o][ky][kx][i]. */
+/** General kh x kw conv: acc = bias[o] + sum over ky, kx, i of
+ * (in[y*stride-pad+ky][x*strideW-padLeft+kx][i] - in_zp) * w[o][ky][kx][i]. */
 export function convS8(
   s: ConvShape,
   q: Quant,
@@ -44,16 +53,16 @@ export function convS8(
   r0: number,
   r1: number,
 ): void {
-  const k = s.kernel;
+  const [kh, kw] = [s.kernel, s.kernelW];
   for (let y = r0; y < r1; y++)
     for (let x = 0; x < s.outW; x++)
       for (let o = 0; o < s.outC; o++) {
         let acc = bias[o];
-        for (let ky = 0; ky < k; ky++)
-          for (let kx = 0; kx < k; kx++)
+        for (let ky = 0; ky < kh; ky++)
+          for (let kx = 0; kx < kw; kx++)
             for (let i = 0; i < s.inC; i++) {
-              const xv = tap(s, input, q.inZp, y * s.stride - s.pad + ky, x * s.stride - s.pad + kx, i);
-              acc += xv * w[((o * k + ky) * k + kx) * s.inC + i];
+              const xv = tap(s, input, q.inZp, y * s.stride - s.pad + ky, x * s.strideW - s.padLeft + kx, i);
+              acc += xv * w[((o * kh + ky) * kw + kx) * s.inC + i];
             }
         const [at, e] = outAt(s, y, x, o);
         store(requantChannel(acc, mult, o, q), q, out, at, mask, e);

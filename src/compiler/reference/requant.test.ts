@@ -73,6 +73,9 @@ describe('TFLite fixed-point requantization', () => {
       kernel: 1,
       stride: 1,
       pad: 0,
+      kernelW: 1,
+      strideW: 1,
+      padLeft: 0,
       inRing: 1,
       outRing: 1,
     };

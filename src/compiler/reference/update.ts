@@ -117,8 +117,9 @@ export function weightUpdateParams(
   kernel: number,
   k: number,
   rounding: RoundingMode,
+  kernelW = kernel,
 ): UpdateParams {
-  return { ...LAYER_KIND_TABLE[kind].update({ inC, outC, kernel }, k), rounding };
+  return { ...LAYER_KIND_TABLE[kind].update({ inC, outC, kernel, kernelW }, k), rounding };
 }
 
 /** Scratch bytes of the fused kernels: one gradient row (tt_*_bwd_update_get_buffer_size). */
@@ -126,7 +127,7 @@ export function pointwiseBwdUpdateGetBufferSize(_shape: ConvShape, k: number): n
   return 4 * k;
 }
 export function convBwdUpdateGetBufferSize(shape: ConvShape, k: number): number {
-  return 4 * shape.kernel * shape.kernel * k;
+  return 4 * shape.kernel * shape.kernelW * k;
 }
 export function depthwiseBwdUpdateGetBufferSize(_shape: ConvShape, k: number): number {
   return 4 * k;
@@ -173,9 +174,10 @@ export function convBwdUpdateS8(
   rng: Rng | null,
   _scratch?: Float32Array,
 ): void {
-  const g = new Float32Array(shape.outC * shape.kernel * shape.kernel * k);
+  const g = new Float32Array(shape.outC * shape.kernel * shape.kernelW * k);
   convF32BwdWeight(shape, gOut, input, inStride, inZp, inScale, k, g);
-  updateS8(weightUpdateParams('conv', shape.inC, shape.outC, shape.kernel, k, rounding), g, gscale, lr, w, rng);
+  const p = weightUpdateParams('conv', shape.inC, shape.outC, shape.kernel, k, rounding, shape.kernelW);
+  updateS8(p, g, gscale, lr, w, rng);
 }
 
 export function depthwiseBwdUpdateS8(

@@ -6,6 +6,8 @@
  *   y(theta) = y0 + mask * (pre(x(theta), theta) - pre(x0, theta0))     (conv-like, real units)
  *   y(theta) = y0 + mask * ((a - a0) + (b - b0))                         (residual add)
  *   y(theta) = y0 + mean(x - x0)                                         (average pool)
+ *   y(theta) = y0 + mask * window mean / first max of x0's window of (x - x0)  (windowed pools)
+ *   y(theta) = y0 + pad(x - x0, 0)                                       (pad)
  * with y0 the int8 forward's values and the loss softmax cross-entropy of the real logits. At theta0 every
  * tensor equals the int8 forward's, so central differences of surrogateLoss check every gradient rule, scale,
  * transpose, stride, padding, accumulation and residual path of the plan (rounding and clamps are frozen, as
@@ -17,6 +19,7 @@ import { CONV_KINDS, elements, FORWARD_KINDS, isKind } from '../ir/graph';
 import { layerKind } from '../layer-kinds';
 import type { Model } from '../models/model';
 import * as ref from '../reference/forward';
+import * as pool from '../reference/pool';
 
 export interface Snapshot {
   values: Map<number, Int8Array>;
@@ -77,6 +80,12 @@ const INT_EVAL: { [K in ForwardKind]: IntEval<K> | null } = {
     ref.avgpoolS8(a.h, a.w, a.c, a.inZp, a.outZp, a.m, get(op.inputs[0]), out);
   },
   softmax_xent: null,
+  avgpool2d: (op, get, data, out, mask) => {
+    const table = op.attrs.rule === 'requant' ? (data(op.inputs[1]) as Float32Array) : null;
+    pool.avgpool2dS8(op.attrs.shape, op.attrs.quant, table, get(op.inputs[0]), out, mask);
+  },
+  maxpool2d: (op, get, _d, out, mask) => pool.maxpool2dS8(op.attrs.shape, op.attrs.quant, get(op.inputs[0]), out, mask),
+  pad: (op, get, _d, out) => pool.padS8(op.attrs.shape, op.attrs.zp, get(op.inputs[0]), out),
 };
 
 type DropFirst<T extends unknown[]> = T extends [unknown, ...infer R] ? R : never;
@@ -131,19 +140,19 @@ export function realParams(g: Graph, m: Model): Map<number, Float64Array> {
 /** Real-valued conv-like layer (float64, HWC); padding contributes 0 in real units. */
 export function convReal(kind: string, s: ConvShape, x: Float64Array, W: Float64Array, b: Float64Array): Float64Array {
   const out = new Float64Array(s.outH * s.outW * s.outC);
-  const K = s.kernel;
+  const [K, KW] = [s.kernel, s.kernelW];
   for (let y = 0; y < s.outH; y++)
     for (let xo = 0; xo < s.outW; xo++)
       for (let o = 0; o < s.outC; o++) {
         let acc = b[o];
         for (let ky = 0; ky < K; ky++)
-          for (let kx = 0; kx < K; kx++) {
+          for (let kx = 0; kx < KW; kx++) {
             const iy = y * s.stride - s.pad + ky;
-            const ix = xo * s.stride - s.pad + kx;
+            const ix = xo * s.strideW - s.padLeft + kx;
             if (iy < 0 || iy >= s.inH || ix < 0 || ix >= s.inW) continue;
             const px = (iy * s.inW + ix) * s.inC;
             if (kind === 'depthwise') acc += x[px + o] * W[(ky * K + kx) * s.outC + o];
-            else for (let i = 0; i < s.inC; i++) acc += x[px + i] * W[((o * K + ky) * K + kx) * s.inC + i];
+            else for (let i = 0; i < s.inC; i++) acc += x[px + i] * W[((o * K + ky) * KW + kx) * s.inC + i];
           }
         out[(y * s.outW + xo) * s.outC + o] = acc;
       }
@@ -180,6 +189,39 @@ const linPool: LinEval<'avgpool'> = (op, x, x0) => {
   return d;
 };
 const linSoftmax: LinEval = () => NaN;
+/** Windowed pools, linearized: the change of each window's mean, or of its first max at x0. */
+const linWindow: LinEval<'avgpool2d' | 'maxpool2d'> = (op, x, x0) => {
+  const s = op.attrs.shape;
+  const [xv, xb] = [x(op.inputs[0]), x0(op.inputs[0])];
+  const d = new Float64Array(s.outH * s.outW * s.outC);
+  for (let y = 0; y < s.outH; y++)
+    for (let xo = 0; xo < s.outW; xo++) {
+      const w = pool.windowOf(s, y, xo);
+      for (let c = 0; c < s.outC; c++) {
+        let [sum, n, best, at] = [0, 0, -Infinity, -1];
+        for (let iy = w.r0; iy < w.r1; iy++)
+          for (let ix = w.c0; ix < w.c1; ix++) {
+            const e = (iy * s.inW + ix) * s.inC + c;
+            [sum, n] = [sum + xv[e] - xb[e], n + 1];
+            if (xb[e] > best) [best, at] = [xb[e], e];
+          }
+        d[(y * s.outW + xo) * s.outC + c] = op.kind === 'avgpool2d' ? sum / n : xv[at] - xb[at];
+      }
+    }
+  return d;
+};
+const linPad: LinEval<'pad'> = (op, x, x0) => {
+  const s = op.attrs.shape;
+  const [xv, xb] = [x(op.inputs[0]), x0(op.inputs[0])];
+  const d = new Float64Array(s.outH * s.outW * s.outC);
+  for (let iy = 0; iy < s.inH; iy++)
+    for (let ix = 0; ix < s.inW; ix++)
+      for (let c = 0; c < s.inC; c++) {
+        const e = (iy * s.inW + ix) * s.inC + c;
+        d[((iy + s.pad) * s.outW + ix + s.padLeft) * s.outC + c] = xv[e] - xb[e];
+      }
+  return d;
+};
 
 /** Linearized forward rules (returning the change of the output, masked later), one per forward op kind. */
 const LIN: { [K in ForwardKind]: LinEval<K> } = {
@@ -190,6 +232,9 @@ const LIN: { [K in ForwardKind]: LinEval<K> } = {
   add: linAdd,
   avgpool: linPool,
   softmax_xent: linSoftmax,
+  avgpool2d: linWindow,
+  maxpool2d: linWindow,
+  pad: linPad,
 };
 
 function evalLin<K extends ForwardKind>(op: Op<K>, ...rest: DropFirst<Parameters<LinEval>>) {
@@ -227,7 +272,7 @@ export function surrogateLoss(
     const y0 = x0(y);
     cur.set(
       y,
-      y0.map((v, e) => (op.kind === 'avgpool' || bit(mask, e) ? v + d[e] : v)),
+      y0.map((v, e) => (op.kind === 'avgpool' || op.kind === 'pad' || bit(mask, e) ? v + d[e] : v)),
     );
   }
   throw new Error('graph has no loss');

@@ -106,6 +106,17 @@ describe('kernel boundary: PlanExecutor.load checks every call against its kerne
     refused(p2, new RegExp(`training step \\d+ tt_depthwise_s8 \\(${op}\\): depthwise needs in_c == out_c, got 7 and`));
   });
 
+  it('refuses a non-square pointwise / depthwise shape and sizes a general conv by its kernel width', () => {
+    const plan = tiny();
+    const [, step] = findStep(plan, 'tt_depthwise_f32_bwd_input');
+    (plan.consts[(step.args[0] as { id: number }).id].data as Int32Array)[CONV_SHAPE_FIELDS.indexOf('strideW')] += 1;
+    refused(plan, /tt_depthwise_s8 .*depthwise is square: kernel_w \d+, stride_w \d+, pad_left \d+ must equal/);
+    const p2 = tiny();
+    const [i, s2] = findStep(p2, 'tt_conv_s8');
+    (p2.consts[(s2.args[0] as { id: number }).id].data as Int32Array)[CONV_SHAPE_FIELDS.indexOf('kernelW')] += 2;
+    refused(p2, new RegExp(`training step ${i} tt_conv_s8 .*: w needs \\d+ bytes, const .* holds`));
+  });
+
   it('refuses bad row bands, NULL for a required buffer, and update params beyond the weight', () => {
     const plan = tiny();
     const [i, step] = findStep(plan, 'tt_pointwise_s8');

@@ -30,7 +30,8 @@ function randomQuery(r: Rand, kind: Kind): Query {
   const outH = Math.max(1, Math.floor((inH - 1) / stride) + 1);
   const shape: ConvShape = {
     ...{ inH, inW: inH, inC, outH, outW: outH, outC, kernel, stride, pad: kernel >> 1 },
-    ...{ inRing: inH, outRing: outH },
+    ...{ inRing: inH, outRing: outH, strideW: stride, padLeft: kernel >> 1 },
+    kernelW: kind === 'conv' ? int(r, 1, 10) : kernel, // a general conv may be rectangular
   };
   const k = int(r, 1, inC);
   const fn = `tt_${kind}_bwd_update_get_buffer_size`;
@@ -53,14 +54,14 @@ describe('*_get_buffer_size in C equals the compiler formula', () => {
     for (const b of backends) {
       const got = b.run(queries.map((q) => q.call)).map((res) => res.ret);
       queries.forEach((q, i) => {
-        const want = bwdUpdateScratchBytes(q.kind, q.shape.kernel, q.k);
+        const want = bwdUpdateScratchBytes(q.kind, q.shape.kernel * q.shape.kernelW, q.k);
         expect(got[i], `${b.name} ${q.call.fn} kernel ${q.shape.kernel} k ${q.k}`).toBe(want);
       });
     }
   });
 
   it('the queries exercise different sizes (a constant answer would fail)', () => {
-    const sizes = new Set(queries.map((q) => bwdUpdateScratchBytes(q.kind, q.shape.kernel, q.k)));
+    const sizes = new Set(queries.map((q) => bwdUpdateScratchBytes(q.kind, q.shape.kernel * q.shape.kernelW, q.k)));
     expect(sizes.size).toBeGreaterThan(200);
     expect(queries.some((q) => q.kind === 'conv' && q.shape.kernel === 7)).toBe(true);
   });

@@ -5,6 +5,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadBackends, type CallResult, type KernelBackend, type TypedArray } from '../testing/kernel-harness';
+import { poolGradientCases } from '../testing/kernels-pool.cases';
 import {
   convGradientCases,
   elementwiseCases,
@@ -54,6 +55,7 @@ const groups: [string, Case[]][] = [
   ['fc gradients', fcGradientCases(seeded(5))],
   ['updates', updateCases(seeded(3))],
   ['fused gradient + update', fusedCases(seeded(4))],
+  ['windowed pools and pad', poolGradientCases(seeded(6), 40)],
 ];
 
 describe('backward kernels on every backend vs the TypeScript reference', () => {

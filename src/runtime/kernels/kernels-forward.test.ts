@@ -8,6 +8,7 @@ import { loadBackends, type CallResult, type KernelBackend, type TypedArray } fr
 import { seeded } from '../testing/kernels-backward.cases';
 import { expf, logf } from '../../compiler/reference/math';
 import { layerCases, mathCases, mcuCases, vectorCases, type FwdCase } from '../testing/kernels-forward.cases';
+import { poolForwardCases } from '../testing/kernels-pool.cases';
 
 const bytes = (t: TypedArray) => new Uint8Array(t.buffer, t.byteOffset, t.byteLength);
 const isTyped = (a: unknown): a is TypedArray => ArrayBuffer.isView(a);
@@ -44,6 +45,7 @@ const groups: [string, FwdCase[]][] = [
   ['MCU-sized layers and portable fallbacks', mcuCases(seeded(14))],
   ['fc, add, avgpool, slice, concat', vectorCases(seeded(15))],
   ['softmax cross-entropy, expf, logf', mathCases(seeded(16))],
+  ['windowed pools and pad', poolForwardCases(seeded(17), 40)],
 ];
 
 describe('forward kernels on every backend vs the TypeScript reference', () => {

@@ -46,6 +46,9 @@ export interface KernelExports {
   tt_add_s8_fixed(n: I32, q: Ptr, bZp: I32, mult: Ptr, a: Ptr, b: Ptr, out: Ptr, mask: Ptr): void;
   tt_avgpool_s8(h: I32, w: I32, c: I32, inZp: I32, outZp: I32, m: F32, in_: Ptr, out: Ptr): void;
   tt_mean_s8(h: I32, w: I32, c: I32, q: Ptr, mult: Ptr, in_: Ptr, out: Ptr): void;
+  tt_avgpool2d_s8(shape: Ptr, q: Ptr, countMult: Ptr, in_: Ptr, out: Ptr, mask: Ptr): void;
+  tt_maxpool2d_s8(shape: Ptr, q: Ptr, in_: Ptr, out: Ptr, mask: Ptr): void;
+  tt_pad_s8(shape: Ptr, zp: I32, in_: Ptr, out: Ptr): void;
   tt_softmax_xent_s8(n: I32, logits: Ptr, zp: I32, scale: F32, label: I32, grad: Ptr): F32;
   tt_clamp_f32_bwd(n: I32, g: Ptr, mask: Ptr): void;
   tt_add_f32_bwd_input(n: I32, gOut: Ptr, mask: Ptr, gIn: Ptr, accumulate: I32): void;
@@ -54,6 +57,9 @@ export interface KernelExports {
   tt_depthwise_f32_bwd_input(shape: Ptr, gOut: Ptr, w: Ptr, wscale: Ptr, gIn: Ptr, accumulate: I32): void;
   tt_fc_f32_bwd_input(inC: I32, outC: I32, gOut: Ptr, w: Ptr, wscale: Ptr, gIn: Ptr, accumulate: I32): void;
   tt_avgpool_f32_bwd_input(h: I32, w: I32, c: I32, gOut: Ptr, gIn: Ptr, accumulate: I32): void;
+  tt_avgpool2d_f32_bwd_input(shape: Ptr, gOut: Ptr, gIn: Ptr, accumulate: I32): void;
+  tt_maxpool2d_f32_bwd_input(shape: Ptr, in_: Ptr, gOut: Ptr, gIn: Ptr, accumulate: I32): void;
+  tt_pad_f32_bwd_input(shape: Ptr, gOut: Ptr, gIn: Ptr, accumulate: I32): void;
   tt_pointwise_f32_bwd_weight(
     shape: Ptr,
     gOut: Ptr,

@@ -8,6 +8,7 @@
 import {
   CONV_SHAPE_FIELDS,
   UPDATE_PARAMS_FIELDS,
+  convShape,
   structWords,
   type ConvShape,
   type Rng,
@@ -65,23 +66,34 @@ function withRng(state: Uint32Array, run: (rng: Rng) => void): void {
 
 type ConvKind = 'conv' | 'depthwise' | 'pointwise';
 
-/** A random conv geometry; padding at the bottom/right may differ from the top/left one. */
+/** One axis: kernel, stride, leading pad (the trailing one may differ), input and output length. */
+function randomAxis(r: Rand, kernel: number, stride: number, maxPad: number, maxLen: number) {
+  const pad = int(r, 0, maxPad);
+  const padEnd = int(r, 0, maxPad);
+  const len = int(r, Math.max(1, kernel - pad - padEnd), maxLen);
+  return { kernel, stride, pad, len, out: Math.floor((len + pad + padEnd - kernel) / stride) + 1 };
+}
+
+/** A random conv geometry; padding at the bottom/right may differ from the top/left one. Every other general
+ * conv is rectangular (kernel width 1..8, horizontal stride 1..3, its own left pad). */
 export function randomShape(r: Rand, kind: ConvKind, big = false): ConvShape {
   const kernel = kind === 'pointwise' ? 1 : pick(r, [3, 5, 7]);
   const stride = kind === 'pointwise' ? 1 : int(r, 1, 2);
-  const pad = kind === 'pointwise' ? 0 : int(r, 0, kernel >> 1);
-  const padEnd = kind === 'pointwise' ? 0 : int(r, 0, kernel >> 1);
-  const inH = int(r, Math.max(1, kernel - pad - padEnd), big ? 12 : 8);
-  const inW = int(r, Math.max(1, kernel - pad - padEnd), big ? 12 : 8);
+  const maxPad = kind === 'pointwise' ? 0 : kernel >> 1;
+  const y = randomAxis(r, kernel, stride, maxPad, big ? 12 : 8);
+  const rect = kind === 'conv' && r() < 0.5;
+  const kw = rect ? int(r, 1, 8) : kernel;
+  const x = rect ? randomAxis(r, kw, int(r, 1, 3), kw - 1, 10) : randomAxis(r, kernel, stride, maxPad, big ? 12 : 8);
   const inC = kind === 'conv' ? int(r, 1, big ? 9 : 5) : int(r, 1, big ? 45 : 37);
   const outC = kind === 'depthwise' ? inC : int(r, 1, kind === 'conv' ? 37 : 41);
-  const outH = Math.floor((inH + pad + padEnd - kernel) / stride) + 1;
-  const outW = Math.floor((inW + pad + padEnd - kernel) / stride) + 1;
-  return { inH, inW, inC, outH, outW, outC, kernel, stride, pad, inRing: inH, outRing: outH };
+  return {
+    ...{ inH: y.len, inW: x.len, inC, outH: y.out, outW: x.out, outC, kernel, stride, pad: y.pad },
+    ...{ inRing: y.len, outRing: y.out, kernelW: x.kernel, strideW: x.stride, padLeft: x.pad },
+  };
 }
 
 const wLen = (kind: ConvKind, s: ConvShape) =>
-  kind === 'depthwise' ? s.kernel * s.kernel * s.inC : s.outC * s.kernel * s.kernel * s.inC;
+  kind === 'depthwise' ? s.kernel * s.kernel * s.inC : s.outC * s.kernel * s.kernelW * s.inC;
 
 export function elementwiseCases(r: Rand): Case[] {
   const out: Case[] = [];
@@ -134,7 +146,7 @@ export function convGradientCases(r: Rand): Case[] {
     const kind = (['pointwise', 'conv', 'depthwise'] as const)[t % 3];
     const s = randomShape(r, kind, t % 6 < 2);
     const acc = int(r, 0, 1);
-    const tag = `${kind} ${s.inH}x${s.inW}x${s.inC}->${s.outC} k${s.kernel} s${s.stride} p${s.pad}`;
+    const tag = `${kind} ${s.inH}x${s.inW}x${s.inC}->${s.outC} k${s.kernel}x${s.kernelW} s${s.stride}x${s.strideW} p${s.pad}/${s.padLeft}`;
     const [go, w, ws, gi] = [
       f32(r, s.outH * s.outW * s.outC),
       i8(r, wLen(kind, s), -127),
@@ -151,7 +163,7 @@ export function convGradientCases(r: Rand): Case[] {
     const inStride = int(r, k, s.inC);
     const [zp, sx] = [int(r, -128, 127), Math.fround(0.001 + 0.1 * r())];
     const x = i8(r, s.inH * s.inW * inStride);
-    const gw = new Float32Array((kind === 'depthwise' ? 1 : s.outC) * s.kernel * s.kernel * k);
+    const gw = new Float32Array((kind === 'depthwise' ? 1 : s.outC) * s.kernel * s.kernelW * k);
     out.push({
       name: `${tag} bwd_weight k${k}/${s.inC} stride${inStride}`,
       fn: `tt_${kind}_f32_bwd_weight`,
@@ -174,7 +186,7 @@ function depthwiseRowCases(r: Rand): Case[] {
       20,
     ];
     const [outH, outW] = [inH + pad + padEnd - kernel + 1, inW + pad + padEnd - kernel + 1];
-    const s: ConvShape = { inH, inW, inC, outH, outW, outC: inC, kernel, stride: 1, pad, inRing: inH, outRing: outH };
+    const s = convShape({ inH, inW, inC, outH, outW, outC: inC, kernel, stride: 1, pad });
     const [k, inStride] = t % 2 ? [8, 12] : [20, 20];
     const [zp, sx] = [int(r, -128, 127), Math.fround(0.001 + 0.1 * r())];
     const [go, x, gw] = [f32(r, outH * outW * inC), i8(r, inH * inW * inStride), new Float32Array(kernel * kernel * k)];
@@ -258,9 +270,10 @@ function fusedCase(r: Rand, kind: ConvKind | 'fc', rounding: RoundingMode): Case
   const [zp, sx, lr] = [int(r, -128, 127), Math.fround(0.005 + 0.05 * r()), Math.fround(0.05 + r())];
   const [go, x, gs] = [f32(r, s.outH * s.outW * s.outC), i8(r, s.inH * s.inW * inStride), f32(r, s.outC, 1, 60)];
   const [w, st] = [i8(r, wLen(kind === 'fc' ? 'pointwise' : kind, s), -127), seed(r)];
-  const scratch = new Float32Array((kind === 'conv' ? s.kernel * s.kernel : 1) * k);
+  const scratch = new Float32Array((kind === 'conv' ? s.kernel * s.kernelW : 1) * k);
   const tail: Arg[] = [i32(zp), { f32: sx }, i32(k), gs, { f32: lr }, i32(rounding), w, st, scratch];
-  const name = `fused ${kind} ${s.inH}x${s.inW}x${s.inC}->${s.outC} k${s.kernel} s${s.stride} k${k} rounding${rounding}`;
+  const geo = `k${s.kernel}x${s.kernelW} s${s.stride}x${s.strideW} p${s.pad}/${s.padLeft}`;
+  const name = `fused ${kind} ${s.inH}x${s.inW}x${s.inC}->${s.outC} ${geo} k${k} rounding${rounding}`;
   if (kind === 'fc') {
     return {
       name,

@@ -6,7 +6,14 @@
  * 16, 8 and 4 plus scalar tails), k 1/3/5/7, stride 1/2, uneven padding, row bands, ring buffers, masks pre-filled
  * with random bits, and MCU-sized layers.
  */
-import { CONV_SHAPE_FIELDS, QUANT_FIELDS, structWords, type ConvShape, type Quant } from '../../compiler/kernel-abi';
+import {
+  CONV_SHAPE_FIELDS,
+  QUANT_FIELDS,
+  convShape,
+  structWords,
+  type ConvShape,
+  type Quant,
+} from '../../compiler/kernel-abi';
 import * as fw from '../../compiler/reference/forward';
 import { expf, logf } from '../../compiler/reference/math';
 import type { Arg, TypedArray } from './kernel-harness';
@@ -32,26 +39,37 @@ const i32 = (n: number) => ({ i32: n });
 const f32 = (x: number) => ({ f32: Math.fround(x) });
 const REFS: Record<Kind, ConvRef> = { conv: fw.convS8, pointwise: fw.pointwiseS8, depthwise: fw.depthwiseS8 };
 
-/** A random layer geometry; bottom/right padding may differ from the top/left one. */
+/** One axis of a window: its size, stride, leading pad, input length and output length (the trailing pad,
+ * between 0 and kernel - 1, may differ from the leading one). */
+function randomAxis(r: Rand, kernel: number, stride: number, maxPad: number) {
+  const pad = int(r, 0, maxPad);
+  const padEnd = int(r, 0, maxPad);
+  const len = int(r, Math.max(1, kernel - pad - padEnd), 9);
+  return { kernel, stride, pad, len, out: Math.floor((len + pad + padEnd - kernel) / stride) + 1 };
+}
+
+/** A random layer geometry; bottom/right padding may differ from the top/left one. Half the general convs are
+ * rectangular (their own kernel width 1..8, horizontal stride 1..3 and left pad). */
 export function randomShape(r: Rand, kind: Kind, maxC = 37): ConvShape {
   const kernel = kind === 'pointwise' ? 1 : pick(r, kind === 'conv' ? [1, 3, 5, 7] : [3, 5, 7]);
   const stride = kind === 'pointwise' ? 1 : int(r, 1, 2);
-  const pad = int(r, 0, kernel >> 1);
-  const padEnd = int(r, 0, kernel >> 1);
-  const inH = int(r, Math.max(1, kernel - pad - padEnd), 9);
-  const inW = int(r, Math.max(1, kernel - pad - padEnd), 9);
+  const y = randomAxis(r, kernel, stride, kernel >> 1);
+  const rect = kind === 'conv' && r() < 0.5;
+  const kw = rect ? int(r, 1, 8) : kernel;
+  const x = rect ? randomAxis(r, kw, int(r, 1, 3), kw - 1) : randomAxis(r, kernel, stride, kernel >> 1);
   const inC = kind === 'conv' ? int(r, 1, 6) : int(r, 1, maxC);
   const outC = kind === 'depthwise' ? inC : int(r, 1, 37);
-  const outH = Math.floor((inH + pad + padEnd - kernel) / stride) + 1;
-  const outW = Math.floor((inW + pad + padEnd - kernel) / stride) + 1;
-  return { inH, inW, inC, outH, outW, outC, kernel, stride, pad, inRing: inH, outRing: outH };
+  return {
+    ...{ inH: y.len, inW: x.len, inC, outH: y.out, outW: x.out, outC, kernel, stride, pad: y.pad },
+    ...{ inRing: y.len, outRing: y.out, kernelW: x.kernel, strideW: x.stride, padLeft: x.pad },
+  };
 }
 
 /** Zero points, a clamp that bites now and then, and multipliers that spread the outputs over the int8 range. */
 function layerParams(r: Rand, kind: Kind, s: ConvShape) {
   const outZp = int(r, -128, 100);
   const q: Quant = { inZp: int(r, -128, 127), outZp, actMin: r() < 0.5 ? -128 : outZp, actMax: 127 };
-  const red = s.kernel * s.kernel * (kind === 'depthwise' ? 1 : s.inC);
+  const red = s.kernel * s.kernelW * (kind === 'depthwise' ? 1 : s.inC);
   const wLen = kind === 'depthwise' ? s.kernel * s.kernel * s.inC : s.outC * red;
   const bias = Int32Array.from({ length: s.outC }, () => int(r, -20000, 20000));
   const mult = Float32Array.from({ length: s.outC }, () => Math.fround((0.003 + 0.03 * r()) / Math.sqrt(red)));
@@ -115,8 +133,13 @@ export function mcuCases(r: Rand): FwdCase[] {
   const sh = (inH: number, inC: number, outC: number, kernel: number, stride: number): ConvShape => {
     const pad = kernel >> 1;
     const outH = Math.floor((inH + 2 * pad - kernel) / stride) + 1;
-    return { inH, inW: inH, inC, outH, outW: outH, outC, kernel, stride, pad, inRing: inH, outRing: outH };
+    return convShape({ inH, inW: inH, inC, outH, outW: outH, outC, kernel, stride, pad });
   };
+  // TFLite Micro's micro_speech: 49x40x1 spectrogram, 10x8 kernel, stride 2x2, SAME (top 4, left 3), 8 outputs
+  const microSpeech = convShape({
+    ...{ inH: 49, inW: 40, inC: 1, outH: 25, outW: 20, outC: 8, kernel: 10, stride: 2, pad: 4 },
+    ...{ kernelW: 8, strideW: 2, padLeft: 3 },
+  });
   return [
     convCase('mcu', r, 'pointwise', sh(16, 48, 144, 1, 1), 0, 16, true),
     convCase('mcu', r, 'pointwise', sh(8, 160, 40, 1, 1), 2, 7, true),
@@ -126,6 +149,8 @@ export function mcuCases(r: Rand): FwdCase[] {
     convCase('mcu', r, 'conv', sh(64, 3, 16, 3, 2), 0, 32, true),
     convCase('fallback', r, 'pointwise', { ...sh(1, 4100, 3, 1, 1), inW: 2, outW: 2 }, 0, 1, true),
     convCase('fallback', r, 'conv', sh(3, 84, 5, 7, 1), 0, 3, true),
+    convCase('micro_speech', r, 'conv', microSpeech, 0, 25, true),
+    convCase('micro_speech', r, 'conv', microSpeech, 7, 19, false),
   ];
 }
 
