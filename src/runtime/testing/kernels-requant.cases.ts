@@ -45,7 +45,7 @@ function quant(r: Rand, mode: NonDefaultMode): Quant {
 
 /** One conv-like call on rows [r0, r1) with a mask. */
 function convCase(r: Rand, mode: NonDefaultMode, kind: Kind, s: ConvShape, r0: number, r1: number): FwdCase {
-  const red = s.kernel * s.kernel * (kind === 'depthwise' ? 1 : s.inC);
+  const red = s.kernel * s.kernelW * (kind === 'depthwise' ? 1 : s.inC);
   const q = quant(r, mode);
   const w = i8(r, kind === 'depthwise' ? s.kernel * s.kernel * s.inC : s.outC * red, -127, 127);
   const bias = Int32Array.from({ length: s.outC }, () => int(r, -20000, 20000));
