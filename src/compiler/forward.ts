@@ -10,9 +10,10 @@
  */
 import { convShape, Requant, type Quant, type RequantName } from './kernel-abi';
 import { GraphBuilder, type Graph } from './ir/graph';
+import { addAvgPool2d, addMaxPool2d, addPad, type Window } from './ir/window-ops';
 import { layerKind } from './layer-kinds';
 import { layerAt, ModelError, type ConvLayer, type Model } from './models/model';
-import { walkNodes, type ModelNode, type NodeOf } from './models/nodes';
+import { walkNodes, type ModelNode, type NodeOf, type Window2d } from './models/nodes';
 import {
   activationRange,
   addMultipliers,
@@ -170,10 +171,8 @@ function addPool(b: GraphBuilder, n: NodeOf<ModelNode, 'mean'>, x: number, mode:
   return pooled;
 }
 
-/** Nodes whose kernels are not in the plan yet (a parallel branch adds them). */
-const notYet = (n: ModelNode): never => {
-  throw new ModelError(`${n.name}: the ${n.op} node has no kernel in the training plan yet`);
-};
+/** A node's window as the window-op builders take it. */
+const windowOf = (w: Window2d): Window => ({ kernel: w.kernel, stride: w.stride, padding: w.pad });
 
 /** The forward graph of a model (inference form). */
 export function buildForwardGraph(m: Model): Graph {
@@ -194,9 +193,9 @@ export function buildForwardGraph(m: Model): Graph {
     add: (n, [a, x]) => addSum(b, n, a, x, mode),
     mean: (n, [x]) => addPool(b, n, x, mode),
     reshape: (_n, [x]) => x,
-    avgpool: notYet,
-    maxpool: notYet,
-    pad: notYet,
+    avgpool: (n, [x]) => addAvgPool2d(b, x, { name: n.name, window: windowOf(n.window), output: n.output }),
+    maxpool: (n, [x]) => addMaxPool2d(b, x, { name: n.name, window: windowOf(n.window) }),
+    pad: (n, [x]) => addPad(b, x, { name: n.name, padding: n.pad }),
   });
   const loss = b.tensor({ name: 'loss', shape: [1], dtype: 'float32', varType: 'loss' });
   const lq = m.classifier.output;

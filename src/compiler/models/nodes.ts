@@ -48,7 +48,8 @@ export const QUANT_OWNERS: readonly NodeOp[] = ['add', 'mean', 'avgpool', 'maxpo
 /** A node of a model: a topology node plus the quantization of what it computes. */
 export type ModelNode = TopoNode extends infer N ? (N extends { op: QuantOwner } ? N & { output: QParams } : N) : never;
 
-export type NodeOf<N extends TopoNode, K extends NodeOp> = Extract<N, { op: K }>;
+/** The node type of op K (distributes, so a variant serving two ops, avgpool | maxpool, is found by either). */
+export type NodeOf<N extends TopoNode, K extends NodeOp> = N extends unknown ? (K extends N['op'] ? N : never) : never;
 
 /** What a walk does at each node op: one row per op, so a new op does not compile until every walk has it. */
 export type NodeVisitor<T, N extends TopoNode = TopoNode> = {
