@@ -36,3 +36,40 @@ test('the TFLite web runtime runs our every-op export (conv, depthwise, pools, p
   expect(run.results[0][0].shape).toEqual([1, 3]);
   expect(probs.reduce((s, p) => s + p, 0)).toBeCloseTo(1, 1);
 });
+
+// Measured: the web runtime hands int8 FULLY_CONNECTED to its XNNPACK delegate, which requantizes in float and
+// rounds ties to even (TFLite Micro's fixed-point kernels would give 1, 2, 3, -1, -2, -3 here).
+test('the TFLite web runtime rounds requantization ties to even through XNNPACK (measured: y = x / 2)', async ({
+  page,
+}) => {
+  const q = (scale: number) => ({ scale: [scale], zeroPoint: [0], axis: null });
+  const bytes = writeTflite({
+    format: 'tflite',
+    quantStyle: 'int8-ops',
+    needsQuantization: false,
+    layout: 'NHWC',
+    tensors: [
+      { id: 0, name: 'x', shape: [1, 1], dtype: 'int8', quant: q(1), data: null },
+      { id: 1, name: 'w', shape: [1, 1], dtype: 'int8', quant: q(1), data: Int8Array.of(1) },
+      { id: 2, name: 'y', shape: [1, 1], dtype: 'int8', quant: q(2), data: null },
+    ],
+    ops: [
+      {
+        kind: 'fullyConnected',
+        sourceOp: 'FULLY_CONNECTED',
+        name: '#0',
+        inputs: [0, 1, null],
+        outputs: [2],
+        options: { activation: 'none' },
+      },
+    ],
+    inputs: [0],
+    outputs: [2],
+    dynamicBatch: false,
+    producer: 'test',
+  });
+  await openTflitePage(page);
+  const run = await runTfliteInPage(page, bytes, [[1], [3], [5], [-1], [-3], [-5]]);
+  expect(run.results.map((r) => r[0].values[0])).toEqual([0, 2, 2, 0, -2, -2]);
+  expect(run.kernels).toEqual(['TfLiteXNNPackDelegate:[y]']);
+});
