@@ -36,3 +36,49 @@ test('the TFLite web runtime runs our every-op export (conv, depthwise, pools, p
   expect(run.results[0][0].shape).toEqual([1, 3]);
   expect(probs.reduce((s, p) => s + p, 0)).toBeCloseTo(1, 1);
 });
+
+const q = (scale: number[]) => ({ scale, zeroPoint: scale.map(() => 0), axis: scale.length > 1 ? 0 : null });
+
+/** int8 x [1, 1] -> fully connected by weights 1 (scale 1, per-tensor or per-channel) -> y at scale 2: x / 2. */
+function halving(outputs: number): Uint8Array {
+  const ones = new Array(outputs).fill(1);
+  return writeTflite({
+    format: 'tflite',
+    quantStyle: 'int8-ops',
+    needsQuantization: false,
+    layout: 'NHWC',
+    tensors: [
+      { id: 0, name: 'x', shape: [1, 1], dtype: 'int8', quant: q([1]), data: null },
+      { id: 1, name: 'w', shape: [outputs, 1], dtype: 'int8', quant: q(ones), data: Int8Array.from(ones) },
+      { id: 2, name: 'y', shape: [1, outputs], dtype: 'int8', quant: q([2]), data: null },
+    ],
+    ops: [
+      {
+        kind: 'fullyConnected',
+        sourceOp: 'FULLY_CONNECTED',
+        name: '#0',
+        inputs: [0, 1, null],
+        outputs: [2],
+        options: { activation: 'none' },
+      },
+    ],
+    inputs: [0],
+    outputs: [2],
+    dynamicBatch: false,
+    producer: 'test',
+  });
+}
+const TIES = [[1], [3], [5], [-1], [-3], [-5]];
+
+// Measured: the web runtime hands int8 FULLY_CONNECTED with per-tensor weights to its XNNPACK delegate, which
+// requantizes in float and rounds ties to even; with per-channel weights its builtin kernel runs, whose
+// fixed-point requantization rounds these ties up (toward +infinity: -0.5 -> 0, -2.5 -> -2).
+test('the TFLite web runtime rounds requantization ties to even in XNNPACK, up in its builtin FC', async ({ page }) => {
+  await openTflitePage(page);
+  const xnn = await runTfliteInPage(page, halving(1), TIES);
+  expect(xnn.results.map((r) => r[0].values[0])).toEqual([0, 2, 2, 0, -2, -2]);
+  expect(xnn.kernels).toEqual(['TfLiteXNNPackDelegate:[y]']);
+  const builtin = await runTfliteInPage(page, halving(2), TIES);
+  expect(builtin.results.map((r) => r[0].values[0])).toEqual([1, 2, 3, 0, -1, -2]);
+  expect(builtin.kernels).toEqual(['FULLY_CONNECTED:[y]']);
+});

@@ -57,7 +57,11 @@ describe('ONNX oracle', () => {
     const d = readOnnx(new Uint8Array(readFileSync(FIXTURES + file)), file);
     const conv = d.ops.find((o) => o.kind === 'conv2d')!;
     d.tensors[conv.outputs[0]].quant = { scale: [Math.fround(0.002)], zeroPoint: [3], axis: null };
-    const inputs = seededInt8Inputs(13, 10, d.tensors[d.inputs[0]].shape.reduce((a, b) => a * b, 1));
+    const inputs = seededInt8Inputs(
+      13,
+      10,
+      d.tensors[d.inputs[0]].shape.reduce((a, b) => a * b, 1),
+    );
     const plain = await runOnnx(writeOnnx(d), inputs);
     (conv.options as { activation: string }).activation = 'relu6';
     const clipped = await runOnnx(writeOnnx(d), inputs);

@@ -57,6 +57,7 @@ async function tfliteEntry(name: string, d: ModelDescription, original: Uint8Arr
     seed,
     samples: SAMPLES,
     inputType: exported.inputType,
+    kernels: exported.kernels,
     reexportVsOriginal: agreement,
     original: base,
     reexport: ours,

@@ -59,6 +59,8 @@ export interface OracleTensor {
 }
 export interface TfliteRun {
   inputType: string;
+  /** The kernels of the last run, `nodeType:nodeName` (TfLiteXNNPackDelegate for the ops XNNPACK took). */
+  kernels: string[];
   /** One entry per input: every output tensor of the model. */
   results: OracleTensor[][];
 }
