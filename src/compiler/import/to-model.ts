@@ -15,6 +15,7 @@
  * Whatever else the file holds throws an ImportError naming the op, the node and what is supported; the model
  * is checked by writing and re-reading it as a model file, so nothing half-loaded comes out.
  */
+import { withInferredBlocks } from '../models/blocks';
 import { assembleModel, type LayerSpec } from '../models/generic';
 import { ModelError, modelToFile, type Model, type RequantMode } from '../models/model';
 import { INPUT, type ModelNode } from '../models/nodes';
@@ -80,9 +81,15 @@ class Mapper {
     if (!r) return refuse(op, `reads ${this.d.tensors[t].name}, which no supported op produced`);
     return r;
   }
-  /** A unique node name: the ONNX node name, or the TFLite op and index ('conv_2d#3'). */
+  /**
+   * A unique node name: the ONNX node's; for TFLite (ops have no names) its output tensor's when that is a short
+   * plain name (an exported model's), else the op and its index ('conv_2d#3').
+   */
   nameOf(op: OpDesc, suffix = ''): string {
-    const base = (op.name.startsWith('#') ? `${op.sourceOp.toLowerCase()}${op.name}` : op.name) + suffix;
+    const t = this.d.tensors[op.outputs[0]]?.name ?? '';
+    const plain = t.length > 0 && t.length <= 64 && !/[;\s]/.test(t);
+    const named = op.name.startsWith('#') ? (plain ? t : `${op.sourceOp.toLowerCase()}${op.name}`) : op.name;
+    const base = named + suffix;
     let name = base;
     for (let i = 2; this.names.has(name); i++) name = `${base}_${i}`;
     this.names.add(name);
@@ -344,7 +351,7 @@ class Mapper {
       seed: o.seed ?? 1,
     };
     try {
-      const m = assembleModel(parts, classes, classes !== clsSpec.outC);
+      const m = withInferredBlocks(assembleModel(parts, classes, classes !== clsSpec.outC));
       const { manifest, bin } = writeModelFile(modelToFile(m));
       parseModelFile(manifest, bin);
       return m;
