@@ -54,6 +54,8 @@ class Exporter {
   readonly tensors: TensorDesc[] = [];
   readonly ops: OpDesc[] = [];
   readonly nchw: boolean;
+  /** ONNX tensors holding an [h, w, c] tensor flattened in C, H, W order (a reshape node's output). */
+  readonly flattened = new Map<number, readonly number[]>();
 
   constructor(
     readonly m: Model,
@@ -119,8 +121,9 @@ class Exporter {
     const y = this.activation(l.name, l.kind === 'fc' ? [l.outC] : [l.outH, l.outW, l.outC], l.output);
     const activation = l.relu ? ('relu' as const) : ('none' as const);
     if (l.kind === 'fc') {
-      const flat = xShape.length === 3 && this.nchw ? this.flatten(l.name, x, xShape) : { x, chw: null };
-      const data = flat.chw ? hwcToChwColumns(l.weight, l.outC, xShape) : l.weight;
+      const flat = xShape.length === 3 && this.nchw ? this.flatten(l.name, x, xShape) : { x, chw: false };
+      const chw = flat.chw ? xShape : this.flattened.get(x);
+      const data = chw ? hwcToChwColumns(l.weight, l.outC, chw) : l.weight;
       const w = this.weights(l, [l.outC, l.inC], data, 0);
       this.op('fullyConnected', l.name, [flat.x, w, this.bias(l)], [y], { activation });
       return y;
@@ -280,6 +283,11 @@ function exportNode(
       const q = nodeOutput(m, n.inputs[0]);
       const y = e.activation(n.name, n.shape, q);
       e.op('reshape', n.name, [x], [y], { newShape: e.fileShape(n.shape) });
+      const [from] = inShapes;
+      if (e.nchw && from.length === 3 && from[2] > 1 && from[0] * from[1] > 1) {
+        if (n.shape.length !== 1) throw new Error(`export: ${n.name} reshapes an NCHW tensor other than flattening it`);
+        e.flattened.set(y, from);
+      }
       return [y, n.shape];
     }
     default:
