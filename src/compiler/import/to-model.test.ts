@@ -5,7 +5,8 @@ import { compileWithGraph } from '../compile';
 import { createState, evaluate, trainStep } from '../interpret';
 import { verify } from '../ir/verify';
 import { mulberry32 } from '../models/init';
-import type { Model } from '../models/model';
+import { buildModel, type Model } from '../models/model';
+import { modelToDescription } from './from-model';
 import { checkPlan } from '../testing/check-plan';
 import { importModel } from './index';
 import { evalDescription } from './testing-desc-eval';
@@ -116,5 +117,62 @@ describe.skipIf(!haveModels)('import mapping: TensorFlow Lite Micro models', () 
 
   it('keyword_scrambled: refused at reading, naming SVDF', () => {
     expect(() => read(MODELS + 'keyword_scrambled_8bit.tflite')).toThrow(/SVDF/);
+  });
+});
+
+describe('import mapping: what the kernels cannot express is refused, naming op, node and reason', () => {
+  const base = () => modelToDescription(buildModel({ model: 'tiny-cnn', classes: 4, seed: 3 }), 'onnx');
+  const edits: [string, (d: ModelDescription) => void, string][] = [
+    [
+      'a windowed average pool',
+      (d) => {
+        const i = d.ops.findIndex((o) => o.kind === 'mean');
+        const o = d.ops[i];
+        const window = { stride: [1, 1], padding: { kind: 'valid' }, filter: [2, 2], activation: 'none' };
+        d.ops[i] = { ...o, kind: 'averagePool2d', sourceOp: 'QLinearAveragePool', options: window } as never;
+      },
+      'QLinearAveragePool (node pool): windowed pooling has no kernel in the training plan yet; supported: conv,',
+    ],
+    [
+      'an add with a fused relu',
+      (d) => Object.assign(d.ops.find((o) => o.kind === 'add')!.options, { activation: 'relu' }),
+      'QLinearAdd (node blocks.2.add): an add with a fused activation is not supported',
+    ],
+    [
+      'unequal top and left padding',
+      (d) => Object.assign(d.ops[1].options, { padding: { kind: 'explicit', top: 1, left: 0, bottom: 1, right: 2 } }),
+      'QLinearConv (node first_conv): padding top 1 != left 0; the conv kernels pad top and left alike',
+    ],
+    [
+      'unequal strides',
+      (d) => Object.assign(d.ops[1].options, { stride: [2, 1] }),
+      'QLinearConv (node first_conv): strides 2,1 differ; the kernels take one stride',
+    ],
+    [
+      'a dilated conv',
+      (d) => Object.assign(d.ops[1].options, { dilation: [2, 2] }),
+      'QLinearConv (node first_conv): dilation 2x2 is not supported (only 1)',
+    ],
+    [
+      'asymmetric weights',
+      (d) => (d.tensors[d.ops[1].inputs[1]!].quant!.zeroPoint[0] = 3),
+      'QLinearConv (node first_conv): weights first_conv.weight are asymmetric (zero point != 0)',
+    ],
+    [
+      'a model not ending in an fc',
+      (d) => {
+        const i = d.ops.findIndex((o) => o.kind === 'mean');
+        d.ops.splice(i + 1);
+        d.outputs = [d.ops[i].outputs[0]];
+      },
+      'the model must end in a fully connected layer (the classifier); its output comes from pool',
+    ],
+  ];
+  it.each(edits)('%s', (_name, edit, message) => {
+    const d = base();
+    expect(() => descriptionToModel(d)).not.toThrow();
+    edit(d);
+    expect(() => descriptionToModel(d)).toThrow(ImportError);
+    expect(() => descriptionToModel(d)).toThrow(message);
   });
 });
