@@ -1,12 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { compileWithGraph } from '../compile';
+import { compile, compileWithGraph } from '../compile';
 import { createState, evaluate, trainStep } from '../interpret';
 import { verify } from '../ir/verify';
 import { mulberry32 } from '../models/init';
 import { buildModel, type Model } from '../models/model';
 import { modelToDescription } from './from-model';
+import { planHash } from '../models/plan-identity';
 import { checkPlan } from '../testing/check-plan';
 import { importModel } from './index';
 import { evalDescription } from './testing-desc-eval';
@@ -174,5 +175,33 @@ describe('import mapping: what the kernels cannot express is refused, naming op,
     edit(d);
     expect(() => descriptionToModel(d)).toThrow(ImportError);
     expect(() => descriptionToModel(d)).toThrow(message);
+  });
+});
+
+describe('import mapping: a depthwise with a depth multiplier on one input channel', () => {
+  it('is the general conv it computes (TFLite [1, k, k, M] weights become [M][k][k][1])', () => {
+    const m = buildModel({ model: 'tiny-cnn', classes: 4, inChannels: 1, seed: 2 });
+    const d = modelToDescription(m, 'tflite');
+    const i = d.ops.findIndex((o) => d.tensors[o.outputs[0]].name === 'first_conv');
+    const conv = d.ops[i];
+    if (conv.kind !== 'conv2d') throw new Error('expected the stem conv');
+    const w = d.tensors[conv.inputs[1]!];
+    const [M, k] = [w.shape[0], w.shape[1]];
+    const data = new Int8Array(w.data!.length);
+    for (let o = 0; o < M; o++) for (let p = 0; p < k * k; p++) data[p * M + o] = w.data![o * k * k + p];
+    d.tensors[w.id] = { ...w, shape: [1, k, k, M], data, quant: { ...w.quant!, axis: 3 } };
+    const { group, ...window } = conv.options;
+    expect(group).toBe(1);
+    d.ops[i] = {
+      ...conv,
+      kind: 'depthwiseConv2d',
+      sourceOp: 'DEPTHWISE_CONV_2D',
+      options: { ...window, depthMultiplier: M },
+    };
+    const back = descriptionToModel(d, { name: m.name });
+    expect(back.convs[0]).toMatchObject({ kind: 'conv', inC: 1, outC: M, kernel: k });
+    expect(back.convs[0].weight).toEqual(m.convs[0].weight);
+    expect(planHash(compile(back, 'full'))).toBe(planHash(compile(m, 'full')));
+    exercise(d, back);
   });
 });
