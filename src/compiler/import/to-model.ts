@@ -15,6 +15,7 @@
  * Whatever else the file holds throws an ImportError naming the op, the node and what is supported; the model
  * is checked by writing and re-reading it as a model file, so nothing half-loaded comes out.
  */
+import { withInferredBlocks } from '../models/blocks';
 import { assembleModel, type LayerSpec } from '../models/generic';
 import { ModelError, modelToFile, type Model, type RequantMode } from '../models/model';
 import { INPUT, type ModelNode } from '../models/nodes';
@@ -28,8 +29,11 @@ export interface ToModelOptions {
   name?: string;
   /** Which fc is the classifier, counted over the file's fc layers from 0 (default: the last). */
   classifier?: number;
-  /** Classes of the classifier; other than its outputs, it is freshly initialized (default: keep it). */
+  /** Classes of the classifier (default: its outputs). */
   classes?: number;
+  /** Replace the classifier by a freshly initialized one (default: when `classes` differs from its outputs). */
+  freshClassifier?: boolean;
+  /** Seed of a fresh classifier. */
   seed?: number;
 }
 
@@ -53,8 +57,12 @@ const ACCEPTED =
   'relu / relu6 after a layer, quantize / dequantize at the edges, softmax at the end';
 
 class Mapper {
-  readonly nodes: (ModelNode & { pendingQuant?: boolean })[] = [];
-  readonly layers: (LayerSpec & { conv: number; op: OpDesc; relu6: boolean })[] = [];
+  readonly nodes: ModelNode[] = [];
+  /** Nodes whose output quantization waits for the QuantizeLinear after them (QDQ). */
+  readonly pending = new Set<number>();
+  readonly layers: LayerSpec[] = [];
+  /** Per layer: its file op and whether its clamp is a RELU6 (checked once the output quantization is known). */
+  readonly layerOps: { op: OpDesc; relu6: boolean }[] = [];
   readonly shapes: number[][] = [];
   readonly rep = new Map<number, Rep>();
   readonly readers = new Map<number, OpDesc[]>();
@@ -80,9 +88,15 @@ class Mapper {
     if (!r) return refuse(op, `reads ${this.d.tensors[t].name}, which no supported op produced`);
     return r;
   }
-  /** A unique node name: the ONNX node name, or the TFLite op and index ('conv_2d#3'). */
+  /**
+   * A unique node name: the ONNX node's; for TFLite (ops have no names) its output tensor's when that is a short
+   * plain name (an exported model's), else the op and its index ('conv_2d#3').
+   */
   nameOf(op: OpDesc, suffix = ''): string {
-    const base = (op.name.startsWith('#') ? `${op.sourceOp.toLowerCase()}${op.name}` : op.name) + suffix;
+    const t = this.d.tensors[op.outputs[0]]?.name ?? '';
+    const plain = t.length > 0 && t.length <= 64 && !/[;\s]/.test(t);
+    const named = op.name.startsWith('#') ? (plain ? t : `${op.sourceOp.toLowerCase()}${op.name}`) : op.name;
+    const base = named + suffix;
     let name = base;
     for (let i = 2; this.names.has(name); i++) name = `${base}_${i}`;
     this.names.add(name);
@@ -140,8 +154,7 @@ class Mapper {
         const r = this.repOf(x, op);
         let at = r.node;
         while (at !== INPUT && this.nodes[at].op === 'reshape') at = this.nodes[at].inputs[0];
-        if (!this.nodes[at]?.pendingQuant)
-          return refuse(op, 'requantizing an int8 tensor inside the model is not supported');
+        if (!this.pending.has(at)) return refuse(op, 'requantizing an int8 tensor inside the model is not supported');
         this.setQuant(at, qparamsOf(this.d.tensors[out], op));
         this.rep.set(out, r);
         return;
@@ -181,24 +194,25 @@ class Mapper {
 
   setQuant(node: number, q: QParams) {
     const n = this.nodes[node];
-    delete n.pendingQuant;
+    this.pending.delete(node);
     if (n.op === 'layer') {
-      const l = this.layers[n.conv];
-      l.output = q;
-      if (l.relu6) this.checkRelu6(l.op, q);
+      this.layers[n.conv].output = q;
+      if (this.layerOps[n.conv].relu6) this.checkRelu6(this.layerOps[n.conv].op, q);
     } else if ('output' in n) n.output = q;
   }
 
   activation(op: OpDesc, x: number, out: number) {
     const r = this.repOf(x, op);
     const n = this.nodes[r.node];
-    const layer = n?.op === 'layer' ? this.layers[n.conv] : undefined;
-    if (!layer || (this.readers.get(x) ?? []).length !== 1)
+    if (n?.op !== 'layer' || (this.readers.get(x) ?? []).length !== 1)
       return refuse(op, 'a relu / relu6 is supported only right after a conv-like layer that nothing else reads');
+    const layer = this.layers[n.conv];
+    const extra = this.layerOps[n.conv];
+    const pending = this.pending.has(r.node);
     layer.relu = true;
-    if (op.kind === 'relu6') layer.relu6 = true;
-    if (!n.pendingQuant) layer.output = qparamsOf(this.d.tensors[out], op);
-    if (layer.relu6 && !n.pendingQuant) this.checkRelu6(op, layer.output);
+    if (op.kind === 'relu6') Object.assign(extra, { relu6: true, op });
+    if (!pending) layer.output = qparamsOf(this.d.tensors[out], op);
+    if (extra.relu6 && !pending) this.checkRelu6(op, layer.output);
     this.rep.set(out, r);
   }
 
@@ -242,7 +256,7 @@ class Mapper {
       { op: 'add', name: this.nameOf(op), inputs: [a.node, b.node], block: -1, output: q },
       this.shapeOf(a.node),
     );
-    if (pending) this.nodes[node].pendingQuant = true;
+    if (pending) this.pending.add(node);
     this.rep.set(out, { node, chw: null });
   }
 
@@ -254,7 +268,7 @@ class Mapper {
     const [, , c] = this.shapeOf(r.node);
     const { q, pending } = this.outQuant(out, op);
     const node = this.push({ op: 'mean', name: this.nameOf(op), inputs: [r.node], block: -1, output: q }, [c]);
-    if (pending) this.nodes[node].pendingQuant = true;
+    if (pending) this.pending.add(node);
     this.rep.set(
       out,
       this.view({ node, chw: null }, out, () => this.nameOf(op, ':view')),
@@ -287,52 +301,59 @@ class Mapper {
       relu: op.options.activation !== 'none',
     });
     const index = this.layers.length;
-    this.layers.push({ ...spec, conv: index, op, relu6: op.options.activation === 'relu6' });
+    this.layers.push(spec);
+    this.layerOps.push({ op, relu6: op.options.activation === 'relu6' });
     if (!pending && op.options.activation === 'relu6') this.checkRelu6(op, q);
     const node = this.push({ op: 'layer', name, inputs: [r.node], block: -1, conv: index }, outShape);
-    if (pending) this.nodes[node].pendingQuant = true;
+    if (pending) this.pending.add(node);
     this.rep.set(out, { node, chw: null });
   }
 
-  /** The model: the chosen classifier last, conv indices renumbered, checked as a model file. */
-  finish(o: ToModelOptions): Model {
-    const pending = this.nodes.find((n) => n.pendingQuant);
-    if (pending) throw new ImportError('invalid', `node ${pending.name}: its float output is never quantized`);
-    if (!this.input) throw new ImportError('invalid', 'the model input is not int8 and not quantized at the edge');
+  /** The fc layers' node indices, in order. */
+  fcNodes(): number[] {
+    return this.nodes.flatMap((n, i) => (n.op === 'layer' && this.layers[n.conv].kind === 'fc' ? [i] : []));
+  }
+
+  /** The node of the classifier: the fc the output comes from, or the chosen one. */
+  classifierNode(o: ToModelOptions): number {
+    const first = [...this.pending][0];
+    if (first !== undefined)
+      throw new ImportError('invalid', `node ${this.nodes[first].name}: its float output is never quantized`);
     const outRep = this.rep.get(this.d.outputs[0]);
-    const fcs = this.nodes.flatMap((n, i) => (n.op === 'layer' && this.layers[n.conv].kind === 'fc' ? [i] : []));
     const last = outRep ? this.nodes[outRep.node] : undefined;
-    if (!outRep || last?.op !== 'layer' || this.layers[last.conv].kind !== 'fc')
+    if (!outRep || last?.op !== 'layer' || this.layers[last.conv].kind !== 'fc') {
+      const from = last?.name ?? 'the input';
       throw new ImportError(
         'unsupported-op',
-        `the model must end in a fully connected layer (the classifier); its output comes from ${last?.name ?? 'the input'}`,
+        `the model must end in a fully connected layer (the classifier); its output comes from ${from}`,
       );
+    }
+    const fcs = this.fcNodes();
     const pick = o.classifier ?? fcs.indexOf(outRep.node);
-    if (!Number.isInteger(pick) || pick < 0 || pick >= fcs.length)
+    if (!Number.isInteger(pick) || pick < 0 || pick >= fcs.length) {
+      const n = fcs.length;
       throw new ImportError(
         'invalid',
-        `classifier ${o.classifier}: the model has ${fcs.length} fully connected layers (0-${fcs.length - 1})`,
+        `classifier ${o.classifier}: the model has ${n} fully connected layers (0-${n - 1})`,
       );
-    const cut = fcs[pick];
-    const kept = this.nodes.slice(0, cut + 1).map((n) => {
-      const { pendingQuant, ...rest } = n as ModelNode & { pendingQuant?: boolean };
-      void pendingQuant;
-      return rest as ModelNode;
-    });
+    }
+    return fcs[pick];
+  }
+
+  /** The model: the classifier last (nodes after it dropped), conv indices renumbered, checked as a model file. */
+  finish(o: ToModelOptions): Model {
+    if (!this.input) throw new ImportError('invalid', 'the model input is not int8 and not quantized at the edge');
+    const cut = this.classifierNode(o);
     const order: number[] = [];
-    const nodes = kept.map((n, i): ModelNode => {
+    const nodes = this.nodes.slice(0, cut + 1).map((n, i): ModelNode => {
       if (n.op !== 'layer') return n;
       if (i === cut) return { ...n, conv: -1 };
       order.push(n.conv);
       return { ...n, conv: order.length - 1 };
     });
-    const clsSpec = this.layers[(kept[cut] as { conv: number }).conv];
-    const layers: LayerSpec[] = [...order.map((c) => this.layers[c]), clsSpec].map((l) => {
-      const { conv, op, relu6, ...spec } = l;
-      (void conv, void op, void relu6);
-      return spec;
-    });
-    const classes = o.classes ?? clsSpec.outC;
+    const cls = this.layers[(this.nodes[cut] as { conv: number }).conv];
+    const layers = [...order.map((c) => this.layers[c]), cls];
+    const classes = o.classes ?? cls.outC;
     const parts = {
       name: o.name ?? 'imported',
       inputShape: this.inputShape as [number, number, number],
@@ -344,7 +365,7 @@ class Mapper {
       seed: o.seed ?? 1,
     };
     try {
-      const m = assembleModel(parts, classes, classes !== clsSpec.outC);
+      const m = withInferredBlocks(assembleModel(parts, classes, o.freshClassifier ?? classes !== cls.outC));
       const { manifest, bin } = writeModelFile(modelToFile(m));
       parseModelFile(manifest, bin);
       return m;
@@ -362,11 +383,14 @@ export function descriptionToModel(d: ModelDescription, o: ToModelOptions = {}):
   return m.finish(o);
 }
 
-/** The file's fully connected layers, in order (the classifier choices; the default is the last). */
+/** The fully connected layers of an imported file, in order: the classifier choices (the default is the last). */
 export function classifierChoices(d: ModelDescription): { index: number; name: string; outputs: number }[] {
-  return d.ops
-    .filter((op) => op.kind === 'fullyConnected')
-    .map((op, index) => ({ index, name: op.name, outputs: d.tensors[op.inputs[1]!].shape[0] }));
+  const m = new Mapper(d);
+  m.run();
+  return m.fcNodes().map((i, index) => {
+    const l = m.layers[(m.nodes[i] as { conv: number }).conv];
+    return { index, name: l.name, outputs: l.outC };
+  });
 }
 
 export { ACCEPTED as SUPPORTED_IMPORT_OPS };

@@ -96,10 +96,11 @@ export function assembleModel(p: ModelParts, classes: number, freshClassifier: b
   let classifier: ConvLayer | null = null;
   for (const n of p.nodes) {
     if (n.op !== 'layer') continue;
-    const l = shapes.get(n.conv)!;
+    const fresh = n.conv === -1 && freshClassifier;
+    // a fresh classifier is linear, as the built-ins' are
+    const l = fresh ? { ...shapes.get(n.conv)!, relu: false } : shapes.get(n.conv)!;
     const spec = specOf(n.conv);
     const input = outputOf(p.nodes, p.layers, p.input, n.inputs[0]);
-    const fresh = n.conv === -1 && freshClassifier;
     const init = fresh ? initLayer(l, input, (input.scale * 32) ** 2, p.seed) : null;
     const w = init ?? spec;
     const layer: ConvLayer = {

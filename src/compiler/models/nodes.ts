@@ -36,7 +36,8 @@ export type TopoNode =
   | Base<'add'>
   | Base<'mean'>
   | (Base<'reshape'> & { shape: number[] })
-  | (Base<'avgpool' | 'maxpool'> & { window: Window2d })
+  | (Base<'avgpool'> & { window: Window2d })
+  | (Base<'maxpool'> & { window: Window2d })
   | (Base<'pad'> & { pad: Window2d['pad'] });
 
 export type NodeOp = TopoNode['op'];

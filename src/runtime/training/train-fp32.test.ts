@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { modelToDescription } from '../../compiler/import/from-model';
+import { descriptionToModel } from '../../compiler/import/to-model';
 import { buildModel } from '../../compiler/models/model';
 import { mulberry32 } from '../../compiler/models/init';
 import { parseScheme } from '../../compiler/scheme/scheme';
@@ -93,5 +95,15 @@ describe('fp32 fine-tuning baseline', () => {
     for (let i = 0; i < 30; i++) last = t.trainStep(image, label);
     expect(last).toBeLessThan(first * 0.5);
     expect(t.evaluate(image, label).predicted).toBe(label);
+  });
+});
+
+describe('fp32 baseline on a generic node list', () => {
+  it('an imported model (reshape views in its node list) trains exactly like the built-in it was exported from', () => {
+    const back = descriptionToModel(modelToDescription(model, 'onnx'), { name: model.name });
+    expect(back.nodes.filter((n) => n.op === 'reshape').length).toBeGreaterThan(0);
+    const [a, b] = [model, back].map((m) => new Fp32Trainer(m, parseScheme('last:3', m), 0.05));
+    for (let k = 0; k < 3; k++) expect(b.trainStep(image, label)).toBe(a.trainStep(image, label));
+    expect(b.evaluate(image, 1)).toEqual(a.evaluate(image, 1));
   });
 });
