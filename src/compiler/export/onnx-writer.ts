@@ -14,6 +14,7 @@ import { ONNX_DTYPE, type OnnxNode, type OnnxTensor } from '../import/onnx-proto
 import type { ModelDescription, OpDesc, Padding, TensorDesc } from '../import/types';
 import { encodeModel, MS_DOMAIN, node, tensorProto, type AttrValue, type ValueInfo } from './onnx-encode';
 import { ExportError } from './export-error';
+import { producerOf } from './tflite-writer';
 
 export const ONNX_PRODUCER = 'TinyTrain Playground';
 
@@ -303,6 +304,6 @@ export function writeOnnx(d: ModelDescription): Uint8Array {
     initializers: plan.initializers,
     inputs: d.inputs.map((i) => io(d, i)),
     outputs: d.outputs.map((i) => io(d, i)),
-    producer: ONNX_PRODUCER,
+    producer: producerOf(d, ONNX_PRODUCER).replace(/ 1$/, ''), // the reader appends producer_version '1'
   });
 }

@@ -18,6 +18,10 @@ import type { Activation, ModelDescription, OpDesc, Padding, TensorDesc } from '
 
 export const TFLITE_DESCRIPTION = 'TinyTrain Playground export';
 
+/** The file's description string: a TinyTrain description keeps its details (model, requantization), any other
+ * producer becomes ours (the file is ours now). */
+export const producerOf = (d: ModelDescription, ours: string) => (d.producer.startsWith(ours) ? d.producer : ours);
+
 export { ExportError };
 
 type Field = [slot: number, kind: 'byte' | 'int32' | 'float32' | 'int32s', value: number | number[]];
@@ -315,7 +319,7 @@ function writeOperatorCodes(b: Builder, builtins: SupportedBuiltin[]): number {
   return offsetVector(b, codes);
 }
 
-function encode(plan: Plan): Uint8Array {
+function encode(plan: Plan, producer: string): Uint8Array {
   const b = new Builder(4096);
   const buffers = [(b.startObject(3), b.endObject())];
   const bufferOf = plan.tensors.map((t) => {
@@ -356,7 +360,7 @@ function encode(plan: Plan): Uint8Array {
   const subgraph = b.endObject();
   const opcodeVec = writeOperatorCodes(b, builtins);
   const subgraphVec = offsetVector(b, [subgraph]);
-  const description = b.createString(TFLITE_DESCRIPTION);
+  const description = b.createString(producer);
   const bufferVec = offsetVector(b, buffers);
   b.startObject(5);
   b.addFieldInt32(0, 3, null);
@@ -374,5 +378,5 @@ export function writeTflite(d: ModelDescription): Uint8Array {
     throw new ExportError(`a ${d.layout} description cannot be written as TFLite; convert it to NHWC first`);
   const plan = new Plan(d);
   for (const op of d.ops) addOp(plan, op);
-  return encode(plan);
+  return encode(plan, producerOf(d, TFLITE_DESCRIPTION));
 }

@@ -240,7 +240,8 @@ export function modelToDescription(m: Model, format: SourceFormat): ModelDescrip
     inputs: [input],
     outputs: [output],
     dynamicBatch: false,
-    producer: `tinytrain ${m.name}`,
+    // The arithmetic our kernels run this model with: re-imported here, it keeps it (to-model reads it back).
+    producer: `${format === 'onnx' ? 'TinyTrain Playground' : 'TinyTrain Playground export'}; model ${m.name}; requant ${m.requant}`,
   };
 }
 

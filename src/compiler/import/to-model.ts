@@ -35,6 +35,15 @@ export interface ToModelOptions {
   freshClassifier?: boolean;
   /** Seed of a fresh classifier. */
   seed?: number;
+  /** Requantization to run the model with (default: what the file declares, else its runtime's: TFLite's
+   * fixed point for .tflite, half-to-even float for .onnx). */
+  requant?: RequantMode;
+}
+
+/** The requantization a file declares: TinyTrain's exports name the arithmetic they were trained with. */
+export function declaredRequant(d: ModelDescription): RequantMode | null {
+  const m = /^TinyTrain Playground.*; requant (float-half-away|tflite-fixed|float-half-even)\b/.exec(d.producer);
+  return m ? (m[1] as RequantMode) : null;
 }
 
 /** Our value of a file tensor: a node (or the input), its activation if pending, and the NCHW flatten flag. */
@@ -360,7 +369,7 @@ class Mapper {
       input: this.input,
       layers,
       nodes,
-      requant: REQUANT[this.d.format],
+      requant: o.requant ?? declaredRequant(this.d) ?? REQUANT[this.d.format],
       source: 'imported' as const,
       seed: o.seed ?? 1,
     };

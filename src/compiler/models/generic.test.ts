@@ -18,7 +18,7 @@ function roundTrip(m: Model) {
 /** An imported-style model (no ARCHS entry): tiny-cnn through the ONNX mapping, with a flatten-free head. */
 const imported = () => {
   const base = buildModel({ model: 'tiny-cnn', classes: 4, seed: 5 });
-  return descriptionToModel(modelToDescription(base, 'onnx'), { name: 'my-net' });
+  return descriptionToModel(modelToDescription(base, 'onnx'), { name: 'my-net', requant: 'float-half-even' });
 };
 
 describe('model files, version 2 (the node list)', () => {
