@@ -392,5 +392,3 @@ export function classifierChoices(d: ModelDescription): { index: number; name: s
     return { index, name: l.name, outputs: l.outC };
   });
 }
-
-export { ACCEPTED as SUPPORTED_IMPORT_OPS };
