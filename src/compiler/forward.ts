@@ -10,7 +10,7 @@ import { convShape, type Quant } from './kernel-abi';
 import { GraphBuilder, type Graph } from './ir/graph';
 import { layerKind } from './layer-kinds';
 import { layerAt, ModelError, type ConvLayer, type Model } from './models/model';
-import { walkNodes, type ModelNode, type NodeOf } from './models/nodes';
+import { walkNodes, type ModelNode, type NodeOf, type NodeOp } from './models/nodes';
 import {
   activationRange,
   addMultipliers,
@@ -131,7 +131,11 @@ function addPool(b: GraphBuilder, n: NodeOf<ModelNode, 'mean'>, x: number): numb
   return pooled;
 }
 
-/** Nodes whose kernels are not in the plan yet (a parallel branch adds them). */
+/**
+ * Node ops the graph cannot build yet: windowed pools and explicit padding wait for their kernels (a parallel
+ * branch adds them). The importer refuses models using them, naming the op; a row here replaces an entry.
+ */
+export const NODES_WITHOUT_KERNELS: ReadonlySet<NodeOp> = new Set<NodeOp>(['avgpool', 'maxpool', 'pad']);
 const notYet = (n: ModelNode): never => {
   throw new ModelError(`${n.name}: the ${n.op} node has no kernel in the training plan yet`);
 };

@@ -132,7 +132,7 @@ describe('import mapping: what the kernels cannot express is refused, naming op,
         const window = { stride: [1, 1], padding: { kind: 'valid' }, filter: [2, 2], activation: 'none' };
         d.ops[i] = { ...o, kind: 'averagePool2d', sourceOp: 'QLinearAveragePool', options: window } as never;
       },
-      'QLinearAveragePool (node pool): windowed pooling has no kernel in the training plan yet; supported: conv,',
+      'QLinearAveragePool (node pool): the avgpool node has no kernel in the training plan yet',
     ],
     [
       'an add with a fused relu',
