@@ -13,7 +13,7 @@ import { GraphBuilder, type Graph } from './ir/graph';
 import { addAvgPool2d, addMaxPool2d, addPad, type Window } from './ir/window-ops';
 import { layerKind } from './layer-kinds';
 import { layerAt, ModelError, type ConvLayer, type Model } from './models/model';
-import { walkNodes, type ModelNode, type NodeOf, type Window2d } from './models/nodes';
+import { walkNodes, type ModelNode, type NodeOf, type NodeOp, type Window2d } from './models/nodes';
 import {
   activationRange,
   addMultipliers,
@@ -173,6 +173,10 @@ function addPool(b: GraphBuilder, n: NodeOf<ModelNode, 'mean'>, x: number, mode:
 
 /** A node's window as the window-op builders take it. */
 const windowOf = (w: Window2d): Window => ({ kernel: w.kernel, stride: w.stride, padding: w.pad });
+
+/** Node ops the graph cannot build (the importer refuses models using them, naming the op): none since the
+ * windowed pools and explicit padding have kernels. A new node op without kernels goes here first. */
+export const NODES_WITHOUT_KERNELS: ReadonlySet<NodeOp> = new Set<NodeOp>();
 
 /** The forward graph of a model (inference form). */
 export function buildForwardGraph(m: Model): Graph {

@@ -25,9 +25,7 @@ import type { QParams } from './quant';
 import { jsonFields, type Json } from './json-fields';
 import { parseNodes } from './model-file-nodes';
 import type { ModelNode } from './models/nodes';
-import type { RequantMode } from './models/model';
-
-const REQUANT: readonly RequantMode[] = ['float-half-away', 'tflite-fixed', 'float-half-even'];
+import { REQUANT_MODES as REQUANT, type RequantMode } from './models/model';
 
 export type LayerKind = 'conv' | 'pointwise' | 'depthwise' | 'fc';
 export const LAYER_KINDS: readonly LayerKind[] = ['conv', 'pointwise', 'depthwise', 'fc'];

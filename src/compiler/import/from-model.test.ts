@@ -161,3 +161,48 @@ describe('export mapping: a generic model with a flatten before an fc', () => {
     expect(agreement(m, d, 8)).toEqual({ same: 1, max: 0 });
   });
 });
+
+describe('export mapping: pad and pool nodes', () => {
+  it.each(FORMATS)(
+    'as %s: written as the file ops; read back, they map (the model is refused only for its missing classifier)',
+    (f) => {
+      const base = flattenModel();
+      const m: Model = {
+        ...base,
+        nodes: [
+          base.nodes[0],
+          {
+            op: 'pad',
+            name: 'p',
+            inputs: [0],
+            block: -1,
+            pad: { top: 1, left: 1, bottom: 1, right: 1 },
+            output: base.convs[0].output,
+          },
+          {
+            op: 'maxpool',
+            name: 'mp',
+            inputs: [1],
+            block: -1,
+            window: { kernel: [2, 2], stride: [2, 2], pad: { top: 0, left: 0, bottom: 0, right: 0 } },
+            output: base.convs[0].output,
+          },
+        ],
+      };
+      const d = modelToDescription(m, f);
+      expect(d.ops.map((o) => o.sourceOp)).toEqual(
+        f === 'tflite'
+          ? ['CONV_2D', 'PAD', 'MAX_POOL_2D']
+          : ['QuantizeLinear', 'QLinearConv', 'Pad', 'MaxPool', 'DequantizeLinear'],
+      );
+      const pool = d.ops.find((o) => o.kind === 'maxPool2d')!;
+      expect(d.tensors[pool.outputs[0]].shape).toEqual([1, 4, 4, 4]);
+      expect(pool.options).toMatchObject({
+        filter: [2, 2],
+        stride: [2, 2],
+        padding: f === 'tflite' ? { kind: 'valid' } : { kind: 'explicit', top: 0 },
+      });
+      expect(() => descriptionToModel(d)).toThrow('the model must end in a fully connected layer (the classifier)');
+    },
+  );
+});

@@ -14,7 +14,8 @@
  *   fc weights [O, I], DequantizeLinear at the output.
  */
 import { layerAt, nodeOutput, type ConvLayer, type Model } from '../models/model';
-import { INPUT, type ModelNode } from '../models/nodes';
+import { INPUT, windowOut, type ModelNode } from '../models/nodes';
+import { paddingOf } from './to-model-layers';
 import type { QParams } from '../quant';
 import type { ModelDescription, OpDesc, Padding, SourceFormat, TensorDesc, TensorQuant } from './types';
 
@@ -220,7 +221,7 @@ export function modelToDescription(m: Model, format: SourceFormat): ModelDescrip
   const at = (r: number) => (r === INPUT ? inputValue : values[r]);
   m.nodes.forEach((n, i) => {
     const xs = n.inputs.map(at);
-    const [y, shape] = exportNode(e, m, n, xs, n.inputs.map(shapeOf), i);
+    const [y, shape] = exportNode(e, m, n, xs, n.inputs.map(shapeOf));
     values[i] = y;
     shapes[i] = shape;
   });
@@ -246,14 +247,7 @@ export function modelToDescription(m: Model, format: SourceFormat): ModelDescrip
 }
 
 /** One node as file ops; returns its output tensor and our shape of it. */
-function exportNode(
-  e: Exporter,
-  m: Model,
-  n: ModelNode,
-  xs: number[],
-  inShapes: number[][],
-  i: number,
-): [number, number[]] {
+function exportNode(e: Exporter, m: Model, n: ModelNode, xs: number[], inShapes: number[][]): [number, number[]] {
   const x = xs[0];
   switch (n.op) {
     case 'layer': {
@@ -291,7 +285,44 @@ function exportNode(
       }
       return [y, n.shape];
     }
-    default:
-      throw new Error(`export: node ${i} (${n.name}) is a ${n.op}, which the export mapping does not cover yet`);
+    case 'pad': {
+      const [h, w, c] = inShapes[0];
+      const { top, left, bottom, right } = n.pad;
+      const shape = [h + top + bottom, w + left + right, c];
+      const y = e.activation(n.name, shape, n.output);
+      const sp: [number, number][] = [
+        [top, bottom],
+        [left, right],
+      ];
+      const paddings: [number, number][] = e.nchw ? [[0, 0], [0, 0], ...sp] : [[0, 0], ...sp, [0, 0]];
+      e.op('pad', n.name, [x], [y], { paddings });
+      return [y, shape];
+    }
+    case 'avgpool':
+    case 'maxpool': {
+      const [h, w, c] = inShapes[0];
+      const { kernel: k, stride: s, pad: p } = n.window;
+      const shape = [windowOut(h, k[0], s[0], p.top, p.bottom), windowOut(w, k[1], s[1], p.left, p.right), c];
+      const y = e.activation(n.name, shape, n.output);
+      const padding = windowPadding(e, n, [h, w], shape);
+      const options = { stride: s, padding, filter: k, activation: 'none' as const };
+      e.op(n.op === 'avgpool' ? 'averagePool2d' : 'maxPool2d', n.name, [x], [y], options);
+      return [y, shape];
+    }
   }
+}
+
+/** A pool's padding: explicit in ONNX; in TFLite SAME or VALID, whichever says the same (else refused). */
+function windowPadding(
+  e: Exporter,
+  n: Extract<ModelNode, { window: unknown }>,
+  inHW: number[],
+  out: number[],
+): Padding {
+  const { kernel: k, stride: s, pad: p } = n.window;
+  if (e.nchw) return { kind: 'explicit', ...p };
+  const pads = [p.top, p.left, p.bottom, p.right].join();
+  for (const padding of [{ kind: 'valid' }, { kind: 'same' }] as const)
+    if (paddingOf(padding, [inHW[0], inHW[1]], [out[0], out[1]], k, s).join() === pads) return padding;
+  throw new Error(`export: ${n.name}: TFLite pools pad SAME or VALID only, not ${pads} (top, left, bottom, right)`);
 }

@@ -20,6 +20,20 @@ export const refuse = (op: OpDesc, why: string): never => {
   throw new ImportError('unsupported-op', `${op.sourceOp} (node ${op.name}): ${why}`);
 };
 
+/** The per-tensor int8 quantization of an activation. */
+export function qparamsOf(t: TensorDesc, op: OpDesc): QParams {
+  const q = t.quant;
+  if (!q || q.scale.length !== 1) return refuse(op, `tensor ${t.name} needs one int8 scale and zero point`);
+  if (t.dtype !== 'int8') return refuse(op, `tensor ${t.name} is ${t.dtype}; activations must be int8`);
+  return { scale: q.scale[0], zeroPoint: q.zeroPoint[0] };
+}
+
+/** RELU6 folds into the clamp when 6.0 is at or above the int8 maximum of the output. */
+export function checkRelu6(op: OpDesc, q: QParams): void {
+  const top = q.zeroPoint + Math.round(6 / q.scale);
+  if (top < 127) refuse(op, `relu6 clamps at q = ${top} below 127; the kernels clamp at the int8 maximum only`);
+}
+
 /** Per-output-channel weight scales from a tensor's quantization (per-tensor repeated); zero points must be 0. */
 function weightScales(op: OpDesc, w: TensorDesc, outC: number): Float32Array {
   const q = w.quant;

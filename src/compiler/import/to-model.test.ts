@@ -125,16 +125,6 @@ describe('import mapping: what the kernels cannot express is refused, naming op,
   const base = () => modelToDescription(buildModel({ model: 'tiny-cnn', classes: 4, seed: 3 }), 'onnx');
   const edits: [string, (d: ModelDescription) => void, string][] = [
     [
-      'a windowed average pool',
-      (d) => {
-        const i = d.ops.findIndex((o) => o.kind === 'mean');
-        const o = d.ops[i];
-        const window = { stride: [1, 1], padding: { kind: 'valid' }, filter: [2, 2], activation: 'none' };
-        d.ops[i] = { ...o, kind: 'averagePool2d', sourceOp: 'QLinearAveragePool', options: window } as never;
-      },
-      'QLinearAveragePool (node pool): windowed pooling has no kernel in the training plan yet; supported: conv,',
-    ],
-    [
       'an add with a fused relu',
       (d) => Object.assign(d.ops.find((o) => o.kind === 'add')!.options, { activation: 'relu' }),
       'QLinearAdd (node blocks.2.add): an add with a fused activation is not supported',

@@ -7,7 +7,8 @@
  *   the output are dropped (training uses its own softmax cross-entropy); a QDQ float op's output is the
  *   QuantizeLinear after it, through any Relu / Relu6 (folded into the layer's clamp), as is a separate int8
  *   RELU / RELU6 after a layer that nothing else reads;
- * - a PAD in the input's zero point before a conv with the conv reading nothing else is folded into its padding;
+ * - a PAD read by one conv folds into its padding, any other is a pad node; pools become pool nodes (the graph
+ *   refuses both until their kernels land: forward.ts NODES_WITHOUT_KERNELS);
  * - RESHAPE / Flatten is a view (ours is HWC memory); an NCHW tensor flattened in C, H, W order is only read
  *   by fc layers, whose weight columns are permuted;
  * - the classifier is the last fc by default; `classifier` picks another (the nodes after it are dropped);
@@ -21,7 +22,8 @@ import { ModelError, modelToFile, type Model, type RequantMode } from '../models
 import { INPUT, type ModelNode } from '../models/nodes';
 import { ModelFileError, parseModelFile, writeModelFile } from '../model-file';
 import type { QParams } from '../quant';
-import { hwcShape, layerSpec, refuse, type ConvDesc } from './to-model-layers';
+import { NODES_WITHOUT_KERNELS } from '../forward';
+import { checkRelu6, hwcShape, layerSpec, paddingOf, qparamsOf, refuse, type ConvDesc } from './to-model-layers';
 import { ImportError, type ModelDescription, type OpDesc, type TensorDesc } from './types';
 
 export interface ToModelOptions {
@@ -46,24 +48,10 @@ export function declaredRequant(d: ModelDescription): RequantMode | null {
   return m ? (m[1] as RequantMode) : null;
 }
 
-/** Our value of a file tensor: a node (or the input), its activation if pending, and the NCHW flatten flag. */
-interface Rep {
-  node: number;
-  chw: [number, number, number] | null;
-}
+/** Our value of a file tensor: a node (or the input) and, for an NCHW tensor flattened, its [c, h, w]. */
+type Rep = { node: number; chw: [number, number, number] | null };
 
 const REQUANT: Record<ModelDescription['format'], RequantMode> = { tflite: 'tflite-fixed', onnx: 'float-half-even' };
-
-function qparamsOf(t: TensorDesc, op: OpDesc): QParams {
-  const q = t.quant;
-  if (!q || q.scale.length !== 1) return refuse(op, `tensor ${t.name} needs one int8 scale and zero point`);
-  if (t.dtype !== 'int8') return refuse(op, `tensor ${t.name} is ${t.dtype}; activations must be int8`);
-  return { scale: q.scale[0], zeroPoint: q.zeroPoint[0] };
-}
-
-const ACCEPTED =
-  'conv, depthwise conv, fully connected, add, global average pool / mean, reshape / flatten, pad before a conv, ' +
-  'relu / relu6 after a layer, quantize / dequantize at the edges, softmax at the end';
 
 class Mapper {
   readonly nodes: ModelNode[] = [];
@@ -76,6 +64,8 @@ class Mapper {
   readonly rep = new Map<number, Rep>();
   readonly readers = new Map<number, OpDesc[]>();
   readonly names = new Set<string>();
+  /** The file op of each pool / pad node (for messages). */
+  readonly sources = new Map<number, OpDesc>();
   /** File tensors consumed by folding (a PAD's output): tensor -> [top, left, bottom, right] to add. */
   readonly prePad = new Map<number, { from: number; pad: number[] }>();
   input: QParams | null = null;
@@ -132,16 +122,16 @@ class Mapper {
   }
 
   run(): void {
+    const { inputs, outputs } = this.d;
     if (this.d.needsQuantization)
       throw new ImportError(
         'unsupported-dtype',
         'a float32 model must be quantized (calibrated) before it is imported',
       );
-    if (this.d.inputs.length !== 1 || this.d.outputs.length !== 1)
-      throw new ImportError(
-        'invalid',
-        `the model has ${this.d.inputs.length} inputs and ${this.d.outputs.length} outputs; one of each is supported`,
-      );
+    if (inputs.length !== 1 || outputs.length !== 1) {
+      const what = `${inputs.length} inputs and ${outputs.length} outputs`;
+      throw new ImportError('invalid', `the model has ${what}; one of each is supported`);
+    }
     const inT = this.d.tensors[this.d.inputs[0]];
     const s = this.ourShape(inT.id);
     this.inputShape = s.length === 3 ? s : [1, 1, s[0]];
@@ -189,7 +179,7 @@ class Mapper {
         return this.mean(op, x, out);
       case 'averagePool2d':
       case 'maxPool2d':
-        return refuse(op, `windowed pooling has no kernel in the training plan yet; supported: ${ACCEPTED}`);
+        return this.pool(op, x, out);
       case 'conv2d':
       case 'depthwiseConv2d':
       case 'fullyConnected':
@@ -206,7 +196,7 @@ class Mapper {
     this.pending.delete(node);
     if (n.op === 'layer') {
       this.layers[n.conv].output = q;
-      if (this.layerOps[n.conv].relu6) this.checkRelu6(this.layerOps[n.conv].op, q);
+      if (this.layerOps[n.conv].relu6) checkRelu6(this.layerOps[n.conv].op, q);
     } else if ('output' in n) n.output = q;
   }
 
@@ -221,14 +211,8 @@ class Mapper {
     layer.relu = true;
     if (op.kind === 'relu6') Object.assign(extra, { relu6: true, op });
     if (!pending) layer.output = qparamsOf(this.d.tensors[out], op);
-    if (extra.relu6 && !pending) this.checkRelu6(op, layer.output);
+    if (extra.relu6 && !pending) checkRelu6(op, layer.output);
     this.rep.set(out, r);
-  }
-
-  /** RELU6 folds into the clamp when 6.0 is at or above the int8 maximum of the output. */
-  checkRelu6(op: OpDesc, q: QParams) {
-    const top = q.zeroPoint + Math.round(6 / q.scale);
-    if (top < 127) refuse(op, `relu6 clamps at q = ${top} below 127; the kernels clamp at the int8 maximum only`);
   }
 
   reshape(op: OpDesc, x: number, out: number): Rep {
@@ -243,16 +227,46 @@ class Mapper {
     return this.view({ ...r, chw }, out, () => this.nameOf(op));
   }
 
+  /** A PAD read by one conv folds into its padding; any other spatial zero padding is a pad node. */
   pad(op: Extract<OpDesc, { kind: 'pad' }>, x: number, out: number) {
     const p = op.options.paddings;
     const readers = this.readers.get(out) ?? [];
-    const conv = readers[0];
     const spatial = this.d.layout === 'NHWC' ? [1, 2] : [2, 3];
-    const other = p.some((pp, d) => !spatial.includes(d) && (pp[0] !== 0 || pp[1] !== 0));
-    if (readers.length !== 1 || !(conv.kind === 'conv2d' || conv.kind === 'depthwiseConv2d') || other)
-      return refuse(op, 'a PAD is supported only as spatial zero padding read by one conv (folded into its padding)');
-    this.prePad.set(out, { from: x, pad: [p[spatial[0]][0], p[spatial[1]][0], p[spatial[0]][1], p[spatial[1]][1]] });
-    this.rep.set(out, this.repOf(x, op));
+    if (p.some((pp, d) => !spatial.includes(d) && (pp[0] !== 0 || pp[1] !== 0)))
+      return refuse(op, 'padding other than the spatial dimensions is not supported');
+    const [top, bottom] = p[spatial[0]];
+    const [left, right] = p[spatial[1]];
+    const r = this.repOf(x, op);
+    if (readers.length === 1 && (readers[0].kind === 'conv2d' || readers[0].kind === 'depthwiseConv2d')) {
+      this.prePad.set(out, { from: x, pad: [top, left, bottom, right] });
+      return void this.rep.set(out, r);
+    }
+    const [h, w, c] = this.shapeOf(r.node);
+    const { q, pending } = this.outQuant(out, op);
+    const shape = [h + top + bottom, w + left + right, c];
+    const pad = { top, left, bottom, right };
+    const node = this.push({ op: 'pad', name: this.nameOf(op), inputs: [r.node], block: -1, pad, output: q }, shape);
+    this.sources.set(node, op);
+    if (pending) this.pending.add(node);
+    this.rep.set(out, { node, chw: null });
+  }
+
+  /** AVERAGE_POOL_2D / MAX_POOL_2D (QLinearAveragePool, MaxPool) as a windowed pool node. */
+  pool(op: Extract<OpDesc, { kind: 'averagePool2d' | 'maxPool2d' }>, x: number, out: number) {
+    const o = op.options;
+    if (o.activation !== 'none') refuse(op, 'a pool with a fused activation is not supported');
+    const r = this.repOf(x, op);
+    const [h, w] = this.shapeOf(r.node);
+    const [oh, ow, c] = this.ourShape(out);
+    const [top, left, bottom, right] = paddingOf(o.padding, [h, w], [oh, ow], o.filter, o.stride);
+    const window = { kernel: o.filter, stride: o.stride, pad: { top, left, bottom, right } };
+    const { q, pending } = this.outQuant(out, op);
+    const kind = op.kind === 'averagePool2d' ? ('avgpool' as const) : ('maxpool' as const);
+    const n: ModelNode = { op: kind, name: this.nameOf(op), inputs: [r.node], block: -1, window, output: q };
+    const node = this.push(n, [oh, ow, c]);
+    this.sources.set(node, op);
+    if (pending) this.pending.add(node);
+    this.rep.set(out, { node, chw: null });
   }
 
   add(op: OpDesc, out: number) {
@@ -312,7 +326,7 @@ class Mapper {
     const index = this.layers.length;
     this.layers.push(spec);
     this.layerOps.push({ op, relu6: op.options.activation === 'relu6' });
-    if (!pending && op.options.activation === 'relu6') this.checkRelu6(op, q);
+    if (!pending && op.options.activation === 'relu6') checkRelu6(op, q);
     const node = this.push({ op: 'layer', name, inputs: [r.node], block: -1, conv: index }, outShape);
     if (pending) this.pending.add(node);
     this.rep.set(out, { node, chw: null });
@@ -352,6 +366,9 @@ class Mapper {
   /** The model: the classifier last (nodes after it dropped), conv indices renumbered, checked as a model file. */
   finish(o: ToModelOptions): Model {
     if (!this.input) throw new ImportError('invalid', 'the model input is not int8 and not quantized at the edge');
+    const missing = this.nodes.findIndex((n) => NODES_WITHOUT_KERNELS.has(n.op));
+    if (missing >= 0)
+      refuse(this.sources.get(missing)!, `the ${this.nodes[missing].op} node has no kernel in the training plan yet`);
     const cut = this.classifierNode(o);
     const order: number[] = [];
     const nodes = this.nodes.slice(0, cut + 1).map((n, i): ModelNode => {
@@ -401,5 +418,3 @@ export function classifierChoices(d: ModelDescription): { index: number; name: s
     return { index, name: l.name, outputs: l.outC };
   });
 }
-
-export { ACCEPTED as SUPPORTED_IMPORT_OPS };

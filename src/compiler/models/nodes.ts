@@ -44,7 +44,6 @@ export type NodeOp = TopoNode['op'];
 export const NODE_OPS: readonly NodeOp[] = ['layer', 'add', 'mean', 'reshape', 'avgpool', 'maxpool', 'pad'];
 /** Node ops whose output is a new tensor with its own quantization. */
 export type QuantOwner = 'add' | 'mean' | 'avgpool' | 'maxpool' | 'pad';
-export const QUANT_OWNERS: readonly NodeOp[] = ['add', 'mean', 'avgpool', 'maxpool', 'pad'];
 
 /** A node of a model: a topology node plus the quantization of what it computes. */
 export type ModelNode = TopoNode extends infer N ? (N extends { op: QuantOwner } ? N & { output: QParams } : N) : never;
