@@ -246,6 +246,14 @@ int32_t tt_pointwise_bwd_update_get_buffer_size(const tt_conv_shape *shape, int3
 void tt_pointwise_bwd_update_s8(const tt_conv_shape *shape, const float *g_out, const int8_t *in,
                                 int32_t in_stride, int32_t in_zp, float in_scale, int32_t k, const float *gscale,
                                 float lr, int32_t rounding, int8_t *w, tt_rng *rng, float *scratch);
+/* Output channels [c0, c1) of tt_pointwise_bwd_update_s8 (0 <= c0 <= c1 <= out_c): the same weight elements
+ * with the same arithmetic, and for stochastic rounding the same draws when rng holds the state the whole
+ * kernel has on reaching channel c0 (c0 * k draws in). Threads split one update by output channel with it, each
+ * with its own scratch and rng copy, and the weights equal the single-threaded kernel's bit for bit. */
+void tt_pointwise_bwd_update_s8_range(const tt_conv_shape *shape, const float *g_out, const int8_t *in,
+                                      int32_t in_stride, int32_t in_zp, float in_scale, int32_t k,
+                                      const float *gscale, float lr, int32_t rounding, int8_t *w, tt_rng *rng,
+                                      float *scratch, int32_t c0, int32_t c1);
 /* Scratch bytes tt_conv_bwd_update_s8 needs: one output channel's gradient row over every tap,
  * kernel * kernel * k floats = 4 * shape->kernel^2 * k. k >= 1. */
 int32_t tt_conv_bwd_update_get_buffer_size(const tt_conv_shape *shape, int32_t k);

@@ -171,6 +171,12 @@ export const KERNEL_BOUNDS: { [K in KernelName]: Rule } = {
   },
   tt_update_s32: (a) => ({ g: F * a.int('n'), gscale: F * a.int('n'), dst: F * a.int('n'), rng: 4 }),
   tt_pointwise_bwd_update_s8: bwdUpdate('pointwise'),
+  tt_pointwise_bwd_update_s8_range: (a) => {
+    const needs = bwdUpdate('pointwise')(a);
+    const [c0, c1, outC] = [a.int('c0'), a.int('c1'), a.shape('shape').outC];
+    need(0 <= c0 && c0 <= c1 && c1 <= outC, `channels [${c0}, ${c1}) are not inside [0, ${outC})`);
+    return needs;
+  },
   tt_conv_bwd_update_s8: bwdUpdate('conv'),
   tt_depthwise_bwd_update_s8: bwdUpdate('depthwise'),
   tt_fc_bwd_update_s8: (a) => {

@@ -102,6 +102,23 @@ export interface KernelExports {
     rng: Ptr,
     scratch: Ptr,
   ): void;
+  tt_pointwise_bwd_update_s8_range(
+    shape: Ptr,
+    gOut: Ptr,
+    in_: Ptr,
+    inStride: I32,
+    inZp: I32,
+    inScale: F32,
+    k: I32,
+    gscale: Ptr,
+    lr: F32,
+    rounding: I32,
+    w: Ptr,
+    rng: Ptr,
+    scratch: Ptr,
+    c0: I32,
+    c1: I32,
+  ): void;
   tt_conv_bwd_update_get_buffer_size(shape: Ptr, k: I32): I32;
   tt_conv_bwd_update_s8(
     shape: Ptr,
