@@ -184,6 +184,10 @@ void tt_depthwise_f32_bwd_input(const tt_conv_shape *shape, const float *g_out, 
                                 const float *wscale, float *g_in, int32_t accumulate);
 void tt_fc_f32_bwd_input(int32_t in_c, int32_t out_c, const float *g_out, const int8_t *w, const float *wscale,
                          float *g_in, int32_t accumulate);
+/* Input rows [r0, r1) of tt_depthwise_f32_bwd_input (0 <= r0 <= r1 <= in_h): those rows of g_in only, each
+ * element the same sum in the same order. Threads split one input gradient by rows with it. */
+void tt_depthwise_f32_bwd_input_rows(const tt_conv_shape *shape, const float *g_out, const int8_t *w,
+                                     const float *wscale, float *g_in, int32_t accumulate, int32_t r0, int32_t r1);
 
 /* Average pool: g_in[p][c] = g_out[c] / (float)(h*w) (or added to g_in when accumulate). */
 void tt_avgpool_f32_bwd_input(int32_t h, int32_t w, int32_t c, const float *g_out, float *g_in,

@@ -226,6 +226,25 @@ static void test_fused_matches_unfused(void) {
 
 /* A split weight: updating the head [co][k] (shape copy with in_c = k; row_stride = k) and joining it to the
  * untouched tail gives the weight that updating the whole [co][ci] tensor gives, with the same rng state. */
+/* Row ranges of the depthwise input gradient, back to back, equal the whole kernel (and touch nothing else). */
+static void test_depthwise_input_rows(void) {
+  enum { MAXB = 1 << 14 };
+  static int8_t w[MAXB];
+  static float g_out[MAXB], whole[MAXB], parts[MAXB], ws[64];
+  for (int trial = 0; trial < 40; trial++) {
+    int k = 3 + 2 * tt_test_int(0, 2), s = tt_test_int(1, 2), hw = tt_test_int(k, 12), c = tt_test_int(1, 40);
+    tt_conv_shape sh = shape_of(hw, hw, c, c, k, s, k / 2);
+    fill_random(w, k * k * c, g_out, sh.out_h * sh.out_w * c);
+    for (int j = 0; j < c; j++) ws[j] = tt_test_float(0.01f, 0.1f);
+    int n = hw * hw * c, acc = trial % 2, cut = tt_test_int(0, hw);
+    for (int j = 0; j < n; j++) whole[j] = parts[j] = tt_test_float(-1.0f, 1.0f);
+    tt_depthwise_f32_bwd_input(&sh, g_out, w, ws, whole, acc);
+    tt_depthwise_f32_bwd_input_rows(&sh, g_out, w, ws, parts, acc, 0, cut);
+    tt_depthwise_f32_bwd_input_rows(&sh, g_out, w, ws, parts, acc, cut, hw);
+    CHECK(memcmp(whole, parts, sizeof(float) * (size_t)n) == 0, "rows != whole: trial %d cut %d/%d", trial, cut, hw);
+  }
+}
+
 /* Channel ranges of the fused pointwise update, run back to back with one rng, equal the whole kernel. */
 static void test_pointwise_update_ranges(void) {
   enum { MAXB = 1 << 14 };
@@ -293,5 +312,6 @@ int main(void) {
   test_fused_matches_unfused();
   test_split_head_update();
   test_pointwise_update_ranges();
+  test_depthwise_input_rows();
   return tt_test_report("test_backward");
 }

@@ -144,6 +144,12 @@ export const KERNEL_BOUNDS: { [K in KernelName]: Rule } = {
   tt_pointwise_f32_bwd_input: bwdInput('pointwise'),
   tt_conv_f32_bwd_input: bwdInput('conv'),
   tt_depthwise_f32_bwd_input: bwdInput('depthwise'),
+  tt_depthwise_f32_bwd_input_rows: (a) => {
+    const needs = bwdInput('depthwise')(a);
+    const [r0, r1, inH] = [a.int('r0'), a.int('r1'), a.shape('shape').inH];
+    need(0 <= r0 && r0 <= r1 && r1 <= inH, `rows [${r0}, ${r1}) are not inside [0, ${inH})`);
+    return needs;
+  },
   tt_fc_f32_bwd_input: (a) => {
     const { inC, outC } = fcSizes(a);
     return { g_out: F * outC, w: outC * inC, wscale: F * outC, g_in: F * inC };

@@ -182,6 +182,19 @@ export const KERNEL_SIGNATURES = {
       ['accumulate', 'int32_t'],
     ],
   },
+  tt_depthwise_f32_bwd_input_rows: {
+    returns: 'void',
+    params: [
+      ['shape', 'const tt_conv_shape*'],
+      ['g_out', 'const float*'],
+      ['w', 'const int8_t*'],
+      ['wscale', 'const float*'],
+      ['g_in', 'float*'],
+      ['accumulate', 'int32_t'],
+      ['r0', 'int32_t'],
+      ['r1', 'int32_t'],
+    ],
+  },
   tt_avgpool_f32_bwd_input: {
     returns: 'void',
     params: [

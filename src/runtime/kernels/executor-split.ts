@@ -5,6 +5,7 @@
  *   forward pointwise / depthwise / conv   output rows [r0, r1) into bands (each band's mask bits start on a
  *                                          byte boundary, so no two threads write one mask byte)
  *   pointwise input gradient               input rows: a shape copy with fewer rows, pointers moved to the band
+ *   depthwise input gradient               input rows, through tt_depthwise_f32_bwd_input_rows
  *   pointwise fused gradient + update      output channels, through tt_pointwise_bwd_update_s8_range; each part
  *                                          has its own scratch, and with stochastic rounding its own rng copy
  *                                          jumped to the draws that precede its channels (rng-jump.ts)
@@ -159,6 +160,21 @@ function pointwiseInputRows(base: Float64Array, ctx: SplitContext, kernel: strin
   return specs.length < 2 ? null : new PatchedSplit(ctx, kernel, specs);
 }
 
+/** tt_depthwise_f32_bwd_input(shape, g_out, w, wscale, g_in, accumulate) by input rows, through the _rows entry. */
+function depthwiseInputRows(base: Float64Array, ctx: SplitContext): StepSplit | null {
+  const s = readShape(ctx.mod, base[0]);
+  const n = partCount(ctx, s.outH * s.outW * s.outC * s.kernel * s.kernel, s.inH);
+  if (n < 2) return null;
+  const specs = bands(0, s.inH, n, 1).map(([a, b]) => ({
+    length: base.length + 2,
+    set: [
+      [base.length, a],
+      [base.length + 1, b],
+    ] as [number, number][],
+  }));
+  return specs.length < 2 ? null : new PatchedSplit(ctx, 'tt_depthwise_f32_bwd_input_rows', specs);
+}
+
 /** Argument indices of tt_pointwise_bwd_update_s8. */
 const PU = { shape: 0, k: 6, rounding: 9, rng: 11, scratch: 12 } as const;
 
@@ -205,6 +221,7 @@ const RULES: Record<string, SplitRule> = {
   tt_depthwise_s8: forwardRows('depthwise'),
   tt_conv_s8: forwardRows('conv'),
   tt_pointwise_f32_bwd_input: pointwiseInputRows,
+  tt_depthwise_f32_bwd_input: depthwiseInputRows,
   tt_pointwise_bwd_update_s8: pointwiseUpdateChannels,
   // tt_add_s8(n, q, b_zp, ma, mb, a, b, out, mask)
   tt_add_s8: elements(

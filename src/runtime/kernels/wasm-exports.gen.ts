@@ -51,6 +51,16 @@ export interface KernelExports {
   tt_conv_f32_bwd_input(shape: Ptr, gOut: Ptr, w: Ptr, wscale: Ptr, gIn: Ptr, accumulate: I32): void;
   tt_depthwise_f32_bwd_input(shape: Ptr, gOut: Ptr, w: Ptr, wscale: Ptr, gIn: Ptr, accumulate: I32): void;
   tt_fc_f32_bwd_input(inC: I32, outC: I32, gOut: Ptr, w: Ptr, wscale: Ptr, gIn: Ptr, accumulate: I32): void;
+  tt_depthwise_f32_bwd_input_rows(
+    shape: Ptr,
+    gOut: Ptr,
+    w: Ptr,
+    wscale: Ptr,
+    gIn: Ptr,
+    accumulate: I32,
+    r0: I32,
+    r1: I32,
+  ): void;
   tt_avgpool_f32_bwd_input(h: I32, w: I32, c: I32, gOut: Ptr, gIn: Ptr, accumulate: I32): void;
   tt_pointwise_f32_bwd_weight(
     shape: Ptr,
