@@ -1,7 +1,8 @@
 /**
  * The measurement of `npm run bench -- threads`, shared by Node and the Chromium worker: mcunet-5fps 128x128
  * paper:99kb trained on MNIST (batch 1, pretrained backbone) through the executor, for each thread count;
- * samples/s over about `seconds`, and the first losses, which must be the same for every count.
+ * samples/s over about `seconds` (rows interleaved in rounds of 20 steps), and the first losses, which must be
+ * the same for every count.
  */
 import { compile } from '../../src/compiler/compile';
 import { PlanExecutor } from '../../src/runtime/kernels/executor';
@@ -36,7 +37,7 @@ export async function measureThreads(o: MeasureOptions): Promise<ThreadRow[]> {
   const model = transferModel({ model: 'mcunet-5fps', resolution: 128, classes: 10, pretrained: file, seed: 1 });
   const plan = compile(model, 'paper:99kb');
   const input = { resolution: 128, channels: plan.input.shape[2] };
-  const out: ThreadRow[] = [];
+  const runs = [];
   for (const r of o.rows) {
     const mod = await o.load(r.threads, r.single);
     const ex = PlanExecutor.load(mod, plan, { lr: 0.01, rounding: 'nearest', qas: true, seed: 1 });
@@ -45,18 +46,21 @@ export async function measureThreads(o: MeasureOptions): Promise<ThreadRow[]> {
     const losses: number[] = [];
     session().trainSteps(8, (l) => losses.push(l));
     ex.resetWeights(1);
-    const s = session();
-    let steps = 0;
-    let ms = 0;
-    while (ms < o.seconds * 1000) {
-      ms += s.trainSteps(20).ms;
-      steps += 20;
+    runs.push({ r, mod, ex, session: session(), losses, steps: 0, ms: 0 });
+  }
+  // rounds of 20 steps a row, rows interleaved: a change of the machine's load falls on every row alike
+  while (runs.some((x) => x.ms < o.seconds * 1000)) {
+    for (const x of runs) {
+      x.ms += x.session.trainSteps(20).ms;
+      x.steps += 20;
     }
-    out.push({ ...r, samplesPerSec: (1000 * steps) / ms, steps, splitSteps: ex.splitSteps, losses });
+  }
+  return runs.map(({ r, mod, ex, losses, steps, ms }) => {
+    const row = { ...r, samplesPerSec: (1000 * steps) / ms, steps, splitSteps: ex.splitSteps, losses };
     ex.dispose();
     mod.threads?.dispose();
-  }
-  return out;
+    return row;
+  });
 }
 
 /** The rows as text: samples/s, the ratio to the first row, and whether the losses equal the first row's. */
