@@ -63,6 +63,27 @@ describe('bands', () => {
   });
 });
 
+describe('KernelThreads', () => {
+  it('runs every part once, and a part that traps fails the call without stopping the threads', () => {
+    const mod = threaded.get(4)!;
+    const pool = mod.threads!;
+    const n = 64;
+    const g = mod.put(Float32Array.from({ length: 4 * n }, (_, i) => i + 1));
+    const mask = mod.put(new Uint8Array(n / 2).fill(0x55));
+    const fn = pool.index('tt_clamp_f32_bwd');
+    const call = (a: Float64Array) => void mod.exports.tt_clamp_f32_bwd(a[0], a[1], a[2]);
+    const parts = [0, 1, 2, 3].map((j) => Float64Array.of(n, g + 4 * n * j, mask + (n / 8) * j));
+    pool.run(fn, parts, 4, call);
+    const out = mod.get(Float32Array, g, 4 * n);
+    out.forEach((v, i) => expect(v).toBe(i % 2 === 0 ? i + 1 : 0));
+    const bad = [0, 1, 2, 3].map(() => Float64Array.of(n, 0x7ffffff0, mask));
+    expect(() => pool.run(fn, bad, 4, call)).toThrow(/out of bounds|failed/);
+    pool.run(fn, parts, 4, call);
+    mod.free(g);
+    mod.free(mask);
+  });
+});
+
 describe('PlanExecutor on kernel threads', () => {
   const cases: [string, () => TrainingPlan, RunSettings, number][] = [
     [

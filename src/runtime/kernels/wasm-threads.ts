@@ -32,6 +32,8 @@ const THREAD_STACK_BYTES = 256 * 1024;
 /** Spin iterations before a blocking wait (some tens of microseconds). */
 const SPIN = 20000;
 const PAGE = 65536;
+/** How long a kernel thread may take to start (instantiate the module) before the threads are given up. */
+const READY_MS = 30_000;
 /** Job numbers live in the high 23 bits of the claim word. */
 const MAX_JOB = (1 << 23) - 1;
 
@@ -92,12 +94,18 @@ export class KernelThreads {
     const w = this.w;
     for (let i = 0; i < n; i++) this.args.set(parts[i], MAX_ARGS * i);
     const job = this.post(fn, n, parts[0].length);
+    // a part that throws here still waits for the others: the next job must not start while one runs
+    let thrown: unknown = null;
     for (;;) {
       const c = Atomics.load(w, CTRL.claim);
       const i = c & 255;
       if (i >= n) break;
       if (Atomics.compareExchange(w, CTRL.claim, c, c + 1) !== c) continue;
-      main(parts[i]);
+      try {
+        main(parts[i]);
+      } catch (e) {
+        thrown ??= e;
+      }
       Atomics.add(w, CTRL.finished, 1);
     }
     let done = Atomics.load(w, CTRL.finished);
@@ -107,6 +115,7 @@ export class KernelThreads {
       Atomics.wait(w, CTRL.finished, done, 1000);
       done = Atomics.load(w, CTRL.finished);
     }
+    if (thrown) throw thrown;
     const bad = Atomics.load(w, CTRL.error);
     if (bad)
       throw new Error(`a kernel thread failed on part ${bad - 1}${this.errors.length ? `: ${this.errors[0]}` : ''}`);
@@ -182,11 +191,14 @@ export async function instantiateThreadedKernels(
     const port = spawn();
     ports.push(port);
     ready.push(
-      new Promise<void>((resolve, reject) =>
-        port.onMessage((m) =>
-          m.ready ? resolve() : m.error ? reject(new Error(`kernel thread ${j}: ${m.error}`)) : 0,
-        ),
-      ),
+      new Promise<void>((resolve, reject) => {
+        const late = setTimeout(() => reject(new Error(`kernel thread ${j} did not start`)), READY_MS);
+        port.onMessage((m) => {
+          if (m.ready || m.error) clearTimeout(late);
+          if (m.ready) resolve();
+          else if (m.error) reject(new Error(`kernel thread ${j}: ${m.error}`));
+        });
+      }),
     );
     const stackTop = (stack + THREAD_STACK_BYTES) & ~15;
     port.postMessage({ module, memory, ctrl, stackTop, names, spin: SPIN });

@@ -30,9 +30,14 @@ async function loadKernels(threads: number): Promise<KernelModule> {
   const isolated = sharedMemoryAvailable();
   threadInfo = { requested: threads, running: 1, isolated };
   if (threads > 1 && isolated) {
-    const mod = await instantiateThreadedKernels(await fetchBytes(WASM_MT_URL), threads, spawnBrowserThread);
-    threadInfo = { requested: threads, running: threads, isolated };
-    return mod;
+    try {
+      const mod = await instantiateThreadedKernels(await fetchBytes(WASM_MT_URL), threads, spawnBrowserThread);
+      threadInfo = { requested: threads, running: threads, isolated };
+      return mod;
+    } catch (e) {
+      // the single-thread module computes the same bits: train on it rather than not at all
+      console.warn(`kernel threads unavailable (${(e as Error).message}); training on one thread`);
+    }
   }
   return instantiateKernels(await fetchBytes(WASM_URL));
 }
