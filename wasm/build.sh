@@ -2,6 +2,13 @@
 # Builds kernels-c/ into two standalone WebAssembly modules (no imports but the memory-growth hook):
 #   wasm/tt_kernels.wasm         -O3 -msimd128  (what the page and the worker run)
 #   wasm/tt_kernels_scalar.wasm  -O3, no SIMD   (the scalar baseline for `npm run bench -- kernels`)
+#   wasm/tt_kernels_mt.wasm      -O3 -msimd128 -pthread: the same kernels over an imported shared memory, for
+#                                several threads (src/runtime/kernels/wasm-threads.ts). Emscripten 3.1.6 refuses
+#                                STANDALONE_WASM with pthreads, so this one links as a JS build whose glue is
+#                                thrown away: wasm-threads.ts provides the few env imports itself. -g3 keeps the
+#                                export names unminified (the glue would otherwise rename them), and wasm-strip
+#                                then drops the debug sections. Its data segments are passive and initialized once
+#                                (an atomic guard in the start function), so every thread instantiates it safely.
 # The exported functions are listed in wasm/exports.txt, one C name a line, generated from the header by
 # kernels-c/tools/gen_contract.mjs.
 # Both use -ffp-contract=off and no fast-math, like every other build of the kernels, then wabt validates them.
@@ -20,13 +27,19 @@ flags=(-O3 -std=c11 -Ikernels-c/include -Wall -Wextra -Werror -ffp-contract=off 
        -sEXPORTED_FUNCTIONS=@"$tmp/exports.json")
 emcc "${flags[@]}" -msimd128 kernels-c/src/*.c -o "$tmp/tt_kernels.wasm"
 emcc "${flags[@]}" kernels-c/src/*.c -o "$tmp/tt_kernels_scalar.wasm"
-for m in tt_kernels tt_kernels_scalar; do
+mt=(-O3 -g3 -std=c11 -Ikernels-c/include -Wall -Wextra -Werror -ffp-contract=off -fno-fast-math -msimd128 -pthread
+    --no-entry -sIMPORTED_MEMORY -sINITIAL_MEMORY=16777216 -sMAXIMUM_MEMORY=1073741824 -sALLOW_MEMORY_GROWTH=1
+    -Wno-pthreads-mem-growth -sEXPORTED_FUNCTIONS=@"$tmp/exports.json")
+emcc "${mt[@]}" kernels-c/src/*.c -o "$tmp/tt_kernels_mt.js"
+wasm-strip "$tmp/tt_kernels_mt.wasm"
+for m in tt_kernels tt_kernels_scalar tt_kernels_mt; do
   wasm-validate --enable-all "$tmp/$m.wasm"
   cp "$tmp/$m.wasm" "wasm/$m.wasm"
 done
 simd=$(wasm-objdump -d wasm/tt_kernels.wasm | grep -cE '(i8x16|i16x8|i32x4|f32x4|v128)\.' || true)
 scalar=$(wasm-objdump -d wasm/tt_kernels_scalar.wasm | grep -cE '(i8x16|i16x8|i32x4|f32x4|v128)\.' || true)
 echo "built wasm/tt_kernels.wasm ($(stat -c %s wasm/tt_kernels.wasm) bytes, $simd SIMD instructions)"
+echo "built wasm/tt_kernels_mt.wasm ($(stat -c %s wasm/tt_kernels_mt.wasm) bytes, shared memory)"
 echo "built wasm/tt_kernels_scalar.wasm ($(stat -c %s wasm/tt_kernels_scalar.wasm) bytes, $scalar SIMD instructions)"
 [ "$simd" -gt 0 ] || { echo "the SIMD build has no SIMD instructions" >&2; exit 1; }
 [ "$scalar" -eq 0 ] || { echo "the scalar build has SIMD instructions" >&2; exit 1; }

@@ -297,6 +297,10 @@ void tt_depthwise_f32_bwd_input(const tt_conv_shape *shape, const float *g_out, 
                                 const float *wscale, float *g_in, int32_t accumulate);
 void tt_fc_f32_bwd_input(int32_t in_c, int32_t out_c, const float *g_out, const int8_t *w, const float *wscale,
                          float *g_in, int32_t accumulate);
+/* Input rows [r0, r1) of tt_depthwise_f32_bwd_input (0 <= r0 <= r1 <= in_h): those rows of g_in only, each
+ * element the same sum in the same order. Threads split one input gradient by rows with it. */
+void tt_depthwise_f32_bwd_input_rows(const tt_conv_shape *shape, const float *g_out, const int8_t *w,
+                                     const float *wscale, float *g_in, int32_t accumulate, int32_t r0, int32_t r1);
 
 /* Average pool: g_in[p][c] = g_out[c] / (float)(h*w) (or added to g_in when accumulate). */
 void tt_avgpool_f32_bwd_input(int32_t h, int32_t w, int32_t c, const float *g_out, float *g_in,
@@ -373,6 +377,14 @@ int32_t tt_pointwise_bwd_update_get_buffer_size(const tt_conv_shape *shape, int3
 void tt_pointwise_bwd_update_s8(const tt_conv_shape *shape, const float *g_out, const int8_t *in,
                                 int32_t in_stride, int32_t in_zp, float in_scale, int32_t k, const float *gscale,
                                 float lr, int32_t rounding, int8_t *w, tt_rng *rng, float *scratch);
+/* Output channels [c0, c1) of tt_pointwise_bwd_update_s8 (0 <= c0 <= c1 <= out_c): the same weight elements
+ * with the same arithmetic, and for stochastic rounding the same draws when rng holds the state the whole
+ * kernel has on reaching channel c0 (c0 * k draws in). Threads split one update by output channel with it, each
+ * with its own scratch and rng copy, and the weights equal the single-threaded kernel's bit for bit. */
+void tt_pointwise_bwd_update_s8_range(const tt_conv_shape *shape, const float *g_out, const int8_t *in,
+                                      int32_t in_stride, int32_t in_zp, float in_scale, int32_t k,
+                                      const float *gscale, float lr, int32_t rounding, int8_t *w, tt_rng *rng,
+                                      float *scratch, int32_t c0, int32_t c1);
 /* Scratch bytes tt_conv_bwd_update_s8 needs: one output channel's gradient row over every tap,
  * kernel * kernel_w * k floats = 4 * shape->kernel * shape->kernel_w * k. k >= 1. */
 int32_t tt_conv_bwd_update_get_buffer_size(const tt_conv_shape *shape, int32_t k);

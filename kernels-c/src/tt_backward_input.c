@@ -255,6 +255,11 @@ static void tt_dw_input_pair_v16(const tt_conv_shape *s, const float *g_out, con
 
 void tt_depthwise_f32_bwd_input(const tt_conv_shape *shape, const float *g_out, const int8_t *w,
                                 const float *wscale, float *g_in, int32_t accumulate) {
+  tt_depthwise_f32_bwd_input_rows(shape, g_out, w, wscale, g_in, accumulate, 0, shape->in_h);
+}
+
+void tt_depthwise_f32_bwd_input_rows(const tt_conv_shape *shape, const float *g_out, const int8_t *w,
+                                     const float *wscale, float *g_in, int32_t accumulate, int32_t r0, int32_t r1) {
   int32_t c = shape->in_c;
 #ifdef __wasm_simd128__
   /* Every input pixel reads up to kernel^2 weight vectors: convert them to float once (exact) for the call. */
@@ -263,7 +268,7 @@ void tt_depthwise_f32_bwd_input(const tt_conv_shape *shape, const float *g_out, 
   const float *wf = nw <= TT_DW_STAGE_FLOATS ? stage : 0;
   for (int32_t j = 0; wf && j < nw; j++) stage[j] = (float)w[j];
 #endif
-  for (int32_t iy = 0; iy < shape->in_h; iy++) {
+  for (int32_t iy = r0; iy < r1; iy++) {
     for (int32_t ix = 0; ix < shape->in_w; ix++) {
       float *gi = g_in + ((int64_t)iy * shape->in_w + ix) * c;
       int32_t c0 = 0;

@@ -34,12 +34,20 @@ int32_t tt_pointwise_bwd_update_get_buffer_size(const tt_conv_shape *shape, int3
 void tt_pointwise_bwd_update_s8(const tt_conv_shape *shape, const float *g_out, const int8_t *in,
                                 int32_t in_stride, int32_t in_zp, float in_scale, int32_t k, const float *gscale,
                                 float lr, int32_t rounding, int8_t *w, tt_rng *rng, float *scratch) {
+  tt_pointwise_bwd_update_s8_range(shape, g_out, in, in_stride, in_zp, in_scale, k, gscale, lr, rounding, w, rng,
+                                   scratch, 0, shape->out_c);
+}
+
+void tt_pointwise_bwd_update_s8_range(const tt_conv_shape *shape, const float *g_out, const int8_t *in,
+                                      int32_t in_stride, int32_t in_zp, float in_scale, int32_t k,
+                                      const float *gscale, float lr, int32_t rounding, int8_t *w, tt_rng *rng,
+                                      float *scratch, int32_t c0, int32_t c1) {
 #ifdef __wasm_simd128__
   const int32_t rows = tt_fused_rows(k);
   if (rows) {
     _Alignas(16) float blk[TT_FUSED_BLOCK_FLOATS];
-    for (int32_t o0 = 0; o0 < shape->out_c; o0 += rows) {
-      const int32_t o1 = shape->out_c - o0 < rows ? shape->out_c : o0 + rows;
+    for (int32_t o0 = c0; o0 < c1; o0 += rows) {
+      const int32_t o1 = c1 - o0 < rows ? c1 : o0 + rows;
       tt_bw_pointwise_weight_rows(shape, g_out, in, in_stride, in_zp, in_scale, k, o0, o1, blk);
       for (int32_t o = o0; o < o1; o++)
         tt_bw_update_row_s8(k, blk + (int64_t)(o - o0) * k, gscale + o, 0, lr, rounding, w + (int64_t)o * shape->in_c,
@@ -48,7 +56,7 @@ void tt_pointwise_bwd_update_s8(const tt_conv_shape *shape, const float *g_out, 
     return;
   }
 #endif
-  for (int32_t o = 0; o < shape->out_c; o++) {
+  for (int32_t o = c0; o < c1; o++) {
     tt_bw_pointwise_weight_row(shape, g_out, in, in_stride, in_zp, in_scale, k, o, scratch);
     tt_bw_update_row_s8(k, scratch, gscale + o, 0, lr, rounding, w + (int64_t)o * shape->in_c, rng);
   }

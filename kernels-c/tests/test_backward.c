@@ -238,6 +238,49 @@ static void test_fused_matches_unfused(void) {
 
 /* A split weight: updating the head [co][k] (shape copy with in_c = k; row_stride = k) and joining it to the
  * untouched tail gives the weight that updating the whole [co][ci] tensor gives, with the same rng state. */
+/* Row ranges of the depthwise input gradient, back to back, equal the whole kernel (and touch nothing else). */
+static void test_depthwise_input_rows(void) {
+  enum { MAXB = 1 << 14 };
+  static int8_t w[MAXB];
+  static float g_out[MAXB], whole[MAXB], parts[MAXB], ws[64];
+  for (int trial = 0; trial < 40; trial++) {
+    int k = 3 + 2 * tt_test_int(0, 2), s = tt_test_int(1, 2), hw = tt_test_int(k, 12), c = tt_test_int(1, 40);
+    tt_conv_shape sh = shape_of(hw, hw, c, c, k, s, k / 2);
+    fill_random(w, k * k * c, g_out, sh.out_h * sh.out_w * c);
+    for (int j = 0; j < c; j++) ws[j] = tt_test_float(0.01f, 0.1f);
+    int n = hw * hw * c, acc = trial % 2, cut = tt_test_int(0, hw);
+    for (int j = 0; j < n; j++) whole[j] = parts[j] = tt_test_float(-1.0f, 1.0f);
+    tt_depthwise_f32_bwd_input(&sh, g_out, w, ws, whole, acc);
+    tt_depthwise_f32_bwd_input_rows(&sh, g_out, w, ws, parts, acc, 0, cut);
+    tt_depthwise_f32_bwd_input_rows(&sh, g_out, w, ws, parts, acc, cut, hw);
+    CHECK(memcmp(whole, parts, sizeof(float) * (size_t)n) == 0, "rows != whole: trial %d cut %d/%d", trial, cut, hw);
+  }
+}
+
+/* Channel ranges of the fused pointwise update, run back to back with one rng, equal the whole kernel. */
+static void test_pointwise_update_ranges(void) {
+  enum { MAXB = 1 << 14 };
+  static int8_t in[MAXB], w_whole[MAXB], w_parts[MAXB];
+  static float g_out[MAXB], scratch[MAXB / 4], gscale[64];
+  for (int trial = 0; trial < 30; trial++) {
+    int hw = tt_test_int(2, 7), ci = tt_test_int(1, 40), co = tt_test_int(2, 40), k = tt_test_int(1, ci);
+    tt_conv_shape sh = shape_of(hw, hw, ci, co, 1, 1, 0);
+    fill_random(in, hw * hw * ci, g_out, hw * hw * co);
+    for (int j = 0; j < co; j++) gscale[j] = tt_test_float(0.5f, 40.0f);
+    for (int j = 0; j < co * ci; j++) w_whole[j] = w_parts[j] = (int8_t)tt_test_int(-127, 127);
+    int zp = tt_test_int(-20, 20), rounding = trial % 3, cut = tt_test_int(0, co);
+    float sx = tt_test_float(0.01f, 0.1f), lr = tt_test_float(0.05f, 2.0f);
+    tt_rng r_whole = {0x2545F491u + trial}, r_parts = r_whole;
+    tt_pointwise_bwd_update_s8(&sh, g_out, in, ci, zp, sx, k, gscale, lr, rounding, w_whole, &r_whole, scratch);
+    tt_pointwise_bwd_update_s8_range(&sh, g_out, in, ci, zp, sx, k, gscale, lr, rounding, w_parts, &r_parts, scratch,
+                                     0, cut);
+    tt_pointwise_bwd_update_s8_range(&sh, g_out, in, ci, zp, sx, k, gscale, lr, rounding, w_parts, &r_parts, scratch,
+                                     cut, co);
+    CHECK(memcmp(w_whole, w_parts, (size_t)(co * ci)) == 0, "ranges != whole: trial %d cut %d/%d", trial, cut, co);
+    CHECK(r_whole.state == r_parts.state, "rng state differs after ranges: trial %d", trial);
+  }
+}
+
 static void test_split_head_update(void) {
   enum { MAXB = 1 << 14 };
   static int8_t in[MAXB], w_whole[MAXB], head[MAXB], tail[MAXB], joined[MAXB], head2[MAXB];
@@ -280,5 +323,7 @@ int main(void) {
   test_rng_and_stochastic();
   test_fused_matches_unfused();
   test_split_head_update();
+  test_pointwise_update_ranges();
+  test_depthwise_input_rows();
   return tt_test_report("test_backward");
 }

@@ -24,7 +24,8 @@ import {
   type RunScore,
 } from '../runtime/training/contribution';
 import { transferModel } from '../runtime/training/train-backbone';
-import { instantiateKernels, type KernelModule } from '../runtime/kernels/wasm';
+import type { KernelModule } from '../runtime/kernels/wasm';
+import { instantiateKernelBytes } from '../runtime/kernels/wasm-threads-node';
 import { CliError } from './command';
 import { DATA_DIR, loadModelFile, readDataset, REPO_ROOT } from './firmware-io';
 import { readInputFile } from './files';
@@ -128,10 +129,19 @@ export function prepare(request: SearchRequest): Context {
   return { request, model, space, runs: contributionRuns(space), modelSha256: modelHash(model), dataSha256: sha };
 }
 
-export async function loadKernelFile(path = join(REPO_ROOT, 'wasm', 'tt_kernels.wasm')) {
-  const bytes = new Uint8Array(readInputFile(path, 'kernel module (npm run build:wasm makes it)'));
+/**
+ * The kernel module: `path`, or by default wasm/tt_kernels.wasm (1 thread) or wasm/tt_kernels_mt.wasm (more).
+ * Its sha256 keys the run cache; the threaded module's runs are keyed by the single-thread module's hash,
+ * because it computes the same bits for any thread count (executor-threads.test.ts), so caches are shared.
+ */
+export async function loadKernelFile(path?: string, threads = 1) {
+  const read = (p: string) => new Uint8Array(readInputFile(p, 'kernel module (npm run build:wasm makes it)'));
+  const single = join(REPO_ROOT, 'wasm', 'tt_kernels.wasm');
+  const file = path ?? (threads > 1 ? join(REPO_ROOT, 'wasm', 'tt_kernels_mt.wasm') : single);
+  const bytes = read(file);
   try {
-    return { kernels: await instantiateKernels(bytes), sha: sha256(bytes) };
+    const kernels = await instantiateKernelBytes(bytes, threads);
+    return { kernels, sha: sha256(path || threads === 1 ? bytes : read(single)) };
   } catch (e) {
     throw new CliError(`kernel module ${path}: ${(e as Error).message}`);
   }

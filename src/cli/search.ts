@@ -27,6 +27,7 @@ import {
   mergeShards,
   prepare,
   repoPath,
+  loadKernelFile,
   runShard,
   searchReport,
   type SearchReport,
@@ -34,6 +35,7 @@ import {
   type ShardFile,
 } from './search-run';
 import { weightsChoice } from './weights';
+import { defaultThreads } from '../runtime/kernels/wasm-threads-node';
 import { join } from 'node:path';
 
 const ROUNDINGS: readonly RoundingName[] = ['truncate', 'nearest', 'stochastic'];
@@ -62,6 +64,7 @@ const USAGE = `usage: tinytrain search --model M --budget B [--data D] [--seed S
   --cache DIR        cache folder of the runs (default .cache/contribution); --no-cache: none
   --shard i/N        run only the runs at positions i, i+N, i+2N, ... (0 <= i < N <= 10000); prints a shard file
   --merge FILES...   combine the shard files of one search (every i of its N exactly once)
+  --threads N        kernel threads, 1..64 (default: the cores, at most 4); results are identical for any N
   --json             print one JSON object
 
 ${EXIT_CODES_HELP}
@@ -88,6 +91,7 @@ const OPTIONS = {
   cache: { type: 'string' },
   'no-cache': { type: 'boolean' },
   shard: { type: 'string' },
+  threads: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
@@ -227,6 +231,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
     if (v.cache !== undefined && v['no-cache']) throw new UsageError('--cache and --no-cache exclude each other');
     const cache = v['no-cache'] ? null : (v.cache ?? DEFAULT_CACHE);
     const shard = shardOption(v.shard);
+    const threads = intOption('threads', v.threads, defaultThreads(), 1, 64);
     const ctx = prepare(req);
     if (req.exact && spaceSize(ctx.space) > EXACT_LIMIT)
       throw new UsageError(
@@ -238,7 +243,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
         `nothing fits ${req.budgetBytes} bytes: classifier only needs ${least} bytes of peak SRAM`,
         EXIT.doesNotFit,
       );
-    const out = await runShard(ctx, shard, cache, undefined, (done, total, s, hit) => {
+    const out = await runShard(ctx, shard, cache, await loadKernelFile(undefined, threads), (done, total, s, hit) => {
       if (!v.json && v.shard === undefined)
         io.err(`  run ${done}/${total} ${s.scheme}: ${pct(s.accuracy)}${hit ? ' (cached)' : ''}`);
     });

@@ -21,7 +21,8 @@ import { splitExamples } from '../runtime/training/train-data';
 import { Fp32Trainer } from '../runtime/training/train-fp32';
 import { ReferenceLearner } from '../runtime/training/train-reference';
 import { TrainingSession, type Learner } from '../runtime/training/train-session';
-import { instantiateKernels, type KernelModule } from '../runtime/kernels/wasm';
+import type { KernelModule } from '../runtime/kernels/wasm';
+import { defaultThreads, instantiateKernelBytes } from '../runtime/kernels/wasm-threads-node';
 import { CliError, UsageError } from './command';
 import { loadModelFile, readDataset, REPO_ROOT } from './firmware-io';
 import { readInputFile } from './files';
@@ -52,8 +53,10 @@ export interface HeadlessOptions extends RunSettings {
   /** Learning rate over the run: constant, or cosine decay from lr to 0 (updated every SCHEDULE_CHUNK steps). */
   schedule: 'constant' | 'cosine';
   options?: Partial<PlanOptions>;
-  /** Path of the WebAssembly module (default wasm/tt_kernels.wasm). */
+  /** Path of the WebAssembly module (default wasm/tt_kernels_mt.wasm with threads > 1, else wasm/tt_kernels.wasm). */
   wasm?: string;
+  /** Kernel threads of the wasm engine (default: the cores, at most 4); results are the same for any count. */
+  threads?: number;
 }
 
 export interface CurvePoint {
@@ -126,9 +129,10 @@ export function defaultPretrained(model: string): string | null {
 }
 
 /** The kernel module from a file (Node), without the test harness. */
-async function loadKernels(path: string): Promise<KernelModule> {
+async function loadKernels(path: string, threads: number | undefined): Promise<KernelModule> {
   try {
-    return await instantiateKernels(new Uint8Array(readInputFile(path, 'kernel module (npm run build:wasm makes it)')));
+    const bytes = new Uint8Array(readInputFile(path, 'kernel module (npm run build:wasm makes it)'));
+    return await instantiateKernelBytes(bytes, threads);
   } catch (e) {
     if (e instanceof CliError) throw e;
     throw new CliError(`kernel module ${path}: ${(e as Error).message}`);
@@ -159,13 +163,16 @@ async function buildLearner(o: HeadlessOptions, classes: number): Promise<Built>
   if (o.engine === 'fp32')
     return { learner: new Fp32Trainer(model, parseScheme(o.scheme, model), o.lr), plan, executor: null };
   if (o.engine === 'reference') return { learner: new ReferenceLearner(plan, settings), plan, executor: null };
-  const path = o.wasm ?? join(ROOT, 'wasm', 'tt_kernels.wasm');
-  if (!modules.has(path)) {
-    const p = loadKernels(path);
-    p.catch(() => modules.delete(path));
-    modules.set(path, p);
+  const threads = o.threads ?? (o.wasm ? undefined : defaultThreads());
+  const path =
+    o.wasm ?? join(ROOT, 'wasm', threads !== undefined && threads > 1 ? 'tt_kernels_mt.wasm' : 'tt_kernels.wasm');
+  const key = `${path} ${threads ?? ''}`;
+  if (!modules.has(key)) {
+    const p = loadKernels(path, threads);
+    p.catch(() => modules.delete(key));
+    modules.set(key, p);
   }
-  const executor = PlanExecutor.load(await modules.get(path)!, plan, settings, { guardBytes: 256 });
+  const executor = PlanExecutor.load(await modules.get(key)!, plan, settings, { guardBytes: 256 });
   return { learner: executor, plan, executor };
 }
 

@@ -77,6 +77,19 @@ describe('tinytrain train', () => {
     expect(ref.finalTestLoss).toBeCloseTo(wasm.finalTestLoss, 6);
   });
 
+  it('--threads N trains the same run bit for bit for N = 1, 2 and 4, and refuses bad counts', async () => {
+    expect(() => args(['--threads', '0'])).toThrow('--threads must be an integer from 1 to 64');
+    const o = { ...args(['--model', 'mcunet-5fps', '--resolution', '64', '--scheme', 'last:6']), json: true };
+    const run = (threads: number) =>
+      runHeadless({ ...o, steps: 8, evalExamples: 20, curvePoints: 8, rounding: 'stochastic', threads });
+    const one = await run(1);
+    for (const t of [2, 4]) {
+      const r = await run(t);
+      expect(r.lossCurve).toEqual(one.lossCurve);
+      expect([r.finalTestLoss, r.finalTestAccuracy]).toEqual([one.finalTestLoss, one.finalTestAccuracy]);
+    }
+  }, 120_000);
+
   it('starts from the pretrained backbone by default; --weights keeps every layer of a trained model file', async () => {
     const file = join(REPO_ROOT, 'public/models/tiny-cnn.json');
     expect(trainOptions(['--model', 'tiny-cnn'])).toMatchObject({ pretrained: file, weights: null });

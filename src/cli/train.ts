@@ -43,6 +43,7 @@ const USAGE = `usage: tinytrain train --model M [--resolution R] [--scheme S] [-
   --pretrained F     backbone model file F.json (blob F.bin beside it), with a fresh classifier
   --weights F        a trained model file: every layer, the classifier included (its classes = the data's)
   --no-pretrained    start from the seeded random initialization
+  --threads N        kernel threads, 1..64 (default: the cores, at most 4); results are identical for any N
   --eval N           test examples for the accuracy, 1..10000000 (default: the whole test split)
   --initial-eval     also report the test accuracy before training
   --curve N          points of the loss curve, 1..10000 (default 20)
@@ -71,6 +72,7 @@ const OPTIONS = {
   eval: { type: 'string' },
   'initial-eval': { type: 'boolean' },
   curve: { type: 'string' },
+  threads: { type: 'string' },
   json: { type: 'boolean' },
 } as const;
 
@@ -98,6 +100,7 @@ export function trainOptions(args: string[]): HeadlessOptions & { json: boolean 
     evalExamples: v.eval === undefined ? Infinity : intOption('eval', v.eval, 0, 1, 10_000_000),
     curvePoints: intOption('curve', v.curve, 20, 1, 10_000),
     initialEval: Boolean(v['initial-eval']),
+    threads: v.threads === undefined ? undefined : intOption('threads', v.threads, 1, 1, 64),
     json: Boolean(v.json),
   };
   const w = weightsChoice(v, model);

@@ -243,6 +243,12 @@ export const KERNEL_BOUNDS: { [K in KernelName]: Rule } = {
   tt_pointwise_f32_bwd_input: bwdInput('pointwise'),
   tt_conv_f32_bwd_input: bwdInput('conv'),
   tt_depthwise_f32_bwd_input: bwdInput('depthwise'),
+  tt_depthwise_f32_bwd_input_rows: (a) => {
+    const needs = bwdInput('depthwise')(a);
+    const [r0, r1, inH] = [a.int('r0'), a.int('r1'), a.shape('shape').inH];
+    need(0 <= r0 && r0 <= r1 && r1 <= inH, `rows [${r0}, ${r1}) are not inside [0, ${inH})`);
+    return needs;
+  },
   tt_fc_f32_bwd_input: (a) => {
     const { inC, outC } = fcSizes(a);
     return { g_out: F * outC, w: outC * inC, wscale: F * outC, g_in: F * inC };
@@ -270,6 +276,12 @@ export const KERNEL_BOUNDS: { [K in KernelName]: Rule } = {
   },
   tt_update_s32: (a) => ({ g: F * a.int('n'), gscale: F * a.int('n'), dst: F * a.int('n'), rng: 4 }),
   tt_pointwise_bwd_update_s8: bwdUpdate('pointwise'),
+  tt_pointwise_bwd_update_s8_range: (a) => {
+    const needs = bwdUpdate('pointwise')(a);
+    const [c0, c1, outC] = [a.int('c0'), a.int('c1'), a.shape('shape').outC];
+    need(0 <= c0 && c0 <= c1 && c1 <= outC, `channels [${c0}, ${c1}) are not inside [0, ${outC})`);
+    return needs;
+  },
   tt_conv_bwd_update_s8: bwdUpdate('conv'),
   tt_depthwise_bwd_update_s8: bwdUpdate('depthwise'),
   tt_fc_bwd_update_s8: (a) => {

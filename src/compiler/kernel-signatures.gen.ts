@@ -238,6 +238,19 @@ export const KERNEL_SIGNATURES = {
       ['accumulate', 'int32_t'],
     ],
   },
+  tt_depthwise_f32_bwd_input_rows: {
+    returns: 'void',
+    params: [
+      ['shape', 'const tt_conv_shape*'],
+      ['g_out', 'const float*'],
+      ['w', 'const int8_t*'],
+      ['wscale', 'const float*'],
+      ['g_in', 'float*'],
+      ['accumulate', 'int32_t'],
+      ['r0', 'int32_t'],
+      ['r1', 'int32_t'],
+    ],
+  },
   tt_avgpool_f32_bwd_input: {
     returns: 'void',
     params: [
@@ -377,6 +390,26 @@ export const KERNEL_SIGNATURES = {
       ['w', 'int8_t*'],
       ['rng', 'tt_rng*'],
       ['scratch', 'float*'],
+    ],
+  },
+  tt_pointwise_bwd_update_s8_range: {
+    returns: 'void',
+    params: [
+      ['shape', 'const tt_conv_shape*'],
+      ['g_out', 'const float*'],
+      ['in', 'const int8_t*'],
+      ['in_stride', 'int32_t'],
+      ['in_zp', 'int32_t'],
+      ['in_scale', 'float'],
+      ['k', 'int32_t'],
+      ['gscale', 'const float*'],
+      ['lr', 'float'],
+      ['rounding', 'int32_t'],
+      ['w', 'int8_t*'],
+      ['rng', 'tt_rng*'],
+      ['scratch', 'float*'],
+      ['c0', 'int32_t'],
+      ['c1', 'int32_t'],
     ],
   },
   tt_conv_bwd_update_s8: {

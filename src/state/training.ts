@@ -11,13 +11,15 @@
 import { create } from 'zustand';
 import type { TrainingPlan } from '../compiler/plan';
 import { sameRunSettings, type RunSettings } from '../compiler/settings';
-import type {
-  HeldOutSamples,
-  TrainingMetrics,
-  TrainingRuntime,
-  TrainingRuntimeModule,
-  TrainingSnapshot,
-  UserSample,
+import {
+  defaultThreadCount,
+  type ThreadInfo,
+  type HeldOutSamples,
+  type TrainingMetrics,
+  type TrainingRuntime,
+  type TrainingRuntimeModule,
+  type TrainingSnapshot,
+  type UserSample,
 } from '../runtime/training/training-api';
 import type { WeightsView } from './compile';
 
@@ -47,6 +49,10 @@ export interface TrainingState {
   snapshot(): Promise<TrainingSnapshot | null>;
   /** The first n held-out samples with the current predictions (starts the worker if needed; never pauses). */
   samples(n: number): Promise<HeldOutSamples>;
+  /** Kernel threads asked for (the setting) and, once the worker reported, running. */
+  threads: { requested: number; info: ThreadInfo | null };
+  /** Runs the kernels on n threads: a new worker, and the run restarts from the plan's weights. */
+  setThreads(n: number): Promise<void>;
 }
 
 /** Training steps of the loaded run (0 after a load or a reset). */
@@ -76,6 +82,9 @@ export const useTraining = create<TrainingState>((set, get) => {
     // the worker's loop failed while running: the run has stopped, and the panel says why at once
     runtime.onError((message) => set({ status: 'error', message: `training stopped: ${message}` }));
     if (userData) await runtime.setUserData(userData, []);
+    const want = get().threads.requested;
+    const info = await (runtime.setThreads ? runtime.setThreads(want) : null);
+    set({ threads: { requested: want, info } });
     return runtime;
   }
 
@@ -114,6 +123,24 @@ export const useTraining = create<TrainingState>((set, get) => {
     status: loadRuntimeModule ? 'idle' : 'unavailable',
     message: loadRuntimeModule ? '' : 'training runtime not available yet',
     history: [],
+    threads: { requested: defaultThreadCount(), info: null },
+
+    async setThreads(n) {
+      set({ threads: { requested: n, info: get().threads.info } });
+      if (!runtime?.setThreads) return;
+      try {
+        if (get().status === 'running') await get().pause();
+        const info = await runtime.setThreads(n);
+        set((s) => ({
+          threads: { requested: n, info },
+          history: [],
+          status: loaded ? 'ready' : s.status,
+          message: loaded ? 'the thread count changed: training restarts from the plan weights' : s.message,
+        }));
+      } catch (err) {
+        fail(err);
+      }
+    },
 
     async sync(plan, settings, weights) {
       desired = { plan, settings, weights };

@@ -150,8 +150,22 @@ export function depthwiseF32BwdInput(
   gIn: Float32Array,
   accumulate: boolean | number,
 ): void {
-  const { inH, inW, inC: C, outH, outW, kernel: K } = shape;
-  for (let iy = 0; iy < inH; iy++)
+  depthwiseF32BwdInputRows(shape, gOut, w, wscale, gIn, accumulate, 0, shape.inH);
+}
+
+/** Input rows [r0, r1) of depthwiseF32BwdInput: those rows of gIn only. */
+export function depthwiseF32BwdInputRows(
+  shape: ConvShape,
+  gOut: Float32Array,
+  w: Int8Array,
+  wscale: Float32Array,
+  gIn: Float32Array,
+  accumulate: boolean | number,
+  r0: number,
+  r1: number,
+): void {
+  const { inW, inC: C, outH, outW, kernel: K } = shape;
+  for (let iy = r0; iy < r1; iy++)
     for (let ix = 0; ix < inW; ix++)
       for (let c = 0; c < C; c++) {
         let sum = 0;
@@ -279,6 +293,7 @@ export const BACKWARD_KERNELS = {
   tt_pointwise_f32_bwd_input: pointwiseF32BwdInput,
   tt_conv_f32_bwd_input: convF32BwdInput,
   tt_depthwise_f32_bwd_input: depthwiseF32BwdInput,
+  tt_depthwise_f32_bwd_input_rows: depthwiseF32BwdInputRows,
   tt_fc_f32_bwd_input: fcF32BwdInput,
   tt_avgpool_f32_bwd_input: avgpoolF32BwdInput,
   tt_pointwise_f32_bwd_weight: pointwiseF32BwdWeight,

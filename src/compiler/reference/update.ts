@@ -159,6 +159,31 @@ export function pointwiseBwdUpdateS8(
   updateS8(weightUpdateParams('pointwise', shape.inC, shape.outC, 1, k, rounding), g, gscale, lr, w, rng);
 }
 
+/** Output channels [c0, c1) of pointwiseBwdUpdateS8: those rows of the gradient, updated in row order (the
+ * caller's rng holds the state the whole kernel has on reaching row c0). */
+export function pointwiseBwdUpdateS8Range(
+  shape: ConvShape,
+  gOut: Float32Array,
+  input: Int8Array,
+  inStride: number,
+  inZp: number,
+  inScale: number,
+  k: number,
+  gscale: Float32Array,
+  lr: number,
+  rounding: RoundingMode,
+  w: Int8Array,
+  rng: Rng | null,
+  _scratch: Float32Array | undefined,
+  c0: number,
+  c1: number,
+): void {
+  const g = new Float32Array(shape.outC * k);
+  pointwiseF32BwdWeight(shape, gOut, input, inStride, inZp, inScale, k, g);
+  const params = weightUpdateParams('pointwise', shape.inC, c1 - c0, 1, k, rounding);
+  updateS8(params, g.subarray(c0 * k, c1 * k), gscale.subarray(c0, c1), lr, w.subarray(c0 * shape.inC), rng);
+}
+
 export function convBwdUpdateS8(
   shape: ConvShape,
   gOut: Float32Array,
@@ -225,6 +250,7 @@ export const UPDATE_KERNELS = {
   tt_update_s8: updateS8,
   tt_update_s32: updateS32,
   tt_pointwise_bwd_update_s8: pointwiseBwdUpdateS8,
+  tt_pointwise_bwd_update_s8_range: pointwiseBwdUpdateS8Range,
   tt_conv_bwd_update_s8: convBwdUpdateS8,
   tt_depthwise_bwd_update_s8: depthwiseBwdUpdateS8,
   tt_fc_bwd_update_s8: fcBwdUpdateS8,

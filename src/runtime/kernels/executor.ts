@@ -22,12 +22,18 @@ import { checkPlanBounds } from '../../compiler/kernel-bounds';
 import { UPDATE_PARAMS_ROUNDING_WORD } from '../../compiler/plan';
 import { rngState, type RunSettings } from '../../compiler/settings';
 import type { PlanArg, PlanConst, PlanStep, SubPlan, TrainingPlan } from '../../compiler/plan';
+import { splitStep, type StepSplit } from './executor-split';
 import type { KernelModule } from './wasm';
 
 export interface ExecutorOptions {
   /** Canary bytes on each side of the arena (besides the alignment slack, which always holds canaries). */
   guardBytes?: number;
+  /** With kernel threads (module.threads): the least work a part of a split step gets (executor-split.ts). */
+  minSplitWork?: number;
 }
+
+/** Default least work per thread of a split step: about 10 microseconds of kernel time. */
+export const MIN_SPLIT_WORK = 100_000;
 
 type KernelFn = (...args: number[]) => number;
 
@@ -39,6 +45,8 @@ interface Compiled {
   lossStep: number;
   /** (step, arg index) pairs that receive the label. */
   labelSlots: Int32Array;
+  /** Per step: how it runs across kernel threads, or null (whole, on this thread). */
+  splits: (StepSplit | null)[];
   /** Labels must lie in [0, classes): the loss kernel's class count (the logits' length without one). */
   classes: number;
   sub: SubPlan;
@@ -82,6 +90,8 @@ export class PlanExecutor {
   private readonly rawPtr: number;
   private readonly rngPtr: number;
   private readonly constPtrs: number[];
+  /** Module memory the thread splits use (part shapes, scratch and rng copies). */
+  private readonly splitPtrs: number[] = [];
   private readonly train: Compiled;
   private readonly infer: Compiled;
   private disposed = false;
@@ -102,8 +112,8 @@ export class PlanExecutor {
     this.rawPtr = mod.alloc(this.arenaBytes + 2 * this.guard + 15);
     this.arenaPtr = (this.rawPtr + this.guard + 15) & ~15;
     this.fillCanaries();
-    this.train = this.compile(plan);
-    this.infer = this.compile(plan.inference);
+    this.train = this.compile(plan, opts);
+    this.infer = this.compile(plan.inference, opts);
     this.configure(settings);
   }
 
@@ -167,7 +177,7 @@ export class PlanExecutor {
     }
   }
 
-  private compile(sub: SubPlan): Compiled {
+  private compile(sub: SubPlan, opts: ExecutorOptions): Compiled {
     const exports = this.mod.exports as unknown as Record<string, unknown>;
     const labelSlots: number[] = [];
     let lossStep = -1;
@@ -182,7 +192,19 @@ export class PlanExecutor {
     });
     const loss = sub.steps[lossStep]?.args[0];
     const classes = loss?.kind === 'i32' ? loss.value : sub.logits.bytes;
-    return { fns, args, lossStep, labelSlots: Int32Array.from(labelSlots), classes, sub };
+    const threads = this.mod.threads;
+    const ctx = threads && {
+      mod: this.mod,
+      threads,
+      minWork: opts.minSplitWork ?? MIN_SPLIT_WORK,
+      alloc: (bytes: number) => {
+        const p = this.mod.alloc(bytes);
+        this.splitPtrs.push(p);
+        return p;
+      },
+    };
+    const splits = sub.steps.map((st, i) => (ctx && threads.count > 1 ? splitStep(st.kernel, args[i], ctx) : null));
+    return { fns, args, lossStep, labelSlots: Int32Array.from(labelSlots), classes, sub, splits };
   }
 
   /** Applies the run-time knobs: lr, rounding (args and update-param structs), QAS choice, and a new seed. */
@@ -232,11 +254,15 @@ export class PlanExecutor {
     new Int8Array(this.mod.memory.buffer, this.arenaPtr + io.offset, io.bytes).set(image);
     const slots = c.labelSlots;
     for (let k = 0; k < slots.length; k += 2) c.args[slots[k]][slots[k + 1]] = label;
-    const { fns, args, lossStep } = c;
+    const { fns, args, lossStep, splits } = c;
     let loss = NaN;
     for (let i = 0; i < steps; i++) {
-      const r = call(fns[i], args[i]);
-      if (i === lossStep) loss = r;
+      const split = splits[i];
+      if (split) split.run(args[i]);
+      else {
+        const r = call(fns[i], args[i]);
+        if (i === lossStep) loss = r;
+      }
     }
     return loss;
   }
@@ -248,7 +274,8 @@ export class PlanExecutor {
     let loss = NaN;
     for (let i = 0; i < c.fns.length; i++) {
       const t0 = performance.now();
-      const r = call(c.fns[i], c.args[i]);
+      const split = c.splits[i];
+      const r = split ? (split.run(c.args[i]), NaN) : call(c.fns[i], c.args[i]);
       times[i] += performance.now() - t0;
       if (i === c.lossStep) loss = r;
     }
@@ -264,6 +291,11 @@ export class PlanExecutor {
   evaluate(image: ArrayLike<number>, label: number): { loss: number; predicted: number } {
     const loss = this.run(this.infer, image, label);
     return { loss, predicted: this.argmax(this.infer.sub) };
+  }
+
+  /** Steps of the training plan that run split across kernel threads (0 without threads). */
+  get splitSteps(): number {
+    return this.train.splits.filter((x) => x).length;
   }
 
   /** Predicted class of the last training step (the logits of its forward pass, before the update). */
@@ -309,6 +341,7 @@ export class PlanExecutor {
     if (this.disposed) return;
     this.disposed = true;
     for (const p of this.constPtrs) this.mod.free(p);
+    for (const p of this.splitPtrs) this.mod.free(p);
     this.mod.free(this.rngPtr);
     this.mod.free(this.rawPtr);
   }

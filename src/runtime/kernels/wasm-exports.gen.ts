@@ -56,6 +56,16 @@ export interface KernelExports {
   tt_conv_f32_bwd_input(shape: Ptr, gOut: Ptr, w: Ptr, wscale: Ptr, gIn: Ptr, accumulate: I32): void;
   tt_depthwise_f32_bwd_input(shape: Ptr, gOut: Ptr, w: Ptr, wscale: Ptr, gIn: Ptr, accumulate: I32): void;
   tt_fc_f32_bwd_input(inC: I32, outC: I32, gOut: Ptr, w: Ptr, wscale: Ptr, gIn: Ptr, accumulate: I32): void;
+  tt_depthwise_f32_bwd_input_rows(
+    shape: Ptr,
+    gOut: Ptr,
+    w: Ptr,
+    wscale: Ptr,
+    gIn: Ptr,
+    accumulate: I32,
+    r0: I32,
+    r1: I32,
+  ): void;
   tt_avgpool_f32_bwd_input(h: I32, w: I32, c: I32, gOut: Ptr, gIn: Ptr, accumulate: I32): void;
   tt_avgpool2d_f32_bwd_input(shape: Ptr, gOut: Ptr, gIn: Ptr, accumulate: I32): void;
   tt_maxpool2d_f32_bwd_input(shape: Ptr, in_: Ptr, gOut: Ptr, gIn: Ptr, accumulate: I32): void;
@@ -109,6 +119,23 @@ export interface KernelExports {
     w: Ptr,
     rng: Ptr,
     scratch: Ptr,
+  ): void;
+  tt_pointwise_bwd_update_s8_range(
+    shape: Ptr,
+    gOut: Ptr,
+    in_: Ptr,
+    inStride: I32,
+    inZp: I32,
+    inScale: F32,
+    k: I32,
+    gscale: Ptr,
+    lr: F32,
+    rounding: I32,
+    w: Ptr,
+    rng: Ptr,
+    scratch: Ptr,
+    c0: I32,
+    c1: I32,
   ): void;
   tt_conv_bwd_update_get_buffer_size(shape: Ptr, k: I32): I32;
   tt_conv_bwd_update_s8(

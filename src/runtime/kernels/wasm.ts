@@ -6,6 +6,7 @@
 import { CONV_SHAPE_FIELDS, QUANT_FIELDS, UPDATE_PARAMS_FIELDS, structWords } from '../../compiler/kernel-abi';
 import type { ConvShape, Quant, UpdateParams } from '../../compiler/kernel-abi';
 import type { KernelExports, Ptr } from './wasm-exports.gen';
+import type { KernelThreads } from './wasm-threads';
 
 /** Every export of the module, generated from kernels-c/include/tt_kernels.h (wasm-exports.gen.ts). */
 export type { KernelExports };
@@ -18,6 +19,9 @@ type TypedCtor<T extends TypedArray> = {
 
 /** A loaded kernel module with small helpers for moving data in and out of its memory. */
 export class KernelModule {
+  /** Kernel threads over this module's shared memory (wasm-threads.ts), or null: one thread. */
+  threads: KernelThreads | null = null;
+
   constructor(readonly exports: KernelExports) {}
 
   get memory(): WebAssembly.Memory {

@@ -171,7 +171,7 @@ export function convGradientCases(r: Rand): Case[] {
       ref: (the) => bwdWeight[kind](s, the(go), the(x), inStride, zp, sx, k, the(gw)),
     });
   }
-  return [...out, ...depthwiseRowCases(r)];
+  return [...out, ...depthwiseRowCases(r), ...depthwiseInputRowsCases(r)];
 }
 
 /** Depthwise weight gradients the WebAssembly SIMD build computes a kernel row at a time (stride 1, kernel 3/5/7,
@@ -301,5 +301,87 @@ function fusedCase(r: Rand, kind: ConvKind | 'fc', rounding: RoundingMode): Case
 /** The fused kernels (pointwise, conv, depthwise, fc) in every rounding mode. */
 export function fusedCases(r: Rand): Case[] {
   const kinds = ['pointwise', 'conv', 'depthwise', 'fc'] as const;
-  return Array.from({ length: 24 }, (_, t) => fusedCase(r, kinds[t % 4], (t % 3) as RoundingMode));
+  const whole = Array.from({ length: 24 }, (_, t) => fusedCase(r, kinds[t % 4], (t % 3) as RoundingMode));
+  return [...whole, ...updateRangeCases(r)];
+}
+
+/** The entry a thread updates a pointwise layer's output channels [c0, c1) with (a thread split's part). */
+function updateRangeCases(r: Rand): Case[] {
+  const out: Case[] = [];
+  for (let t = 0; t < 6; t++) {
+    const rounding = (t % 3) as RoundingMode;
+    const s = randomShape(r, 'pointwise');
+    const k = int(r, 1, s.inC);
+    const c0 = int(r, 0, s.outC - 1);
+    const c1 = int(r, c0 + 1, s.outC);
+    const [zp, sx, lr] = [int(r, -128, 127), Math.fround(0.005 + 0.05 * r()), Math.fround(0.05 + r())];
+    const [go, x, gs] = [f32(r, s.outH * s.outW * s.outC), i8(r, s.inH * s.inW * s.inC), f32(r, s.outC, 1, 60)];
+    const [w, st, scratch] = [i8(r, s.outC * s.inC, -127), seed(r), new Float32Array(k)];
+    out.push({
+      name: `pointwise update range [${c0}, ${c1}) of ${s.outC} k${k} rounding${rounding}`,
+      fn: 'tt_pointwise_bwd_update_s8_range',
+      args: [
+        shapeArg(s),
+        go,
+        x,
+        i32(s.inC),
+        i32(zp),
+        { f32: sx },
+        i32(k),
+        gs,
+        { f32: lr },
+        i32(rounding),
+        w,
+        st,
+        scratch,
+        i32(c0),
+        i32(c1),
+      ],
+      ignore: [scratch],
+      ref: (the) =>
+        withRng(the(st), (rng) =>
+          up.pointwiseBwdUpdateS8Range(
+            s,
+            the(go),
+            the(x),
+            s.inC,
+            zp,
+            sx,
+            k,
+            the(gs),
+            lr,
+            rounding,
+            the(w),
+            rng,
+            undefined,
+            c0,
+            c1,
+          ),
+        ),
+    });
+  }
+  return out;
+}
+
+/** The entry a thread computes input rows [r0, r1) of a depthwise input gradient with (a thread split's part). */
+function depthwiseInputRowsCases(r: Rand): Case[] {
+  const out: Case[] = [];
+  for (let t = 0; t < 6; t++) {
+    const d = randomShape(r, 'depthwise', true);
+    const [r0, r1] = [int(r, 0, d.inH), int(r, 0, d.inH)].sort((a, b) => a - b);
+    const acc = t % 2;
+    const [dgo, dw, dws, dgi] = [
+      f32(r, d.outH * d.outW * d.outC),
+      i8(r, wLen('depthwise', d), -127),
+      f32(r, d.outC, 0.001, 0.05),
+      f32(r, d.inH * d.inW * d.inC),
+    ];
+    out.push({
+      name: `depthwise ${d.inH}x${d.inW}x${d.inC} k${d.kernel} s${d.stride} bwd_input rows [${r0}, ${r1}) acc${acc}`,
+      fn: 'tt_depthwise_f32_bwd_input_rows',
+      args: [shapeArg(d), dgo, dw, dws, dgi, i32(acc), i32(r0), i32(r1)],
+      ref: (the) => bw.depthwiseF32BwdInputRows(d, the(dgo), the(dw), the(dws), the(dgi), acc, r0, r1),
+    });
+  }
+  return out;
 }

@@ -43,6 +43,8 @@ export interface LoadReport {
   arenaBytes: number;
   planArenaBytes: number;
   trainSteps: number;
+  /** Steps of a training step that run split across kernel threads (0 on one thread). */
+  splitSteps: number;
   loadMs: number;
   trainExamples: number;
   testExamples: number;
@@ -150,6 +152,7 @@ export class TrainRunner {
       arenaBytes: this.executor.arenaBytes,
       planArenaBytes: plan.arenaBytes,
       trainSteps: plan.steps.length,
+      splitSteps: this.executor.splitSteps,
       loadMs: performance.now() - t0,
       trainExamples: data.train.size,
       testExamples: data.test.size,

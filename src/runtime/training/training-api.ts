@@ -53,6 +53,22 @@ export interface HeldOutSamples {
   samples: HeldOutSample[];
 }
 
+/** How many kernel threads the training worker runs. */
+export interface ThreadInfo {
+  /** Threads asked for (the setting). */
+  requested: number;
+  /** Threads running: 1 where shared memory is unavailable (the page is not cross-origin isolated). */
+  running: number;
+  /** Whether the worker can share memory (SharedArrayBuffer and cross-origin isolation). */
+  isolated: boolean;
+}
+
+/** Kernel threads when nothing is asked for: the machine's cores, at most 4. */
+export function defaultThreadCount(): number {
+  const cores = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+  return Math.max(1, Math.min(4, cores ?? 1));
+}
+
 export interface TrainingRuntime {
   /** Loads a plan (and resets training); resolves when the worker is ready to step. */
   load(plan: TrainingPlan, settings: RunSettings): Promise<void>;
@@ -81,6 +97,13 @@ export interface TrainingRuntime {
   onError(cb: (message: string) => void): () => void;
   /** Stops the worker for good. */
   dispose(): void;
+  /** Optional: the kernel threads of the worker. */
+  threads?(): Promise<ThreadInfo>;
+  /**
+   * Optional: runs the kernels on `n` threads from now on (a new worker, the loaded plan loaded again: training
+   * restarts from the plan's weights). Results are bit-identical for any n.
+   */
+  setThreads?(n: number): Promise<ThreadInfo>;
 }
 
 export interface TrainingRuntimeModule {

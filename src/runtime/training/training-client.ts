@@ -10,7 +10,13 @@ import type { RunSettings } from '../../compiler/settings';
 import * as Comlink from 'comlink';
 import type { TrainingPlan } from '../../compiler/plan';
 import type { LoadReport, RunnerOptions } from './train-runner';
-import type { TrainingMetrics, TrainingRuntime, UserSample } from './training-api';
+import {
+  defaultThreadCount,
+  type ThreadInfo,
+  type TrainingMetrics,
+  type TrainingRuntime,
+  type UserSample,
+} from './training-api';
 import type { TrainingWorkerApi } from './training-worker';
 
 const HEARTBEAT_MS = 3000;
@@ -28,6 +34,8 @@ export interface TrainingClient extends TrainingRuntime {
   restarts(): number;
   /** Terminates the worker as if it had crashed (tests). */
   kill(): void;
+  threads(): Promise<ThreadInfo>;
+  setThreads(n: number): Promise<ThreadInfo>;
 }
 
 interface Handle {
@@ -60,6 +68,8 @@ export function createTrainingRuntime(opts: Partial<RunnerOptions> = {}): Traini
   let restartCount = 0;
   let inflight = 0;
   let disposed = false;
+  let threadCount = defaultThreadCount();
+  let threadInfo: ThreadInfo | null = null;
   let handle: Promise<Handle> = spawn();
 
   function spawn(): Promise<Handle> {
@@ -76,17 +86,19 @@ export function createTrainingRuntime(opts: Partial<RunnerOptions> = {}): Traini
       die: (reason) => ((h.alive = false), reject(new Error(reason))),
     };
     worker.addEventListener('error', (e) => restart(h, `the training worker crashed: ${e.message || 'error event'}`));
-    return api.init({ data: baseUrl('data/') }, opts).then(() => h);
+    return api.init({ data: baseUrl('data/') }, opts, threadCount).then((info) => ((threadInfo = info), h));
   }
 
   /** Replaces a dead worker and brings the new one back to the page's state. */
-  function restart(h: Handle, reason: string): void {
+  function restart(h: Handle, reason: string, crashed = true): void {
     if (!h.alive) return;
     h.die(reason);
     h.worker.terminate();
     if (disposed) return;
-    restartCount++;
-    console.warn(`${reason}; restarting it`);
+    if (crashed) {
+      restartCount++;
+      console.warn(`${reason}; restarting it`);
+    }
     const wasRunning = running;
     handle = spawn().then(async (n) => {
       if (settings && loaded) {
@@ -177,6 +189,19 @@ export function createTrainingRuntime(opts: Partial<RunnerOptions> = {}): Traini
     restarts: () => restartCount,
     kill() {
       void handle.then((h) => restart(h, 'the training worker was killed'));
+    },
+    async threads() {
+      await handle;
+      return threadInfo as ThreadInfo;
+    },
+    async setThreads(n) {
+      if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error(`threads must be 1..64, got ${n}`);
+      const h = await handle;
+      if (n === threadCount) return threadInfo as ThreadInfo;
+      threadCount = n;
+      restart(h, 'the thread count changed', false);
+      await handle;
+      return threadInfo as ThreadInfo;
     },
   };
   (globalThis as { __tinytrain?: TrainingClient }).__tinytrain = rt;

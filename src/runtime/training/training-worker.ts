@@ -10,15 +10,37 @@ import { fetchDataset } from './data';
 import { TrainRunner, type LoadReport, type RunnerOptions } from './train-runner';
 import type { RunSettings } from '../../compiler/settings';
 import type { TrainingMetrics, UserSample } from './training-api';
-import { instantiateKernels } from '../kernels/wasm';
+import { instantiateKernels, type KernelModule } from '../kernels/wasm';
+import { instantiateThreadedKernels, sharedMemoryAvailable } from '../kernels/wasm-threads';
+import { spawnBrowserThread } from '../kernels/wasm-threads-browser';
+import type { ThreadInfo } from './training-api';
 
 // Referenced through `new URL` (like kernel-worker.ts) so the site still builds while the module is missing.
 const WASM_URL = new URL('../../../wasm/tt_kernels.wasm', import.meta.url).href;
+const WASM_MT_URL = new URL('../../../wasm/tt_kernels_mt.wasm', import.meta.url).href;
 
 /** The built-in data set: fine-tuning on MNIST (the backbones were pretrained on Fashion-MNIST). */
 export const BUILTIN_DATASET = 'mnist';
 
 let runner: TrainRunner | null = null;
+let threadInfo: ThreadInfo = { requested: 1, running: 1, isolated: false };
+
+/** The kernels on `threads` threads when shared memory is available here, else on this one. */
+async function loadKernels(threads: number): Promise<KernelModule> {
+  const isolated = sharedMemoryAvailable();
+  threadInfo = { requested: threads, running: 1, isolated };
+  if (threads > 1 && isolated) {
+    try {
+      const mod = await instantiateThreadedKernels(await fetchBytes(WASM_MT_URL), threads, spawnBrowserThread);
+      threadInfo = { requested: threads, running: threads, isolated };
+      return mod;
+    } catch (e) {
+      // the single-thread module computes the same bits: train on it rather than not at all
+      console.warn(`kernel threads unavailable (${(e as Error).message}); training on one thread`);
+    }
+  }
+  return instantiateKernels(await fetchBytes(WASM_URL));
+}
 
 async function fetchBytes(url: string): Promise<Uint8Array<ArrayBuffer>> {
   const res = await fetch(url);
@@ -33,18 +55,23 @@ function loaded(): TrainRunner {
 }
 
 const api = {
-  /** Loads the kernels; `bases.data` is the URL of public/data/ as the page sees it. */
-  async init(bases: { data: string }, opts: Partial<RunnerOptions> = {}): Promise<void> {
-    if (runner) return;
+  /**
+   * Loads the kernels on `threads` threads (one where shared memory is unavailable: no cross-origin
+   * isolation); `bases.data` is the URL of public/data/ as the page sees it.
+   */
+  async init(bases: { data: string }, opts: Partial<RunnerOptions> = {}, threads = 1): Promise<ThreadInfo> {
+    if (runner) return threadInfo;
     const dataBase = bases.data;
-    const mod = await instantiateKernels(await fetchBytes(WASM_URL));
+    const mod = await loadKernels(threads);
     const base = dataBase.replace(/\/$/, '');
     const loadBuiltin = async () => {
       const d = await fetchDataset(base, BUILTIN_DATASET, ['train', 'test'], fetchBytes);
       return { train: d.train, test: d.test };
     };
     runner = new TrainRunner(mod, loadBuiltin, opts);
+    return threadInfo;
   },
+  threads: () => threadInfo,
   load: (plan: TrainingPlan, settings: RunSettings): Promise<LoadReport> => loaded().load(plan, settings),
   configure: (settings: RunSettings) => loaded().configure(settings),
   start: (emit: (m: TrainingMetrics) => void, stopped?: (message: string) => void) => loaded().start(emit, stopped),

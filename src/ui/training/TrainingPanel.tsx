@@ -143,6 +143,34 @@ function HyperParameters() {
   );
 }
 
+const THREAD_CHOICES = [1, 2, 3, 4];
+
+/** The kernel threads of the training worker: a choice, and how many run (1 without cross-origin isolation). */
+function ThreadsControl() {
+  const { requested, info } = useTraining((s) => s.threads);
+  const setThreads = useTraining((s) => s.setThreads);
+  const why = info && !info.isolated ? ' (shared memory unavailable: the page is not cross-origin isolated)' : '';
+  return (
+    <label className="train-threads" title={`WebAssembly threads of the training worker${why}`}>
+      threads:{' '}
+      <select
+        data-testid="train.threads"
+        data-running={info?.running ?? ''}
+        data-isolated={info ? String(info.isolated) : ''}
+        value={requested}
+        onChange={(e) => void setThreads(Number(e.target.value))}
+      >
+        {THREAD_CHOICES.map((n) => (
+          <option key={n} value={n}>
+            {n}
+          </option>
+        ))}
+      </select>
+      {info && info.running !== requested ? ` (running ${info.running})` : ''}
+    </label>
+  );
+}
+
 function Curves() {
   const history = useTraining((s) => s.history);
   const [ref, size] = useSize<HTMLDivElement>();
@@ -157,6 +185,7 @@ function Curves() {
         <span>loss {last ? last.loss.toFixed(3) : '—'}</span>
         <span>acc {last ? `${(last.accuracy * 100).toFixed(1)}%` : '—'}</span>
         <span data-testid="train.speed">{last ? `${last.samplesPerSec.toFixed(0)} samples/s` : '— samples/s'}</span>
+        <ThreadsControl />
       </div>
       <div className="train-charts" ref={ref}>
         {size.width > 0 && (

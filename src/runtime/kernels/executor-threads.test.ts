@@ -1,0 +1,122 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compile } from '../../compiler/compile';
+import { mulberry32 } from '../../compiler/models/init';
+import { buildModel } from '../../compiler/models/model';
+import type { TrainingPlan } from '../../compiler/plan';
+import type { RunSettings } from '../../compiler/settings';
+import { PlanExecutor } from './executor';
+import { bands } from './executor-split';
+import { loadWasm, paths } from '../testing/kernel-harness';
+import { loadThreadedKernels } from './wasm-threads-node';
+import type { KernelModule } from './wasm';
+import { join } from 'node:path';
+
+const MT = join(paths.wasmSimd, '..', 'tt_kernels_mt.wasm');
+let single: KernelModule;
+const threaded = new Map<number, KernelModule>();
+
+beforeAll(async () => {
+  single = await loadWasm(paths.wasmSimd);
+  for (const t of [1, 2, 4]) threaded.set(t, await loadThreadedKernels(MT, t));
+}, 60_000);
+afterAll(() => threaded.forEach((m) => m.threads?.dispose()));
+
+function examples(plan: TrainingPlan, n: number, seed: number) {
+  const rand = mulberry32(seed);
+  return Array.from({ length: n }, () => ({
+    image: Int8Array.from({ length: plan.input.bytes }, () => Math.floor(rand() * 256) - 128),
+    label: Math.floor(rand() * plan.model.classes),
+  }));
+}
+
+/** Losses, evaluation losses, final logits and trainable weights after `steps` training steps. */
+function trace(mod: KernelModule, plan: TrainingPlan, s: RunSettings, steps: number, minSplitWork?: number) {
+  const ex = PlanExecutor.load(mod, plan, s, { minSplitWork, guardBytes: 64 });
+  const losses = examples(plan, steps, 11).map(({ image, label }) => ex.trainStep(image, label));
+  const evals = examples(plan, 3, 12).map(({ image, label }) => ex.evaluate(image, label).loss);
+  const out = { losses, evals, logits: ex.logits(), weights: ex.trainable(), split: ex.splitSteps };
+  expect(ex.checkCanaries()).toMatchObject({ before: 0, after: 0 });
+  ex.dispose();
+  return out;
+}
+
+function expectSame(a: ReturnType<typeof trace>, b: ReturnType<typeof trace>) {
+  expect(b.losses).toEqual(a.losses);
+  expect(b.evals).toEqual(a.evals);
+  expect(b.logits).toEqual(a.logits);
+  expect(b.weights.length).toBe(a.weights.length);
+  b.weights.forEach((w, i) => expect(w.data, w.name).toEqual(a.weights[i].data));
+}
+
+describe('bands', () => {
+  it('cuts a range into non-empty aligned pieces that cover it once', () => {
+    expect(bands(0, 10, 2, 1)).toEqual([
+      [0, 5],
+      [5, 10],
+    ]);
+    expect(bands(3, 40, 3, 16)).toEqual([
+      [3, 16],
+      [16, 32],
+      [32, 40],
+    ]);
+    expect(bands(0, 5, 4, 8)).toEqual([[0, 5]]);
+  });
+});
+
+describe('KernelThreads', () => {
+  it('runs every part once, and a part that traps fails the call without stopping the threads', () => {
+    const mod = threaded.get(4)!;
+    const pool = mod.threads!;
+    const n = 64;
+    const g = mod.put(Float32Array.from({ length: 4 * n }, (_, i) => i + 1));
+    const mask = mod.put(new Uint8Array(n / 2).fill(0x55));
+    const fn = pool.index('tt_clamp_f32_bwd');
+    const call = (a: Float64Array) => void mod.exports.tt_clamp_f32_bwd(a[0], a[1], a[2]);
+    const parts = [0, 1, 2, 3].map((j) => Float64Array.of(n, g + 4 * n * j, mask + (n / 8) * j));
+    pool.run(fn, parts, 4, call);
+    const out = mod.get(Float32Array, g, 4 * n);
+    out.forEach((v, i) => expect(v).toBe(i % 2 === 0 ? i + 1 : 0));
+    const bad = [0, 1, 2, 3].map(() => Float64Array.of(n, 0x7ffffff0, mask));
+    expect(() => pool.run(fn, bad, 4, call)).toThrow(/out of bounds|failed/);
+    pool.run(fn, parts, 4, call);
+    mod.free(g);
+    mod.free(mask);
+  });
+});
+
+describe('PlanExecutor on kernel threads', () => {
+  const cases: [string, () => TrainingPlan, RunSettings, number][] = [
+    [
+      'tiny-cnn full, stochastic rounding',
+      () => compile(buildModel({ model: 'tiny-cnn', resolution: 32, classes: 5, seed: 7 }), 'full'),
+      { lr: 0.05, rounding: 'stochastic', qas: true, seed: 42 },
+      6,
+    ],
+    [
+      'mcunet-5fps@128 paper:99kb, nearest',
+      () => compile(buildModel({ model: 'mcunet-5fps', resolution: 128, classes: 10, seed: 3 }), 'paper:99kb'),
+      { lr: 0.02, rounding: 'nearest', qas: true, seed: 5 },
+      3,
+    ],
+    [
+      'mcunet-5fps@64 last:12, stochastic',
+      () => compile(buildModel({ model: 'mcunet-5fps', resolution: 64, classes: 10, seed: 4 }), 'last:12'),
+      { lr: 0.02, rounding: 'stochastic', qas: true, seed: 9 },
+      3,
+    ],
+  ];
+  for (const [name, plan, settings, steps] of cases) {
+    it(`is bit-identical for 1, 2 and 4 threads: ${name}`, () => {
+      const p = plan();
+      const ref = trace(single, p, settings, steps);
+      expect(ref.split).toBe(0);
+      for (const t of [1, 2, 4]) {
+        const everything = trace(threaded.get(t)!, p, settings, steps, 0);
+        if (t > 1) expect(everything.split).toBeGreaterThan(10);
+        expectSame(ref, everything);
+      }
+      const usual = trace(threaded.get(2)!, p, settings, steps);
+      expectSame(ref, usual);
+    }, 120_000);
+  }
+});

@@ -1,0 +1,215 @@
+/**
+ * The kernels on several threads: wasm/tt_kernels_mt.wasm (the same kernels built with -pthread over an imported
+ * shared memory) instantiated once on this thread and once on each of T - 1 kernel threads, all over one shared
+ * WebAssembly.Memory. The executor splits a heavy plan step into parts whose outputs are disjoint (rows,
+ * elements or output channels; executor-split.ts); KernelThreads.run runs the parts on this thread and the
+ * kernel threads and returns when all are done, so every output element is computed by exactly one thread with the same
+ * arithmetic as the single-threaded call, and results are bit-identical for any thread count.
+ *
+ * Parts are claimed, not assigned: this thread posts the job, then claims parts like any kernel thread, so a
+ * kernel thread that the OS has not scheduled yet costs nothing (this thread does its parts), and every part
+ * still runs exactly once. The control block (a SharedArrayBuffer apart from wasm memory) is laid out in
+ * kernel-thread-source.ts. Waiting needs a context that may block: a worker, or Node's main thread (never a
+ * page). Kernel threads spin briefly on Atomics.load before Atomics.wait: plan steps come tens of microseconds
+ * apart, about a futex wake-up.
+ */
+import { KernelModule, type KernelExports } from './wasm';
+import { ARGS_BYTE, CTRL, CTRL_BYTES, MAX_ARGS, MAX_PARTS } from './kernel-thread-source';
+
+/** A started kernel thread, whatever the platform (Node worker_threads or a browser Worker). */
+export interface ThreadPort {
+  postMessage(message: unknown): void;
+  /** Messages from the thread: { ready: true } once, { error } on failure. */
+  onMessage(cb: (message: { ready?: boolean; error?: string }) => void): void;
+  terminate(): void;
+}
+
+/** Starts one kernel thread (see kernel-thread-source.ts for the source each platform needs). */
+export type SpawnThread = () => ThreadPort;
+
+/** Bytes of stack each kernel thread gets (the fused kernels keep a 16 KB block on the stack). */
+const THREAD_STACK_BYTES = 256 * 1024;
+/** Spin iterations before a blocking wait (some tens of microseconds). */
+const SPIN = 20000;
+const PAGE = 65536;
+/** How long a kernel thread may take to start (instantiate the module) before the threads are given up. */
+const READY_MS = 30_000;
+/** Job numbers live in the high 23 bits of the claim word. */
+const MAX_JOB = (1 << 23) - 1;
+
+export class KernelThreads {
+  private readonly w: Int32Array;
+  private readonly args: Float64Array;
+  private readonly fnIndex = new Map<string, number>();
+  private job = 0;
+  private disposed = false;
+  private readonly errors: string[] = [];
+
+  constructor(
+    private readonly ports: ThreadPort[],
+    ctrl: SharedArrayBuffer,
+    names: string[],
+    private readonly spin: number,
+  ) {
+    this.w = new Int32Array(ctrl);
+    this.args = new Float64Array(ctrl, ARGS_BYTE, MAX_ARGS * MAX_PARTS);
+    names.forEach((n, i) => this.fnIndex.set(n, i));
+    ports.forEach((p) => p.onMessage((m) => m.error && this.errors.push(m.error)));
+  }
+
+  /** Threads in all, this one included. */
+  get count(): number {
+    return this.ports.length + 1;
+  }
+
+  /** Index of an export the threads can call, or throws. */
+  index(name: string): number {
+    const i = this.fnIndex.get(name);
+    if (i === undefined) throw new Error(`kernel threads cannot call ${name}`);
+    return i;
+  }
+
+  private post(fn: number, parts: number, nargs: number): number {
+    const w = this.w;
+    this.job = this.job >= MAX_JOB ? 1 : this.job + 1;
+    w[CTRL.fn] = fn;
+    w[CTRL.parts] = parts;
+    w[CTRL.nargs] = nargs;
+    Atomics.store(w, CTRL.finished, 0);
+    Atomics.store(w, CTRL.error, 0);
+    Atomics.store(w, CTRL.claim, this.job << 8);
+    Atomics.store(w, CTRL.seq, this.job);
+    Atomics.notify(w, CTRL.seq);
+    return this.job;
+  }
+
+  /**
+   * Runs export `fn` (index) once with each of parts[0..n-1], the parts shared out between the kernel threads
+   * and `main` (this thread's call of the same export), and returns when all are done. Parts must write
+   * disjoint memory.
+   */
+  run(fn: number, parts: Float64Array[], n: number, main: (a: Float64Array) => void): void {
+    if (this.disposed) throw new Error('kernel threads disposed');
+    if (n > MAX_PARTS) throw new Error(`at most ${MAX_PARTS} parts, got ${n}`);
+    const w = this.w;
+    for (let i = 0; i < n; i++) this.args.set(parts[i], MAX_ARGS * i);
+    const job = this.post(fn, n, parts[0].length);
+    // a part that throws here still waits for the others: the next job must not start while one runs
+    let thrown: unknown = null;
+    for (;;) {
+      const c = Atomics.load(w, CTRL.claim);
+      const i = c & 255;
+      if (i >= n) break;
+      if (Atomics.compareExchange(w, CTRL.claim, c, c + 1) !== c) continue;
+      try {
+        main(parts[i]);
+      } catch (e) {
+        thrown ??= e;
+      }
+      Atomics.add(w, CTRL.finished, 1);
+    }
+    let done = Atomics.load(w, CTRL.finished);
+    for (let s = 0; done < n && s < this.spin; s++) done = Atomics.load(w, CTRL.finished);
+    for (let waited = 0; done < n; waited++) {
+      if (waited > 60) throw new Error(`kernel threads have not finished job ${job} for a minute`);
+      Atomics.wait(w, CTRL.finished, done, 1000);
+      done = Atomics.load(w, CTRL.finished);
+    }
+    if (thrown) throw thrown;
+    const bad = Atomics.load(w, CTRL.error);
+    if (bad)
+      throw new Error(`a kernel thread failed on part ${bad - 1}${this.errors.length ? `: ${this.errors[0]}` : ''}`);
+  }
+
+  /** Ends the kernel threads. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.post(-1, 0, 0);
+    this.ports.forEach((p) => p.terminate());
+  }
+}
+
+/** Whether this context can share memory with threads (SharedArrayBuffer present and, in a page, isolated). */
+export function sharedMemoryAvailable(): boolean {
+  const g = globalThis as { crossOriginIsolated?: boolean };
+  return typeof SharedArrayBuffer === 'function' && g.crossOriginIsolated !== false;
+}
+
+/** Imports of the main instance: the few emscripten runtime hooks the kernels' libc reaches, over `memory`. */
+function mainImports(module: WebAssembly.Module, memory: WebAssembly.Memory, ex: () => Record<string, Function>) {
+  const env: WebAssembly.ModuleImports = { memory };
+  for (const imp of WebAssembly.Module.imports(module)) {
+    if (imp.kind === 'function' && imp.module === 'env')
+      env[imp.name] = () => {
+        throw new Error(`${imp.name} is not available in the kernel module`);
+      };
+  }
+  env.emscripten_get_now = () => performance.now();
+  env.__emscripten_init_main_thread_js = (tb: number) => ex()._emscripten_thread_init(tb, 0, 1, 1, 0);
+  env.emscripten_resize_heap = (requested: number) => {
+    const need = (requested >>> 0) - memory.buffer.byteLength;
+    try {
+      if (need > 0) memory.grow(Math.ceil(need / PAGE));
+      return 1;
+    } catch {
+      return 0;
+    }
+  };
+  return { env };
+}
+
+/**
+ * Instantiates the shared-memory kernel module here and on `threads - 1` kernel threads started by `spawn`.
+ * The KernelModule it returns carries the threads (module.threads); dispose them when done.
+ */
+export async function instantiateThreadedKernels(
+  bytes: BufferSource,
+  threads: number,
+  spawn: SpawnThread,
+): Promise<KernelModule> {
+  if (!Number.isInteger(threads) || threads < 1 || threads > 64)
+    throw new Error(`threads must be 1..64, got ${threads}`);
+  const module = await WebAssembly.compile(bytes);
+  const memDecl = WebAssembly.Module.imports(module).find((i) => i.kind === 'memory');
+  if (!memDecl) throw new Error('the threaded kernel module does not import its memory');
+  const memory = new WebAssembly.Memory({ initial: 256, maximum: 16384, shared: true });
+  let raw: Record<string, Function> = {};
+  const instance = await WebAssembly.instantiate(
+    module,
+    mainImports(module, memory, () => raw),
+  );
+  raw = instance.exports as unknown as Record<string, Function>;
+  raw.__wasm_call_ctors();
+  const mod = new KernelModule({ ...(instance.exports as object), memory } as unknown as KernelExports);
+  const names = Object.keys(raw).filter((n) => n.startsWith('tt_'));
+  const ctrl = new SharedArrayBuffer(CTRL_BYTES);
+  const ports: ThreadPort[] = [];
+  const ready: Promise<void>[] = [];
+  for (let j = 1; j < threads; j++) {
+    const stack = mod.alloc(THREAD_STACK_BYTES);
+    const port = spawn();
+    ports.push(port);
+    ready.push(
+      new Promise<void>((resolve, reject) => {
+        const late = setTimeout(() => reject(new Error(`kernel thread ${j} did not start`)), READY_MS);
+        port.onMessage((m) => {
+          if (m.ready || m.error) clearTimeout(late);
+          if (m.ready) resolve();
+          else if (m.error) reject(new Error(`kernel thread ${j}: ${m.error}`));
+        });
+      }),
+    );
+    const stackTop = (stack + THREAD_STACK_BYTES) & ~15;
+    port.postMessage({ module, memory, ctrl, stackTop, names, spin: SPIN });
+  }
+  const pool = new KernelThreads(ports, ctrl, names, SPIN);
+  try {
+    await Promise.all(ready);
+  } catch (e) {
+    pool.dispose();
+    throw e;
+  }
+  mod.threads = pool;
+  return mod;
+}
