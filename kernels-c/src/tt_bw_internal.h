@@ -63,6 +63,10 @@ void tt_bw_depthwise_weight_row(const tt_conv_shape *shape, const float *g_out, 
  * (tt_dw_weight_simd.c): returns 1, else 0 and writes nothing. Elements identical to the row function's. */
 int tt_bw_depthwise_weight_simd(const tt_conv_shape *shape, const float *g_out, const int8_t *in, int32_t in_stride,
                                 int32_t in_zp, float in_scale, int32_t k, float *g_w);
+
+/* The whole depthwise input gradient (tt_dw_input_simd.c): the elements of tt_depthwise_f32_bwd_input. */
+void tt_bw_depthwise_input_simd(const tt_conv_shape *s, const float *g_out, const int8_t *w, const float *wscale,
+                                float *g_in, int32_t accumulate);
 #endif
 
 /* tt_update_s8's rule on n consecutive elements: dst[j] = saturate(dst[j] - R(lr * (g[j] * gs))) with

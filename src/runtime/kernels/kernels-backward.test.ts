@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadBackends, type CallResult, type KernelBackend, type TypedArray } from '../testing/kernel-harness';
 import {
   convGradientCases,
+  depthwiseWideCases,
   elementwiseCases,
   fcGradientCases,
   fusedCases,
@@ -54,6 +55,7 @@ const groups: [string, Case[]][] = [
   ['fc gradients', fcGradientCases(seeded(5))],
   ['updates', updateCases(seeded(3))],
   ['fused gradient + update', fusedCases(seeded(4))],
+  ['depthwise wide rows (SIMD register tiles)', depthwiseWideCases(seeded(6))],
 ];
 
 describe('backward kernels on every backend vs the TypeScript reference', () => {

@@ -250,8 +250,8 @@ export function updateCases(r: Rand): Case[] {
 const fusedRef = { pointwise: up.pointwiseBwdUpdateS8, conv: up.convBwdUpdateS8, depthwise: up.depthwiseBwdUpdateS8 };
 
 /** One fused weight-gradient + update call; fc is a 1x1 layer on one pixel with its own argument list. */
-function fusedCase(r: Rand, kind: ConvKind | 'fc', rounding: RoundingMode): Case {
-  const s = randomShape(r, kind === 'fc' ? 'pointwise' : kind);
+function fusedCase(r: Rand, kind: ConvKind | 'fc', rounding: RoundingMode, shape?: ConvShape): Case {
+  const s = shape ?? randomShape(r, kind === 'fc' ? 'pointwise' : kind);
   if (kind === 'fc') Object.assign(s, { inH: 1, inW: 1, outH: 1, outW: 1, inRing: 1, outRing: 1 });
   const k = int(r, 1, s.inC);
   const inStride = kind === 'fc' ? s.inC : int(r, k, s.inC);
@@ -289,4 +289,40 @@ function fusedCase(r: Rand, kind: ConvKind | 'fc', rounding: RoundingMode): Case
 export function fusedCases(r: Rand): Case[] {
   const kinds = ['pointwise', 'conv', 'depthwise', 'fc'] as const;
   return Array.from({ length: 24 }, (_, t) => fusedCase(r, kinds[t % 4], (t % 3) as RoundingMode));
+}
+
+/** Depthwise layers with rows wide enough for the WebAssembly SIMD register-tiled paths (groups of pixels a stride
+ * apart, clipped at both edges, 8 channels a pass plus tails): input and weight gradients and the fused update,
+ * stride 1 and 2, kernel 3/5/7. */
+export function depthwiseWideCases(r: Rand): Case[] {
+  const out: Case[] = [];
+  for (let t = 0; t < 12; t++) {
+    const [kernel, stride] = [[3, 5, 7][t % 3], 1 + (Math.floor(t / 3) % 2)];
+    const [pad, padEnd] = [int(r, 0, kernel >> 1), int(r, 0, kernel >> 1)];
+    const [inH, inW, inC] = [int(r, kernel, 9), int(r, 13, 27), pick(r, [8, 13, 20, 27, 48])];
+    const [outH, outW] = [0, 0].map((_, j) => Math.floor(([inH, inW][j] + pad + padEnd - kernel) / stride) + 1);
+    const s: ConvShape = { inH, inW, inC, outH, outW, outC: inC, kernel, stride, pad, inRing: inH, outRing: outH };
+    const tag = `depthwise wide ${inH}x${inW}x${inC} k${kernel} s${stride} p${pad}/${padEnd}`;
+    const acc = t % 2;
+    const [go, w, ws] = [f32(r, outH * outW * inC), i8(r, wLen('depthwise', s), -127), f32(r, inC, 0.001, 0.05)];
+    const g = f32(r, inH * inW * inC);
+    out.push({
+      name: `${tag} bwd_input acc${acc}`,
+      fn: 'tt_depthwise_f32_bwd_input',
+      args: [shapeArg(s), go, w, ws, g, i32(acc)],
+      ref: (the) => bw.depthwiseF32BwdInput(s, the(go), the(w), the(ws), the(g), acc),
+    });
+    const k = t % 4 === 0 ? inC : int(r, 1, inC);
+    const inStride = int(r, k, inC);
+    const [zp, sx] = [int(r, -128, 127), Math.fround(0.001 + 0.1 * r())];
+    const [x, gw] = [i8(r, inH * inW * inStride), new Float32Array(kernel * kernel * k)];
+    out.push({
+      name: `${tag} bwd_weight k${k}/${inC} stride${inStride}`,
+      fn: 'tt_depthwise_f32_bwd_weight',
+      args: [shapeArg(s), go, x, i32(inStride), i32(zp), { f32: sx }, i32(k), gw],
+      ref: (the) => bw.depthwiseF32BwdWeight(s, the(go), the(x), inStride, zp, sx, k, the(gw)),
+    });
+    out.push(fusedCase(r, 'depthwise', (t % 3) as RoundingMode, s));
+  }
+  return out;
 }
