@@ -59,7 +59,7 @@ void tt_bw_depthwise_weight_row(const tt_conv_shape *shape, const float *g_out, 
                                 int32_t kx, float *row);
 
 #ifdef __wasm_simd128__
-/* The whole depthwise weight gradient [kernel][kernel][k] when stride is 1, kernel is 3, 5 or 7 and k % 4 == 0
+/* The whole depthwise weight gradient [kernel][kernel][k] when stride is 1 or 2, kernel is 3, 5 or 7 and k % 4 == 0
  * (tt_dw_weight_simd.c): returns 1, else 0 and writes nothing. Elements identical to the row function's. */
 int tt_bw_depthwise_weight_simd(const tt_conv_shape *shape, const float *g_out, const int8_t *in, int32_t in_stride,
                                 int32_t in_zp, float in_scale, int32_t k, float *g_w);
