@@ -162,6 +162,32 @@ static void tt_dw_group(const tt_conv_shape *s, const float *g_out, const int8_t
       tt_dw_pixel(s, g_out, w, wf, ws, iy, ix + j * s->stride, c & ~7, g_in, accumulate);
 }
 
+/* The walk over one input row, the same for every row that some output row reads: per step, the pixel ix and what
+ * to do there (the reader ranges need divisions by the stride, so they are worked out once a call). */
+#define TT_DW_MAX_STEPS 512
+enum { TT_DW_UNREAD, TT_DW_GROUPED, TT_DW_ALONE };
+typedef struct {
+  int16_t ix;
+  int8_t what; /* TT_DW_UNREAD, TT_DW_GROUPED (TT_DW_GROUP pixels from ix, a stride apart) or TT_DW_ALONE */
+  int8_t k0;   /* tt_dw_group_v's K0 when grouped */
+} tt_dw_step;
+
+static int32_t tt_dw_plan_row(const tt_conv_shape *s, int32_t grouping, tt_dw_step *steps) {
+  int32_t n = 0;
+  for (int32_t r = 0; r < s->stride; r++) {
+    for (int32_t ix = r; ix < s->in_w; n++) {
+      int32_t x0, x1, k0 = 0;
+      tt_bw_reader_range(ix, s->out_w, s->stride, s->pad, s->kernel, &x0, &x1);
+      const int32_t what = x1 <= x0                                 ? TT_DW_UNREAD
+                           : grouping && tt_dw_group_ok(s, ix, &k0) ? TT_DW_GROUPED
+                                                                    : TT_DW_ALONE;
+      steps[n] = (tt_dw_step){(int16_t)ix, (int8_t)what, (int8_t)k0};
+      ix += what == TT_DW_GROUPED ? TT_DW_GROUP * s->stride : s->stride;
+    }
+  }
+  return n;
+}
+
 void tt_bw_depthwise_input_simd(const tt_conv_shape *s, const float *g_out, const int8_t *w, const float *wscale,
                                 float *g_in, int32_t accumulate) {
   /* Every input pixel reads up to kernel^2 weight vectors: convert them to float once (exact) for the call. */
@@ -170,24 +196,25 @@ void tt_bw_depthwise_input_simd(const tt_conv_shape *s, const float *g_out, cons
   const float *wf = nw <= TT_DW_STAGE_FLOATS ? stage : 0;
   for (int32_t j = 0; wf && j < nw; j++)
     stage[j] = (float)w[j];
+  tt_dw_step steps[TT_DW_MAX_STEPS];
+  const int32_t fits = s->in_w <= TT_DW_MAX_STEPS, n = fits ? tt_dw_plan_row(s, wf != 0, steps) : 0;
   for (int32_t iy = 0; iy < s->in_h; iy++) {
     int32_t y0, y1;
     tt_bw_reader_range(iy, s->out_h, s->stride, s->pad, s->kernel, &y0, &y1);
-    for (int32_t r = 0; r < s->stride; r++) {
-      for (int32_t ix = r; ix < s->in_w;) {
-        int32_t x0, x1, k0;
+    for (int32_t t = 0; t < (fits ? n : s->in_w); t++) {
+      const int32_t ix = fits ? steps[t].ix : t, what = fits ? steps[t].what : TT_DW_ALONE;
+      int32_t x0 = 0, x1 = 1;
+      if (!fits)
         tt_bw_reader_range(ix, s->out_w, s->stride, s->pad, s->kernel, &x0, &x1);
-        if (y1 <= y0 || x1 <= x0) { /* nobody reads the pixel (stride-2 edges): 0, or g_in kept */
-          for (int32_t j = 0; j < c && !accumulate; j++)
-            g_in[((int64_t)iy * s->in_w + ix) * c + j] = 0.0f;
-          ix += s->stride;
-        } else if (wf && tt_dw_group_ok(s, ix, &k0)) {
-          tt_dw_group(s, g_out, w, wf, wscale, iy, ix, k0, g_in, accumulate);
-          ix += TT_DW_GROUP * s->stride;
-        } else {
-          tt_dw_pixel(s, g_out, w, wf, wscale, iy, ix, 0, g_in, accumulate);
-          ix += s->stride;
-        }
+      if (y1 <= y0 || what == TT_DW_UNREAD || x1 <= x0) { /* nobody reads the pixel(s): 0, or g_in kept */
+        const int32_t np = what == TT_DW_GROUPED ? TT_DW_GROUP : 1;
+        for (int32_t j = 0; j < np && !accumulate; j++)
+          for (int32_t i = 0; i < c; i++)
+            g_in[((int64_t)iy * s->in_w + ix + j * s->stride) * c + i] = 0.0f;
+      } else if (what == TT_DW_GROUPED) {
+        tt_dw_group(s, g_out, w, wf, wscale, iy, ix, steps[t].k0, g_in, accumulate);
+      } else {
+        tt_dw_pixel(s, g_out, w, wf, wscale, iy, ix, 0, g_in, accumulate);
       }
     }
   }
