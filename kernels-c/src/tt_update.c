@@ -8,9 +8,7 @@
  */
 #include "tt_bw_internal.h"
 
-#ifdef __wasm_simd128__
-#include <wasm_simd128.h>
-#endif
+#include "tt_relaxed.h"
 
 #define TT_D_LIMIT 1073741824.0f /* 2^30 */
 
@@ -47,7 +45,7 @@ static int32_t tt_update_row4(int32_t n, const float *g, const float *gscale, in
     d = wasm_f32x4_pmax(wasm_f32x4_pmin(d, lim), nlim);
     if (rounding == TT_ROUND_NEAREST) d = wasm_f32x4_add(d, wasm_v128_or(wasm_v128_and(d, sign), half));
     const v128_t q0 = wasm_i32x4_extend_low_i16x8(wasm_i16x8_extend_low_i8x16(wasm_v128_load32_zero(dst + j)));
-    const v128_t q = wasm_i32x4_max(wasm_i32x4_min(wasm_i32x4_sub(q0, wasm_i32x4_trunc_sat_f32x4(d)), qmax), qmin);
+    const v128_t q = wasm_i32x4_max(wasm_i32x4_min(wasm_i32x4_sub(q0, TT_TRUNC_IN_RANGE_F32X4(d)), qmax), qmin);
     const v128_t h = wasm_i16x8_narrow_i32x4(q, q);
     wasm_v128_store32_lane(dst + j, wasm_i8x16_narrow_i16x8(h, h), 0);
   }

@@ -26,6 +26,7 @@ import { CliError, UsageError } from './command';
 import { loadModelFile, readDataset, REPO_ROOT } from './firmware-io';
 import { readInputFile } from './files';
 import { defaultBackbone } from './weights';
+import { KERNEL_BUILD_FILES, preferredKernelBuild } from '../runtime/kernels/kernel-build';
 
 export const ROOT = REPO_ROOT;
 export type Engine = 'wasm' | 'reference' | 'fp32';
@@ -52,7 +53,8 @@ export interface HeadlessOptions extends RunSettings {
   /** Learning rate over the run: constant, or cosine decay from lr to 0 (updated every SCHEDULE_CHUNK steps). */
   schedule: 'constant' | 'cosine';
   options?: Partial<PlanOptions>;
-  /** Path of the WebAssembly module (default wasm/tt_kernels.wasm). */
+  /** Path of the WebAssembly module (default: wasm/tt_kernels_relaxed.wasm where the engine has relaxed SIMD, else
+   * wasm/tt_kernels.wasm; the builds compute the same bits). */
   wasm?: string;
 }
 
@@ -159,7 +161,7 @@ async function buildLearner(o: HeadlessOptions, classes: number): Promise<Built>
   if (o.engine === 'fp32')
     return { learner: new Fp32Trainer(model, parseScheme(o.scheme, model), o.lr), plan, executor: null };
   if (o.engine === 'reference') return { learner: new ReferenceLearner(plan, settings), plan, executor: null };
-  const path = o.wasm ?? join(ROOT, 'wasm', 'tt_kernels.wasm');
+  const path = o.wasm ?? join(ROOT, 'wasm', KERNEL_BUILD_FILES[preferredKernelBuild()]);
   if (!modules.has(path)) {
     const p = loadKernels(path);
     p.catch(() => modules.delete(path));

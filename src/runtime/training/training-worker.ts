@@ -11,9 +11,11 @@ import { TrainRunner, type LoadReport, type RunnerOptions } from './train-runner
 import type { RunSettings } from '../../compiler/settings';
 import type { TrainingMetrics, UserSample } from './training-api';
 import { instantiateKernels } from '../kernels/wasm';
+import { loadPreferredBuild } from '../kernels/kernel-build';
 
 // Referenced through `new URL` (like kernel-worker.ts) so the site still builds while the module is missing.
 const WASM_URL = new URL('../../../wasm/tt_kernels.wasm', import.meta.url).href;
+const RELAXED_URL = new URL('../../../wasm/tt_kernels_relaxed.wasm', import.meta.url).href;
 
 /** The built-in data set: fine-tuning on MNIST (the backbones were pretrained on Fashion-MNIST). */
 export const BUILTIN_DATASET = 'mnist';
@@ -37,7 +39,8 @@ const api = {
   async init(bases: { data: string }, opts: Partial<RunnerOptions> = {}): Promise<void> {
     if (runner) return;
     const dataBase = bases.data;
-    const mod = await instantiateKernels(await fetchBytes(WASM_URL));
+    const urls = { relaxed: RELAXED_URL, simd: WASM_URL };
+    const { loaded: mod } = await loadPreferredBuild(urls, async (url) => instantiateKernels(await fetchBytes(url)));
     const base = dataBase.replace(/\/$/, '');
     const loadBuiltin = async () => {
       const d = await fetchDataset(base, BUILTIN_DATASET, ['train', 'test'], fetchBytes);
