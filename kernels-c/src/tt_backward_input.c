@@ -109,6 +109,59 @@ static void tt_pw_input_staged(int32_t in_c, int32_t oc, const float *g0, int32_
     for (int j = 0; j < 4; j++) tt_v_store(gi0 + in_c + i0 + 4 * j, b[j], accumulate);
 }
 
+/* Channels [i0, i0+16) of pixels p and p+1 from their scaled gradients gs0[o] = g_out[p][o] * s_W[o] (and gs1),
+ * weights of the block staged as float in wf[o]: the same terms, summed over o ascending, as the portable loop. */
+static void tt_pw_input_scaled(int32_t in_c, int32_t oc, const float *gs0, const float *gs1, int32_t two,
+                               const float (*wf)[16], float *gi0, int32_t accumulate, int32_t i0) {
+  v128_t a[4], b[4];
+  for (int j = 0; j < 4; j++) a[j] = b[j] = wasm_f32x4_splat(0.0f);
+  for (int32_t o = 0; o < oc; o++) {
+    const v128_t s0 = wasm_v128_load32_splat(gs0 + o), s1 = wasm_v128_load32_splat(gs1 + o);
+    for (int j = 0; j < 4; j++) {
+      const v128_t w = wasm_v128_load(&wf[o][4 * j]);
+      a[j] = wasm_f32x4_add(a[j], wasm_f32x4_mul(s0, w));
+      b[j] = wasm_f32x4_add(b[j], wasm_f32x4_mul(s1, w));
+    }
+  }
+  for (int j = 0; j < 4; j++) tt_v_store(gi0 + i0 + 4 * j, a[j], accumulate);
+  if (two)
+    for (int j = 0; j < 4; j++) tt_v_store(gi0 + in_c + i0 + 4 * j, b[j], accumulate);
+}
+
+#define TT_PW_SCALED_MAX 512 /* output channels whose scaled gradients of two pixels are staged (4 KB of stack) */
+
+/* Every pixel, channels [0, in_c & ~15), when every 16-channel block's float weights fit the stage at once: per
+ * pixel pair the scaled gradients g_out * s_W are computed once (four lanes at a time, the same products) and
+ * serve every block. Returns 0 (nothing done) when the weights do not fit. */
+static int tt_pw_input_all_blocks(int32_t pixels, int32_t ic, int32_t oc, const float *g_out, const int8_t *w,
+                                  const float *ws, float *g_in, int32_t accumulate) {
+  const int32_t nb = ic >> 4;
+  if (nb * oc * 16 > TT_PW_STAGE_FLOATS || oc > TT_PW_SCALED_MAX) return 0;
+  _Alignas(16) float wf[TT_PW_STAGE_FLOATS / 16][16];
+  _Alignas(16) float gs[2][TT_PW_SCALED_MAX];
+  const v128_t cb16 = tt_v_cvt_bias(0);
+  for (int32_t bk = 0; bk < nb; bk++)
+    for (int32_t o = 0; o < oc; o++) {
+      v128_t wv[4];
+      tt_v_cvt16(w + (int64_t)o * ic + 16 * bk, cb16, wv);
+      for (int j = 0; j < 4; j++) wasm_v128_store(&wf[bk * oc + o][4 * j], wv[j]);
+    }
+  for (int32_t p = 0; p < pixels; p += 2) {
+    const int32_t two = p + 1 < pixels;
+    for (int32_t q = 0; q <= two; q++) {
+      const float *g = g_out + (int64_t)(p + q) * oc;
+      int32_t o = 0;
+      for (; o + 4 <= oc; o += 4)
+        wasm_v128_store(gs[q] + o, wasm_f32x4_mul(wasm_v128_load(g + o), wasm_v128_load(ws + o)));
+      for (; o < oc; o++) gs[q][o] = g[o] * ws[o];
+    }
+    for (int32_t bk = 0; bk < nb; bk++)
+      tt_pw_input_scaled(ic, oc, gs[0], two ? gs[1] : gs[0], two, (const float (*)[16])wf + bk * oc,
+                         g_in + (int64_t)p * ic, accumulate, 16 * bk);
+  }
+  return 1;
+}
+
 /* Every pixel, channels [0, in_c & ~15): per 16-channel block the weights are converted to float once. */
 static void tt_pw_input_blocks(int32_t pixels, int32_t ic, int32_t oc, const float *g_out, const int8_t *w,
                                const float *ws, float *g_in, int32_t accumulate) {
@@ -131,7 +184,9 @@ void tt_pointwise_f32_bwd_input(const tt_conv_shape *shape, const float *g_out, 
                                 const float *wscale, float *g_in, int32_t accumulate) {
   int32_t pixels = shape->in_h * shape->in_w, ic = shape->in_c, oc = shape->out_c, i0 = 0;
 #ifdef __wasm_simd128__
-  if (oc * 16 <= TT_PW_STAGE_FLOATS) {
+  if (tt_pw_input_all_blocks(pixels, ic, oc, g_out, w, wscale, g_in, accumulate)) {
+    i0 = ic & ~15;
+  } else if (oc * 16 <= TT_PW_STAGE_FLOATS) {
     tt_pw_input_blocks(pixels, ic, oc, g_out, w, wscale, g_in, accumulate);
     i0 = ic & ~15;
   }
