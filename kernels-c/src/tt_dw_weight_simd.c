@@ -7,7 +7,9 @@
  * of one parity). So one pass over the input pixels, four channels at a time, converts each input vector to float
  * once and adds it into its taps of the kernel row (one f32x4 accumulator per tap, in registers). Walking ix
  * ascending walks every tap's x ascending, so each element is the same float sum, in the same order, as
- * tt_bw_depthwise_weight_row's.
+ * tt_bw_depthwise_weight_row's. When a 4-channel chunk of the whole input fits a stack stage as float (the usual
+ * case), it is converted once per chunk and the pass walks the outputs x instead: one g_out load serves every tap,
+ * which reads the stage at a constant offset (dw_weight_outputs); each tap's x still ascends.
  */
 #include "tt_bw_internal.h"
 

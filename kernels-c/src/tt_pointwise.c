@@ -3,7 +3,9 @@
  *
  * acc[p][o] = bias[o] + sum_i (x[p][i] - in_zp) * w[o][i], then the requantization of tt_kernels.h. The
  * portable loops are what the firmware runs (gcc auto-vectorizes the inner dot product natively); under
- * WebAssembly SIMD each input pixel is widened once to int16 and tt_fwd_gemm2_simd does the dot products.
+ * WebAssembly SIMD each input pixel is widened once to int16 and the weights, packed once a call with output
+ * channels in the lanes, meet it in tt_fwd_gemm2_packed_simd (tt_fwd_gemm2_simd when a call has too few pixels or
+ * the packing does not fit).
  */
 #include "tt_fwd_internal.h"
 #include "tt_arm_dsp.h"
