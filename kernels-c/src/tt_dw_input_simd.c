@@ -3,10 +3,10 @@
  *
  * g_in[iy][ix][c] = sum over the outputs (y, x) that read the pixel, y then x ascending, of
  * t = (g_out[y][x][c] * s_W[c]) * (float)w[ky][kx][c], from 0.0f (tt_kernels.h).
- * Register tiling: a group of pixels of one input row `stride` apart (ix + j*s) share their readers: output x
- * feeds pixel j through tap kx = ix + pad + j*s - s*x. One pass over the outputs x of a row loads and scales each
- * g_out vector once and adds it into every pixel's accumulator (weights staged as float). Walking x ascending
- * walks each pixel's own terms in its order, so every element is the same float sum as the scalar loop's.
+ * Register tiling: four neighbouring pixels of one input row (ix + j, j < 4) share their readers: output x feeds
+ * pixel j through tap kx = ix + j + pad - stride*x. One pass over the outputs x of a row loads and scales each
+ * g_out vector once and adds it into every pixel that reads it (up to four; weights staged as float). Walking x
+ * ascending walks each pixel's own terms in its order, so every element is the same float sum as the scalar loop's.
  * At the edges a group skips the outputs that do not exist; the row's last few pixels take a one-pixel path.
  */
 #include "tt_bw_internal.h"
@@ -22,16 +22,16 @@ static inline v128_t tt_dw_w4(const int8_t *w, const float *wf, int64_t at, v128
   return wf ? wasm_v128_load(wf + at) : tt_v_cvt4(w + at, cb);
 }
 
-/* Channels [c0, c0+4*NV) of the P pixels ix + j*S (j < P) of input row iy (weights from the float stage wf).
+/* Channels [c0, c0+4*NV) of the P pixels ix + j (j < P) of input row iy (weights from the float stage wf).
  * K (kernel), S (stride), K0, P and NV are compile-time constants after inlining: K0 is the tap through which
  * pixel ix reads its first output xf = (ix + pad - K0) / S, and pixel j reads output xf + t through tap
- * K0 + S*j - S*t when that is in [0, K). P*NV independent accumulator chains (8) hide the adds' latency. */
+ * K0 + j - S*t when that is in [0, K). P*NV independent accumulator chains (8) hide the adds' latency. */
 static inline __attribute__((always_inline)) void tt_dw_group_v(const tt_conv_shape *s, const float *g_out,
                                                                 const float *wf, const float *ws, int32_t iy,
                                                                 int32_t ix, int32_t c0, float *g_in, int32_t accumulate,
                                                                 const int K, const int S, const int K0, const int P,
                                                                 const int NV) {
-  const int32_t c = s->in_c, T = K0 / S + P, ow = s->out_w;
+  const int32_t c = s->in_c, T = (K0 + P - 1) / S + 1, ow = s->out_w; /* outputs the P pixels read */
   int32_t y0, y1;
   tt_bw_reader_range(iy, s->out_h, S, s->pad, K, &y0, &y1);
   const int32_t xf = (ix + s->pad - K0) / S;
@@ -53,7 +53,7 @@ static inline __attribute__((always_inline)) void tt_dw_group_v(const tt_conv_sh
         gs[v] = wasm_f32x4_mul(wasm_v128_load(g + (int64_t)t * c + 4 * v), sv[v]);
 #pragma clang loop unroll(full)
       for (int j = 0; j < P; j++) {
-        const int kx = K0 + S * j - S * t;
+        const int kx = K0 + j - S * t;
         if (kx >= 0 && kx < K)
           for (int v = 0; v < NV; v++)
             acc[j][v] = wasm_f32x4_add(acc[j][v], wasm_f32x4_mul(gs[v], wasm_v128_load(wr + (int64_t)kx * c + 4 * v)));
@@ -62,7 +62,7 @@ static inline __attribute__((always_inline)) void tt_dw_group_v(const tt_conv_sh
   }
   for (int j = 0; j < P; j++)
     for (int v = 0; v < NV; v++)
-      tt_v_store(g_in + ((int64_t)iy * s->in_w + ix + j * S) * c + c0 + 4 * v, acc[j][v], accumulate);
+      tt_v_store(g_in + ((int64_t)iy * s->in_w + ix + j) * c + c0 + 4 * v, acc[j][v], accumulate);
 }
 
 /* Channels [c0, c0+4*NV) of one pixel, NV independent accumulators (NV is 4 or 1 after inlining). */
@@ -116,10 +116,10 @@ static void tt_dw_pixel(const tt_conv_shape *s, const float *g_out, const int8_t
   }
 }
 
-/* True when tt_dw_group_v may take the TT_DW_GROUP pixels ix + j*S: all in the row and all read by some output
+/* True when tt_dw_group_v may take the TT_DW_GROUP pixels ix + j: all in the row and all read by some output
  * (reader runs move by one output a pixel, so the first and last pixels decide); *k0 gets its K0. */
 static int tt_dw_group_ok(const tt_conv_shape *s, int32_t ix, int32_t *k0) {
-  const int32_t K = s->kernel, S = s->stride, last = ix + (TT_DW_GROUP - 1) * S;
+  const int32_t K = s->kernel, S = s->stride, last = ix + TT_DW_GROUP - 1;
   int32_t x0, x1, u0, u1;
   if (!(K == 3 || K == 5 || K == 7) || (S != 1 && S != 2) || s->in_c < 8 || last >= s->in_w)
     return 0;
@@ -159,7 +159,7 @@ static void tt_dw_group(const tt_conv_shape *s, const float *g_out, const int8_t
   }
   if (c & 7)
     for (int32_t j = 0; j < TT_DW_GROUP; j++)
-      tt_dw_pixel(s, g_out, w, wf, ws, iy, ix + j * s->stride, c & ~7, g_in, accumulate);
+      tt_dw_pixel(s, g_out, w, wf, ws, iy, ix + j, c & ~7, g_in, accumulate);
 }
 
 /* The walk over one input row, the same for every row that some output row reads: per step, the pixel ix and what
@@ -168,22 +168,19 @@ static void tt_dw_group(const tt_conv_shape *s, const float *g_out, const int8_t
 enum { TT_DW_UNREAD, TT_DW_GROUPED, TT_DW_ALONE };
 typedef struct {
   int16_t ix;
-  int8_t what; /* TT_DW_UNREAD, TT_DW_GROUPED (TT_DW_GROUP pixels from ix, a stride apart) or TT_DW_ALONE */
+  int8_t what; /* TT_DW_UNREAD, TT_DW_GROUPED (TT_DW_GROUP pixels from ix) or TT_DW_ALONE */
   int8_t k0;   /* tt_dw_group_v's K0 when grouped */
 } tt_dw_step;
 
 static int32_t tt_dw_plan_row(const tt_conv_shape *s, int32_t grouping, tt_dw_step *steps) {
   int32_t n = 0;
-  for (int32_t r = 0; r < s->stride; r++) {
-    for (int32_t ix = r; ix < s->in_w; n++) {
-      int32_t x0, x1, k0 = 0;
-      tt_bw_reader_range(ix, s->out_w, s->stride, s->pad, s->kernel, &x0, &x1);
-      const int32_t what = x1 <= x0                                 ? TT_DW_UNREAD
-                           : grouping && tt_dw_group_ok(s, ix, &k0) ? TT_DW_GROUPED
-                                                                    : TT_DW_ALONE;
-      steps[n] = (tt_dw_step){(int16_t)ix, (int8_t)what, (int8_t)k0};
-      ix += what == TT_DW_GROUPED ? TT_DW_GROUP * s->stride : s->stride;
-    }
+  for (int32_t ix = 0; ix < s->in_w; n++) {
+    int32_t x0, x1, k0 = 0;
+    tt_bw_reader_range(ix, s->out_w, s->stride, s->pad, s->kernel, &x0, &x1);
+    const int32_t what =
+        x1 <= x0 ? TT_DW_UNREAD : grouping && tt_dw_group_ok(s, ix, &k0) ? TT_DW_GROUPED : TT_DW_ALONE;
+    steps[n] = (tt_dw_step){(int16_t)ix, (int8_t)what, (int8_t)k0};
+    ix += what == TT_DW_GROUPED ? TT_DW_GROUP : 1;
   }
   return n;
 }
@@ -210,7 +207,7 @@ void tt_bw_depthwise_input_simd(const tt_conv_shape *s, const float *g_out, cons
         const int32_t np = what == TT_DW_GROUPED ? TT_DW_GROUP : 1;
         for (int32_t j = 0; j < np && !accumulate; j++)
           for (int32_t i = 0; i < c; i++)
-            g_in[((int64_t)iy * s->in_w + ix + j * s->stride) * c + i] = 0.0f;
+            g_in[((int64_t)iy * s->in_w + ix + j) * c + i] = 0.0f;
       } else if (what == TT_DW_GROUPED) {
         tt_dw_group(s, g_out, w, wf, wscale, iy, ix, steps[t].k0, g_in, accumulate);
       } else {
