@@ -117,7 +117,7 @@ static void tt_dw_pixel(const tt_conv_shape *s, const float *g_out, const int8_t
 }
 
 /* True when tt_dw_group_v may take the TT_DW_GROUP pixels ix + j: all in the row and all read by some output
- * (reader runs move by one output a pixel, so the first and last pixels decide); *k0 gets its K0. */
+ * (reader runs only move right from pixel to pixel, so the first and last pixels decide); *k0 gets its K0. */
 static int tt_dw_group_ok(const tt_conv_shape *s, int32_t ix, int32_t *k0) {
   const int32_t K = s->kernel, S = s->stride, last = ix + TT_DW_GROUP - 1;
   int32_t x0, x1, u0, u1;
