@@ -100,5 +100,7 @@ test('newcomer: follow the start-here steps and train; each step visible and lab
   await expect(page.getByTestId('kernels.detail')).toBeHidden();
   await page.getByTestId('kernels.badge').click();
   await expect(page.getByTestId('kernels.detail')).toBeVisible();
+  // Chromium validates relaxed SIMD, so the page runs the relaxed build (bit-identical to the SIMD one).
+  await expect(page.getByTestId('kernels.detail')).toContainText('relaxed SIMD build');
   await app.expectNoConsoleErrors();
 });

@@ -9,8 +9,11 @@
  *  f32:     f32x4.mul then f32x4.add (no fused multiply-add: the kernels build with -ffp-contract=off), the
  *           fp32 MAC of the backward kernels; 4 MAC a product.
  * V8's TurboFan schedules loop-invariant pure operations before the loop (and after unrolling, merges equal ones),
- * so fixed operands would time only the adds. Each iteration therefore steps the two pixel operands by an integer
- * i32x4.add of 1 (one cheap op per nw products; on the fp32 bits it is one ulp, so values stay normal floats).
+ * so fixed operands would time only the adds. Each iteration of the int8 loops therefore steps the two pixel
+ * operands by an integer i32x4.add of 1 (one cheap op per nw products). The fp32 loop instead reloads its two
+ * pixel operands from an address that alternates between two slots (p + (n & 16)): loads go to the load ports,
+ * while an integer step on float data would take 2 of every 2*nw + 2 vector-unit slots from the multiplies and
+ * adds (the fp32 kernels load their operands, they do not step them), so the loop measures the mul + add rate.
  * Every function takes (iterations, pointer to the operands) and returns a lane of the summed accumulators so
  * nothing is dead.
  */
@@ -39,7 +42,11 @@ export function peakWat(kind: PeakKind, nw: number): string {
       : `(v128.load offset=${off} (local.get $p))`;
   const init = operands.map((n, i) => `(local.set ${n} ${load(i * 16)})`).join(' ');
   const body = pairs.map(([x, w], j) => product(kind, accs[j], x, w)).join('\n        ');
-  const step = ['$x0', '$x1'].map((x) => `(local.set ${x} (i32x4.add (local.get ${x}) (local.get $c)))`).join(' ');
+  const slot = '(i32.add (local.get $p) (i32.and (local.get $n) (i32.const 16)))';
+  const step =
+    kind === 'f32'
+      ? ['$x0', '$x1'].map((x, i) => `(local.set ${x} (v128.load offset=${i * 32} ${slot}))`).join(' ')
+      : ['$x0', '$x1'].map((x) => `(local.set ${x} (i32x4.add (local.get ${x}) (local.get $c)))`).join(' ');
   const add = kind === 'f32' ? 'f32x4.add' : 'i32x4.add';
   const sum = accs.slice(1).reduce((acc, a) => `(${add} ${acc} (local.get ${a}))`, `(local.get ${accs[0]})`);
   const lane = kind === 'f32' ? `(i32.trunc_sat_f32_s (f32x4.extract_lane 0 ${sum}))` : `(i32x4.extract_lane 0 ${sum})`;

@@ -109,6 +109,59 @@ static void tt_pw_input_staged(int32_t in_c, int32_t oc, const float *g0, int32_
     for (int j = 0; j < 4; j++) tt_v_store(gi0 + in_c + i0 + 4 * j, b[j], accumulate);
 }
 
+/* Channels [i0, i0+16) of pixels p and p+1 from their scaled gradients gs0[o] = g_out[p][o] * s_W[o] (and gs1),
+ * weights of the block staged as float in wf[o]: the same terms, summed over o ascending, as the portable loop. */
+static void tt_pw_input_scaled(int32_t in_c, int32_t oc, const float *gs0, const float *gs1, int32_t two,
+                               const float (*wf)[16], float *gi0, int32_t accumulate, int32_t i0) {
+  v128_t a[4], b[4];
+  for (int j = 0; j < 4; j++) a[j] = b[j] = wasm_f32x4_splat(0.0f);
+  for (int32_t o = 0; o < oc; o++) {
+    const v128_t s0 = wasm_v128_load32_splat(gs0 + o), s1 = wasm_v128_load32_splat(gs1 + o);
+    for (int j = 0; j < 4; j++) {
+      const v128_t w = wasm_v128_load(&wf[o][4 * j]);
+      a[j] = wasm_f32x4_add(a[j], wasm_f32x4_mul(s0, w));
+      b[j] = wasm_f32x4_add(b[j], wasm_f32x4_mul(s1, w));
+    }
+  }
+  for (int j = 0; j < 4; j++) tt_v_store(gi0 + i0 + 4 * j, a[j], accumulate);
+  if (two)
+    for (int j = 0; j < 4; j++) tt_v_store(gi0 + in_c + i0 + 4 * j, b[j], accumulate);
+}
+
+#define TT_PW_SCALED_MAX 512 /* output channels whose scaled gradients of two pixels are staged (4 KB of stack) */
+
+/* Every pixel, channels [0, in_c & ~15), when every 16-channel block's float weights fit the stage at once: per
+ * pixel pair the scaled gradients g_out * s_W are computed once (four lanes at a time, the same products) and
+ * serve every block. Returns 0 (nothing done) when the weights do not fit. */
+static int tt_pw_input_all_blocks(int32_t pixels, int32_t ic, int32_t oc, const float *g_out, const int8_t *w,
+                                  const float *ws, float *g_in, int32_t accumulate) {
+  const int32_t nb = ic >> 4;
+  if (nb * oc * 16 > TT_PW_STAGE_FLOATS || oc > TT_PW_SCALED_MAX) return 0;
+  _Alignas(16) float wf[TT_PW_STAGE_FLOATS / 16][16];
+  _Alignas(16) float gs[2][TT_PW_SCALED_MAX];
+  const v128_t cb16 = tt_v_cvt_bias(0);
+  for (int32_t bk = 0; bk < nb; bk++)
+    for (int32_t o = 0; o < oc; o++) {
+      v128_t wv[4];
+      tt_v_cvt16(w + (int64_t)o * ic + 16 * bk, cb16, wv);
+      for (int j = 0; j < 4; j++) wasm_v128_store(&wf[bk * oc + o][4 * j], wv[j]);
+    }
+  for (int32_t p = 0; p < pixels; p += 2) {
+    const int32_t two = p + 1 < pixels;
+    for (int32_t q = 0; q <= two; q++) {
+      const float *g = g_out + (int64_t)(p + q) * oc;
+      int32_t o = 0;
+      for (; o + 4 <= oc; o += 4)
+        wasm_v128_store(gs[q] + o, wasm_f32x4_mul(wasm_v128_load(g + o), wasm_v128_load(ws + o)));
+      for (; o < oc; o++) gs[q][o] = g[o] * ws[o];
+    }
+    for (int32_t bk = 0; bk < nb; bk++)
+      tt_pw_input_scaled(ic, oc, gs[0], two ? gs[1] : gs[0], two, (const float (*)[16])wf + bk * oc,
+                         g_in + (int64_t)p * ic, accumulate, 16 * bk);
+  }
+  return 1;
+}
+
 /* Every pixel, channels [0, in_c & ~15): per 16-channel block the weights are converted to float once. */
 static void tt_pw_input_blocks(int32_t pixels, int32_t ic, int32_t oc, const float *g_out, const int8_t *w,
                                const float *ws, float *g_in, int32_t accumulate) {
@@ -131,7 +184,9 @@ void tt_pointwise_f32_bwd_input(const tt_conv_shape *shape, const float *g_out, 
                                 const float *wscale, float *g_in, int32_t accumulate) {
   int32_t pixels = shape->in_h * shape->in_w, ic = shape->in_c, oc = shape->out_c, i0 = 0;
 #ifdef __wasm_simd128__
-  if (oc * 16 <= TT_PW_STAGE_FLOATS) {
+  if (tt_pw_input_all_blocks(pixels, ic, oc, g_out, w, wscale, g_in, accumulate)) {
+    i0 = ic & ~15;
+  } else if (oc * 16 <= TT_PW_STAGE_FLOATS) {
     tt_pw_input_blocks(pixels, ic, oc, g_out, w, wscale, g_in, accumulate);
     i0 = ic & ~15;
   }
@@ -146,6 +201,7 @@ void tt_fc_f32_bwd_input(int32_t in_c, int32_t out_c, const float *g_out, const 
   tt_pw_input_pixel(in_c, out_c, g_out, w, wscale, g_in, accumulate, 0);
 }
 
+#ifndef __wasm_simd128__
 /* True when some output reads input pixel (iy, ix). Pixels nobody reads (stride-2 edges) get 0, or keep
  * g_in bit for bit when accumulating. */
 static int tt_pixel_is_read(const tt_conv_shape *s, int32_t iy, int32_t ix) {
@@ -174,83 +230,6 @@ static void tt_dw_input_chunk(const tt_conv_shape *s, const float *g_out, const 
   }
   tt_store_row(gi + c0, acc, n, accumulate);
 }
-
-#ifdef __wasm_simd128__
-#define TT_DW_STAGE_FLOATS 4096 /* depthwise weights staged as float: kernel*kernel*c <= 4096 (16 KB of stack) */
-
-/* Weights [at, at+16) as four f32x4: from the float stage wf when there is one, else converted from w. */
-static inline void tt_dw_weights16(const int8_t *w, const float *wf, int64_t at, v128_t cb16, v128_t out[4]) {
-  if (wf) {
-    for (int j = 0; j < 4; j++) out[j] = wasm_v128_load(wf + at + 4 * j);
-  } else {
-    tt_v_cvt16(w + at, cb16, out);
-  }
-}
-
-/* 16 channels [c0, c0+16) of one depthwise input pixel, partial sums in registers. */
-static void tt_dw_input_v16(const tt_conv_shape *s, const float *g_out, const int8_t *w, const float *wf,
-                            const float *ws, int32_t iy, int32_t ix, int32_t c0, float *gi, int32_t accumulate) {
-  int32_t c = s->in_c, y0, y1, x0, x1;
-  tt_bw_reader_range(iy, s->out_h, s->stride, s->pad, s->kernel, &y0, &y1);
-  tt_bw_reader_range(ix, s->out_w, s->stride, s->pad, s->kernel, &x0, &x1);
-  const v128_t cb16 = tt_v_cvt_bias(0);
-  v128_t s0 = wasm_v128_load(ws + c0), s1 = wasm_v128_load(ws + c0 + 4);
-  v128_t s2 = wasm_v128_load(ws + c0 + 8), s3 = wasm_v128_load(ws + c0 + 12);
-  v128_t a0 = wasm_f32x4_splat(0.0f), a1 = a0, a2 = a0, a3 = a0, wv[4];
-  for (int32_t y = y0; y < y1; y++) {
-    int32_t ky = iy + s->pad - y * s->stride;
-    for (int32_t x = x0; x < x1; x++) {
-      int32_t kx = ix + s->pad - x * s->stride;
-      const float *go = g_out + ((int64_t)y * s->out_w + x) * c + c0;
-      tt_dw_weights16(w, wf, ((int64_t)ky * s->kernel + kx) * c + c0, cb16, wv);
-      a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_f32x4_mul(wasm_v128_load(go), s0), wv[0]));
-      a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_f32x4_mul(wasm_v128_load(go + 4), s1), wv[1]));
-      a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wasm_f32x4_mul(wasm_v128_load(go + 8), s2), wv[2]));
-      a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(wasm_f32x4_mul(wasm_v128_load(go + 12), s3), wv[3]));
-    }
-  }
-  tt_v_store(gi + c0, a0, accumulate);
-  tt_v_store(gi + c0 + 4, a1, accumulate);
-  tt_v_store(gi + c0 + 8, a2, accumulate);
-  tt_v_store(gi + c0 + 12, a3, accumulate);
-}
-
-/* Pixels (iy, ix) and (iy, ix+1) can go together when stride is 1 and the second pixel's readers are the
- * first's shifted by one column: term t of both then uses the same tap (same converted weight vector). */
-static int tt_dw_pair_ok(const tt_conv_shape *s, int32_t iy, int32_t ix) {
-  int32_t x0, x1, u0, u1;
-  if (s->stride != 1 || ix + 1 >= s->in_w || !tt_pixel_is_read(s, iy, ix)) return 0;
-  tt_bw_reader_range(ix, s->out_w, 1, s->pad, s->kernel, &x0, &x1);
-  tt_bw_reader_range(ix + 1, s->out_w, 1, s->pad, s->kernel, &u0, &u1);
-  return u0 == x0 + 1 && u1 == x1 + 1;
-}
-
-/* 16 channels of the pixel pair (iy, ix), (iy, ix+1); requires tt_dw_pair_ok. */
-static void tt_dw_input_pair_v16(const tt_conv_shape *s, const float *g_out, const int8_t *w, const float *wf,
-                                 const float *ws, int32_t iy, int32_t ix, int32_t c0, float *gi, int32_t accumulate) {
-  int32_t c = s->in_c, y0, y1, x0, x1;
-  tt_bw_reader_range(iy, s->out_h, 1, s->pad, s->kernel, &y0, &y1);
-  tt_bw_reader_range(ix, s->out_w, 1, s->pad, s->kernel, &x0, &x1);
-  const v128_t cb16 = tt_v_cvt_bias(0);
-  const float *sc = ws + c0;
-  v128_t a[4], b[4], wv[4];
-  for (int j = 0; j < 4; j++) a[j] = b[j] = wasm_f32x4_splat(0.0f);
-  for (int32_t y = y0; y < y1; y++) {
-    for (int32_t x = x0; x < x1; x++) {
-      const float *ga = g_out + ((int64_t)y * s->out_w + x) * c + c0, *gb = ga + c;
-      tt_dw_weights16(w, wf, ((int64_t)(iy + s->pad - y) * s->kernel + ix + s->pad - x) * c + c0, cb16, wv);
-      for (int j = 0; j < 4; j++) {
-        v128_t sj = wasm_v128_load(sc + 4 * j);
-        a[j] = wasm_f32x4_add(a[j], wasm_f32x4_mul(wasm_f32x4_mul(wasm_v128_load(ga + 4 * j), sj), wv[j]));
-        b[j] = wasm_f32x4_add(b[j], wasm_f32x4_mul(wasm_f32x4_mul(wasm_v128_load(gb + 4 * j), sj), wv[j]));
-      }
-    }
-  }
-  for (int j = 0; j < 4; j++) {
-    tt_v_store(gi + c0 + 4 * j, a[j], accumulate);
-    tt_v_store(gi + c + c0 + 4 * j, b[j], accumulate);
-  }
-}
 #endif
 
 void tt_depthwise_f32_bwd_input(const tt_conv_shape *shape, const float *g_out, const int8_t *w,
@@ -260,41 +239,24 @@ void tt_depthwise_f32_bwd_input(const tt_conv_shape *shape, const float *g_out, 
 
 void tt_depthwise_f32_bwd_input_rows(const tt_conv_shape *shape, const float *g_out, const int8_t *w,
                                      const float *wscale, float *g_in, int32_t accumulate, int32_t r0, int32_t r1) {
-  int32_t c = shape->in_c;
 #ifdef __wasm_simd128__
-  /* Every input pixel reads up to kernel^2 weight vectors: convert them to float once (exact) for the call. */
-  _Alignas(16) float stage[TT_DW_STAGE_FLOATS];
-  const int32_t nw = shape->kernel * shape->kernel * c;
-  const float *wf = nw <= TT_DW_STAGE_FLOATS ? stage : 0;
-  for (int32_t j = 0; wf && j < nw; j++) stage[j] = (float)w[j];
-#endif
+  tt_bw_depthwise_input_simd(shape, g_out, w, wscale, g_in, accumulate, r0, r1);
+#else
+  int32_t c = shape->in_c;
   for (int32_t iy = r0; iy < r1; iy++) {
     for (int32_t ix = 0; ix < shape->in_w; ix++) {
       float *gi = g_in + ((int64_t)iy * shape->in_w + ix) * c;
-      int32_t c0 = 0;
       if (!tt_pixel_is_read(shape, iy, ix)) {
         for (int32_t j = 0; j < c && !accumulate; j++) gi[j] = 0.0f;
         continue;
       }
-#ifdef __wasm_simd128__
-      if (tt_dw_pair_ok(shape, iy, ix)) {
-        for (; c0 + 16 <= c; c0 += 16) tt_dw_input_pair_v16(shape, g_out, w, wf, wscale, iy, ix, c0, gi, accumulate);
-        for (int32_t t = c0; t < c; t += TT_BW_CHUNK) {
-          int32_t n = c - t < TT_BW_CHUNK ? c - t : TT_BW_CHUNK;
-          tt_dw_input_chunk(shape, g_out, w, wscale, iy, ix, t, n, gi, accumulate);
-          tt_dw_input_chunk(shape, g_out, w, wscale, iy, ix + 1, t, n, gi + c, accumulate);
-        }
-        ix++; /* both pixels are done */
-        continue;
-      }
-      for (; c0 + 16 <= c; c0 += 16) tt_dw_input_v16(shape, g_out, w, wf, wscale, iy, ix, c0, gi, accumulate);
-#endif
-      for (; c0 < c; c0 += TT_BW_CHUNK) {
+      for (int32_t c0 = 0; c0 < c; c0 += TT_BW_CHUNK) {
         int32_t n = c - c0 < TT_BW_CHUNK ? c - c0 : TT_BW_CHUNK;
         tt_dw_input_chunk(shape, g_out, w, wscale, iy, ix, c0, n, gi, accumulate);
       }
     }
   }
+#endif
 }
 
 /* One channel chunk of one general-conv input pixel: outputs (y, x) that read it, then o ascending. */

@@ -59,10 +59,15 @@ void tt_bw_depthwise_weight_row(const tt_conv_shape *shape, const float *g_out, 
                                 int32_t kx, float *row);
 
 #ifdef __wasm_simd128__
-/* The whole depthwise weight gradient [kernel][kernel][k] when stride is 1, kernel is 3, 5 or 7 and k % 4 == 0
+/* The whole depthwise weight gradient [kernel][kernel][k] when stride is 1 or 2, kernel is 3, 5 or 7 and k % 4 == 0
  * (tt_dw_weight_simd.c): returns 1, else 0 and writes nothing. Elements identical to the row function's. */
 int tt_bw_depthwise_weight_simd(const tt_conv_shape *shape, const float *g_out, const int8_t *in, int32_t in_stride,
                                 int32_t in_zp, float in_scale, int32_t k, float *g_w);
+
+/* The depthwise input gradient of input rows [r0, r1) (tt_dw_input_simd.c): those elements of
+ * tt_depthwise_f32_bwd_input. */
+void tt_bw_depthwise_input_simd(const tt_conv_shape *s, const float *g_out, const int8_t *w, const float *wscale,
+                                float *g_in, int32_t accumulate, int32_t r0, int32_t r1);
 #endif
 
 /* tt_update_s8's rule on n consecutive elements: dst[j] = saturate(dst[j] - R(lr * (g[j] * gs))) with

@@ -145,4 +145,71 @@ void tt_fwd_gemm2_simd(const int16_t *x0, const int16_t *x1, int32_t kp, const i
     if (out1) tt_fwd_mask_flush(&m1);
   }
 }
+/* Packed-weight variant (pointwise): lanes are output channels, so no horizontal sums. wp holds the weights as
+ * int16, per group of 16 outputs and per input pair i, i+1: four vectors [w[o][i], w[o][i+1], w[o+1][i], ...]
+ * for outputs o = g, g+4, g+8, g+12 (zeros past out_c and past k). i32x4.dot_i16x8_s of such a vector with the
+ * pixel's pair (x[i], x[i+1]) splat to every lane gives x[i]*w[o+l][i] + x[i+1]*w[o+l][i+1] in lane l: exact int32
+ * partial sums of four outputs at once. */
+int32_t tt_fwd_pack_bytes(int32_t k, int32_t out_c) { return ((out_c + 15) & ~15) * ((k + 7) & ~7) * 2; }
+
+void tt_fwd_pack_simd(const int8_t *w, int32_t k, int32_t out_c, int16_t *wp) {
+  const int32_t kp = (k + 7) & ~7, groups = (out_c + 15) >> 4;
+  for (int32_t g = 0; g < groups; g++)
+    for (int32_t p = 0; p < kp; p += 2)
+      for (int32_t l = 0; l < 16; l++) { /* output g*16 + l goes to vector l/4, lane l%4 */
+        const int32_t o = g * 16 + l;
+        int16_t *d = wp + ((int64_t)g * kp + p) * 16 + (l >> 2) * 8 + (l & 3) * 2;
+        d[0] = o < out_c && p < k ? w[(int64_t)o * k + p] : 0;
+        d[1] = o < out_c && p + 1 < k ? w[(int64_t)o * k + p + 1] : 0;
+      }
+}
+
+/* Requantizes the four vectors of a group of 16 outputs of one pixel (n of them valid), in output order. */
+static void finish_group(const v128_t s[4], int32_t o, int32_t n, const int32_t *bias, const void *mult,
+                         const tt_quant *q, int8_t *out, tt_fwd_mask_acc *mask) {
+  if (n == 16) {
+    finish16(s, bias + o, mult, o, q, out + o, mask);
+    return;
+  }
+  for (int32_t j = 0; j * 4 < n; j++) {
+    const int32_t m = n - 4 * j < 4 ? n - 4 * j : 4, c0 = o + 4 * j;
+    /* lanes past n repeat the group's first channel: computed and dropped */
+    const int32_t ch[4] = {c0, m > 1 ? c0 + 1 : c0, m > 2 ? c0 + 2 : c0, m > 3 ? c0 + 3 : c0};
+    const v128_t bv = wasm_i32x4_make(bias[ch[0]], bias[ch[1]], bias[ch[2]], bias[ch[3]]);
+    lane_mult lm;
+    gather_mult(mult, q, ch, &lm);
+    finish4(s[j], bv, &lm, q, out + c0, mask, m);
+  }
+}
+
+void tt_fwd_gemm2_packed_simd(const int16_t *x0, const int16_t *x1, int32_t kp, const int16_t *wp, int32_t out_c,
+                              const int32_t *bias, const void *mult, const tt_quant *q, int8_t *out0, int8_t *out1,
+                              uint8_t *mask, int32_t e0, int32_t e1) {
+  tt_fwd_mask_acc m0 = {mask, e0, 0, 0}, m1 = {mask, e1, 0, 0};
+  for (int32_t o = 0; o < out_c; o += 16) {
+    const int16_t *wg = wp + (int64_t)(o >> 4) * kp * 16;
+    v128_t a0 = wasm_i32x4_splat(0), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+    for (int32_t i = 0; i < kp; i += 2, wg += 32) {
+      const v128_t xa = wasm_v128_load32_splat(x0 + i), xb = wasm_v128_load32_splat(x1 + i);
+      const v128_t w0 = wasm_v128_load(wg), w1 = wasm_v128_load(wg + 8);
+      a0 = wasm_i32x4_add(a0, wasm_i32x4_dot_i16x8(xa, w0));
+      b0 = wasm_i32x4_add(b0, wasm_i32x4_dot_i16x8(xb, w0));
+      a1 = wasm_i32x4_add(a1, wasm_i32x4_dot_i16x8(xa, w1));
+      b1 = wasm_i32x4_add(b1, wasm_i32x4_dot_i16x8(xb, w1));
+      const v128_t w2 = wasm_v128_load(wg + 16), w3 = wasm_v128_load(wg + 24);
+      a2 = wasm_i32x4_add(a2, wasm_i32x4_dot_i16x8(xa, w2));
+      b2 = wasm_i32x4_add(b2, wasm_i32x4_dot_i16x8(xb, w2));
+      a3 = wasm_i32x4_add(a3, wasm_i32x4_dot_i16x8(xa, w3));
+      b3 = wasm_i32x4_add(b3, wasm_i32x4_dot_i16x8(xb, w3));
+    }
+    const int32_t n = out_c - o < 16 ? out_c - o : 16;
+    const v128_t sa[4] = {a0, a1, a2, a3}, sb[4] = {b0, b1, b2, b3};
+    finish_group(sa, o, n, bias, mult, q, out0, &m0);
+    if (out1) finish_group(sb, o, n, bias, mult, q, out1, &m1);
+  }
+  if (mask) {
+    tt_fwd_mask_flush(&m0);
+    if (out1) tt_fwd_mask_flush(&m1);
+  }
+}
 #endif

@@ -227,6 +227,14 @@ void tt_fwd_gemm2_simd(const int16_t *x0, const int16_t *x1, int32_t kp, const i
                        const int32_t *bias, const void *mult, const tt_quant *q, int8_t *out0, int8_t *out1,
                        uint8_t *mask, int32_t e0, int32_t e1);
 
+/* The pointwise core with weights packed by tt_fwd_pack_simd (output channels in lanes, tt_fwd_gemm_simd.c): the
+ * same outputs as tt_fwd_gemm2_simd. tt_fwd_pack_bytes gives the size of the packing of out_c rows of k. */
+int32_t tt_fwd_pack_bytes(int32_t k, int32_t out_c);
+void tt_fwd_pack_simd(const int8_t *w, int32_t k, int32_t out_c, int16_t *wp);
+void tt_fwd_gemm2_packed_simd(const int16_t *x0, const int16_t *x1, int32_t kp, const int16_t *wp, int32_t out_c,
+                              const int32_t *bias, const void *mult, const tt_quant *q, int8_t *out0, int8_t *out1,
+                              uint8_t *mask, int32_t e0, int32_t e1);
+
 /* dst[i] = src[i] - zp for i < n, then zeros up to a multiple of 8 (the staging of tt_fwd_gemm2_simd). */
 void tt_fwd_widen_simd(const int8_t *src, int32_t n, int32_t zp, int16_t *dst);
 #endif

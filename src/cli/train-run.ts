@@ -27,6 +27,7 @@ import { CliError, UsageError } from './command';
 import { loadModelFile, readDataset, REPO_ROOT } from './firmware-io';
 import { readInputFile } from './files';
 import { defaultBackbone } from './weights';
+import { KERNEL_BUILD_FILES, preferredKernelBuild } from '../runtime/kernels/kernel-build';
 
 export const ROOT = REPO_ROOT;
 export type Engine = 'wasm' | 'reference' | 'fp32';
@@ -53,7 +54,9 @@ export interface HeadlessOptions extends RunSettings {
   /** Learning rate over the run: constant, or cosine decay from lr to 0 (updated every SCHEDULE_CHUNK steps). */
   schedule: 'constant' | 'cosine';
   options?: Partial<PlanOptions>;
-  /** Path of the WebAssembly module (default wasm/tt_kernels_mt.wasm with threads > 1, else wasm/tt_kernels.wasm). */
+  /** Path of the WebAssembly module (default: wasm/tt_kernels_mt.wasm with threads > 1, else
+   * wasm/tt_kernels_relaxed.wasm where the engine has relaxed SIMD, else wasm/tt_kernels.wasm; all compute the same
+   * bits). */
   wasm?: string;
   /** Kernel threads of the wasm engine (default: the cores, at most 4); results are the same for any count. */
   threads?: number;
@@ -164,8 +167,8 @@ async function buildLearner(o: HeadlessOptions, classes: number): Promise<Built>
     return { learner: new Fp32Trainer(model, parseScheme(o.scheme, model), o.lr), plan, executor: null };
   if (o.engine === 'reference') return { learner: new ReferenceLearner(plan, settings), plan, executor: null };
   const threads = o.threads ?? (o.wasm ? undefined : defaultThreads());
-  const path =
-    o.wasm ?? join(ROOT, 'wasm', threads !== undefined && threads > 1 ? 'tt_kernels_mt.wasm' : 'tt_kernels.wasm');
+  const single = KERNEL_BUILD_FILES[preferredKernelBuild()];
+  const path = o.wasm ?? join(ROOT, 'wasm', threads !== undefined && threads > 1 ? 'tt_kernels_mt.wasm' : single);
   const key = `${path} ${threads ?? ''}`;
   if (!modules.has(key)) {
     const p = loadKernels(path, threads);

@@ -28,7 +28,7 @@ export const useKernels = create<KernelState>((set, get) => ({
       set({ phase: report.ok ? 'ok' : 'error', report });
     } catch (err) {
       const message = `kernel worker failed to start: ${err instanceof Error ? err.message : String(err)}`;
-      set({ phase: 'error', report: { ok: false, message, loadMs: 0, checkMs: 0, exportCount: 0 } });
+      set({ phase: 'error', report: { ok: false, message, loadMs: 0, checkMs: 0, exportCount: 0, build: '' } });
     }
   },
 }));

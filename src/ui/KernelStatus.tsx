@@ -17,7 +17,7 @@ export function KernelStatus() {
   let detail = 'loading the WebAssembly kernels…';
   if (report) {
     detail = report.ok
-      ? `${report.message}; ${report.exportCount} exports, loaded in ${report.loadMs.toFixed(0)} ms, checked in ${report.checkMs.toFixed(1)} ms`
+      ? `${report.message}; ${report.build} build, ${report.exportCount} exports, loaded in ${report.loadMs.toFixed(0)} ms, checked in ${report.checkMs.toFixed(1)} ms`
       : report.message;
   }
   const badge = !report ? 'kernels …' : report.ok ? '✓ kernels' : '✕ kernels';

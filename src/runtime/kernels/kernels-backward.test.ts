@@ -8,6 +8,7 @@ import { loadBackends, type CallResult, type KernelBackend, type TypedArray } fr
 import { poolGradientCases } from '../testing/kernels-pool.cases';
 import {
   convGradientCases,
+  depthwiseWideCases,
   elementwiseCases,
   fcGradientCases,
   fusedCases,
@@ -56,6 +57,7 @@ const groups: [string, Case[]][] = [
   ['updates', updateCases(seeded(3))],
   ['fused gradient + update', fusedCases(seeded(4))],
   ['windowed pools and pad', poolGradientCases(seeded(6), 40)],
+  ['depthwise wide rows (SIMD register tiles)', depthwiseWideCases(seeded(7))],
 ];
 
 describe('backward kernels on every backend vs the TypeScript reference', () => {

@@ -27,7 +27,7 @@ export interface CallResult {
   /** mean nanoseconds per call */
   ns: number;
 }
-export type BackendName = 'wasm-simd' | 'wasm-scalar' | 'native' | 'native-O3';
+export type BackendName = 'wasm-simd' | 'wasm-relaxed' | 'wasm-scalar' | 'native' | 'native-O3';
 export interface KernelBackend {
   name: BackendName;
   run(calls: Call[]): CallResult[];
@@ -38,6 +38,7 @@ export const paths = {
   root,
   wasmSimd: join(root, 'wasm', 'tt_kernels.wasm'),
   wasmScalar: join(root, 'wasm', 'tt_kernels_scalar.wasm'),
+  wasmRelaxed: join(root, 'wasm', 'tt_kernels_relaxed.wasm'),
   kernelsDir: join(root, 'kernels-c'),
 };
 
@@ -49,7 +50,7 @@ function cloneLike(a: TypedArray, bytes: Uint8Array): TypedArray {
 }
 
 /** A WebAssembly build as a backend: each call copies its buffers into module memory and back out. */
-export function wasmBackend(name: 'wasm-simd' | 'wasm-scalar', mod: KernelModule): KernelBackend {
+export function wasmBackend(name: 'wasm-simd' | 'wasm-relaxed' | 'wasm-scalar', mod: KernelModule): KernelBackend {
   const fns = mod.exports as unknown as Record<string, (...a: number[]) => number>;
   return {
     name,

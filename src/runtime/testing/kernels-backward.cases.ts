@@ -262,8 +262,8 @@ export function updateCases(r: Rand): Case[] {
 const fusedRef = { pointwise: up.pointwiseBwdUpdateS8, conv: up.convBwdUpdateS8, depthwise: up.depthwiseBwdUpdateS8 };
 
 /** One fused weight-gradient + update call; fc is a 1x1 layer on one pixel with its own argument list. */
-function fusedCase(r: Rand, kind: ConvKind | 'fc', rounding: RoundingMode): Case {
-  const s = randomShape(r, kind === 'fc' ? 'pointwise' : kind);
+function fusedCase(r: Rand, kind: ConvKind | 'fc', rounding: RoundingMode, shape?: ConvShape): Case {
+  const s = shape ?? randomShape(r, kind === 'fc' ? 'pointwise' : kind);
   if (kind === 'fc') Object.assign(s, { inH: 1, inW: 1, outH: 1, outW: 1, inRing: 1, outRing: 1 });
   const k = int(r, 1, s.inC);
   const inStride = kind === 'fc' ? s.inC : int(r, k, s.inC);
@@ -384,4 +384,58 @@ function depthwiseInputRowsCases(r: Rand): Case[] {
     });
   }
   return out;
+}
+
+/** Depthwise layers with rows wide enough for the WebAssembly SIMD register-tiled paths (groups of pixels a stride
+ * apart, clipped at both edges, 8 channels a pass plus tails): input and weight gradients and the fused update,
+ * stride 1 and 2, kernel 3/5/7; then planes too large for the float stages (the unstaged paths). */
+export function depthwiseWideCases(r: Rand): Case[] {
+  const out: Case[] = [];
+  for (let t = 0; t < 12; t++) {
+    const [kernel, stride] = [[3, 5, 7][t % 3], 1 + (Math.floor(t / 3) % 2)];
+    const [inH, inW, inC] = [int(r, kernel, 9), int(r, 13, 27), pick(r, [8, 13, 20, 27, 48])];
+    out.push(...depthwiseTrio(r, t, { inH, inW, inC, kernel, stride }));
+  }
+  const large = [
+    { inH: 46, inW: 46, inC: 8, kernel: 3, stride: 1 },
+    { inH: 47, inW: 45, inC: 12, kernel: 5, stride: 2 },
+    { inH: 9, inW: 14, inC: 88, kernel: 7, stride: 1 },
+  ];
+  large.forEach((g, j) => out.push(...depthwiseTrio(r, j, g)));
+  return out;
+}
+
+type DwGeometry = { inH: number; inW: number; inC: number; kernel: number; stride: number };
+
+/** Input gradient, weight gradient (k all channels or a multiple of 4 half the time) and fused update of one layer. */
+function depthwiseTrio(r: Rand, t: number, { inH, inW, inC, kernel, stride }: DwGeometry): Case[] {
+  const [pad, padEnd] = [int(r, 0, kernel >> 1), int(r, 0, kernel >> 1)];
+  const [outH, outW] = [inH, inW].map((n) => Math.floor((n + pad + padEnd - kernel) / stride) + 1);
+  const s: ConvShape = {
+    ...{ inH, inW, inC, outH, outW, outC: inC, kernel, stride, pad, inRing: inH, outRing: outH },
+    ...{ kernelW: kernel, strideW: stride, padLeft: pad },
+  };
+  const tag = `depthwise wide ${inH}x${inW}x${inC} k${kernel} s${stride} p${pad}/${padEnd}`;
+  const acc = t % 2;
+  const [go, w, ws] = [f32(r, outH * outW * inC), i8(r, wLen('depthwise', s), -127), f32(r, inC, 0.001, 0.05)];
+  const g = f32(r, inH * inW * inC);
+  const k = t % 4 === 0 ? inC : t % 4 === 1 ? 4 * int(r, 1, inC >> 2) : int(r, 1, inC);
+  const inStride = int(r, k, inC);
+  const [zp, sx] = [int(r, -128, 127), Math.fround(0.001 + 0.1 * r())];
+  const [x, gw] = [i8(r, inH * inW * inStride), new Float32Array(kernel * kernel * k)];
+  return [
+    {
+      name: `${tag} bwd_input acc${acc}`,
+      fn: 'tt_depthwise_f32_bwd_input',
+      args: [shapeArg(s), go, w, ws, g, i32(acc)],
+      ref: (the) => bw.depthwiseF32BwdInput(s, the(go), the(w), the(ws), the(g), acc),
+    },
+    {
+      name: `${tag} bwd_weight k${k}/${inC} stride${inStride}`,
+      fn: 'tt_depthwise_f32_bwd_weight',
+      args: [shapeArg(s), go, x, i32(inStride), i32(zp), { f32: sx }, i32(k), gw],
+      ref: (the) => bw.depthwiseF32BwdWeight(s, the(go), the(x), inStride, zp, sx, k, the(gw)),
+    },
+    fusedCase(r, 'depthwise', (t % 3) as RoundingMode, s),
+  ];
 }

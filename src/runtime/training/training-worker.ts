@@ -11,12 +11,14 @@ import { TrainRunner, type LoadReport, type RunnerOptions } from './train-runner
 import type { RunSettings } from '../../compiler/settings';
 import type { TrainingMetrics, UserSample } from './training-api';
 import { instantiateKernels, type KernelModule } from '../kernels/wasm';
+import { loadPreferredBuild } from '../kernels/kernel-build';
 import { instantiateThreadedKernels, sharedMemoryAvailable } from '../kernels/wasm-threads';
 import { spawnBrowserThread } from '../kernels/wasm-threads-browser';
 import type { ThreadInfo } from './training-api';
 
 // Referenced through `new URL` (like kernel-worker.ts) so the site still builds while the module is missing.
 const WASM_URL = new URL('../../../wasm/tt_kernels.wasm', import.meta.url).href;
+const RELAXED_URL = new URL('../../../wasm/tt_kernels_relaxed.wasm', import.meta.url).href;
 const WASM_MT_URL = new URL('../../../wasm/tt_kernels_mt.wasm', import.meta.url).href;
 
 /** The built-in data set: fine-tuning on MNIST (the backbones were pretrained on Fashion-MNIST). */
@@ -39,7 +41,10 @@ async function loadKernels(threads: number): Promise<KernelModule> {
       console.warn(`kernel threads unavailable (${(e as Error).message}); training on one thread`);
     }
   }
-  return instantiateKernels(await fetchBytes(WASM_URL));
+  // one thread: the relaxed-SIMD build where the engine has it (same bits as the SIMD build)
+  const urls = { relaxed: RELAXED_URL, simd: WASM_URL };
+  const { loaded } = await loadPreferredBuild(urls, async (url) => instantiateKernels(await fetchBytes(url)));
+  return loaded;
 }
 
 async function fetchBytes(url: string): Promise<Uint8Array<ArrayBuffer>> {
