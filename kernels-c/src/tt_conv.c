@@ -215,14 +215,14 @@ static inline __attribute__((always_inline)) void taps_finish(const v128_t *acc,
  * nv = 4 known, so the four accumulator pairs stay in registers. */
 static inline __attribute__((always_inline)) void taps_block(const tt_conv_shape *s, const taps_geom *g,
                                                              const int16_t *xw, const int16_t *wt, const int32_t *bias,
-                                                             int32_t x, int32_t two, int32_t o, int32_t nv, v128_t *a,
-                                                             v128_t *b) {
+                                                             int32_t x, int32_t two, int32_t o, int32_t nv, int32_t kh,
+                                                             int32_t npr, v128_t *a, v128_t *b) {
   const int32_t oc = s->out_c, xa = x * s->stride_w * s->in_c, xb = two ? xa + s->stride_w * s->in_c : xa;
   for (int32_t j = 0; j < nv; j++) a[j] = b[j] = wasm_v128_load(bias + o + 4 * j);
-  for (int32_t ky = 0; ky < s->kernel; ky++) {
+  for (int32_t ky = 0; ky < kh; ky++) {
     const int16_t *r = xw + ky * g->rlen;
-    const int16_t *wr = wt + ((int64_t)ky * g->npr * oc + o) * 2;
-    for (int32_t q = 0; q < g->npr; q++, wr += oc * 2) {
+    const int16_t *wr = wt + ((int64_t)ky * npr * oc + o) * 2;
+    for (int32_t q = 0; q < npr; q++, wr += oc * 2) {
       const v128_t va = wasm_v128_load32_splat(r + xa + 2 * q);
       const v128_t vb = wasm_v128_load32_splat(r + xb + 2 * q);
       for (int32_t j = 0; j < nv; j++) {
@@ -246,12 +246,15 @@ static void taps_row(const tt_conv_shape *s, const taps_geom *g, const tt_quant 
     for (int32_t o = 0; o < oc; o += 16) {
       v128_t a[4], b[4];
       if (oc - o >= 16) {
-        taps_block(s, g, xw, wt, bias, x, two, o, 4, a, b);
+        if (s->kernel == 3 && g->npr == 5) /* the 3x3 stem on 3 channels: loops unrolled (kh, npr known) */
+          taps_block(s, g, xw, wt, bias, x, two, o, 4, 3, 5, a, b);
+        else
+          taps_block(s, g, xw, wt, bias, x, two, o, 4, s->kernel, g->npr, a, b);
         taps_finish(a, 4, mult + o, q, orow + x * oc + o, &m0);
         if (two) taps_finish(b, 4, mult + o, q, orow + (x + 1) * oc + o, &m1);
       } else {
         const int32_t nv = (oc - o) / 4;
-        taps_block(s, g, xw, wt, bias, x, two, o, nv, a, b);
+        taps_block(s, g, xw, wt, bias, x, two, o, nv, s->kernel, g->npr, a, b);
         taps_finish(a, nv, mult + o, q, orow + x * oc + o, &m0);
         if (two) taps_finish(b, nv, mult + o, q, orow + (x + 1) * oc + o, &m1);
       }
