@@ -124,7 +124,7 @@ static void row_simd(const tt_conv_shape *s, const tt_quant *q, const int8_t *in
 }
 
 /* ---------------------------------------------------------------------------------------------------------------
- * Small reductions (the stem: 3x3 x 3 channels = 27 taps; micro_speech: 10x8 x 1): output channels in the lanes.
+ * First layers (the stem: 3x3 x 3 channels = 27 taps; out_c a multiple of 16): output channels in the lanes.
  * The gemm core above puts the reduction in the lanes, which for 27 taps wastes 5 of 32 and pays a horizontal sum
  * per 4 outputs. Here each kernel row's kw*in_c inputs are taken in pairs (x[2q], x[2q+1]) straight from the input
  * rows widened to int16 once per output row (x - in_zp, 0 in the padding), splatted to all lanes, and
@@ -135,6 +135,10 @@ static void row_simd(const tt_conv_shape *s, const tt_quant *q, const int8_t *in
 #define TT_TAPS_MAX_W 4096  /* int16 weight pairs staged per call: pairs * out_c * 2 <= 4096 (8 KB of stack) */
 #define TT_TAPS_MAX_X 8192  /* widened input rows of one output row: kernel * row length <= 8192 (16 KB) */
 #define TT_TAPS_MAX_RED 512 /* reductions up to this many taps take this path; longer ones the gemm core */
+/* First layers only: measured (bench harness, this machine) the lanes-as-outputs path wins on 1 and 3 input channels
+ * with 16 or 32 outputs (stem 3x3x3: 6.2 -> 7.5-10 GMAC/s; 10x8x1 -> 16: 8.9 -> 11.2) and loses from 8 channels
+ * (3x3x8 -> 16: 15.6 -> 12.3) or 8 outputs (10x8x1 -> 8: 5.0 -> 4.0), where the gemm core keeps it. */
+#define TT_TAPS_MAX_IN_C 4
 
 typedef struct {
   int32_t npr;  /* pairs per kernel row: ceil(kernel_w * in_c / 2) */
@@ -145,8 +149,8 @@ static int taps_geometry(const tt_conv_shape *s, taps_geom *g) {
   const int32_t kk = s->kernel * s->kernel_w * s->in_c;
   g->npr = (s->kernel_w * s->in_c + 1) / 2;
   g->rlen = ((s->out_w - 1) * s->stride_w + s->kernel_w) * s->in_c + 2;
-  return kk <= TT_TAPS_MAX_RED && s->out_c % 4 == 0 && s->kernel * g->npr * s->out_c * 2 <= TT_TAPS_MAX_W &&
-         s->kernel * g->rlen <= TT_TAPS_MAX_X;
+  return kk <= TT_TAPS_MAX_RED && s->in_c <= TT_TAPS_MAX_IN_C && s->out_c % 16 == 0 &&
+         s->kernel * g->npr * s->out_c * 2 <= TT_TAPS_MAX_W && s->kernel * g->rlen <= TT_TAPS_MAX_X;
 }
 
 /* wt[((ky * npr + q) * out_c + o) * 2 + h] = w[o][ky][2q + h] (0 past the kernel row). */
@@ -184,48 +188,40 @@ static void taps_widen_rows(const tt_conv_shape *s, const taps_geom *g, int32_t 
   }
 }
 
-/* Requantizes, stores and masks outputs [o, o + 4 * nv) of one pixel from nv accumulator vectors (bias included). */
-static inline __attribute__((always_inline)) void taps_finish(const v128_t *acc, int32_t nv, const float *mult,
-                                                              const tt_quant *q, int8_t *out, tt_fwd_mask_acc *m) {
+/* Requantizes, stores and masks outputs [o, o + 16) of one pixel from 4 accumulator vectors (bias included). */
+static inline __attribute__((always_inline)) void taps_finish(const v128_t *acc, const float *mult, const tt_quant *q,
+                                                              int8_t *out, tt_fwd_mask_acc *m) {
   const v128_t zp = wasm_i32x4_splat(q->out_zp), lo = wasm_i32x4_splat(q->act_min), hi = wasm_i32x4_splat(q->act_max);
   v128_t y[4], pass[4];
-  for (int32_t j = 0; j < nv; j++) y[j] = tt_simd_requant4(acc[j], wasm_v128_load(mult + 4 * j), zp, lo, hi, &pass[j]);
-  for (int32_t j = nv; j < 4; j++) y[j] = pass[j] = wasm_i32x4_splat(0);
-  const v128_t packed = tt_simd_pack16(y[0], y[1], y[2], y[3]);
-  if (nv == 4) {
-    wasm_v128_store(out, packed);
-  } else {
-    int8_t tmp[16];
-    wasm_v128_store(tmp, packed);
-    memcpy(out, tmp, (size_t)(4 * nv));
-  }
+  for (int32_t j = 0; j < 4; j++) y[j] = tt_simd_requant4(acc[j], wasm_v128_load(mult + 4 * j), zp, lo, hi, &pass[j]);
+  wasm_v128_store(out, tt_simd_pack16(y[0], y[1], y[2], y[3]));
   if (m->mask) {
     const uint32_t bits = (uint32_t)wasm_i8x16_bitmask(tt_simd_pack16(pass[0], pass[1], pass[2], pass[3]));
-    if (nv == 4 && m->n == 0 && (m->e & 7) == 0) { /* 16 whole mask bytes' worth: two bytes, nothing pending */
+    if (m->n == 0 && (m->e & 7) == 0) { /* whole mask bytes and nothing pending: two bytes at once */
       m->mask[m->e >> 3] = (uint8_t)bits;
       m->mask[(m->e >> 3) + 1] = (uint8_t)(bits >> 8);
       m->e += 16;
     } else {
-      tt_fwd_mask_push(m, bits & ((1u << (4 * nv)) - 1u), 4 * nv);
+      tt_fwd_mask_push(m, bits, 16);
     }
   }
 }
 
-/* Outputs [o, o + 4 * nv) of pixels x and x + 1 (two == 0: x twice) of output row y, bias included. Inlined with
- * nv = 4 known, so the four accumulator pairs stay in registers. */
+/* Outputs [o, o + 16) of pixels x and x + 1 (two == 0: x twice) of output row y, bias included, kernel rows of npr
+ * tap pairs. Inlined, so the eight accumulators stay in registers (and the loops unroll when kh, npr are known). */
 static inline __attribute__((always_inline)) void taps_block(const tt_conv_shape *s, const taps_geom *g,
                                                              const int16_t *xw, const int16_t *wt, const int32_t *bias,
-                                                             int32_t x, int32_t two, int32_t o, int32_t nv, int32_t kh,
-                                                             int32_t npr, v128_t *a, v128_t *b) {
+                                                             int32_t x, int32_t two, int32_t o, int32_t kh, int32_t npr,
+                                                             v128_t *a, v128_t *b) {
   const int32_t oc = s->out_c, xa = x * s->stride_w * s->in_c, xb = two ? xa + s->stride_w * s->in_c : xa;
-  for (int32_t j = 0; j < nv; j++) a[j] = b[j] = wasm_v128_load(bias + o + 4 * j);
+  for (int32_t j = 0; j < 4; j++) a[j] = b[j] = wasm_v128_load(bias + o + 4 * j);
   for (int32_t ky = 0; ky < kh; ky++) {
     const int16_t *r = xw + ky * g->rlen;
     const int16_t *wr = wt + ((int64_t)ky * npr * oc + o) * 2;
     for (int32_t q = 0; q < npr; q++, wr += oc * 2) {
       const v128_t va = wasm_v128_load32_splat(r + xa + 2 * q);
       const v128_t vb = wasm_v128_load32_splat(r + xb + 2 * q);
-      for (int32_t j = 0; j < nv; j++) {
+      for (int32_t j = 0; j < 4; j++) {
         const v128_t wv = wasm_v128_load(wr + 8 * j);
         a[j] = wasm_i32x4_add(a[j], wasm_i32x4_dot_i16x8(va, wv));
         b[j] = wasm_i32x4_add(b[j], wasm_i32x4_dot_i16x8(vb, wv));
@@ -245,19 +241,12 @@ static void taps_row(const tt_conv_shape *s, const taps_geom *g, const tt_quant 
     tt_fwd_mask_acc m0 = {mask, e, 0, 0}, m1 = {mask, e + oc, 0, 0};
     for (int32_t o = 0; o < oc; o += 16) {
       v128_t a[4], b[4];
-      if (oc - o >= 16) {
-        if (s->kernel == 3 && g->npr == 5) /* the 3x3 stem on 3 channels: loops unrolled (kh, npr known) */
-          taps_block(s, g, xw, wt, bias, x, two, o, 4, 3, 5, a, b);
-        else
-          taps_block(s, g, xw, wt, bias, x, two, o, 4, s->kernel, g->npr, a, b);
-        taps_finish(a, 4, mult + o, q, orow + x * oc + o, &m0);
-        if (two) taps_finish(b, 4, mult + o, q, orow + (x + 1) * oc + o, &m1);
-      } else {
-        const int32_t nv = (oc - o) / 4;
-        taps_block(s, g, xw, wt, bias, x, two, o, nv, s->kernel, g->npr, a, b);
-        taps_finish(a, nv, mult + o, q, orow + x * oc + o, &m0);
-        if (two) taps_finish(b, nv, mult + o, q, orow + (x + 1) * oc + o, &m1);
-      }
+      if (s->kernel == 3 && g->npr == 5) /* the 3x3 stem on 3 channels: loops unrolled (kh, npr known) */
+        taps_block(s, g, xw, wt, bias, x, two, o, 3, 5, a, b);
+      else
+        taps_block(s, g, xw, wt, bias, x, two, o, s->kernel, g->npr, a, b);
+      taps_finish(a, mult + o, q, orow + x * oc + o, &m0);
+      if (two) taps_finish(b, mult + o, q, orow + (x + 1) * oc + o, &m1);
     }
     if (mask) {
       tt_fwd_mask_flush(&m0);
@@ -266,7 +255,7 @@ static void taps_row(const tt_conv_shape *s, const taps_geom *g, const tt_quant 
   }
 }
 
-/* Rows [r0, r1) through the small-reduction path; returns 0 (nothing written) when the shape does not fit it. */
+/* Rows [r0, r1) with output channels in the lanes; returns 0 (nothing written) when the shape does not fit it. */
 static int taps_rows(const tt_conv_shape *s, const tt_quant *q, const int8_t *in, const int8_t *w, const int32_t *bias,
                      const float *mult, int8_t *out, uint8_t *mask, int32_t r0, int32_t r1) {
   taps_geom g;
