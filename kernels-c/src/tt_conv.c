@@ -8,6 +8,8 @@
  * gathered into that same order as int16 (x - in_zp, 0 for padding) and the pointwise core tt_fwd_gemm2_simd finishes
  * the job.
  */
+#include <string.h>
+
 #include "tt_fwd_internal.h"
 
 /* Taps [*lo, *hi) of one axis that read inside [0, in_len) for the output coordinate whose first tap is at start. */
@@ -120,10 +122,155 @@ static void row_simd(const tt_conv_shape *s, const tt_quant *q, const int8_t *in
                       two ? orow + (x + 1) * oc : 0, mask, e, e + oc);
   }
 }
+
+/* ---------------------------------------------------------------------------------------------------------------
+ * First layers (the stem: 3x3 x 3 channels = 27 taps; out_c a multiple of 16): output channels in the lanes.
+ * The gemm core above puts the reduction in the lanes, which for 27 taps wastes 5 of 32 and pays a horizontal sum
+ * per 4 outputs. Here each kernel row's kw*in_c inputs are taken in pairs (x[2q], x[2q+1]) straight from the input
+ * rows widened to int16 once per output row (x - in_zp, 0 in the padding), splatted to all lanes, and
+ * i32x4.dot_i16x8_s against 4 outputs' weight pairs adds x[2q]*w[o][2q] + x[2q+1]*w[o][2q+1] to lane o: no
+ * horizontal sums, no per-pixel gather. An odd row's last pair reads one input past the row's taps against a zero
+ * weight. Every product and partial sum is an exact int32, so the result equals the portable definition.
+ * ------------------------------------------------------------------------------------------------------------- */
+#define TT_TAPS_MAX_W 4096  /* int16 weight pairs staged per call: pairs * out_c * 2 <= 4096 (8 KB of stack) */
+#define TT_TAPS_MAX_X 8192  /* widened input rows of one output row: kernel * row length <= 8192 (16 KB) */
+#define TT_TAPS_MAX_RED 512 /* reductions up to this many taps take this path; longer ones the gemm core */
+/* First layers only: measured (bench harness, this machine) the lanes-as-outputs path wins on 1 and 3 input channels
+ * with 16 or 32 outputs (stem 3x3x3: 6.2 -> 7.5-10 GMAC/s; 10x8x1 -> 16: 8.9 -> 11.2) and loses from 8 channels
+ * (3x3x8 -> 16: 15.6 -> 12.3) or 8 outputs (10x8x1 -> 8: 5.0 -> 4.0), where the gemm core keeps it. */
+#define TT_TAPS_MAX_IN_C 4
+
+typedef struct {
+  int32_t npr;  /* pairs per kernel row: ceil(kernel_w * in_c / 2) */
+  int32_t rlen; /* int16 per widened row: ((out_w - 1) * stride_w + kernel_w) * in_c + 2 */
+} taps_geom;
+
+static int taps_geometry(const tt_conv_shape *s, taps_geom *g) {
+  const int32_t kk = s->kernel * s->kernel_w * s->in_c;
+  g->npr = (s->kernel_w * s->in_c + 1) / 2;
+  g->rlen = ((s->out_w - 1) * s->stride_w + s->kernel_w) * s->in_c + 2;
+  return kk <= TT_TAPS_MAX_RED && s->in_c <= TT_TAPS_MAX_IN_C && s->out_c % 16 == 0 &&
+         s->kernel * g->npr * s->out_c * 2 <= TT_TAPS_MAX_W && s->kernel * g->rlen <= TT_TAPS_MAX_X;
+}
+
+/* wt[((ky * npr + q) * out_c + o) * 2 + h] = w[o][ky][2q + h] (0 past the kernel row). */
+static void taps_stage_weights(const tt_conv_shape *s, const taps_geom *g, const int8_t *w, int16_t *wt) {
+  const int32_t row = s->kernel_w * s->in_c;
+  for (int32_t ky = 0; ky < s->kernel; ky++)
+    for (int32_t q = 0; q < g->npr; q++)
+      for (int32_t o = 0; o < s->out_c; o++)
+        for (int32_t h = 0; h < 2; h++) {
+          const int32_t r = 2 * q + h;
+          wt[((ky * g->npr + q) * s->out_c + o) * 2 + h] =
+              r < row ? w[((int64_t)o * s->kernel + ky) * row + r] : (int16_t)0;
+        }
+}
+
+/* The kernel rows output row y reads, widened: xw[ky][j] = input (iy0 + ky, column j / in_c - pad_left) - in_zp,
+ * 0 outside the input; rlen values a row. */
+static void taps_widen_rows(const tt_conv_shape *s, const taps_geom *g, int32_t in_zp, const int8_t *in, int32_t y,
+                            int16_t *xw) {
+  const int32_t c = s->in_c, iy0 = y * s->stride - s->pad;
+  for (int32_t ky = 0; ky < s->kernel; ky++) {
+    int16_t *d = xw + ky * g->rlen;
+    const int32_t iy = iy0 + ky;
+    for (int32_t j = 0; j < g->rlen; j++) d[j] = 0;
+    if (iy < 0 || iy >= s->in_h) continue;
+    const int8_t *row = in + (int64_t)(iy % s->in_ring) * s->in_w * c;
+    const int32_t c0 = s->pad_left, c1 = (g->rlen - 2) / c; /* widened columns [c0, c0 + in_w) hold the input */
+    const int32_t last = c0 + s->in_w < c1 ? c0 + s->in_w : c1;
+    const int32_t n = last > c0 ? (last - c0) * c : 0;
+    const v128_t z = wasm_i16x8_splat((int16_t)in_zp);
+    int16_t *dc = d + c0 * c;
+    int32_t i = 0;
+    for (; i + 8 <= n; i += 8) wasm_v128_store(dc + i, wasm_i16x8_sub(wasm_i16x8_load8x8(row + i), z));
+    for (; i < n; i++) dc[i] = (int16_t)(row[i] - in_zp);
+  }
+}
+
+/* Requantizes, stores and masks outputs [o, o + 16) of one pixel from 4 accumulator vectors (bias included). */
+static inline __attribute__((always_inline)) void taps_finish(const v128_t *acc, const void *mult, int32_t o,
+                                                              const tt_quant *q, int8_t *out, tt_fwd_mask_acc *m) {
+  v128_t y[4], pass[4];
+  for (int32_t j = 0; j < 4; j++) y[j] = tt_simd_requant4(acc[j], mult, o + 4 * j, q, &pass[j]);
+  wasm_v128_store(out, tt_simd_pack16(y[0], y[1], y[2], y[3]));
+  if (m->mask) {
+    const uint32_t bits = (uint32_t)wasm_i8x16_bitmask(tt_simd_pack16(pass[0], pass[1], pass[2], pass[3]));
+    if (m->n == 0 && (m->e & 7) == 0) { /* whole mask bytes and nothing pending: two bytes at once */
+      m->mask[m->e >> 3] = (uint8_t)bits;
+      m->mask[(m->e >> 3) + 1] = (uint8_t)(bits >> 8);
+      m->e += 16;
+    } else {
+      tt_fwd_mask_push(m, bits, 16);
+    }
+  }
+}
+
+/* Outputs [o, o + 16) of pixels x and x + 1 (two == 0: x twice) of output row y, bias included, kernel rows of npr
+ * tap pairs. Inlined, so the eight accumulators stay in registers (and the loops unroll when kh, npr are known). */
+static inline __attribute__((always_inline)) void taps_block(const tt_conv_shape *s, const taps_geom *g,
+                                                             const int16_t *xw, const int16_t *wt, const int32_t *bias,
+                                                             int32_t x, int32_t two, int32_t o, int32_t kh, int32_t npr,
+                                                             v128_t *a, v128_t *b) {
+  const int32_t oc = s->out_c, xa = x * s->stride_w * s->in_c, xb = two ? xa + s->stride_w * s->in_c : xa;
+  for (int32_t j = 0; j < 4; j++) a[j] = b[j] = wasm_v128_load(bias + o + 4 * j);
+  for (int32_t ky = 0; ky < kh; ky++) {
+    const int16_t *r = xw + ky * g->rlen;
+    const int16_t *wr = wt + ((int64_t)ky * npr * oc + o) * 2;
+    for (int32_t q = 0; q < npr; q++, wr += oc * 2) {
+      const v128_t va = wasm_v128_load32_splat(r + xa + 2 * q);
+      const v128_t vb = wasm_v128_load32_splat(r + xb + 2 * q);
+      for (int32_t j = 0; j < 4; j++) {
+        const v128_t wv = wasm_v128_load(wr + 8 * j);
+        a[j] = wasm_i32x4_add(a[j], wasm_i32x4_dot_i16x8(va, wv));
+        b[j] = wasm_i32x4_add(b[j], wasm_i32x4_dot_i16x8(vb, wv));
+      }
+    }
+  }
+}
+
+static void taps_row(const tt_conv_shape *s, const taps_geom *g, const tt_quant *q, const int8_t *in, const int16_t *wt,
+                     const int32_t *bias, const void *mult, int8_t *out, uint8_t *mask, int32_t y) {
+  _Alignas(16) int16_t xw[TT_TAPS_MAX_X];
+  const int32_t oc = s->out_c;
+  taps_widen_rows(s, g, q->in_zp, in, y, xw);
+  int8_t *orow = out + (int64_t)(y % s->out_ring) * s->out_w * oc;
+  for (int32_t x = 0; x < s->out_w; x += 2) {
+    const int32_t two = x + 1 < s->out_w, e = (y * s->out_w + x) * oc;
+    tt_fwd_mask_acc m0 = {mask, e, 0, 0}, m1 = {mask, e + oc, 0, 0};
+    for (int32_t o = 0; o < oc; o += 16) {
+      v128_t a[4], b[4];
+      if (s->kernel == 3 && g->npr == 5) /* the 3x3 stem on 3 channels: loops unrolled (kh, npr known) */
+        taps_block(s, g, xw, wt, bias, x, two, o, 3, 5, a, b);
+      else
+        taps_block(s, g, xw, wt, bias, x, two, o, s->kernel, g->npr, a, b);
+      taps_finish(a, mult, o, q, orow + x * oc + o, &m0);
+      if (two) taps_finish(b, mult, o, q, orow + (x + 1) * oc + o, &m1);
+    }
+    if (mask) {
+      tt_fwd_mask_flush(&m0);
+      if (two) tt_fwd_mask_flush(&m1);
+    }
+  }
+}
+
+/* Rows [r0, r1) with output channels in the lanes; returns 0 (nothing written) when the shape does not fit it. */
+static int taps_rows(const tt_conv_shape *s, const tt_quant *q, const int8_t *in, const int8_t *w, const int32_t *bias,
+                     const void *mult, int8_t *out, uint8_t *mask, int32_t r0, int32_t r1) {
+  taps_geom g;
+  if (!taps_geometry(s, &g)) return 0;
+  _Alignas(16) int16_t wt[TT_TAPS_MAX_W];
+  taps_stage_weights(s, &g, w, wt);
+  for (int32_t y = r0; y < r1; y++) taps_row(s, &g, q, in, wt, bias, mult, out, mask, y);
+  return 1;
+}
 #endif
 
 void tt_conv_s8(const tt_conv_shape *shape, const tt_quant *q, const int8_t *in, const int8_t *w, const int32_t *bias,
                 const void *mult, int8_t *out, uint8_t *mask, int32_t r0, int32_t r1) {
+#ifdef __wasm_simd128__
+  if (taps_rows(shape, q, in, w, bias, mult, out, mask, r0, r1)) return;
+#endif
   for (int32_t y = r0; y < r1; y++) {
 #ifdef __wasm_simd128__
     if (shape->kernel * shape->kernel_w * shape->in_c <= TT_SIMD_MAX_K) {

@@ -7,7 +7,14 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { loadBackends, type CallResult, type KernelBackend, type TypedArray } from '../testing/kernel-harness';
 import { seeded } from '../testing/kernels-backward.cases';
 import { expf, logf } from '../../compiler/reference/math';
-import { layerCases, mathCases, mcuCases, vectorCases, type FwdCase } from '../testing/kernels-forward.cases';
+import {
+  layerCases,
+  mathCases,
+  mcuCases,
+  smallReductionCases,
+  vectorCases,
+  type FwdCase,
+} from '../testing/kernels-forward.cases';
 import { poolForwardCases } from '../testing/kernels-pool.cases';
 
 const bytes = (t: TypedArray) => new Uint8Array(t.buffer, t.byteOffset, t.byteLength);
@@ -42,6 +49,7 @@ const groups: [string, FwdCase[]][] = [
   ['pointwise', layerCases(seeded(11), 'pointwise', 14)],
   ['depthwise', layerCases(seeded(12), 'depthwise', 14)],
   ['general conv', layerCases(seeded(13), 'conv', 12)],
+  ['general conv, output channels in the lanes', smallReductionCases(seeded(18), 30)],
   ['MCU-sized layers and portable fallbacks', mcuCases(seeded(14))],
   ['fc, add, avgpool, slice, concat', vectorCases(seeded(15))],
   ['softmax cross-entropy, expf, logf', mathCases(seeded(16))],

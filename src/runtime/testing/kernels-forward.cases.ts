@@ -128,6 +128,19 @@ export function layerCases(r: Rand, kind: Kind, count: number): FwdCase[] {
   return cases;
 }
 
+/** General convs the SIMD build runs with output channels in the lanes (tt_conv.c, first layers: in_c <= 4, out_c a
+ * multiple of 16, kernel * kernel_w * in_c <= 512), and neighbours that just miss it: whole tensors, bands and rings. */
+export function smallReductionCases(r: Rand, count: number): FwdCase[] {
+  return Array.from({ length: count }, (_, t) => {
+    const s = { ...randomShape(r, 'conv'), outC: pick(r, [16, 16, 32, 48, 8, 20]) };
+    const r0 = int(r, 0, s.outH - 1);
+    if (t % 3 === 0) return convCase('whole taps', r, 'conv', s, 0, s.outH, true);
+    if (t % 3 === 1) return convCase('taps band', r, 'conv', s, r0, int(r, r0 + 1, s.outH), true);
+    const ring = { ...s, inRing: Math.min(s.inH, s.kernel + s.stride), outRing: Math.min(s.outH, 2) };
+    return convCase('taps ring', r, 'conv', ring, r0, Math.min(s.outH, r0 + ring.outRing), false);
+  });
+}
+
 /** Shapes of the real backbones (mcu-backbones.json), the benchmark shapes, and the portable fallbacks. */
 export function mcuCases(r: Rand): FwdCase[] {
   const sh = (inH: number, inC: number, outC: number, kernel: number, stride: number): ConvShape => {
