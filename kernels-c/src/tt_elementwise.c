@@ -21,6 +21,10 @@ void tt_add_s8(int32_t n, const tt_quant *q, int32_t b_zp, float ma, float mb, c
   }
 }
 
+int32_t tt_fwd_requant_fixed_at(int32_t acc, const int32_t *ms, int32_t out_zp) {
+  return tt_fwd_requant_fixed(acc, ms[0], ms[1], out_zp);
+}
+
 /* TFLite's int8 ADD: both inputs scaled up by 2^20, brought to a common scale, summed, rescaled to the output. */
 void tt_add_s8_fixed(int32_t n, const tt_quant *q, int32_t b_zp, const int32_t *mult, const int8_t *a,
                      const int8_t *b, int8_t *out, uint8_t *mask) {

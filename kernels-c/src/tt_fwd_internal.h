@@ -88,12 +88,14 @@ static inline int32_t tt_fwd_requant_fixed(int32_t acc, int32_t m, int32_t shift
   return r + out_zp;
 }
 
+/* tt_fwd_requant_fixed(acc, ms[0], ms[1], out_zp), out of line (tt_elementwise.c): the 64-bit arithmetic inlined at
+ * every epilogue would cost the firmware kilobytes of code. */
+int32_t tt_fwd_requant_fixed_at(int32_t acc, const int32_t *ms, int32_t out_zp);
+
 /* Channel c of a forward kernel's `mult` table in the layer's mode (float[c], or int32 {M, S} at [2c, 2c+1]). */
 static inline int32_t tt_fwd_requant_ch(int32_t acc, const void *mult, int32_t c, const tt_quant *q) {
-  if (q->requant == TT_REQUANT_TFLITE_FIXED) {
-    const int32_t *ms = (const int32_t *)mult + 2 * c;
-    return tt_fwd_requant_fixed(acc, ms[0], ms[1], q->out_zp);
-  }
+  if (q->requant == TT_REQUANT_TFLITE_FIXED)
+    return tt_fwd_requant_fixed_at(acc, (const int32_t *)mult + 2 * c, q->out_zp);
   const float m = ((const float *)mult)[c];
   return q->requant == TT_REQUANT_FLOAT_HALF_EVEN ? tt_fwd_requant_even(acc, m, q->out_zp)
                                                   : tt_fwd_requant(acc, m, q->out_zp);
