@@ -229,7 +229,7 @@ void tt_avgpool_s8(int32_t h, int32_t w, int32_t c, int32_t in_zp, int32_t out_z
  *     r = tt_round(v) or tt_round_half_even(v);
  *   TT_REQUANT_TFLITE_FIXED (TFLite's int8 MEAN over h and w): mult = int32[2] {M, S} of s_in / s_out;
  *     t = tt_requant_fixed(sum, M, S); r = (t + n/2) / n when t > 0, else (t - n/2) / n (n = h*w, C division
- *     in 64 bits), clamped to [-2^30, 2^30];
+ *     without overflow), clamped to [-2^30, 2^30];
  *     TFLite's AVERAGE_POOL_2D over the whole input (equal input and output quantization) is this with both
  *     zero points 0 and {M, S} = {2^30, 1} (the multiplier 1).
  * y = clamp(r + q->out_zp, q->act_min, q->act_max). */

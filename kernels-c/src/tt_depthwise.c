@@ -115,7 +115,8 @@ static inline void dot8(const dw_stage *st, int32_t pairs, int32_t c, v128_t a[2
 
 /* One output pixel, channels [c0, c0 + g): 16 channels a pass, then 8, then scalar. */
 static void pixel_simd(const dw_stage *st, int32_t pairs, int32_t taps, int32_t g, const int8_t *w, int32_t ch,
-                       int32_t c0, const void *mult, const tt_quant *q, int8_t *out, tt_fwd_mask_acc *mask) {
+                       int32_t c0, const void *mult, const tt_quant *qp, int8_t *out, tt_fwd_mask_acc *mask) {
+  const tt_quant ql = *qp, *q = &ql; /* a local copy: the int8 stores below cannot alias it, so it stays in registers */
   int32_t c = 0;
   while (c + 8 <= g) {
     v128_t a[4], y[4], pass[4];

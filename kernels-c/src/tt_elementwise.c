@@ -21,6 +21,10 @@ void tt_add_s8(int32_t n, const tt_quant *q, int32_t b_zp, float ma, float mb, c
   }
 }
 
+int32_t tt_fwd_requant_fixed_at(int32_t acc, const int32_t *ms, int32_t out_zp) {
+  return tt_fwd_requant_fixed(acc, ms[0], ms[1], out_zp);
+}
+
 /* TFLite's int8 ADD: both inputs scaled up by 2^20, brought to a common scale, summed, rescaled to the output. */
 void tt_add_s8_fixed(int32_t n, const tt_quant *q, int32_t b_zp, const int32_t *mult, const int8_t *a,
                      const int8_t *b, int8_t *out, uint8_t *mask) {
@@ -35,9 +39,12 @@ void tt_add_s8_fixed(int32_t n, const tt_quant *q, int32_t b_zp, const int32_t *
 static int32_t mean_requant(int32_t sum, int32_t n, const tt_quant *q, const void *mult) {
   if (q->requant == TT_REQUANT_TFLITE_FIXED) {
     const int32_t *ms = (const int32_t *)mult;
-    const int64_t t = tt_requant_fixed(sum, ms[0], ms[1]); /* 64 bits: t +- n/2 never overflows */
-    const int64_t r = t > 0 ? (t + n / 2) / n : (t - n / 2) / n;
-    return (int32_t)(r > (1 << 30) ? (1 << 30) : r < -(1 << 30) ? -(1 << 30) : r) + q->out_zp;
+    /* (t +- n/2) / n on |t| in uint32 (no overflow, and no 64-bit division for the firmware to link), then the sign */
+    const int32_t t = tt_requant_fixed(sum, ms[0], ms[1]);
+    const uint32_t a = t > 0 ? (uint32_t)t : 0u - (uint32_t)t;
+    uint32_t r = (a + (uint32_t)(n / 2)) / (uint32_t)n;
+    r = r > (1u << 30) ? (1u << 30) : r;
+    return (t > 0 ? (int32_t)r : -(int32_t)r) + q->out_zp;
   }
   const float m = *(const float *)mult;
   return q->requant == TT_REQUANT_FLOAT_HALF_EVEN ? tt_fwd_requant_even(sum, m, q->out_zp)

@@ -30,6 +30,14 @@ static inline v128_t load_w8(const int8_t *w, int32_t off, int32_t total) {
   return wasm_i16x8_load8x8(tmp);
 }
 
+/* The fixed-point lanes of tt_simd_requant4: four channels' {M, S} at ms, through the scalar helper. */
+v128_t tt_simd_requant4_fixed(v128_t acc, const int32_t *ms, int32_t out_zp) {
+  return wasm_i32x4_make(tt_fwd_requant_fixed(wasm_i32x4_extract_lane(acc, 0), ms[0], ms[1], out_zp),
+                         tt_fwd_requant_fixed(wasm_i32x4_extract_lane(acc, 1), ms[2], ms[3], out_zp),
+                         tt_fwd_requant_fixed(wasm_i32x4_extract_lane(acc, 2), ms[4], ms[5], out_zp),
+                         tt_fwd_requant_fixed(wasm_i32x4_extract_lane(acc, 3), ms[6], ms[7], out_zp));
+}
+
 /* The requantization table entries of four channels, as a table of channels 0..3 (float m or int32 {M, S}). */
 typedef union {
   float m[4];
@@ -112,8 +120,9 @@ static inline void dot2x4(const int16_t *x0, const int16_t *x1, int32_t kfull, i
 }
 
 void tt_fwd_gemm2_simd(const int16_t *x0, const int16_t *x1, int32_t kp, const int8_t *w, int32_t k, int32_t out_c,
-                       const int32_t *bias, const void *mult, const tt_quant *q, int8_t *out0, int8_t *out1,
+                       const int32_t *bias, const void *mult, const tt_quant *qp, int8_t *out0, int8_t *out1,
                        uint8_t *mask, int32_t e0, int32_t e1) {
+  const tt_quant ql = *qp, *q = &ql; /* a local copy: the int8 stores below cannot alias it, so it stays in registers */
   const int32_t total = out_c * k;
   const int32_t kfull = k & ~7; /* chunks that never read past their own row */
   tt_fwd_mask_acc m0 = {mask, e0, 0, 0}, m1 = {mask, e1, 0, 0};

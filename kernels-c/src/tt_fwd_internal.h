@@ -88,12 +88,14 @@ static inline int32_t tt_fwd_requant_fixed(int32_t acc, int32_t m, int32_t shift
   return r + out_zp;
 }
 
+/* tt_fwd_requant_fixed(acc, ms[0], ms[1], out_zp), out of line (tt_elementwise.c): the 64-bit arithmetic inlined at
+ * every epilogue would cost the firmware kilobytes of code. */
+int32_t tt_fwd_requant_fixed_at(int32_t acc, const int32_t *ms, int32_t out_zp);
+
 /* Channel c of a forward kernel's `mult` table in the layer's mode (float[c], or int32 {M, S} at [2c, 2c+1]). */
 static inline int32_t tt_fwd_requant_ch(int32_t acc, const void *mult, int32_t c, const tt_quant *q) {
-  if (q->requant == TT_REQUANT_TFLITE_FIXED) {
-    const int32_t *ms = (const int32_t *)mult + 2 * c;
-    return tt_fwd_requant_fixed(acc, ms[0], ms[1], q->out_zp);
-  }
+  if (q->requant == TT_REQUANT_TFLITE_FIXED)
+    return tt_fwd_requant_fixed_at(acc, (const int32_t *)mult + 2 * c, q->out_zp);
   const float m = ((const float *)mult)[c];
   return q->requant == TT_REQUANT_FLOAT_HALF_EVEN ? tt_fwd_requant_even(acc, m, q->out_zp)
                                                   : tt_fwd_requant(acc, m, q->out_zp);
@@ -180,16 +182,15 @@ static inline void tt_fwd_mask_push(tt_fwd_mask_acc *m, uint32_t bits, int32_t n
  * identical for every v except -0.0, where both round to 0. Half to even: f32x4.nearest is roundeven. Fixed:
  * lane by lane through the scalar helper (integer only, 64-bit products). Returns the clamped values; *pass gets
  * the all-ones lanes of the mask. */
-static inline v128_t tt_simd_requant4(v128_t acc, const void *mult, int32_t c, const tt_quant *q, v128_t *pass) {
+v128_t tt_simd_requant4_fixed(v128_t acc, const int32_t *ms, int32_t out_zp);
+
+__attribute__((always_inline)) static inline v128_t tt_simd_requant4(v128_t acc, const void *mult, int32_t c,
+                                                                     const tt_quant *q, v128_t *pass) {
   const v128_t out_zp = wasm_i32x4_splat(q->out_zp);
   const v128_t lo = wasm_i32x4_splat(q->act_min), hi = wasm_i32x4_splat(q->act_max);
   v128_t y;
-  if (q->requant == TT_REQUANT_TFLITE_FIXED) {
-    const int32_t *ms = (const int32_t *)mult + 2 * c;
-    y = wasm_i32x4_make(tt_fwd_requant_fixed(wasm_i32x4_extract_lane(acc, 0), ms[0], ms[1], q->out_zp),
-                        tt_fwd_requant_fixed(wasm_i32x4_extract_lane(acc, 1), ms[2], ms[3], q->out_zp),
-                        tt_fwd_requant_fixed(wasm_i32x4_extract_lane(acc, 2), ms[4], ms[5], q->out_zp),
-                        tt_fwd_requant_fixed(wasm_i32x4_extract_lane(acc, 3), ms[6], ms[7], q->out_zp));
+  if (q->requant == TT_REQUANT_TFLITE_FIXED) { /* out of line: keeps this helper small enough to inline */
+    y = tt_simd_requant4_fixed(acc, (const int32_t *)mult + 2 * c, q->out_zp);
   } else {
     v128_t v = wasm_f32x4_mul(wasm_f32x4_convert_i32x4(acc), wasm_v128_load((const float *)mult + c));
     v = wasm_f32x4_pmax(v, wasm_f32x4_splat(-0x1p30f)); /* v < -2^30 ? -2^30 : v */

@@ -46,6 +46,10 @@ export const CASES: FirmwareCase[] = [
   backbone('proxyless-w0.3', 'paper:49kb', DEFAULTS, 10),
   backbone('proxyless-w0.3', 'paper:74kb', settings('stochastic')),
   backbone('proxyless-w0.3', 'paper:148kb', settings('truncate')),
+  // the requantization modes of imported models: TFLite fixed point (integer only) and float half to even
+  { ...backbone('mcunet-5fps', 'paper:49kb', settings('nearest')), requant: 'tflite-fixed' },
+  { ...backbone('mcunet-5fps', 'paper:49kb', settings('stochastic')), requant: 'float-half-even' },
+  { ...backbone('tiny-cnn', 'last:4', settings('nearest')), resolution: 32, classes: 4, requant: 'tflite-fixed' },
 ];
 
 export const TOO_BIG: FirmwareCase = {

@@ -202,6 +202,16 @@ describe('firmware extras', () => {
     }
   });
 
+  it('the TFLite fixed-point mode runs integer-only forward kernels on a Cortex-M0+ (soft float) with the same bits', async () => {
+    const o = outcomes.get(CASES.find((c) => c.model === 'tiny-cnn' && c.requant === 'tflite-fixed')!)!;
+    const dir = `${o.p.dir}-m0plus`;
+    cpSync(o.p.dir, dir, { recursive: true });
+    rmSync(join(dir, 'build/mcu'), { recursive: true, force: true });
+    const b = await run('make', ['-s', 'mcu', `MCU_ARCH=${OTHER_CORES.m0plus}`], dir);
+    expect(b.ok, b.stderr).toBe(true);
+    expect(transcriptOf((await runQemu(dir)).stdout)).toEqual(o.expected);
+  });
+
   it('a plan too big for its board is reported before download and fails the link with a clear message', () => {
     const { p, build } = tooBig!;
     expect(p.bundle.fit.fits).toBe(false);

@@ -17,6 +17,7 @@ import {
   type FirmwareSample,
 } from '../../src/compiler/codegen';
 import type { RunSettings } from '../../src/compiler/settings';
+import type { RequantName } from '../../src/compiler/kernel-abi';
 import { compile } from '../../src/compiler/compile';
 import type { ModelName } from '../../src/compiler/models/arch';
 import { modelWithWeights, weightsChoice } from '../../src/cli/weights';
@@ -37,6 +38,8 @@ export interface FirmwareCase {
   labels?: string[];
   /** A default bundle whose demo must learn: its loss falls from the first to the last window of steps. */
   learns?: boolean;
+  /** The model's requantization mode (Model.requant); absent: the built-ins' float-half-away. */
+  requant?: RequantName;
 }
 
 export interface Prepared {
@@ -48,7 +51,7 @@ export interface Prepared {
 }
 
 export function caseName(c: FirmwareCase): string {
-  return `${c.model}@${c.resolution} ${c.scheme} on ${c.board}`;
+  return `${c.model}@${c.resolution} ${c.scheme} on ${c.board}${c.requant ? ` (${c.requant})` : ''}`;
 }
 
 /** Compiles the plan, picks the samples (real images when public/data has them) and writes the bundle. */
@@ -61,7 +64,7 @@ export function prepare(c: FirmwareCase, dir: string): Prepared {
     classes: c.classes,
     seed: c.settings.seed,
   });
-  const plan = compile(model, c.scheme);
+  const plan = compile(c.requant ? { ...model, requant: c.requant } : model, c.scheme);
   const count = defaultSampleCount(plan.input.bytes);
   const real = datasetSamples('fashion-mnist', count, c.resolution, model.inChannels, c.classes);
   const samples = real?.samples ?? syntheticSamples(plan.input, c.classes, count);

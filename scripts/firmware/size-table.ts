@@ -15,7 +15,7 @@ const root = keep > 0 ? process.argv[keep + 1] : mkdtempSync(join(tmpdir(), 'tin
 const kb = (n: number) => (n / 1024).toFixed(1);
 
 const rows = await pool(CASES, 2, async (c) => {
-  const p = prepare(c, join(root, `${c.model}-${c.scheme.replace(/\W+/g, '')}`));
+  const p = prepare(c, join(root, `${c.model}-${c.scheme.replace(/\W+/g, '')}${c.requant ? `-${c.requant}` : ''}`));
   const b = await make(p.dir, 'mcu');
   if (!b.ok) throw new Error(`${p.dir}: ${b.stderr}`);
   const s = await elfSizes(join(p.dir, 'build/mcu/tinytrain.elf'));
@@ -25,7 +25,7 @@ const rows = await pool(CASES, 2, async (c) => {
   const m = p.plan.metrics;
   return [
     `${c.model} ${c.resolution}`,
-    c.scheme,
+    c.requant ? `${c.scheme} (${c.requant})` : c.scheme,
     String(s.text + s.exidx),
     String(s.data),
     String(s.bss),

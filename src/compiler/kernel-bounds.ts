@@ -338,7 +338,11 @@ function stepArgs(plan: TrainingPlan, step: PlanStep): StepArgs {
     quant: (name) => structOf(plan, at(name).arg, at(name).type) as unknown as Quant,
     constDtype: (name) => {
       const { arg } = at(name);
-      return arg.kind === 'const' ? plan.consts[arg.id]?.dtype : undefined;
+      const c = arg.kind === 'const' ? plan.consts[arg.id] : undefined;
+      if (!c) return undefined;
+      // the bytes the kernel reads are the data's; a dtype label that disagrees with them is a corrupt const
+      const actual = c.data instanceof Int32Array ? 'int32' : c.data instanceof Float32Array ? 'float32' : 'int8';
+      return actual === c.dtype ? actual : `${actual} labelled ${c.dtype}`;
     },
     update: (name) => structOf(plan, at(name).arg, at(name).type) as unknown as UpdateParams,
     isNull: (name) => at(name).arg.kind === 'null',

@@ -35,8 +35,9 @@ export interface FitOptions {
   sampleBytes: number;
 }
 
-/** Upper bounds measured on the generated MCU builds (arm-none-eabi-gcc 12.2 -O2, newlib-nano). */
-export const CODE_BASE_BYTES = 19.5 * 1024;
+/** Upper bounds measured on the generated MCU builds (arm-none-eabi-gcc 12.2 -O2, newlib-nano). The base grew from
+ * 18 to 21 KB when the kernels came to pick a requantization mode at run time (three epilogues, TFLite's ADD, MEAN). */
+export const CODE_BASE_BYTES = 21 * 1024;
 export const CODE_PER_CALL_BYTES = 44;
 export const RUNTIME_SRAM_BYTES = 1024;
 

@@ -1,5 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { Requant } from '../kernel-abi';
+import { QUANT_FIELDS, Requant } from '../kernel-abi';
 import { fixedAddMultipliers, fixedMultipliers, quantizeMultiplier } from '../quant';
 import { addS8Fixed, convS8, meanS8 } from './forward';
 import {
@@ -119,5 +120,23 @@ describe('float requantization, round half to even', () => {
     );
     expect(away).toEqual([1, 2, 3, -1, -2]);
     expect(even.map((v) => v + 0)).toEqual([0, 2, 2, 0, -2]);
+  });
+});
+
+describe('the TypeScript copy of the mode enum and tt_quant', () => {
+  const header = readFileSync(new URL('../../../kernels-c/include/tt_kernels.h', import.meta.url), 'utf8');
+  it('names the C enum tt_requant_mode value for value', () => {
+    const c = [...header.matchAll(/TT_REQUANT_(\w+) = (\d+)/g)].map(([, n, v]) => [
+      n.toLowerCase().replace(/_/g, '-'),
+      +v,
+    ]);
+    expect(Object.fromEntries(c)).toEqual(Requant);
+  });
+  it('lists the fields of tt_quant in C order', () => {
+    const body = /typedef struct \{([^}]*)\} tt_quant;/.exec(header)![1].replace(/\/\*[\s\S]*?\*\//g, '');
+    const fields = [...body.matchAll(/int32_t (\w+);/g)].map(([, n]) =>
+      n.replace(/_(\w)/g, (_, x: string) => x.toUpperCase()),
+    );
+    expect(fields).toEqual([...QUANT_FIELDS]);
   });
 });

@@ -52,6 +52,26 @@ describe('requantization modes through the compiler, the executor and the interp
     }
   });
 
+  it('refuses a plan whose tables do not fit its mode, naming the step', () => {
+    const fixed = plans.get('tflite-fixed')!;
+    const corrupt = (edit: (p: TrainingPlan) => void) => {
+      const p = { ...fixed, consts: fixed.consts.map((c) => ({ ...c, data: c.data.slice() })) };
+      edit(p);
+      return () => PlanExecutor.load(mod, p, settings);
+    };
+    const quant = fixed.consts.findIndex((c) => c.struct === 'tt_quant');
+    expect(corrupt((p) => (p.consts[quant].data[4] = 7))).toThrow(/plan refused: .*q\.requant = 7 is not a mode/);
+    const mult = fixed.consts.findIndex((c) => c.name.endsWith('.mult') && c.data.length > 8);
+    const asFloat = (p: TrainingPlan) =>
+      (p.consts[mult] = { ...p.consts[mult], dtype: 'float32', data: new Float32Array(40) });
+    expect(corrupt(asFloat)).toThrow(/plan refused: .*mult is float32, mode 1 reads int32/);
+    expect(corrupt((p) => (p.consts[mult].data = new Float32Array(40)))).toThrow(/mult is float32 labelled int32/);
+    expect(corrupt((p) => (p.consts[mult].data = p.consts[mult].data.slice(1) as Int32Array))).toThrow(
+      /plan refused: .*mult needs \d+ bytes/,
+    );
+    expect(() => PlanExecutor.load(mod, fixed, settings).dispose()).not.toThrow();
+  });
+
   it('trains and evaluates bit-identically on WebAssembly and the reference in every mode', () => {
     const logits = new Map<RequantName, Int8Array[]>();
     for (const [mode, plan] of plans) {
