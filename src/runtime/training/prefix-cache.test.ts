@@ -55,7 +55,6 @@ describe('frozen-prefix cache', () => {
     const sram = first.args.some((a) => a.kind === 'const' && plan.consts[a.id].storage === 'sram');
     expect(sram || first.args.some((a) => a.kind === 'label')).toBe(true);
     expect(cut.bytes).toBeGreaterThan(0);
-    // updating every bias leaves no frozen prefix to cache
     // the cut falls on the first trainable layer's forward call
     const layerAtCut = (scheme: string) => {
       const p = compile(tiny, scheme);
