@@ -10,7 +10,9 @@ import { fetchDataset } from './data';
 import { TrainRunner, type LoadReport, type RunnerOptions } from './train-runner';
 import type { RunSettings } from '../../compiler/settings';
 import type { TrainingMetrics, UserSample } from './training-api';
-import { instantiateKernels } from '../kernels/wasm';
+import { instantiateKernels, type KernelModule } from '../kernels/wasm';
+import { ContributionContext, type ContributionJob } from './contribution-context';
+import { solveSearch, type SolveRequest } from './search-solve';
 
 // Referenced through `new URL` (like kernel-worker.ts) so the site still builds while the module is missing.
 const WASM_URL = new URL('../../../wasm/tt_kernels.wasm', import.meta.url).href;
@@ -19,6 +21,10 @@ const WASM_URL = new URL('../../../wasm/tt_kernels.wasm', import.meta.url).href;
 export const BUILTIN_DATASET = 'mnist';
 
 let runner: TrainRunner | null = null;
+let kernels: KernelModule | null = null;
+let dataBase = '';
+/** The search's contribution runs (a pool worker: search-pool.ts); null until searchInit. */
+let search: ContributionContext | null = null;
 
 async function fetchBytes(url: string): Promise<Uint8Array<ArrayBuffer>> {
   const res = await fetch(url);
@@ -36,9 +42,10 @@ const api = {
   /** Loads the kernels; `bases.data` is the URL of public/data/ as the page sees it. */
   async init(bases: { data: string }, opts: Partial<RunnerOptions> = {}): Promise<void> {
     if (runner) return;
-    const dataBase = bases.data;
     const mod = await instantiateKernels(await fetchBytes(WASM_URL));
-    const base = dataBase.replace(/\/$/, '');
+    const base = bases.data.replace(/\/$/, '');
+    kernels = mod;
+    dataBase = base;
     const loadBuiltin = async () => {
       const d = await fetchDataset(base, BUILTIN_DATASET, ['train', 'test'], fetchBytes);
       return { train: d.train, test: d.test };
@@ -60,6 +67,18 @@ const api = {
   snapshot: () => loaded().snapshot(),
   samples: (n: number) => loaded().samples(n),
   ping: () => 'pong' as const,
+  /** Search pool: takes the job and the built-in data set `data` (its training split only) for searchRun. */
+  async searchInit(job: ContributionJob, data: string): Promise<void> {
+    if (!kernels) throw new Error('the training worker is not initialized');
+    const d = await fetchDataset(dataBase, data, ['train'], fetchBytes);
+    search = new ContributionContext(kernels, job, d.train);
+  },
+  searchRun(scheme: string) {
+    if (!search) throw new Error('the search worker has no job (searchInit)');
+    return search.run(scheme);
+  },
+  /** The evolutionary search over the gains, with every scheme it priced (search-solve.ts). */
+  searchSolve: (r: SolveRequest) => solveSearch(r),
 };
 
 export type TrainingWorkerApi = typeof api;
