@@ -26,6 +26,8 @@ export interface SearchPool {
 
 interface Member extends ContributionWorker {
   api: Comlink.Remote<TrainingWorkerApi>;
+  /** Rejects when the worker crashes or is terminated (calls in flight race it, so none hangs). */
+  died: Promise<never>;
 }
 
 function member(): Member {
@@ -37,6 +39,7 @@ function member(): Member {
   worker.addEventListener('error', (e) => dead(new Error(`a search worker crashed: ${e.message || 'error event'}`)));
   return {
     api,
+    died,
     run: (scheme: string): Promise<RunScore> => Promise.race([api.searchRun(scheme), died]),
     terminate() {
       dead(new Error('the search worker was stopped'));
@@ -58,7 +61,18 @@ export async function createSearchPool(n: number, job: ContributionJob, data: st
   }
   return {
     workers: members,
-    solve: (r) => members[0].api.searchSolve(r),
+    solve: (r) => Promise.race([members[0].api.searchSolve(r), members[0].died]),
     dispose: () => members.forEach((m) => m.terminate()),
   };
+}
+
+// Referenced through `new URL` like training-worker.ts, so the page hashes the very module the workers load.
+const WASM_URL = new URL('../../../wasm/tt_kernels.wasm', import.meta.url).href;
+
+/** SHA-256 (hex) of the kernel build the workers load: part of every cached run's key. */
+export async function kernelBuildSha256(): Promise<string> {
+  const res = await fetch(WASM_URL);
+  if (!res.ok) throw new Error(`${WASM_URL} is missing (HTTP ${res.status})`);
+  const digest = await crypto.subtle.digest('SHA-256', await res.arrayBuffer());
+  return [...new Uint8Array(digest)].map((x) => x.toString(16).padStart(2, '0')).join('');
 }
