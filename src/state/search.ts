@@ -33,7 +33,8 @@ export const SEARCH_DATASET = 'mnist';
 
 /**
  * Latency hook: a model of the training step's latency on a board (the QEMU-calibrated one, when it lands).
- * Until one is set the panel shows no latency budget.
+ * Not used yet: whoever sets it also makes the search's cost honour settings.latencyMs, and the form shows
+ * the field (ui/search/SearchForm.tsx) when hasLatencyModel().
  */
 export type LatencyModel = (model: Model, scheme: string, board: BoardId) => number;
 let latencyModel: LatencyModel | null = null;

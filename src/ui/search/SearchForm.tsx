@@ -1,8 +1,11 @@
-/** The search's settings: board and SRAM budget (and a latency budget once a latency model exists), the space and
- * the runs, the worker count and the frozen-prefix cache; Start / Cancel with progress and time left. */
+/**
+ * The search's settings: board and SRAM budget, the space and the runs, the worker count and the frozen-prefix
+ * cache; Start / Cancel with progress and time left. (A latency budget joins the budget fields once a latency
+ * model is wired into the search's cost: state/search.ts setLatencyModel.)
+ */
 import { BOARDS, boardById } from '../../compiler/boards';
 import { MAX_SEARCH_WORKERS } from '../../runtime/training/search-pool';
-import { hasLatencyModel, useSearch } from '../../state/search';
+import { useSearch } from '../../state/search';
 import { NumberField } from '../NumberField';
 
 function duration(ms: number): string {
@@ -51,16 +54,6 @@ export function SearchForm({ convCount }: { convCount: number }) {
           testId="search.budget"
           onCommit={(v) => set({ budgetKb: v })}
         />
-        {hasLatencyModel() && (
-          <NumberField
-            label="Latency budget (ms per step, 0: none)"
-            value={s.latencyMs ?? 0}
-            min={0}
-            max={100000}
-            testId="search.latency"
-            onCommit={(v) => set({ latencyMs: v > 0 ? v : null })}
-          />
-        )}
         <NumberField
           label="Layers searched (last)"
           value={Math.min(s.layers, convCount)}
