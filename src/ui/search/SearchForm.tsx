@@ -119,7 +119,7 @@ export function SearchForm({ convCount }: { convCount: number }) {
           </>
         )}
         {busy && !progress && 'starting the workers…'}
-        {status === 'done' && progress && `done: ${progress.total} runs in ${duration(progress.elapsedMs)}`}
+        {status === 'done' && progress && `done: ${progress.total} runs scored`}
         {message && <span className={status === 'error' ? 'search-error' : ''}> {message}</span>}
       </div>
     </form>
