@@ -23,7 +23,7 @@ import { paperBudgets } from '../src/compiler/scheme/paper';
 import { parseScheme, printScheme } from '../src/compiler/scheme/scheme';
 import { contributionRuns, gainsFromRuns, type RunScore } from '../src/runtime/training/contribution';
 import type { ContributionJob } from '../src/runtime/training/contribution-context';
-import { runPool, type ContributionWorker } from '../src/runtime/training/contribution-pool';
+import { dispatchOrder, runPool, type ContributionWorker } from '../src/runtime/training/contribution-pool';
 import { solveSearch } from '../src/runtime/training/search-solve';
 import { fetchModelFile, transferModel } from '../src/runtime/training/train-backbone';
 
@@ -148,9 +148,11 @@ async function pageSearch(a: PageArgs): Promise<void> {
   const file = await fetchModelFile(join(root, 'models'), 'mcunet-5fps', read(join(root, 'models')));
   const model = transferModel({ model: 'mcunet-5fps', resolution: 128, classes: 10, pretrained: file, seed: 1 });
   const space = searchSpace(model, a.layers);
-  const runs = contributionRuns(space).map((r) => r.scheme);
+  const contribution = contributionRuns(space);
+  const runs = contribution.map((r) => r.scheme);
   const published = paperBudgets(model.name).map((b) => printScheme(parseScheme(`paper:${b}`, model), model));
-  const schemes = [...runs, ...published.filter((p) => !runs.includes(p))];
+  const extra = published.filter((p) => !runs.includes(p));
+  const schemes = [...runs, ...extra];
   const settings = { lr: 0.01, rounding: 'nearest' as const, qas: true, seed: 1, steps: a.steps };
   let first: RunScore[] | null = null;
   console.log(
@@ -162,7 +164,7 @@ async function pageSearch(a: PageArgs): Promise<void> {
     const job: ContributionJob = { model, settings, validation: a.validation, options: {}, prefixCache: c.prefixCache };
     const t0 = performance.now();
     const workers = await Promise.all(Array.from({ length: c.workers }, () => threadWorker(job, join(root, 'data'))));
-    const scores = await runPool(schemes, workers);
+    const scores = await runPool(schemes, workers, { order: dispatchOrder(contribution, extra) });
     const runMs = performance.now() - t0;
     workers.forEach((w) => w.terminate());
     first ??= scores;

@@ -20,7 +20,7 @@ import {
   type RunScore,
 } from '../runtime/training/contribution';
 import type { ContributionJob } from '../runtime/training/contribution-context';
-import { PoolCancelled, runPool } from '../runtime/training/contribution-pool';
+import { dispatchOrder, PoolCancelled, runPool } from '../runtime/training/contribution-pool';
 import { createSearchPool, defaultPoolSize, kernelBuildSha256, type SearchPool } from '../runtime/training/search-pool';
 import type { SolveResult } from '../runtime/training/search-solve';
 import { presetScheme } from './compile';
@@ -151,8 +151,10 @@ export const useSearch = create<SearchState>((set, get) => {
     const layers = Math.min(s.layers, model.convs.length);
     const space = searchSpace(model, layers);
     const published = publishedSchemes(model);
-    const runs = contributionRuns(space).map((r) => r.scheme);
-    const schemes = [...runs, ...published.map((p) => p.scheme).filter((p) => !runs.includes(p))];
+    const contribution = contributionRuns(space);
+    const runs = contribution.map((r) => r.scheme);
+    const extra = published.map((p) => p.scheme).filter((p) => !runs.includes(p));
+    const schemes = [...runs, ...extra];
     const [modelHash, kernel] = await Promise.all([modelSha256(model), be.kernelSha256()]);
     const key = (scheme: string): RunKey => ({
       modelSha256: modelHash,
@@ -172,6 +174,7 @@ export const useSearch = create<SearchState>((set, get) => {
       let cached = 0;
       const scores = await runPool(schemes, pool.workers, {
         signal: ctl.signal,
+        order: dispatchOrder(contribution, extra),
         cached: (x) => be.cache.get(key(x)),
         onProgress: (p) => {
           if (p.cached) cached++;

@@ -7,7 +7,14 @@ import type { KernelModule } from '../kernels/wasm';
 import { loadWasm, paths } from '../testing/kernel-harness';
 import { contributionRuns, type RunScore } from './contribution';
 import { ContributionContext, type ContributionJob } from './contribution-context';
-import { etaMs, PoolCancelled, runPool, type ContributionWorker, type PoolProgress } from './contribution-pool';
+import {
+  dispatchOrder,
+  etaMs,
+  PoolCancelled,
+  runPool,
+  type ContributionWorker,
+  type PoolProgress,
+} from './contribution-pool';
 import { fetchDataset, type DatasetSplit } from './data';
 
 const score = (scheme: string, accuracy = scheme.length / 100): RunScore => ({
@@ -46,6 +53,25 @@ describe('contribution pool', () => {
     expect(log.map((l) => l.split(':')[1])).not.toEqual(schemes);
     expect(new Set(log.map((l) => l.split(':')[0])).size).toBeGreaterThan(1);
     expect(await runPool(schemes, [fake(() => 1, [], 'one')])).toEqual(got);
+  });
+
+  it('hands runs out in the order asked for and still returns them in run order', async () => {
+    const log: string[] = [];
+    const order = [...schemes].reverse();
+    expect(await runPool(schemes, [fake(() => 1, log, 'w')], { order })).toEqual(schemes.map((s) => score(s)));
+    expect(log.map((l) => l.split(':')[1])).toEqual(order);
+    await expect(runPool(schemes, [fake(() => 1, [], 'w')], { order: order.slice(1) })).rejects.toThrow(
+      /not a permutation/,
+    );
+  });
+
+  it('hands out all the biases first, then the extra runs, the weight runs and the other bias runs', () => {
+    const model = buildModel({ model: 'tiny-cnn', resolution: 32, classes: 10, seed: 2 });
+    const runs = contributionRuns(searchSpace(model, 2));
+    const order = dispatchOrder(runs, ['last:4']);
+    expect(order.slice(0, 3)).toEqual(['bias:2', 'last:4', 'bias:2;w:7@1/8']);
+    expect(order.slice(-2)).toEqual(['bias:1', 'classifier']);
+    expect([...order].sort()).toEqual([...runs.map((r) => r.scheme), 'last:4'].sort());
   });
 
   it('reports progress with an ETA and skips runs it already has', async () => {

@@ -8,7 +8,7 @@
  * terminates the workers (a run in flight cannot be interrupted otherwise); the promise rejects with
  * PoolCancelled. A failed run rejects the pool with its message and terminates the other workers.
  */
-import type { RunScore } from './contribution';
+import type { ContributionRun, RunScore } from './contribution';
 
 /** One worker as the pool sees it. */
 export interface ContributionWorker {
@@ -53,6 +53,21 @@ export interface PoolOptions {
   cached?(scheme: string): RunScore | undefined | Promise<RunScore | undefined>;
   /** Clock (tests). */
   now?(): number;
+  /** The order to hand runs out in (a permutation of the schemes; default: their order). Results keep theirs. */
+  order?: readonly string[];
+}
+
+/**
+ * A good hand-out order for a search's runs with frozen-prefix caches: first bias:K (all the space's biases:
+ * its cut is the earliest of the space, shared by every weight run, and every later bias run can resume from
+ * it), then the `extra` runs (published schemes: cuts of their own, the longest runs, so early for balance),
+ * then the weight runs, then the other bias runs.
+ */
+export function dispatchOrder(runs: readonly ContributionRun[], extra: readonly string[]): string[] {
+  const bias = runs.filter((r) => r.role.kind === 'bias').map((r) => r.scheme);
+  const all = bias.pop();
+  const weights = runs.filter((r) => r.role.kind === 'weight').map((r) => r.scheme);
+  return [...(all === undefined ? [] : [all]), ...extra, ...weights, ...bias.reverse()];
 }
 
 /** Scores every scheme on the workers; resolves with the scores in the order of `schemes`. */
@@ -82,8 +97,11 @@ export async function runPool(
       cached,
     });
   };
+  const order = opts.order ?? schemes;
+  if (order.length !== schemes.length || new Set([...order, ...schemes]).size !== new Set(schemes).size)
+    throw new Error('the hand-out order is not a permutation of the runs');
   const todo: string[] = [];
-  for (const s of schemes) {
+  for (const s of order) {
     if (opts.signal?.aborted) throw new PoolCancelled();
     const hit = await opts.cached?.(s);
     if (hit) file(hit, s, true);

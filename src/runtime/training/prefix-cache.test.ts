@@ -97,6 +97,19 @@ describe('frozen-prefix cache', () => {
     expect(cache.hits - hitsBefore).toBe(25);
   });
 
+  it('resumes a later cut from an earlier one another scheme left, still bit-identical', () => {
+    for (const options of [{}, { reorder: false, fusion: false }]) {
+      const cache = new PrefixCache();
+      trace(tiny, 'bias:3;w:7@1/2', cache, options);
+      expect(cache.chained).toBe(0);
+      const hits = cache.hits;
+      expect(trace(tiny, 'bias:1', cache, options)).toEqual(trace(tiny, 'bias:1', null, options));
+      // its 7 training and 5 test images were all resumed from the bias:3 cut, then hit on later visits
+      expect(cache.chained).toBe(12);
+      expect(cache.hits - hits).toBe(13);
+    }
+  });
+
   it('keeps mcunet residual blocks bit-identical (a cut inside the stack of inverted residuals)', () => {
     const mcunet = buildModel({ model: 'mcunet-5fps', resolution: 48, classes: 4, seed: 5 });
     const plain = trace(mcunet, 'bias:6;w:30@1/4', null);

@@ -18,16 +18,18 @@ import type { PlanArg, SubPlan, TrainingPlan } from '../../compiler/plan';
 import type { PlanExecutor } from '../kernels/executor';
 import type { ExampleRef, Learner } from './train-session';
 
-/** Where a sub-plan's frozen prefix ends and what the suffix needs from it. */
+/** Where a sub-plan's frozen prefix is cut and what the calls after the cut need from it. */
 export interface PrefixCut {
-  /** Index of the first call that is not frozen-prefix (0: nothing to cache). */
+  /** Index of the first call after the cut (0: nothing to cache). */
   at: number;
   /** Arena regions live across the cut, in key order. */
   live: { offset: number; bytes: number }[];
   /** Sum of the live regions' bytes: what one cached image costs. */
   bytes: number;
-  /** Relocation-free identity of the prefix (see the header). */
+  /** Short id of `text` (two FNV-1a hashes and the length). */
   key: string;
+  /** Relocation-free identity of the prefix (see the header); the cache checks ids against it. */
+  text: string;
 }
 
 const RUNTIME_ARGS = new Set<PlanArg['kind']>(['lr', 'rng', 'rounding', 'label', 'gscale']);
@@ -39,8 +41,8 @@ function fnv(bytes: Uint8Array, seed = 0x811c9dc5): string {
   return (h >>> 0).toString(16).padStart(8, '0');
 }
 
-/** The cut of `sub` (the plan's training sub-plan or plan.inference). */
-export function prefixCut(plan: TrainingPlan, sub: SubPlan): PrefixCut {
+/** The number of leading calls of `sub` that form its frozen prefix (see the header). */
+export function frozenPrefixLength(plan: TrainingPlan, sub: SubPlan): number {
   const trainable = (a: PlanArg) => a.kind === 'const' && plan.consts[a.id].storage === 'sram';
   let at = 0;
   while (at < sub.steps.length) {
@@ -48,9 +50,13 @@ export function prefixCut(plan: TrainingPlan, sub: SubPlan): PrefixCut {
     if (s.phase !== 'forward' || s.args.some((a) => RUNTIME_ARGS.has(a.kind) || trainable(a))) break;
     at++;
   }
+  return at;
+}
+
+/** The cut of `sub` before call `at` (at most frozenPrefixLength); `constHash` memoizes const hashes. */
+export function cutAt(plan: TrainingPlan, sub: SubPlan, at: number, constHash = new Map<number, string>()): PrefixCut {
   const byId = new Map(sub.buffers.map((b) => [b.id, b]));
   const ordinal = new Map<number, number>([[sub.input.buffer, 0]]);
-  const constHash = new Map<number, string>();
   const parts: string[] = [];
   for (let i = 0; i < at; i++) {
     const s = sub.steps[i];
@@ -78,23 +84,62 @@ export function prefixCut(plan: TrainingPlan, sub: SubPlan): PrefixCut {
   liveBufs.sort((x, y) => (ordinal.get(x.id) ?? 1e9 + x.id) - (ordinal.get(y.id) ?? 1e9 + y.id));
   const live = liveBufs.map((b) => ({ offset: b.offset, bytes: b.bytes }));
   parts.push(`live:${liveBufs.map((b) => `${ordinal.get(b.id) ?? `x${b.name}`}:${b.bytes}`).join(',')}`);
-  return { at, live, bytes: live.reduce((n, r) => n + r.bytes, 0), key: parts.join(';') };
+  const text = parts.join(';');
+  const u8 = new TextEncoder().encode(text);
+  return {
+    at,
+    live,
+    bytes: live.reduce((n, r) => n + r.bytes, 0),
+    key: `${fnv(u8)}${fnv(u8, 0x9747b28c)}.${u8.length}`,
+    text,
+  };
 }
 
-/** The cached live bytes of images at cuts, up to `maxBytes` (then it stops adding; hits keep working). */
+/** The cut of `sub` at the end of its frozen prefix. */
+export const prefixCut = (plan: TrainingPlan, sub: SubPlan): PrefixCut =>
+  cutAt(plan, sub, frozenPrefixLength(plan, sub));
+
+/**
+ * The cached live bytes of images at cuts, up to `maxBytes` (then it stops adding; hits keep working). Cuts
+ * are registered by id with their full text: an id clash between different prefixes is refused (not cached).
+ */
 export class PrefixCache {
   private readonly entries = new Map<string, Uint8Array>();
+  private readonly cuts = new Map<string, { at: number; text: string }>();
   private used = 0;
   hits = 0;
   misses = 0;
+  /** Misses filled from an earlier cut's entry (only the calls in between ran). */
+  chained = 0;
 
   constructor(readonly maxBytes = 128 * 1024 * 1024) {}
+
+  /** Registers a cut; false when its id is taken by another prefix (then it must not be cached). */
+  register(cut: PrefixCut): boolean {
+    const had = this.cuts.get(cut.key);
+    if (had) return had.text === cut.text;
+    this.cuts.set(cut.key, { at: cut.at, text: cut.text });
+    return true;
+  }
+
+  /** Registered cuts before call `at`, latest first (candidates to resume from). */
+  cutsBefore(at: number): { key: string; at: number }[] {
+    return [...this.cuts]
+      .filter(([, c]) => c.at > 0 && c.at < at)
+      .map(([key, c]) => ({ key, at: c.at }))
+      .sort((a, b) => b.at - a.at);
+  }
 
   get(key: string): Uint8Array | undefined {
     const v = this.entries.get(key);
     if (v) this.hits++;
     else this.misses++;
     return v;
+  }
+
+  /** An entry without counting (a look-up for chaining). */
+  peek(key: string): Uint8Array | undefined {
+    return this.entries.get(key);
   }
 
   put(key: string, bytes: Uint8Array): void {
@@ -106,47 +151,85 @@ export class PrefixCache {
   get bytesUsed(): number {
     return this.used;
   }
-
-  clear(): void {
-    this.entries.clear();
-    this.used = 0;
-  }
 }
 
-/** A Learner over a PlanExecutor that skips the frozen prefix of images it has seen (see the header). */
+/** A sub-plan's cut and, when another plan's cut lies before it with the same prefix, that cut here. */
+interface Cuts {
+  which: 'train' | 'infer';
+  end: number;
+  cut: PrefixCut;
+  /** The cut is registered (no id clash): its entries may be stored and read. */
+  ok: boolean;
+  /** The latest registered earlier cut this plan shares, found on the first miss; null: none. */
+  from?: PrefixCut | null;
+}
+
+/**
+ * A Learner over a PlanExecutor that skips the frozen prefix of images it has seen (see the header). On a miss
+ * it resumes, when it can, from the latest earlier cut another plan left in the cache for the image (the same
+ * prefix up to there: equal keys), running only the frozen calls between the two cuts.
+ */
 export class PrefixCachedLearner implements Learner {
-  private readonly trainCut: PrefixCut;
-  private readonly inferCut: PrefixCut;
+  private readonly train: Cuts;
+  private readonly infer: Cuts;
+  private readonly constHash = new Map<number, string>();
 
   constructor(
     private readonly exec: PlanExecutor,
     private readonly cache: PrefixCache,
   ) {
-    this.trainCut = prefixCut(exec.plan, exec.plan);
-    this.inferCut = prefixCut(exec.plan, exec.plan.inference);
+    const plan = exec.plan;
+    const make = (which: 'train' | 'infer', sub: SubPlan): Cuts => {
+      const cut = cutAt(plan, sub, frozenPrefixLength(plan, sub), this.constHash);
+      return { which, end: sub.steps.length, cut, ok: cut.at > 0 && cache.register(cut) };
+    };
+    this.train = make('train', plan);
+    this.infer = make('infer', plan.inference);
   }
 
-  private run(which: 'train' | 'infer', cut: PrefixCut, image: Int8Array, label: number, ex?: ExampleRef): number {
-    const end = (which === 'train' ? this.exec.plan : this.exec.plan.inference).steps.length;
-    if (!ex || cut.at === 0) return this.exec.runSteps(which, 0, end, image, label);
-    const key = `${cut.key}|${ex.split}|${ex.index}`;
-    const saved = this.cache.get(key);
+  private earlier(c: Cuts): PrefixCut | null {
+    if (c.from !== undefined) return c.from;
+    const sub = c.which === 'train' ? this.exec.plan : this.exec.plan.inference;
+    c.from = null;
+    for (const k of this.cache.cutsBefore(c.cut.at)) {
+      const mine = cutAt(this.exec.plan, sub, k.at, this.constHash);
+      if (mine.key === k.key && this.cache.register(mine)) return (c.from = mine);
+    }
+    return null;
+  }
+
+  private restore(cut: PrefixCut, saved: Uint8Array): void {
     const arena = this.exec.arenaView();
+    let p = 0;
+    for (const r of cut.live) arena.set(saved.subarray(p, (p += r.bytes)), r.offset);
+  }
+
+  private run(c: Cuts, image: Int8Array, label: number, ex?: ExampleRef): number {
+    const { which, end, cut } = c;
+    if (!ex || !c.ok) return this.exec.runSteps(which, 0, end, image, label);
+    const tail = `|${ex.split}|${ex.index}`;
+    const saved = this.cache.get(cut.key + tail);
     if (saved) {
-      let p = 0;
-      for (const r of cut.live) arena.set(saved.subarray(p, (p += r.bytes)), r.offset);
+      this.restore(cut, saved);
       return this.exec.runSteps(which, cut.at, end, null, label);
     }
-    this.exec.runSteps(which, 0, cut.at, image, label);
+    const from = this.earlier(c);
+    const start = from && this.cache.peek(from.key + tail);
+    if (from && start) {
+      this.restore(from, start);
+      this.exec.runSteps(which, from.at, cut.at, null, label);
+      this.cache.chained++;
+    } else this.exec.runSteps(which, 0, cut.at, image, label);
+    const arena = this.exec.arenaView();
     const out = new Uint8Array(cut.bytes);
     let p = 0;
     for (const r of cut.live) out.set(arena.subarray(r.offset, r.offset + r.bytes), (p += r.bytes) - r.bytes);
-    this.cache.put(key, out);
+    this.cache.put(cut.key + tail, out);
     return this.exec.runSteps(which, cut.at, end, null, label);
   }
 
   trainStep(image: Int8Array, label: number, example?: ExampleRef): number {
-    return this.run('train', this.trainCut, image, label, example);
+    return this.run(this.train, image, label, example);
   }
 
   trainPredicted(): number {
@@ -154,7 +237,7 @@ export class PrefixCachedLearner implements Learner {
   }
 
   evaluate(image: Int8Array, label: number, example?: ExampleRef): { loss: number; predicted: number } {
-    const loss = this.run('infer', this.inferCut, image, label, example);
+    const loss = this.run(this.infer, image, label, example);
     return { loss, predicted: this.exec.inferPredicted() };
   }
 
@@ -164,6 +247,6 @@ export class PrefixCachedLearner implements Learner {
 
   /** Where the training and inference prefixes end (tests, benchmarks). */
   cuts(): { train: PrefixCut; infer: PrefixCut } {
-    return { train: this.trainCut, infer: this.inferCut };
+    return { train: this.train.cut, infer: this.infer.cut };
   }
 }
