@@ -163,9 +163,12 @@ async function pageSearch(a: PageArgs): Promise<void> {
   for (const c of a.configs) {
     const job: ContributionJob = { model, settings, validation: a.validation, options: {}, prefixCache: c.prefixCache };
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage(); // process-wide: the worker threads included
     const workers = await Promise.all(Array.from({ length: c.workers }, () => threadWorker(job, join(root, 'data'))));
     const scores = await runPool(schemes, workers, { order: dispatchOrder(contribution, extra) });
     const runMs = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    const cpuS = (cpu.user + cpu.system) / 1e6;
     workers.forEach((w) => w.terminate());
     first ??= scores;
     const same = JSON.stringify(scores) === JSON.stringify(first);
@@ -182,7 +185,7 @@ async function pageSearch(a: PageArgs): Promise<void> {
     });
     const solveMs = performance.now() - t1;
     console.log(
-      `  ${c.workers} worker${c.workers > 1 ? 's' : ''}, prefix cache ${c.prefixCache ? 'on ' : 'off'}: runs ${(runMs / 1000).toFixed(1)} s + search ${(solveMs / 1000).toFixed(1)} s (${r.candidates.length} schemes priced) = ${((runMs + solveMs) / 1000).toFixed(1)} s; scores ${same ? 'identical to' : 'DIFFER from'} the first config; best at 160 KB ${r.best?.scheme}; load ${loadavg()
+      `  ${c.workers} worker${c.workers > 1 ? 's' : ''}, prefix cache ${c.prefixCache ? 'on ' : 'off'}: runs ${(runMs / 1000).toFixed(1)} s wall (${cpuS.toFixed(1)} CPU s) + search ${(solveMs / 1000).toFixed(1)} s (${r.candidates.length} schemes priced) = ${((runMs + solveMs) / 1000).toFixed(1)} s; scores ${same ? 'identical to' : 'DIFFER from'} the first config; best at 160 KB ${r.best?.scheme}; load ${loadavg()
         .map((x) => x.toFixed(2))
         .join(' ')}`,
     );
