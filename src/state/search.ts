@@ -141,6 +141,36 @@ function checkSettings(s: SearchSettings, model: Model): string | null {
   return null;
 }
 
+/** The cache key of each run of a search (the model and the kernel build hashed once). */
+async function runKeys(
+  model: Model,
+  be: SearchBackend,
+  validation: number,
+  settings: ContributionSettings,
+  options: Partial<PlanOptions>,
+): Promise<(scheme: string) => RunKey> {
+  const [modelHash, kernel] = await Promise.all([modelSha256(model), be.kernelSha256()]);
+  return (scheme) => ({
+    modelSha256: modelHash,
+    data: SEARCH_DATASET,
+    kernelSha256: kernel,
+    settings,
+    validation,
+    options,
+    scheme,
+  });
+}
+
+/** What a search on `model` runs: the space, its contribution runs, and the published schemes not among them. */
+function searchRuns(model: Model, layers: number) {
+  const space = searchSpace(model, Math.min(layers, model.convs.length));
+  const published = publishedSchemes(model);
+  const contribution = contributionRuns(space);
+  const runs = contribution.map((r) => r.scheme);
+  const extra = published.map((p) => p.scheme).filter((p) => !runs.includes(p));
+  return { space, published, contribution, runs, extra };
+}
+
 export const useSearch = create<SearchState>((set, get) => {
   const fail = (message: string) => set({ status: 'error', message });
 
@@ -148,23 +178,8 @@ export const useSearch = create<SearchState>((set, get) => {
     const s = get().settings;
     const t0 = performance.now();
     const be = backend ?? browserBackend();
-    const layers = Math.min(s.layers, model.convs.length);
-    const space = searchSpace(model, layers);
-    const published = publishedSchemes(model);
-    const contribution = contributionRuns(space);
-    const runs = contribution.map((r) => r.scheme);
-    const extra = published.map((p) => p.scheme).filter((p) => !runs.includes(p));
-    const schemes = [...runs, ...extra];
-    const [modelHash, kernel] = await Promise.all([modelSha256(model), be.kernelSha256()]);
-    const key = (scheme: string): RunKey => ({
-      modelSha256: modelHash,
-      data: SEARCH_DATASET,
-      kernelSha256: kernel,
-      settings,
-      validation: s.validation,
-      options,
-      scheme,
-    });
+    const { space, published, contribution, runs, extra } = searchRuns(model, s.layers);
+    const key = await runKeys(model, be, s.validation, settings, options);
     const job: ContributionJob = { model, settings, validation: s.validation, options, prefixCache: s.prefixCache };
     const ctl = abort ?? new AbortController();
     const pool = await be.createPool(s.workers, job, SEARCH_DATASET);
@@ -172,7 +187,7 @@ export const useSearch = create<SearchState>((set, get) => {
     try {
       if (ctl.signal.aborted) throw new PoolCancelled();
       let cached = 0;
-      const scores = await runPool(schemes, pool.workers, {
+      const scores = await runPool([...runs, ...extra], pool.workers, {
         signal: ctl.signal,
         order: dispatchOrder(contribution, extra),
         cached: (x) => be.cache.get(key(x)),
@@ -190,19 +205,18 @@ export const useSearch = create<SearchState>((set, get) => {
       const budgetBytes = Math.round(s.budgetKb * 1024);
       const solve = await pool.solve({
         model,
-        layers,
+        layers: space.layers.length,
         gains,
         budgetBytes,
         seed: settings.seed,
         options,
         published: pub,
       });
-      const names = space.layers.map((l) => ({ conv: l.conv, name: model.convs[l.conv].name, ratios: l.ratios }));
       set({
         status: 'done',
         outcome: {
           model: backbone,
-          space: names,
+          space: space.layers.map((l) => ({ conv: l.conv, name: model.convs[l.conv].name, ratios: l.ratios })),
           runs: scores,
           gains,
           solve,

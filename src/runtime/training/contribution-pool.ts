@@ -132,5 +132,9 @@ export async function runPool(
     throw stop;
   });
   await Promise.race([lanes, cancelled]);
-  return schemes.map((s) => byKey.get(s)!);
+  return schemes.map((s) => {
+    const score = byKey.get(s);
+    if (!score) throw new Error(`run "${s}" has no score`);
+    return score;
+  });
 }
