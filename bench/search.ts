@@ -78,7 +78,8 @@ function compilerSearch(model: string, resolution: number, layers: number, budge
 
 /**
  * `npm run bench -- search [--page-only] [--page-layers L] [--page-steps N] [--page-validation V]
- * [--page-configs 1,1c,2,2c]` (a config: worker count, `c` for the prefix cache on).
+ * [--page-configs 1,1c,2,2c] [--page-no-solve]` (a config: worker count, `c` for the prefix cache on;
+ * --page-no-solve times only the runs).
  */
 export default async function bench(args: string[] = []): Promise<void> {
   if (!args.includes('--page-only')) {
@@ -94,6 +95,8 @@ interface PageArgs {
   steps: number;
   validation: number;
   configs: { workers: number; prefixCache: boolean }[];
+  /** Skip the evolutionary search after the runs (compare only the runs). */
+  noSolve: boolean;
 }
 
 function pageArgs(args: string[]): PageArgs {
@@ -111,6 +114,7 @@ function pageArgs(args: string[]): PageArgs {
     steps: num('--page-steps', 200),
     validation: num('--page-validation', 500),
     configs,
+    noSolve: args.includes('--page-no-solve'),
   };
 }
 
@@ -156,9 +160,7 @@ async function pageSearch(a: PageArgs): Promise<void> {
   const settings = { lr: 0.01, rounding: 'nearest' as const, qas: true, seed: 1, steps: a.steps };
   let first: RunScore[] | null = null;
   console.log(
-    `page search, mcunet-5fps 128x128 -> mnist, last ${a.layers} convs: ${runs.length} contribution runs + ${schemes.length - runs.length} published, ${a.steps} steps and ${a.validation} validation images each; load ${loadavg()
-      .map((x) => x.toFixed(2))
-      .join(' ')}`,
+    `page search, mcunet-5fps 128x128 -> mnist, last ${a.layers} convs: ${runs.length} contribution runs + ${extra.length} published, ${a.steps} steps and ${a.validation} validation images each; load ${load()}`,
   );
   for (const c of a.configs) {
     const job: ContributionJob = { model, settings, validation: a.validation, options: {}, prefixCache: c.prefixCache };
@@ -167,12 +169,17 @@ async function pageSearch(a: PageArgs): Promise<void> {
     const workers = await Promise.all(Array.from({ length: c.workers }, () => threadWorker(job, join(root, 'data'))));
     const scores = await runPool(schemes, workers, { order: dispatchOrder(contribution, extra) });
     const runMs = performance.now() - t0;
-    const cpu = process.cpuUsage(cpu0);
-    const cpuS = (cpu.user + cpu.system) / 1e6;
+    const cpuS = cpuSeconds(cpu0);
     workers.forEach((w) => w.terminate());
     first ??= scores;
-    const same = JSON.stringify(scores) === JSON.stringify(first);
+    const head = `  ${c.workers} worker${c.workers > 1 ? 's' : ''}, prefix cache ${c.prefixCache ? 'on ' : 'off'}:`;
+    const line = `${head} runs ${(runMs / 1000).toFixed(1)} s wall (${cpuS.toFixed(1)} CPU s); scores ${JSON.stringify(scores) === JSON.stringify(first) ? 'identical to' : 'DIFFER from'} the first config`;
+    if (a.noSolve) {
+      console.log(`${line}; load ${load()}`);
+      continue;
+    }
     const t1 = performance.now();
+    const cpu1 = process.cpuUsage();
     const gains = gainsFromRuns(space, scores.slice(0, runs.length));
     const r = solveSearch({
       model,
@@ -183,11 +190,19 @@ async function pageSearch(a: PageArgs): Promise<void> {
       options: {},
       published: [],
     });
-    const solveMs = performance.now() - t1;
     console.log(
-      `  ${c.workers} worker${c.workers > 1 ? 's' : ''}, prefix cache ${c.prefixCache ? 'on ' : 'off'}: runs ${(runMs / 1000).toFixed(1)} s wall (${cpuS.toFixed(1)} CPU s) + search ${(solveMs / 1000).toFixed(1)} s (${r.candidates.length} schemes priced) = ${((runMs + solveMs) / 1000).toFixed(1)} s; scores ${same ? 'identical to' : 'DIFFER from'} the first config; best at 160 KB ${r.best?.scheme}; load ${loadavg()
-        .map((x) => x.toFixed(2))
-        .join(' ')}`,
+      `${line}; then the search: ${((performance.now() - t1) / 1000).toFixed(1)} s wall (${cpuSeconds(cpu1).toFixed(1)} CPU s, ${r.candidates.length} schemes priced), best at 160 KB ${r.best?.scheme}; load ${load()}`,
     );
   }
+}
+
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
+
+/** CPU seconds (user + system) of the whole process since `from`. */
+function cpuSeconds(from: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(from);
+  return (d.user + d.system) / 1e6;
 }
