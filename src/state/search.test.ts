@@ -10,7 +10,7 @@ import { solveSearch } from '../runtime/training/search-solve';
 import { fetchModelFile } from '../runtime/training/train-backbone';
 import type { KernelModule } from '../runtime/kernels/wasm';
 import { presetScheme } from './compile';
-import { setBackboneLoader, usePlayground } from './playground';
+import { setBackboneLoader, setTrainedStepsProbe, usePlayground } from './playground';
 import { setSearchBackend, useSearch } from './search';
 import { memoryRunCache, modelSha256 } from './search-cache';
 
@@ -87,6 +87,22 @@ describe('search store', () => {
     useSearch.getState().useScheme(best);
     expect(usePlayground.getState().experiment.scheme).toEqual(presetScheme('tiny-cnn', best));
     expect(usePlayground.getState().compiled.schemeText).toBe(best);
+  });
+
+  it('asks first when the scheme change would discard a trained run', () => {
+    const o = useSearch.getState().outcome!;
+    const other = o.solve.candidates.find((c) => c.scheme !== usePlayground.getState().compiled.schemeText)!.scheme;
+    const before = usePlayground.getState().experiment.scheme;
+    setTrainedStepsProbe(() => 50);
+    try {
+      useSearch.getState().useScheme(other);
+      expect(usePlayground.getState().experiment.scheme).toEqual(before);
+      expect(usePlayground.getState().pendingEdit).toMatchObject({ what: 'the scheme', steps: 50 });
+      usePlayground.getState().confirmPendingEdit();
+      expect(usePlayground.getState().compiled.schemeText).toBe(other);
+    } finally {
+      setTrainedStepsProbe(() => 0);
+    }
   });
 
   it('cancels a running search', async () => {
