@@ -18,13 +18,14 @@ import { Notices } from './Notices';
 import { PendingEdit } from './PendingEdit';
 import { ShareButton } from './ShareButton';
 import { About, StartHere, rememberStartHere, startHereDismissed } from './StartHere';
+import { SearchPanel } from './search/SearchPanel';
 import { Tabs } from './Tabs';
 import { MemoryTimeline } from './timeline/MemoryTimeline';
 import { TrainingPanel } from './training/TrainingPanel';
 
 const SKIP_LINKS = [
   ['panel-editor', 'editor'],
-  ['panel-graph', 'graph and code'],
+  ['panel-graph', 'graph, code and search'],
   ['panel-memory', 'memory'],
   ['panel-training', 'training'],
 ] as const;
@@ -48,19 +49,20 @@ function SkipLinks() {
 }
 
 function CenterTabs() {
-  const [tab, setTab] = useState<'graph' | 'code'>('graph');
+  const [tab, setTab] = useState<'graph' | 'code' | 'search'>('graph');
   return (
-    <section className="panel center-top" aria-label="Graph and code" id="panel-graph" tabIndex={-1}>
-      <Tabs<'graph' | 'code'>
-        label="Graph or code"
+    <section className="panel center-top" aria-label="Graph, code and search" id="panel-graph" tabIndex={-1}>
+      <Tabs<'graph' | 'code' | 'search'>
+        label="Graph, code or search"
         value={tab}
         onChange={setTab}
         items={[
           { key: 'graph', label: 'Graph', testId: 'tab.graph' },
           { key: 'code', label: 'Code', testId: 'tab.code' },
+          { key: 'search', label: 'Search', testId: 'tab.search' },
         ]}
       >
-        {tab === 'graph' ? <GraphView /> : <CodePanel />}
+        {tab === 'graph' ? <GraphView /> : tab === 'code' ? <CodePanel /> : <SearchPanel />}
       </Tabs>
     </section>
   );

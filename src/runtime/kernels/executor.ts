@@ -243,20 +243,25 @@ export class PlanExecutor {
     new Uint32Array(this.mod.memory.buffer, this.rngPtr, 1)[0] = rngState(seed);
   }
 
-  /** Writes the image and the label, then runs the first `steps` calls of a sub-plan (all by default). */
-  private run(c: Compiled, image: ArrayLike<number>, label: number, steps = c.fns.length): number {
+  /**
+   * Writes the image (unless null) and the label, then runs calls [from, to) of a sub-plan (all by default).
+   * Returns the loss when the loss call ran, else NaN.
+   */
+  private run(c: Compiled, image: ArrayLike<number> | null, label: number, to = c.fns.length, from = 0): number {
     if (this.disposed) throw new Error('executor disposed');
     if (c.labelSlots.length > 0 && !(Number.isInteger(label) && label >= 0 && label < c.classes))
       throw new Error(`label ${label} is not a class of this plan (0..${c.classes - 1})`);
-    const io = c.sub.input;
-    if (image.length !== io.bytes)
-      throw new Error(`image has ${image.length} bytes; the plan's input takes ${io.bytes}`);
-    new Int8Array(this.mod.memory.buffer, this.arenaPtr + io.offset, io.bytes).set(image);
+    if (image !== null) {
+      const io = c.sub.input;
+      if (image.length !== io.bytes)
+        throw new Error(`image has ${image.length} bytes; the plan's input takes ${io.bytes}`);
+      new Int8Array(this.mod.memory.buffer, this.arenaPtr + io.offset, io.bytes).set(image);
+    }
     const slots = c.labelSlots;
     for (let k = 0; k < slots.length; k += 2) c.args[slots[k]][slots[k + 1]] = label;
     const { fns, args, lossStep, splits } = c;
     let loss = NaN;
-    for (let i = 0; i < steps; i++) {
+    for (let i = from; i < to; i++) {
       const split = splits[i];
       if (split) split.run(args[i]);
       else {
@@ -265,6 +270,23 @@ export class PlanExecutor {
       }
     }
     return loss;
+  }
+
+  /**
+   * Calls [from, to) of the training ('train') or inference ('infer') sub-plan, after writing `image` unless it
+   * is null (a caller resuming after a cut has restored the arena's live bytes itself; runtime/training
+   * prefix-cache.ts). Returns the loss when the loss call ran, else NaN.
+   */
+  runSteps(which: 'train' | 'infer', from: number, to: number, image: ArrayLike<number> | null, label: number): number {
+    const c = which === 'train' ? this.train : this.infer;
+    if (!(Number.isInteger(from) && Number.isInteger(to) && 0 <= from && from <= to && to <= c.fns.length))
+      throw new RangeError(`calls ${from}..${to} are not a range of the ${c.fns.length} ${which} calls`);
+    return this.run(c, image, label, to, from);
+  }
+
+  /** The arena's bytes, a view into module memory (take a new one after anything that may grow the memory). */
+  arenaView(): Uint8Array {
+    return new Uint8Array(this.mod.memory.buffer, this.arenaPtr, this.arenaBytes);
   }
 
   /** A training step that adds each call's milliseconds to times[step index] (benchmarks: find hot kernels). */
@@ -301,6 +323,11 @@ export class PlanExecutor {
   /** Predicted class of the last training step (the logits of its forward pass, before the update). */
   trainPredicted(): number {
     return this.argmax(this.train.sub);
+  }
+
+  /** Predicted class of the last inference run (evaluate, or runSteps('infer', ...) through the logits). */
+  inferPredicted(): number {
+    return this.argmax(this.infer.sub);
   }
 
   private argmax(sub: SubPlan): number {

@@ -17,6 +17,7 @@ import { PlanExecutor } from '../kernels/executor';
 import { splitExamples, type InputSpec } from './train-data';
 import { TrainingSession, type ExampleSource } from './train-session';
 import type { KernelModule } from '../kernels/wasm';
+import { PrefixCachedLearner, type PrefixCache } from './prefix-cache';
 
 /** One contribution run: a scheme (canonical text) and what it measures. */
 export interface ContributionRun {
@@ -89,7 +90,11 @@ export function carveValidation(
   return { train: splitExamples(train, input, 0, n), validation: splitExamples(train, input, n, validation) };
 }
 
-/** Fine-tunes `scheme` for settings.steps steps on `train` and scores it on `validation`. */
+/**
+ * Fine-tunes `scheme` for settings.steps steps on `train` and scores it on `validation`. With `prefixCache`
+ * (one per pair of data sources; prefix-cache.ts) the frozen prefix of images seen before is not recomputed:
+ * the score is bit-identical either way.
+ */
 export function runContribution(
   kernels: KernelModule,
   model: Model,
@@ -97,11 +102,13 @@ export function runContribution(
   settings: ContributionSettings,
   data: { train: ExampleSource; validation: ExampleSource },
   options: Partial<PlanOptions> = {},
+  prefixCache?: PrefixCache,
 ): RunScore {
   const plan = compile(model, scheme, options);
   const executor = PlanExecutor.load(kernels, plan, settings, { guardBytes: 64 });
   try {
-    const session = new TrainingSession(executor, data.train, data.validation, plan.input.bytes, settings.seed);
+    const learner = prefixCache ? new PrefixCachedLearner(executor, prefixCache) : executor;
+    const session = new TrainingSession(learner, data.train, data.validation, plan.input.bytes, settings.seed);
     session.trainSteps(settings.steps);
     const e = session.evaluate();
     const canaries = executor.checkCanaries();

@@ -7,13 +7,19 @@
  */
 import { mulberry32 } from '../../compiler/models/init';
 
+/** Which example an image is: its split ('train' or 'test', the session's two sources) and its index there. */
+export interface ExampleRef {
+  split: 'train' | 'test';
+  index: number;
+}
+
 /** What trains: one SGD step per example, and inference. */
 export interface Learner {
-  /** One training step; returns the loss. */
-  trainStep(image: Int8Array, label: number): number;
+  /** One training step; returns the loss. `example` says which image it is (caches key on it; optional). */
+  trainStep(image: Int8Array, label: number, example?: ExampleRef): number;
   /** Predicted class of the last training step (the forward pass before its update). */
   trainPredicted(): number;
-  evaluate(image: Int8Array, label: number): { loss: number; predicted: number };
+  evaluate(image: Int8Array, label: number, example?: ExampleRef): { loss: number; predicted: number };
   /** Changes the learning rate between steps (learning-rate schedules). */
   setLearningRate(lr: number): void;
 }
@@ -118,7 +124,7 @@ export class TrainingSession {
       const i = this.sampler.next();
       const label = this.train.label(i);
       this.train.image(i, this.buf);
-      const l = this.learner.trainStep(this.buf, label);
+      const l = this.learner.trainStep(this.buf, label, { split: 'train', index: i });
       loss += l;
       if (this.learner.trainPredicted() === label) correct++;
       this.step++;
@@ -154,7 +160,7 @@ export class TrainingSession {
     for (let i = 0; i < n; i++) {
       const label = this.test.label(i);
       this.test.image(i, this.buf);
-      const r = this.learner.evaluate(this.buf, label);
+      const r = this.learner.evaluate(this.buf, label, { split: 'test', index: i });
       loss += r.loss;
       if (r.predicted === label) correct++;
       if (confusion && confusion[label]) confusion[label][r.predicted]++;

@@ -15,6 +15,8 @@ import { loadPreferredBuild } from '../kernels/kernel-build';
 import { instantiateThreadedKernels, sharedMemoryAvailable } from '../kernels/wasm-threads';
 import { spawnBrowserThread } from '../kernels/wasm-threads-browser';
 import type { ThreadInfo } from './training-api';
+import { ContributionContext, type ContributionJob } from './contribution-context';
+import { solveSearch, type SolveRequest } from './search-solve';
 
 // Referenced through `new URL` (like kernel-worker.ts) so the site still builds while the module is missing.
 const WASM_URL = new URL('../../../wasm/tt_kernels.wasm', import.meta.url).href;
@@ -47,6 +49,11 @@ async function loadKernels(threads: number): Promise<KernelModule> {
   return loaded;
 }
 
+let kernels: KernelModule | null = null;
+let dataBase = '';
+/** The search's contribution runs (a pool worker: search-pool.ts); null until searchInit. */
+let search: ContributionContext | null = null;
+
 async function fetchBytes(url: string): Promise<Uint8Array<ArrayBuffer>> {
   const res = await fetch(url);
   const type = res.headers.get('content-type') ?? '';
@@ -66,9 +73,10 @@ const api = {
    */
   async init(bases: { data: string }, opts: Partial<RunnerOptions> = {}, threads = 1): Promise<ThreadInfo> {
     if (runner) return threadInfo;
-    const dataBase = bases.data;
     const mod = await loadKernels(threads);
-    const base = dataBase.replace(/\/$/, '');
+    const base = bases.data.replace(/\/$/, '');
+    kernels = mod;
+    dataBase = base;
     const loadBuiltin = async () => {
       const d = await fetchDataset(base, BUILTIN_DATASET, ['train', 'test'], fetchBytes);
       return { train: d.train, test: d.test };
@@ -92,6 +100,18 @@ const api = {
   snapshot: () => loaded().snapshot(),
   samples: (n: number) => loaded().samples(n),
   ping: () => 'pong' as const,
+  /** Search pool: takes the job and the built-in data set `data` (its training split only) for searchRun. */
+  async searchInit(job: ContributionJob, data: string): Promise<void> {
+    if (!kernels) throw new Error('the training worker is not initialized');
+    const d = await fetchDataset(dataBase, data, ['train'], fetchBytes);
+    search = new ContributionContext(kernels, job, d.train);
+  },
+  searchRun(scheme: string) {
+    if (!search) throw new Error('the search worker has no job (searchInit)');
+    return search.run(scheme);
+  },
+  /** The evolutionary search over the gains, with every scheme it priced (search-solve.ts). */
+  searchSolve: (r: SolveRequest) => solveSearch(r),
 };
 
 export type TrainingWorkerApi = typeof api;

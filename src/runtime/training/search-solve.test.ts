@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { compile } from '../../compiler/compile';
+import { mulberry32 } from '../../compiler/models/init';
+import { buildModel } from '../../compiler/models/model';
+import { randomGains } from '../../compiler/search/gains';
+import { searchSpace } from '../../compiler/search/space';
+import { paretoFront, solveSearch } from './search-solve';
+
+const c = (scheme: string, gain: number, peakSramBytes: number) => ({ scheme, gain, peakSramBytes });
+
+describe('search solve', () => {
+  it('keeps the candidates nothing beats on both gain and peak SRAM', () => {
+    const front = paretoFront([c('a', 0.1, 100), c('b', 0.05, 120), c('c', 0.2, 150), c('d', 0.2, 140), c('e', 0, 90)]);
+    expect(front.map((x) => x.scheme)).toEqual(['e', 'a', 'd']);
+  });
+
+  it('prices every candidate with the compiler and returns the best, last-k and published schemes', () => {
+    const model = buildModel({ model: 'tiny-cnn', resolution: 32, classes: 10, seed: 1 });
+    const gains = randomGains(searchSpace(model, 4), mulberry32(3));
+    const budget = 26 * 1024;
+    const r = solveSearch({
+      model,
+      layers: 4,
+      gains,
+      budgetBytes: budget,
+      seed: 1,
+      options: {},
+      published: [{ id: 'last:4', scheme: 'last:4', gain: 0.3 }],
+    });
+    expect(r.best).not.toBeNull();
+    expect(r.best!.peakSramBytes).toBeLessThanOrEqual(budget);
+    expect(r.candidates.length).toBeGreaterThan(10);
+    for (const x of [r.candidates[0], r.candidates[r.candidates.length - 1], r.best!])
+      expect(compile(model, x.scheme).metrics.peakSramBytes).toBe(x.peakSramBytes);
+    // the best is on the front among what fits: no candidate within budget has more gain
+    const fits = r.candidates.filter((x) => x.peakSramBytes <= budget);
+    expect(Math.max(...fits.map((x) => x.gain))).toBe(r.best!.gain);
+    expect(r.lastK.map((x) => x.k)).toEqual([0, 1, 2, 3, 4]);
+    expect(r.lastK[0]).toMatchObject({ scheme: 'classifier', gain: 0 });
+    expect(r.published[0]).toMatchObject({ id: 'last:4', gain: 0.3 });
+    expect(r.published[0].peakSramBytes).toBe(compile(model, 'last:4').metrics.peakSramBytes);
+  });
+});

@@ -1,0 +1,126 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { modelHash } from '../cli/search-cache';
+import { loadWasm, paths } from '../runtime/testing/kernel-harness';
+import { ContributionContext } from '../runtime/training/contribution-context';
+import type { ContributionWorker } from '../runtime/training/contribution-pool';
+import { fetchDataset, type DatasetSplit } from '../runtime/training/data';
+import { solveSearch } from '../runtime/training/search-solve';
+import { fetchModelFile } from '../runtime/training/train-backbone';
+import type { KernelModule } from '../runtime/kernels/wasm';
+import { presetScheme } from './compile';
+import { setBackboneLoader, setTrainedStepsProbe, usePlayground } from './playground';
+import { setSearchBackend, useSearch } from './search';
+import { memoryRunCache, modelSha256 } from './search-cache';
+
+const PUBLIC = join(__dirname, '../../public');
+const read = (root: string) => async (u: string) => new Uint8Array(readFileSync(join(root, u.slice(root.length + 1))));
+
+let mod: KernelModule;
+let train: DatasetSplit;
+/** Runs each worker was asked for, by pool. */
+const asked: string[][] = [];
+
+beforeAll(async () => {
+  mod = await loadWasm(paths.wasmSimd);
+  train = (await fetchDataset(join(PUBLIC, 'data'), 'mnist', ['train'], read(join(PUBLIC, 'data')))).train;
+  const models = join(PUBLIC, 'models');
+  setBackboneLoader(async (m) => ({
+    file: await fetchModelFile(models, m, read(models)),
+    fileName: `models/${m}.bin`,
+    sha256: 'f'.repeat(64),
+  }));
+  setSearchBackend({
+    kernelSha256: async () => 'k'.repeat(64),
+    cache: memoryRunCache(),
+    async createPool(n, job) {
+      const log: string[] = [];
+      asked.push(log);
+      const workers: ContributionWorker[] = Array.from({ length: n }, (_, i) => {
+        const ctx = new ContributionContext(mod, job, train);
+        return {
+          run: async (s) => {
+            for (let t = 0; t < i + 1; t++) await new Promise((r) => setTimeout(r, 0));
+            log.push(s);
+            return ctx.run(s);
+          },
+          terminate: () => undefined,
+        };
+      });
+      return { workers, solve: async (r) => solveSearch(r), dispose: () => undefined };
+    },
+  });
+  usePlayground.getState().update({ model: 'tiny-cnn', resolution: 32 });
+  for (let i = 0; i < 200 && usePlayground.getState().compiled.weights?.status !== 'ready'; i++)
+    await new Promise((r) => setTimeout(r, 10));
+  useSearch.getState().setSettings({ layers: 2, steps: 10, validation: 30, workers: 2, budgetKb: 24 });
+});
+
+describe('search store', () => {
+  it('hashes a model exactly as the CLI does', async () => {
+    const m = usePlayground.getState().compiled.model!;
+    expect(await modelSha256(m)).toBe(modelHash(m));
+  });
+
+  it('runs the contribution runs on the pool, searches, and caches the runs', async () => {
+    await useSearch.getState().start();
+    const s = useSearch.getState();
+    expect(s.message).toBe(null);
+    expect(s.status).toBe('done');
+    const o = s.outcome!;
+    expect(o.runs.map((r) => r.scheme).slice(0, 3)).toEqual(['classifier', 'bias:1', 'bias:2']);
+    expect(o.runs).toHaveLength(11);
+    expect(o.space.map((l) => l.conv)).toEqual([7, 8]);
+    expect(o.solve.best!.peakSramBytes).toBeLessThanOrEqual(24 * 1024);
+    expect(s.progress).toMatchObject({ done: 11, total: 11, cached: 0 });
+    expect(asked[0].length).toBe(11);
+    // again: every run comes from the cache, the same answer
+    await useSearch.getState().start();
+    expect(useSearch.getState().progress).toMatchObject({ done: 11, cached: 11 });
+    expect(asked[1]).toEqual([]);
+    expect(useSearch.getState().outcome!.solve).toEqual(o.solve);
+  });
+
+  it('puts the chosen scheme into the editor', () => {
+    const best = useSearch.getState().outcome!.solve.best!.scheme;
+    useSearch.getState().useScheme(best);
+    expect(usePlayground.getState().experiment.scheme).toEqual(presetScheme('tiny-cnn', best));
+    expect(usePlayground.getState().compiled.schemeText).toBe(best);
+  });
+
+  it('asks first when the scheme change would discard a trained run', () => {
+    const o = useSearch.getState().outcome!;
+    const other = o.solve.candidates.find((c) => c.scheme !== usePlayground.getState().compiled.schemeText)!.scheme;
+    const before = usePlayground.getState().experiment.scheme;
+    setTrainedStepsProbe(() => 50);
+    try {
+      useSearch.getState().useScheme(other);
+      expect(usePlayground.getState().experiment.scheme).toEqual(before);
+      expect(usePlayground.getState().pendingEdit).toMatchObject({ what: 'the scheme', steps: 50 });
+      usePlayground.getState().confirmPendingEdit();
+      expect(usePlayground.getState().compiled.schemeText).toBe(other);
+    } finally {
+      setTrainedStepsProbe(() => 0);
+    }
+  });
+
+  it('cancels a running search', async () => {
+    useSearch.getState().setSettings({ steps: 11 }); // new settings: nothing cached
+    const p = useSearch.getState().start();
+    await new Promise((r) => setTimeout(r, 0));
+    useSearch.getState().cancel();
+    await p;
+    expect(useSearch.getState().status).toBe('cancelled');
+    expect(asked[2].length).toBeLessThan(11);
+  });
+
+  it('refuses bad settings with a one-line message', async () => {
+    useSearch.getState().setSettings({ steps: 0 });
+    await useSearch.getState().start();
+    expect(useSearch.getState()).toMatchObject({
+      status: 'error',
+      message: 'steps per run must be a whole number >= 1',
+    });
+  });
+});

@@ -1,0 +1,135 @@
+/**
+ * The Search tab (issue 11): settings and progress (SearchForm), then the contribution heat map, accuracy gain
+ * against peak SRAM for every priced scheme (SchemePlot) and the notable schemes with "Use this scheme",
+ * which puts the scheme into the editor through the playground (it asks first when a trained run would go).
+ */
+import { useEffect, useState } from 'react';
+import type { Candidate } from '../../runtime/training/search-solve';
+import { usePlayground } from '../../state/playground';
+import { useSearch, type SearchOutcome } from '../../state/search';
+import { useSize } from '../useSize';
+import { ContributionHeatMap } from './ContributionHeatMap';
+import { SchemePlot } from './SchemePlot';
+import { SearchForm } from './SearchForm';
+
+const kb = (b: number) => `${(b / 1024).toFixed(1)} KB`;
+const pts = (g: number) => `${g >= 0 ? '+' : ''}${(100 * g).toFixed(1)} pts`;
+
+interface Choice {
+  label: string;
+  c: Candidate;
+}
+
+/** The schemes worth a button: the answer, the published ones, the Pareto front within budget, last-k. */
+function choices(o: SearchOutcome): Choice[] {
+  const out: Choice[] = [];
+  const seen = new Set<string>();
+  const add = (label: string, c: Candidate) => {
+    if (seen.has(c.scheme)) return;
+    seen.add(c.scheme);
+    out.push({ label, c });
+  };
+  if (o.solve.best) add('searched (best within budget)', o.solve.best);
+  for (const p of o.solve.published) add(`published ${p.id} (measured)`, p);
+  const fits = o.solve.lastK.filter((c) => c.peakSramBytes <= o.budgetBytes);
+  const lastK = fits.reduce<(typeof fits)[number] | null>((a, c) => (!a || c.gain > a.gain ? c : a), null);
+  if (lastK) add(`best last-k that fits (k = ${lastK.k})`, lastK);
+  for (const c of o.solve.pareto
+    .filter((c) => c.peakSramBytes <= o.budgetBytes)
+    .reverse()
+    .slice(0, 5))
+    add('Pareto front', c);
+  return out;
+}
+
+function Results({ o }: { o: SearchOutcome }) {
+  const [selected, setSelected] = useState<string | null>(o.solve.best?.scheme ?? null);
+  const use = useSearch((x) => x.useScheme);
+  const current = usePlayground((x) => x.compiled.schemeText);
+  const [ref, size] = useSize<HTMLDivElement>();
+  const list = choices(o);
+  return (
+    <div className="search-results" data-testid="search.results">
+      <p className="hint">
+        {o.runs.length} runs on {o.workers} worker{o.workers > 1 ? 's' : ''} in {(o.wallMs / 1000).toFixed(1)} s
+        {o.cachedRuns > 0 && ` (${o.cachedRuns} from the cache)`};{' '}
+        {o.prefixCache ? 'frozen-prefix outputs cached per image; results bit-identical.' : 'frozen-prefix cache off.'}{' '}
+        Gains are validation accuracy (the training split's last images; the test split is never read); a scheme's gain
+        is the sum of its parts, a published scheme's is measured.
+      </p>
+      <ContributionHeatMap space={o.space} gains={o.gains} />
+      <div ref={ref} className="plot-wrap">
+        {size.width > 0 && (
+          <SchemePlot
+            solve={o.solve}
+            budgetBytes={o.budgetBytes}
+            width={size.width}
+            selected={selected}
+            onSelect={setSelected}
+          />
+        )}
+      </div>
+      <ul className="legend plot-legend" aria-hidden="true">
+        <li className="lg-cand">priced</li>
+        <li className="lg-front">Pareto front</li>
+        <li className="lg-lastk">last-k</li>
+        <li className="lg-published">published</li>
+        <li className="lg-best">searched</li>
+      </ul>
+      <fieldset className="scheme-choices">
+        <legend>Schemes</legend>
+        {list.map(({ label, c }) => (
+          <label key={c.scheme} className="scheme-choice">
+            <input
+              type="radio"
+              name="search-scheme"
+              checked={selected === c.scheme}
+              onChange={() => setSelected(c.scheme)}
+              data-testid="search.choice"
+              value={c.scheme}
+            />
+            <span>
+              <strong>{label}</strong>: <code>{c.scheme}</code> · {kb(c.peakSramBytes)} · {pts(c.gain)}
+              {c.peakSramBytes > o.budgetBytes && ' · over budget'}
+            </span>
+          </label>
+        ))}
+      </fieldset>
+      <button
+        type="button"
+        disabled={!selected || selected === current}
+        onClick={() => selected && use(selected)}
+        data-testid="search.use"
+      >
+        {selected && selected === current ? 'This scheme is in the editor' : 'Use this scheme'}
+      </button>
+    </div>
+  );
+}
+
+/** The first time the tab opens, the search starts from the editor's board and budget. */
+let seeded = false;
+
+export function SearchPanel() {
+  const model = usePlayground((s) => s.compiled.model);
+  const backbone = usePlayground((s) => s.experiment.model);
+  const outcome = useSearch((s) => s.outcome);
+  useEffect(() => {
+    if (seeded) return;
+    seeded = true;
+    const { board, budgetKb } = usePlayground.getState().experiment;
+    useSearch.getState().setSettings({ board, budgetKb });
+  }, []);
+  if (!model) return <p className="hint">No compiled model to search for; see the editor.</p>;
+  return (
+    <div className="search-panel" data-testid="search.panel">
+      <p className="hint">
+        Finds a sparse-update scheme for the budget: short fine-tuning runs on the built-in data set measure what each
+        update contributes, then a seeded evolutionary search maximizes the summed gain under the peak SRAM the compiler
+        computes.
+      </p>
+      <SearchForm convCount={model.convs.length} />
+      {outcome && outcome.model === backbone && <Results key={outcome.wallMs} o={outcome} />}
+    </div>
+  );
+}
