@@ -83,6 +83,11 @@ export function checkOutput(out: string): void {
   checkTarget(out, out.endsWith('.zip') ? 'zip' : 'folder');
 }
 
+/** Checks a single-file output path (an exported model) before any work is done. */
+export function checkOutputFile(out: string): void {
+  checkTarget(out, 'zip');
+}
+
 /** Checks the target's folder and the target itself before anything is written; returns the absolute target. */
 function checkTarget(out: string, kind: 'zip' | 'folder'): string {
   const target = resolve(out);

@@ -35,13 +35,16 @@ import { CliError, EXIT, EXIT_CODES_HELP, UsageError, type CliIo, type Subcomman
 import { datasetSamples, DATA_DIR, readKernelSources } from './firmware-io';
 import { checkOutput, writeFileAtomic, writeFolderAtomic } from './files';
 import { weightsChecksum } from '../compiler/models/trained';
+import { classifierOption, importedWithWeights, isModelPath, loadImportedModel } from './imported';
 import { describeWeights, modelWithWeights, weightsChoice } from './weights';
 
 const ROUNDINGS: readonly RoundingName[] = ['truncate', 'nearest', 'stochastic'];
 
 const USAGE = `usage: tinytrain firmware --model M [--resolution R] [--classes C] [--scheme S] --out DIR|FILE.zip [options]
 
-  --model M         ${MODEL_NAMES.join(' | ')} (may be left out with --weights)
+  --model M         ${MODEL_NAMES.join(' | ')} (may be left out with --weights), or a model file
+                    PATH.tflite | PATH.onnx (its input and weights; synthetic samples; default scheme full)
+  --classifier N|keep  (model file) which fc becomes the classifier, as in tinytrain plan
   --resolution R    input height = width, 32..224 (tiny-cnn 8..224); default: the model's (with --weights: the file's)
   --classes C       number of classes, 2..1000 (default 10; with --weights: the file's)
   --scheme S        sparse-update scheme, as for \`tinytrain plan\` (default paper:49kb; tiny-cnn last:4)
@@ -71,6 +74,7 @@ example: tinytrain firmware --model mcunet-5fps --scheme paper:49kb --labels cat
 
 const OPTIONS = {
   model: { type: 'string' },
+  classifier: { type: 'string' },
   resolution: { type: 'string' },
   classes: { type: 'string' },
   scheme: { type: 'string' },
@@ -118,9 +122,34 @@ export function fitText(fit: FirmwareFit): string[] {
   ];
 }
 
+/** A .tflite / .onnx --model (imported.ts): its own input and weights, synthetic samples, scheme full. */
+function importedOptions(v: Values & { model: string }) {
+  for (const flag of ['resolution', 'pretrained', 'no-pretrained'] as const)
+    if (v[flag] !== undefined) throw new UsageError(`--${flag} does not go with a model file`);
+  if (v.dataset !== undefined && v.dataset !== 'synthetic')
+    throw new UsageError('--dataset: a model file gets synthetic samples (its input is not an image set of ours)');
+  const s = settings(v);
+  const classes = v.classes === undefined ? undefined : classesOption(v.classes);
+  const steps = intOption('steps', v.steps, 10, 1, 100000);
+  const samples = v.samples === undefined ? undefined : intOption('samples', v.samples, 0, 1, 64);
+  const experiment = textOption('experiment', v.experiment);
+  const scheme = schemeOption(v.scheme, 'full');
+  if (v.out === undefined || v.out === '') throw new UsageError('--out is required');
+  checkOutput(v.out);
+  const loaded = loadImportedModel(v.model, { classifier: classifierOption(v.classifier), classes, seed: s.seed });
+  const model = v.weights === undefined ? loaded : importedWithWeights(loaded, v.weights);
+  const labels = v.labels === undefined ? undefined : labelsOption(v.labels, model.classes);
+  const weightsText = v.weights ? `trained model file ${v.weights}` : `the weights of ${v.model}`;
+  return { v, out: v.out, board: boardOf(v), s, steps, samples, experiment, labels, scheme, model, weightsText };
+}
+
+const boardOf = (v: Values) => BOARDS.find((b) => b.id === enumOption('board', v.board, 'stm32f746', BOARD_IDS))!;
+
 /** Every argument checked before anything is read, compiled or written. */
 function options(args: string[]) {
   const v = parseOptions(args, OPTIONS);
+  if (isModelPath(v.model)) return importedOptions({ ...v, model: v.model });
+  if (v.classifier !== undefined) throw new UsageError('--classifier is for a .tflite / .onnx --model');
   const modelName = v.model === undefined && v.weights !== undefined ? undefined : modelOption(v.model);
   const board = BOARDS.find((b) => b.id === enumOption('board', v.board, 'stm32f746', BOARD_IDS))!;
   const s = settings(v);
@@ -130,29 +159,30 @@ function options(args: string[]) {
   const experiment = textOption('experiment', v.experiment);
   const weights = weightsChoice(v, modelName);
   const file = weights.kind === 'trained' ? weights.file : null;
-  const model = modelName ?? (file!.model as ModelName);
+  const name = modelName ?? (file!.model as ModelName);
   const target = {
-    model,
-    resolution: resolutionOption(model, v.resolution, file?.resolution),
+    model: name,
+    resolution: resolutionOption(name, v.resolution, file?.resolution),
     classes: classesOption(v.classes, file?.classes),
     seed: s.seed,
   };
   const labels = v.labels === undefined ? undefined : labelsOption(v.labels, target.classes);
-  const scheme = schemeOption(v.scheme, defaultScheme(model));
+  const scheme = schemeOption(v.scheme, defaultScheme(name));
   if (v.out === undefined || v.out === '') throw new UsageError('--out is required');
   checkOutput(v.out);
-  return { v, out: v.out, board, s, steps, samples, dataset, experiment, weights, target, labels, scheme };
+  const model = modelWithWeights(weights, target);
+  const weightsText = describeWeights(weights, target);
+  return { v, out: v.out, board, s, steps, samples, dataset, experiment, labels, scheme, model, weightsText };
 }
 
 async function run(args: string[], io: CliIo): Promise<number> {
   const o = options(args);
-  const model = modelWithWeights(o.weights, o.target);
+  const model = o.model;
   const plan = compile(model, o.scheme);
   const count = o.samples ?? defaultSampleCount(plan.input.bytes);
+  const dataset = 'dataset' in o ? o.dataset : 'synthetic';
   const real =
-    o.dataset === 'synthetic'
-      ? null
-      : datasetSamples(o.dataset, count, model.resolution, model.inChannels, model.classes);
+    dataset === 'synthetic' ? null : datasetSamples(dataset, count, model.resolution, model.inChannels, model.classes);
   const bundle = generateFirmware(plan, {
     board: o.board,
     settings: o.s,
@@ -162,15 +192,15 @@ async function run(args: string[], io: CliIo): Promise<number> {
     samples: real?.samples ?? syntheticSamples(plan.input, model.classes, count),
     steps: o.steps,
     contents: {
-      weights: describeWeights(o.weights, o.target),
+      weights: o.weightsText,
       checksum: weightsChecksum(model),
-      data: real ? `the first ${count} images of the ${o.dataset} test split` : `${count} seeded synthetic images`,
+      data: real ? `the first ${count} images of the ${dataset} test split` : `${count} seeded synthetic images`,
     },
   });
   io.out(
-    `${bundle.name}: ${model.name} ${model.resolution}x${model.resolution}, scheme ${plan.scheme}, arena ${plan.arenaBytes} B`,
+    `${bundle.name}: ${model.name} ${model.inputShape.slice(0, 2).join('x')}, scheme ${plan.scheme}, arena ${plan.arenaBytes} B`,
   );
-  io.out(`weights ${describeWeights(o.weights, o.target)}`);
+  io.out(`weights ${o.weightsText}`);
   for (const l of fitText(bundle.fit)) io.out(l);
   if (!bundle.fit.fits && !o.v.force) {
     throw new CliError(`not written: ${bundle.fit.problems.join('; ')} (--force writes it anyway)`, EXIT.doesNotFit);

@@ -6,10 +6,23 @@
  * /dev) also run through bin/tinytrain.mjs in child processes bounded by a timeout.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  symlinkSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { writeTflite } from '../compiler/export';
+import { modelToDescription } from '../compiler/import/from-model';
+import { buildModel } from '../compiler/models/model';
 import { REPO_ROOT } from './firmware-io';
 import { main } from './main';
 
@@ -30,7 +43,19 @@ beforeAll(() => {
   writeFileSync(at('nobin.json'), '{}');
   writeFileSync(at('wrong.json'), '{"format":"something-else","version":1}');
   writeFileSync(at('wrong.bin'), '');
+  // model files (--model PATH.tflite|.onnx): truncated, wrong magic, over 50 MB (sparse), fits no board
+  const tflite = writeTflite(modelToDescription(buildModel({ model: 'tiny-cnn', classes: 4, seed: 1 }), 'tflite'));
+  writeFileSync(at('cut.tflite'), tflite.subarray(0, 600));
+  writeFileSync(at('magic.tflite'), Buffer.from(tflite).fill(0x5a, 4, 8));
+  writeFileSync(at('junk.onnx'), 'not a protobuf at all \u0000\u0001');
+  writeFileSync(at('huge.onnx'), '');
+  truncateSync(at('huge.onnx'), 51 * 1024 * 1024);
+  const big = buildModel({ model: 'tiny-cnn', resolution: 224, classes: 4, seed: 1 });
+  writeFileSync(at('big.tflite'), writeTflite(modelToDescription(big, 'tflite')));
+  if (existsSync(SVDF)) copyFileSync(SVDF, at('svdf.tflite'));
 });
+
+const SVDF = join(REPO_ROOT, '..', 'shared', 'models', 'keyword_scrambled_8bit.tflite');
 
 /** Every path under root (the fixtures), to check that nothing was added. */
 function listing(dir = root, prefix = ''): string[] {
@@ -93,7 +118,11 @@ const BASE: Record<string, string[]> = {
   plan: ['--model', 'tiny-cnn', '--repeat', '1'],
   train: ['--model', 'tiny-cnn', '--no-pretrained', '--steps', '1', '--eval', '1'],
   firmware: ['--model', 'tiny-cnn', '--dataset', 'synthetic', '--no-pretrained', '--out', at('out')],
+  export: ['--model', 'tiny-cnn', '--no-pretrained', '--format', 'onnx', '--out', at('out.onnx')],
 };
+
+/** Model files the importer refuses (exit 1) under every command that takes --model. */
+const MODEL_FILES = ['missing.tflite', 'cut.tflite', 'magic.tflite', 'junk.onnx', 'huge.onnx', 'svdf.tflite'];
 
 /** option -> bad values, per command (the command's other arguments are valid). */
 const VALUES: Record<string, Record<string, string[]>> = {
@@ -117,6 +146,12 @@ const VALUES: Record<string, Record<string, string[]>> = {
     eval: ['0', '', '0x10', '1.5'],
     curve: ['0', '10001', '', 'Infinity'],
     scheme: ['', LONG],
+  },
+  export: {
+    model: ['toString', 'resnet', '', 'x.pb'],
+    format: ['pdf', 'TFLITE', 'toString', ''],
+    classifier: ['-1', 'last', '0x1'],
+    seed: ['-1', ''],
   },
   firmware: {
     model: ['toString', '__proto__', 'resnet', '', LONG],
@@ -148,6 +183,9 @@ const FILES: Record<string, Record<string, string[]>> = {
   train: {
     pretrained: ['missing', 'folder', 'pipe', 'zero', 'nobin'].map(at),
     weights: ['missing', 'pipe', 'zero', 'bad', 'wrong'].map(at),
+  },
+  export: {
+    out: [at('dir.zip'), at('missing/x.tflite'), '/proc/x.tflite', '/dev/null'],
   },
   firmware: {
     out: [
@@ -186,6 +224,11 @@ function tableCases(): Case[] {
   for (const [cmd, opts] of Object.entries(FILES))
     for (const [opt, values] of Object.entries(opts))
       for (const v of values) cases.push({ argv: withOption(cmd, opt, v), code: 1 });
+  const files = MODEL_FILES.filter((f) => f !== 'svdf.tflite' || existsSync(SVDF));
+  for (const cmd of ['plan', 'train', 'firmware', 'export'])
+    for (const f of files)
+      cases.push({ argv: withOption(cmd, 'model', at(f)).filter((a) => a !== '--no-pretrained'), code: 1 });
+  cases.push({ argv: ['plan', '--model', at('big.tflite'), '--repeat', '1'], code: 3 });
   const usage: string[][] = [
     [],
     ['fly'],
@@ -212,6 +255,11 @@ function tableCases(): Case[] {
     ['firmware', ...BASE.firmware, '--weights', at('x')],
     ['firmware', ...BASE.firmware, '--no-qas=yes'],
     ['firmware', '--dataset', 'synthetic', '--out', at('out')],
+    ['plan', '--model', at('big.tflite'), '--resolution', '32'],
+    ['plan', '--model', 'tiny-cnn', '--classifier', '0'],
+    ['export', '--model', 'tiny-cnn', '--out', at('out.onnx')],
+    ['export', '--model', 'tiny-cnn', '--format', 'onnx'],
+    ['train', '--model', at('big.tflite'), '--no-pretrained'],
   ];
   return [...cases, ...usage.map((argv) => ({ argv, code: 2 }))];
 }

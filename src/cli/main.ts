@@ -10,6 +10,7 @@ import { ModelError } from '../compiler/models/model';
 import { SchemeError } from '../compiler/scheme/scheme';
 import { CliError, EXIT, EXIT_CODES_HELP, oneLine, quote, type CliIo, type Subcommand } from './command';
 import { fsReason } from './files';
+import { exportCommand } from './export';
 import { firmwareCommand } from './firmware';
 import { planCommand } from './plan';
 import { planTableCommand } from './plan-table';
@@ -22,6 +23,7 @@ export const SUBCOMMANDS: Record<string, Subcommand> = {
   train: trainCommand,
   firmware: firmwareCommand,
   search: searchCommand,
+  export: exportCommand,
 };
 
 export function help(): string {

@@ -21,13 +21,17 @@ import {
   seedOption,
 } from './args';
 import { EXIT_CODES_HELP, UsageError, type CliIo, type Subcommand } from './command';
+import { checkFitsSomeBoard, classifierOption, importedWithWeights, isModelPath, loadImportedModel } from './imported';
 import { modelWithWeights, weightsChoice } from './weights';
 
 const USAGE = `usage: tinytrain plan --model M [--resolution R] [--classes C] [--scheme S] [options]
 
-  --model M        ${MODEL_NAMES.join(' | ')}
+  --model M        ${MODEL_NAMES.join(' | ')}, or a model file PATH.tflite | PATH.onnx (int8; its input
+                   size is the file's; one that fits no board is refused, exit 3)
+  --classifier N|keep  (model file) the file's fc N (0 = first) becomes a fresh classifier for --classes
+                   (default: the last fc, replaced only when --classes differs); keep: the file's own
   --resolution R   input height = width, 32..224 (tiny-cnn: 8..224); default: the model's (128, tiny-cnn 32)
-  --classes C      number of classes, 2..1000 (default 10)
+  --classes C      number of classes, 2..1000 (default 10; a model file: its classifier's)
   --scheme S       sparse-update scheme (default full): full | classifier | bias-only | last:K |
                    paper:<budget> | bias:N | bias=i,j,a-b | w:i@ratio,...  (clauses joined by ';')
                    e.g. 'bias:22;w:21@1,24@1,27@1,30@1,36@1/8,39@1/4'
@@ -61,6 +65,7 @@ ${EXIT_CODES_HELP}`;
 
 const OPTIONS = {
   model: { type: 'string' },
+  classifier: { type: 'string' },
   resolution: { type: 'string' },
   classes: { type: 'string' },
   scheme: { type: 'string' },
@@ -133,16 +138,31 @@ export function planSummary(p: TrainingPlan, device = { board: 'stm32f746' as Bo
 
 const kb = (b: number) => `${(b / 1024).toFixed(1)} KB`;
 
+/** The model to plan: a built-in with its weights (the page's: the pretrained backbone by default, weights.ts)
+ * or a .tflite / .onnx file (imported.ts). */
+function planModel(v: ReturnType<typeof parseOptions<typeof OPTIONS>>, seed: number) {
+  if (!isModelPath(v.model)) {
+    if (v.classifier !== undefined) throw new UsageError('--classifier is for a .tflite / .onnx --model');
+    const name = modelOption(v.model);
+    const resolution = resolutionOption(name, v.resolution);
+    const classes = classesOption(v.classes);
+    return modelWithWeights(weightsChoice(v, name), { model: name, resolution, classes, seed });
+  }
+  for (const flag of ['resolution', 'pretrained', 'no-pretrained'] as const)
+    if (v[flag] !== undefined) throw new UsageError(`--${flag} does not go with a model file (it fixes the input)`);
+  const classes = v.classes === undefined ? undefined : classesOption(v.classes);
+  const m = loadImportedModel(v.model, { classifier: classifierOption(v.classifier), classes, seed });
+  return v.weights === undefined ? m : importedWithWeights(m, v.weights);
+}
+
 function run(args: string[], io: CliIo): number {
   const v = parseOptions(args, OPTIONS);
-  const name = modelOption(v.model);
-  const resolution = resolutionOption(name, v.resolution);
-  const classes = classesOption(v.classes);
   const repeat = intOption('repeat', v.repeat, 5, 1, 1000);
   const seed = seedOption(v.seed);
   const scheme = schemeOption(v.scheme, 'full');
-  // the same weights as the page, `firmware` and `train`: the pretrained backbone by default (weights.ts)
-  const model = modelWithWeights(weightsChoice(v, name), { model: name, resolution, classes, seed });
+  const model = planModel(v, seed);
+  const resolution = model.resolution;
+  const classes = model.classes;
   const options = { reorder: !v['no-reorder'], fusion: !v['no-fusion'], split: !v['no-split'] };
   const runs = Array.from({ length: repeat }, () => compileWithGraph(model, scheme, options));
   const times = runs.map((r) => r.plan.metrics.compileMs).sort((a, b) => a - b);
@@ -158,11 +178,12 @@ function run(args: string[], io: CliIo): number {
     );
   const board = enumOption('board', v.board, 'stm32f746', BOARD_IDS);
   const budgetKb = intOption('budget', v.budget, 256, 16, 8192);
+  if (isModelPath(v.model)) checkFitsSomeBoard(plan);
   const sum = planSummary(plan, { board, budgetKb, qas: true });
   if (v.json) io.out(JSON.stringify(sum));
   else if (!v.memory && !v.graph && !v.steps) {
     io.out(
-      `${sum.model} ${resolution}x${resolution}, ${classes} classes, scheme ${sum.scheme} (reorder ${options.reorder ? 'on' : 'off'}, fusion ${options.fusion ? 'on' : 'off'}, split ${options.split ? 'on' : 'off'})`,
+      `${sum.model} ${model.inputShape.slice(0, 2).join('x')}, ${classes} classes, scheme ${sum.scheme} (reorder ${options.reorder ? 'on' : 'off'}, fusion ${options.fusion ? 'on' : 'off'}, split ${options.split ? 'on' : 'off'})`,
     );
     io.out(
       `  peak SRAM  ${kb(sum.peakSramBytes)} = arena ${kb(sum.arenaBytes)} + trainable ${kb(sum.trainableSramBytes)}`,

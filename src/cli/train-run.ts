@@ -26,6 +26,7 @@ import { defaultThreads, instantiateKernelBytes } from '../runtime/kernels/wasm-
 import { CliError, UsageError } from './command';
 import { loadModelFile, readDataset, REPO_ROOT } from './firmware-io';
 import { readInputFile } from './files';
+import { importedWithWeights, loadImportedModel, type ClassifierChoice } from './imported';
 import { defaultBackbone } from './weights';
 import { KERNEL_BUILD_FILES, preferredKernelBuild } from '../runtime/kernels/kernel-build';
 
@@ -45,6 +46,8 @@ export interface HeadlessOptions extends RunSettings {
   pretrained: string | null;
   /** Trained model file manifest path (every layer, classifier included); replaces `pretrained` when set. */
   weights?: string | null;
+  /** A .tflite / .onnx model file trained instead of a built-in (`model` is its path; imported.ts). */
+  modelFile?: { path: string; classifier: ClassifierChoice } | null;
   /** Test examples for the accuracies (the first ones of the test split; Infinity: all). */
   evalExamples: number;
   /** Number of points of the loss curve. */
@@ -82,6 +85,8 @@ export interface HeadlessResult {
   qas: boolean | null;
   pretrained: string | null;
   weights: string | null;
+  /** The .tflite / .onnx file trained (its weights; null for a built-in). */
+  modelFile: string | null;
   lossCurve: CurvePoint[];
   initialTestAccuracy: number | null;
   finalTestAccuracy: number;
@@ -143,6 +148,12 @@ async function loadKernels(path: string, threads: number | undefined): Promise<K
 }
 
 function startModel(o: HeadlessOptions, classes: number): Model {
+  if (o.modelFile) {
+    const m = loadImportedModel(o.modelFile.path, { classifier: o.modelFile.classifier, classes, seed: o.seed });
+    const [h, w] = m.inputShape;
+    if (h !== w) throw new UsageError(`${m.name}: its input is ${h}x${w}; training on a data set needs a square image`);
+    return o.weights ? importedWithWeights(m, o.weights) : m;
+  }
   if (o.weights) {
     const file = readModelFile(o.weights);
     if (file.classes !== classes)
@@ -232,6 +243,7 @@ export async function runHeadless(o: HeadlessOptions, progress?: (p: CurvePoint)
     qas: o.engine === 'fp32' ? null : o.qas,
     pretrained: o.weights ? null : o.pretrained,
     weights: o.weights ?? null,
+    modelFile: o.modelFile?.path ?? null,
     lossCurve,
     initialTestAccuracy: initial,
     finalTestAccuracy: final.accuracy,

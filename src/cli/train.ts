@@ -4,7 +4,7 @@
  * --json). See train-run.ts for what runs.
  */
 import type { RoundingName } from '../compiler/kernel-abi';
-import { MODEL_NAMES } from '../compiler/models/arch';
+import { MODEL_NAMES, type ModelName } from '../compiler/models/arch';
 import {
   datasetOption,
   enumOption,
@@ -19,13 +19,16 @@ import {
 import { CliError, EXIT, EXIT_CODES_HELP, UsageError, type CliIo, type Subcommand } from './command';
 import { DATA_DIR, shownPath } from './firmware-io';
 import { runHeadless, type Engine, type HeadlessOptions, type HeadlessResult } from './train-run';
+import { classifierOption, isModelPath, loadImportedModel } from './imported';
 import { weightsChoice } from './weights';
 
 const ROUNDINGS: readonly RoundingName[] = ['truncate', 'nearest', 'stochastic'];
 
 const USAGE = `usage: tinytrain train --model M [--resolution R] [--scheme S] [--data D] [--steps N] [--seed K] [options]
 
-  --model M          ${MODEL_NAMES.join(' | ')}
+  --model M          ${MODEL_NAMES.join(' | ')}, or a model file PATH.tflite | PATH.onnx with a square
+                     image input (its size is the file's; its classifier is sized for the data set's classes)
+  --classifier N|keep  (model file) which fc becomes the classifier, as in tinytrain plan
   --resolution R     input height = width (default: the model's, 128; tiny-cnn 32)
   --scheme S         sparse-update scheme (default full), e.g. paper:99kb, last:4, bias-only (see tinytrain plan --help)
   --data D           data set of public/data: mnist (default) | fashion-mnist
@@ -55,6 +58,7 @@ example: npx tinytrain train --model mcunet-5fps --resolution 128 --scheme paper
 
 const OPTIONS = {
   model: { type: 'string' },
+  classifier: { type: 'string' },
   resolution: { type: 'string' },
   scheme: { type: 'string' },
   data: { type: 'string' },
@@ -79,7 +83,15 @@ const OPTIONS = {
 /** Parses the arguments into headless options (throws UsageError; reads a --weights file to check it). */
 export function trainOptions(args: string[]): HeadlessOptions & { json: boolean } {
   const v = parseOptions(args, OPTIONS);
-  const model = modelOption(v.model);
+  const path = isModelPath(v.model) ? v.model : null;
+  if (path) {
+    for (const flag of ['resolution', 'pretrained', 'no-pretrained'] as const)
+      if (v[flag] !== undefined) throw new UsageError(`--${flag} does not go with a model file`);
+  } else if (v.classifier !== undefined) throw new UsageError('--classifier is for a .tflite / .onnx --model');
+  const classifier = classifierOption(v.classifier);
+  // a model file is read now, so a file it cannot import is refused before the data set is loaded
+  const imported = path ? loadImportedModel(path, { classifier, classes: undefined, seed: seedOption(v.seed) }) : null;
+  const model = imported ? imported.name : modelOption(v.model);
   const rounding = enumOption('rounding', v.rounding, 'nearest', ROUNDINGS);
   const lr = numberOption('lr', v.lr, 0.01, { lo: 0, hi: 100 });
   const schedule = enumOption('schedule', v.schedule, 'constant', ['constant', 'cosine'] as const);
@@ -87,7 +99,7 @@ export function trainOptions(args: string[]): HeadlessOptions & { json: boolean 
   const engine: Engine = v.fp32 ? 'fp32' : v.reference ? 'reference' : 'wasm';
   const options = {
     model,
-    resolution: resolutionOption(model, v.resolution),
+    resolution: imported ? imported.inputShape[0] : resolutionOption(model as ModelName, v.resolution),
     scheme: schemeOption(v.scheme, 'full'),
     data: datasetOption('data', v.data, 'mnist', DATA_DIR),
     steps: intOption('steps', v.steps, 1000, 0, 10_000_000),
@@ -103,7 +115,8 @@ export function trainOptions(args: string[]): HeadlessOptions & { json: boolean 
     threads: v.threads === undefined ? undefined : intOption('threads', v.threads, 1, 1, 64),
     json: Boolean(v.json),
   };
-  const w = weightsChoice(v, model);
+  if (path) return { ...options, pretrained: null, weights: v.weights ?? null, modelFile: { path, classifier } };
+  const w = weightsChoice(v, model as ModelName);
   return {
     ...options,
     pretrained: w.kind === 'backbone' ? w.path : null,
@@ -122,7 +135,7 @@ function printText(r: HeadlessResult, io: CliIo): void {
     `${r.model} ${r.resolution}x${r.resolution}, scheme ${r.scheme}, ${how}, on ${r.data}, seed ${r.seed}, lr ${r.lr}`,
   );
   io.out(
-    `  weights    ${r.weights ? `trained model file ${shownPath(r.weights)}` : r.pretrained ? `pretrained backbone ${shownPath(r.pretrained)}, fresh classifier` : `seeded random initialization`}`,
+    `  weights    ${r.weights ? `trained model file ${shownPath(r.weights)}` : r.modelFile ? `model file ${shownPath(r.modelFile)}` : r.pretrained ? `pretrained backbone ${shownPath(r.pretrained)}, fresh classifier` : `seeded random initialization`}`,
   );
   for (const p of r.lossCurve)
     io.out(`  step ${String(p.step).padStart(7)}  loss ${p.loss.toFixed(4)}  train acc ${pct(p.accuracy)}`);

@@ -87,6 +87,9 @@ export function layerConvShape(l: ConvLayer) {
     kernel: l.kernel,
     stride: l.stride,
     pad: l.pad,
+    kernelW: l.kernelW,
+    strideW: l.strideW,
+    padLeft: l.padLeft,
   });
 }
 

@@ -47,6 +47,11 @@ export interface ModelFileLayer {
   pad?: number;
   outH?: number;
   outW?: number;
+  /** v2, general conv only: a rectangular kernel's width, the horizontal stride and the left padding (default
+   * kernel, stride and pad: a square layer). */
+  kernelW?: number;
+  strideW?: number;
+  padLeft?: number;
 }
 
 export interface ModelFile {
@@ -108,20 +113,23 @@ export const SCALE_MAX = 2 ** 32;
 const SCALE_RANGE = '[2^-32, 2^32] (a wider scale makes a kernel multiplier 0 or infinite in float32)';
 
 /** Fan-in of one output: the number of (x - z_x) * w terms in its accumulator. */
-export function fanIn(kind: LayerKind, inC: number, kernel: number): number {
+export function fanIn(kind: LayerKind, inC: number, kernel: number, kernelW = kernel): number {
   if (kind === 'depthwise') return kernel * kernel;
-  if (kind === 'conv') return kernel * kernel * inC;
+  if (kind === 'conv') return kernel * kernelW * inC;
   return inC;
 }
 
 /** The largest |bias| that keeps this layer's int32 accumulator from overflowing (negative: none does). */
-export function biasBound(kind: LayerKind, inC: number, kernel: number): number {
-  return INT32_MAX - fanIn(kind, inC, kernel) * TERM_MAX;
+export function biasBound(kind: LayerKind, inC: number, kernel: number, kernelW = kernel): number {
+  return INT32_MAX - fanIn(kind, inC, kernel, kernelW) * TERM_MAX;
 }
 
-function checkRanges(where: string, l: Pick<ModelFileLayer, 'kind' | 'inC' | 'kernel' | 'bias' | 'weightScale'>) {
-  const bound = biasBound(l.kind, l.inC, l.kernel);
-  const f = fanIn(l.kind, l.inC, l.kernel);
+function checkRanges(
+  where: string,
+  l: Pick<ModelFileLayer, 'kind' | 'inC' | 'kernel' | 'kernelW' | 'bias' | 'weightScale'>,
+) {
+  const bound = biasBound(l.kind, l.inC, l.kernel, l.kernelW);
+  const f = fanIn(l.kind, l.inC, l.kernel, l.kernelW);
   if (bound < 0) fail(where, `fan-in ${f} is too large: the int32 accumulator overflows (at most 66311)`);
   for (let c = 0; c < l.bias.length; c++) {
     if (Math.abs(l.bias[c]) > bound)
@@ -135,9 +143,9 @@ function checkRanges(where: string, l: Pick<ModelFileLayer, 'kind' | 'inC' | 'ke
 }
 
 /** Number of weight elements of a layer, from its shape. */
-export function weightLength(kind: LayerKind, inC: number, outC: number, kernel: number): number {
+export function weightLength(kind: LayerKind, inC: number, outC: number, kernel: number, kernelW = kernel): number {
   if (kind === 'depthwise') return kernel * kernel * outC;
-  if (kind === 'conv') return outC * kernel * kernel * inC;
+  if (kind === 'conv') return outC * kernel * kernelW * inC;
   return outC * inC;
 }
 
@@ -181,16 +189,21 @@ function parseLayer(v: unknown, path: string, blob: Uint8Array, v2: boolean): Mo
   if ((kind === 'pointwise' || kind === 'fc') && (kernel !== 1 || stride !== 1))
     fail(where, `a ${kind} layer has kernel 1 and stride 1`);
   if (typeof o.relu !== 'boolean') fail(`${where}.relu`, 'expected a boolean');
-  const weight = slice(blob, o.weight, `${where}.weight`, 'int8', weightLength(kind, inC, outC, kernel)) as Int8Array;
+  const width = parseWidth(o, where, kind, v2);
+  const kernelW = width.kernelW ?? kernel;
+  const length = weightLength(kind, inC, outC, kernel, kernelW);
+  const weight = slice(blob, o.weight, `${where}.weight`, 'int8', length) as Int8Array;
   const bias = slice(blob, o.bias, `${where}.bias`, 'int32', outC) as Int32Array;
   const weightScale = slice(blob, o.weightScale, `${where}.weightScale`, 'float32', outC) as Float32Array;
-  checkRanges(where, { kind, inC, kernel, bias, weightScale });
+  checkRanges(where, { kind, inC, kernel, kernelW, bias, weightScale });
   for (let i = 0; i < weight.length; i++)
     if (weight[i] === -128) fail(`${where}.weight[${i}]`, 'weights are symmetric int8 in [-127, 127]');
   const extra: Pick<ModelFileLayer, 'pad' | 'outH' | 'outW'> = {};
   if (v2 && o.pad !== undefined) extra.pad = int(o.pad, `${where}.pad`, 0, kernel - 1);
   if (v2 && o.outH !== undefined) extra.outH = int(o.outH, `${where}.outH`, 1, 1 << 12);
   if (v2 && o.outW !== undefined) extra.outW = int(o.outW, `${where}.outW`, 1, 1 << 12);
+  if (width.padLeft !== undefined && width.padLeft >= kernelW)
+    fail(`${where}.padLeft`, `${width.padLeft} is not smaller than the kernel width ${kernelW}`);
   return {
     name,
     kind,
@@ -204,7 +217,20 @@ function parseLayer(v: unknown, path: string, blob: Uint8Array, v2: boolean): Mo
     output: qparams(o.output, `${where}.output`),
     relu: o.relu,
     ...extra,
+    ...width,
   };
+}
+
+/** v2 general convs: the optional width geometry of a rectangular kernel (kernelW, strideW, padLeft). */
+function parseWidth(o: Record<string, unknown>, where: string, kind: LayerKind, v2: boolean) {
+  const width: Pick<ModelFileLayer, 'kernelW' | 'strideW' | 'padLeft'> = {};
+  const given = ['kernelW', 'strideW', 'padLeft'].filter((k) => o[k] !== undefined);
+  if (given.length === 0) return width;
+  if (!v2 || kind !== 'conv') fail(`${where}.${given[0]}`, 'only a general conv of a v2 file has a width geometry');
+  if (o.kernelW !== undefined) width.kernelW = int(o.kernelW, `${where}.kernelW`, 1, 11);
+  if (o.strideW !== undefined) width.strideW = int(o.strideW, `${where}.strideW`, 1, 2);
+  if (o.padLeft !== undefined) width.padLeft = int(o.padLeft, `${where}.padLeft`, 0, 10);
+  return width;
 }
 
 /** Parses and validates a manifest (object or JSON text) and its blob. Throws ModelFileError. */
@@ -301,8 +327,8 @@ export function writeModelFile(file: ModelFile): { manifest: Json; bin: Uint8Arr
     put(l.weight, placed[i].w);
     put(l.bias, placed[i].b);
     put(l.weightScale, placed[i].s);
-    const { name, kind, inC, outC, kernel, stride, output, relu, pad, outH, outW } = l;
-    const shape = file.nodes ? { pad, outH, outW } : {};
+    const { name, kind, inC, outC, kernel, stride, output, relu, pad, outH, outW, kernelW, strideW, padLeft } = l;
+    const shape = file.nodes ? { pad, outH, outW, kernelW, strideW, padLeft } : {};
     return {
       name,
       kind,

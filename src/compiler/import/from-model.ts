@@ -14,7 +14,7 @@
  *   fc weights [O, I], DequantizeLinear at the output.
  */
 import { layerAt, nodeOutput, type ConvLayer, type Model } from '../models/model';
-import { INPUT, windowOut, type ModelNode } from '../models/nodes';
+import { INPUT, windowOut, type ModelNode, type Window2d } from '../models/nodes';
 import { paddingOf } from './to-model-layers';
 import type { QParams } from '../quant';
 import type { ModelDescription, OpDesc, Padding, SourceFormat, TensorDesc, TensorQuant } from './types';
@@ -100,21 +100,23 @@ class Exporter {
     return this.tensor({ name: `${l.name}.bias`, shape: [l.outC], dtype: 'int32', quant, data: l.bias });
   }
 
-  /** Padding of a conv with top / left `pad`: SAME or VALID where they say the same, else explicit / PAD. */
+  /** Padding of a conv with top `pad` / left `padLeft`: SAME or VALID where they say the same, else explicit /
+   * PAD. */
   padding(l: ConvLayer): { padding: Padding; pre: boolean; bottom: number; right: number } {
-    const { kernel: k, stride: s, pad } = l;
-    const bottom = Math.max(0, (l.outH - 1) * s + k - pad - l.inH);
-    const right = Math.max(0, (l.outW - 1) * s + k - pad - l.inW);
+    const [kh, kw, sh, sw, top] = [l.kernel, l.kernelW ?? l.kernel, l.stride, l.strideW ?? l.stride, l.pad];
+    const padLeft = l.padLeft ?? top;
+    const bottom = Math.max(0, (l.outH - 1) * sh + kh - top - l.inH);
+    const right = Math.max(0, (l.outW - 1) * sw + kw - padLeft - l.inW);
     if (this.nchw)
-      return { padding: { kind: 'explicit', top: pad, left: pad, bottom, right }, pre: false, bottom, right };
-    const total = (o: number, i: number) => Math.max((o - 1) * s + k - i, 0);
-    const dims: [number, number][] = [
-      [l.outH, l.inH],
-      [l.outW, l.inW],
+      return { padding: { kind: 'explicit', top, left: padLeft, bottom, right }, pre: false, bottom, right };
+    const dims: [number, number, number, number, number][] = [
+      [l.outH, l.inH, kh, sh, top],
+      [l.outW, l.inW, kw, sw, padLeft],
     ];
-    const same = dims.every(([o, i]) => o === Math.ceil(i / s) && Math.floor(total(o, i) / 2) === pad);
+    const total = (o: number, i: number, k: number, s: number) => Math.max((o - 1) * s + k - i, 0);
+    const same = dims.every(([o, i, k, s, p]) => o === Math.ceil(i / s) && Math.floor(total(o, i, k, s) / 2) === p);
     if (same) return { padding: { kind: 'same' }, pre: false, bottom, right };
-    const valid = pad === 0 && dims.every(([o, i]) => o === Math.floor((i - k) / s) + 1);
+    const valid = dims.every(([o, i, k, s, p]) => p === 0 && o === Math.floor((i - k) / s) + 1);
     return { padding: { kind: 'valid' }, pre: !valid, bottom, right };
   }
 
@@ -132,8 +134,9 @@ class Exporter {
     const p = this.padding(l);
     if (p.pre) x = this.pad(l, x, xShape, p);
     const k = l.kernel;
+    const kw = l.kernelW ?? k;
     const window = {
-      stride: [l.stride, l.stride] as [number, number],
+      stride: [l.stride, l.strideW ?? l.stride] as [number, number],
       padding: p.padding,
       dilation: [1, 1] as [number, number],
     };
@@ -149,24 +152,37 @@ class Exporter {
       return y;
     }
     const w = this.nchw
-      ? this.weights(l, [l.outC, l.inC, k, k], ohwiToOihw(l.weight, l.outC, l.inC, k), 0)
-      : this.weights(l, [l.outC, k, k, l.inC], l.weight, 0);
+      ? this.weights(l, [l.outC, l.inC, k, kw], ohwiToOihw(l.weight, l.outC, l.inC, k * kw), 0)
+      : this.weights(l, [l.outC, k, kw, l.inC], l.weight, 0);
     this.op('conv2d', l.name, [x, w, this.bias(l)], [y], { ...window, activation, group: 1 });
     return y;
   }
 
   /** An explicit zero-point PAD (TFLite) before a VALID conv whose padding SAME cannot say. */
   pad(l: ConvLayer, x: number, [h, w, c]: readonly number[], p: { bottom: number; right: number }): number {
-    const shape = [h + l.pad + p.bottom, w + l.pad + p.right, c];
+    const left = l.padLeft ?? l.pad;
+    const shape = [h + l.pad + p.bottom, w + left + p.right, c];
     const y = this.activation(`${l.name}:pad`, shape, l.input);
     const paddings: [number, number][] = [
       [0, 0],
       [l.pad, p.bottom],
-      [l.pad, p.right],
+      [left, p.right],
       [0, 0],
     ];
     this.op('pad', `${l.name}:pad`, [x], [y], { paddings });
     return y;
+  }
+
+  /** A pool's padding: SAME or VALID where TFLite's rule gives it, else explicit (ONNX always explicit). */
+  windowPadding(win: Window2d, [h, w]: readonly number[], out: readonly number[]): Padding {
+    const p = win.pad;
+    const explicit = { kind: 'explicit' as const, ...p };
+    if (this.nchw) return explicit;
+    const tf = paddingOf({ kind: 'same' }, [h, w], [out[0], out[1]], win.kernel, win.stride);
+    const sameOut = out[0] === Math.ceil(h / win.stride[0]) && out[1] === Math.ceil(w / win.stride[1]);
+    if (sameOut && tf.join() === [p.top, p.left, p.bottom, p.right].join()) return { kind: 'same' };
+    if (p.top + p.left + p.bottom + p.right === 0) return { kind: 'valid' };
+    throw new Error(`export: a pool padded ${p.top},${p.left},${p.bottom},${p.right} has no TFLite padding`);
   }
 
   /** ONNX: Flatten an [1, c, h, w] tensor before an fc; the fc's columns follow C, H, W. */
@@ -185,12 +201,11 @@ function hwcToChw(a: Int8Array, c: number, p: number): Int8Array {
   for (let i = 0; i < p; i++) for (let j = 0; j < c; j++) out[j * p + i] = a[i * c + j];
   return out;
 }
-/** [O][k][k][I] -> [O][I][k][k]. */
-function ohwiToOihw(a: Int8Array, o: number, i: number, k: number): Int8Array {
+/** [O][kh][kw][I] -> [O][I][kh][kw] (`taps` = kh * kw). */
+function ohwiToOihw(a: Int8Array, o: number, i: number, taps: number): Int8Array {
   const out = new Int8Array(a.length);
   for (let n = 0; n < o; n++)
-    for (let p = 0; p < k * k; p++)
-      for (let c = 0; c < i; c++) out[(n * i + c) * k * k + p] = a[(n * k * k + p) * i + c];
+    for (let p = 0; p < taps; p++) for (let c = 0; c < i; c++) out[(n * i + c) * taps + p] = a[(n * taps + p) * i + c];
   return out;
 }
 /** fc columns in H, W, C order -> C, H, W order. */

@@ -76,6 +76,29 @@ function conv(d: ModelDescription, op: Extract<OpDesc, { kind: 'conv2d' | 'depth
   return out;
 }
 
+/** Average (in-bounds taps only) or max pool over the file's window. */
+function pool(d: ModelDescription, op: Extract<OpDesc, { kind: 'averagePool2d' | 'maxPool2d' }>, x: Real): Real {
+  const nchw = d.layout === 'NCHW';
+  const X = view(d.tensors[op.inputs[0]!], nchw);
+  const Y = view(d.tensors[op.outputs[0]], nchw);
+  const { filter: k, stride: s } = op.options;
+  const [top, left] = paddingOf(op.options.padding, [X.H, X.W], [Y.H, Y.W], k, s);
+  const out = new Float64Array(Y.H * Y.W * Y.C);
+  for (let c = 0; c < Y.C; c++)
+    for (let y = 0; y < Y.H; y++)
+      for (let xx = 0; xx < Y.W; xx++) {
+        const taps: number[] = [];
+        for (let ky = 0; ky < k[0]; ky++)
+          for (let kx = 0; kx < k[1]; kx++) {
+            const [iy, ix] = [y * s[0] - top + ky, xx * s[1] - left + kx];
+            if (iy >= 0 && iy < X.H && ix >= 0 && ix < X.W) taps.push(x[X.at(iy, ix, c)]);
+          }
+        const v = op.kind === 'maxPool2d' ? Math.max(...taps) : taps.reduce((a, b) => a + b, 0) / taps.length;
+        out[Y.at(y, xx, c)] = act(v, op.options.activation);
+      }
+  return out;
+}
+
 function step(d: ModelDescription, op: OpDesc, r: Map<number, Real>): Real {
   const x = r.get(op.inputs[0]!)!;
   const yt = d.tensors[op.outputs[0]];
@@ -114,6 +137,9 @@ function step(d: ModelDescription, op: OpDesc, r: Map<number, Real>): Real {
         for (let xx = 0; xx < X.W; xx++) for (let c = 0; c < X.C; c++) out[Y.at(y + t, xx + l, c)] = x[X.at(y, xx, c)];
       return out;
     }
+    case 'averagePool2d':
+    case 'maxPool2d':
+      return pool(d, op, x);
     case 'relu':
     case 'relu6':
       return x.map((v) => act(v, op.kind));
@@ -122,8 +148,6 @@ function step(d: ModelDescription, op: OpDesc, r: Map<number, Real>): Real {
     case 'dequantize':
     case 'softmax':
       return x;
-    default:
-      throw new Error(`testing-desc-eval: ${op.kind} is not evaluated`);
   }
 }
 
@@ -139,6 +163,11 @@ export function evalDescription(d: ModelDescription, input: Int8Array): Int8Arra
   let last = first;
   for (const op of d.ops) {
     if (op.kind === 'quantize' && op.outputs[0] === first) continue;
+    // a softmax at the output is not ours to compare (training uses its own softmax cross-entropy): the logits are
+    if (op.kind === 'softmax') {
+      r.set(op.outputs[0], r.get(op.inputs[0]!)!);
+      continue;
+    }
     const t = d.tensors[op.outputs[0]];
     let y = step(d, op, r);
     // an int8 output is stored quantized: round through its quantization

@@ -2,11 +2,11 @@
  * One imported conv-like op (CONV_2D, DEPTHWISE_CONV_2D, FULLY_CONNECTED; QLinearConv, QLinearMatMul, Conv and
  * Gemm between Q/DQ) as a layer of the generic model: kind, geometry, padding and int8 weights in the layouts of
  * tt_kernels.h, per-channel weight scales (a per-tensor scale repeated), int32 biases. What the kernels cannot
- * express yet (non-square kernels, unequal strides, unequal top / left padding, dilation, grouped convs,
- * asymmetric weights) throws an ImportError naming the op, the node and the reason.
+ * express yet (a rectangular window on a depthwise conv, dilation, grouped convs, asymmetric weights) throws an ImportError naming the op, the node and the reason.
  *
  * Layouts: TFLite conv [O, H, W, I] is ours; depthwise [1, H, W, C*M] is ours ([k][k][c]) for M = 1 and, with
- * one input channel, a general conv [M][k][k][1]. ONNX conv [O, I, H, W] becomes [O][H][W][I]; a depthwise
+ * one input channel, a general conv [M][kh][kw][1] (rectangular kernels, two strides and separate top / left
+ * padding are the general conv's: kernelW, strideW, padLeft). ONNX conv [O, I, H, W] becomes [O][H][W][I]; a depthwise
  * (group = C = O) [C, 1, H, W] becomes [H][W][C]. fc weights are [out][in] in both (the reader transposes
  * MatMul); an fc reading an NCHW tensor flattened in C, H, W order gets its columns permuted to H, W, C.
  */
@@ -123,25 +123,27 @@ export function layerSpec(op: ConvDesc, name: string, ctx: LayerContext): Omit<L
   const [kh, kw] = nhwc ? w.shape.slice(1, 3) : w.shape.slice(2, 4);
   const [inH, inW, inC] = ctx.inShape;
   const [outH, outW, outC] = ctx.outShape;
-  if (kh !== kw) refuse(op, `kernel ${kh}x${kw} is not square; the conv kernels take k x k kernels only`);
-  if (o.stride[0] !== o.stride[1]) refuse(op, `strides ${o.stride.join(',')} differ; the kernels take one stride`);
-  const s = o.stride[0];
+  const [sh, sw] = o.stride;
   const [top, left] = paddingOf(o.padding, [inH, inW], [outH, outW], [kh, kw], o.stride).map(
     (p, i) => p + (ctx.prePad[i] ?? 0),
   );
-  if (top !== left)
-    refuse(
-      op,
-      `padding top ${top} != left ${left}; the conv kernels pad top and left alike (SAME on a non-square input)`,
-    );
-  if (top >= kh) refuse(op, `padding ${top} is not smaller than the kernel ${kh}`);
+  if (top >= kh || left >= kw) refuse(op, `padding ${top},${left} is not smaller than the kernel ${kh}x${kw}`);
   const data = int8Data(op, w);
-  const geo = { kernel: kh, stride: s, pad: top, outH, outW };
+  const square = kh === kw && sh === sw && top === left;
+  // only the general conv takes a rectangular window; depthwise and pointwise layers are square
+  const geo = { kernel: kh, stride: sh, pad: top, outH, outW };
+  const width = square ? {} : { kernelW: kw, strideW: sw, padLeft: left };
+  const needSquare = () => {
+    if (kh !== kw) refuse(op, `kernel ${kh}x${kw} is not square; only a general conv takes a rectangular kernel`);
+    if (sh !== sw) refuse(op, `strides ${o.stride.join(',')} differ; only a general conv takes two strides`);
+    if (top !== left) refuse(op, `padding top ${top} != left ${left}; only a general conv pads them apart`);
+  };
   const group = op.kind === 'conv2d' ? op.options.group : inC;
   if (op.kind === 'depthwiseConv2d' || group > 1) {
     if (group !== inC) refuse(op, `a grouped conv (group ${group} of ${inC} channels) is not supported`);
     const m = outC / inC;
     if (m === 1) {
+      needSquare();
       const weight = nhwc ? data : chwToHwc(data, outC, kh, kw);
       return {
         ...common,
@@ -155,7 +157,7 @@ export function layerSpec(op: ConvDesc, name: string, ctx: LayerContext): Omit<L
       };
     }
     if (inC !== 1) refuse(op, `depth multiplier ${m} on ${inC} channels is a grouped conv, which is not supported`);
-    // one input channel: a general conv with M outputs, [1][k][k][M] -> [M][k][k][1]
+    // one input channel: a general conv with M outputs, [1][kh][kw][M] -> [M][kh][kw][1]
     const weight = nhwc ? transposeLast(data, kh * kw, outC) : data;
     return {
       ...common,
@@ -163,19 +165,21 @@ export function layerSpec(op: ConvDesc, name: string, ctx: LayerContext): Omit<L
       inC,
       outC,
       ...geo,
+      ...width,
       weight,
       bias: biasData(op, b, outC),
       weightScale: weightScales(op, w, outC),
     };
   }
   const weight = nhwc ? data : oihwToOhwi(data, outC, inC, kh, kw);
-  const pointwise = kh === 1 && s === 1 && top === 0;
+  const pointwise = kh === 1 && kw === 1 && sh === 1 && sw === 1 && top === 0 && left === 0;
   return {
     ...common,
     kind: pointwise ? 'pointwise' : 'conv',
     inC,
     outC,
     ...geo,
+    ...(pointwise ? {} : width),
     weight,
     bias: biasData(op, b, outC),
     weightScale: weightScales(op, w, outC),

@@ -6,6 +6,7 @@ import { createState, evaluate, trainStep } from '../interpret';
 import { verify } from '../ir/verify';
 import { mulberry32 } from '../models/init';
 import { buildModel, type Model } from '../models/model';
+import { writeOnnx, writeTflite } from '../export';
 import { modelToDescription } from './from-model';
 import { planHash } from '../models/plan-identity';
 import { checkPlan } from '../testing/check-plan';
@@ -109,11 +110,31 @@ describe.skipIf(!haveModels)('import mapping: TensorFlow Lite Micro models', () 
     expect(() => descriptionToModel(d, { classifier: 3 })).toThrow(/3 fully connected layers \(0-2\)/);
   });
 
-  it('micro_speech: its 10x8 depthwise (multiplier 8 on one channel) is refused naming the op, node and reason', () => {
+  it('micro_speech: its 10x8 depthwise (multiplier 8 on one channel) is a rectangular general conv', () => {
     const d = read(MODELS + 'micro_speech_quantized.tflite');
-    expect(() => descriptionToModel(d)).toThrow(
-      'DEPTHWISE_CONV_2D (node #1): kernel 10x8 is not square; the conv kernels take k x k kernels only',
-    );
+    const m = descriptionToModel(d, { name: 'micro' });
+    // the [1, 1960] input reshaped to [1, 49, 40, 1] takes that shape (the same bytes); SAME pads 4 top, 3 left
+    expect(m.inputShape).toEqual([49, 40, 1]);
+    expect(m.convs[0]).toMatchObject({ kind: 'conv', inC: 1, outC: 8, kernel: 10, kernelW: 8, stride: 2 });
+    expect(m.convs[0]).toMatchObject({ strideW: 2, pad: 4, padLeft: 3, outH: 25, outW: 20, relu: true });
+    expect(m.classifier).toMatchObject({ kind: 'fc', inC: 4000, outC: 4 });
+    exercise(d, m);
+  });
+
+  it('micro_speech and hello_world: exported to .tflite and .onnx and re-imported give the same plan', () => {
+    for (const [file, name] of [
+      ['micro_speech_quantized.tflite', 'micro'],
+      ['hello_world_int8.tflite', 'hello'],
+    ]) {
+      const m = descriptionToModel(read(MODELS + file), { name });
+      const want = planHash(compile(m, 'full'));
+      const tfl = importModel(writeTflite(modelToDescription(m, 'tflite')), 'x.tflite');
+      const back = descriptionToModel(tfl, { name });
+      expect(back.requant).toBe('tflite-fixed');
+      expect(planHash(compile(back, 'full')), file).toBe(want);
+      const onnx = importModel(writeOnnx(modelToDescription(m, 'onnx')), 'x.onnx');
+      expect(planHash(compile(descriptionToModel(onnx, { name }), 'full')), file).toBe(want);
+    }
   });
 
   it('keyword_scrambled: refused at reading, naming SVDF', () => {
@@ -130,14 +151,12 @@ describe('import mapping: what the kernels cannot express is refused, naming op,
       'QLinearAdd (node blocks.2.add): an add with a fused activation is not supported',
     ],
     [
-      'unequal top and left padding',
-      (d) => Object.assign(d.ops[1].options, { padding: { kind: 'explicit', top: 1, left: 0, bottom: 1, right: 2 } }),
-      'QLinearConv (node first_conv): padding top 1 != left 0; the conv kernels pad top and left alike',
-    ],
-    [
-      'unequal strides',
-      (d) => Object.assign(d.ops[1].options, { stride: [2, 1] }),
-      'QLinearConv (node first_conv): strides 2,1 differ; the kernels take one stride',
+      'a rectangular depthwise window',
+      (d) => {
+        const o = d.ops.find((op) => op.kind === 'conv2d' && op.options.group > 1)!;
+        Object.assign(o.options, { stride: [2, 1] });
+      },
+      'only a general conv takes two strides',
     ],
     [
       'a dilated conv',
@@ -193,5 +212,51 @@ describe('import mapping: a depthwise with a depth multiplier on one input chann
     expect(back.convs[0].weight).toEqual(m.convs[0].weight);
     expect(planHash(compile(back, 'full'))).toBe(planHash(compile(m, 'full')));
     exercise(d, back);
+  });
+});
+
+describe('import mapping: windows the new kernels take', () => {
+  const base = () => modelToDescription(buildModel({ model: 'tiny-cnn', classes: 4, seed: 3 }), 'onnx');
+  it('separate top and left padding on a general conv: padLeft', () => {
+    const d = base();
+    Object.assign(d.ops[1].options, { padding: { kind: 'explicit', top: 1, left: 0, bottom: 1, right: 2 } });
+    const m = descriptionToModel(d);
+    expect(m.convs[0]).toMatchObject({ kind: 'conv', kernel: 3, kernelW: 3, pad: 1, padLeft: 0 });
+    exercise(d, m);
+  });
+
+  it.each(['averagePool2d', 'maxPool2d'] as const)('a windowed %s over the whole map instead of the mean', (kind) => {
+    const d = base();
+    const i = d.ops.findIndex((o) => o.kind === 'mean');
+    const o = d.ops[i];
+    const [, , h, w] = d.tensors[o.inputs[0]!].shape;
+    const options = { stride: [1, 1], padding: { kind: 'valid' }, filter: [h, w], activation: 'none' };
+    d.ops[i] = { ...o, kind, options } as never;
+    // a max pool keeps its input's quantization
+    if (kind === 'maxPool2d') d.tensors[o.outputs[0]].quant = d.tensors[o.inputs[0]!].quant;
+    const m = descriptionToModel(d);
+    expect(m.nodes.find((n) => n.name === 'pool')).toMatchObject({
+      op: kind === 'maxPool2d' ? 'maxpool' : 'avgpool',
+      window: { kernel: [h, w], stride: [1, 1], pad: { top: 0, left: 0, bottom: 0, right: 0 } },
+    });
+    exercise(d, m);
+    // exported (TFLite VALID, ONNX explicit) and re-imported: the same plan
+    const want = planHash(compile(m, 'full'));
+    for (const f of ['tflite', 'onnx'] as const) {
+      const bytes = f === 'tflite' ? writeTflite(modelToDescription(m, f)) : writeOnnx(modelToDescription(m, f));
+      expect(planHash(compile(descriptionToModel(importModel(bytes, `x.${f}`)), 'full')), f).toBe(want);
+    }
+  });
+
+  it('a max pool that requantizes is refused', () => {
+    const d = base();
+    const i = d.ops.findIndex((o) => o.kind === 'mean');
+    const o = d.ops[i];
+    const [, , h, w] = d.tensors[o.inputs[0]!].shape;
+    const options = { stride: [1, 1], padding: { kind: 'valid' }, filter: [h, w], activation: 'none' };
+    d.ops[i] = { ...o, kind: 'maxPool2d', options } as never;
+    const q = d.tensors[o.inputs[0]!].quant!;
+    d.tensors[o.outputs[0]].quant = { ...q, scale: [q.scale[0] * 2] };
+    expect(() => descriptionToModel(d)).toThrow('node pool (maxpool): its output quantization differs');
   });
 });

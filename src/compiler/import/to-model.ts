@@ -7,8 +7,9 @@
  *   the output are dropped (training uses its own softmax cross-entropy); a QDQ float op's output is the
  *   QuantizeLinear after it, through any Relu / Relu6 (folded into the layer's clamp), as is a separate int8
  *   RELU / RELU6 after a layer that nothing else reads;
- * - a PAD read by one conv folds into its padding, any other is a pad node; pools become pool nodes (the graph
- *   refuses both until their kernels land: forward.ts NODES_WITHOUT_KERNELS);
+ * - a PAD in the input's zero point before a conv with the conv reading nothing else is folded into its padding
+ *   when the kernels can pad that much, else it is a pad node; AVERAGE_POOL_2D / MAX_POOL_2D (QLinearAveragePool,
+ *   MaxPool) are avgpool / maxpool nodes with the file's window (SAME's odd pixel at the bottom / right);
  * - RESHAPE / Flatten is a view (ours is HWC memory); an NCHW tensor flattened in C, H, W order is only read
  *   by fc layers, whose weight columns are permuted;
  * - the classifier is the last fc by default; `classifier` picks another (the nodes after it are dropped);
@@ -19,7 +20,7 @@
 import { withInferredBlocks } from '../models/blocks';
 import { assembleModel, type LayerSpec } from '../models/generic';
 import { ModelError, modelToFile, type Model, type RequantMode } from '../models/model';
-import { INPUT, type ModelNode } from '../models/nodes';
+import { INPUT, windowOut, type ModelNode } from '../models/nodes';
 import { ModelFileError, parseModelFile, writeModelFile } from '../model-file';
 import type { QParams } from '../quant';
 import { NODES_WITHOUT_KERNELS } from '../forward';
@@ -50,6 +51,11 @@ export function declaredRequant(d: ModelDescription): RequantMode | null {
 
 /** Our value of a file tensor: a node (or the input) and, for an NCHW tensor flattened, its [c, h, w]. */
 type Rep = { node: number; chw: [number, number, number] | null };
+
+const ACCEPTED =
+  'conv (rectangular kernels too), depthwise conv, fully connected, add, global average pool / mean, ' +
+  'average / max pool, pad, reshape / flatten, relu / relu6 after a layer, quantize / dequantize at the edges, ' +
+  'softmax at the end';
 
 const REQUANT: Record<ModelDescription['format'], RequantMode> = { tflite: 'tflite-fixed', onnx: 'float-half-even' };
 
@@ -220,6 +226,16 @@ class Mapper {
     const from = this.ourShape(x);
     const to = this.ourShape(out);
     let chw = r.chw;
+    if (to.length === 3 && from.join() !== to.join()) {
+      // our tensors have no reshaping view into [h, w, c]; at the input the bytes are the same, so the model
+      // input takes the shape (a vector input [n] is row-major H, W, C memory in NHWC, or with one channel)
+      const onlyReader = (this.readers.get(x) ?? []).length === 1;
+      const hwcOrder = this.d.layout === 'NHWC' || to[2] === 1;
+      if (r.node !== INPUT || from.length !== 1 || !onlyReader || !hwcOrder)
+        return refuse(op, `reshaping into [${to.join(', ')}] is supported only at a vector model input`);
+      this.inputShape = to;
+      return r;
+    }
     if (this.d.layout === 'NCHW' && from.length === 3 && from[2] > 1 && from[0] * from[1] > 1) {
       if (to.length !== 1) return refuse(op, 'reshaping an NCHW tensor other than flattening it is not supported');
       chw = [from[2], from[0], from[1]];
@@ -227,46 +243,99 @@ class Mapper {
     return this.view({ ...r, chw }, out, () => this.nameOf(op));
   }
 
-  /** A PAD read by one conv folds into its padding; any other spatial zero padding is a pad node. */
+  /** A spatial zero-point PAD: folded into the padding of the one conv that reads it, else a pad node. */
   pad(op: Extract<OpDesc, { kind: 'pad' }>, x: number, out: number) {
     const p = op.options.paddings;
     const readers = this.readers.get(out) ?? [];
+    const conv = readers[0];
     const spatial = this.d.layout === 'NHWC' ? [1, 2] : [2, 3];
     if (p.some((pp, d) => !spatial.includes(d) && (pp[0] !== 0 || pp[1] !== 0)))
-      return refuse(op, 'padding other than the spatial dimensions is not supported');
-    const [top, bottom] = p[spatial[0]];
-    const [left, right] = p[spatial[1]];
-    const r = this.repOf(x, op);
-    if (readers.length === 1 && (readers[0].kind === 'conv2d' || readers[0].kind === 'depthwiseConv2d')) {
-      this.prePad.set(out, { from: x, pad: [top, left, bottom, right] });
-      return void this.rep.set(out, r);
+      return refuse(op, 'only spatial padding is supported (not of the batch or channel dimensions)');
+    if (p.some((pp) => pp[0] < 0 || pp[1] < 0)) return refuse(op, 'negative padding (a crop) is not supported');
+    const [t, b] = p[spatial[0]];
+    const [l, r] = p[spatial[1]];
+    const foldable = readers.length === 1 && (conv.kind === 'conv2d' || conv.kind === 'depthwiseConv2d');
+    if (foldable && this.foldablePad(conv, out, [t, l])) {
+      this.prePad.set(out, { from: x, pad: [t, l, b, r] });
+      this.rep.set(out, this.repOf(x, op));
+      return;
     }
-    const [h, w, c] = this.shapeOf(r.node);
+    const xr = this.repOf(x, op);
+    if (xr.chw) refuse(op, 'padding a flattened NCHW tensor is not supported');
+    const [h, w, c] = this.shapeOf(xr.node);
     const { q, pending } = this.outQuant(out, op);
-    const shape = [h + top + bottom, w + left + right, c];
-    const pad = { top, left, bottom, right };
-    const node = this.push({ op: 'pad', name: this.nameOf(op), inputs: [r.node], block: -1, pad, output: q }, shape);
+    const pad = { top: t, left: l, bottom: b, right: r };
+    const node = this.push({ op: 'pad', name: this.nameOf(op), inputs: [xr.node], block: -1, pad, output: q }, [
+      h + t + b,
+      w + l + r,
+      c,
+    ]);
     this.sources.set(node, op);
     if (pending) this.pending.add(node);
     this.rep.set(out, { node, chw: null });
   }
 
-  /** AVERAGE_POOL_2D / MAX_POOL_2D (QLinearAveragePool, MaxPool) as a windowed pool node. */
+  /** Whether a conv reading a PAD's output can take the pad as its own (the kernels pad at most kernel - 1). */
+  foldablePad(conv: OpDesc, padded: number, [t, l]: number[]): boolean {
+    if (conv.kind !== 'conv2d' && conv.kind !== 'depthwiseConv2d') return false;
+    const w = this.d.tensors[conv.inputs[1]!].shape;
+    const [kh, kw] = this.d.layout === 'NHWC' ? w.slice(1, 3) : w.slice(2, 4);
+    const [inH, inW] = this.ourShape(padded);
+    const [outH, outW] = this.ourShape(conv.outputs[0]);
+    const [ct, cl] = paddingOf(conv.options.padding, [inH, inW], [outH, outW], [kh, kw], conv.options.stride);
+    const square = conv.kind === 'depthwiseConv2d' || conv.options.group > 1;
+    return t + ct < kh && l + cl < kw && (!square || t + ct === l + cl);
+  }
+
+  /** A windowed average or max pool (TFLite / ONNX; SAME puts the odd pixel at the end). */
   pool(op: Extract<OpDesc, { kind: 'averagePool2d' | 'maxPool2d' }>, x: number, out: number) {
     const o = op.options;
-    if (o.activation !== 'none') refuse(op, 'a pool with a fused activation is not supported');
+    if (o.activation !== 'none') refuse(op, `a pool with a fused ${o.activation} is not supported`);
     const r = this.repOf(x, op);
-    const [h, w] = this.shapeOf(r.node);
-    const [oh, ow, c] = this.ourShape(out);
-    const [top, left, bottom, right] = paddingOf(o.padding, [h, w], [oh, ow], o.filter, o.stride);
+    if (r.chw) refuse(op, 'pooling a flattened NCHW tensor is not supported');
+    const [h, w, c] = this.shapeOf(r.node);
+    if (c === undefined) refuse(op, `pools an [${this.shapeOf(r.node).join(', ')}] tensor; expected [h, w, c]`);
+    const want = this.ourShape(out);
+    const [top, left, bottom, right] = paddingOf(o.padding, [h, w], [want[0], want[1]], o.filter, o.stride);
+    if (top >= o.filter[0] || left >= o.filter[1]) refuse(op, `padding ${top},${left} reaches past the window`);
     const window = { kernel: o.filter, stride: o.stride, pad: { top, left, bottom, right } };
+    const got = [
+      windowOut(h, o.filter[0], o.stride[0], top, bottom),
+      windowOut(w, o.filter[1], o.stride[1], left, right),
+    ];
+    if (got[0] !== want[0] || got[1] !== want[1])
+      refuse(op, `its output is ${want[0]}x${want[1]}, but the window gives ${got[0]}x${got[1]}`);
     const { q, pending } = this.outQuant(out, op);
     const kind = op.kind === 'averagePool2d' ? ('avgpool' as const) : ('maxpool' as const);
-    const n: ModelNode = { op: kind, name: this.nameOf(op), inputs: [r.node], block: -1, window, output: q };
-    const node = this.push(n, [oh, ow, c]);
+    const node = this.push({ op: kind, name: this.nameOf(op), inputs: [r.node], block: -1, window, output: q }, [
+      got[0],
+      got[1],
+      c,
+    ]);
     this.sources.set(node, op);
     if (pending) this.pending.add(node);
     this.rep.set(out, { node, chw: null });
+  }
+
+  /** The quantization of a node's output (a reshape passes its input's through). */
+  quantOf(r: number): QParams {
+    while (r !== INPUT && this.nodes[r].op === 'reshape') r = this.nodes[r].inputs[0];
+    if (r === INPUT) return this.input!;
+    const n = this.nodes[r];
+    return n.op === 'layer' ? this.layers[n.conv].output : (n as { output: QParams }).output;
+  }
+
+  /** Max pool and pad keep their input's quantization (as TFLite and ONNX require); checked once all are known. */
+  checkSharedQuant() {
+    this.nodes.forEach((n) => {
+      if (n.op !== 'maxpool' && n.op !== 'pad') return;
+      const a = this.quantOf(n.inputs[0]);
+      if (a.scale !== n.output.scale || a.zeroPoint !== n.output.zeroPoint)
+        throw new ImportError(
+          'unsupported-op',
+          `node ${n.name} (${n.op}): its output quantization differs from its input's; it must keep it`,
+        );
+    });
   }
 
   add(op: OpDesc, out: number) {
@@ -370,6 +439,7 @@ class Mapper {
     if (missing >= 0)
       refuse(this.sources.get(missing)!, `the ${this.nodes[missing].op} node has no kernel in the training plan yet`);
     const cut = this.classifierNode(o);
+    this.checkSharedQuant();
     const order: number[] = [];
     const nodes = this.nodes.slice(0, cut + 1).map((n, i): ModelNode => {
       if (n.op !== 'layer') return n;

@@ -127,6 +127,11 @@ export interface LayerShape {
   outW: number;
   /** ReLU6-like clamp at z_y: stem, pw1, dw. pw2 and the classifier are linear. */
   relu: boolean;
+  /** A rectangular general conv (imported): kernel width, horizontal stride, left padding. Absent: square, the
+   * same as kernel, stride and pad. */
+  kernelW?: number;
+  strideW?: number;
+  padLeft?: number;
 }
 
 export interface BlockShape {

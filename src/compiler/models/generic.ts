@@ -43,20 +43,25 @@ function layerShape(spec: LayerSpec, inShape: readonly number[], block: number):
     throw new ModelError(`${name}: a ${kind} layer with ${inC} input channels reads [${inShape.join(', ')}]`);
   const [inH, inW] = inShape;
   const pad = spec.pad ?? Math.floor(k / 2);
+  const kw = spec.kernelW ?? k;
+  const sw = spec.strideW ?? s;
+  const padLeft = spec.padLeft ?? (spec.kernelW === undefined ? pad : Math.floor(kw / 2));
   const outH = spec.outH ?? Math.ceil(inH / s);
-  const outW = spec.outW ?? Math.ceil(inW / s);
+  const outW = spec.outW ?? Math.ceil(inW / sw);
   // padding below / right the kernels add implicitly (taps outside the input read the zero point)
-  for (const [o, i] of [
-    [outH, inH],
-    [outW, inW],
+  for (const [o, i, kk, ss, p] of [
+    [outH, inH, k, s, pad],
+    [outW, inW, kw, sw, padLeft],
   ]) {
-    const after = (o - 1) * s + k - pad - i;
-    if (o < 1 || after >= k || (o - 1) * s - pad > i - 1)
+    const after = (o - 1) * ss + kk - p - i;
+    if (o < 1 || after >= kk || (o - 1) * ss - p > i - 1)
       throw new ModelError(
-        `${name}: output ${outH}x${outW} does not fit input ${inH}x${inW} (k ${k}, s ${s}, pad ${pad})`,
+        `${name}: output ${outH}x${outW} does not fit input ${inH}x${inW} (k ${k}x${kw}, s ${s}x${sw}, pad ${pad},${padLeft})`,
       );
   }
-  return { ...base, pad, inH, inW, outH, outW };
+  const square = kw === k && sw === s && padLeft === pad;
+  const width = square ? {} : { kernelW: kw, strideW: sw, padLeft };
+  return { ...base, pad, inH, inW, outH, outW, ...width };
 }
 
 /** The quantization of node r's output (reshape passes its input's through). */

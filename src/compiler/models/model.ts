@@ -288,6 +288,7 @@ export function modelToFile(m: Model, meta: Record<string, unknown> = {}): Model
     output: c.output,
     relu: c.relu,
     ...(c.kind === 'fc' ? {} : { pad: c.pad, outH: c.outH, outW: c.outW }),
+    ...(c.kernelW === undefined ? {} : { kernelW: c.kernelW, strideW: c.strideW, padLeft: c.padLeft }),
   });
   return {
     model: m.name,
