@@ -15,6 +15,8 @@ import type { HeadlessResult } from '../../src/cli/train-run';
 import type { Scored } from '../experiments/select-lr';
 import { planSummary } from './plan-summary';
 import { gateLines, markdownTable, type Report } from '../../bench/peers/report';
+import { fitAll, genFile, GEN, readRaw, reportText } from '../latency/measure';
+import { budgetTable, type BudgetRow } from '../experiments/search-choice';
 
 export interface Output {
   body: string;
@@ -205,6 +207,31 @@ function peers(): Output {
   return { body };
 }
 
+/** The latency model's calibration (scripts/latency/measure.ts), refitted from the committed QEMU output; the
+ * committed coefficients (latency-coefficients.gen.ts) must be that fit's. */
+function latencyModel(): Output {
+  const r = fitAll(readRaw());
+  if (readFileSync(GEN, 'utf8') !== genFile(r.fit))
+    throw new Error(
+      'src/compiler/codegen/latency-coefficients.gen.ts is not the fit of docs/raw/latency-qemu.txt: npm run bench -- latency --refit',
+    );
+  return { body: reportText(r) };
+}
+
+/** The budget table of the scheme search (scripts/experiments/search-table.ts's committed summary). */
+function searchTable(): Output {
+  const s = JSON.parse(readFileSync(join(ROOT, 'docs', 'raw', 'search-table.json'), 'utf8')) as {
+    settings: { steps: number; seeds: number[]; lrs: number[]; validation: number; layers: number };
+    rows: BudgetRow[];
+  };
+  const t = s.settings;
+  const head =
+    `mcunet-5fps 128x128 pretrained on Fashion-MNIST, fine-tuned on MNIST: ${t.steps} steps of batch 1 (cosine), ` +
+    `seeds ${t.seeds.join(', ')}, test accuracy on the 10,000 MNIST test images; learning rate (from ${t.lrs.join(', ')}) ` +
+    `and last-k chosen on the last ${t.validation.toLocaleString('en-US')} MNIST training images (seed 1); search over the last ${t.layers} convs.`;
+  return { body: `${head}\n\n${budgetTable(s.rows)}` };
+}
+
 export const SECTIONS: Section[] = [
   {
     id: 'plan-summary',
@@ -227,6 +254,20 @@ export const SECTIONS: Section[] = [
     command: 'npx tsx scripts/experiments/select-lr.ts --steps 4000 --lrs 0.01,0.03,0.05,0.1 --validation 2000',
     kind: 'deterministic',
     make: lrSelection,
+  },
+  {
+    id: 'latency-model',
+    file: 'README.md',
+    command: 'npm run bench -- latency',
+    kind: 'deterministic',
+    make: latencyModel,
+  },
+  {
+    id: 'search-table',
+    file: 'README.md',
+    command: 'npx tsx scripts/experiments/search-table.ts',
+    kind: 'deterministic',
+    make: searchTable,
   },
   {
     id: 'firmware-sizes',
