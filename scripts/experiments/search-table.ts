@@ -54,6 +54,9 @@ function parse() {
       lrs: { type: 'string', default: '0.01,0.03,0.1' },
       validation: { type: 'string', default: '2000' },
       'contribution-steps': { type: 'string', default: '200' },
+      // runs only the published and last-k rows (validation, then test) into the same run file, so a second
+      // process can do them while the first one searches; prints nothing else
+      'skip-search': { type: 'boolean' },
     },
   });
   return v;
@@ -70,6 +73,96 @@ function loadStored(): Map<string, Stored> {
 }
 
 const log = (m: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${m}`);
+
+type Done = Map<string, Stored>;
+type Opts = (scheme: string, lr: number, seed: number) => HeadlessOptions;
+
+/** One validation run (seed 1, trained without the last `validation` training images, scored on them). */
+async function validate(done: Done, o: HeadlessOptions, validation: number): Promise<ValidationRun> {
+  const key = runKey(o, { validation });
+  let s = done.get(key);
+  if (!s) {
+    const r = await scoreRate(o, validation);
+    s = { key, phase: 'validation', run: { scheme: o.scheme, lr: o.lr, accuracy: r.validationAccuracy } };
+    appendFileSync(RAW_RUNS, JSON.stringify(s) + '\n');
+    done.set(key, s);
+    log(`validation ${o.scheme} lr ${o.lr}: ${(100 * r.validationAccuracy).toFixed(2)}%`);
+  }
+  return s.run as ValidationRun;
+}
+
+/** The chosen (scheme, lr) trained with every seed on the whole training split, scored on the test split. */
+async function test(done: Done, opts: Opts, pick: ValidationRun, seeds: number[]): Promise<TestRun[]> {
+  const out: TestRun[] = [];
+  for (const seed of seeds) {
+    const o = opts(pick.scheme, pick.lr, seed);
+    const key = runKey(o);
+    let s = done.get(key);
+    if (!s) {
+      const r = await runHeadless(o);
+      const run = {
+        scheme: o.scheme,
+        lr: o.lr,
+        seed,
+        accuracy: r.finalTestAccuracy,
+        peakSramBytes: r.plan.peakSramBytes,
+      };
+      s = { key, phase: 'test', run };
+      appendFileSync(RAW_RUNS, JSON.stringify(s) + '\n');
+      done.set(key, s);
+      log(`test ${o.scheme} lr ${o.lr} seed ${seed}: ${(100 * r.finalTestAccuracy).toFixed(2)}%`);
+    }
+    out.push(s.run as TestRun);
+  }
+  return out;
+}
+
+interface BudgetPlan {
+  budgetBytes: number;
+  searched: (Priced & { gain: number }) | null;
+  published: Priced & { fits: boolean };
+  lastK: Priced[];
+}
+
+/** Validation for every scheme of the plans, then the test runs of each row's choice. */
+async function runRows(plans: BudgetPlan[], opts: Opts, o: { lrs: number[]; seeds: number[]; validation: number }) {
+  const done = loadStored();
+  const valRuns: ValidationRun[] = [];
+  const schemes = [
+    ...new Set(
+      plans.flatMap((p) => [
+        ...(p.searched ? [p.searched.scheme] : []),
+        p.published.scheme,
+        ...p.lastK.map((x) => x.scheme),
+      ]),
+    ),
+  ];
+  for (const scheme of schemes)
+    for (const lr of o.lrs) valRuns.push(await validate(done, opts(scheme, lr, 1), o.validation));
+  const rows: BudgetRow[] = [];
+  for (const p of plans) {
+    const published = cell(
+      await test(done, opts, pickOnValidation(valRuns, [p.published.scheme]), o.seeds),
+      p.published.fits,
+    );
+    const lastK = cell(
+      await test(
+        done,
+        opts,
+        pickOnValidation(
+          valRuns,
+          p.lastK.map((x) => x.scheme),
+        ),
+        o.seeds,
+      ),
+      true,
+    );
+    if (!p.searched) continue;
+    const searched = cell(await test(done, opts, pickOnValidation(valRuns, [p.searched.scheme]), o.seeds), true);
+    rows.push({ budgetBytes: p.budgetBytes, searched, published, lastK });
+  }
+  return { valRuns, rows };
+}
 
 async function main(): Promise<void> {
   const v = parse();
@@ -97,34 +190,7 @@ async function main(): Promise<void> {
     exact: false,
     pretrained: repoPath(pretrained),
   });
-
-  // 1. contribution runs (once, cached) and one search per budget
-  const loaded = await loadKernelFile();
-  const ctx0 = prepare(base(budgets[0]));
-  const shard = await runShard(ctx0, { index: 0, count: 1 }, DEFAULT_CACHE, loaded, (d, n, s, hit) =>
-    log(`contribution ${d}/${n} ${s.scheme}: ${(100 * s.accuracy).toFixed(2)}%${hit ? ' (cached)' : ''}`),
-  );
-  const price = (scheme: string): Priced => ({
-    scheme,
-    peakSramBytes: compile(ctx0.model, scheme).metrics.peakSramBytes,
-  });
-  const published = paperBudgets(MODEL).map((b) => price(`paper:${b}`));
-  const lastK = [price('classifier'), ...Array.from({ length: 8 }, (_, k) => price(`last:${k + 1}`))];
-  const plans = budgets.map((b) => {
-    const rep = searchReport(prepare(base(b)), shard.inputs, shard.runs);
-    if (!rep.best) throw new Error(`nothing fits ${b} bytes`);
-    log(`budget ${b / 1024} KB: searched ${rep.best.scheme} (${(rep.best.peakSramBytes / 1024).toFixed(1)} KB)`);
-    return {
-      budgetBytes: b,
-      searched: { scheme: rep.best.scheme, peakSramBytes: rep.best.peakSramBytes, gain: rep.best.gain },
-      published: nearestPublished(published, b),
-      lastK: fittingLastK(lastK, b),
-    };
-  });
-
-  // 2. learning rate (and k) on the validation split
-  const done = loadStored();
-  const opts = (scheme: string, lr: number, seed: number): HeadlessOptions => ({
+  const opts: Opts = (scheme, lr, seed) => ({
     model: MODEL,
     resolution: 128,
     scheme,
@@ -141,62 +207,44 @@ async function main(): Promise<void> {
     initialEval: false,
     schedule: 'cosine',
   });
-  const valRuns: ValidationRun[] = [];
-  const schemes = [
-    ...new Set(plans.flatMap((p) => [p.searched.scheme, p.published.scheme, ...p.lastK.map((x) => x.scheme)])),
-  ];
-  for (const scheme of schemes)
-    for (const lr of lrs) {
-      const o = opts(scheme, lr, 1);
-      const key = runKey(o, { validation });
-      let s = done.get(key);
-      if (!s) {
-        const r = await scoreRate(o, validation);
-        s = { key, phase: 'validation', run: { scheme, lr, accuracy: r.validationAccuracy } };
-        appendFileSync(RAW_RUNS, JSON.stringify(s) + '\n');
-        log(`validation ${scheme} lr ${lr}: ${(100 * r.validationAccuracy).toFixed(2)}%`);
-      }
-      valRuns.push(s.run as ValidationRun);
-    }
 
-  // 3. the chosen (scheme, lr) with every seed, scored on the test split
-  const test = async (pick: ValidationRun): Promise<TestRun[]> => {
-    const out: TestRun[] = [];
-    for (const seed of seeds) {
-      const o = opts(pick.scheme, pick.lr, seed);
-      const key = runKey(o);
-      let s = done.get(key);
-      if (!s) {
-        const r = await runHeadless(o);
-        const run = {
-          scheme: pick.scheme,
-          lr: pick.lr,
-          seed,
-          accuracy: r.finalTestAccuracy,
-          peakSramBytes: r.plan.peakSramBytes,
-        };
-        s = { key, phase: 'test', run };
-        appendFileSync(RAW_RUNS, JSON.stringify(s) + '\n');
-        done.set(key, s);
-        log(`test ${pick.scheme} lr ${pick.lr} seed ${seed}: ${(100 * r.finalTestAccuracy).toFixed(2)}%`);
-      }
-      out.push(s.run as TestRun);
-    }
-    return out;
-  };
-  const rows: BudgetRow[] = [];
-  for (const p of plans) {
-    const lastPick = pickOnValidation(
-      valRuns,
-      p.lastK.map((x) => x.scheme),
+  // 1. contribution runs (once, cached) and one search per budget
+  const ctx0 = prepare(base(budgets[0]));
+  const price = (scheme: string): Priced => ({
+    scheme,
+    peakSramBytes: compile(ctx0.model, scheme).metrics.peakSramBytes,
+  });
+  const published = paperBudgets(MODEL).map((b) => price(`paper:${b}`));
+  const lastK = [price('classifier'), ...Array.from({ length: 8 }, (_, k) => price(`last:${k + 1}`))];
+  const fixed = (b: number) => ({
+    budgetBytes: b,
+    published: nearestPublished(published, b),
+    lastK: fittingLastK(lastK, b),
+  });
+  if (v['skip-search']) {
+    await runRows(
+      budgets.map((b) => ({ ...fixed(b), searched: null })),
+      opts,
+      { lrs, seeds, validation },
     );
-    rows.push({
-      budgetBytes: p.budgetBytes,
-      searched: cell(await test(pickOnValidation(valRuns, [p.searched.scheme])), true),
-      published: cell(await test(pickOnValidation(valRuns, [p.published.scheme])), p.published.fits),
-      lastK: cell(await test(lastPick), true),
-    });
+    return;
   }
+  const loaded = await loadKernelFile();
+  const shard = await runShard(ctx0, { index: 0, count: 1 }, DEFAULT_CACHE, loaded, (d, n, s, hit) =>
+    log(`contribution ${d}/${n} ${s.scheme}: ${(100 * s.accuracy).toFixed(2)}%${hit ? ' (cached)' : ''}`),
+  );
+  const plans: BudgetPlan[] = budgets.map((b) => {
+    const rep = searchReport(prepare(base(b)), shard.inputs, shard.runs);
+    if (!rep.best) throw new Error(`nothing fits ${b} bytes`);
+    log(`budget ${b / 1024} KB: searched ${rep.best.scheme} (${(rep.best.peakSramBytes / 1024).toFixed(1)} KB)`);
+    return {
+      ...fixed(b),
+      searched: { scheme: rep.best.scheme, peakSramBytes: rep.best.peakSramBytes, gain: rep.best.gain },
+    };
+  });
+
+  // 2. learning rate (and k) on the validation split; 3. the choices on the test split
+  const { valRuns, rows } = await runRows(plans, opts, { lrs, seeds, validation });
   const settings = {
     model: MODEL,
     resolution: 128,
