@@ -229,7 +229,7 @@ function searchTable(): Output {
     `mcunet-5fps 128x128 pretrained on Fashion-MNIST, fine-tuned on MNIST: ${t.steps} steps of batch 1 (cosine), ` +
     `seeds ${t.seeds.join(', ')}, test accuracy on the 10,000 MNIST test images; learning rate (from ${t.lrs.join(', ')}) ` +
     `and last-k chosen on the last ${t.validation.toLocaleString('en-US')} MNIST training images (seed 1); search over the last ${t.layers} convs.`;
-  return { body: `${head}\n\n${budgetTable(s.rows)}` };
+  return { body: `${head}\n\n${budgetTable(s.rows, t.seeds.length)}` };
 }
 
 export const SECTIONS: Section[] = [

@@ -92,9 +92,10 @@ export interface BudgetRow {
 const pct = (x: number) => (100 * x).toFixed(2);
 const kb = (b: number) => (b / 1024).toFixed(1);
 
-function show(c: Cell): string {
+function show(c: Cell, seeds: number): string {
   const over = c.fits ? '' : ', **over budget**';
-  return `${pct(c.mean)} ± ${pct(c.std)} (\`${c.scheme}\`, ${kb(c.peakSramBytes)} KB${over}, lr ${c.lr})`;
+  const few = c.accuracies.length < seeds ? `, **${c.accuracies.length} of ${seeds} seeds**` : '';
+  return `${pct(c.mean)} ± ${pct(c.std)} (\`${c.scheme}\`, ${kb(c.peakSramBytes)} KB${over}, lr ${c.lr}${few})`;
 }
 
 /** Whether the searched scheme matches or beats a rival: its mean is at least the rival's minus one rival std. */
@@ -104,15 +105,15 @@ export function verdict(r: BudgetRow): string {
   return `${vs(r.published)} published; ${vs(r.lastK)} last-k`;
 }
 
-/** The markdown table of the budget rows. */
-export function budgetTable(rows: BudgetRow[]): string {
+/** The markdown table of the budget rows (`seeds`: how many each cell should have; fewer are flagged). */
+export function budgetTable(rows: BudgetRow[], seeds = 3): string {
   const lines = [
     '| budget (peak SRAM) | searched: test acc. % (mean ± std) | published, nearest budget | best last-k that fits | searched vs the two |',
     '|---|---|---|---|---|',
   ];
   for (const r of rows)
     lines.push(
-      `| ${kb(r.budgetBytes)} KB | ${show(r.searched)} | ${show(r.published)} | ${show(r.lastK)} | ${verdict(r)} |`,
+      `| ${kb(r.budgetBytes)} KB | ${show(r.searched, seeds)} | ${show(r.published, seeds)} | ${show(r.lastK, seeds)} | ${verdict(r)} |`,
     );
   return lines.join('\n');
 }

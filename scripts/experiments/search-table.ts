@@ -57,9 +57,19 @@ function parse() {
       // runs only the published and last-k rows (validation, then test) into the same run file, so a second
       // process can do them while the first one searches; prints nothing else
       'skip-search': { type: 'boolean' },
+      // with --skip-search: also these schemes (separated by |), e.g. a searched answer already logged
+      schemes: { type: 'string' },
+      // no training: the table from the runs made so far, with the searched scheme of each budget given (|)
+      summarize: { type: 'string' },
     },
   });
   return v;
+}
+
+/** The stored run of a key, re-reading the run file on a miss (another process may have made it meanwhile). */
+function lookup(done: Map<string, Stored>, key: string): Stored | undefined {
+  if (!done.has(key)) for (const [k, s] of loadStored()) done.set(k, s);
+  return done.get(key);
 }
 
 function loadStored(): Map<string, Stored> {
@@ -78,9 +88,15 @@ type Done = Map<string, Stored>;
 type Opts = (scheme: string, lr: number, seed: number) => HeadlessOptions;
 
 /** One validation run (seed 1, trained without the last `validation` training images, scored on them). */
-async function validate(done: Done, o: HeadlessOptions, validation: number): Promise<ValidationRun> {
+async function validate(
+  done: Done,
+  o: HeadlessOptions,
+  validation: number,
+  make = true,
+): Promise<ValidationRun | null> {
   const key = runKey(o, { validation });
-  let s = done.get(key);
+  let s = lookup(done, key);
+  if (!s && !make) return null;
   if (!s) {
     const r = await scoreRate(o, validation);
     s = { key, phase: 'validation', run: { scheme: o.scheme, lr: o.lr, accuracy: r.validationAccuracy } };
@@ -92,12 +108,13 @@ async function validate(done: Done, o: HeadlessOptions, validation: number): Pro
 }
 
 /** The chosen (scheme, lr) trained with every seed on the whole training split, scored on the test split. */
-async function test(done: Done, opts: Opts, pick: ValidationRun, seeds: number[]): Promise<TestRun[]> {
+async function test(done: Done, opts: Opts, pick: ValidationRun, seeds: number[], make = true): Promise<TestRun[]> {
   const out: TestRun[] = [];
   for (const seed of seeds) {
     const o = opts(pick.scheme, pick.lr, seed);
     const key = runKey(o);
-    let s = done.get(key);
+    let s = lookup(done, key);
+    if (!s && !make) continue;
     if (!s) {
       const r = await runHeadless(o);
       const run = {
@@ -125,7 +142,13 @@ interface BudgetPlan {
 }
 
 /** Validation for every scheme of the plans, then the test runs of each row's choice. */
-async function runRows(plans: BudgetPlan[], opts: Opts, o: { lrs: number[]; seeds: number[]; validation: number }) {
+/** `make` false: only what the run file already holds (a row missing a choice or every seed is left out). */
+async function runRows(
+  plans: BudgetPlan[],
+  opts: Opts,
+  o: { lrs: number[]; seeds: number[]; validation: number; make?: boolean },
+) {
+  const make = o.make ?? true;
   const done = loadStored();
   const valRuns: ValidationRun[] = [];
   const schemes = [
@@ -138,28 +161,26 @@ async function runRows(plans: BudgetPlan[], opts: Opts, o: { lrs: number[]; seed
     ),
   ];
   for (const scheme of schemes)
-    for (const lr of o.lrs) valRuns.push(await validate(done, opts(scheme, lr, 1), o.validation));
+    for (const lr of o.lrs) {
+      const r = await validate(done, opts(scheme, lr, 1), o.validation, make);
+      if (r) valRuns.push(r);
+    }
+  const has = (schemes: string[]) =>
+    schemes.every((x) => valRuns.filter((r) => r.scheme === x).length === o.lrs.length);
+  const choose = async (schemes: string[], fits: boolean) => {
+    if (!has(schemes)) return null;
+    const runs = await test(done, opts, pickOnValidation(valRuns, schemes), o.seeds, make);
+    return runs.length ? cell(runs, fits) : null;
+  };
   const rows: BudgetRow[] = [];
   for (const p of plans) {
-    const published = cell(
-      await test(done, opts, pickOnValidation(valRuns, [p.published.scheme]), o.seeds),
-      p.published.fits,
-    );
-    const lastK = cell(
-      await test(
-        done,
-        opts,
-        pickOnValidation(
-          valRuns,
-          p.lastK.map((x) => x.scheme),
-        ),
-        o.seeds,
-      ),
+    const published = await choose([p.published.scheme], p.published.fits);
+    const lastK = await choose(
+      p.lastK.map((x) => x.scheme),
       true,
     );
-    if (!p.searched) continue;
-    const searched = cell(await test(done, opts, pickOnValidation(valRuns, [p.searched.scheme]), o.seeds), true);
-    rows.push({ budgetBytes: p.budgetBytes, searched, published, lastK });
+    const searched = p.searched && (await choose([p.searched.scheme], true));
+    if (searched && published && lastK) rows.push({ budgetBytes: p.budgetBytes, searched, published, lastK });
   }
   return { valRuns, rows };
 }
@@ -222,18 +243,20 @@ async function main(): Promise<void> {
     lastK: fittingLastK(lastK, b),
   });
   if (v['skip-search']) {
-    await runRows(
-      budgets.map((b) => ({ ...fixed(b), searched: null })),
-      opts,
-      { lrs, seeds, validation },
-    );
+    const extra = (v.schemes ?? '').split('|').filter(Boolean);
+    const rows = extra.length
+      ? extra.map((s) => ({ ...fixed(budgets[0]), searched: { ...price(s), gain: NaN } }))
+      : budgets.map((b) => ({ ...fixed(b), searched: null }));
+    await runRows(rows, opts, { lrs, seeds, validation });
     return;
   }
   const loaded = await loadKernelFile();
   const shard = await runShard(ctx0, { index: 0, count: 1 }, DEFAULT_CACHE, loaded, (d, n, s, hit) =>
     log(`contribution ${d}/${n} ${s.scheme}: ${(100 * s.accuracy).toFixed(2)}%${hit ? ' (cached)' : ''}`),
   );
-  const plans: BudgetPlan[] = budgets.map((b) => {
+  const given = v.summarize?.split('|');
+  const plans: BudgetPlan[] = budgets.map((b, i) => {
+    if (given) return { ...fixed(b), searched: { ...price(given[i]), gain: NaN } };
     const rep = searchReport(prepare(base(b)), shard.inputs, shard.runs);
     if (!rep.best) throw new Error(`nothing fits ${b} bytes`);
     log(`budget ${b / 1024} KB: searched ${rep.best.scheme} (${(rep.best.peakSramBytes / 1024).toFixed(1)} KB)`);
@@ -244,7 +267,7 @@ async function main(): Promise<void> {
   });
 
   // 2. learning rate (and k) on the validation split; 3. the choices on the test split
-  const { valRuns, rows } = await runRows(plans, opts, { lrs, seeds, validation });
+  const { valRuns, rows } = await runRows(plans, opts, { lrs, seeds, validation, make: !given });
   const settings = {
     model: MODEL,
     resolution: 128,
@@ -260,7 +283,7 @@ async function main(): Promise<void> {
     RAW_SUMMARY,
     JSON.stringify({ settings, inputs: shard.inputs, plans, validation: valRuns, rows }, null, 1) + '\n',
   );
-  console.log(budgetTable(rows));
+  console.log(budgetTable(rows, seeds.length));
 }
 
 if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) await main();
