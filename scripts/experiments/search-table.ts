@@ -53,6 +53,8 @@ function parse() {
       seeds: { type: 'string', default: '1,2,3' },
       lrs: { type: 'string', default: '0.01,0.03,0.1' },
       validation: { type: 'string', default: '2000' },
+      // test images scored (the first N of the test split); default all 10,000
+      eval: { type: 'string' },
       'contribution-steps': { type: 'string', default: '200' },
       // runs only the published and last-k rows (validation, then test) into the same run file, so a second
       // process can do them while the first one searches; prints nothing else
@@ -223,7 +225,7 @@ async function main(): Promise<void> {
     qas: true,
     engine: 'wasm',
     pretrained,
-    evalExamples: Infinity,
+    evalExamples: v.eval ? Number(v.eval) : Infinity,
     curvePoints: 1,
     initialEval: false,
     schedule: 'cosine',
@@ -269,6 +271,7 @@ async function main(): Promise<void> {
   // 2. learning rate (and k) on the validation split; 3. the choices on the test split
   const { valRuns, rows } = await runRows(plans, opts, { lrs, seeds, validation, make: !given });
   const settings = {
+    evalExamples: v.eval ? Number(v.eval) : 10_000,
     model: MODEL,
     resolution: 128,
     data: 'mnist',
