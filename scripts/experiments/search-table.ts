@@ -63,6 +63,9 @@ function parse() {
       schemes: { type: 'string' },
       // no training: the table from the runs made so far, with the searched scheme of each budget given (|)
       summarize: { type: 'string' },
+      // just these schemes (|): validation at every rate, then (unless --validate-only) the test seeds
+      runs: { type: 'string' },
+      'validate-only': { type: 'boolean' },
     },
   });
   return v;
@@ -244,6 +247,15 @@ async function main(): Promise<void> {
     published: nearestPublished(published, b),
     lastK: fittingLastK(lastK, b),
   });
+  if (v.runs) {
+    const done = loadStored();
+    for (const scheme of v.runs.split('|')) {
+      const val: ValidationRun[] = [];
+      for (const lr of lrs) val.push((await validate(done, opts(scheme, lr, 1), validation))!);
+      if (!v['validate-only']) await test(done, opts, pickOnValidation(val, [scheme]), seeds);
+    }
+    return;
+  }
   if (v['skip-search']) {
     const extra = (v.schemes ?? '').split('|').filter(Boolean);
     const rows = extra.length
