@@ -224,6 +224,7 @@ test('the header, the timeline and the Code panel show one peak, one flash figur
   const boards = await app.board.locator('option').evaluateAll((os) => os.map((o) => (o as HTMLOptionElement).value));
   expect(boards.length).toBeGreaterThanOrEqual(4);
   const seen = new Set<string>();
+  const estimates = new Map<string, number>();
   for (const b of boards) {
     await app.board.selectOption(b);
     const timeline = page.getByTestId('timeline.fit');
@@ -245,7 +246,16 @@ test('the header, the timeline and the Code panel show one peak, one flash figur
       timeout: 30_000,
     });
     seen.add(verdict === 'fits' ? 'fits' : 'no');
-    console.log(`${b}: peak ${peak} B, flash ${flash} B, ${verdict}`);
+    // one latency estimate too, labelled as such (Cortex-M7 boards only)
+    const latency = timeline.getByTestId('timeline.fit.latency');
+    const text = (await latency.textContent())!;
+    await expect(code.getByTestId('code.devicefit.latency')).toHaveText(text);
+    expect(text).toMatch(/^· (est\. training step ~\d+ ms on .+ @ \d+ MHz|no latency estimate .+)$/);
+    const ms = await latency.getAttribute('data-ms');
+    if (ms) estimates.set(b, Number(ms));
+    console.log(`${b}: peak ${peak} B, flash ${flash} B, ${verdict}; ${text}`);
   }
   expect(seen.size).toBe(2); // some board fits and some does not: the verdicts really differ
+  // the same plan on the faster clock of the same core takes less time
+  expect(estimates.get('stm32h743')!).toBeLessThan(estimates.get('stm32f746')!);
 });

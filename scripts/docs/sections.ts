@@ -15,6 +15,8 @@ import type { HeadlessResult } from '../../src/cli/train-run';
 import type { Scored } from '../experiments/select-lr';
 import { planSummary } from './plan-summary';
 import { gateLines, markdownTable, type Report } from '../../bench/peers/report';
+import { fitAll, genFile, GEN, readRaw, reportText } from '../latency/measure';
+import { budgetTable, type BudgetRow } from '../experiments/search-choice';
 
 export interface Output {
   body: string;
@@ -205,6 +207,48 @@ function peers(): Output {
   return { body };
 }
 
+/** The latency model's calibration (scripts/latency/measure.ts), refitted from the committed QEMU output; the
+ * committed coefficients (latency-coefficients.gen.ts) must be that fit's. */
+function latencyModel(): Output {
+  const r = fitAll(readRaw());
+  if (readFileSync(GEN, 'utf8') !== genFile(r.fit))
+    throw new Error(
+      'src/compiler/codegen/latency-coefficients.gen.ts is not the fit of docs/raw/latency-qemu.txt: npm run bench -- latency --refit',
+    );
+  return { body: reportText(r) };
+}
+
+/** The budget table of the scheme search (scripts/experiments/search-table.ts's committed summary and runs). */
+function searchTable(): Output {
+  const raw = join(ROOT, 'docs', 'raw');
+  const s = JSON.parse(readFileSync(join(raw, 'search-table.json'), 'utf8')) as {
+    settings: {
+      steps: number;
+      seeds: number[];
+      lrs: number[];
+      validation: number;
+      layers: number;
+      evalExamples: number;
+    };
+    rows: BudgetRow[];
+  };
+  const t = s.settings;
+  // the learning-rate choice: every rate tried on the validation split for the reference scheme
+  const grid = new Map<number, number>();
+  for (const line of readFileSync(join(raw, 'search-table.jsonl'), 'utf8').split('\n').filter(Boolean)) {
+    const r = JSON.parse(line) as { phase: string; run: { scheme: string; lr: number; accuracy: number } };
+    if (r.phase === 'validation' && r.run.scheme === 'paper:49kb') grid.set(r.run.lr, r.run.accuracy);
+  }
+  const tried = [...grid].sort((a, b) => a[0] - b[0]).map(([lr, a]) => `${lr}: ${pct(a)}%`);
+  const head =
+    `mcunet-5fps 128x128 pretrained on Fashion-MNIST, fine-tuned on MNIST: ${t.steps} steps of batch 1 (cosine), ` +
+    `seeds ${t.seeds.join(', ')}, test accuracy on the first ${t.evalExamples.toLocaleString('en-US')} MNIST test images. ` +
+    `Learning rate ${t.lrs.join(', ')} for every row: the best on the validation split (the last ` +
+    `${t.validation.toLocaleString('en-US')} MNIST training images, held out; seed 1) for paper:49kb (${tried.join(', ')}); ` +
+    `the last-k is the k of best validation accuracy among those that fit. Search over the last ${t.layers} convs.`;
+  return { body: `${head}\n\n${budgetTable(s.rows, t.seeds.length)}` };
+}
+
 export const SECTIONS: Section[] = [
   {
     id: 'plan-summary',
@@ -227,6 +271,20 @@ export const SECTIONS: Section[] = [
     command: 'npx tsx scripts/experiments/select-lr.ts --steps 4000 --lrs 0.01,0.03,0.05,0.1 --validation 2000',
     kind: 'deterministic',
     make: lrSelection,
+  },
+  {
+    id: 'latency-model',
+    file: 'README.md',
+    command: 'npm run bench -- latency',
+    kind: 'deterministic',
+    make: latencyModel,
+  },
+  {
+    id: 'search-table',
+    file: 'README.md',
+    command: 'npx tsx scripts/experiments/search-table.ts',
+    kind: 'deterministic',
+    make: searchTable,
   },
   {
     id: 'firmware-sizes',

@@ -193,6 +193,9 @@ function run(args: string[], io: CliIo): number {
       `  device     ${board}: SRAM ${kb(sum.device.deviceSramBytes)} with stack, heap and runtime; budget ${budgetKb} KB: ${sum.device.verdict}`,
     );
     io.out(
+      `  latency    ${deviceFit(plan, { board, budgetKb, qas: true }).latencyText} (an estimate: README, latency model)`,
+    );
+    io.out(
       `  plan       ${sum.planSteps} kernel calls (inference ${sum.inferenceSteps}), ${sum.fusedBlocks} fused blocks, compiled in ${sum.compileMs} ms`,
     );
   }

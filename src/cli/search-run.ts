@@ -10,7 +10,10 @@ import { join, relative, resolve } from 'node:path';
 import type { RoundingName } from '../compiler/kernel-abi';
 import type { ModelName } from '../compiler/models/arch';
 import type { Model } from '../compiler/models/model';
-import { sramCost } from '../compiler/search/cost';
+import { sramCost, sramLatencyCost } from '../compiler/search/cost';
+import { estimatedStepMs } from '../compiler/search/latency';
+import { compile } from '../compiler/compile';
+import { boardById, type BoardId } from '../compiler/boards';
 import { evolve, type SearchResult } from '../compiler/search/evolve';
 import { solveExact } from '../compiler/search/exact';
 import { objective, type GainsTable } from '../compiler/search/gains';
@@ -51,6 +54,10 @@ export interface SearchRequest {
   /** Also solve exactly (small spaces only). */
   exact: boolean;
   pretrained: string | null;
+  /** Estimated training-step budget in ms on `board` (codegen/latency.ts); absent or null: no latency budget. */
+  latencyMs?: number | null;
+  /** Board the latency is estimated for (default stm32f746). */
+  board?: BoardId;
 }
 
 /** The content hashes of what the runs used. */
@@ -73,6 +80,8 @@ export interface SchemeFigures {
   scheme: string;
   gain: number;
   peakSramBytes: number;
+  /** Estimated training-step ms on the request's board (an estimate; null: board not calibrated). */
+  estStepMs: number | null;
 }
 
 export interface SearchReport {
@@ -195,8 +204,16 @@ export async function runShard(
   };
 }
 
-const figures = (r: SearchResult | null): SchemeFigures | null =>
-  r && { scheme: r.scheme, gain: r.gain, peakSramBytes: r.cost };
+/** The cost model of a request: peak SRAM, with candidates over the latency budget priced out (Infinity). */
+function requestCost(ctx: Context) {
+  const r = ctx.request;
+  if (r.latencyMs === undefined || r.latencyMs === null) return sramCost(ctx.space, ctx.model);
+  try {
+    return sramLatencyCost(ctx.space, ctx.model, { board: boardById(r.board ?? 'stm32f746'), latencyMs: r.latencyMs });
+  } catch (e) {
+    throw new CliError((e as Error).message, 2);
+  }
+}
 
 /** The search over the scores of every run of the context. */
 export function searchReport(ctx: Context, inputs: SearchInputs, scores: RunScore[]): SearchReport {
@@ -209,7 +226,10 @@ export function searchReport(ctx: Context, inputs: SearchInputs, scores: RunScor
   });
   const gains = gainsFromRuns(ctx.space, runs);
   const obj = objective(ctx.space, gains);
-  const cost = sramCost(ctx.space, ctx.model);
+  const cost = requestCost(ctx);
+  const stepMs = (scheme: string) => estimatedStepMs(compile(ctx.model, scheme), r.board ?? 'stm32f746');
+  const figures = (x: SearchResult | null): SchemeFigures | null =>
+    x && { scheme: x.scheme, gain: x.gain, peakSramBytes: x.cost, estStepMs: stepMs(x.scheme) };
   const best = evolve(obj, cost, r.budgetBytes, { seed: r.seed, population: r.population, generations: r.generations });
   const exact = r.exact ? solveExact(obj, cost, r.budgetBytes) : null;
   let bestLastK: SchemeFigures | null = null;
@@ -218,9 +238,11 @@ export function searchReport(ctx: Context, inputs: SearchInputs, scores: RunScor
     const g: Genome = { bias: k, ratio: ctx.space.layers.map((l, j) => (j >= n - k ? l.ratios.length - 1 : 0)) };
     const c = cost.cost(g);
     if (c > r.budgetBytes) continue;
-    const f = { scheme: genomeText(ctx.space, g), gain: obj.gain(g), peakSramBytes: c };
+    const text = genomeText(ctx.space, g);
+    const f = { scheme: text, gain: obj.gain(g), peakSramBytes: c, estStepMs: null as number | null };
     if (!bestLastK || f.gain > bestLastK.gain) bestLastK = f;
   }
+  if (bestLastK) bestLastK.estStepMs = stepMs(bestLastK.scheme);
   return {
     format: 'tinytrain-search',
     version: 1,

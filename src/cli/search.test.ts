@@ -6,6 +6,7 @@ import { compile } from '../compiler/compile';
 import { buildModel } from '../compiler/models/model';
 import { main } from './main';
 import { budgetOption, shardOption } from './search';
+import { estimatedStepMs } from '../compiler/search/latency';
 
 const dir = mkdtempSync(join(tmpdir(), 'tt-search-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -50,6 +51,16 @@ describe('tinytrain search', () => {
     expect(readdirSync(join(dir, 'cache')).length).toBe(r.runs.length);
     const cached = await cli([...SMALL, '--exact', '--cache', join(dir, 'cache'), '--json']);
     expect(cached.out[0]).toBe(single.out[0]);
+    // a latency budget between classifier-only and the unconstrained answer: the answer keeps within it
+    const model10 = buildModel({ model: 'tiny-cnn', resolution: 32, classes: 10 });
+    const classifierMs = estimatedStepMs(compile(model10, 'classifier'), 'stm32f746')!;
+    const limit = (classifierMs + r.best.estStepMs) / 2;
+    const timed = await cli([...SMALL, '--cache', join(dir, 'cache'), '--latency-ms', String(limit), '--json']);
+    expect(timed.code).toBe(0);
+    const t = JSON.parse(timed.out[0]);
+    expect([t.request.latencyMs, t.request.board]).toEqual([limit, 'stm32f746']);
+    expect(t.best.estStepMs).toBeLessThanOrEqual(limit);
+    expect(t.best.estStepMs).toBe(estimatedStepMs(compile(model10, t.best.scheme), 'stm32f746'));
 
     // what the report says holds: 2 layers (convs 7, 8), 3 bias runs and 4 ratios for each of the 2 layers
     expect(r.space.layers.map((l: { conv: number }) => l.conv)).toEqual([7, 8]);
@@ -110,5 +121,14 @@ describe('tinytrain search', () => {
     const usage = await cli(['search', '--merge', join(dir, 'a.json'), '--seed', '3']);
     expect(usage.code).toBe(2);
     expect((await cli(['search', '--model', 'tiny-cnn'])).err[0]).toMatch(/--budget is required/);
+    for (const [extra, message] of [
+      [['--board', 'stm32f746'], /--board is the board of --latency-ms/],
+      [['--latency-ms', '0'], /--latency-ms/],
+      [['--latency-ms', '50', '--board', 'rp2040'], /Cortex-M0\+ @ 133 MHz \(calibrated for Cortex-M7 only\)/],
+    ] as const) {
+      const bad = await cli([...SMALL, '--no-cache', ...extra]);
+      expect([bad.code, bad.err.length]).toEqual([2, 1]);
+      expect(bad.err[0]).toMatch(message);
+    }
   }, 60_000);
 });

@@ -9,6 +9,8 @@ import { EXACT_LIMIT } from '../compiler/search/exact';
 import { spaceSize } from '../compiler/search/space';
 import type { RoundingName } from '../compiler/kernel-abi';
 import { MODEL_NAMES } from '../compiler/models/arch';
+import { BOARD_IDS, boardById } from '../compiler/boards';
+import { boardCpi } from '../compiler/codegen/latency';
 import {
   datasetNames,
   datasetOption,
@@ -49,6 +51,9 @@ const USAGE = `usage: tinytrain search --model M --budget B [--data D] [--seed S
   --resolution R     input height = width (default: the model's)
   --data D           data set of public/data: mnist (default) | fashion-mnist; only its training split is read
   --budget B         peak SRAM budget of the plan: bytes, or KB with a kb suffix (128kb = 131072 bytes)
+  --latency-ms X     also a training-step time budget: keep candidates whose estimated step (batch 1) on the
+                     board takes at most X ms (an estimate: README, latency model), (0, 1e7]
+  --board B          board of the latency estimate: ${BOARD_IDS.join(' | ')} (default stm32f746)
   --seed S           seed of the runs (classifier, example order, rounding) and of the search, 0..2147483647
                      (default 1)
   --steps N          training steps of each contribution run, 1..1000000 (default 200)
@@ -76,6 +81,8 @@ const OPTIONS = {
   resolution: { type: 'string' },
   data: { type: 'string' },
   budget: { type: 'string' },
+  'latency-ms': { type: 'string' },
+  board: { type: 'string' },
   seed: { type: 'string' },
   steps: { type: 'string' },
   validation: { type: 'string' },
@@ -135,7 +142,22 @@ function request(v: Parsed): SearchRequest {
     generations: intOption('generations', v.generations, DEFAULT_EVOLVE.generations, 0, 10_000),
     exact: Boolean(v.exact),
     pretrained: w.kind === 'backbone' ? repoPath(w.path) : null,
+    ...latencyOptions(v),
   };
+}
+
+/** --latency-ms and --board: present only when a latency budget is asked for (shard files stay as they were). */
+function latencyOptions(v: Parsed): Pick<SearchRequest, 'latencyMs' | 'board'> {
+  if (v['latency-ms'] === undefined) {
+    if (v.board !== undefined) throw new UsageError('--board is the board of --latency-ms; give both');
+    return {};
+  }
+  const board = enumOption('board', v.board, 'stm32f746', BOARD_IDS);
+  if (boardCpi(boardById(board)) === null)
+    throw new UsageError(
+      `--latency-ms: no latency estimate for the ${boardById(board).core} (calibrated for Cortex-M7 only)`,
+    );
+  return { latencyMs: numberOption('latency-ms', v['latency-ms'], 0, { lo: 0, hi: 1e7, above: true }), board };
 }
 
 /** Splits `--merge FILES...` off the arguments (the files are the arguments up to the next option). */
@@ -172,6 +194,9 @@ function requestProblem(f: ShardFile): string | null {
   if (!(typeof r.lr === 'number' && r.lr > 0 && r.lr <= 100)) return 'lr must be a number in (0, 100]';
   if (typeof r.qas !== 'boolean' || typeof r.exact !== 'boolean') return 'qas and exact must be true or false';
   if (r.pretrained !== null && typeof r.pretrained !== 'string') return 'pretrained must be a path or null';
+  if (r.latencyMs !== undefined && r.latencyMs !== null && !(typeof r.latencyMs === 'number' && r.latencyMs > 0))
+    return 'latencyMs must be a positive number or null';
+  if (r.board !== undefined && !BOARD_IDS.includes(r.board)) return `unknown board ${quote(String(r.board))}`;
   const bad = f.runs.find((x) => typeof x?.scheme !== 'string' || typeof x.accuracy !== 'number');
   return bad ? 'a run lacks its scheme or accuracy' : null;
 }
@@ -193,11 +218,13 @@ function readShard(path: string): ShardFile {
 
 const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
 const kb = (b: number) => `${(b / 1024).toFixed(1)} KB`;
+const estMs = (ms: number | null) => (ms === null ? '' : `  est. step ~${Math.round(ms)} ms`);
 
 function printText(r: SearchReport, io: CliIo): void {
   const q = r.request;
   io.out(
-    `${q.model} ${q.resolution}x${q.resolution} on ${q.data}, budget ${kb(q.budgetBytes)} peak SRAM, seed ${q.seed}`,
+    `${q.model} ${q.resolution}x${q.resolution} on ${q.data}, budget ${kb(q.budgetBytes)} peak SRAM` +
+      `${q.latencyMs ? ` and ~${q.latencyMs} ms estimated step on ${q.board}` : ''}, seed ${q.seed}`,
   );
   io.out(`  ${r.runs.length} contribution runs of ${q.steps} steps, scored on ${q.validation} validation examples`);
   io.out(`  classifier only: ${pct(r.runs[0].accuracy)} validation accuracy`);
@@ -209,7 +236,7 @@ function printText(r: SearchReport, io: CliIo): void {
   ] as const) {
     if (what === 'exact' && !q.exact) continue;
     io.out(
-      `  ${what.padEnd(12)} ${f ? `${f.scheme}  gain +${pct(f.gain)}  peak ${kb(f.peakSramBytes)}` : 'nothing fits'}`,
+      `  ${what.padEnd(12)} ${f ? `${f.scheme}  gain +${pct(f.gain)}  peak ${kb(f.peakSramBytes)}${estMs(f.estStepMs)}` : 'nothing fits'}`,
     );
   }
 }
@@ -257,7 +284,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
   else printText(report, io);
   if (!report.best)
     throw new CliError(
-      `nothing fits ${report.request.budgetBytes} bytes: not even the classifier-only plan`,
+      `nothing fits ${report.request.budgetBytes} bytes${report.request.latencyMs ? ` and ~${report.request.latencyMs} ms (estimated)` : ''}: not even the classifier-only plan`,
       EXIT.doesNotFit,
     );
   return EXIT.ok;

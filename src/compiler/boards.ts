@@ -11,6 +11,8 @@ export interface Board {
   note: string;
   sramKb: number;
   flashKb: number;
+  /** Core clock (MHz) the latency estimate divides by: the core line's figure. */
+  clockMhz: number;
 }
 
 export const BOARDS = [
@@ -21,6 +23,7 @@ export const BOARDS = [
     note: "the paper's board (Discovery kit)",
     sramKb: 320,
     flashKb: 1024,
+    clockMhz: 216,
   },
   {
     id: 'nrf52840',
@@ -29,6 +32,7 @@ export const BOARDS = [
     note: 'Arduino Nano 33 BLE',
     sramKb: 256,
     flashKb: 1024,
+    clockMhz: 64,
   },
   {
     id: 'rp2040',
@@ -37,8 +41,17 @@ export const BOARDS = [
     note: 'Raspberry Pi Pico (2 MB QSPI flash)',
     sramKb: 264,
     flashKb: 2048,
+    clockMhz: 133,
   },
-  { id: 'stm32f411', name: 'STM32F411', core: 'Cortex-M4F @ 100 MHz', note: 'Black Pill', sramKb: 128, flashKb: 512 },
+  {
+    id: 'stm32f411',
+    name: 'STM32F411',
+    core: 'Cortex-M4F @ 100 MHz',
+    note: 'Black Pill',
+    sramKb: 128,
+    flashKb: 512,
+    clockMhz: 100,
+  },
   {
     id: 'esp32s3',
     name: 'ESP32-S3',
@@ -46,6 +59,7 @@ export const BOARDS = [
     note: 'typical module with 8 MB flash',
     sramKb: 512,
     flashKb: 8192,
+    clockMhz: 240,
   },
   {
     id: 'stm32h743',
@@ -54,6 +68,7 @@ export const BOARDS = [
     note: 'Nucleo-H743ZI',
     sramKb: 1024,
     flashKb: 2048,
+    clockMhz: 480,
   },
 ] as const satisfies readonly Board[];
 

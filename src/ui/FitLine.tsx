@@ -31,7 +31,15 @@ export function FitLine({ plan, testId }: { plan: TrainingPlan; testId: string }
       <span>
         · flash {kb(f.flashBytes)} of {kb(f.flashLimitBytes, 0)}
       </span>{' '}
-      · <b data-testid={`${testId}.verdict`}>{f.verdict}</b>
+      · <b data-testid={`${testId}.verdict`}>{f.verdict}</b>{' '}
+      <span
+        className="fit-latency"
+        data-testid={`${testId}.latency`}
+        data-ms={f.latency.ms ?? undefined}
+        title="An estimate: instructions per kernel measured under QEMU, times one cycles-per-instruction factor calibrated on the paper's STM32F746 latencies (README, latency model)"
+      >
+        · {f.latencyText}
+      </span>
     </p>
   );
 }

@@ -40,6 +40,8 @@ export interface FirmwareOptions {
   steps?: number;
   stackBytes?: number;
   heapBytes?: number;
+  /** Measurement build (latency model): tt_train_step calls tt_profile_step(i) after plan step i. */
+  profile?: boolean;
 }
 
 export interface FirmwareBundle {
@@ -105,6 +107,7 @@ function resolve(plan: TrainingPlan, o: FirmwareOptions) {
     rounding: o.settings.rounding,
     qas: o.settings.qas,
     rngState: rngState(o.settings.seed),
+    profile: o.profile,
   };
   return { name, samples, info, text, heapBytes };
 }

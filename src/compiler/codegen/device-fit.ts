@@ -10,6 +10,7 @@ import { boardById, type BoardId } from '../boards';
 import type { TrainingPlan } from '../plan';
 import { DEFAULT_HEAP_BYTES, DEFAULT_STACK_BYTES } from './bundle';
 import { firmwareFit, type FirmwareFit } from './fit';
+import { estimateLatency, type LatencyEstimate } from './latency';
 import { defaultSampleCount } from './samples';
 
 export interface DeviceFit {
@@ -28,6 +29,18 @@ export interface DeviceFit {
   /** 'fits', or what does not: 'over the 128 KB budget', 'does not fit the STM32F411 SRAM', ... */
   verdict: string;
   firmware: FirmwareFit;
+  /** Estimated training-step time on the board (latency.ts): a model, not a measurement. */
+  latency: LatencyEstimate;
+  /** 'est. training step ~546 ms on STM32F746 @ 216 MHz', or why there is no estimate. */
+  latencyText: string;
+}
+
+/** The latency line of the fit: always labelled as an estimate. */
+export function latencyText(l: LatencyEstimate, boardName: string, core: string): string {
+  if (l.missing.length) return `no latency estimate: ${l.missing.join(', ')} not measured (npm run bench -- latency)`;
+  if (l.ms === null) return `no latency estimate for the ${core} (calibrated for Cortex-M7 only)`;
+  const ms = l.ms >= 100 ? Math.round(l.ms).toString() : l.ms.toPrecision(2);
+  return `est. training step ~${ms} ms on ${boardName} @ ${l.clockMhz} MHz`;
 }
 
 const cache = new WeakMap<TrainingPlan, Map<string, DeviceFit>>();
@@ -46,6 +59,7 @@ export function deviceFit(plan: TrainingPlan, e: { board: BoardId; budgetKb: num
     sampleBytes,
   });
   const peak = plan.metrics.peakSramBytes;
+  const latency = estimateLatency(plan, board);
   const budget = e.budgetKb * 1024;
   const problems = [
     peak > budget ? `over the ${e.budgetKb} KB budget` : '',
@@ -64,6 +78,8 @@ export function deviceFit(plan: TrainingPlan, e: { board: BoardId; budgetKb: num
     fits: problems.length === 0,
     verdict: problems.length ? problems.join(', ') : 'fits',
     firmware,
+    latency,
+    latencyText: latencyText(latency, board.name, board.core),
   };
   if (!byKey) cache.set(plan, (byKey = new Map()));
   byKey.set(key, out);

@@ -21,6 +21,8 @@ export interface ModelTextOptions extends Omit<RunSettings, 'seed'> {
   boardName: string;
   /** Initial tt_rng state (non-zero, settings.ts rngState of the seed). */
   rngState: number;
+  /** Measurement build: tt_train_step calls tt_profile_step(i) after plan step i (and -1 before the first). */
+  profile?: boolean;
 }
 
 const snake = (f: string) => f.replace(/[A-Z]/g, (c) => '_' + c.toLowerCase());
@@ -203,6 +205,7 @@ export function modelSource(plan: TrainingPlan, names: readonly string[], o: Mod
     names,
     arenaBytes: plan.arenaBytes,
     provides: { lr, label: true },
+    profile: lr && o.profile,
   });
   const steps = { [TRAIN_STEPS]: emitSteps(plan, ctx(true)), [INFER_STEPS]: emitSteps(plan.inference, ctx(false)) };
   const lines: string[] = [];
@@ -253,12 +256,20 @@ int8_t *tt_infer_input(void) { return ARENA_I8(${plan.inference.input.offset}); 
 const int8_t *tt_logits(void) { return ARENA_I8(${plan.inference.logits.offset}); }
 
 static int tt_label_ok(int32_t label) { return label >= 0 && label < TT_NUM_CLASSES; }
-
+${
+  o.profile
+    ? `
+/* Measurement build: the application defines tt_profile_step (called after each training plan step). */
+void tt_profile_step(int32_t step);
+#define TT_PROFILE_STEP(i) tt_profile_step(i)
+`
+    : ''
+}
 float tt_train_step(const int8_t *image, int32_t label, float lr) {
   float loss = 0.0f;
   (void)lr;
   if (!tt_label_ok(label)) return TT_LABEL_ERROR;
-  if (image != tt_train_input()) memcpy(tt_train_input(), image, TT_INPUT_BYTES);
+  if (image != tt_train_input()) memcpy(tt_train_input(), image, TT_INPUT_BYTES);${o.profile ? '\n  TT_PROFILE_STEP(-1);' : ''}
 ${TRAIN_STEPS}
   return loss;
 }

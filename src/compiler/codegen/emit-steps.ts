@@ -22,6 +22,8 @@ export interface StepContext {
   arenaBytes: number;
   /** Which run-time arguments the enclosing function provides. */
   provides: { lr: boolean; label: boolean };
+  /** Measurement builds only: after every call, `TT_PROFILE_STEP(<plan step index>);` (latency.ts fits on it). */
+  profile?: boolean;
 }
 
 const ARENA_MACRO: Partial<Record<CType, string>> = {
@@ -197,6 +199,7 @@ export function emitSteps(sub: SubPlan, ctx: StepContext): MappedLines {
       const s = sub.steps[f.call.step];
       const head = s.returns === 'loss' ? `loss = ${f.call.kernel}` : f.call.kernel;
       push(s.layer, ...callLine('  ', head, f.call.args.map(argC)));
+      if (ctx.profile) push(s.layer, `  TT_PROFILE_STEP(${f.call.step});`);
       continue;
     }
     const steps = f.calls.map((c) => c.step);
@@ -204,7 +207,11 @@ export function emitSteps(sub: SubPlan, ctx: StepContext): MappedLines {
     const span = notes.length === 2 ? `: ${cComment(notes[0]!)} ... ${cComment(notes[1]!)}` : '';
     push(null, `  /* plan steps ${steps[0]}-${steps[steps.length - 1]}, ${f.reps} bands${span} */`);
     push(null, `  for (int32_t b = 0; b < ${f.reps}; b++) {`);
-    f.body.forEach((c, k) => push(layerOf(steps[k]), ...callLine('    ', c.kernel, c.args.map(loopArg))));
+    f.body.forEach((c, k) => {
+      push(layerOf(steps[k]), ...callLine('    ', c.kernel, c.args.map(loopArg)));
+      // band b's k-th call is plan step steps[k] + b * (calls per band): the folded steps are consecutive
+      if (ctx.profile) push(layerOf(steps[k]), `    TT_PROFILE_STEP(${steps[k]} + ${f.body.length} * b);`);
+    });
     push(null, '  }');
   }
   return out;

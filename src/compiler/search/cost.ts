@@ -6,6 +6,8 @@ import { compile } from '../compile';
 import type { Model } from '../models/model';
 import type { PlanOptions } from '../plan';
 import { genomeKey, genomeText, type Genome, type SearchSpace } from './space';
+import type { Board } from '../boards';
+import { boardCpi, estimateLatency } from '../codegen/latency';
 
 /** Bytes of a genome (any deterministic function of the scheme text). */
 export interface CostModel {
@@ -33,4 +35,33 @@ export function cachedCost(space: SearchSpace, price: (schemeText: string) => nu
 /** Peak SRAM bytes from the compiler. */
 export function sramCost(space: SearchSpace, model: Model, options: Partial<PlanOptions> = {}): CostModel {
   return cachedCost(space, (text) => compile(model, text, options).metrics.peakSramBytes);
+}
+
+/**
+ * Peak SRAM bytes, or Infinity when the plan's estimated training step on the board (codegen/latency.ts) takes
+ * longer than `latencyMs`: the search then keeps only candidates within both budgets. A board without a
+ * calibrated latency factor cannot be held to a latency budget (throws).
+ */
+export function sramLatencyCost(
+  space: SearchSpace,
+  model: Model,
+  limit: { board: Pick<Board, 'core' | 'clockMhz' | 'name'>; latencyMs: number },
+  options: Partial<PlanOptions> = {},
+): CostModel {
+  if (estimateLatencyMsOf(limit.board, 1) === null)
+    throw new Error(
+      `no latency estimate for the ${limit.board.name} (${limit.board.core}): calibrated for Cortex-M7 only`,
+    );
+  return cachedCost(space, (text) => {
+    const plan = compile(model, text, options);
+    const ms = estimateLatency(plan, limit.board).ms;
+    if (ms === null) throw new Error(`no latency estimate for the scheme ${text}: a kernel was never measured`);
+    return ms <= limit.latencyMs ? plan.metrics.peakSramBytes : Infinity;
+  });
+}
+
+/** ms of `instructions` on the board, or null when its core has no calibrated factor. */
+function estimateLatencyMsOf(board: Pick<Board, 'core' | 'clockMhz'>, instructions: number): number | null {
+  const cpi = boardCpi(board);
+  return cpi === null ? null : (instructions * cpi) / (board.clockMhz * 1000);
 }

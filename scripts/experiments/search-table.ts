@@ -1,0 +1,304 @@
+/**
+ * The budget table of issue #11: on the default transfer task (mcunet-5fps 128x128 pretrained on Fashion-MNIST,
+ * fine-tuned on MNIST with a fresh classifier), at each peak-SRAM budget, the searched scheme vs the published
+ * scheme of nearest budget vs the best last-k that fits, each fine-tuned for real.
+ *   1. Contribution analysis once (tinytrain search's runs, cached in .cache/contribution: they do not depend
+ *      on the budget), then the evolutionary search per budget (src/cli/search-run.ts).
+ *   2. Hyper-parameters on the validation split only: every candidate scheme is trained with each learning rate
+ *      (seed 1) on the training split minus its last `--validation` images and scored on those images; the rate
+ *      (and, for last-k, the k among those that fit) of best validation accuracy is kept.
+ *   3. Only then the chosen (scheme, lr) are trained with every seed on the whole training split and scored on
+ *      the whole test split.
+ * Every run is appended to docs/raw/search-table.jsonl (and reused when the script runs again with the same
+ * key); the choices and the table go to docs/raw/search-table.json, from which `npm run docs` writes the README.
+ *
+ *   npx tsx scripts/experiments/search-table.ts [--budgets 128,160,192,256] [--layers 24] [--steps 1000]
+ *     [--seeds 1,2,3] [--lrs 0.01,0.03,0.1] [--validation 2000] [--contribution-steps 200]
+ */
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { compile } from '../../src/compiler/compile';
+import { DEFAULT_EVOLVE } from '../../src/compiler/search/evolve';
+import { paperBudgets } from '../../src/compiler/scheme/paper';
+import { DEFAULT_CACHE } from '../../src/cli/search';
+import { loadKernelFile, prepare, runShard, searchReport, type SearchRequest } from '../../src/cli/search-run';
+import { defaultPretrained, ROOT, runHeadless, type HeadlessOptions } from '../../src/cli/train-run';
+import { repoPath, runKey } from './cache-key';
+import { scoreRate } from './select-lr';
+import {
+  budgetTable,
+  cell,
+  fittingLastK,
+  nearestPublished,
+  pickOnValidation,
+  type BudgetRow,
+  type Priced,
+  type TestRun,
+  type ValidationRun,
+} from './search-choice';
+
+const MODEL = 'mcunet-5fps';
+export const RAW_RUNS = join(ROOT, 'docs', 'raw', 'search-table.jsonl');
+export const RAW_SUMMARY = join(ROOT, 'docs', 'raw', 'search-table.json');
+
+type Stored = { key: string; phase: 'validation'; run: ValidationRun } | { key: string; phase: 'test'; run: TestRun };
+
+function parse() {
+  const { values: v } = parseArgs({
+    options: {
+      budgets: { type: 'string', default: '128,160,192,256' },
+      layers: { type: 'string', default: '24' },
+      steps: { type: 'string', default: '1000' },
+      seeds: { type: 'string', default: '1,2,3' },
+      lrs: { type: 'string', default: '0.01,0.03,0.1' },
+      validation: { type: 'string', default: '2000' },
+      // test images scored (the first N of the test split); default all 10,000
+      eval: { type: 'string' },
+      'contribution-steps': { type: 'string', default: '200' },
+      // runs only the published and last-k rows (validation, then test) into the same run file, so a second
+      // process can do them while the first one searches; prints nothing else
+      'skip-search': { type: 'boolean' },
+      // with --skip-search: also these schemes (separated by |), e.g. a searched answer already logged
+      schemes: { type: 'string' },
+      // no training: the table from the runs made so far, with the searched scheme of each budget given (|)
+      summarize: { type: 'string' },
+      // just these schemes (|): validation at every rate, then (unless --validate-only) the test seeds
+      runs: { type: 'string' },
+      'validate-only': { type: 'boolean' },
+    },
+  });
+  return v;
+}
+
+/** The stored run of a key, re-reading the run file on a miss (another process may have made it meanwhile). */
+function lookup(done: Map<string, Stored>, key: string): Stored | undefined {
+  if (!done.has(key)) for (const [k, s] of loadStored()) done.set(k, s);
+  return done.get(key);
+}
+
+function loadStored(): Map<string, Stored> {
+  const done = new Map<string, Stored>();
+  if (existsSync(RAW_RUNS))
+    for (const line of readFileSync(RAW_RUNS, 'utf8').split('\n').filter(Boolean)) {
+      const s = JSON.parse(line) as Stored;
+      done.set(s.key, s);
+    }
+  return done;
+}
+
+const log = (m: string) => console.error(`[${new Date().toISOString().slice(11, 19)}] ${m}`);
+
+type Done = Map<string, Stored>;
+type Opts = (scheme: string, lr: number, seed: number) => HeadlessOptions;
+
+/** One validation run (seed 1, trained without the last `validation` training images, scored on them). */
+async function validate(
+  done: Done,
+  o: HeadlessOptions,
+  validation: number,
+  make = true,
+): Promise<ValidationRun | null> {
+  const key = runKey(o, { validation });
+  let s = lookup(done, key);
+  if (!s && !make) return null;
+  if (!s) {
+    const r = await scoreRate(o, validation);
+    s = { key, phase: 'validation', run: { scheme: o.scheme, lr: o.lr, accuracy: r.validationAccuracy } };
+    appendFileSync(RAW_RUNS, JSON.stringify(s) + '\n');
+    done.set(key, s);
+    log(`validation ${o.scheme} lr ${o.lr}: ${(100 * r.validationAccuracy).toFixed(2)}%`);
+  }
+  return s.run as ValidationRun;
+}
+
+/** The chosen (scheme, lr) trained with every seed on the whole training split, scored on the test split. */
+async function test(done: Done, opts: Opts, pick: ValidationRun, seeds: number[], make = true): Promise<TestRun[]> {
+  const out: TestRun[] = [];
+  for (const seed of seeds) {
+    const o = opts(pick.scheme, pick.lr, seed);
+    const key = runKey(o);
+    let s = lookup(done, key);
+    if (!s && !make) continue;
+    if (!s) {
+      const r = await runHeadless(o);
+      const run = {
+        scheme: o.scheme,
+        lr: o.lr,
+        seed,
+        accuracy: r.finalTestAccuracy,
+        peakSramBytes: r.plan.peakSramBytes,
+      };
+      s = { key, phase: 'test', run };
+      appendFileSync(RAW_RUNS, JSON.stringify(s) + '\n');
+      done.set(key, s);
+      log(`test ${o.scheme} lr ${o.lr} seed ${seed}: ${(100 * r.finalTestAccuracy).toFixed(2)}%`);
+    }
+    out.push(s.run as TestRun);
+  }
+  return out;
+}
+
+interface BudgetPlan {
+  budgetBytes: number;
+  searched: (Priced & { gain: number }) | null;
+  published: Priced & { fits: boolean };
+  lastK: Priced[];
+}
+
+/** Validation for every scheme of the plans, then the test runs of each row's choice. */
+/** `make` false: only what the run file already holds (a row missing a choice or every seed is left out). */
+async function runRows(
+  plans: BudgetPlan[],
+  opts: Opts,
+  o: { lrs: number[]; seeds: number[]; validation: number; make?: boolean },
+) {
+  const make = o.make ?? true;
+  const done = loadStored();
+  const valRuns: ValidationRun[] = [];
+  const schemes = [
+    ...new Set(
+      plans.flatMap((p) => [
+        ...(p.searched ? [p.searched.scheme] : []),
+        p.published.scheme,
+        ...p.lastK.map((x) => x.scheme),
+      ]),
+    ),
+  ];
+  for (const scheme of schemes)
+    for (const lr of o.lrs) {
+      const r = await validate(done, opts(scheme, lr, 1), o.validation, make);
+      if (r) valRuns.push(r);
+    }
+  const has = (schemes: string[]) =>
+    schemes.every((x) => valRuns.filter((r) => r.scheme === x).length === o.lrs.length);
+  const choose = async (schemes: string[], fits: boolean) => {
+    if (!has(schemes)) return null;
+    const runs = await test(done, opts, pickOnValidation(valRuns, schemes), o.seeds, make);
+    return runs.length ? cell(runs, fits) : null;
+  };
+  const rows: BudgetRow[] = [];
+  for (const p of plans) {
+    const published = await choose([p.published.scheme], p.published.fits);
+    const lastK = await choose(
+      p.lastK.map((x) => x.scheme),
+      true,
+    );
+    const searched = p.searched && (await choose([p.searched.scheme], true));
+    if (searched && published && lastK) rows.push({ budgetBytes: p.budgetBytes, searched, published, lastK });
+  }
+  return { valRuns, rows };
+}
+
+async function main(): Promise<void> {
+  const v = parse();
+  const budgets = v.budgets!.split(',').map((b) => Number(b) * 1024);
+  const seeds = v.seeds!.split(',').map(Number);
+  const lrs = v.lrs!.split(',').map(Number);
+  const steps = Number(v.steps);
+  const validation = Number(v.validation);
+  const pretrained = defaultPretrained(MODEL);
+  if (!pretrained) throw new Error(`no public/models/${MODEL}.json`);
+  const base = (budgetBytes: number): SearchRequest => ({
+    model: MODEL,
+    resolution: 128,
+    data: 'mnist',
+    budgetBytes,
+    seed: 1,
+    steps: Number(v['contribution-steps']),
+    lr: 0.01,
+    rounding: 'nearest',
+    qas: true,
+    layers: Number(v.layers),
+    validation: 500,
+    population: DEFAULT_EVOLVE.population,
+    generations: DEFAULT_EVOLVE.generations,
+    exact: false,
+    pretrained: repoPath(pretrained),
+  });
+  const opts: Opts = (scheme, lr, seed) => ({
+    model: MODEL,
+    resolution: 128,
+    scheme,
+    data: 'mnist',
+    steps,
+    seed,
+    lr,
+    rounding: 'nearest',
+    qas: true,
+    engine: 'wasm',
+    pretrained,
+    evalExamples: v.eval ? Number(v.eval) : Infinity,
+    curvePoints: 1,
+    initialEval: false,
+    schedule: 'cosine',
+  });
+
+  // 1. contribution runs (once, cached) and one search per budget
+  const ctx0 = prepare(base(budgets[0]));
+  const price = (scheme: string): Priced => ({
+    scheme,
+    peakSramBytes: compile(ctx0.model, scheme).metrics.peakSramBytes,
+  });
+  const published = paperBudgets(MODEL).map((b) => price(`paper:${b}`));
+  const lastK = [price('classifier'), ...Array.from({ length: 8 }, (_, k) => price(`last:${k + 1}`))];
+  const fixed = (b: number) => ({
+    budgetBytes: b,
+    published: nearestPublished(published, b),
+    lastK: fittingLastK(lastK, b),
+  });
+  if (v.runs) {
+    const done = loadStored();
+    for (const scheme of v.runs.split('|')) {
+      const val: ValidationRun[] = [];
+      for (const lr of lrs) val.push((await validate(done, opts(scheme, lr, 1), validation))!);
+      if (!v['validate-only']) await test(done, opts, pickOnValidation(val, [scheme]), seeds);
+    }
+    return;
+  }
+  if (v['skip-search']) {
+    const extra = (v.schemes ?? '').split('|').filter(Boolean);
+    const rows = extra.length
+      ? extra.map((s) => ({ ...fixed(budgets[0]), searched: { ...price(s), gain: NaN } }))
+      : budgets.map((b) => ({ ...fixed(b), searched: null }));
+    await runRows(rows, opts, { lrs, seeds, validation });
+    return;
+  }
+  const loaded = await loadKernelFile();
+  const shard = await runShard(ctx0, { index: 0, count: 1 }, DEFAULT_CACHE, loaded, (d, n, s, hit) =>
+    log(`contribution ${d}/${n} ${s.scheme}: ${(100 * s.accuracy).toFixed(2)}%${hit ? ' (cached)' : ''}`),
+  );
+  const given = v.summarize?.split('|');
+  const plans: BudgetPlan[] = budgets.map((b, i) => {
+    if (given) return { ...fixed(b), searched: { ...price(given[i]), gain: NaN } };
+    const rep = searchReport(prepare(base(b)), shard.inputs, shard.runs);
+    if (!rep.best) throw new Error(`nothing fits ${b} bytes`);
+    log(`budget ${b / 1024} KB: searched ${rep.best.scheme} (${(rep.best.peakSramBytes / 1024).toFixed(1)} KB)`);
+    return {
+      ...fixed(b),
+      searched: { scheme: rep.best.scheme, peakSramBytes: rep.best.peakSramBytes, gain: rep.best.gain },
+    };
+  });
+
+  // 2. learning rate (and k) on the validation split; 3. the choices on the test split
+  const { valRuns, rows } = await runRows(plans, opts, { lrs, seeds, validation, make: !given });
+  const settings = {
+    evalExamples: v.eval ? Number(v.eval) : 10_000,
+    model: MODEL,
+    resolution: 128,
+    data: 'mnist',
+    steps,
+    seeds,
+    lrs,
+    validation,
+    layers: Number(v.layers),
+    contribution: base(0),
+  };
+  writeFileSync(
+    RAW_SUMMARY,
+    JSON.stringify({ settings, inputs: shard.inputs, plans, validation: valRuns, rows }, null, 1) + '\n',
+  );
+  console.log(budgetTable(rows, seeds.length));
+}
+
+if (process.argv[1] && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) await main();
