@@ -50,7 +50,7 @@ function stepArgs(plan: TrainingPlan, step: PlanStep): Args {
   };
 }
 
-const taps = (s: ConvShape) => s.kernel * s.kernel;
+const taps = (s: ConvShape) => s.kernel * s.kernelW;
 /** Forward over rows [r0, r1): [MACs, output elements, output pixels]. */
 const fwd = (depthwise: boolean) => (a: Args) => {
   const s = a.shape();
@@ -64,6 +64,8 @@ const fwdConv = (a: Args) => {
   const [macs, out, pixels] = fwd(false)(a);
   return [macs, out * taps(a.shape()), out, pixels];
 };
+/** A window op (pool): [output elements x taps, output elements]. */
+const windowWork = (s: ConvShape) => [s.outH * s.outW * s.outC * taps(s), s.outH * s.outW * s.outC];
 /** Input gradient: [MACs, input elements]. */
 const bwdInput = (depthwise: boolean) => (a: Args) => {
   const s = a.shape();
@@ -106,6 +108,25 @@ export const WORK: { [K in KernelName]: (a: Args) => number[] } = {
   tt_fc_bwd_update_s8: (a) => [a.int('out_c') * a.int('k'), a.int('out_c')],
   tt_slice_channels_s8: (a) => [a.int('pixels') * a.int('k'), a.int('pixels')],
   tt_concat_channels_s8: (a) => [a.int('pixels') * (a.int('ka') + a.int('kb')), a.int('pixels')],
+  // Kernels of imported models and of thread splits (not in the QEMU fit yet: estimates leave them out, `missing`).
+  tt_add_s8_fixed: (a) => [a.int('n')],
+  tt_mean_s8: (a) => [a.int('h') * a.int('w') * a.int('c'), a.int('c')],
+  tt_avgpool2d_s8: (a) => windowWork(a.shape()),
+  tt_maxpool2d_s8: (a) => windowWork(a.shape()),
+  tt_pad_s8: (a) => [a.shape().outH * a.shape().outW * a.shape().outC],
+  tt_avgpool2d_f32_bwd_input: (a) => windowWork(a.shape()),
+  tt_maxpool2d_f32_bwd_input: (a) => windowWork(a.shape()),
+  tt_pad_f32_bwd_input: (a) => [a.shape().inH * a.shape().inW * a.shape().inC],
+  tt_pointwise_bwd_update_s8_range: (a) => {
+    const [macs, weights] = bwdWeight(false)(a);
+    const part = (a.int('c1') - a.int('c0')) / a.shape().outC;
+    return [macs * part, weights * part];
+  },
+  tt_depthwise_f32_bwd_input_rows: (a) => {
+    const [macs, elements] = bwdInput(true)(a);
+    const part = (a.int('r1') - a.int('r0')) / a.shape().inH;
+    return [macs * part, elements * part];
+  },
 };
 
 /** The work features of plan step `i` of the training sub-plan. */
