@@ -286,7 +286,7 @@ function fitAdvice(plan: TrainingPlan, other: TrainingPlan | null, e: Experiment
   }
   if (m.trainableSramBytes > over)
     tips.push(`update fewer or smaller weights (${kb(m.trainableSramBytes)} are trainable)`);
-  if (e.resolution > 64) tips.push('a lower input resolution shrinks every activation');
+  if (e.model !== IMPORTED && e.resolution > 64) tips.push('a lower input resolution shrinks every activation');
   return [
     `Does not fit: peak ${kb(m.peakSramBytes)} is ${kb(over)} over the ${e.budgetKb} KB budget` +
       ` (arena ${kb(m.arenaBytes)} + trainable ${kb(m.trainableSramBytes)}).` +
