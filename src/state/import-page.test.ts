@@ -5,7 +5,10 @@ import { writeTflite } from '../compiler/export';
 import { buildModel } from '../compiler/models/model';
 import { defaultFieldValues } from './experiment';
 import { importedFile } from './imported';
-import { openModelBytes, openModelPick } from './model-io';
+import { exportModelFile, openModelBytes, openModelPick } from './model-io';
+import { importModel } from '../compiler/import';
+import { descriptionToModel } from '../compiler/import/to-model';
+import { weightsChecksum } from '../compiler/models/trained';
 import { usePlayground } from './playground';
 import { encodeExperiment } from './url';
 
@@ -43,6 +46,13 @@ describe('opening a .tflite / .onnx on the page', () => {
     expect(s.editNotices[0].text).toMatch(
       /^Opened tiny\.tflite \(its classifier is kept\)\. tiny\.tflite: TFLite int8/,
     );
+    // exported (untrained: the compiled weights) as .tflite and .onnx, each imports again with the same weights
+    for (const format of ['tflite', 'onnx'] as const) {
+      const out = await exportModelFile(format);
+      expect(out.fileName).toBe(`imported-10c.${format}`);
+      const again = descriptionToModel(importModel(out.bytes, out.fileName), { name: 'imported' });
+      expect(weightsChecksum(again)).toBe(weightsChecksum(s.compiled.model!));
+    }
     // another class count: a fresh classifier, the rest of the file kept
     usePlayground.getState().update({ classes: 4 });
     expect(usePlayground.getState().compiled.plan?.model?.classes).toBe(4);

@@ -140,7 +140,8 @@ function conv(plan: OnnxPlan, op: Extract<OpDesc, { kind: 'conv2d' | 'depthwiseC
   const [x, w, b] = op.inputs;
   const ws = plan.t(w).shape;
   const o = op.options;
-  const group = op.kind === 'depthwiseConv2d' ? plan.t(x).shape[1] : 1;
+  // a depthwise conv from the TFLite side has no group; an ONNX-side conv2d carries its own (group = C for depthwise)
+  const group = op.kind === 'depthwiseConv2d' ? plan.t(x).shape[1] : op.options.group;
   const attrs = {
     kernel_shape: [ws[2], ws[3]],
     strides: o.stride,
