@@ -12,6 +12,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { writeTflite } from '../src/compiler/export';
 import { modelToDescription } from '../src/compiler/import/from-model';
 import { buildModel } from '../src/compiler/models/model';
+import { fetchModelFile, transferModel } from '../src/runtime/training/train-backbone';
 import type { TrainingClient } from '../src/runtime/training/training-client';
 import { presetScheme } from '../src/state/compile';
 import { defaultFieldValues, type Experiment } from '../src/state/experiment';
@@ -38,9 +39,13 @@ const TINY: Experiment = {
 
 const shared = (name: string) => readFileSync(new URL(`../../shared/models/${name}`, import.meta.url));
 
-/** A built-in exported by the Node side: tiny-cnn at 32x32, 10 classes, requantizing in float with ties to even (as the web runtime's XNNPACK does). */
-function tinyTflite(): Buffer {
-  const m = buildModel({ model: 'tiny-cnn', resolution: 32, classes: 10, seed: 3 });
+/**
+ * A built-in exported by the Node side: the pretrained tiny-cnn backbone at 32x32 with a fresh classifier for 10
+ * classes, requantizing in float with ties to even (as the web runtime's XNNPACK, which runs its convs, does).
+ */
+async function tinyTflite(): Promise<Buffer> {
+  const file = await fetchModelFile('public/models', 'tiny-cnn', async (p) => new Uint8Array(readFileSync(p)));
+  const m = transferModel({ model: 'tiny-cnn', resolution: 32, classes: 10, pretrained: file, seed: 3 });
   return Buffer.from(writeTflite(modelToDescription({ ...m, requant: 'float-half-even' }, 'tflite')));
 }
 
@@ -168,7 +173,7 @@ test('import a .tflite, train it on the page, export .tflite: the TFLite web run
   await app.open(`/#${encodeExperiment(TINY)}`);
   await page
     .getByTestId('model.open.input')
-    .setInputFiles({ name: 'tiny.tflite', mimeType: 'application/octet-stream', buffer: tinyTflite() });
+    .setInputFiles({ name: 'tiny.tflite', mimeType: 'application/octet-stream', buffer: await tinyTflite() });
   await expect(page.getByTestId('notice.edit')).toContainText(
     'Opened tiny.tflite (its classifier is kept). tiny.tflite: TFLite int8 model',
   );
