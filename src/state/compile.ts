@@ -17,7 +17,8 @@ import type { TrainingPlan } from '../compiler/plan';
 import { paperBudgets } from '../compiler/scheme/paper';
 import { emptyScheme, parseScheme, printScheme, updatedChannels } from '../compiler/scheme/scheme';
 import type { Scheme, SchemeTarget } from '../compiler/scheme/scheme';
-import type { Backbone, Experiment, LayerUpdate } from './experiment';
+import type { Backbone, Experiment, LayerUpdate, ModelChoice } from './experiment';
+import { IMPORTED, importedFile, importedModel } from './imported';
 
 export interface Preset {
   id: string;
@@ -26,7 +27,7 @@ export interface Preset {
 }
 
 export interface ModelInfo {
-  name: Backbone;
+  name: ModelChoice;
   description: string;
   convCount: number;
   convs: LayerShape[];
@@ -45,8 +46,8 @@ export interface ModelInfo {
  */
 export interface WeightsSource {
   status: 'loading' | 'ready' | 'error';
-  /** The architecture these weights are for. */
-  model: Backbone;
+  /** The architecture these weights are for ('imported': the opened .tflite / .onnx, imported.ts). */
+  model: ModelChoice;
   /** 'backbone': public/models/<model> (fresh classifier); 'file': a model the user opened (its classifier kept). */
   origin: 'backbone' | 'file';
   file: ModelFile | null;
@@ -105,6 +106,7 @@ export const PENDING: CompiledView = {
 };
 
 const infoCache = new Map<Backbone, ModelInfo>();
+let importedInfo: { file: unknown; info: ModelInfo } | null = null;
 
 /** The preset a backbone opens with: its largest published scheme (it fits 256 KB at 128x128; tested). */
 export const DEFAULT_PRESETS: Record<Backbone, string> = {
@@ -118,7 +120,37 @@ function target(info: ModelInfo): SchemeTarget {
   return { name: info.name, convs: info.convs };
 }
 
-export function describeModel(model: Backbone): ModelInfo {
+/** Presets of an imported model: no published schemes, the generic ones (default: the last 2 convs). */
+function describeImported(): ModelInfo {
+  const f = importedFile();
+  if (importedInfo?.file === f) return importedInfo.info;
+  const m = f ? importedModel(f.outputs || 2, 1) : null;
+  const convs: LayerShape[] = m ? m.convs : [];
+  const lastK = [2, 4, 8].filter((k) => k <= convs.length);
+  const presets: Preset[] = [
+    { id: 'classifier', label: 'classifier only', description: 'update only the classifier' },
+    { id: 'bias-only', label: 'all biases', description: 'update every bias and the classifier' },
+    ...lastK.map((k) => ({
+      id: `last:${k}`,
+      label: `last ${k} layers`,
+      description: `update weights and biases of the last ${k} convs`,
+    })),
+  ];
+  const info: ModelInfo = {
+    name: IMPORTED,
+    description: f ? `imported from ${f.fileName}` : 'an imported model (open its file)',
+    convCount: convs.length,
+    convs,
+    nodes: m ? m.nodes : [],
+    presets,
+    defaultPreset: lastK.length ? `last:${lastK[0]}` : 'classifier',
+  };
+  importedInfo = { file: f, info };
+  return info;
+}
+
+export function describeModel(model: ModelChoice): ModelInfo {
+  if (model === IMPORTED) return describeImported();
   const hit = infoCache.get(model);
   if (hit) return hit;
   const arch = ARCHS[model];
@@ -152,7 +184,7 @@ export function describeModel(model: Backbone): ModelInfo {
   return info;
 }
 
-export function toScheme(model: Backbone, updates: readonly LayerUpdate[]): Scheme {
+export function toScheme(model: ModelChoice, updates: readonly LayerUpdate[]): Scheme {
   return { model, bias: updates.map((u) => u.bias), weight: updates.map((u) => u.ratio) };
 }
 
@@ -163,7 +195,7 @@ export class PresetError extends Error {}
  * The per-layer updates of preset `id` (scheme text: a listed preset such as paper:99kb or last:4). An unknown or
  * malformed preset throws a PresetError naming it, never an empty scheme in its place.
  */
-export function presetScheme(model: Backbone, id: string): LayerUpdate[] {
+export function presetScheme(model: ModelChoice, id: string): LayerUpdate[] {
   const info = describeModel(model);
   let s: Scheme;
   try {
@@ -175,13 +207,13 @@ export function presetScheme(model: Backbone, id: string): LayerUpdate[] {
 }
 
 /** The scheme that updates nothing, one entry per conv of the backbone. */
-export function emptyUpdates(model: Backbone): LayerUpdate[] {
+export function emptyUpdates(model: ModelChoice): LayerUpdate[] {
   const s = emptyScheme(target(describeModel(model)));
   return s.bias.map((bias, i) => ({ bias, ratio: s.weight[i] }));
 }
 
 /** Why a weight ratio is impossible for conv `index` (a whole number of channels is needed), or null. */
-export function ratioProblem(model: Backbone, index: number, ratio: number): string | null {
+export function ratioProblem(model: ModelChoice, index: number, ratio: number): string | null {
   const conv = describeModel(model).convs[index];
   if (!conv || ratio === 0) return null;
   const k = updatedChannels(conv, ratio);
@@ -203,6 +235,7 @@ function usable(e: Experiment, w: WeightsSource | null): w is WeightsSource & { 
  * else seeded random int8 weights (memory does not depend on them; the page does not train or export them).
  */
 export function experimentModel(e: Experiment, w: WeightsSource | null = null): Model {
+  if (e.model === IMPORTED) return importedModel(e.classes, e.seed);
   const key = `${e.model}|${e.resolution}|${e.classes}|${e.seed}`;
   const src = usable(e, w) ? w : null;
   if (modelCache?.key !== key || modelCache.weights !== src) {
@@ -253,7 +286,7 @@ function fitAdvice(plan: TrainingPlan, other: TrainingPlan | null, e: Experiment
   }
   if (m.trainableSramBytes > over)
     tips.push(`update fewer or smaller weights (${kb(m.trainableSramBytes)} are trainable)`);
-  if (e.resolution > 64) tips.push('a lower input resolution shrinks every activation');
+  if (e.model !== IMPORTED && e.resolution > 64) tips.push('a lower input resolution shrinks every activation');
   return [
     `Does not fit: peak ${kb(m.peakSramBytes)} is ${kb(over)} over the ${e.budgetKb} KB budget` +
       ` (arena ${kb(m.arenaBytes)} + trainable ${kb(m.trainableSramBytes)}).` +

@@ -15,6 +15,9 @@ import type { Field } from './fields';
 /** Backbones the compiler knows (the paper's three and a small demo CNN). */
 export const BACKBONES = MODEL_NAMES;
 export type Backbone = ModelName;
+/** What the experiment trains: a built-in backbone or the .tflite / .onnx file opened on the page (imported.ts). */
+export type ModelChoice = Backbone | 'imported';
+export const MODEL_CHOICES: readonly ModelChoice[] = [...MODEL_NAMES, 'imported'];
 
 /** Weight update ratios a scheme may use (fraction of input channels; for depthwise, of channels). */
 export { RATIOS };
@@ -30,7 +33,8 @@ export interface LayerUpdate {
 }
 
 export interface Experiment {
-  model: Backbone;
+  /** a built-in backbone, or 'imported' (the opened .tflite / .onnx file; modelFile names it) */
+  model: ModelChoice;
   /** input height = width, pixels */
   resolution: number;
   classes: number;
@@ -74,7 +78,7 @@ function schemeField(key: string): Field<LayerUpdate[]> {
 
 /** The declared table: every experiment field, its URL key, range and default. */
 export const EXPERIMENT_FIELDS: { [K in keyof Experiment]: Field<Experiment[K]> } = {
-  model: enumField('m', BACKBONES, 'mcunet-5fps'),
+  model: enumField('m', MODEL_CHOICES, 'mcunet-5fps'),
   resolution: intField('r', 16, 224, 128, 16),
   classes: intField('c', 2, 1000, 10),
   board: enumField('b', BOARD_IDS, 'stm32f746'),

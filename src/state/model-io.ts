@@ -6,18 +6,18 @@
 import { applyTrainable, weightsChecksum } from '../compiler/models/trained';
 import { modelToFile } from '../compiler/models/model';
 import { MODEL_PACK_SUFFIX, packModelFile, sha256Hex, unpackModelFile } from '../compiler/model-pack';
+import { modelToDescription } from '../compiler/import/from-model';
+import { writeOnnx, writeTflite } from '../compiler/export';
+import type { Model } from '../compiler/models/model';
+import type { TrainingPlan } from '../compiler/plan';
+import { isForeignModel, openImportedBytes, sizeProblem } from './import-page';
 import { usePlayground } from './playground';
 import { useTraining } from './training';
 
 /** The current model as a file: trained on this page when the worker holds a trained run of this plan. */
 export async function saveModelFile(): Promise<{ fileName: string; bytes: Uint8Array; step: number }> {
-  const { compiled, experiment: e } = usePlayground.getState();
-  const { plan, model, weights } = compiled;
-  if (!plan || !model || weights?.status !== 'ready') throw new Error('no model with real weights to save yet');
-  const training = useTraining.getState();
-  const snap = training.loadedPlan === plan ? await training.snapshot() : null;
-  const step = snap?.step ?? 0;
-  const out = snap && step > 0 ? applyTrainable(model, plan, snap.trainable) : model;
+  const { experiment: e } = usePlayground.getState();
+  const { plan, weights, out, step } = await trainedModel();
   const meta = {
     savedBy: 'TinyTrain Playground',
     from: weights.fileName,
@@ -32,15 +32,53 @@ export async function saveModelFile(): Promise<{ fileName: string; bytes: Uint8A
   return { fileName, bytes, step };
 }
 
+/** The page's model with the weights trained on it (applyTrainable on the worker's snapshot) when there are any. */
+async function trainedModel() {
+  const { plan, model, weights } = usePlayground.getState().compiled;
+  if (!plan || !model || weights?.status !== 'ready') throw new Error('no model with real weights to save yet');
+  const training = useTraining.getState();
+  const snap = training.loadedPlan === plan ? await training.snapshot() : null;
+  const step = snap?.step ?? 0;
+  const out: Model = snap && step > 0 ? applyTrainable(model, plan, snap.trainable) : model;
+  return { plan: plan as TrainingPlan, weights, out, step };
+}
+
+/** The page's model, as trained on it, as a .tflite or .onnx file (modelToDescription, then the writer). */
+export async function exportModelFile(
+  format: 'tflite' | 'onnx',
+): Promise<{ fileName: string; bytes: Uint8Array; step: number }> {
+  const { experiment: e } = usePlayground.getState();
+  const { out, step } = await trainedModel();
+  const d = modelToDescription(out, format);
+  const bytes = format === 'tflite' ? writeTflite(d) : writeOnnx(d);
+  const base = e.model === 'imported' ? 'imported' : `${e.model}-${e.resolution}`;
+  return { fileName: `${base}-${e.classes}c${step ? `-step${step}` : ''}.${format}`, bytes, step };
+}
+
+function openError(fileName: string, err: unknown): false {
+  const text = `Could not open ${fileName.slice(0, 80)}: ${err instanceof Error ? err.message : String(err)}. The page keeps its model.`;
+  usePlayground.setState({ editNotices: [{ level: 'error', text }] });
+  return false;
+}
+
+/** Opens a File the user picked or dropped: a too-large one is refused before it is read. */
+export async function openModelPick(f: File): Promise<boolean> {
+  const big = sizeProblem(f.name, f.size);
+  if (big) return openError(f.name, new Error(big));
+  return openModelBytes(new Uint8Array(await f.arrayBuffer()), f.name);
+}
+
 /** Opens a model file the user picked or dropped; a bad file becomes an error notice. */
 export async function openModelBytes(bytes: Uint8Array, fileName: string): Promise<boolean> {
   try {
+    if (isForeignModel(fileName, bytes)) {
+      await openImportedBytes(bytes, fileName);
+      return true;
+    }
     const file = unpackModelFile(bytes, fileName);
     usePlayground.getState().openModelFile(file, fileName, await sha256Hex(bytes));
     return true;
   } catch (err) {
-    const text = `Could not open ${fileName.slice(0, 80)}: ${err instanceof Error ? err.message : String(err)}. The page keeps its model.`;
-    usePlayground.setState({ editNotices: [{ level: 'error', text }] });
-    return false;
+    return openError(fileName, err);
   }
 }

@@ -19,7 +19,9 @@ import type { CompiledView, ModelInfo, WeightsSource } from './compile';
 import type { ModelFile } from '../compiler/model-file';
 import { MODEL_NAMES } from '../compiler/models/arch';
 import { defaultFieldValues } from './experiment';
-import type { Backbone, Experiment, LayerUpdate } from './experiment';
+import type { Backbone, Experiment, LayerUpdate, ModelChoice } from './experiment';
+import { IMPORTED, importedFile, setImportedFile } from './imported';
+import type { ImportedFile } from './imported';
 import { decodeExperiment } from './url';
 
 export interface Notice {
@@ -67,6 +69,8 @@ export interface PlaygroundState {
   dismissUrlNotices(): void;
   /** Opens a model file (the bytes of a .tinytrain.zip); on failure the page keeps its model and says why. */
   openModelFile(file: ModelFile, fileName: string, sha256: string): void;
+  /** Makes an imported .tflite / .onnx (already checked: it compiles and fits a board) the page's model. */
+  openImported(f: ImportedFile, experiment: Experiment, notices: Notice[]): void;
   /** Goes back to the architecture's pretrained backbone. */
   useBackboneWeights(): void;
   confirmPendingEdit(): void;
@@ -185,9 +189,11 @@ export const usePlayground = create<PlaygroundState>((set, get) => {
     compare();
   };
   /** Starts fetching the backbone of `model` unless the weights already are for it. */
-  const ensureWeights = (model: Backbone) => {
+  const ensureWeights = (model: ModelChoice) => {
     const w = get().weights;
     if (w && w.model === model) return;
+    // an imported model's weights are its file's (openImported sets them); nothing to fetch
+    if (model === IMPORTED) return;
     if (!loader) {
       set({ weights: null });
       return;
@@ -251,7 +257,8 @@ export const usePlayground = create<PlaygroundState>((set, get) => {
       let next: Experiment = { ...cur, ...patch };
       if (patch.model && patch.model !== cur.model) {
         // A new backbone opens at its own resolution and default preset, like picking it from scratch.
-        const resolution = patch.resolution ?? ARCHS[patch.model].defaultResolution;
+        const resolution =
+          patch.resolution ?? (patch.model === IMPORTED ? cur.resolution : ARCHS[patch.model].defaultResolution);
         next = { ...next, resolution, preset: 'custom', scheme: [] };
       }
       if (patch.board && patch.board !== cur.board && patch.budgetKb === undefined) {
@@ -281,7 +288,20 @@ export const usePlayground = create<PlaygroundState>((set, get) => {
     },
     loadFragment(fragment) {
       const decoded = decodeExperiment(fragment);
-      const { experiment: e, notices } = normalize(decoded.experiment);
+      let { experiment: e, notices } = normalize(decoded.experiment);
+      const imp = importedFile();
+      if (e.model === IMPORTED && (!e.modelFile || e.modelFile !== imp?.sha256.slice(0, 16))) {
+        const what = e.modelFile ? ` (SHA-256 ${e.modelFile}…)` : '';
+        decoded.messages.push(
+          `This link was made with an imported model file${what}: open that .tflite / .onnx file (Open model file…) to reproduce it; until then the page uses the ${defaultFieldValues().model} backbone.`,
+        );
+        ({ experiment: e, notices } = normalize({
+          ...e,
+          model: defaultFieldValues().model,
+          modelFile: '',
+          scheme: [],
+        }));
+      }
       const urlNotices: Notice[] = [...decoded.messages.map((text) => ({ level: 'warn' as const, text })), ...notices];
       // a link names the model file its weights came from (never the weights): use it only when it is open
       const w = get().weights;
@@ -339,9 +359,27 @@ export const usePlayground = create<PlaygroundState>((set, get) => {
         true,
       );
     },
+    openImported(f, experiment, notices) {
+      setImportedFile(f);
+      set({
+        weights: {
+          status: 'ready',
+          model: IMPORTED,
+          origin: 'file',
+          file: null,
+          fileName: f.fileName,
+          sha256: f.sha256,
+        },
+      });
+      apply(experiment, { editNotices: notices }, true);
+    },
     useBackboneWeights() {
+      if (get().experiment.model === IMPORTED) {
+        get().update({ model: defaultFieldValues().model });
+        return;
+      }
       set({ weights: null, experiment: { ...get().experiment, modelFile: '' } });
-      ensureWeights(get().experiment.model);
+      ensureWeights(get().experiment.model as Backbone);
       recompile();
     },
     confirmPendingEdit() {

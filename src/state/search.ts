@@ -24,7 +24,7 @@ import { dispatchOrder, PoolCancelled, runPool } from '../runtime/training/contr
 import { createSearchPool, defaultPoolSize, kernelBuildSha256, type SearchPool } from '../runtime/training/search-pool';
 import type { SolveResult } from '../runtime/training/search-solve';
 import { presetScheme } from './compile';
-import type { Backbone } from './experiment';
+import type { ModelChoice } from './experiment';
 import { matchingPreset, usePlayground } from './playground';
 import { browserRunCache, modelSha256, type RunCache, type RunKey } from './search-cache';
 
@@ -65,7 +65,7 @@ export interface SearchProgress {
 
 /** A finished search: what the heat map and the plot draw. */
 export interface SearchOutcome {
-  model: Backbone;
+  model: ModelChoice;
   space: { conv: number; name: string; ratios: number[] }[];
   runs: RunScore[];
   gains: GainsTable;
@@ -174,7 +174,12 @@ function searchRuns(model: Model, layers: number) {
 export const useSearch = create<SearchState>((set, get) => {
   const fail = (message: string) => set({ status: 'error', message });
 
-  async function run(model: Model, backbone: Backbone, options: Partial<PlanOptions>, settings: ContributionSettings) {
+  async function run(
+    model: Model,
+    backbone: ModelChoice,
+    options: Partial<PlanOptions>,
+    settings: ContributionSettings,
+  ) {
     const s = get().settings;
     const t0 = performance.now();
     const be = backend ?? browserBackend();

@@ -146,7 +146,7 @@ describe('share URL codec', () => {
     expect(messages).toHaveLength(9);
     expect(messages[8]).toBe('…and 7 more.');
     expect(messages[0]).toBe(
-      `model ("m=${'w'.repeat(24)}…") is not valid (expected one of mcunet-5fps, mbv2-w0.35, proxyless-w0.3, tiny-cnn); used the default mcunet-5fps.`,
+      `model ("m=${'w'.repeat(24)}…") is not valid (expected one of mcunet-5fps, mbv2-w0.35, proxyless-w0.3, tiny-cnn, imported); used the default mcunet-5fps.`,
     );
     const unknown = decodeExperiment(`v=1&${Array.from({ length: 40 }, (_, i) => `k${i}\u202e=1`).join('&')}`);
     expect(unknown.messages[0]).toBe('Ignored unknown fields "k0?", "k1?", "k2?" and 37 more.');

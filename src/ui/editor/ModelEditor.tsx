@@ -41,6 +41,16 @@ function Toggles() {
   );
 }
 
+/** An imported model's input is its file's (h x w x c); the resolution is not a choice. */
+function ImportedInput() {
+  const shape = usePlayground((s) => s.compiled.model?.inputShape);
+  return (
+    <span data-testid="editor.input-shape">
+      {shape ? `${shape[0]}×${shape[1]}×${shape[2]} (the file's input)` : '…'}
+    </span>
+  );
+}
+
 export function ModelEditor() {
   const e = usePlayground((s) => s.experiment);
   const update = usePlayground((s) => s.update);
@@ -64,18 +74,25 @@ export function ModelEditor() {
             {m}
           </button>
         ))}
+        {e.model === 'imported' && (
+          <button role="radio" aria-checked className="on" data-testid="editor.backbone.imported">
+            imported
+          </button>
+        )}
       </div>
       <p className="hint">{info.description}</p>
       <ModelFileControls />
       <div className="grid2">
         <label>
           Resolution
+          {e.model === 'imported' && <ImportedInput />}
           <select
+            hidden={e.model === 'imported'}
             data-testid="editor.resolution"
             value={e.resolution}
             onChange={(ev) => update({ resolution: Number(ev.target.value) })}
           >
-            {resolutionChoices(e.model, e.resolution).map((r) => (
+            {(e.model === 'imported' ? [] : resolutionChoices(e.model, e.resolution)).map((r) => (
               <option key={r.value} value={r.value} disabled={!r.valid}>
                 {r.value}×{r.value}
                 {r.valid ? '' : ` (not valid for ${e.model})`}

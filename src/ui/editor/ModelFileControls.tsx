@@ -5,7 +5,7 @@
  */
 import { useRef, useState } from 'react';
 import { MODEL_PACK_SUFFIX } from '../../compiler/model-pack';
-import { openModelBytes, saveModelFile } from '../../state/model-io';
+import { exportModelFile, openModelPick, saveModelFile } from '../../state/model-io';
 import { usePlayground } from '../../state/playground';
 import { saveBytes } from '../download';
 
@@ -16,16 +16,16 @@ export function ModelFileControls() {
   const [busy, setBusy] = useState(false);
   const open = async (f: File | undefined) => {
     if (!f) return;
-    await openModelBytes(new Uint8Array(await f.arrayBuffer()), f.name);
+    await openModelPick(f);
     if (input.current) input.current.value = '';
   };
-  const save = async () => {
+  const save = async (format: 'zip' | 'tflite' | 'onnx') => {
     setBusy(true);
     try {
-      const r = await saveModelFile();
-      saveBytes(r.fileName, r.bytes, 'application/zip');
+      const r = format === 'zip' ? await saveModelFile() : await exportModelFile(format);
+      saveBytes(r.fileName, r.bytes, format === 'zip' ? 'application/zip' : 'application/octet-stream');
     } catch (err) {
-      const text = `Could not save the model: ${err instanceof Error ? err.message : String(err)}`;
+      const text = `Could not ${format === 'zip' ? 'save' : 'export'} the model: ${err instanceof Error ? err.message : String(err)}`;
       usePlayground.setState({ editNotices: [{ level: 'error', text }] });
     } finally {
       setBusy(false);
@@ -41,14 +41,18 @@ export function ModelFileControls() {
         void open(ev.dataTransfer.files[0]);
       }}
     >
-      <button data-testid="model.open" onClick={() => input.current?.click()} title="Open a .tinytrain.zip model file">
+      <button
+        data-testid="model.open"
+        onClick={() => input.current?.click()}
+        title="Open a .tinytrain.zip model file, or a .tflite / .onnx int8 model to train"
+      >
         Open model file…
       </button>
       <input
         ref={input}
         type="file"
         hidden
-        accept={`${MODEL_PACK_SUFFIX},.zip`}
+        accept={`${MODEL_PACK_SUFFIX},.zip,.tflite,.onnx`}
         data-testid="model.open.input"
         aria-label="model file"
         onChange={(ev) => void open(ev.target.files?.[0])}
@@ -56,11 +60,22 @@ export function ModelFileControls() {
       <button
         data-testid="model.save"
         disabled={busy || weights?.status !== 'ready'}
-        onClick={() => void save()}
+        onClick={() => void save('zip')}
         title="Download the model with the weights trained on this page (a .tinytrain.zip you can open again)"
       >
         Save model
       </button>
+      {(['tflite', 'onnx'] as const).map((f) => (
+        <button
+          key={f}
+          data-testid={`model.export.${f}`}
+          disabled={busy || weights?.status !== 'ready'}
+          onClick={() => void save(f)}
+          title={`Download the model with the weights trained on this page as a .${f} file for other tools`}
+        >
+          Export .{f}
+        </button>
+      ))}
       {weights?.origin === 'file' && (
         <button data-testid="model.backbone" onClick={useBackbone} title="Go back to the pretrained backbone">
           use the backbone

@@ -1,0 +1,113 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { modelToDescription } from '../compiler/import/from-model';
+import { writeTflite } from '../compiler/export';
+import { buildModel } from '../compiler/models/model';
+import { defaultFieldValues } from './experiment';
+import { importedFile } from './imported';
+import { exportModelFile, openModelBytes, openModelPick } from './model-io';
+import { importModel } from '../compiler/import';
+import { descriptionToModel } from '../compiler/import/to-model';
+import { weightsChecksum } from '../compiler/models/trained';
+import { usePlayground } from './playground';
+import { encodeExperiment } from './url';
+
+const shared = (name: string) =>
+  new Uint8Array(readFileSync(new URL(`../../../shared/models/${name}`, import.meta.url)));
+const tinyTflite = (resolution: number, classes: number) =>
+  writeTflite(modelToDescription(buildModel({ model: 'tiny-cnn', resolution, classes, seed: 3 }), 'tflite'));
+
+/** tiny-cnn with every feature map 32 times wider and taller (a 1024x1024 input): it fits no board. */
+function hugeTflite(): Uint8Array {
+  const d = modelToDescription(buildModel({ model: 'tiny-cnn', resolution: 32, classes: 10, seed: 3 }), 'tflite');
+  const wider = (h: number) => (h % 2 === 1 ? (h - 1) * 32 + 1 : h * 32);
+  for (const t of d.tensors)
+    if (t.data === null && t.shape.length === 4) t.shape = [1, wider(t.shape[1]), wider(t.shape[2]), t.shape[3]];
+  return writeTflite(d);
+}
+
+function start() {
+  usePlayground
+    .getState()
+    .loadFragment(encodeExperiment({ ...defaultFieldValues(), model: 'tiny-cnn', resolution: 32 }));
+}
+
+describe('opening a .tflite / .onnx on the page', () => {
+  it('compiles an imported model with the generic presets and names it in the link', async () => {
+    start();
+    expect(await openModelBytes(tinyTflite(32, 10), 'tiny.tflite')).toBe(true);
+    const s = usePlayground.getState();
+    expect(s.experiment.model).toBe('imported');
+    expect(s.experiment.modelFile).toBe(importedFile()!.sha256.slice(0, 16));
+    expect(s.experiment.preset).toBe('last:2');
+    expect(s.compiled.error).toBeNull();
+    expect(s.compiled.plan?.model?.name).toBe('imported');
+    expect(s.compiled.weights?.status).toBe('ready');
+    expect(s.editNotices[0].text).toMatch(
+      /^Opened tiny\.tflite \(its classifier is kept\)\. tiny\.tflite: TFLite int8/,
+    );
+    // exported (untrained: the compiled weights) as .tflite and .onnx, each imports again with the same weights
+    for (const format of ['tflite', 'onnx'] as const) {
+      const out = await exportModelFile(format);
+      expect(out.fileName).toBe(`imported-10c.${format}`);
+      const again = descriptionToModel(importModel(out.bytes, out.fileName), { name: 'imported' });
+      expect(weightsChecksum(again)).toBe(weightsChecksum(s.compiled.model!));
+    }
+    // another class count: a fresh classifier, the rest of the file kept
+    usePlayground.getState().update({ classes: 4 });
+    expect(usePlayground.getState().compiled.plan?.model?.classes).toBe(4);
+  });
+
+  it('a link to an imported model without its file says to open it and falls back to a backbone', () => {
+    const link = encodeExperiment({ ...defaultFieldValues(), model: 'imported', modelFile: '0123456789abcdef' });
+    usePlayground.getState().loadFragment(link);
+    const s = usePlayground.getState();
+    expect(s.experiment.model).toBe('mcunet-5fps');
+    expect(s.urlNotices.map((n) => n.text).join('\n')).toMatch(
+      /imported model file \(SHA-256 0123456789abcdef…\): open that/,
+    );
+  });
+
+  it.each([
+    ['keyword_scrambled_8bit.tflite', () => shared('keyword_scrambled_8bit.tflite'), /SVDF/],
+    [
+      'truncated.tflite',
+      () => shared('hello_world_int8.tflite').subarray(0, 200),
+      /truncated|end of|out of range|bounds/i,
+    ],
+    ['wrong.onnx', () => new TextEncoder().encode('not a model at all, just text'), /./],
+    [
+      'refuse_sigmoid.onnx',
+      () => new Uint8Array(readFileSync(new URL('../compiler/import/fixtures/refuse_sigmoid.onnx', import.meta.url))),
+      /Sigmoid/,
+    ],
+    ['huge.tflite', hugeTflite, /fits no board/],
+  ])('%s: one error notice, the page keeps its model', async (name, bytes, why) => {
+    start();
+    const before = usePlayground.getState().compiled.plan;
+    expect(await openModelBytes(bytes(), name)).toBe(false);
+    const s = usePlayground.getState();
+    expect(s.editNotices).toHaveLength(1);
+    expect(s.editNotices[0].level).toBe('error');
+    expect(s.editNotices[0].text).toMatch(why);
+    expect(s.editNotices[0].text).toMatch(/The page keeps its model\.$/);
+    expect(s.experiment.model).toBe('tiny-cnn');
+    expect(s.compiled.plan).toBe(before);
+  });
+
+  it('a file over 50 MB is refused by its size, before it is read', async () => {
+    start();
+    const file = { name: 'big.onnx', size: 51 * 2 ** 20, arrayBuffer: () => Promise.reject(new Error('read')) };
+    expect(await openModelPick(file as unknown as File)).toBe(false);
+    expect(usePlayground.getState().editNotices[0].text).toBe(
+      'Could not open big.onnx: big.onnx: 51.0 MB is over the 50 MB limit for a model file. The page keeps its model.',
+    );
+  });
+
+  it("TFLite Micro's micro speech model: its 10x8 depthwise kernel is refused on this branch, in one line", async () => {
+    start();
+    expect(await openModelBytes(shared('micro_speech_quantized.tflite'), 'micro_speech_quantized.tflite')).toBe(false);
+    expect(usePlayground.getState().editNotices[0].text).toMatch(/kernel 10x8 is not square/);
+    expect(usePlayground.getState().experiment.model).toBe('tiny-cnn');
+  });
+});
