@@ -104,10 +104,13 @@ describe('opening a .tflite / .onnx on the page', () => {
     );
   });
 
-  it("TFLite Micro's micro speech model: its 10x8 depthwise kernel is refused on this branch, in one line", async () => {
+  it("TFLite Micro's micro speech model (a 10x8 kernel on a 49x40x1 input) opens and compiles", async () => {
     start();
-    expect(await openModelBytes(shared('micro_speech_quantized.tflite'), 'micro_speech_quantized.tflite')).toBe(false);
-    expect(usePlayground.getState().editNotices[0].text).toMatch(/kernel 10x8 is not square/);
-    expect(usePlayground.getState().experiment.model).toBe('tiny-cnn');
+    expect(await openModelBytes(shared('micro_speech_quantized.tflite'), 'micro_speech_quantized.tflite')).toBe(true);
+    const s = usePlayground.getState();
+    expect(s.experiment.model).toBe('imported');
+    expect(s.compiled.plan).not.toBeNull();
+    expect(s.compiled.model!.inputShape).toEqual([49, 40, 1]);
+    expect(s.compiled.model!.convs[0].kernelW).toBe(8);
   });
 });
