@@ -5,7 +5,7 @@ import { writeTflite } from '../compiler/export';
 import { buildModel } from '../compiler/models/model';
 import { defaultFieldValues } from './experiment';
 import { importedFile } from './imported';
-import { exportModelFile, openModelBytes, openModelPick } from './model-io';
+import { exportModelFile, openModelBytes, openModelPick, saveModelFile } from './model-io';
 import { importModel } from '../compiler/import';
 import { descriptionToModel } from '../compiler/import/to-model';
 import { weightsChecksum } from '../compiler/models/trained';
@@ -56,6 +56,24 @@ describe('opening a .tflite / .onnx on the page', () => {
     // another class count: a fresh classifier, the rest of the file kept
     usePlayground.getState().update({ classes: 4 });
     expect(usePlayground.getState().compiled.plan?.model?.classes).toBe(4);
+  });
+
+  it('an imported model saved as .tinytrain.zip opens again as the same imported model', async () => {
+    start();
+    expect(await openModelBytes(tinyTflite(32, 10), 'tiny.tflite')).toBe(true);
+    const sum = weightsChecksum(usePlayground.getState().compiled.model!);
+    const saved = await saveModelFile();
+    usePlayground.getState().useBackboneWeights();
+    expect(usePlayground.getState().experiment.model).not.toBe('imported');
+    expect(await openModelBytes(saved.bytes, saved.fileName)).toBe(true);
+    const s = usePlayground.getState();
+    expect(s.experiment.model).toBe('imported');
+    expect(s.compiled.error).toBeNull();
+    expect(weightsChecksum(s.compiled.model!)).toBe(sum);
+    // opened twice, it is named by the same hash (the share link's w)
+    const first = s.experiment.modelFile;
+    expect(await openModelBytes(saved.bytes, saved.fileName)).toBe(true);
+    expect(usePlayground.getState().experiment.modelFile).toBe(first);
   });
 
   it('a link to an imported model without its file says to open it and falls back to a backbone', () => {

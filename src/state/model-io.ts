@@ -4,7 +4,9 @@
  * classifier kept). Every failure becomes a notice; the page keeps its model.
  */
 import { applyTrainable, weightsChecksum } from '../compiler/models/trained';
-import { modelToFile } from '../compiler/models/model';
+import { buildModel, modelToFile } from '../compiler/models/model';
+import { MODEL_NAMES } from '../compiler/models/arch';
+import type { ModelFile } from '../compiler/model-file';
 import { MODEL_PACK_SUFFIX, packModelFile, sha256Hex, unpackModelFile } from '../compiler/model-pack';
 import { modelToDescription } from '../compiler/import/from-model';
 import { writeOnnx, writeTflite } from '../compiler/export';
@@ -68,6 +70,13 @@ export async function openModelPick(f: File): Promise<boolean> {
   return openModelBytes(new Uint8Array(await f.arrayBuffer()), f.name);
 }
 
+/** A saved imported model (a node-list model file) as the .tflite the page's import opens; its arithmetic (the
+ * requantization mode) travels in the file's description. */
+function importedAsTflite(file: ModelFile): Uint8Array {
+  const model = buildModel({ model: file.model, classes: file.classes, pretrained: file });
+  return writeTflite(modelToDescription(model, 'tflite'));
+}
+
 /** Opens a model file the user picked or dropped; a bad file becomes an error notice. */
 export async function openModelBytes(bytes: Uint8Array, fileName: string): Promise<boolean> {
   try {
@@ -76,6 +85,12 @@ export async function openModelBytes(bytes: Uint8Array, fileName: string): Promi
       return true;
     }
     const file = unpackModelFile(bytes, fileName);
+    if (!(MODEL_NAMES as readonly string[]).includes(file.model)) {
+      // an imported model saved here: reopen it as imported (our own .tflite of it: deterministic, so the share
+      // link's hash names the same model every time this file is opened)
+      await openImportedBytes(importedAsTflite(file), fileName);
+      return true;
+    }
     usePlayground.getState().openModelFile(file, fileName, await sha256Hex(bytes));
     return true;
   } catch (err) {
