@@ -37,11 +37,16 @@ function member(): Member {
   const died = new Promise<never>((_, reject) => (dead = reject));
   died.catch(() => undefined);
   worker.addEventListener('error', (e) => dead(new Error(`a search worker crashed: ${e.message || 'error event'}`)));
+  // Cancel terminates the pool's workers and the search's `finally` disposes the pool again: stopping twice, or
+  // calling a stopped worker, must reject quietly (a released Comlink proxy throws, an uncaught page error).
+  let stopped = false;
   return {
     api,
     died,
-    run: (scheme: string): Promise<RunScore> => Promise.race([api.searchRun(scheme), died]),
+    run: (scheme: string): Promise<RunScore> => (stopped ? died : Promise.race([api.searchRun(scheme), died])),
     terminate() {
+      if (stopped) return;
+      stopped = true;
       dead(new Error('the search worker was stopped'));
       api[Comlink.releaseProxy]();
       worker.terminate();
