@@ -22,7 +22,7 @@ echo "generated signatures, exports type and export list match the header"
 
 step "build:wasm (from kernels-c/)"
 # Compare with the committed modules (git HEAD); outside a git checkout, with the modules present before the build.
-modules=(wasm/tt_kernels.wasm wasm/tt_kernels_relaxed.wasm wasm/tt_kernels_scalar.wasm)
+modules=(wasm/tt_kernels.wasm wasm/tt_kernels_relaxed.wasm wasm/tt_kernels_scalar.wasm wasm/tt_kernels_mt.wasm)
 before=$(sha256sum "${modules[@]}" 2>/dev/null || true)
 bash wasm/build.sh
 if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
