@@ -125,7 +125,17 @@ describe('generateFirmware', () => {
           : s,
       ),
     };
-    expect(() => generateFirmware(outside, options())).toThrow(/outside the arena/);
+    expect(() => generateFirmware(outside, options())).toThrow(
+      /firmware refused: training step \d+ .*outside the \d+-byte arena/,
+    );
+    // inside the arena but smaller than the kernel reads: the same bounds the executor enforces
+    const short: TrainingPlan = {
+      ...plan,
+      steps: plan.steps.map((s, i) =>
+        i === step ? { ...s, args: s.args.map((a) => (a.kind === 'arena' ? { ...a, bytes: 16 } : a)) } : s,
+      ),
+    };
+    expect(() => generateFirmware(short, options())).toThrow(/firmware refused: training step \d+ tt_/);
     expect(() => generateFirmware(plan, options({ kernelSources: { 'src/x.c': '' } }))).toThrow(/tt_kernels.h/);
   });
 });

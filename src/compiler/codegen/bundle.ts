@@ -19,6 +19,7 @@ import { linkerScript, mcuMain, startupSource } from './emit-mcu';
 import { constNames, modelData, modelDataHeader, modelHeader, modelSource, type ModelTextOptions } from './emit-model';
 import { firmwareFit, type FirmwareBoard, type FirmwareFit } from './fit';
 import { defaultSampleCount, syntheticSamples, type FirmwareSample } from './samples';
+import { checkPlanBounds } from '../kernel-bounds';
 
 /** Kernel sources by path relative to kernels-c/ ('include/tt_kernels.h', 'src/tt_conv.c', ...). */
 export type KernelSources = Record<string, string>;
@@ -114,6 +115,10 @@ function resolve(plan: TrainingPlan, o: FirmwareOptions) {
 
 /** The firmware bundle of a training plan (see the module comment). */
 export function generateFirmware(plan: TrainingPlan, o: FirmwareOptions): FirmwareBundle {
+  // The executor refuses such a plan; firmware built from it would read and write outside its buffers on a device.
+  const bad = checkPlanBounds(plan);
+  if (bad.length > 0)
+    throw new Error(`firmware refused: ${bad[0]}${bad.length > 1 ? ` (and ${bad.length - 1} more)` : ''}`);
   const { name, samples, info, text, heapBytes } = resolve(plan, o);
   const names = constNames(plan.consts);
   const sampleBytes = samples.length * plan.input.bytes;
