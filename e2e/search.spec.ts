@@ -128,5 +128,10 @@ test('search with a latency budget: estimated step per scheme and its plot; refu
   await expect(page.getByTestId('search.latency')).toBeVisible();
   const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow).toBeLessThanOrEqual(0);
+
+  // a budget below classifier-only's estimate: the runs come from the cache, and nothing fits
+  await fill(page, 'search.latency', Math.floor(estimatedStepMs(compile(model, 'classifier'), 'stm32f746')! * 0.5));
+  await page.getByTestId('search.start').click();
+  await expect(page.getByTestId('search.nothing-fits')).toContainText('Nothing fits: not even classifier-only');
   await app.expectNoConsoleErrors();
 });

@@ -66,6 +66,12 @@ function Results({ o }: { o: SearchOutcome }) {
         Gains are validation accuracy (the training split's last images; the test split is never read); a scheme's gain
         is the sum of its parts, a published scheme's is measured.
       </p>
+      {!o.solve.best && (
+        <p className="search-error" data-testid="search.nothing-fits">
+          Nothing fits: not even classifier-only keeps within {kb(o.budgetBytes)}
+          {o.solve.latency?.limitMs != null && ` and ~${o.solve.latency.limitMs} ms per step (estimated)`}.
+        </p>
+      )}
       <ContributionHeatMap space={o.space} gains={o.gains} />
       <div ref={ref} className="plot-wrap">
         {size.width > 0 && (
