@@ -2,9 +2,14 @@
  * Scheme search on the page (issue 11): tiny-cnn at 32x32, a 16 KB budget, the last 2 convs and short runs
  * on the worker pool. The heat map and the accuracy-vs-SRAM plot appear, "Use this scheme" puts the searched
  * scheme into the editor, Cancel stops a running search, and the tab passes axe and fits a phone's width.
+ * With a latency budget on the STM32F746, every scheme carries its estimated step and a second plot draws gain
+ * against it; a board without a calibrated estimate disables the budget with a note.
  */
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test } from '@playwright/test';
+import { compile } from '../src/compiler/compile';
+import { buildModel } from '../src/compiler/models/model';
+import { estimatedStepMs } from '../src/compiler/search/latency';
 import { presetScheme } from '../src/state/compile';
 import { defaultFieldValues, type Experiment } from '../src/state/experiment';
 import { encodeExperiment } from '../src/state/url';
@@ -73,5 +78,60 @@ test('search on the page: heat map, Pareto plot, use this scheme, cancel', async
   await page.getByTestId('search.cancel').click();
   await expect(page.getByTestId('search.status')).toHaveAttribute('data-status', 'cancelled');
   await expect(page.getByTestId('search.start')).toBeEnabled();
+  await app.expectNoConsoleErrors();
+});
+
+test('search with a latency budget: estimated step per scheme and its plot; refused on an uncalibrated board', async ({
+  page,
+}) => {
+  test.setTimeout(120_000);
+  const app = new PlaygroundPage(page);
+  await app.open(`/#${encodeExperiment(tiny)}`);
+  await page.getByTestId('tab.search').click();
+  await fill(page, 'search.budget', 16);
+  await fill(page, 'search.layers', 2);
+  await fill(page, 'search.steps', 20);
+  await fill(page, 'search.validation', 60);
+  await fill(page, 'search.workers', 2);
+  // a Cortex-M0+ board has no calibrated latency estimate: the control is off and says why
+  const on = page.getByTestId('search.latency-on');
+  await page.getByTestId('search.board').selectOption('rp2040');
+  await expect(on).toBeDisabled();
+  await expect(page.getByTestId('search.latency-note')).toContainText('calibrated for Cortex-M7 only');
+  await page.getByTestId('search.board').selectOption('stm32f746');
+  await expect(page.getByTestId('search.latency-note')).toHaveCount(0);
+  await on.check();
+  // the budget: classifier-only's estimated step (whole ms, rounded up), so the heavier schemes are over it
+  const model = buildModel({ model: 'tiny-cnn', resolution: 32, classes: 10 });
+  const limit = Math.ceil(estimatedStepMs(compile(model, 'classifier'), 'stm32f746')!);
+  await fill(page, 'search.latency', limit);
+  await page.getByTestId('search.start').click();
+  await expect(page.getByTestId('search.results')).toBeVisible({ timeout: 60_000 });
+  const summary = page.getByTestId('search.latency-summary');
+  await expect(summary).toContainText(`Estimated training step (batch 1) on the STM32F746, budget ${limit} ms`);
+  expect(Number(await summary.getAttribute('data-limit-ms'))).toBe(limit);
+  const bestMs = Number(await summary.getAttribute('data-best-ms'));
+  expect(bestMs).toBeGreaterThan(0);
+  expect(bestMs).toBeLessThanOrEqual(limit);
+  const best = await page.locator('[data-testid="search.choice"]:checked').getAttribute('value');
+  expect(bestMs).toBeCloseTo(estimatedStepMs(compile(model, best!), 'stm32f746')!, 6);
+  const plot = page.getByTestId('search.latency-plot');
+  await expect(plot).toBeVisible();
+  expect(Number(await plot.getAttribute('data-candidates'))).toBeGreaterThan(3);
+  expect(Number(await plot.getAttribute('data-over-latency'))).toBeGreaterThan(0);
+  await expect(page.getByTestId('search.results')).toContainText('est. ~');
+
+  const axe = await new AxeBuilder({ page }).include('#panel-graph').withTags(['wcag2a', 'wcag2aa']).analyze();
+  expect(axe.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await expect(plot).toBeVisible();
+  await expect(page.getByTestId('search.latency')).toBeVisible();
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  expect(overflow).toBeLessThanOrEqual(0);
+
+  // a budget below classifier-only's estimate: the runs come from the cache, and nothing fits
+  await fill(page, 'search.latency', Math.floor(estimatedStepMs(compile(model, 'classifier'), 'stm32f746')! * 0.5));
+  await page.getByTestId('search.start').click();
+  await expect(page.getByTestId('search.nothing-fits')).toContainText('Nothing fits: not even classifier-only');
   await app.expectNoConsoleErrors();
 });

@@ -17,6 +17,7 @@ import { planSummary } from './plan-summary';
 import { gateLines, markdownTable, type Report } from '../../bench/peers/report';
 import { fitAll, genFile, GEN, readRaw, reportText } from '../latency/measure';
 import { budgetTable, type BudgetRow } from '../experiments/search-choice';
+import { importedSearch } from './imported-search-section';
 
 export interface Output {
   body: string;
@@ -285,6 +286,13 @@ export const SECTIONS: Section[] = [
     command: 'npx tsx scripts/experiments/search-table.ts',
     kind: 'deterministic',
     make: searchTable,
+  },
+  {
+    id: 'imported-search',
+    file: 'README.md',
+    command: 'npx tsx scripts/experiments/imported-search.ts',
+    kind: 'deterministic',
+    make: importedSearch,
   },
   {
     id: 'firmware-sizes',

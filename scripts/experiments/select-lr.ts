@@ -12,6 +12,7 @@ import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { compile } from '../../src/compiler/compile';
+import { loadImportedModel } from '../../src/cli/imported';
 import { defaultPretrained, readModelFile, ROOT, scheduledLr, type HeadlessOptions } from '../../src/cli/train-run';
 import { fetchDataset } from '../../src/runtime/training/data';
 import { PlanExecutor } from '../../src/runtime/kernels/executor';
@@ -36,7 +37,10 @@ export async function scoreRate(o: HeadlessOptions, validation: number): Promise
   if (validation <= 0 || validation >= train.count) throw new Error(`--validation must be in 1..${train.count - 1}`);
   const classes = train.manifest.classes.length;
   const file = o.pretrained ? readModelFile(o.pretrained) : null;
-  const model = transferModel({ model: o.model, resolution: o.resolution, classes, pretrained: file, seed: o.seed });
+  // an imported model file (o.modelFile) is built the way runHeadless builds it
+  const model = o.modelFile
+    ? loadImportedModel(o.modelFile.path, { classifier: o.modelFile.classifier, classes, seed: o.seed })
+    : transferModel({ model: o.model, resolution: o.resolution, classes, pretrained: file, seed: o.seed });
   const plan = compile(model, o.scheme, o.options);
   const mod = await loadWasm(join(ROOT, o.wasm ?? DEFAULT_WASM));
   const ex = PlanExecutor.load(mod, plan, { lr: o.lr, rounding: o.rounding, qas: o.qas, seed: o.seed });

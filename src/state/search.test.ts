@@ -11,7 +11,7 @@ import { fetchModelFile } from '../runtime/training/train-backbone';
 import type { KernelModule } from '../runtime/kernels/wasm';
 import { presetScheme } from './compile';
 import { setBackboneLoader, setTrainedStepsProbe, usePlayground } from './playground';
-import { setSearchBackend, useSearch } from './search';
+import { latencyUnavailable, setSearchBackend, useSearch } from './search';
 import { memoryRunCache, modelSha256 } from './search-cache';
 
 const PUBLIC = join(__dirname, '../../public');
@@ -113,6 +113,33 @@ describe('search store', () => {
     await p;
     expect(useSearch.getState().status).toBe('cancelled');
     expect(asked[2].length).toBeLessThan(11);
+  });
+
+  it('holds the search to a latency budget on a calibrated board, and refuses one elsewhere in one line', async () => {
+    const plan = usePlayground.getState().compiled.plan;
+    expect(latencyUnavailable('stm32f746', plan)).toBeNull();
+    expect(latencyUnavailable('rp2040', plan)).toMatch(
+      /^no latency estimate for the RP2040 \(Cortex-M0\+.*Cortex-M7 only$/,
+    );
+    const free = useSearch.getState().outcome!.solve;
+    expect(free.latency).toEqual({ board: 'stm32f746', limitMs: null });
+    // exactly classifier-only's estimate: the answer keeps within it; every scheme over it is off the front
+    const limit = free.lastK[0].estStepMs!;
+    expect(free.candidates.some((c) => c.estStepMs! > limit)).toBe(true);
+    useSearch.getState().setSettings({ steps: 10, latencyMs: limit });
+    await useSearch.getState().start();
+    const timed = useSearch.getState().outcome!.solve;
+    expect(timed.latency).toEqual({ board: 'stm32f746', limitMs: limit });
+    expect(timed.best!.estStepMs).toBeLessThanOrEqual(limit);
+    expect(timed.pareto.every((c) => c.estStepMs! <= limit)).toBe(true);
+    useSearch.getState().setSettings({ latencyMs: limit * 0.9 });
+    await useSearch.getState().start();
+    expect(useSearch.getState().outcome!.solve.best).toBeNull(); // not even classifier-only is fast enough
+    useSearch.getState().setSettings({ board: 'rp2040' });
+    await useSearch.getState().start();
+    expect(useSearch.getState().status).toBe('error');
+    expect(useSearch.getState().message).toMatch(/RP2040.*; clear the latency budget to search by SRAM only$/);
+    useSearch.getState().setSettings({ board: 'stm32f746', latencyMs: null });
   });
 
   it('refuses bad settings with a one-line message', async () => {

@@ -6,7 +6,9 @@
  * scheme" goes through the playground's update(), so an edit that would discard a trained run asks first.
  */
 import { create } from 'zustand';
-import type { BoardId } from '../compiler/boards';
+import { boardById, type BoardId } from '../compiler/boards';
+import { boardCpi, estimateLatency } from '../compiler/codegen/latency';
+import type { TrainingPlan } from '../compiler/plan';
 import type { Model } from '../compiler/models/model';
 import type { PlanOptions } from '../compiler/plan';
 import { paperBudgets } from '../compiler/scheme/paper';
@@ -32,21 +34,25 @@ import { browserRunCache, modelSha256, type RunCache, type RunKey } from './sear
 export const SEARCH_DATASET = 'mnist';
 
 /**
- * Latency hook: a model of the training step's latency on a board (the QEMU-calibrated one, when it lands).
- * Not used yet: whoever sets it also makes the search's cost honour settings.latencyMs, and the form shows
- * the field (ui/search/SearchForm.tsx) when hasLatencyModel().
+ * Whether the search can hold a scheme to a latency budget on this board: its core must have a calibrated
+ * factor (Cortex-M7, compiler/codegen/latency.ts), and every kernel of the model's plans must have been measured
+ * (the classifier-only plan is checked; the search's plans use the same kernels plus their backward ones).
+ * Null when it can, else why not, in one line.
  */
-export type LatencyModel = (model: Model, scheme: string, board: BoardId) => number;
-let latencyModel: LatencyModel | null = null;
-export function setLatencyModel(m: LatencyModel | null): void {
-  latencyModel = m;
+export function latencyUnavailable(board: BoardId, plan: TrainingPlan | null): string | null {
+  const b = boardById(board);
+  if (boardCpi(b) === null)
+    return `no latency estimate for the ${b.name} (${b.core}): the latency model is calibrated for Cortex-M7 only`;
+  const est = plan && estimateLatency(plan, b);
+  if (est && est.ms === null)
+    return `no latency estimate for this model: ${est.missing.join(', ')} never measured (npm run bench -- latency)`;
+  return null;
 }
-export const hasLatencyModel = (): boolean => latencyModel !== null;
 
 export interface SearchSettings {
   board: BoardId;
   budgetKb: number;
-  /** Latency budget, ms per training step (only with a latency model); null: none. */
+  /** Latency budget, estimated ms per training step on the board (calibrated boards only); null: none. */
   latencyMs: number | null;
   layers: number;
   steps: number;
@@ -138,6 +144,7 @@ function checkSettings(s: SearchSettings, model: Model): string | null {
   if (!(Number.isInteger(s.steps) && s.steps >= 1)) return `steps per run must be a whole number >= 1`;
   if (!(Number.isInteger(s.validation) && s.validation >= 1)) return `validation examples must be >= 1`;
   if (!(s.budgetKb > 0)) return 'the budget must be above 0 KB';
+  if (s.latencyMs !== null && !(s.latencyMs > 0)) return 'the latency budget must be above 0 ms';
   return null;
 }
 
@@ -216,6 +223,8 @@ export const useSearch = create<SearchState>((set, get) => {
         seed: settings.seed,
         options,
         published: pub,
+        board: s.board,
+        latencyMs: s.latencyMs,
       });
       set({
         status: 'done',
@@ -254,6 +263,9 @@ export const useSearch = create<SearchState>((set, get) => {
         return fail('the pretrained weights are not loaded yet; a search on random weights would measure nothing');
       const bad = checkSettings(get().settings, model);
       if (bad) return fail(bad);
+      const { board, latencyMs } = get().settings;
+      const noLatency = latencyMs !== null ? latencyUnavailable(board, compiled.plan) : null;
+      if (noLatency) return fail(`${noLatency}; clear the latency budget to search by SRAM only`);
       set({ status: 'running', message: null, progress: null });
       const ctl = (abort = new AbortController());
       const settings = { lr: e.lr, rounding: e.rounding, qas: e.qas, seed: e.seed, steps: get().settings.steps };

@@ -22,6 +22,7 @@ function spawnNodeThread(): ThreadPort {
     onMessage: (cb) => {
       w.on('message', cb);
       w.on('error', (e) => cb({ error: e.message }));
+      w.unref(); // a 'message' listener refs the worker's port again (Node 20): the process would never exit
     },
     terminate: () => void w.terminate(),
   };

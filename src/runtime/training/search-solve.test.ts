@@ -4,7 +4,8 @@ import { mulberry32 } from '../../compiler/models/init';
 import { buildModel } from '../../compiler/models/model';
 import { randomGains } from '../../compiler/search/gains';
 import { searchSpace } from '../../compiler/search/space';
-import { paretoFront, solveSearch } from './search-solve';
+import { estimatedStepMs } from '../../compiler/search/latency';
+import { paretoFront, solveSearch, withinLatency } from './search-solve';
 
 const c = (scheme: string, gain: number, peakSramBytes: number) => ({ scheme, gain, peakSramBytes });
 
@@ -39,5 +40,33 @@ describe('search solve', () => {
     expect(r.lastK[0]).toMatchObject({ scheme: 'classifier', gain: 0 });
     expect(r.published[0]).toMatchObject({ id: 'last:4', gain: 0.3 });
     expect(r.published[0].peakSramBytes).toBe(compile(model, 'last:4').metrics.peakSramBytes);
+  });
+
+  it('estimates the step of every scheme on a calibrated board and keeps the answer within a latency budget', () => {
+    const model = buildModel({ model: 'tiny-cnn', resolution: 32, classes: 10, seed: 1 });
+    const gains = randomGains(searchSpace(model, 4), mulberry32(3));
+    const base = { model, layers: 4, gains, budgetBytes: 26 * 1024, seed: 1, options: {}, published: [] };
+    const free = solveSearch({ ...base, board: 'stm32f746' });
+    const ms = (scheme: string) => estimatedStepMs(compile(model, scheme), 'stm32f746')!;
+    expect(free.latency).toEqual({ board: 'stm32f746', limitMs: null });
+    for (const c of [free.best!, free.candidates[0], free.lastK[4]]) expect(c.estStepMs).toBe(ms(c.scheme));
+    // a budget between classifier-only and the unconstrained answer: the answer changes and keeps within it
+    const limit = (ms('classifier') + free.best!.estStepMs!) / 2;
+    const timed = solveSearch({ ...base, board: 'stm32f746', latencyMs: limit });
+    expect(timed.latency).toEqual({ board: 'stm32f746', limitMs: limit });
+    expect(timed.best!.estStepMs).toBeLessThanOrEqual(limit);
+    expect(timed.best!.gain).toBeLessThan(free.best!.gain);
+    expect(timed.pareto.every((c) => withinLatency(c, limit))).toBe(true);
+    expect(timed.candidates.some((c) => !withinLatency(c, limit))).toBe(true);
+    // candidates keep their true peak SRAM even when the latency budget prices them out
+    const over = timed.candidates.find((c) => !withinLatency(c, limit))!;
+    expect(over.peakSramBytes).toBe(compile(model, over.scheme).metrics.peakSramBytes);
+    // a board without a calibrated factor: no estimates, no latency budget
+    const m0 = solveSearch({ ...base, board: 'rp2040', latencyMs: 1 });
+    expect(m0.latency).toBeNull();
+    expect(m0.best).toEqual(
+      free.best && { scheme: free.best.scheme, gain: free.best.gain, peakSramBytes: free.best.peakSramBytes },
+    );
+    expect('estStepMs' in m0.candidates[0]).toBe(false);
   });
 });

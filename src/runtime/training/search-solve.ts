@@ -1,13 +1,18 @@
 /**
  * The page's search step after the contribution runs: the seeded evolutionary search (compiler/search) under a
  * peak-SRAM budget, recording every scheme it priced, so the UI can draw accuracy gain against peak SRAM for
- * all of them with their Pareto front, the best last-k schemes and the published ones. Pure (compiles only);
- * runs in a pool worker so the page stays responsive while it compiles a few thousand schemes.
+ * all of them with their Pareto front, the best last-k schemes and the published ones. With a board whose core
+ * is calibrated (Cortex-M7), every scheme also carries its estimated training-step time (compiler/search/
+ * latency.ts, an estimate), and an optional latency budget prices out the schemes over it, as the CLI's
+ * `--latency-ms` does. Pure (compiles only); runs in a pool worker so the page stays responsive while it
+ * compiles a few thousand schemes.
  */
 import { compile } from '../../compiler/compile';
 import type { Model } from '../../compiler/models/model';
 import type { PlanOptions } from '../../compiler/plan';
-import { sramCost, type CostModel } from '../../compiler/search/cost';
+import { boardById, type BoardId } from '../../compiler/boards';
+import { boardCpi, estimateLatency } from '../../compiler/codegen/latency';
+import { cachedCost, type CostModel } from '../../compiler/search/cost';
 import { evolve, DEFAULT_EVOLVE } from '../../compiler/search/evolve';
 import { objective, type GainsTable } from '../../compiler/search/gains';
 import { genomeKey, genomeText, searchSpace, type Genome } from '../../compiler/search/space';
@@ -17,6 +22,8 @@ export interface Candidate {
   /** Summed gain (gains.ts) or, for a published scheme, its measured gain over classifier-only. */
   gain: number;
   peakSramBytes: number;
+  /** Estimated ms per training step (batch 1) on the request's board; null: no estimate (absent: none asked). */
+  estStepMs?: number | null;
 }
 
 export interface SolveRequest {
@@ -29,6 +36,10 @@ export interface SolveRequest {
   options: Partial<PlanOptions>;
   /** Published schemes (scheme text) with their measured validation gain over classifier-only. */
   published: { id: string; scheme: string; gain: number }[];
+  /** Board of the latency estimates (calibrated cores only; others get none). */
+  board?: BoardId;
+  /** Latency budget, estimated ms per training step on `board`; null or absent: none. */
+  latencyMs?: number | null;
 }
 
 export interface SolveResult {
@@ -41,6 +52,8 @@ export interface SolveResult {
   /** last:k (k = 0..layers: the last k convs' biases and weights whole), whether they fit or not. */
   lastK: (Candidate & { k: number })[];
   published: (Candidate & { id: string })[];
+  /** The latency estimates' board and budget; null when the request's board has no calibrated estimate. */
+  latency: { board: BoardId; limitMs: number | null } | null;
 }
 
 /** The candidates not dominated (lower or equal peak with higher gain), by rising peak. */
@@ -51,47 +64,74 @@ export function paretoFront(cands: readonly Candidate[]): Candidate[] {
   return front;
 }
 
-/** A cost model that remembers every genome it priced. */
-function recording(inner: CostModel): CostModel & { seen: Map<string, { g: Genome; cost: number }> } {
-  const seen = new Map<string, { g: Genome; cost: number }>();
-  return {
-    seen,
+/** Whether a candidate keeps within the latency budget (no budget: always; no estimate under a budget: no). */
+export function withinLatency(c: Pick<Candidate, 'estStepMs'>, limitMs: number | null | undefined): boolean {
+  if (limitMs === null || limitMs === undefined) return true;
+  return c.estStepMs !== null && c.estStepMs !== undefined && c.estStepMs <= limitMs;
+}
+
+/**
+ * The search's cost, remembering every genome it priced with its figures: peak SRAM, or Infinity when a latency
+ * budget is set and the scheme's estimated step is over it (or has no estimate).
+ */
+function recordingCost(r: SolveRequest, space: ReturnType<typeof searchSpace>, latencyBoard: BoardId | null) {
+  const figures = new Map<string, { peakSramBytes: number; estStepMs: number | null }>();
+  const price = (text: string) => {
+    let f = figures.get(text);
+    if (!f) {
+      const plan = compile(r.model, text, r.options);
+      const estStepMs = latencyBoard ? estimateLatency(plan, boardById(latencyBoard)).ms : null;
+      figures.set(text, (f = { peakSramBytes: plan.metrics.peakSramBytes, estStepMs }));
+    }
+    return f;
+  };
+  const limit = latencyBoard ? (r.latencyMs ?? null) : null;
+  const inner = cachedCost(space, (text) => {
+    const f = price(text);
+    return withinLatency(f, limit) ? f.peakSramBytes : Infinity;
+  });
+  const seen = new Map<string, Genome>();
+  const cost: CostModel = {
     cost(g) {
-      const c = inner.cost(g);
       const k = genomeKey(g);
-      if (!seen.has(k)) seen.set(k, { g, cost: c });
-      return c;
+      if (!seen.has(k)) seen.set(k, g);
+      return inner.cost(g);
     },
     get evaluated() {
       return inner.evaluated;
     },
   };
+  return { cost, seen, price, limit };
 }
 
 export function solveSearch(r: SolveRequest): SolveResult {
   const space = searchSpace(r.model, r.layers);
   const obj = objective(space, r.gains);
-  const cost = recording(sramCost(space, r.model, r.options));
+  const calibrated = r.board !== undefined && boardCpi(boardById(r.board)) !== null;
+  const latencyBoard = calibrated ? r.board! : null;
+  const { cost, seen, price, limit } = recordingCost(r, space, latencyBoard);
+  const withMs = (f: {
+    peakSramBytes: number;
+    estStepMs: number | null;
+  }): Pick<Candidate, 'peakSramBytes' | 'estStepMs'> => (latencyBoard ? f : { peakSramBytes: f.peakSramBytes });
   const best = evolve(obj, cost, r.budgetBytes, { ...DEFAULT_EVOLVE, seed: r.seed });
   const n = space.layers.length;
   const lastK = Array.from({ length: space.maxBias + 1 }, (_, k) => {
     const g: Genome = { bias: k, ratio: space.layers.map((l, j) => (j >= n - k ? l.ratios.length - 1 : 0)) };
-    return { k, scheme: genomeText(space, g), gain: obj.gain(g), peakSramBytes: cost.cost(g) };
+    const scheme = genomeText(space, g);
+    return { k, scheme, gain: obj.gain(g), ...withMs(price(scheme)) };
   });
-  const candidates = [...cost.seen.values()].map(({ g, cost: c }) => ({
-    scheme: genomeText(space, g),
-    gain: obj.gain(g),
-    peakSramBytes: c,
-  }));
-  const published = r.published.map((p) => ({
-    ...p,
-    peakSramBytes: compile(r.model, p.scheme, r.options).metrics.peakSramBytes,
-  }));
+  const candidates = [...seen.values()].map((g) => {
+    const scheme = genomeText(space, g);
+    return { scheme, gain: obj.gain(g), ...withMs(price(scheme)) };
+  });
+  const published = r.published.map((p) => ({ ...p, ...withMs(price(p.scheme)) }));
   return {
-    best: best && { scheme: best.scheme, gain: best.gain, peakSramBytes: best.cost },
+    best: best && { scheme: best.scheme, gain: best.gain, ...withMs(price(best.scheme)) },
     candidates,
-    pareto: paretoFront(candidates),
+    pareto: paretoFront(candidates.filter((c) => withinLatency(c, limit))),
     lastK,
     published,
+    latency: latencyBoard ? { board: latencyBoard, limitMs: limit } : null,
   };
 }

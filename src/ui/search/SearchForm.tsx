@@ -1,12 +1,13 @@
 /**
- * The search's settings: board and SRAM budget, the space and the runs, the worker count and the frozen-prefix
- * cache; Start / Cancel with progress and time left. (A latency budget joins the budget fields once a latency
- * model is wired into the search's cost: state/search.ts setLatencyModel.)
+ * The search's settings: board and SRAM budget, an optional latency budget (LatencyBudget), the space and the
+ * runs, the worker count and the frozen-prefix cache; Start / Cancel with progress and time left.
  */
 import { BOARDS, boardById } from '../../compiler/boards';
+import { boardCpi } from '../../compiler/codegen/latency';
 import { MAX_SEARCH_WORKERS } from '../../runtime/training/search-pool';
 import { useSearch } from '../../state/search';
 import { NumberField } from '../NumberField';
+import { LatencyBudget } from './LatencyBudget';
 
 function duration(ms: number): string {
   const s = Math.round(ms / 1000);
@@ -34,7 +35,9 @@ export function SearchForm({ convCount }: { convCount: number }) {
             disabled={busy}
             onChange={(ev) => {
               const id = ev.target.value as typeof s.board;
-              set({ board: id, budgetKb: Math.min(s.budgetKb, boardById(id).sramKb) });
+              const b = boardById(id);
+              // a board without a calibrated latency estimate cannot keep a latency budget
+              set({ board: id, budgetKb: Math.min(s.budgetKb, b.sramKb), ...(boardCpi(b) ? {} : { latencyMs: null }) });
             }}
           >
             {BOARDS.map((b) => (
@@ -89,6 +92,7 @@ export function SearchForm({ convCount }: { convCount: number }) {
           onCommit={(v) => set({ workers: v })}
         />
       </div>
+      <LatencyBudget busy={busy} />
       <label className="check">
         <input
           type="checkbox"

@@ -4,7 +4,8 @@
  * which puts the scheme into the editor through the playground (it asks first when a trained run would go).
  */
 import { useEffect, useState } from 'react';
-import type { Candidate } from '../../runtime/training/search-solve';
+import { withinLatency, type Candidate } from '../../runtime/training/search-solve';
+import { boardById } from '../../compiler/boards';
 import { usePlayground } from '../../state/playground';
 import { useSearch, type SearchOutcome } from '../../state/search';
 import { useSize } from '../useSize';
@@ -14,6 +15,13 @@ import { SearchForm } from './SearchForm';
 
 const kb = (b: number) => `${(b / 1024).toFixed(1)} KB`;
 const pts = (g: number) => `${g >= 0 ? '+' : ''}${(100 * g).toFixed(1)} pts`;
+/** The estimated step of a candidate, when the search had a calibrated board. */
+const est = (c: Candidate) =>
+  c.estStepMs === undefined
+    ? ''
+    : c.estStepMs === null
+      ? ' · no latency estimate'
+      : ` · est. ~${c.estStepMs.toFixed(1)} ms/step`;
 
 interface Choice {
   label: string;
@@ -31,7 +39,8 @@ function choices(o: SearchOutcome): Choice[] {
   };
   if (o.solve.best) add('searched (best within budget)', o.solve.best);
   for (const p of o.solve.published) add(`published ${p.id} (measured)`, p);
-  const fits = o.solve.lastK.filter((c) => c.peakSramBytes <= o.budgetBytes);
+  const limit = o.solve.latency?.limitMs;
+  const fits = o.solve.lastK.filter((c) => c.peakSramBytes <= o.budgetBytes && withinLatency(c, limit));
   const lastK = fits.reduce<(typeof fits)[number] | null>((a, c) => (!a || c.gain > a.gain ? c : a), null);
   if (lastK) add(`best last-k that fits (k = ${lastK.k})`, lastK);
   for (const c of o.solve.pareto
@@ -57,6 +66,12 @@ function Results({ o }: { o: SearchOutcome }) {
         Gains are validation accuracy (the training split's last images; the test split is never read); a scheme's gain
         is the sum of its parts, a published scheme's is measured.
       </p>
+      {!o.solve.best && (
+        <p className="search-error" data-testid="search.nothing-fits">
+          Nothing fits: not even classifier-only keeps within {kb(o.budgetBytes)}
+          {o.solve.latency?.limitMs != null && ` and ~${o.solve.latency.limitMs} ms per step (estimated)`}.
+        </p>
+      )}
       <ContributionHeatMap space={o.space} gains={o.gains} />
       <div ref={ref} className="plot-wrap">
         {size.width > 0 && (
@@ -69,8 +84,10 @@ function Results({ o }: { o: SearchOutcome }) {
           />
         )}
       </div>
+      {o.solve.latency && <LatencyFigures o={o} width={size.width} selected={selected} onSelect={setSelected} />}
       <ul className="legend plot-legend" aria-hidden="true">
         <li className="lg-cand">priced</li>
+        {o.solve.latency?.limitMs != null && <li className="lg-over">over the latency budget</li>}
         <li className="lg-front">Pareto front</li>
         <li className="lg-lastk">last-k</li>
         <li className="lg-published">published</li>
@@ -90,7 +107,9 @@ function Results({ o }: { o: SearchOutcome }) {
             />
             <span>
               <strong>{label}</strong>: <code>{c.scheme}</code> · {kb(c.peakSramBytes)} · {pts(c.gain)}
+              {est(c)}
               {c.peakSramBytes > o.budgetBytes && ' · over budget'}
+              {!withinLatency(c, o.solve.latency?.limitMs) && ' · over the latency budget'}
             </span>
           </label>
         ))}
@@ -104,6 +123,44 @@ function Results({ o }: { o: SearchOutcome }) {
         {selected && selected === current ? 'This scheme is in the editor' : 'Use this scheme'}
       </button>
     </div>
+  );
+}
+
+/** The estimated training-step time of the schemes on the board (a calibrated one): a note and the plot. */
+function LatencyFigures(props: {
+  o: SearchOutcome;
+  width: number;
+  selected: string | null;
+  onSelect(s: string): void;
+}) {
+  const { o, width } = props;
+  const lat = o.solve.latency!;
+  const best = o.solve.best;
+  return (
+    <>
+      <p
+        className="hint"
+        data-testid="search.latency-summary"
+        data-best-ms={best?.estStepMs ?? ''}
+        data-limit-ms={lat.limitMs ?? ''}
+      >
+        Estimated training step (batch 1) on the {boardById(lat.board).name}
+        {lat.limitMs !== null ? `, budget ${lat.limitMs} ms` : ''}
+        {best?.estStepMs != null ? `: the searched scheme ~${best.estStepMs.toFixed(1)} ms` : ''}. An estimate from the
+        latency model (per-kernel instruction counts under QEMU, one Cortex-M7 factor fitted on the paper's STM32F746
+        figures, about ±15%).
+      </p>
+      {width > 0 && (
+        <SchemePlot
+          solve={o.solve}
+          budgetBytes={o.budgetBytes}
+          width={width}
+          selected={props.selected}
+          onSelect={props.onSelect}
+          axis="latency"
+        />
+      )}
+    </>
   );
 }
 
