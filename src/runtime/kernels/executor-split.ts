@@ -23,6 +23,12 @@ type KernelFn = (...args: number[]) => number;
 /** A split step: runs the step across the threads given its resolved arguments. */
 export interface StepSplit {
   readonly parts: number;
+  /** The export each part calls. */
+  readonly kernel: string;
+  /** Whether run() does work besides the parts (rng jumps): such a step cannot join a program. */
+  readonly hooked: boolean;
+  /** The parts' arguments for the step's arguments `base`. */
+  partArgs(base: Float64Array): Float64Array[];
   run(base: Float64Array): void;
 }
 
@@ -68,7 +74,7 @@ class PatchedSplit implements StepSplit {
 
   constructor(
     private readonly ctx: SplitContext,
-    kernel: string,
+    readonly kernel: string,
     private readonly specs: PartSpec[],
     private readonly hooks: { before?: (base: Float64Array) => void; after?: (base: Float64Array) => void } = {},
   ) {
@@ -84,13 +90,22 @@ class PatchedSplit implements StepSplit {
     return this.specs.length;
   }
 
-  run(base: Float64Array): void {
+  get hooked(): boolean {
+    return this.hooks.before !== undefined || this.hooks.after !== undefined;
+  }
+
+  partArgs(base: Float64Array): Float64Array[] {
     this.specs.forEach((s, j) => {
       const a = this.arrays[j];
       a.set(base.length <= s.length ? base : base.subarray(0, s.length));
       for (const [i, v] of s.set ?? []) a[i] = v;
       for (const [i, d] of s.add ?? []) a[i] += d;
     });
+    return this.arrays;
+  }
+
+  run(base: Float64Array): void {
+    this.partArgs(base);
     this.hooks.before?.(base);
     this.ctx.threads.run(this.fn, this.arrays, this.arrays.length, this.main);
     this.hooks.after?.(base);
@@ -107,7 +122,7 @@ function forwardRows(kind: 'pointwise' | 'depthwise' | 'conv') {
     let align = 1;
     if (base[7] !== 0) while ((align * rowElems) % 8 !== 0) align++;
     const n = partCount(ctx, (r1 - r0) * perRow, Math.floor((r1 - r0) / align));
-    if (n < 2) return null;
+    if (n < 2) return r1 - r0 === 1 ? forwardColumns(kind, base, ctx, kernel, s, perRow) : null;
     const specs = bands(r0, r1, n, align).map(([a, b]) => ({
       length: base.length,
       set: [
@@ -117,6 +132,59 @@ function forwardRows(kind: 'pointwise' | 'depthwise' | 'conv') {
     }));
     return specs.length < 2 ? null : new PatchedSplit(ctx, kernel, specs);
   };
+}
+
+/**
+ * A one-row band by output columns: each part computes pixels [x0, x1) of the row. Depthwise and conv through
+ * their _cols entries; pointwise (a 1x1 conv, pixels independent) as a one-pixel-row band of its own: a shape
+ * copy with out_w = in_w = x1 - x0 and rings of one row, the pointers moved to the part's first pixel. With a
+ * mask, parts start on a mask byte: channels a multiple of 8.
+ */
+function forwardColumns(
+  kind: 'pointwise' | 'depthwise' | 'conv',
+  base: Float64Array,
+  ctx: SplitContext,
+  kernel: string,
+  s: ConvShape,
+  perRow: number,
+): StepSplit | null {
+  if (base[7] !== 0 && s.outC % 8 !== 0) return null;
+  const n = partCount(ctx, perRow, s.outW);
+  if (n < 2) return null;
+  const cols = bands(0, s.outW, n, kind === 'conv' ? 2 : 1);
+  if (cols.length < 2) return null;
+  if (kind !== 'pointwise') {
+    const specs = cols.map(([a, b]) => ({
+      length: base.length + 2,
+      set: [
+        [base.length, a],
+        [base.length + 1, b],
+      ] as [number, number][],
+    }));
+    return new PatchedSplit(ctx, `${kernel}_cols`, specs);
+  }
+  const y = base[8];
+  const specs = cols.map(([a, b]) => {
+    const words = CONV_SHAPE_FIELDS.map((f) =>
+      f === 'inW' || f === 'outW' ? b - a : f === 'inH' || f === 'outH' || f === 'inRing' || f === 'outRing' ? 1 : s[f],
+    );
+    const shape = ctx.alloc(4 * words.length);
+    new Int32Array(ctx.mod.memory.buffer, shape, words.length).set(words);
+    return {
+      length: base.length,
+      set: [
+        [0, shape],
+        [8, 0],
+        [9, 1],
+      ] as [number, number][],
+      add: [
+        [2, ((y % s.inRing) * s.inW + a) * s.inC],
+        [6, ((y % s.outRing) * s.outW + a) * s.outC],
+        ...(base[7] !== 0 ? [[7, ((y * s.outW + a) * s.outC) / 8]] : []),
+      ] as [number, number][],
+    };
+  });
+  return new PatchedSplit(ctx, kernel, specs);
 }
 
 /** Elementwise kernels: [n at 0, pointer args with their element sizes, the mask argument]. */

@@ -1,0 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { compile } from '../src/compiler/compile';
+import { paths } from '../src/runtime/testing/kernel-harness';
+import { fetchModelFile, transferModel } from '../src/runtime/training/train-backbone';
+const get = async (p: string) => new Uint8Array(readFileSync(p));
+const file = await fetchModelFile(join(paths.root, 'public', 'models'), 'mcunet-5fps', get);
+const model = transferModel({ model: 'mcunet-5fps', resolution: 128, classes: 10, pretrained: file, seed: 1 });
+const plan = compile(model, 'paper:99kb');
+plan.steps.forEach((s, i) => console.log(i, s.kernel, s.op, JSON.stringify(s.args.map((a: any) => a.kind === 'i32' ? a.value : a.kind === 'arena' ? `A${a.offset}` : a.kind[0]))));
