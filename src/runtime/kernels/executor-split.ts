@@ -10,8 +10,12 @@
  *                                          has its own scratch, and with stochastic rounding its own rng copy
  *                                          jumped to the draws that precede its channels (rng-jump.ts)
  *   residual add, clamp gradient           elements, in multiples of 16
- * A step is split only when each part gets at least `minWork` units (multiply-accumulates; an element of an
- * elementwise kernel counts 4): a small step costs less whole than the threads' hand-over.
+ *   a one-row forward band                 output columns: depthwise and conv through their _cols entries, pointwise
+ *                                          as a one-row band of its own (a shape copy, pointers moved)
+ * A step is split only when each part gets at least `minWork` units: a small step costs less whole than the
+ * threads' hand-over. A unit is about 0.1 ns of kernel time on one thread (measured per kernel, mcunet-5fps
+ * 128x128 in Node): a pointwise or conv multiply-accumulate counts 1, a depthwise one 2, an element of the
+ * float-requantized residual add 64 and of the clamp gradient 32 (WORK below).
  */
 import { CONV_SHAPE_FIELDS, Rounding, type ConvShape } from '../../compiler/kernel-abi';
 import { applyJump, jumpMatrix } from './rng-jump';
@@ -19,6 +23,9 @@ import type { KernelModule } from './wasm';
 import type { KernelThreads } from './wasm-threads';
 
 type KernelFn = (...args: number[]) => number;
+
+/** Units of work (about 0.1 ns each) per multiply-accumulate or element, by kernel. */
+const WORK = { pointwise: 1, conv: 1, depthwise: 2, add: 64, clamp: 32 } as const;
 
 /** A split step: runs the step across the threads given its resolved arguments. */
 export interface StepSplit {
@@ -117,7 +124,10 @@ function forwardRows(kind: 'pointwise' | 'depthwise' | 'conv') {
     const s = readShape(ctx.mod, base[0]);
     const [r0, r1] = [base[8], base[9]];
     const perRow =
-      s.outW * s.outC * (kind === 'pointwise' ? s.inC : s.kernel * s.kernel * (kind === 'conv' ? s.inC : 1));
+      WORK[kind] *
+      s.outW *
+      s.outC *
+      (kind === 'pointwise' ? s.inC : s.kernel * s.kernel * (kind === 'conv' ? s.inC : 1));
     const rowElems = s.outW * s.outC;
     let align = 1;
     if (base[7] !== 0) while ((align * rowElems) % 8 !== 0) align++;
@@ -187,11 +197,11 @@ function forwardColumns(
   return new PatchedSplit(ctx, kernel, specs);
 }
 
-/** Elementwise kernels: [n at 0, pointer args with their element sizes, the mask argument]. */
-function elements(ptrs: [number, number][], mask: number) {
+/** Elementwise kernels: [n at 0, pointer args with their element sizes, the mask argument], units an element. */
+function elements(ptrs: [number, number][], mask: number, units: number) {
   return (base: Float64Array, ctx: SplitContext, kernel: string): StepSplit | null => {
     const total = base[0];
-    const n = partCount(ctx, 4 * total, Math.floor(total / 16));
+    const n = partCount(ctx, units * total, Math.floor(total / 16));
     if (n < 2) return null;
     const specs = bands(0, total, n, 16).map(([a, b]) => ({
       length: base.length,
@@ -231,7 +241,7 @@ function pointwiseInputRows(base: Float64Array, ctx: SplitContext, kernel: strin
 /** tt_depthwise_f32_bwd_input(shape, g_out, w, wscale, g_in, accumulate) by input rows, through the _rows entry. */
 function depthwiseInputRows(base: Float64Array, ctx: SplitContext): StepSplit | null {
   const s = readShape(ctx.mod, base[0]);
-  const n = partCount(ctx, s.outH * s.outW * s.outC * s.kernel * s.kernel, s.inH);
+  const n = partCount(ctx, WORK.depthwise * s.outH * s.outW * s.outC * s.kernel * s.kernel, s.inH);
   if (n < 2) return null;
   const specs = bands(0, s.inH, n, 1).map(([a, b]) => ({
     length: base.length + 2,
@@ -299,9 +309,10 @@ const RULES: Record<string, SplitRule> = {
       [7, 1],
     ],
     8,
+    WORK.add,
   ),
   // tt_clamp_f32_bwd(n, g, mask)
-  tt_clamp_f32_bwd: elements([[1, 4]], 2),
+  tt_clamp_f32_bwd: elements([[1, 4]], 2, WORK.clamp),
 };
 
 /** The split of a step with resolved arguments `base`, or null when it runs whole on the calling thread. */
