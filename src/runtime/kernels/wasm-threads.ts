@@ -8,7 +8,10 @@
  *
  * Parts are claimed, not assigned: this thread posts the job, then claims parts like any kernel thread, so a
  * kernel thread that the OS has not scheduled yet costs nothing (this thread does its parts), and every part
- * still runs exactly once. The control block (a SharedArrayBuffer apart from wasm memory) is laid out in
+ * still runs exactly once. A program (KernelThreads.program, executor-program.ts) is a sequence of such calls in
+ * one job: its table lives in wasm memory, every thread claims the parts of call j and waits until they are all
+ * done before call j + 1, so many small split calls cost one hand-over. The control block (a SharedArrayBuffer
+ * apart from wasm memory) is laid out in
  * kernel-thread-source.ts. Waiting needs a context that may block: a worker, or Node's main thread (never a
  * page). Kernel threads spin briefly on Atomics.load before Atomics.wait: plan steps come tens of microseconds
  * apart, about a futex wake-up.
