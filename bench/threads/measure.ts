@@ -24,6 +24,8 @@ export interface ThreadRow {
   splitShare: number;
   /** Programs (runs of steps handed to the threads as one job) a training step runs. */
   programs: number;
+  /** Share of the training steps that ran split (the others ran whole: executor-mode.ts chose by timing). */
+  ranSplit: number;
   losses: number[];
 }
 
@@ -67,6 +69,8 @@ export async function measureThreads(o: MeasureOptions): Promise<ThreadRow[]> {
     const plan = ex.threadPlan();
     const splitShare = perStep.reduce((a, t, i) => a + (plan.split[i] ? t : 0), 0) / total;
     const programs = plan.programs.length;
+    const runs = ex.splitRuns;
+    const ranSplit = runs.runs ? runs.split / runs.runs : 0;
     const row = {
       ...r,
       samplesPerSec: (1000 * steps) / ms,
@@ -74,6 +78,7 @@ export async function measureThreads(o: MeasureOptions): Promise<ThreadRow[]> {
       splitSteps: ex.splitSteps,
       splitShare,
       programs,
+      ranSplit,
       losses,
     };
     ex.dispose();
@@ -107,7 +112,8 @@ export function formatRows(where: string, rows: ThreadRow[]): string[] {
     (r) =>
       `${where.padEnd(16)} ${r.label.padEnd(34)} ${r.samplesPerSec.toFixed(1).padStart(7)} samples/s  ` +
       `x${(r.samplesPerSec / base.samplesPerSec).toFixed(2)}  ${String(r.splitSteps).padStart(3)} split steps ` +
-      `(${(100 * r.splitShare).toFixed(1).padStart(4)}% of the 1-thread step) ${String(r.programs).padStart(2)} programs  ` +
+      `(${(100 * r.splitShare).toFixed(1).padStart(4)}% of the 1-thread step) ${String(r.programs).padStart(2)} programs, ` +
+      `${(100 * r.ranSplit).toFixed(0).padStart(3)}% of steps ran split  ` +
       `${r.steps} steps  first 8 losses ${r.losses.every((l, i) => l === base.losses[i]) ? 'identical' : 'DIFFER'}`,
   );
 }

@@ -25,7 +25,7 @@ const MIN_PROGRAM_SPLITS = 2;
 /** Least work per part of a split step run as a job of its own: about 10 microseconds of kernel time. */
 export const MIN_SPLIT_WORK = 100_000;
 /** Least work per part of a split step in a program, where a hand-over is a claim and a wait: about 1 us. */
-export const MIN_PROGRAM_SPLIT_WORK = 10_000;
+export const MIN_PROGRAM_SPLIT_WORK = 4_000;
 
 /** A program over plan steps [from, to). */
 export interface StepProgram {

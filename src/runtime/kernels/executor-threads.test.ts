@@ -6,6 +6,7 @@ import type { TrainingPlan } from '../../compiler/plan';
 import type { RunSettings } from '../../compiler/settings';
 import { PlanExecutor } from './executor';
 import { bands } from './executor-split';
+import type { ModeWindow } from './executor-mode';
 import { loadWasm, paths } from '../testing/kernel-harness';
 import { loadThreadedKernels } from './wasm-threads-node';
 import type { KernelModule } from './wasm';
@@ -39,8 +40,9 @@ function trace(
   steps: number,
   minSplitWork?: number,
   programs?: boolean,
+  mode?: ModeWindow,
 ) {
-  const ex = PlanExecutor.load(mod, plan, s, { minSplitWork, guardBytes: 64, programs });
+  const ex = PlanExecutor.load(mod, plan, s, { minSplitWork, guardBytes: 64, programs, mode });
   const losses = examples(plan, steps, 11).map(({ image, label }) => ex.trainStep(image, label));
   const evals = examples(plan, 3, 12).map(({ image, label }) => ex.evaluate(image, label).loss);
   const { split: kernels, programs: runs } = ex.threadPlan();
@@ -180,6 +182,9 @@ describe('PlanExecutor on kernel threads', () => {
       expectSame(ref, alone);
       const usual = trace(threaded.get(2)!, p, settings, steps);
       expectSame(ref, usual);
+      // split and whole runs alternating from the first step (a timing window on every run)
+      const mixed = trace(threaded.get(2)!, p, settings, steps, undefined, undefined, { period: 2, probe: 1, warm: 0 });
+      expectSame(ref, mixed);
     }, 180_000);
   }
 });

@@ -24,6 +24,7 @@ import { rngState, type RunSettings } from '../../compiler/settings';
 import type { PlanArg, PlanConst, PlanStep, SubPlan, TrainingPlan } from '../../compiler/plan';
 import { call, planThreads, type StepProgram } from './executor-program';
 import type { StepSplit } from './executor-split';
+import { MODE_WINDOW, ThreadMode, type ModeWindow } from './executor-mode';
 import type { KernelModule } from './wasm';
 
 export interface ExecutorOptions {
@@ -36,6 +37,9 @@ export interface ExecutorOptions {
   minSplitWork?: number;
   /** With kernel threads: run consecutive split steps as one job (executor-program.ts; default true). */
   programs?: boolean;
+  /** With kernel threads: how split and whole runs are timed against each other (executor-mode.ts), or false
+   * to always run split. */
+  mode?: ModeWindow | false;
 }
 
 type KernelFn = (...args: number[]) => number;
@@ -52,6 +56,8 @@ interface Compiled {
   splits: (StepSplit | null)[];
   /** Per step: the program that starts there (executor-program.ts), if any. */
   programs: (StepProgram | undefined)[];
+  /** Split or whole, chosen by timing (null: no step splits, or always split). */
+  mode: ThreadMode | null;
   /** Labels must lie in [0, classes): the loss kernel's class count (the logits' length without one). */
   classes: number;
   sub: SubPlan;
@@ -176,7 +182,8 @@ export class PlanExecutor {
       return p;
     };
     const { splits, programs } = planThreads(this.mod, alloc, { steps: sub.steps, fns, args, lossStep }, opts);
-    return { fns, args, lossStep, labelSlots: Int32Array.from(labelSlots), classes, sub, splits, programs };
+    const mode = opts.mode !== false && splits.some((x) => x) ? new ThreadMode(opts.mode ?? MODE_WINDOW) : null;
+    return { fns, args, lossStep, labelSlots: Int32Array.from(labelSlots), classes, sub, splits, programs, mode };
   }
 
   /** Applies the run-time knobs: lr, rounding (args and update-param structs), QAS choice, and a new seed. */
@@ -231,22 +238,26 @@ export class PlanExecutor {
     }
     const slots = c.labelSlots;
     for (let k = 0; k < slots.length; k += 2) c.args[slots[k]][slots[k + 1]] = label;
-    const { fns, args, lossStep, splits, programs } = c;
+    const { fns, args, lossStep, splits, programs, mode } = c;
+    const timed = mode !== null && to > from;
+    const threads = timed ? mode.begin(`${from}:${to}`) : true;
+    const t0 = timed ? performance.now() : 0;
     let loss = NaN;
     for (let i = from; i < to; i++) {
-      const program = programs[i];
+      const program = threads ? programs[i] : undefined;
       if (program && program.to <= to) {
         program.program.run();
         i = program.to - 1;
         continue;
       }
-      const split = splits[i];
+      const split = threads ? splits[i] : null;
       if (split) split.run(args[i]);
       else {
         const r = call(fns[i], args[i]);
         if (i === lossStep) loss = r;
       }
     }
+    if (timed) mode.end(performance.now() - t0);
     return loss;
   }
 
@@ -291,6 +302,12 @@ export class PlanExecutor {
   evaluate(image: ArrayLike<number>, label: number): { loss: number; predicted: number } {
     const loss = this.run(this.infer, image, label);
     return { loss, predicted: this.argmax(this.infer.sub) };
+  }
+
+  /** Training runs so far and those that ran split (the rest ran whole: executor-mode.ts). */
+  get splitRuns(): { runs: number; split: number } {
+    const m = this.train.mode;
+    return { runs: m?.runs ?? 0, split: m?.splitRuns ?? 0 };
   }
 
   /** Steps of the training plan that run split across kernel threads (0 without threads). */
