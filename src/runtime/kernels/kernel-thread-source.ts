@@ -67,6 +67,9 @@ const run = (init) => {
   const call = (f, a, at, n) => {
     switch (n) {
       case 3: return f(a[at], a[at + 1], a[at + 2]);
+      case 6: return f(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5]);
+      case 8: return f(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6], a[at + 7]);
+      case 9: return f(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6], a[at + 7], a[at + 8]);
       case 10: return f(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6], a[at + 7], a[at + 8], a[at + 9]);
       case 12: return f(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6], a[at + 7], a[at + 8], a[at + 9], a[at + 10], a[at + 11]);
       default: return f(...a.subarray(at, at + n));
@@ -139,7 +142,7 @@ const run = (init) => {
       if (Atomics.compareExchange(w, ${CTRL.claim}, c, c + 1) !== c) continue;
       const parts = w[${CTRL.parts}];
       try {
-        fns[fn](...args.subarray(${MAX_ARGS} * i, ${MAX_ARGS} * i + w[${CTRL.nargs}]));
+        call(fns[fn], args, ${MAX_ARGS} * i, w[${CTRL.nargs}]);
       } catch (e) {
         Atomics.store(w, ${CTRL.error}, i + 1);
         post({ error: names[fn] + ': ' + (e && e.message ? e.message : String(e)) });
