@@ -2,7 +2,9 @@
  * The measurement of `npm run bench -- threads`, shared by Node and the Chromium worker: mcunet-5fps 128x128
  * paper:99kb trained on MNIST (batch 1, pretrained backbone) through the executor, for each thread count;
  * samples/s over about `seconds` (rows interleaved in rounds of 20 steps), and the first losses, which must be
- * the same for every count.
+ * the same for every count. Besides the wall clock, which a shared machine's load distorts, each row reports the
+ * share of the step that runs split: the one-thread time of its split steps (each call timed alone on the first
+ * row's executor, the fastest of several steps) over the one-thread step time.
  */
 import { compile } from '../../src/compiler/compile';
 import { PlanExecutor } from '../../src/runtime/kernels/executor';
@@ -10,7 +12,7 @@ import type { KernelModule } from '../../src/runtime/kernels/wasm';
 import { fetchDataset } from '../../src/runtime/training/data';
 import { fetchModelFile, transferModel } from '../../src/runtime/training/train-backbone';
 import { splitExamples } from '../../src/runtime/training/train-data';
-import { TrainingSession } from '../../src/runtime/training/train-session';
+import { TrainingSession, type ExampleSource } from '../../src/runtime/training/train-session';
 
 export interface ThreadRow {
   label: string;
@@ -18,6 +20,12 @@ export interface ThreadRow {
   samplesPerSec: number;
   steps: number;
   splitSteps: number;
+  /** Share of the one-thread step time in steps this row runs split (0..1). */
+  splitShare: number;
+  /** Programs (runs of steps handed to the threads as one job) a training step runs. */
+  programs: number;
+  /** Share of the training steps that ran split (the others ran whole: executor-mode.ts chose by timing). */
+  ranSplit: number;
   losses: number[];
 }
 
@@ -48,6 +56,8 @@ export async function measureThreads(o: MeasureOptions): Promise<ThreadRow[]> {
     ex.resetWeights(1);
     runs.push({ r, mod, ex, session: session(), losses, steps: 0, ms: 0 });
   }
+  const perStep = profileSteps(runs[0].ex, splitExamples(data.train, input), plan.input.bytes);
+  const total = perStep.reduce((a, b) => a + b, 0);
   // rounds of 20 steps a row, rows interleaved: a change of the machine's load falls on every row alike
   while (runs.some((x) => x.ms < o.seconds * 1000)) {
     for (const x of runs) {
@@ -56,11 +66,43 @@ export async function measureThreads(o: MeasureOptions): Promise<ThreadRow[]> {
     }
   }
   return runs.map(({ r, mod, ex, losses, steps, ms }) => {
-    const row = { ...r, samplesPerSec: (1000 * steps) / ms, steps, splitSteps: ex.splitSteps, losses };
+    const plan = ex.threadPlan();
+    const splitShare = perStep.reduce((a, t, i) => a + (plan.split[i] ? t : 0), 0) / total;
+    const programs = plan.programs.length;
+    const runs = ex.splitRuns;
+    const ranSplit = runs.runs ? runs.split / runs.runs : 0;
+    const row = {
+      ...r,
+      samplesPerSec: (1000 * steps) / ms,
+      steps,
+      splitSteps: ex.splitSteps,
+      splitShare,
+      programs,
+      ranSplit,
+      losses,
+    };
     ex.dispose();
     mod.threads?.dispose();
     return row;
   });
+}
+
+/** Per plan step: its fastest time (ms) over rounds of profiled steps on `ex` (the one-thread row). */
+function profileSteps(ex: PlanExecutor, train: ExampleSource, bytes: number): number[] {
+  const n = ex.plan.steps.length;
+  const best = new Float64Array(n).fill(Infinity);
+  const image = new Int8Array(bytes);
+  for (let round = 0; round < 10; round++) {
+    const t = new Float64Array(n);
+    for (let k = 0; k < 4; k++) {
+      const j = (round * 4 + k) % train.size;
+      train.image(j, image);
+      ex.trainStepProfiled(image, train.label(j), t);
+    }
+    t.forEach((v, i) => (best[i] = Math.min(best[i], v / 4)));
+  }
+  ex.resetWeights(1);
+  return Array.from(best);
 }
 
 /** The rows as text: samples/s, the ratio to the first row, and whether the losses equal the first row's. */
@@ -69,7 +111,9 @@ export function formatRows(where: string, rows: ThreadRow[]): string[] {
   return rows.map(
     (r) =>
       `${where.padEnd(16)} ${r.label.padEnd(34)} ${r.samplesPerSec.toFixed(1).padStart(7)} samples/s  ` +
-      `x${(r.samplesPerSec / base.samplesPerSec).toFixed(2)}  ${String(r.splitSteps).padStart(3)} split steps  ` +
+      `x${(r.samplesPerSec / base.samplesPerSec).toFixed(2)}  ${String(r.splitSteps).padStart(3)} split steps ` +
+      `(${(100 * r.splitShare).toFixed(1).padStart(4)}% of the 1-thread step) ${String(r.programs).padStart(2)} programs, ` +
+      `${(100 * r.ranSplit).toFixed(0).padStart(3)}% of steps ran split  ` +
       `${r.steps} steps  first 8 losses ${r.losses.every((l, i) => l === base.losses[i]) ? 'identical' : 'DIFFER'}`,
   );
 }

@@ -198,6 +198,16 @@ void tt_depthwise_s8(const tt_conv_shape *shape, const tt_quant *q, const int8_t
                      const int32_t *bias, const void *mult, int8_t *out, uint8_t *mask, int32_t r0,
                      int32_t r1);
 
+/* Output columns [x0, x1) of output rows [r0, r1) of tt_depthwise_s8 / tt_conv_s8 (0 <= x0 <= x1 <= out_w): those
+ * outputs (and their mask bits) only, each with the whole call's arithmetic. Threads split a one-row band by
+ * columns with them; with a mask, columns must start on a mask byte (x0 * channels a multiple of 8). */
+void tt_depthwise_s8_cols(const tt_conv_shape *shape, const tt_quant *q, const int8_t *in, const int8_t *w,
+                          const int32_t *bias, const void *mult, int8_t *out, uint8_t *mask, int32_t r0, int32_t r1,
+                          int32_t x0, int32_t x1);
+void tt_conv_s8_cols(const tt_conv_shape *shape, const tt_quant *q, const int8_t *in, const int8_t *w,
+                     const int32_t *bias, const void *mult, int8_t *out, uint8_t *mask, int32_t r0, int32_t r1,
+                     int32_t x0, int32_t x1);
+
 /* Fully connected / 1x1 classifier on a vector: acc[o] = bias[o] + sum_i (in[i] - in_zp) * w[o][i]. */
 void tt_fc_s8(int32_t in_c, int32_t out_c, const tt_quant *q, const int8_t *in, const int8_t *w,
               const int32_t *bias, const void *mult, int8_t *out, uint8_t *mask);

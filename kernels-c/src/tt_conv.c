@@ -107,14 +107,14 @@ static void gather(const tt_conv_shape *s, int32_t in_zp, const int8_t *in, int3
   for (int32_t i = kh * kw * in_c; i < kp; i++) dst[i] = 0;
 }
 
-/* One output row, two pixels at a time through the SIMD core. */
+/* One output row's columns [x0, x1), two pixels at a time through the SIMD core. */
 static void row_simd(const tt_conv_shape *s, const tt_quant *q, const int8_t *in, const int8_t *w, const int32_t *bias,
-                     const void *mult, int8_t *out, uint8_t *mask, int32_t y) {
+                     const void *mult, int8_t *out, uint8_t *mask, int32_t y, int32_t x0, int32_t x1) {
   _Alignas(16) int16_t xs[2][TT_SIMD_MAX_K];
   const int32_t kk = s->kernel * s->kernel_w * s->in_c, kp = (kk + 7) & ~7, oc = s->out_c;
   int8_t *orow = out + (y % s->out_ring) * s->out_w * oc;
-  for (int32_t x = 0; x < s->out_w; x += 2) {
-    const int32_t two = x + 1 < s->out_w;
+  for (int32_t x = x0; x < x1; x += 2) {
+    const int32_t two = x + 1 < x1;
     gather(s, q->in_zp, in, y, x, kp, xs[0]);
     if (two) gather(s, q->in_zp, in, y, x + 1, kp, xs[1]);
     const int32_t e = (y * s->out_w + x) * oc;
@@ -230,13 +230,14 @@ static inline __attribute__((always_inline)) void taps_block(const tt_conv_shape
 }
 
 static void taps_row(const tt_conv_shape *s, const taps_geom *g, const tt_quant *q, const int8_t *in, const int16_t *wt,
-                     const int32_t *bias, const void *mult, int8_t *out, uint8_t *mask, int32_t y) {
+                     const int32_t *bias, const void *mult, int8_t *out, uint8_t *mask, int32_t y, int32_t x0,
+                     int32_t x1) {
   _Alignas(16) int16_t xw[TT_TAPS_MAX_X];
   const int32_t oc = s->out_c;
   taps_widen_rows(s, g, q->in_zp, in, y, xw);
   int8_t *orow = out + (int64_t)(y % s->out_ring) * s->out_w * oc;
-  for (int32_t x = 0; x < s->out_w; x += 2) {
-    const int32_t two = x + 1 < s->out_w, e = (y * s->out_w + x) * oc;
+  for (int32_t x = x0; x < x1; x += 2) {
+    const int32_t two = x + 1 < x1, e = (y * s->out_w + x) * oc;
     tt_fwd_mask_acc m0 = {mask, e, 0, 0}, m1 = {mask, e + oc, 0, 0};
     for (int32_t o = 0; o < oc; o += 16) {
       v128_t a[4], b[4];
@@ -254,32 +255,39 @@ static void taps_row(const tt_conv_shape *s, const taps_geom *g, const tt_quant 
   }
 }
 
-/* Rows [r0, r1) with output channels in the lanes; returns 0 (nothing written) when the shape does not fit it. */
+/* Rows [r0, r1), columns [x0, x1) with output channels in the lanes; returns 0 (nothing written) when the shape
+ * does not fit it. */
 static int taps_rows(const tt_conv_shape *s, const tt_quant *q, const int8_t *in, const int8_t *w, const int32_t *bias,
-                     const void *mult, int8_t *out, uint8_t *mask, int32_t r0, int32_t r1) {
+                     const void *mult, int8_t *out, uint8_t *mask, int32_t r0, int32_t r1, int32_t x0, int32_t x1) {
   taps_geom g;
   if (!taps_geometry(s, &g)) return 0;
   _Alignas(16) int16_t wt[TT_TAPS_MAX_W];
   taps_stage_weights(s, &g, w, wt);
-  for (int32_t y = r0; y < r1; y++) taps_row(s, &g, q, in, wt, bias, mult, out, mask, y);
+  for (int32_t y = r0; y < r1; y++) taps_row(s, &g, q, in, wt, bias, mult, out, mask, y, x0, x1);
   return 1;
 }
 #endif
 
 void tt_conv_s8(const tt_conv_shape *shape, const tt_quant *q, const int8_t *in, const int8_t *w, const int32_t *bias,
                 const void *mult, int8_t *out, uint8_t *mask, int32_t r0, int32_t r1) {
+  tt_conv_s8_cols(shape, q, in, w, bias, mult, out, mask, r0, r1, 0, shape->out_w);
+}
+
+void tt_conv_s8_cols(const tt_conv_shape *shape, const tt_quant *q, const int8_t *in, const int8_t *w,
+                     const int32_t *bias, const void *mult, int8_t *out, uint8_t *mask, int32_t r0, int32_t r1,
+                     int32_t x0, int32_t x1) {
 #ifdef __wasm_simd128__
-  if (taps_rows(shape, q, in, w, bias, mult, out, mask, r0, r1)) return;
+  if (taps_rows(shape, q, in, w, bias, mult, out, mask, r0, r1, x0, x1)) return;
 #endif
   for (int32_t y = r0; y < r1; y++) {
 #ifdef __wasm_simd128__
     if (shape->kernel * shape->kernel_w * shape->in_c <= TT_SIMD_MAX_K) {
-      row_simd(shape, q, in, w, bias, mult, out, mask, y);
+      row_simd(shape, q, in, w, bias, mult, out, mask, y, x0, x1);
       continue;
     }
 #endif
     int8_t *orow = out + (y % shape->out_ring) * shape->out_w * shape->out_c;
-    for (int32_t x = 0; x < shape->out_w; x++)
+    for (int32_t x = x0; x < x1; x++)
       pixel_portable(shape, q, in, w, bias, mult, orow + x * shape->out_c, mask, y, x);
   }
 }

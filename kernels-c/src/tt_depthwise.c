@@ -168,9 +168,9 @@ static inline void place_taps(const tt_conv_shape *s, const int8_t *const *rows,
   }
 }
 
-/* Output rows [r0, r1), one channel group at a time. */
+/* Output rows [r0, r1), columns [x0, x1), one channel group at a time. */
 static void rows_simd(const tt_conv_shape *s, const tt_quant *q, const int8_t *in, const int8_t *w, const int32_t *bias,
-                      const void *mult, int8_t *out, uint8_t *mask, int32_t r0, int32_t r1) {
+                      const void *mult, int8_t *out, uint8_t *mask, int32_t r0, int32_t r1, int32_t x0, int32_t x1) {
   dw_stage st;
   const int32_t k = s->kernel, ch = s->in_c, taps = k * k, pairs = (taps + 1) / 2;
   for (int32_t c0 = 0; c0 < ch; c0 += DW_GROUP) {
@@ -184,8 +184,8 @@ static void rows_simd(const tt_conv_shape *s, const tt_quant *q, const int8_t *i
         rows[ky] = iy >= 0 && iy < s->in_h ? in + (iy % s->in_ring) * s->in_w * ch + c0 : 0;
       }
       int8_t *orow = out + (y % s->out_ring) * s->out_w * ch + c0;
-      tt_fwd_mask_acc m = {mask, y * s->out_w * ch + c0, 0, 0};
-      for (int32_t x = 0; x < s->out_w; x++) {
+      tt_fwd_mask_acc m = {mask, (y * s->out_w + x0) * ch + c0, 0, 0};
+      for (int32_t x = x0; x < x1; x++) {
         place_taps(s, rows, x, &st);
         pixel_simd(&st, pairs, taps, g, w, ch, c0, mult, q, orow + x * ch, &m);
         if (mask && g < ch) { /* the next pixel's bits of this group are not contiguous with these */
@@ -201,15 +201,21 @@ static void rows_simd(const tt_conv_shape *s, const tt_quant *q, const int8_t *i
 
 void tt_depthwise_s8(const tt_conv_shape *shape, const tt_quant *q, const int8_t *in, const int8_t *w,
                      const int32_t *bias, const void *mult, int8_t *out, uint8_t *mask, int32_t r0, int32_t r1) {
+  tt_depthwise_s8_cols(shape, q, in, w, bias, mult, out, mask, r0, r1, 0, shape->out_w);
+}
+
+void tt_depthwise_s8_cols(const tt_conv_shape *shape, const tt_quant *q, const int8_t *in, const int8_t *w,
+                          const int32_t *bias, const void *mult, int8_t *out, uint8_t *mask, int32_t r0, int32_t r1,
+                          int32_t x0, int32_t x1) {
 #ifdef __wasm_simd128__
   if (shape->kernel <= DW_MAX_K) {
-    rows_simd(shape, q, in, w, bias, mult, out, mask, r0, r1);
+    rows_simd(shape, q, in, w, bias, mult, out, mask, r0, r1, x0, x1);
     return;
   }
 #endif
   for (int32_t y = r0; y < r1; y++) {
     int8_t *orow = out + (y % shape->out_ring) * shape->out_w * shape->out_c;
-    for (int32_t x = 0; x < shape->out_w; x++)
+    for (int32_t x = x0; x < x1; x++)
       pixel_portable(shape, q, in, w, bias, mult, orow + x * shape->out_c, mask, y, x);
   }
 }

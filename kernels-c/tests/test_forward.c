@@ -310,6 +310,27 @@ static void randomize(const tt_conv_shape *s, kind_t kind, tt_quant *q) {
   q->act_max = 127;
 }
 
+/* Each row in random column pieces (the _cols entries threads split a one-row band with) equals the whole call;
+ * with a mask only when pieces start on a mask byte (channels a multiple of 8). */
+static void check_columns(kind_t kind, const tt_conv_shape *s, const tt_quant *q, int trial) {
+  const int32_t n_out = s->out_h * s->out_w * s->out_c;
+  const void *m = q->requant == TT_REQUANT_TFLITE_FIXED ? (const void *)g_mult_q : (const void *)g_mult;
+  uint8_t *mask = s->out_c % 8 == 0 ? g_mask : NULL;
+  memset(g_mask, 0x5a, sizeof g_mask);
+  memset(g_out, 0x33, sizeof g_out);
+  for (int32_t y = 0; y < s->out_h; y++) {
+    for (int32_t x0 = 0; x0 < s->out_w;) {
+      int32_t x1 = x0 + tt_test_int(1, 4);
+      if (x1 > s->out_w) x1 = s->out_w;
+      if (kind == K_CONV) tt_conv_s8_cols(s, q, g_in, g_w, g_bias, m, g_out, mask, y, y + 1, x0, x1);
+      else tt_depthwise_s8_cols(s, q, g_in, g_w, g_bias, m, g_out, mask, y, y + 1, x0, x1);
+      x0 = x1;
+    }
+  }
+  CHECK(memcmp(g_out, g_ref, (size_t)n_out) == 0, "kind %d trial %d: column pieces differ", kind, trial);
+  CHECK(!mask || mask_equal(g_mask, g_mask_ref, n_out), "kind %d trial %d: column mask differs", kind, trial);
+}
+
 /* Whole tensor vs naive, then random bands, then a ring-buffered input and output, row by row. */
 static void check_layer(kind_t kind, int trial) {
   tt_conv_shape s = random_shape(kind);
@@ -340,6 +361,8 @@ static void check_layer(kind_t kind, int trial) {
   }
   CHECK(memcmp(g_out, g_ref, (size_t)n_out) == 0, "kind %d trial %d: bands differ", kind, trial);
   CHECK(mask_equal(g_mask, g_mask_ref, n_out), "kind %d trial %d: band mask differs", kind, trial);
+
+  if (kind != K_POINTWISE) check_columns(kind, &s, &q, trial);
 
   /* Ring buffers: the input holds just the k rows an output row reads, the output 2 rows. */
   tt_conv_shape r = s;

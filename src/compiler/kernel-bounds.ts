@@ -120,6 +120,16 @@ function forward(kind: ConvKind): Rule {
   };
 }
 
+/** The _cols entries: a forward band restricted to output columns [x0, x1). */
+function columns(kind: ConvKind): Rule {
+  return (a) => {
+    const needs = forward(kind)(a);
+    const [x0, x1, outW] = [a.int('x0'), a.int('x1'), convShape(a, kind).outW];
+    need(0 <= x0 && x0 <= x1 && x1 <= outW, `columns [${x0}, ${x1}) are not inside [0, ${outW})`);
+    return needs;
+  };
+}
+
 function bwdInput(kind: ConvKind): Rule {
   return (a) => {
     const s = convShape(a, kind);
@@ -194,6 +204,8 @@ export const KERNEL_BOUNDS: { [K in KernelName]: Rule } = {
   tt_conv_s8: forward('conv'),
   tt_pointwise_s8: forward('pointwise'),
   tt_depthwise_s8: forward('depthwise'),
+  tt_conv_s8_cols: columns('conv'),
+  tt_depthwise_s8_cols: columns('depthwise'),
   tt_fc_s8: (a) => {
     const { inC, outC } = fcSizes(a);
     return { in: inC, w: outC * inC, bias: F * outC, mult: multBytes(a, outC), out: outC, mask: bits(outC) };

@@ -122,6 +122,8 @@ export const WORK: { [K in KernelName]: (a: Args) => number[] } = {
     const part = (a.int('c1') - a.int('c0')) / a.shape().outC;
     return [macs * part, weights * part];
   },
+  tt_conv_s8_cols: (a) => fwdConv(a).map((w) => (w * (a.int('x1') - a.int('x0'))) / a.shape().outW),
+  tt_depthwise_s8_cols: (a) => fwd(true)(a).map((w) => (w * (a.int('x1') - a.int('x0'))) / a.shape().outW),
   tt_depthwise_f32_bwd_input_rows: (a) => {
     const [macs, elements] = bwdInput(true)(a);
     const part = (a.int('r1') - a.int('r0')) / a.shape().inH;

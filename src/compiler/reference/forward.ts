@@ -52,10 +52,12 @@ export function convS8(
   mask: Uint8Array | null,
   r0: number,
   r1: number,
+  x0 = 0,
+  x1 = s.outW,
 ): void {
   const [kh, kw] = [s.kernel, s.kernelW];
   for (let y = r0; y < r1; y++)
-    for (let x = 0; x < s.outW; x++)
+    for (let x = x0; x < x1; x++)
       for (let o = 0; o < s.outC; o++) {
         let acc = bias[o];
         for (let ky = 0; ky < kh; ky++)
@@ -104,10 +106,12 @@ export function depthwiseS8(
   mask: Uint8Array | null,
   r0: number,
   r1: number,
+  x0 = 0,
+  x1 = s.outW,
 ): void {
   const k = s.kernel;
   for (let y = r0; y < r1; y++)
-    for (let x = 0; x < s.outW; x++)
+    for (let x = x0; x < x1; x++)
       for (let c = 0; c < s.outC; c++) {
         let acc = bias[c];
         for (let ky = 0; ky < k; ky++)
@@ -275,6 +279,8 @@ export const FORWARD_KERNELS = {
   tt_conv_s8: convS8,
   tt_pointwise_s8: pointwiseS8,
   tt_depthwise_s8: depthwiseS8,
+  tt_conv_s8_cols: convS8,
+  tt_depthwise_s8_cols: depthwiseS8,
   tt_fc_s8: fcS8,
   tt_add_s8: addS8,
   tt_add_s8_fixed: addS8Fixed,

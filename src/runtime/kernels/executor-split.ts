@@ -10,8 +10,12 @@
  *                                          has its own scratch, and with stochastic rounding its own rng copy
  *                                          jumped to the draws that precede its channels (rng-jump.ts)
  *   residual add, clamp gradient           elements, in multiples of 16
- * A step is split only when each part gets at least `minWork` units (multiply-accumulates; an element of an
- * elementwise kernel counts 4): a small step costs less whole than the threads' hand-over.
+ *   a one-row forward band                 output columns: depthwise and conv through their _cols entries, pointwise
+ *                                          as a one-row band of its own (a shape copy, pointers moved)
+ * A step is split only when each part gets at least `minWork` units: a small step costs less whole than the
+ * threads' hand-over. A unit is about 0.1 ns of kernel time on one thread (measured per kernel, mcunet-5fps
+ * 128x128 in Node): a pointwise or conv multiply-accumulate counts 1, a depthwise one 2, an element of the
+ * float-requantized residual add 64 and of the clamp gradient 32 (WORK below).
  */
 import { CONV_SHAPE_FIELDS, Rounding, type ConvShape } from '../../compiler/kernel-abi';
 import { applyJump, jumpMatrix } from './rng-jump';
@@ -20,9 +24,18 @@ import type { KernelThreads } from './wasm-threads';
 
 type KernelFn = (...args: number[]) => number;
 
+/** Units of work (about 0.1 ns each) per multiply-accumulate or element, by kernel. */
+const WORK = { pointwise: 1, conv: 1, depthwise: 2, add: 64, clamp: 32 } as const;
+
 /** A split step: runs the step across the threads given its resolved arguments. */
 export interface StepSplit {
   readonly parts: number;
+  /** The export each part calls. */
+  readonly kernel: string;
+  /** Whether run() does work besides the parts (rng jumps): such a step cannot join a program. */
+  readonly hooked: boolean;
+  /** The parts' arguments for the step's arguments `base`. */
+  partArgs(base: Float64Array): Float64Array[];
   run(base: Float64Array): void;
 }
 
@@ -68,7 +81,7 @@ class PatchedSplit implements StepSplit {
 
   constructor(
     private readonly ctx: SplitContext,
-    kernel: string,
+    readonly kernel: string,
     private readonly specs: PartSpec[],
     private readonly hooks: { before?: (base: Float64Array) => void; after?: (base: Float64Array) => void } = {},
   ) {
@@ -84,13 +97,22 @@ class PatchedSplit implements StepSplit {
     return this.specs.length;
   }
 
-  run(base: Float64Array): void {
+  get hooked(): boolean {
+    return this.hooks.before !== undefined || this.hooks.after !== undefined;
+  }
+
+  partArgs(base: Float64Array): Float64Array[] {
     this.specs.forEach((s, j) => {
       const a = this.arrays[j];
       a.set(base.length <= s.length ? base : base.subarray(0, s.length));
       for (const [i, v] of s.set ?? []) a[i] = v;
       for (const [i, d] of s.add ?? []) a[i] += d;
     });
+    return this.arrays;
+  }
+
+  run(base: Float64Array): void {
+    this.partArgs(base);
     this.hooks.before?.(base);
     this.ctx.threads.run(this.fn, this.arrays, this.arrays.length, this.main);
     this.hooks.after?.(base);
@@ -102,12 +124,15 @@ function forwardRows(kind: 'pointwise' | 'depthwise' | 'conv') {
     const s = readShape(ctx.mod, base[0]);
     const [r0, r1] = [base[8], base[9]];
     const perRow =
-      s.outW * s.outC * (kind === 'pointwise' ? s.inC : s.kernel * s.kernel * (kind === 'conv' ? s.inC : 1));
+      WORK[kind] *
+      s.outW *
+      s.outC *
+      (kind === 'pointwise' ? s.inC : s.kernel * s.kernel * (kind === 'conv' ? s.inC : 1));
     const rowElems = s.outW * s.outC;
     let align = 1;
     if (base[7] !== 0) while ((align * rowElems) % 8 !== 0) align++;
     const n = partCount(ctx, (r1 - r0) * perRow, Math.floor((r1 - r0) / align));
-    if (n < 2) return null;
+    if (n < 2) return r1 - r0 === 1 ? forwardColumns(kind, base, ctx, kernel, s, perRow) : null;
     const specs = bands(r0, r1, n, align).map(([a, b]) => ({
       length: base.length,
       set: [
@@ -119,11 +144,64 @@ function forwardRows(kind: 'pointwise' | 'depthwise' | 'conv') {
   };
 }
 
-/** Elementwise kernels: [n at 0, pointer args with their element sizes, the mask argument]. */
-function elements(ptrs: [number, number][], mask: number) {
+/**
+ * A one-row band by output columns: each part computes pixels [x0, x1) of the row. Depthwise and conv through
+ * their _cols entries; pointwise (a 1x1 conv, pixels independent) as a one-pixel-row band of its own: a shape
+ * copy with out_w = in_w = x1 - x0 and rings of one row, the pointers moved to the part's first pixel. With a
+ * mask, parts start on a mask byte: channels a multiple of 8.
+ */
+function forwardColumns(
+  kind: 'pointwise' | 'depthwise' | 'conv',
+  base: Float64Array,
+  ctx: SplitContext,
+  kernel: string,
+  s: ConvShape,
+  perRow: number,
+): StepSplit | null {
+  if (base[7] !== 0 && s.outC % 8 !== 0) return null;
+  const n = partCount(ctx, perRow, s.outW);
+  if (n < 2) return null;
+  const cols = bands(0, s.outW, n, kind === 'conv' ? 2 : 1);
+  if (cols.length < 2) return null;
+  if (kind !== 'pointwise') {
+    const specs = cols.map(([a, b]) => ({
+      length: base.length + 2,
+      set: [
+        [base.length, a],
+        [base.length + 1, b],
+      ] as [number, number][],
+    }));
+    return new PatchedSplit(ctx, `${kernel}_cols`, specs);
+  }
+  const y = base[8];
+  const specs = cols.map(([a, b]) => {
+    const words = CONV_SHAPE_FIELDS.map((f) =>
+      f === 'inW' || f === 'outW' ? b - a : f === 'inH' || f === 'outH' || f === 'inRing' || f === 'outRing' ? 1 : s[f],
+    );
+    const shape = ctx.alloc(4 * words.length);
+    new Int32Array(ctx.mod.memory.buffer, shape, words.length).set(words);
+    return {
+      length: base.length,
+      set: [
+        [0, shape],
+        [8, 0],
+        [9, 1],
+      ] as [number, number][],
+      add: [
+        [2, ((y % s.inRing) * s.inW + a) * s.inC],
+        [6, ((y % s.outRing) * s.outW + a) * s.outC],
+        ...(base[7] !== 0 ? [[7, ((y * s.outW + a) * s.outC) / 8]] : []),
+      ] as [number, number][],
+    };
+  });
+  return new PatchedSplit(ctx, kernel, specs);
+}
+
+/** Elementwise kernels: [n at 0, pointer args with their element sizes, the mask argument], units an element. */
+function elements(ptrs: [number, number][], mask: number, units: number) {
   return (base: Float64Array, ctx: SplitContext, kernel: string): StepSplit | null => {
     const total = base[0];
-    const n = partCount(ctx, 4 * total, Math.floor(total / 16));
+    const n = partCount(ctx, units * total, Math.floor(total / 16));
     if (n < 2) return null;
     const specs = bands(0, total, n, 16).map(([a, b]) => ({
       length: base.length,
@@ -163,7 +241,7 @@ function pointwiseInputRows(base: Float64Array, ctx: SplitContext, kernel: strin
 /** tt_depthwise_f32_bwd_input(shape, g_out, w, wscale, g_in, accumulate) by input rows, through the _rows entry. */
 function depthwiseInputRows(base: Float64Array, ctx: SplitContext): StepSplit | null {
   const s = readShape(ctx.mod, base[0]);
-  const n = partCount(ctx, s.outH * s.outW * s.outC * s.kernel * s.kernel, s.inH);
+  const n = partCount(ctx, WORK.depthwise * s.outH * s.outW * s.outC * s.kernel * s.kernel, s.inH);
   if (n < 2) return null;
   const specs = bands(0, s.inH, n, 1).map(([a, b]) => ({
     length: base.length + 2,
@@ -231,9 +309,10 @@ const RULES: Record<string, SplitRule> = {
       [7, 1],
     ],
     8,
+    WORK.add,
   ),
   // tt_clamp_f32_bwd(n, g, mask)
-  tt_clamp_f32_bwd: elements([[1, 4]], 2),
+  tt_clamp_f32_bwd: elements([[1, 4]], 2, WORK.clamp),
 };
 
 /** The split of a step with resolved arguments `base`, or null when it runs whole on the calling thread. */

@@ -6,6 +6,7 @@ import type { TrainingPlan } from '../../compiler/plan';
 import type { RunSettings } from '../../compiler/settings';
 import { PlanExecutor } from './executor';
 import { bands } from './executor-split';
+import type { ModeWindow } from './executor-mode';
 import { loadWasm, paths } from '../testing/kernel-harness';
 import { loadThreadedKernels } from './wasm-threads-node';
 import type { KernelModule } from './wasm';
@@ -13,10 +14,12 @@ import { join } from 'node:path';
 
 const MT = join(paths.wasmSimd, '..', 'tt_kernels_mt.wasm');
 let single: KernelModule;
+let scalar: KernelModule;
 const threaded = new Map<number, KernelModule>();
 
 beforeAll(async () => {
   single = await loadWasm(paths.wasmSimd);
+  scalar = await loadWasm(paths.wasmScalar);
   for (const t of [1, 2, 4]) threaded.set(t, await loadThreadedKernels(MT, t));
 }, 60_000);
 afterAll(() => threaded.forEach((m) => m.threads?.dispose()));
@@ -30,11 +33,28 @@ function examples(plan: TrainingPlan, n: number, seed: number) {
 }
 
 /** Losses, evaluation losses, final logits and trainable weights after `steps` training steps. */
-function trace(mod: KernelModule, plan: TrainingPlan, s: RunSettings, steps: number, minSplitWork?: number) {
-  const ex = PlanExecutor.load(mod, plan, s, { minSplitWork, guardBytes: 64 });
+function trace(
+  mod: KernelModule,
+  plan: TrainingPlan,
+  s: RunSettings,
+  steps: number,
+  minSplitWork?: number,
+  programs?: boolean,
+  mode?: ModeWindow,
+) {
+  const ex = PlanExecutor.load(mod, plan, s, { minSplitWork, guardBytes: 64, programs, mode });
   const losses = examples(plan, steps, 11).map(({ image, label }) => ex.trainStep(image, label));
   const evals = examples(plan, 3, 12).map(({ image, label }) => ex.evaluate(image, label).loss);
-  const out = { losses, evals, logits: ex.logits(), weights: ex.trainable(), split: ex.splitSteps };
+  const { split: kernels, programs: runs } = ex.threadPlan();
+  const out = {
+    losses,
+    evals,
+    logits: ex.logits(),
+    weights: ex.trainable(),
+    split: ex.splitSteps,
+    columns: kernels.filter((k) => k?.endsWith('_cols')).length,
+    programs: runs.length,
+  };
   expect(ex.checkCanaries()).toMatchObject({ before: 0, after: 0 });
   ex.dispose();
   return out;
@@ -84,6 +104,39 @@ describe('KernelThreads', () => {
   });
 });
 
+describe('KernelThreads.program', () => {
+  it('runs calls in order, each part once, and a trapping part fails the run but not the threads', () => {
+    const mod = threaded.get(4)!;
+    const pool = mod.threads!;
+    const n = 64;
+    const g = mod.put(Float32Array.from({ length: 4 * n }, (_, i) => i + 1));
+    const mask = mod.put(new Uint8Array(n / 2).fill(0x55));
+    const keep = mod.put(new Uint8Array(n / 2).fill(0xff));
+    const main = (a: Float64Array) => void mod.exports.tt_clamp_f32_bwd(a[0], a[1], a[2]);
+    const quarter = (m: number) => [0, 1, 2, 3].map((j) => Float64Array.of(n, g + 4 * n * j, m + (n / 8) * j));
+    // call 2 reads what call 0 wrote: it keeps every other element, then the mask clears every other again
+    const ptrs: number[] = [];
+    const alloc = (bytes: number) => (ptrs.push(mod.alloc(bytes)), ptrs[ptrs.length - 1]);
+    const mem = () => mod.memory.buffer as ArrayBuffer;
+    const prog = pool.program(mem, alloc, [
+      { kernel: 'tt_clamp_f32_bwd', parts: quarter(mask), main },
+      { kernel: 'tt_clamp_f32_bwd', parts: [Float64Array.of(4 * n, g, keep)], main },
+      { kernel: 'tt_clamp_f32_bwd', parts: quarter(keep), main },
+    ]);
+    expect(prog.calls).toBe(3);
+    prog.run();
+    mod.get(Float32Array, g, 4 * n).forEach((v, i) => expect(v).toBe(i % 2 === 0 ? i + 1 : 0));
+    const bad = pool.program(mem, alloc, [
+      { kernel: 'tt_clamp_f32_bwd', parts: quarter(mask), main },
+      { kernel: 'tt_clamp_f32_bwd', parts: [0, 1, 2, 3].map(() => Float64Array.of(n, 0x7ffffff0, mask)), main },
+    ]);
+    expect(() => bad.run()).toThrow(/out of bounds|failed/);
+    prog.run();
+    mod.get(Float32Array, g, 4 * n).forEach((v, i) => expect(v).toBe(i % 2 === 0 ? i + 1 : 0));
+    [g, mask, keep, ...ptrs].forEach((p) => mod.free(p));
+  });
+});
+
 describe('PlanExecutor on kernel threads', () => {
   const cases: [string, () => TrainingPlan, RunSettings, number][] = [
     [
@@ -99,6 +152,12 @@ describe('PlanExecutor on kernel threads', () => {
       3,
     ],
     [
+      'mcunet-5fps@96 paper:148kb, stochastic',
+      () => compile(buildModel({ model: 'mcunet-5fps', resolution: 96, classes: 10, seed: 6 }), 'paper:148kb'),
+      { lr: 0.02, rounding: 'stochastic', qas: true, seed: 8 },
+      2,
+    ],
+    [
       'mcunet-5fps@64 last:12, stochastic',
       () => compile(buildModel({ model: 'mcunet-5fps', resolution: 64, classes: 10, seed: 4 }), 'last:12'),
       { lr: 0.02, rounding: 'stochastic', qas: true, seed: 9 },
@@ -106,17 +165,26 @@ describe('PlanExecutor on kernel threads', () => {
     ],
   ];
   for (const [name, plan, settings, steps] of cases) {
-    it(`is bit-identical for 1, 2 and 4 threads: ${name}`, () => {
+    it(`is bit-identical for 1, 2 and 4 threads, with and without programs, and the scalar build: ${name}`, () => {
       const p = plan();
       const ref = trace(single, p, settings, steps);
       expect(ref.split).toBe(0);
+      expectSame(ref, trace(scalar, p, settings, steps));
       for (const t of [1, 2, 4]) {
         const everything = trace(threaded.get(t)!, p, settings, steps, 0);
         if (t > 1) expect(everything.split).toBeGreaterThan(10);
+        if (t > 1) expect(everything.programs).toBeGreaterThan(0);
+        if (t > 1 && name.startsWith('mcunet-5fps@128')) expect(everything.columns).toBeGreaterThan(100);
         expectSame(ref, everything);
       }
+      const alone = trace(threaded.get(2)!, p, settings, steps, 0, false);
+      expect(alone.programs).toBe(0);
+      expectSame(ref, alone);
       const usual = trace(threaded.get(2)!, p, settings, steps);
       expectSame(ref, usual);
-    }, 120_000);
+      // split and whole runs alternating from the first step (a timing window every 4 runs)
+      const mixed = trace(threaded.get(2)!, p, settings, steps, undefined, undefined, { period: 4, block: 1, warm: 0 });
+      expectSame(ref, mixed);
+    }, 180_000);
   }
 });

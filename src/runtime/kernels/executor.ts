@@ -22,18 +22,25 @@ import { checkPlanBounds } from '../../compiler/kernel-bounds';
 import { UPDATE_PARAMS_ROUNDING_WORD } from '../../compiler/plan';
 import { rngState, type RunSettings } from '../../compiler/settings';
 import type { PlanArg, PlanConst, PlanStep, SubPlan, TrainingPlan } from '../../compiler/plan';
-import { splitStep, type StepSplit } from './executor-split';
+import { call, planThreads, type StepProgram } from './executor-program';
+import type { StepSplit } from './executor-split';
+import { MODE_WINDOW, ThreadMode, type ModeWindow } from './executor-mode';
 import type { KernelModule } from './wasm';
 
 export interface ExecutorOptions {
   /** Canary bytes on each side of the arena (besides the alignment slack, which always holds canaries). */
   guardBytes?: number;
-  /** With kernel threads (module.threads): the least work a part of a split step gets (executor-split.ts). */
+  /**
+   * With kernel threads (module.threads): the least work a part of a split step gets (executor-split.ts), in
+   * and out of programs (default: MIN_SPLIT_WORK, and MIN_PROGRAM_SPLIT_WORK in a program).
+   */
   minSplitWork?: number;
+  /** With kernel threads: run consecutive split steps as one job (executor-program.ts; default true). */
+  programs?: boolean;
+  /** With kernel threads: how split and whole runs are timed against each other (executor-mode.ts), or false
+   * to always run split. */
+  mode?: ModeWindow | false;
 }
-
-/** Default least work per thread of a split step: about 10 microseconds of kernel time. */
-export const MIN_SPLIT_WORK = 100_000;
 
 type KernelFn = (...args: number[]) => number;
 
@@ -47,39 +54,16 @@ interface Compiled {
   labelSlots: Int32Array;
   /** Per step: how it runs across kernel threads, or null (whole, on this thread). */
   splits: (StepSplit | null)[];
+  /** Per step: the program that starts there (executor-program.ts), if any. */
+  programs: (StepProgram | undefined)[];
+  /** Split or whole, chosen by timing (null: no step splits, or always split). */
+  mode: ThreadMode | null;
   /** Labels must lie in [0, classes): the loss kernel's class count (the logits' length without one). */
   classes: number;
   sub: SubPlan;
 }
 
 const CANARY = 0xa5;
-
-function call(fn: KernelFn, a: Float64Array): number {
-  switch (a.length) {
-    case 2:
-      return fn(a[0], a[1]);
-    case 3:
-      return fn(a[0], a[1], a[2]);
-    case 4:
-      return fn(a[0], a[1], a[2], a[3]);
-    case 5:
-      return fn(a[0], a[1], a[2], a[3], a[4]);
-    case 6:
-      return fn(a[0], a[1], a[2], a[3], a[4], a[5]);
-    case 7:
-      return fn(a[0], a[1], a[2], a[3], a[4], a[5], a[6]);
-    case 8:
-      return fn(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
-    case 9:
-      return fn(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8]);
-    case 10:
-      return fn(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9]);
-    case 13:
-      return fn(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12]);
-    default:
-      return fn(...a);
-  }
-}
 
 export class PlanExecutor {
   /** Byte address of the arena in module memory (16-byte aligned). */
@@ -192,19 +176,14 @@ export class PlanExecutor {
     });
     const loss = sub.steps[lossStep]?.args[0];
     const classes = loss?.kind === 'i32' ? loss.value : sub.logits.bytes;
-    const threads = this.mod.threads;
-    const ctx = threads && {
-      mod: this.mod,
-      threads,
-      minWork: opts.minSplitWork ?? MIN_SPLIT_WORK,
-      alloc: (bytes: number) => {
-        const p = this.mod.alloc(bytes);
-        this.splitPtrs.push(p);
-        return p;
-      },
+    const alloc = (bytes: number) => {
+      const p = this.mod.alloc(bytes);
+      this.splitPtrs.push(p);
+      return p;
     };
-    const splits = sub.steps.map((st, i) => (ctx && threads.count > 1 ? splitStep(st.kernel, args[i], ctx) : null));
-    return { fns, args, lossStep, labelSlots: Int32Array.from(labelSlots), classes, sub, splits };
+    const { splits, programs } = planThreads(this.mod, alloc, { steps: sub.steps, fns, args, lossStep }, opts);
+    const mode = opts.mode !== false && splits.some((x) => x) ? new ThreadMode(opts.mode ?? MODE_WINDOW) : null;
+    return { fns, args, lossStep, labelSlots: Int32Array.from(labelSlots), classes, sub, splits, programs, mode };
   }
 
   /** Applies the run-time knobs: lr, rounding (args and update-param structs), QAS choice, and a new seed. */
@@ -259,16 +238,26 @@ export class PlanExecutor {
     }
     const slots = c.labelSlots;
     for (let k = 0; k < slots.length; k += 2) c.args[slots[k]][slots[k + 1]] = label;
-    const { fns, args, lossStep, splits } = c;
+    const { fns, args, lossStep, splits, programs, mode } = c;
+    const timed = mode !== null && to > from;
+    const threads = timed ? mode.begin(`${from}:${to}`) : true;
+    const t0 = timed ? performance.now() : 0;
     let loss = NaN;
     for (let i = from; i < to; i++) {
-      const split = splits[i];
+      const program = threads ? programs[i] : undefined;
+      if (program && program.to <= to) {
+        program.program.run();
+        i = program.to - 1;
+        continue;
+      }
+      const split = threads ? splits[i] : null;
       if (split) split.run(args[i]);
       else {
         const r = call(fns[i], args[i]);
         if (i === lossStep) loss = r;
       }
     }
+    if (timed) mode.end(performance.now() - t0);
     return loss;
   }
 
@@ -315,9 +304,22 @@ export class PlanExecutor {
     return { loss, predicted: this.argmax(this.infer.sub) };
   }
 
+  /** Training runs so far and those that ran split (the rest ran whole: executor-mode.ts). */
+  get splitRuns(): { runs: number; split: number } {
+    const m = this.train.mode;
+    return { runs: m?.runs ?? 0, split: m?.splitRuns ?? 0 };
+  }
+
   /** Steps of the training plan that run split across kernel threads (0 without threads). */
   get splitSteps(): number {
     return this.train.splits.filter((x) => x).length;
+  }
+
+  /** Per training step: the export its parts call when it runs split (else null), and the programs
+   * (executor-program.ts) as [from, to). */
+  threadPlan(): { split: (string | null)[]; programs: [number, number][] } {
+    const programs = this.train.programs.flatMap((p) => (p ? [[p.from, p.to] as [number, number]] : []));
+    return { split: this.train.splits.map((x) => x?.kernel ?? null), programs };
   }
 
   /** Predicted class of the last training step (the logits of its forward pass, before the update). */

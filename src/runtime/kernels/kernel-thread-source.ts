@@ -10,6 +10,15 @@
 
 /**
  * Int32 words of the control block (wasm-threads.ts): one job at a time, its parts claimed by any thread.
+ * A job is one split call (fn >= 0) or a program (fn = PROGRAM): `count` calls whose table starts at byte
+ * `prog` of wasm memory, PROGRAM_WORDS int32 a call:
+ *   fn, parts, nargs, args (float64 index of part 0's arguments; part i's follow at + i * nargs),
+ *   claim, done   (job << 8) | parts claimed / finished; the calling thread writes (job << 8) into both before
+ *                 it posts the job, so a word with another job number means that job is over
+ * Threads go through the calls in order: claim parts of a call with parts > 1 (one-part calls are the calling
+ * thread's), then wait until all its parts are done. `abort` (a job number) ends a program early; `active`
+ * counts kernel threads inside one; `sleepers` counts threads (the calling one included) blocked in
+ * Atomics.wait on a done word: whoever adds to a done word while it is non-zero notifies.
  *   seq      job number; kernel threads wait for it to change (Atomics.wait / notify)
  *   claim    (job << 8) | next unclaimed part: a thread claims part i with compareExchange(claim, c, c + 1)
  *            while the job in it is the one it woke for and i < parts
@@ -17,7 +26,23 @@
  *   fn       export index in `names` (-1: the threads exit); parts; nargs
  * Part i's float64 arguments start at byte ARGS_BYTE + 8 * MAX_ARGS * i.
  */
-export const CTRL = { seq: 0, claim: 1, finished: 2, error: 3, fn: 4, parts: 5, nargs: 6 } as const;
+export const CTRL = {
+  seq: 0,
+  claim: 1,
+  finished: 2,
+  error: 3,
+  fn: 4,
+  parts: 5,
+  nargs: 6,
+  prog: 7,
+  count: 8,
+  abort: 9,
+  active: 10,
+  sleepers: 11,
+} as const;
+export const PROGRAM = -2;
+export const PROGRAM_WORDS = 8;
+export const PW = { fn: 0, parts: 1, nargs: 2, args: 3, claim: 4, done: 5 } as const;
 export const MAX_PARTS = 16;
 export const MAX_ARGS = 16;
 export const ARGS_BYTE = 64;
@@ -37,6 +62,61 @@ const run = (init) => {
   const fns = names.map((n) => ex[n]);
   const w = new Int32Array(ctrl);
   const args = new Float64Array(ctrl, ${ARGS_BYTE}, ${MAX_ARGS * MAX_PARTS});
+  let m32 = new Int32Array(memory.buffer);
+  let m64 = new Float64Array(memory.buffer);
+  const call = (f, a, at, n) => {
+    switch (n) {
+      case 3: return f(a[at], a[at + 1], a[at + 2]);
+      case 6: return f(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5]);
+      case 8: return f(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6], a[at + 7]);
+      case 9: return f(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6], a[at + 7], a[at + 8]);
+      case 10: return f(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6], a[at + 7], a[at + 8], a[at + 9]);
+      case 12: return f(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6], a[at + 7], a[at + 8], a[at + 9], a[at + 10], a[at + 11]);
+      default: return f(...a.subarray(at, at + n));
+    }
+  };
+  const program = (job) => {
+    const t = job << 8;
+    const base = w[${CTRL.prog}] >> 2;
+    const count = w[${CTRL.count}];
+    if (base + ${PROGRAM_WORDS} * count > m32.length) {
+      m32 = new Int32Array(memory.buffer);
+      m64 = new Float64Array(memory.buffer);
+    }
+    for (let j = 0; j < count; j++) {
+      const b = base + ${PROGRAM_WORDS} * j;
+      const parts = m32[b + ${PW.parts}];
+      while (parts > 1) {
+        const c = Atomics.load(m32, b + ${PW.claim});
+        if ((c & ~255) !== t || Atomics.load(w, ${CTRL.abort}) === job) return;
+        const i = c & 255;
+        if (i >= parts) break;
+        if (Atomics.compareExchange(m32, b + ${PW.claim}, c, c + 1) !== c) continue;
+        const fn = m32[b + ${PW.fn}];
+        const nargs = m32[b + ${PW.nargs}];
+        const at = m32[b + ${PW.args}] + i * nargs;
+        if (at + nargs > m64.length) m64 = new Float64Array(memory.buffer);
+        try {
+          call(fns[fn], m64, at, nargs);
+        } catch (e) {
+          Atomics.store(w, ${CTRL.error}, i + 1);
+          post({ error: names[fn] + ': ' + (e && e.message ? e.message : String(e)) });
+        }
+        Atomics.add(m32, b + ${PW.done}, 1);
+        if (Atomics.load(w, ${CTRL.sleepers})) Atomics.notify(m32, b + ${PW.done});
+      }
+      let d = Atomics.load(m32, b + ${PW.done});
+      for (let s = 0; d !== t + parts; s++) {
+        if ((d & ~255) !== t || Atomics.load(w, ${CTRL.abort}) === job) return;
+        if (s > spin) {
+          Atomics.add(w, ${CTRL.sleepers}, 1);
+          Atomics.wait(m32, b + ${PW.done}, d, 20);
+          Atomics.sub(w, ${CTRL.sleepers}, 1);
+        }
+        d = Atomics.load(m32, b + ${PW.done});
+      }
+    }
+  };
   post({ ready: true });
   let seen = Atomics.load(w, ${CTRL.seq});
   for (;;) {
@@ -48,6 +128,12 @@ const run = (init) => {
     }
     seen = seq;
     const fn = w[${CTRL.fn}];
+    if (fn === ${PROGRAM}) {
+      Atomics.add(w, ${CTRL.active}, 1);
+      program(seq);
+      Atomics.sub(w, ${CTRL.active}, 1);
+      continue;
+    }
     if (fn < 0) break;
     for (;;) {
       const c = Atomics.load(w, ${CTRL.claim});
@@ -56,7 +142,7 @@ const run = (init) => {
       if (Atomics.compareExchange(w, ${CTRL.claim}, c, c + 1) !== c) continue;
       const parts = w[${CTRL.parts}];
       try {
-        fns[fn](...args.subarray(${MAX_ARGS} * i, ${MAX_ARGS} * i + w[${CTRL.nargs}]));
+        call(fns[fn], args, ${MAX_ARGS} * i, w[${CTRL.nargs}]);
       } catch (e) {
         Atomics.store(w, ${CTRL.error}, i + 1);
         post({ error: names[fn] + ': ' + (e && e.message ? e.message : String(e)) });

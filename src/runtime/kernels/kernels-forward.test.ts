@@ -8,6 +8,7 @@ import { loadBackends, type CallResult, type KernelBackend, type TypedArray } fr
 import { seeded } from '../testing/kernels-backward.cases';
 import { expf, logf } from '../../compiler/reference/math';
 import {
+  columnCases,
   layerCases,
   mathCases,
   mcuCases,
@@ -51,6 +52,7 @@ const groups: [string, FwdCase[]][] = [
   ['general conv', layerCases(seeded(13), 'conv', 12)],
   ['general conv, output channels in the lanes', smallReductionCases(seeded(18), 30)],
   ['MCU-sized layers and portable fallbacks', mcuCases(seeded(14))],
+  ['column ranges (tt_depthwise_s8_cols, tt_conv_s8_cols)', columnCases(seeded(19), 24)],
   ['fc, add, avgpool, slice, concat', vectorCases(seeded(15))],
   ['softmax cross-entropy, expf, logf', mathCases(seeded(16))],
   ['windowed pools and pad', poolForwardCases(seeded(17), 40)],

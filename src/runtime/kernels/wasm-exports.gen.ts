@@ -41,6 +41,34 @@ export interface KernelExports {
     r0: I32,
     r1: I32,
   ): void;
+  tt_depthwise_s8_cols(
+    shape: Ptr,
+    q: Ptr,
+    in_: Ptr,
+    w: Ptr,
+    bias: Ptr,
+    mult: Ptr,
+    out: Ptr,
+    mask: Ptr,
+    r0: I32,
+    r1: I32,
+    x0: I32,
+    x1: I32,
+  ): void;
+  tt_conv_s8_cols(
+    shape: Ptr,
+    q: Ptr,
+    in_: Ptr,
+    w: Ptr,
+    bias: Ptr,
+    mult: Ptr,
+    out: Ptr,
+    mask: Ptr,
+    r0: I32,
+    r1: I32,
+    x0: I32,
+    x1: I32,
+  ): void;
   tt_fc_s8(inC: I32, outC: I32, q: Ptr, in_: Ptr, w: Ptr, bias: Ptr, mult: Ptr, out: Ptr, mask: Ptr): void;
   tt_add_s8(n: I32, q: Ptr, bZp: I32, ma: F32, mb: F32, a: Ptr, b: Ptr, out: Ptr, mask: Ptr): void;
   tt_add_s8_fixed(n: I32, q: Ptr, bZp: I32, mult: Ptr, a: Ptr, b: Ptr, out: Ptr, mask: Ptr): void;

@@ -8,13 +8,16 @@
  *
  * Parts are claimed, not assigned: this thread posts the job, then claims parts like any kernel thread, so a
  * kernel thread that the OS has not scheduled yet costs nothing (this thread does its parts), and every part
- * still runs exactly once. The control block (a SharedArrayBuffer apart from wasm memory) is laid out in
+ * still runs exactly once. A program (KernelThreads.program, executor-program.ts) is a sequence of such calls in
+ * one job: its table lives in wasm memory, every thread claims the parts of call j and waits until they are all
+ * done before call j + 1, so many small split calls cost one hand-over. The control block (a SharedArrayBuffer
+ * apart from wasm memory) is laid out in
  * kernel-thread-source.ts. Waiting needs a context that may block: a worker, or Node's main thread (never a
  * page). Kernel threads spin briefly on Atomics.load before Atomics.wait: plan steps come tens of microseconds
  * apart, about a futex wake-up.
  */
 import { KernelModule, type KernelExports } from './wasm';
-import { ARGS_BYTE, CTRL, CTRL_BYTES, MAX_ARGS, MAX_PARTS } from './kernel-thread-source';
+import { ARGS_BYTE, CTRL, CTRL_BYTES, MAX_ARGS, MAX_PARTS, PROGRAM, PROGRAM_WORDS, PW } from './kernel-thread-source';
 
 /** A started kernel thread, whatever the platform (Node worker_threads or a browser Worker). */
 export interface ThreadPort {
@@ -26,6 +29,19 @@ export interface ThreadPort {
 
 /** Starts one kernel thread (see kernel-thread-source.ts for the source each platform needs). */
 export type SpawnThread = () => ThreadPort;
+
+/** One call of a program: the export the kernel threads call, the parts' arguments, and this thread's call. */
+export interface ProgramCall {
+  kernel: string;
+  parts: Float64Array[];
+  main: (a: Float64Array) => void;
+}
+
+/** A program written into wasm memory (KernelThreads.program): run() runs its calls in order. */
+export interface KernelProgram {
+  readonly calls: number;
+  run(): void;
+}
 
 /** Bytes of stack each kernel thread gets (the fused kernels keep a 16 KB block on the stack). */
 const THREAD_STACK_BYTES = 256 * 1024;
@@ -69,18 +85,22 @@ export class KernelThreads {
     return i;
   }
 
-  private post(fn: number, parts: number, nargs: number): number {
-    const w = this.w;
+  private nextJob(): number {
     this.job = this.job >= MAX_JOB ? 1 : this.job + 1;
+    return this.job;
+  }
+
+  private post(fn: number, parts: number, nargs: number, job = this.nextJob()): number {
+    const w = this.w;
     w[CTRL.fn] = fn;
     w[CTRL.parts] = parts;
     w[CTRL.nargs] = nargs;
     Atomics.store(w, CTRL.finished, 0);
     Atomics.store(w, CTRL.error, 0);
-    Atomics.store(w, CTRL.claim, this.job << 8);
-    Atomics.store(w, CTRL.seq, this.job);
+    Atomics.store(w, CTRL.claim, job << 8);
+    Atomics.store(w, CTRL.seq, job);
     Atomics.notify(w, CTRL.seq);
-    return this.job;
+    return job;
   }
 
   /**
@@ -119,6 +139,96 @@ export class KernelThreads {
     const bad = Atomics.load(w, CTRL.error);
     if (bad)
       throw new Error(`a kernel thread failed on part ${bad - 1}${this.errors.length ? `: ${this.errors[0]}` : ''}`);
+  }
+
+  /**
+   * Writes a program into wasm memory (`alloc` gives bytes that live as long as the program): its calls run
+   * in order, each call's parts shared out like run()'s, every thread waiting for a call's parts before it
+   * starts the next, all in one job, so a sequence of small split calls costs one hand-over, not one each.
+   * One-part calls run on this thread. Arguments are fixed when written.
+   */
+  program(mem: () => ArrayBuffer, alloc: (bytes: number) => number, calls: ProgramCall[]): KernelProgram {
+    const table = alloc(4 * PROGRAM_WORDS * calls.length);
+    const args = alloc(8 * calls.reduce((n, c) => n + c.parts.length * c.parts[0].length, 0) + 8);
+    const at0 = (args + 7) >> 3;
+    const m32 = new Int32Array(mem());
+    const m64 = new Float64Array(mem());
+    let at = at0;
+    calls.forEach((c, j) => {
+      if (c.parts.length > MAX_PARTS || c.parts.some((p) => p.length !== c.parts[0].length))
+        throw new Error(`program call ${j}: at most ${MAX_PARTS} parts of one length`);
+      const b = (table >> 2) + PROGRAM_WORDS * j;
+      m32.set([this.index(c.kernel), c.parts.length, c.parts[0].length, at, 0, 0], b);
+      for (const p of c.parts) m64.set(p, (at += p.length) - p.length);
+    });
+    return { calls: calls.length, run: () => this.runProgram(mem, table, calls) };
+  }
+
+  private runProgram(mem: () => ArrayBuffer, table: number, calls: ProgramCall[]): void {
+    if (this.disposed) throw new Error('kernel threads disposed');
+    const m = new Int32Array(mem());
+    const base = table >> 2;
+    const job = this.nextJob();
+    const t = job << 8;
+    for (let j = 0; j < calls.length; j++) {
+      m[base + PROGRAM_WORDS * j + PW.claim] = t;
+      m[base + PROGRAM_WORDS * j + PW.done] = t;
+    }
+    this.w[CTRL.prog] = table;
+    this.w[CTRL.count] = calls.length;
+    this.post(PROGRAM, 0, 0, job);
+    try {
+      for (let j = 0; j < calls.length; j++) this.programCall(m, base + PROGRAM_WORDS * j, t, calls[j]);
+    } catch (e) {
+      this.abort(job);
+      throw e;
+    }
+    const bad = Atomics.load(this.w, CTRL.error);
+    if (bad) {
+      this.abort(job);
+      throw new Error(`a kernel thread failed on part ${bad - 1}${this.errors.length ? `: ${this.errors[0]}` : ''}`);
+    }
+  }
+
+  /** This thread's share of one program call, then the wait for the other threads' parts of it. */
+  private programCall(m: Int32Array, b: number, t: number, c: ProgramCall): void {
+    const parts = c.parts.length;
+    if (parts === 1) {
+      c.main(c.parts[0]);
+      this.done(m, b);
+      return;
+    }
+    for (;;) {
+      const v = Atomics.load(m, b + PW.claim);
+      const i = v & 255;
+      if (i >= parts) break;
+      if (Atomics.compareExchange(m, b + PW.claim, v, v + 1) !== v) continue;
+      c.main(c.parts[i]);
+      this.done(m, b);
+    }
+    let d = Atomics.load(m, b + PW.done);
+    for (let s = 0; d !== t + parts && s < this.spin; s++) d = Atomics.load(m, b + PW.done);
+    for (let waited = 0; d !== t + parts; waited++) {
+      if (waited > 60_000) throw new Error('kernel threads have not finished a program call for a minute');
+      if (Atomics.load(this.w, CTRL.error)) throw new Error(`a kernel thread failed: ${this.errors[0] ?? ''}`);
+      Atomics.add(this.w, CTRL.sleepers, 1);
+      Atomics.wait(m, b + PW.done, d, 1);
+      Atomics.sub(this.w, CTRL.sleepers, 1);
+      d = Atomics.load(m, b + PW.done);
+    }
+  }
+
+  /** Counts a finished part of a program call, waking the threads that sleep on it. */
+  private done(m: Int32Array, b: number): void {
+    Atomics.add(m, b + PW.done, 1);
+    if (Atomics.load(this.w, CTRL.sleepers)) Atomics.notify(m, b + PW.done);
+  }
+
+  /** Ends a program early and waits until no kernel thread is inside it. */
+  private abort(job: number): void {
+    Atomics.store(this.w, CTRL.abort, job);
+    for (let waited = 0; Atomics.load(this.w, CTRL.active) > 0 && waited < 60_000; waited++)
+      Atomics.wait(this.w, CTRL.active, Atomics.load(this.w, CTRL.active), 1);
   }
 
   /** Ends the kernel threads. */

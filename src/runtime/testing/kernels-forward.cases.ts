@@ -85,6 +85,7 @@ export function convCase(
   r0: number,
   r1: number,
   mask: boolean,
+  cols?: [number, number],
 ): FwdCase {
   const { q, w, bias, mult } = layerParams(r, kind, s);
   const input = i8(r, s.inRing * s.inW * s.inC);
@@ -92,6 +93,7 @@ export function convCase(
   const m = mask ? bytes(r, Math.ceil((s.outH * s.outW * s.outC) / 8)) : null; // random bits outside the band too
   const args: Arg[] = [structWords(CONV_SHAPE_FIELDS, s), structWords(QUANT_FIELDS, q), input, w, bias, mult, out];
   args.push(m, i32(r0), i32(r1));
+  if (cols) args.push(i32(cols[0]), i32(cols[1]));
   const ref = (t: TypedArray[]) =>
     REFS[kind](
       s,
@@ -104,8 +106,24 @@ export function convCase(
       m ? (t[7] as Uint8Array) : null,
       r0,
       r1,
+      ...(cols ?? []),
     );
-  return { name: `${name} ${kind} ${JSON.stringify(s)} rows ${r0}-${r1}`, fn: `tt_${kind}_s8`, args, ref };
+  const fn = `tt_${kind}_s8${cols ? '_cols' : ''}`;
+  const where = `rows ${r0}-${r1}${cols ? ` columns ${cols[0]}-${cols[1]}` : ''}`;
+  return { name: `${name} ${kind} ${JSON.stringify(s)} ${where}`, fn, args, ref };
+}
+
+/** The _cols entries (threads split a one-row band by columns with them): random column ranges of random bands,
+ * with a mask (random bits elsewhere must survive), including first layers the SIMD build runs channels-in-lanes. */
+export function columnCases(r: Rand, count: number): FwdCase[] {
+  return Array.from({ length: count }, (_, t) => {
+    const kind = t % 2 ? 'depthwise' : 'conv';
+    const s = kind === 'conv' && t % 4 === 0 ? { ...randomShape(r, 'conv'), outC: 16 } : randomShape(r, kind);
+    const r0 = int(r, 0, s.outH - 1);
+    const x0 = int(r, 0, s.outW - 1);
+    const cols: [number, number] = [x0, int(r, x0, s.outW)];
+    return convCase('columns', r, kind, s, r0, int(r, r0 + 1, s.outH), t % 3 !== 2, cols);
+  });
 }
 
 /** Whole tensors, bands and rings of random layers of one kind. */
