@@ -8,12 +8,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { REPO_ROOT } from './firmware-io';
 import { main } from './main';
 import { trainOptions } from './train';
 import { runHeadless } from './train-run';
 
 const dir = mkdtempSync(join(tmpdir(), 'tinytrain-fresh-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const MOBILENET = join(REPO_ROOT, 'scripts', 'quantize', 'fashion_mobilenet_int8.onnx');
 
 const train = (model: string, ...extra: string[]) => {
   const common = ['--scheme', 'last:4', '--lr', '0.03', '--data', 'mnist', '--steps', '1000', '--eval', '500'];
@@ -30,5 +33,21 @@ describe('an imported model with a fresh classifier', () => {
     expect(builtIn.finalTestAccuracy).toBeGreaterThan(0.4);
     expect(imported.finalTestAccuracy).toBeGreaterThan(0.4);
     expect(Math.abs(imported.finalTestAccuracy - builtIn.finalTestAccuracy)).toBeLessThan(0.05);
+  }, 60_000);
+
+  it('an ONNX MobileNet (ReLUs folded into its quantization) learns MNIST with a fresh classifier, int8 and fp32', async () => {
+    const int8 = await train(MOBILENET, '--classifier', '0');
+    const fp32 = await train(MOBILENET, '--classifier', '0', '--fp32');
+    expect(int8.finalTestAccuracy).toBeGreaterThan(0.25);
+    expect(fp32.finalTestAccuracy).toBeGreaterThan(0.25);
+  }, 60_000);
+
+  it('the fp32 baseline computes the ONNX MobileNet as its int8 model does (its own classifier, Fashion-MNIST)', async () => {
+    const evaluate = (...extra: string[]) =>
+      train(MOBILENET, '--classifier', 'keep', '--data', 'fashion-mnist', '--steps', '0', ...extra);
+    const int8 = (await evaluate()).finalTestAccuracy;
+    const fp32 = (await evaluate('--fp32')).finalTestAccuracy;
+    expect(int8).toBeGreaterThan(0.7);
+    expect(Math.abs(fp32 - int8)).toBeLessThan(0.03);
   }, 60_000);
 });
