@@ -3,13 +3,14 @@
  * at. This is how a v2 model file of an imported model and the importer's mapping (import/to-model.ts) become
  * the same Model the built-ins are: shapes are inferred along the nodes and checked, each layer's input
  * quantization is its producer's output, and the classifier (the last node, an fc) is freshly initialized when
- * the class count asked for differs from the file's (transfer learning, as for the built-ins).
+ * the class count asked for differs from the file's (transfer learning: init.ts initClassifier, the built-ins'
+ * fresh classifier, logit range included).
  */
 import { LAYER_KIND_TABLE } from '../layer-kinds';
 import type { ModelFile, ModelFileLayer } from '../model-file';
 import type { QParams } from '../quant';
 import { layerMacs, type LayerShape } from './arch';
-import { initLayer } from './init';
+import { initClassifier } from './init';
 import { ModelError, type ConvLayer, type Model, type RequantMode } from './model';
 import { INPUT, nodeShapes, TopologyError, type ModelNode } from './nodes';
 
@@ -106,7 +107,7 @@ export function assembleModel(p: ModelParts, classes: number, freshClassifier: b
     const l = fresh ? { ...shapes.get(n.conv)!, relu: false } : shapes.get(n.conv)!;
     const spec = specOf(n.conv);
     const input = outputOf(p.nodes, p.layers, p.input, n.inputs[0]);
-    const init = fresh ? initLayer(l, input, (input.scale * 32) ** 2, p.seed) : null;
+    const init = fresh ? initClassifier(l, input, p.seed) : null;
     const w = init ?? spec;
     const layer: ConvLayer = {
       ...l,

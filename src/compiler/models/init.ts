@@ -6,6 +6,10 @@
  *   pre-activation:  E[a^2] = E[x^2] * mean_c ||W_c||^2   (zero-mean weights, independent inputs)
  *   ReLU-like clamp: E[y^2] = E[a^2] / 2, range [0, 3 sigma];  linear: E[y^2] = E[a^2], range [-4 sigma, 4 sigma]
  *   residual add:    E[y^2] = E[a^2] + E[b^2];  average pool: keeps its input's quantization.
+ *
+ * A fresh classifier on a pretrained backbone (transfer learning, built-in or imported) is initClassifier: the
+ * one place that decides its weights and its logit range, so every model that replaces its classifier trains
+ * from the same start.
  */
 import type { LayerShape } from './arch';
 import { quantizeBias, quantizeWeights, rangeQParams, type QParams } from '../quant';
@@ -63,6 +67,25 @@ export function initLayer(l: LayerShape, input: QParams, m2In: number, seed: num
     output,
     m2: l.relu ? m2Pre / 2 : m2Pre,
   };
+}
+
+/**
+ * Real range (+-) of a fresh classifier's int8 logits. Sized from the initial (tiny, random) logits, as
+ * initLayer sizes any layer (about +-2.5 on the mcunet-5fps backbone, +-0.3 on tiny-cnn), fine-tuning soon
+ * pushes every logit against the clamp: the softmax goes flat (loss ln 10), the clamp mask stops every gradient
+ * and training dies. The pretrained classifiers end with ranges of about +-10 to +-16.
+ */
+export const LOGIT_RANGE = 16;
+
+/**
+ * A fresh, linear classifier reading a pretrained backbone's features quantized as `input`: He-uniform weights
+ * for an input second moment of (32 input LSBs)^2 (the backbone's real activations are unknown without data),
+ * seeded by `seed` alone (not the layer's name, so an imported model's classifier starts as the built-in's),
+ * logits on +-LOGIT_RANGE.
+ */
+export function initClassifier(l: LayerShape, input: QParams, seed: number): InitLayer {
+  const r = initLayer({ ...l, name: 'classifier', relu: false }, input, (input.scale * 32) ** 2, seed);
+  return { ...r, output: rangeQParams(-LOGIT_RANGE, LOGIT_RANGE) };
 }
 
 /** Quantization of a residual sum of two tensors with second moments m2a and m2b. */

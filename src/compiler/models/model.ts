@@ -15,7 +15,7 @@ import {
   type LayerShape,
   type ModelName,
 } from './arch';
-import { DEFAULT_INPUT, DEFAULT_INPUT_M2, initAdd, initLayer } from './init';
+import { DEFAULT_INPUT, DEFAULT_INPUT_M2, initAdd, initClassifier, initLayer } from './init';
 import type { ModelFile, ModelFileLayer } from '../model-file';
 import type { QParams } from '../quant';
 import { modelFromFile } from './generic';
@@ -195,7 +195,8 @@ export function buildModel(o: BuildModelOptions): Model {
   const cls = shapes.classifier;
   const clsFile = file && file.classes === o.classes ? file.layers[file.layers.length - 1] : null;
   if (clsFile) checkLayer(clsFile, cls, file!.layers.length - 1);
-  const clsInit = clsFile ? null : initLayer(cls, poolOut, file ? (poolOut.scale * 32) ** 2 : m2, seed);
+  // on a pretrained backbone: the transfer-learning classifier every model shares; random: one more layer
+  const clsInit = clsFile ? null : file ? initClassifier(cls, poolOut, seed) : initLayer(cls, poolOut, m2, seed);
   const classifier: ConvLayer = {
     ...cls,
     index: -1,

@@ -7,17 +7,16 @@
  * buildModel initialize the classifier from the seed. A TRAINED model file (one the playground saved after
  * fine-tuning) keeps its classifier: it already holds what was learned for these classes.
  *
- * The fresh classifier's int8 logits get a fixed range of +-LOGIT_RANGE. buildModel sizes it from the initial
- * (tiny, random) logits - about +-2.5 on the mcunet-5fps backbone - so fine-tuning soon pushes every logit
- * against the clamp: the softmax goes flat (loss ln 10), the clamp mask stops every gradient and training dies.
- * The pretrained classifiers end with ranges of about +-10 to +-16.
+ * The fresh classifier's int8 logits get a fixed range of +-LOGIT_RANGE (init.ts). On a pretrained backbone
+ * buildModel (and an imported model's assembleModel) already initializes it so (initClassifier); the seeded
+ * random model sizes it from its tiny initial logits like any layer, so it is set here.
  */
 import type { ModelFile } from '../model-file';
 import { rangeQParams } from '../quant';
+import { LOGIT_RANGE } from './init';
 import { buildModel, type Model } from './model';
 
-/** Real range (+-) of the fresh classifier's int8 logits. */
-export const LOGIT_RANGE = 16;
+export { LOGIT_RANGE };
 
 export interface TransferOptions {
   model: string;

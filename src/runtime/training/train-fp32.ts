@@ -2,7 +2,8 @@
  * The fp32 fine-tuning baseline (the paper's comparison: fp32 SGD with the same sparse scheme). The int8 model
  * is dequantized once (W = s_W * W_q, b = s_W * s_x * b_q) and trained in float32 with no fake quantization:
  * activations stay real numbers, ReLU-like layers clamp to the real range of their int8 output
- * [0, s_y * (127 - z_y)] (the network's ReLU6), linear layers (projections, residual sums, the pool, the
+ * [0, s_y * (127 - z_y)] (the network's ReLU6; a ReLU folded into the quantization, z_y = -128 without a
+ * relu flag, clamps at 0 only), linear layers (projections, residual sums, the pool, the
  * classifier) do not saturate. The backward pass is plain reverse-mode float math, reaching only the layers
  * at or after the earliest updated one, and the update is SGD without momentum on exactly the scheme's set:
  * the classifier, the chosen biases, and the first k input channels (depthwise: channels) of the chosen
@@ -49,7 +50,10 @@ function layerState(l: ConvLayer, scheme: Scheme): LayerState {
   const ratio = l.index < 0 ? 1 : scheme.weight[l.index];
   const k = ratio > 0 ? updatedChannels(l, ratio) : 0;
   const { w, b } = dequantize(l);
-  const lo = l.relu ? 0 : -Infinity;
+  // a ReLU folded into the output quantization (ONNX QOperator / PyTorch: no relu node, the int8 range starts
+  // at real 0) is a ReLU too: without it an imported model's fp32 forward is linear and its logits explode
+  const folded = !l.relu && l.output.zeroPoint === -128;
+  const lo = l.relu || folded ? 0 : -Infinity;
   // float32, as the activations are stored: a float64 bound just above its float32 rounding would let a
   // saturated output (stored as that rounding) pass gradient through the clamp's mask
   const hi = l.relu ? Math.fround(l.output.scale * (127 - l.output.zeroPoint)) : Infinity;
@@ -137,7 +141,7 @@ export class Fp32Trainer {
       const y = this.acts[n.y];
       if (n.kind === 'layer') {
         FP32_OPS[n.s.l.kind].forward(n.s.l, this.acts[n.x], n.s.w, n.s.b, y);
-        if (n.s.l.relu) for (let i = 0; i < y.length; i++) y[i] = Math.min(n.s.hi, Math.max(n.s.lo, y[i]));
+        if (n.s.lo > -Infinity) for (let i = 0; i < y.length; i++) y[i] = Math.min(n.s.hi, Math.max(n.s.lo, y[i]));
       } else if (n.kind === 'add') {
         const a = this.acts[n.a];
         const b = this.acts[n.b];
@@ -176,7 +180,7 @@ export class Fp32Trainer {
   private backwardLayer(n: Extract<Node, { kind: 'layer' }>, ga: Float32Array): void {
     const { s } = n;
     const y = this.acts[n.y];
-    if (s.l.relu) for (let i = 0; i < ga.length; i++) if (!(y[i] > s.lo && y[i] < s.hi)) ga[i] = 0;
+    if (s.lo > -Infinity) for (let i = 0; i < ga.length; i++) if (!(y[i] > s.lo && y[i] < s.hi)) ga[i] = 0;
     const row = FP32_OPS[s.l.kind];
     if (this.needs(n.x)) row.backwardInput(s.l, ga, s.w, this.grads[n.x]);
     const lr = this.lr;
