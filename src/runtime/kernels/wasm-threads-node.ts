@@ -22,6 +22,8 @@ function spawnNodeThread(): ThreadPort {
     onMessage: (cb) => {
       w.on('message', cb);
       w.on('error', (e) => cb({ error: e.message }));
+      // a 'message' listener refs the worker again: unref after it, or the process never exits
+      w.unref();
     },
     terminate: () => void w.terminate(),
   };
