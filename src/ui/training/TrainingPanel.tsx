@@ -12,6 +12,7 @@ import { Tabs } from '../Tabs';
 import { Term } from '../Term';
 import { useSize } from '../useSize';
 import { AccuracyLegend, lastEvaluation, TEST_COLOR, TRAIN_COLOR } from './AccuracyLegend';
+import { DataLine, useTrainingDataFit } from './DataLine';
 import { LineChart } from './LineChart';
 import { YourData } from './YourData';
 
@@ -19,7 +20,9 @@ function Controls() {
   const status = useTraining((s) => s.status);
   const t = useTraining();
   const hasPlan = usePlayground((s) => s.compiled.plan !== null);
-  const off = status === 'unavailable' || status === 'loading' || !hasPlan;
+  // a model whose input is not an image cannot train here (the data line says why)
+  const images = useTrainingDataFit()?.ok !== false;
+  const off = status === 'unavailable' || status === 'loading' || !hasPlan || !images;
   const running = status === 'running';
   // Keyboard focus follows Start -> Pause -> Start: the pressed button disables itself, so without this focus
   // would fall to the page and Space could not pause.
@@ -279,6 +282,7 @@ function TabBody({ tab }: { tab: 'train' | 'data' }) {
         {message || STATUS_TEXT[status]}
       </p>
       <WeightsLine />
+      <DataLine />
       {tab === 'train' ? (
         <>
           <Controls />
