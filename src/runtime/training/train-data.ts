@@ -32,10 +32,23 @@ export function planInputSpec(plan: {
   model: { name: string };
   input: { shape: readonly number[]; scale: number; zeroPoint: number };
 }): InputSpec {
-  const [h, w, c] = plan.input.shape;
+  return inputSpec(plan.model.name, plan.input.shape, plan.input);
+}
+
+/** planInputSpec of a model (the search's contribution runs build their data from the model). */
+export function modelInputSpec(m: {
+  name: string;
+  inputShape: readonly number[];
+  input: { scale: number; zeroPoint: number };
+}): InputSpec {
+  return inputSpec(m.name, m.inputShape, m.input);
+}
+
+function inputSpec(name: string, shape: readonly number[], q: { scale: number; zeroPoint: number }): InputSpec {
+  const [h, w, c] = shape;
   const spec: InputSpec = { resolution: h, channels: c };
   if (w !== h) spec.width = w;
-  if (!BUILTIN.has(plan.model.name)) spec.codes = pixelCodes(plan.input);
+  if (!BUILTIN.has(name)) spec.codes = pixelCodes(q);
   return spec;
 }
 
