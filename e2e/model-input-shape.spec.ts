@@ -21,8 +21,20 @@ const haveMicro = existsSync(MICRO) && !process.env.E2E_NO_SHARED_MODELS;
 
 /** The model to open: micro_speech, else the non-square fixture; its input as the editor shows it. */
 const MODEL = haveMicro
-  ? { name: 'micro_speech_quantized.tflite', bytes: () => readFileSync(MICRO), shape: '49×40×1', hw: '49x40' }
-  : { name: 'wide.tflite', bytes: () => Buffer.from(nonSquareTflite(48, 32, 10)), shape: '48×32×3', hw: '48x32' };
+  ? {
+      name: 'micro_speech_quantized.tflite',
+      bytes: () => readFileSync(MICRO),
+      shape: '49×40×1',
+      hw: '49x40',
+      classes: 4,
+    }
+  : {
+      name: 'wide.tflite',
+      bytes: () => Buffer.from(nonSquareTflite(48, 32, 10)),
+      shape: '48×32×3',
+      hw: '48x32',
+      classes: 10,
+    };
 
 const start = (classes: number): Experiment => ({
   ...defaultFieldValues(),
@@ -62,6 +74,9 @@ for (const size of SIZES) {
     console.log(`${size.label}: ${await data.textContent()}`);
 
     await expect(page.getByTestId('train.weights')).toHaveAttribute('data-status', 'ready', { timeout: 30_000 });
+    await expect(page.getByTestId('train.weights')).toContainText(
+      size.classes === MODEL.classes ? '(its classifier kept)' : `(a fresh ${size.classes}-class classifier)`,
+    );
     await app.trainStart.scrollIntoViewIfNeeded();
     await app.trainStart.click();
     await page.waitForFunction(
@@ -76,6 +91,7 @@ for (const size of SIZES) {
     expect(stats).toMatch(/acc \d+\.\d%/);
     const step = Number(await page.getByTestId('train.step.count').getAttribute('data-step'));
     console.log(`${size.label}: after ${step} steps: ${stats.replace(/\s+/g, ' ')}`);
+    await app.panel('training').screenshot({ path: test.info().outputPath(`training-${size.label}.png`) });
 
     const [download] = await Promise.all([
       page.waitForEvent('download'),

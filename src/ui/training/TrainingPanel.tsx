@@ -6,6 +6,7 @@ import { useEffect, useRef, useState } from 'react';
 import { ROUNDINGS } from '../../state/experiment';
 import type { RoundingChoice } from '../../state/experiment';
 import { usePlayground } from '../../state/playground';
+import { IMPORTED, importedKeepsClassifier } from '../../state/imported';
 import { clearTrainingError, useTraining } from '../../state/training';
 import type { TrainingStatus } from '../../state/training';
 import { Tabs } from '../Tabs';
@@ -237,7 +238,9 @@ const STATUS_TEXT: Record<TrainingStatus, string> = {
 function WeightsLine() {
   const w = usePlayground((s) => s.compiled.weights);
   const classes = usePlayground((s) => s.experiment.classes);
+  const imported = usePlayground((s) => s.experiment.model === IMPORTED);
   if (!w) return null;
+  const fresh = imported && importedKeepsClassifier(classes) === false;
   const sha = w.sha256 ? `, sha256 ${w.sha256.slice(0, 12)}…` : '';
   const text =
     w.status === 'loading'
@@ -246,7 +249,7 @@ function WeightsLine() {
         ? (w.error ?? 'the weights could not be loaded')
         : w.origin === 'backbone'
           ? `starts from the pretrained backbone (${w.fileName}${sha}) with a fresh ${classes}-class classifier`
-          : `starts from your model file ${w.fileName}${sha} (its classifier kept)`;
+          : `starts from your model file ${w.fileName}${sha} (${fresh ? `a fresh ${classes}-class classifier` : 'its classifier kept'})`;
   return (
     <p className={`hint weights-${w.status}`} data-testid="train.weights" data-status={w.status}>
       {text}
