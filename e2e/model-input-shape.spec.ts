@@ -90,7 +90,11 @@ for (const size of SIZES) {
     expect(stats).toMatch(/loss \d+\.\d{3}/);
     expect(stats).toMatch(/acc \d+\.\d%/);
     const step = Number(await page.getByTestId('train.step.count').getAttribute('data-step'));
-    console.log(`${size.label}: after ${step} steps: ${stats.replace(/\s+/g, ' ')}`);
+    // the test accuracy shown is the last evaluation's, and says its step when older than the training window
+    const evalStep = Number(await page.getByTestId('train.legend.test').getAttribute('data-step'));
+    if (evalStep !== step) await expect(page.getByTestId('train.legend.test')).toContainText(` at step ${evalStep}`);
+    const legend = (await page.getByTestId('train.legend.test').textContent())!.trim();
+    console.log(`${size.label}: after ${step} steps: ${stats.replace(/\s+/g, ' ')}; ${legend}`);
     await app.panel('training').screenshot({ path: test.info().outputPath(`training-${size.label}.png`) });
 
     const [download] = await Promise.all([
