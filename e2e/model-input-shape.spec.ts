@@ -120,7 +120,7 @@ test('hello_world (one value in): the reason it cannot train on images, and Star
   const data = page.getByTestId('train.data');
   await expect(data).toHaveAttribute('data-ok', 'false');
   await expect(data).toHaveText(
-    "Cannot train on images: the model's input is 1 value, not an image, so it cannot train on MNIST " +
+    "Cannot train here: the model's input is 1 value, not an image, so it cannot train on MNIST " +
       '(training needs an input of at least 8x8 with 1 or 3 channels); the plan, the export and the firmware ' +
       'still work.',
   );

@@ -21,7 +21,7 @@ export function DataLine() {
   if (!fit) return null;
   return (
     <p className={`hint data-fit${fit.ok ? '' : ' refused'}`} data-testid="train.data" data-ok={String(fit.ok)}>
-      {fit.ok ? `Trains on ${fit.text}.` : `Cannot train on images: ${fit.reason}.`}
+      {fit.ok ? `Trains on ${fit.text}.` : `Cannot train here: ${fit.reason}.`}
     </p>
   );
 }
