@@ -2,16 +2,28 @@
  * A model file whose input is not the data set's shape, on the page (issue #10), at a phone and a desktop size:
  * open micro_speech_quantized.tflite (49x40x1; when ../shared/models is absent, a 48x32 RGB model built here)
  * -> the data line says how MNIST is resized to it -> Start trains >= 200 steps with loss and accuracy shown ->
- * Export .tflite -> the exported file opens again with the same input. hello_world (one value in) gets the
+ * Export .tflite -> the exported file opens again with the same input; the worker and `tinytrain train` give the
+ * same losses bit for bit on the same file, scheme and seed. hello_world (one value in) gets the
  * reason it cannot train, and Start stays off. No page errors.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { expect, test, type Page } from '@playwright/test';
+import { runHeadless } from '../src/cli/train-run';
+import { runSettingsOf } from '../src/compiler/settings';
+import type { TrainingClient } from '../src/runtime/training/training-client';
 import { nonSquareTflite } from '../src/compiler/testing/non-square';
 import { presetScheme } from '../src/state/compile';
 import { defaultFieldValues, type Experiment } from '../src/state/experiment';
 import { encodeExperiment } from '../src/state/url';
 import { PlaygroundPage } from './pages/playground';
+
+declare global {
+  interface Window {
+    __tinytrain?: TrainingClient;
+  }
+}
 
 const shared = (name: string) => new URL(`../../shared/models/${name}`, import.meta.url);
 const MICRO = shared('micro_speech_quantized.tflite');
@@ -132,5 +144,58 @@ test('hello_world (one value in): the reason it cannot train on images, and Star
     page.getByTestId('model.export.tflite').click(),
   ]);
   expect(download.suggestedFilename()).toMatch(/\.tflite$/);
+  await app.expectNoConsoleErrors();
+});
+
+test(`the page's worker and tinytrain train run ${MODEL.name} bit for bit (same file, scheme, seed)`, async ({
+  page,
+}) => {
+  test.setTimeout(120_000);
+  const steps = 30;
+  // 10 classes: the CLI trains on all of the data set's classes (a fresh classifier from the seed when the file has
+  // another count), so the page does too
+  const experiment = start(10);
+  const app = new PlaygroundPage(page);
+  await app.open(`/#${encodeExperiment(experiment)}`);
+  await openFile(page, MODEL.name, MODEL.bytes());
+  await expect(page.getByTestId('train.weights')).toHaveAttribute('data-status', 'ready', { timeout: 30_000 });
+  // every bias and the classifier: the gradient flows back through the whole network to its first layer
+  await app.preset.selectOption('bias-only');
+  const scheme = await app.preset.inputValue();
+  expect(scheme).toBe('bias-only');
+  // one step starts the worker and loads the page's plan; reset goes back to its weights at step 0
+  await page.getByTestId('train.step').click();
+  await expect(page.getByTestId('train.step.count')).toHaveAttribute('data-step', '1', { timeout: 60_000 });
+  const worker = await page.evaluate(async (n) => {
+    await window.__tinytrain!.reset();
+    return (await window.__tinytrain!.trace(n)).losses;
+  }, steps);
+  const dir = mkdtempSync(join(tmpdir(), 'tt-shape-'));
+  try {
+    const path = join(dir, MODEL.name);
+    writeFileSync(path, MODEL.bytes());
+    const cli = await runHeadless({
+      ...runSettingsOf(experiment),
+      model: MODEL.name,
+      resolution: 0,
+      scheme,
+      data: 'mnist',
+      steps,
+      engine: 'wasm',
+      pretrained: null,
+      modelFile: { path, classifier: undefined },
+      evalExamples: 10,
+      curvePoints: steps,
+      initialEval: false,
+      schedule: 'constant',
+      threads: 1,
+    });
+    expect(cli.lossCurve.map((p) => Math.fround(p.loss))).toEqual(worker.map(Math.fround));
+    console.log(
+      `worker = CLI on ${MODEL.name} (${scheme}), ${steps} losses: ${worker.map((l) => l.toFixed(4)).join(' ')}`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
   await app.expectNoConsoleErrors();
 });
