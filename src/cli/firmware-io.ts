@@ -90,7 +90,7 @@ export interface DatasetSamples {
 }
 
 /** The manifest of public/data/<name>.json, checked (CliError when it cannot be read or is not valid). */
-function datasetManifest(name: string, dir: string): DatasetManifest {
+export function datasetManifest(name: string, dir: string = DATA_DIR): DatasetManifest {
   const text = readInputFile(join(dir, `${name}.json`), 'data set').toString('utf8');
   try {
     return parseDatasetManifest(text);

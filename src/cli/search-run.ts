@@ -26,6 +26,7 @@ import {
   type ContributionRun,
   type RunScore,
 } from '../runtime/training/contribution';
+import { modelInputSpec } from '../runtime/training/train-data';
 import { transferModel } from '../runtime/training/train-backbone';
 import type { KernelModule } from '../runtime/kernels/wasm';
 import { instantiateKernelBytes } from '../runtime/kernels/wasm-threads-node';
@@ -168,7 +169,7 @@ export async function runShard(
   const r = ctx.request;
   const mine = ctx.runs.filter((_, i) => i % shard.count === shard.index);
   const split = (await readDataset(r.data, ['train'])).train;
-  const input = { resolution: ctx.model.resolution, channels: ctx.model.inChannels };
+  const input = modelInputSpec(ctx.model);
   const data = carveValidation(split, input, r.validation);
   const settings = { lr: r.lr, rounding: r.rounding, qas: r.qas, seed: r.seed, steps: r.steps };
   const scores: RunScore[] = [];

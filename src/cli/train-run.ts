@@ -17,13 +17,14 @@ import type { DatasetSplit } from '../runtime/training/data';
 import type { RunSettings } from '../compiler/settings';
 import { PlanExecutor } from '../runtime/kernels/executor';
 import { transferModel } from '../runtime/training/train-backbone';
-import { splitExamples } from '../runtime/training/train-data';
+import { planInputSpec, splitExamples } from '../runtime/training/train-data';
+import { datasetImages, imageInputFit } from '../runtime/training/input-fit';
 import { Fp32Trainer } from '../runtime/training/train-fp32';
 import { ReferenceLearner } from '../runtime/training/train-reference';
 import { TrainingSession, type Learner } from '../runtime/training/train-session';
 import type { KernelModule } from '../runtime/kernels/wasm';
 import { defaultThreads, instantiateKernelBytes } from '../runtime/kernels/wasm-threads-node';
-import { CliError, UsageError } from './command';
+import { CliError, EXIT, UsageError } from './command';
 import { loadModelFile, readDataset, REPO_ROOT } from './firmware-io';
 import { readInputFile } from './files';
 import { importedWithWeights, loadImportedModel, type ClassifierChoice } from './imported';
@@ -74,6 +75,10 @@ export interface CurvePoint {
 export interface HeadlessResult {
   model: string;
   resolution: number;
+  /** The plan's input, HWC (a model file's may be non-square: [49, 40, 1]). */
+  inputShape: number[];
+  /** What the data set's images become to fit it (input-fit.ts): "MNIST's 28x28 gray images resized to ...". */
+  dataFit: string;
   scheme: string;
   data: string;
   engine: Engine;
@@ -150,8 +155,6 @@ async function loadKernels(path: string, threads: number | undefined): Promise<K
 function startModel(o: HeadlessOptions, classes: number): Model {
   if (o.modelFile) {
     const m = loadImportedModel(o.modelFile.path, { classifier: o.modelFile.classifier, classes, seed: o.seed });
-    const [h, w] = m.inputShape;
-    if (h !== w) throw new UsageError(`${m.name}: its input is ${h}x${w}; training on a data set needs a square image`);
     return o.weights ? importedWithWeights(m, o.weights) : m;
   }
   if (o.weights) {
@@ -195,8 +198,13 @@ export async function runHeadless(o: HeadlessOptions, progress?: (p: CurvePoint)
   const data = await loadDatasetFromDisk(o.data);
   const classes = data.train.manifest.classes.length;
   const { learner, plan, executor } = await buildLearner(o, classes);
-  const [r, , c] = plan.input.shape;
-  const input = { resolution: r, channels: c };
+  const input = planInputSpec(plan);
+  const set = datasetImages(data.train.manifest);
+  const fit = imageInputFit(plan.input.shape, plan.model.classes, set, input.codes && plan.input);
+  if (!fit.ok) {
+    executor?.dispose();
+    throw new CliError(`${plan.model.name}: ${fit.reason}`, EXIT.usage);
+  }
   const session = new TrainingSession(
     learner,
     splitExamples(data.train, input),
@@ -232,6 +240,8 @@ export async function runHeadless(o: HeadlessOptions, progress?: (p: CurvePoint)
   return {
     model: o.model,
     resolution: o.resolution,
+    inputShape: [...plan.input.shape],
+    dataFit: fit.text,
     scheme: plan.scheme,
     data: o.data,
     engine: o.engine,

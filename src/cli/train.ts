@@ -17,7 +17,8 @@ import {
   seedOption,
 } from './args';
 import { CliError, EXIT, EXIT_CODES_HELP, UsageError, type CliIo, type Subcommand } from './command';
-import { DATA_DIR, shownPath } from './firmware-io';
+import { DATA_DIR, datasetManifest, shownPath } from './firmware-io';
+import { datasetImages, imageInputFit } from '../runtime/training/input-fit';
 import { runHeadless, type Engine, type HeadlessOptions, type HeadlessResult } from './train-run';
 import { classifierOption, isModelPath, loadImportedModel } from './imported';
 import { weightsChoice } from './weights';
@@ -26,8 +27,9 @@ const ROUNDINGS: readonly RoundingName[] = ['truncate', 'nearest', 'stochastic']
 
 const USAGE = `usage: tinytrain train --model M [--resolution R] [--scheme S] [--data D] [--steps N] [--seed K] [options]
 
-  --model M          ${MODEL_NAMES.join(' | ')}, or a model file PATH.tflite | PATH.onnx with a square
-                     image input (its size is the file's; its classifier is sized for the data set's classes)
+  --model M          ${MODEL_NAMES.join(' | ')}, or a model file PATH.tflite | PATH.onnx whose input is an
+                     image of at least 8x8 with 1 or 3 channels (the data set's images are resized to it, e.g.
+                     49x40; its classifier is sized for the data set's classes)
   --classifier N|keep  (model file) which fc becomes the classifier, as in tinytrain plan
   --resolution R     input height = width (default: the model's, 128; tiny-cnn 32)
   --scheme S         sparse-update scheme (default full), e.g. paper:99kb, last:4, bias-only (see tinytrain plan --help)
@@ -92,6 +94,13 @@ export function trainOptions(args: string[]): HeadlessOptions & { json: boolean 
   // a model file is read now, so a file it cannot import is refused before the data set is loaded
   const imported = path ? loadImportedModel(path, { classifier, classes: undefined, seed: seedOption(v.seed) }) : null;
   const model = imported ? imported.name : modelOption(v.model);
+  const data = datasetOption('data', v.data, 'mnist', DATA_DIR);
+  if (imported) {
+    // refused before the data set is loaded: an input that takes no image (hello_world's one value)
+    const set = datasetImages(datasetManifest(data));
+    const fit = imageInputFit(imported.inputShape, set.classes!.length, set);
+    if (!fit.ok) throw new CliError(`${imported.name}: ${fit.reason}`, EXIT.usage);
+  }
   const rounding = enumOption('rounding', v.rounding, 'nearest', ROUNDINGS);
   const lr = numberOption('lr', v.lr, 0.01, { lo: 0, hi: 100 });
   const schedule = enumOption('schedule', v.schedule, 'constant', ['constant', 'cosine'] as const);
@@ -101,7 +110,7 @@ export function trainOptions(args: string[]): HeadlessOptions & { json: boolean 
     model,
     resolution: imported ? imported.inputShape[0] : resolutionOption(model as ModelName, v.resolution),
     scheme: schemeOption(v.scheme, 'full'),
-    data: datasetOption('data', v.data, 'mnist', DATA_DIR),
+    data,
     steps: intOption('steps', v.steps, 1000, 0, 10_000_000),
     seed: seedOption(v.seed),
     lr,
@@ -131,12 +140,12 @@ function printText(r: HeadlessResult, io: CliIo): void {
     r.engine === 'fp32'
       ? 'fp32 SGD'
       : `int8 ${r.qas ? '+ QAS' : 'without QAS'}, ${r.rounding} rounding${r.engine === 'reference' ? ', reference interpreter' : ''}`;
-  io.out(
-    `${r.model} ${r.resolution}x${r.resolution}, scheme ${r.scheme}, ${how}, on ${r.data}, seed ${r.seed}, lr ${r.lr}`,
-  );
+  const [h, w] = r.inputShape;
+  io.out(`${r.model} ${h}x${w}, scheme ${r.scheme}, ${how}, on ${r.data}, seed ${r.seed}, lr ${r.lr}`);
   io.out(
     `  weights    ${r.weights ? `trained model file ${shownPath(r.weights)}` : r.modelFile ? `model file ${shownPath(r.modelFile)}` : r.pretrained ? `pretrained backbone ${shownPath(r.pretrained)}, fresh classifier` : `seeded random initialization`}`,
   );
+  io.out(`  data       ${r.dataFit}`);
   for (const p of r.lossCurve)
     io.out(`  step ${String(p.step).padStart(7)}  loss ${p.loss.toFixed(4)}  train acc ${pct(p.accuracy)}`);
   if (r.initialTestAccuracy !== null) io.out(`  test accuracy before  ${pct(r.initialTestAccuracy)}`);

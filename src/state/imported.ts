@@ -28,6 +28,11 @@ export function importedFile(): ImportedFile | null {
   return current;
 }
 
+/** Whether the opened file's own classifier serves `classes` classes (else a fresh one does); null: none open. */
+export function importedKeepsClassifier(classes: number): boolean | null {
+  return current ? current.outputs === classes : null;
+}
+
 export function setImportedFile(f: ImportedFile | null): void {
   current = f;
 }

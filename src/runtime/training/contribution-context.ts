@@ -10,7 +10,7 @@ import type { KernelModule } from '../kernels/wasm';
 import { carveValidation, runContribution, type ContributionSettings, type RunScore } from './contribution';
 import type { DatasetSplit } from './data';
 import { PrefixCache } from './prefix-cache';
-import { firstClasses } from './train-data';
+import { firstClasses, modelInputSpec } from './train-data';
 import type { ExampleSource } from './train-session';
 
 /** Everything a run's score depends on besides the scheme and the data (structured-cloneable). */
@@ -34,7 +34,7 @@ export class ContributionContext {
     train: DatasetSplit,
   ) {
     const m = job.model;
-    const carved = carveValidation(train, { resolution: m.resolution, channels: m.inChannels }, job.validation);
+    const carved = carveValidation(train, modelInputSpec(m), job.validation);
     // a model with fewer classes than the data set trains on the examples of its first classes
     this.data =
       m.classes >= train.manifest.classes.length

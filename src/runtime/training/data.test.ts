@@ -3,27 +3,27 @@ import { join } from 'node:path';
 import { gunzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { fnv1a32 } from './dataset-format';
-import { INPUT_QUANT, fetchDataset, readSplit, resizeBilinearU8, toInputInt8 } from './data';
+import { INPUT_QUANT, fetchDataset, pixelCodes, readSplit, resizeBilinearU8, toInputInt8 } from './data';
 
 const DATA = join(__dirname, '../../../public/data');
 const file = (name: string) => new Uint8Array(readFileSync(join(DATA, name)));
 
-/** Float reference of the same resize (half-pixel centers, edge clamp), rounded half up. */
-function resizeFloat(src: Uint8Array, h: number, w: number, r: number): Uint8Array {
-  const taps = (o: number, n: number) => {
-    const s = Math.min(Math.max(((o + 0.5) * n) / r - 0.5, 0), n - 1);
+/** Float reference of the same resize to r x ow (half-pixel centers, edge clamp), rounded half up. */
+function resizeFloat(src: Uint8Array, h: number, w: number, r: number, ow = r): Uint8Array {
+  const taps = (o: number, n: number, m: number) => {
+    const s = Math.min(Math.max(((o + 0.5) * n) / m - 0.5, 0), n - 1);
     const i0 = Math.floor(s);
     return [i0, Math.min(i0 + 1, n - 1), s - i0] as const;
   };
-  const out = new Uint8Array(r * r);
+  const out = new Uint8Array(r * ow);
   for (let y = 0; y < r; y++) {
-    const [y0, y1, fy] = taps(y, h);
-    for (let x = 0; x < r; x++) {
-      const [x0, x1, fx] = taps(x, w);
+    const [y0, y1, fy] = taps(y, h, r);
+    for (let x = 0; x < ow; x++) {
+      const [x0, x1, fx] = taps(x, w, ow);
       const v =
         (1 - fy) * ((1 - fx) * src[y0 * w + x0] + fx * src[y0 * w + x1]) +
         fy * ((1 - fx) * src[y1 * w + x0] + fx * src[y1 * w + x1]);
-      out[y * r + x] = Math.floor(v + 0.5 + 1e-9);
+      out[y * ow + x] = Math.floor(v + 0.5 + 1e-9);
     }
   }
   return out;
@@ -55,6 +55,24 @@ describe('resizeBilinearU8', () => {
     for (const r of [7, 32, 64, 128]) expect(resizeBilinearU8(img, 28, 28, r)).toEqual(resizeFloat(img, 28, 28, r));
   });
 
+  it('resizes to a non-square H x W (a model file such as micro_speech, 49x40) like the float reference', () => {
+    let s = 777;
+    const img = Uint8Array.from({ length: 28 * 28 }, () => (s = (s * 1103515245 + 12345) >>> 0) >>> 24);
+    for (const [h, w] of [
+      [49, 40],
+      [40, 49],
+      [48, 32],
+      [8, 20],
+    ]) {
+      const out = resizeBilinearU8(img, 28, 28, h, w);
+      expect(out.length).toBe(h * w);
+      expect(out).toEqual(resizeFloat(img, 28, 28, h, w));
+    }
+    // the square call is the non-square one with W = H
+    expect(resizeBilinearU8(img, 28, 28, 32, 32)).toEqual(resizeBilinearU8(img, 28, 28, 32));
+    expect(() => resizeBilinearU8(img, 28, 28, 32, 0)).toThrow('bad output size 0');
+  });
+
   it('gives the same bytes as the C trainer (scripts/pretrain/data.c) on the first 5 test images', () => {
     const test = readSplit(
       JSON.parse(readFileSync(join(DATA, 'fashion-mnist.json'), 'utf8')),
@@ -79,6 +97,23 @@ describe('resizeBilinearU8', () => {
 
   it('rejects a source of the wrong size', () => {
     expect(() => resizeBilinearU8(new Uint8Array(10), 28, 28, 32)).toThrow(/10 bytes is not 28x28/);
+  });
+});
+
+describe('pixelCodes', () => {
+  it("is p - 128 for the built-ins' input quantization (1/255, -128) and for null", () => {
+    const want = Int8Array.from({ length: 256 }, (_, p) => p - 128);
+    expect(pixelCodes(INPUT_QUANT)).toEqual(want);
+    expect(pixelCodes(null)).toEqual(want);
+  });
+
+  it("quantizes the intensity p / 255 with a model file's input (micro_speech: scale 0.1017, zero point -128)", () => {
+    const codes = pixelCodes({ scale: 0.10171568393707275, zeroPoint: -128 });
+    // p / 255 / 0.10172 runs 0..9.83: black -128, white -128 + 10, halves rounded up
+    expect([codes[0], codes[13], codes[14], codes[128], codes[255]]).toEqual([-128, -127, -127, -123, -118]);
+    expect(Array.from(toInputInt8(Uint8Array.from([0, 255]), 1, undefined, codes))).toEqual([-128, -118]);
+    // a symmetric input (1/128, 0) clamps white at 127 rather than wrapping
+    expect(pixelCodes({ scale: 1 / 128, zeroPoint: 0 })[255]).toBe(127);
   });
 });
 

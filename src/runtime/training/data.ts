@@ -4,7 +4,9 @@
  *
  * Input quantization (the pretrained models of public/models/ use it): pixel p in 0..255 becomes
  * x_q = p - 128 with scale 1/255 and zero point -128, i.e. the real input is p / 255. The same bytes read with
- * a randomly initialized model's input (scale 1/128, zero point 0) mean (p - 128) / 128.
+ * a randomly initialized model's input (scale 1/128, zero point 0) mean (p - 128) / 128. A model file's input
+ * (scale s, zero point z) gets the intensity p / 255 quantized with its own parameters (pixelCodes):
+ * x_q = clamp(round(p / 255 / s) + z, -128, 127), which is p - 128 again for the common s = 1/255, z = -128.
  *
  * Resize: bilinear, half-pixel centers, in exact integer arithmetic so Node, the browser and the C trainer
  * (scripts/pretrain/data.c, same formula) produce identical bytes. For output coordinate o of R and an input
@@ -31,32 +33,52 @@ function axisTaps(o: number, n: number, r: number): [i0: number, i1: number, f: 
   return [i0, Math.min(i0 + 1, n - 1), f];
 }
 
-/** Bilinear resize of a gray inH x inW image to R x R (see the header for the exact arithmetic). */
-export function resizeBilinearU8(src: Uint8Array, inH: number, inW: number, r: number): Uint8Array {
+/**
+ * Bilinear resize of a gray inH x inW image to R x outW (outW = R: square; see the header for the exact
+ * arithmetic). A non-square output has a denominator per axis, 2R down and 2 outW across, so
+ * value = floor((sum of p * wy * wx + denY * denX / 2) / (denY * denX)), the square formula when they agree.
+ */
+export function resizeBilinearU8(src: Uint8Array, inH: number, inW: number, r: number, outW = r): Uint8Array {
   if (src.length !== inH * inW) throw new Error(`resize: ${src.length} bytes is not ${inH}x${inW}`);
-  if (!Number.isInteger(r) || r < 1 || r > 1024) throw new Error(`resize: bad output size ${r}`);
-  const den = 2 * r;
-  const den2 = den * den;
-  const xs = Array.from({ length: r }, (_, o) => axisTaps(o, inW, r));
-  const out = new Uint8Array(r * r);
+  for (const n of [r, outW])
+    if (!Number.isInteger(n) || n < 1 || n > 1024) throw new Error(`resize: bad output size ${n}`);
+  const denY = 2 * r;
+  const denX = 2 * outW;
+  const den2 = denY * denX;
+  const xs = Array.from({ length: outW }, (_, o) => axisTaps(o, inW, outW));
+  const out = new Uint8Array(r * outW);
   for (let oy = 0; oy < r; oy++) {
     const [y0, y1, fy] = axisTaps(oy, inH, r);
-    for (let ox = 0; ox < r; ox++) {
+    for (let ox = 0; ox < outW; ox++) {
       const [x0, x1, fx] = xs[ox];
-      const top = src[y0 * inW + x0] * (den - fx) + src[y0 * inW + x1] * fx;
-      const bot = src[y1 * inW + x0] * (den - fx) + src[y1 * inW + x1] * fx;
-      out[oy * r + ox] = Math.floor((top * (den - fy) + bot * fy + den2 / 2) / den2);
+      const top = src[y0 * inW + x0] * (denX - fx) + src[y0 * inW + x1] * fx;
+      const bot = src[y1 * inW + x0] * (denX - fx) + src[y1 * inW + x1] * fx;
+      out[oy * outW + ox] = Math.floor((top * (denY - fy) + bot * fy + den2 / 2) / den2);
     }
   }
   return out;
 }
 
-/** Gray R x R bytes -> int8 HWC input with `channels` copies of x_q = p - 128. */
-export function toInputInt8(gray: Uint8Array, channels: number, out?: Int8Array): Int8Array {
+/**
+ * The int8 code of every pixel value 0..255 for an input quantized with `q`: the intensity p / 255 quantized,
+ * clamp(round(p / 255 / scale) + zeroPoint, -128, 127) (round: halves up, Math.round); null: p - 128.
+ */
+export function pixelCodes(q: { scale: number; zeroPoint: number } | null): Int8Array {
+  const codes = new Int8Array(256);
+  for (let p = 0; p < 256; p++)
+    codes[p] = q ? Math.max(-128, Math.min(127, Math.round(p / 255 / q.scale) + q.zeroPoint)) : p - 128;
+  return codes;
+}
+
+/** Gray bytes -> int8 HWC input with `channels` copies of x_q = codes[p] (default p - 128). */
+export function toInputInt8(gray: Uint8Array, channels: number, out?: Int8Array, codes?: Int8Array): Int8Array {
   const x = out ?? new Int8Array(gray.length * channels);
   if (x.length !== gray.length * channels)
     throw new Error(`input buffer holds ${x.length}, need ${gray.length * channels}`);
-  for (let p = 0; p < gray.length; p++) for (let c = 0; c < channels; c++) x[p * channels + c] = gray[p] - 128;
+  for (let p = 0; p < gray.length; p++) {
+    const v = codes ? codes[gray[p]] : gray[p] - 128;
+    for (let c = 0; c < channels; c++) x[p * channels + c] = v;
+  }
   return x;
 }
 
@@ -87,9 +109,14 @@ export class DatasetSplit {
 
   /** Image i resized to R x R and quantized as the network input (INPUT_QUANT), `channels` copies. */
   input(i: number, r: number, channels: number, out?: Int8Array): Int8Array {
+    return this.inputShaped(i, r, r, channels, out);
+  }
+
+  /** Image i resized to h x w (bilinear, exact integers), `channels` copies of codes[p] (default p - 128). */
+  inputShaped(i: number, h: number, w: number, channels: number, out?: Int8Array, codes?: Int8Array): Int8Array {
     if (this.manifest.image.channels !== 1) throw new Error('input(): only gray datasets are supported');
     const { height, width } = this.manifest.image;
-    return toInputInt8(resizeBilinearU8(this.image(i), height, width, r), channels, out);
+    return toInputInt8(resizeBilinearU8(this.image(i), height, width, h, w), channels, out, codes);
   }
 }
 

@@ -3,18 +3,56 @@
  * gray dataset (MNIST, Fashion-MNIST), or the user's own RGBA samples. Images become the plan's input on the
  * fly with data.ts's exact integer bilinear resize and its input coding (x_q = p - 128, the quantization the
  * pretrained backbones were trained with), so nothing is stored at the model resolution: 60,000 examples at
- * 128x128 cost their 28x28 bytes. User samples: RGB channels for 3-channel models, the rounded mean of R, G
+ * 128x128 cost their 28x28 bytes. A model file's input need not be square: images are resized to its H x W
+ * (input-fit.ts says which inputs can take images at all). User samples: RGB channels for 3-channel models, the rounded mean of R, G
  * and B for 1-channel ones.
  */
-import { resizeBilinearU8, toInputInt8, type DatasetSplit } from './data';
+import { MODEL_NAMES } from '../../compiler/models/arch';
+import { pixelCodes, resizeBilinearU8, toInputInt8, type DatasetSplit } from './data';
 import type { ExampleSource } from './train-session';
 import type { UserSample } from './training-api';
 
-/** The plan input an example source writes: HWC at resolution x resolution x channels. */
+/** The plan input an example source writes: HWC at resolution x width x channels (width = resolution: square). */
 export interface InputSpec {
+  /** Input height. */
   resolution: number;
+  /** Input width when it is not the height (a model file's non-square input, e.g. micro_speech's 49x40). */
+  width?: number;
   channels: number;
+  /** The int8 code of each pixel value (data.ts pixelCodes); absent: p - 128. */
+  codes?: Int8Array;
 }
+
+/**
+ * What a plan's input takes: its HWC shape, and how pixels are coded. A built-in backbone reads p - 128, as it
+ * was pretrained; any other model (a model file) the intensity p / 255 quantized with its input's own scale
+ * and zero point (data.ts pixelCodes: micro_speech's 0.1017, -128 makes black..white codes -128..-118).
+ */
+export function planInputSpec(plan: {
+  model: { name: string };
+  input: { shape: readonly number[]; scale: number; zeroPoint: number };
+}): InputSpec {
+  return inputSpec(plan.model.name, plan.input.shape, plan.input);
+}
+
+/** planInputSpec of a model (the search's contribution runs build their data from the model). */
+export function modelInputSpec(m: {
+  name: string;
+  inputShape: readonly number[];
+  input: { scale: number; zeroPoint: number };
+}): InputSpec {
+  return inputSpec(m.name, m.inputShape, m.input);
+}
+
+function inputSpec(name: string, shape: readonly number[], q: { scale: number; zeroPoint: number }): InputSpec {
+  const [h, w, c] = shape;
+  const spec: InputSpec = { resolution: h, channels: c };
+  if (w !== h) spec.width = w;
+  if (!BUILTIN.has(name)) spec.codes = pixelCodes(q);
+  return spec;
+}
+
+const BUILTIN = new Set<string>(MODEL_NAMES);
 
 /** Examples from..from+count-1 of a dataset split. */
 export function splitExamples(s: DatasetSplit, input: InputSpec, from = 0, count = s.count - from): ExampleSource {
@@ -23,7 +61,8 @@ export function splitExamples(s: DatasetSplit, input: InputSpec, from = 0, count
   return {
     size: count,
     label: (i) => s.label(from + i),
-    image: (i, dst) => void s.input(from + i, input.resolution, input.channels, dst),
+    image: (i, dst) =>
+      void s.inputShaped(from + i, input.resolution, input.width ?? input.resolution, input.channels, dst, input.codes),
   };
 }
 
@@ -45,7 +84,9 @@ function plane(s: UserSample, channel: number): Uint8Array {
 }
 
 export function userExamples(samples: readonly UserSample[], input: InputSpec): ExampleSource {
-  const { resolution: r, channels: c } = input;
+  const { resolution: r, channels: c, codes } = input;
+  const w = input.width ?? r;
+  const code = codes ?? pixelCodes(null);
   if (c !== 1 && c !== 3) throw new Error(`your own images need a 1- or 3-channel model, not ${c} channels`);
   return {
     size: samples.length,
@@ -53,12 +94,12 @@ export function userExamples(samples: readonly UserSample[], input: InputSpec): 
     image(i, dst) {
       const s = samples[i];
       if (c === 1) {
-        toInputInt8(resizeBilinearU8(plane(s, -1), s.height, s.width, r), 1, dst);
+        toInputInt8(resizeBilinearU8(plane(s, -1), s.height, s.width, r, w), 1, dst, code);
         return;
       }
       for (let j = 0; j < 3; j++) {
-        const g = resizeBilinearU8(plane(s, j), s.height, s.width, r);
-        for (let p = 0; p < g.length; p++) dst[p * 3 + j] = g[p] - 128;
+        const g = resizeBilinearU8(plane(s, j), s.height, s.width, r, w);
+        for (let p = 0; p < g.length; p++) dst[p * 3 + j] = code[g[p]];
       }
     },
   };

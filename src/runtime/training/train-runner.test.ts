@@ -221,7 +221,9 @@ describe('TrainRunner', () => {
     const r = runner();
     expect(() => r.step(1)).toThrow('no plan loaded');
     const five = compile(buildModel({ model: 'tiny-cnn', resolution: 16, classes: 5 }), 'classifier');
-    await expect(r.load(five, settings)).rejects.toThrow('the plan has 5 classes; the data set quadrants has 4');
+    await expect(r.load(five, settings)).rejects.toThrow(
+      'the model has 5 classes and quadrants has 4: give it at most 4 classes',
+    );
     await r.setUserData([{ label: 7, width: 2, height: 2, rgba: new Uint8ClampedArray(16) }]);
     await expect(r.load(plan, settings)).rejects.toThrow('a sample has label 7, but the plan has 4 classes');
     expect(() => r.configure({ ...settings, lr: NaN })).toThrow('no plan loaded');

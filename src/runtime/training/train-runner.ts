@@ -13,7 +13,8 @@ import type { TrainingPlan } from '../../compiler/plan';
 import { runSettingsOf, type RunSettings } from '../../compiler/settings';
 import { PlanExecutor } from '../kernels/executor';
 import type { DatasetSplit } from './data';
-import { firstClasses, holdOut, splitExamples, userExamples, type HeldOutSplit, type InputSpec } from './train-data';
+import { checkImageInput, datasetImages, USER_IMAGES } from './input-fit';
+import { firstClasses, holdOut, planInputSpec, splitExamples, userExamples, type HeldOutSplit } from './train-data';
 import { TrainingSession, type EvalStats, type ExampleSource, type WindowStats } from './train-session';
 import type { HeldOutSamples, TrainingMetrics, UserSample } from './training-api';
 import type { KernelModule } from '../kernels/wasm';
@@ -97,14 +98,18 @@ export class TrainRunner {
     return runSettingsOf(s);
   }
 
-  /** The user's images split per class with the seed (train-data.ts holdOut), else the built-in data set. */
-  private async sources(input: InputSpec, classes: number, seed: number): Promise<Sources> {
-    if (this.user.length > 0) return this.userSources(input, classes, seed);
+  /**
+   * The user's images split per class with the seed (train-data.ts holdOut), else the built-in data set; both
+   * resized to the plan's input shape. An input that is not an image is refused (input-fit.ts).
+   */
+  private async sources(plan: TrainingPlan, seed: number): Promise<Sources> {
+    if (this.user.length > 0) return this.userSources(plan, seed);
     this.builtin ??= await this.loadBuiltin();
+    const classes = plan.model.classes;
     const have = this.builtin.train.manifest.classes.length;
-    if (classes > have)
-      throw new Error(`the plan has ${classes} classes; the data set ${this.builtin.train.manifest.name} has ${have}`);
+    checkImageInput(plan.input.shape, classes, datasetImages(this.builtin.train.manifest));
     // fewer classes than the data set: train and test on the examples of the first `classes` classes
+    const input = planInputSpec(plan);
     const train = splitExamples(this.builtin.train, input);
     const test = splitExamples(this.builtin.test, input);
     return classes === have
@@ -112,7 +117,10 @@ export class TrainRunner {
       : { train: firstClasses(train, classes), test: firstClasses(test, classes) };
   }
 
-  private userSources(input: InputSpec, classes: number, seed: number): Sources {
+  private userSources(plan: TrainingPlan, seed: number): Sources {
+    const classes = plan.model.classes;
+    checkImageInput(plan.input.shape, classes, USER_IMAGES);
+    const input = planInputSpec(plan);
     const bad = this.user.find((u) => u.label < 0 || u.label >= classes);
     if (bad) throw new Error(`a sample has label ${bad.label}, but the plan has ${classes} classes`);
     const split = holdOut(this.user, seed);
@@ -139,9 +147,7 @@ export class TrainRunner {
     const t0 = performance.now();
     await this.pause();
     const run = TrainRunner.runSettings(settings);
-    const [r, , c] = plan.input.shape;
-    const input: InputSpec = { resolution: r, channels: c };
-    const data = await this.sources(input, plan.model.classes, settings.seed);
+    const data = await this.sources(plan, settings.seed);
     this.executor?.dispose();
     this.executor = null;
     this.executor = PlanExecutor.load(this.mod, plan, run, { guardBytes: this.opts.guardBytes });
@@ -173,8 +179,7 @@ export class TrainRunner {
     if (!newSeed) return;
     session.reset(settings.seed);
     if (this.heldOut) {
-      const { input: io, model } = executor.plan;
-      const data = this.userSources({ resolution: io.shape[0], channels: io.shape[2] }, model.classes, settings.seed);
+      const data = this.userSources(executor.plan, settings.seed);
       this.heldOut = data.split!;
       session.setData(data.train, data.test);
       executor.resetWeights(settings.seed);
@@ -296,9 +301,7 @@ export class TrainRunner {
   /** Builds the loaded plan's sources again (new user samples, or a new seed's held-out split). */
   private async reloadData(): Promise<void> {
     if (!this.executor || !this.session) return;
-    const { input: io, model } = this.executor.plan;
-    const input: InputSpec = { resolution: io.shape[0], channels: io.shape[2] };
-    const data = await this.sources(input, model.classes, this.settings.seed);
+    const data = await this.sources(this.executor.plan, this.settings.seed);
     this.heldOut = data.split ?? null;
     this.session.setData(data.train, data.test);
   }
@@ -326,11 +329,12 @@ export class TrainRunner {
    */
   classify(image: Omit<UserSample, 'label'>): number[] {
     const { executor } = this.loaded();
-    const { input: io, logits } = executor.plan.inference;
+    const { plan } = executor;
+    const { input: io, logits } = plan.inference;
     if (!(image.width > 0 && image.height > 0) || image.rgba.length !== 4 * image.width * image.height)
       throw new Error(`an image of ${image.width}x${image.height} needs ${4 * image.width * image.height} RGBA bytes`);
     const buf = new Int8Array(io.bytes);
-    userExamples([{ ...image, label: 0 }], { resolution: io.shape[0], channels: io.shape[2] }).image(0, buf);
+    userExamples([{ ...image, label: 0 }], planInputSpec({ model: plan.model, input: io })).image(0, buf);
     executor.evaluate(buf, 0);
     const z = Array.from(executor.logits(true), (q) => (q - logits.zeroPoint) * logits.scale);
     const top = Math.max(...z);

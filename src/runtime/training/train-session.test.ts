@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { userExamples } from './train-data';
+import { pixelCodes, resizeBilinearU8 } from './data';
+import { modelInputSpec, planInputSpec, userExamples } from './train-data';
 import { Sampler, TrainingSession, type ExampleSource, type Learner } from './train-session';
 
 describe('Sampler', () => {
@@ -52,5 +53,25 @@ describe('userExamples', () => {
     userExamples([sample], { resolution: 2, channels: 1 }).image(0, dst);
     expect(Array.from(dst)).toEqual([20, 50, 80, 110].map((p) => p - 128));
     expect(() => userExamples([sample], { resolution: 2, channels: 2 })).toThrow('1- or 3-channel');
+  });
+
+  it("resizes to a non-square input and codes pixels with a model file's input quantization", () => {
+    const codes = pixelCodes({ scale: 0.5 / 255, zeroPoint: -100 }); // p / 255 / s = 2p: -100 + 2p, clamped
+    const dst = new Int8Array(3 * 2);
+    userExamples([sample], { resolution: 3, width: 2, channels: 1, codes }).image(0, dst);
+    const gray = resizeBilinearU8(Uint8Array.from([20, 50, 80, 110]), 2, 2, 3, 2);
+    expect(Array.from(dst)).toEqual(Array.from(gray, (p) => Math.min(127, -100 + 2 * p)));
+  });
+});
+
+describe('planInputSpec', () => {
+  const io = { shape: [49, 40, 1], scale: 0.10171568393707275, zeroPoint: -128 };
+  it('a model file gets its H x W and its input coding; a built-in backbone its square and p - 128', () => {
+    const spec = planInputSpec({ model: { name: 'micro_speech' }, input: io });
+    expect(spec).toMatchObject({ resolution: 49, width: 40, channels: 1 });
+    expect(spec.codes).toEqual(pixelCodes(io));
+    const builtin = planInputSpec({ model: { name: 'tiny-cnn' }, input: { ...io, shape: [32, 32, 3] } });
+    expect(builtin).toEqual({ resolution: 32, channels: 3 });
+    expect(modelInputSpec({ name: 'x', inputShape: [48, 32, 3], input: io })).toMatchObject({ width: 32 });
   });
 });

@@ -77,6 +77,8 @@ export function AccuracyLegend({ history }: { history: readonly TrainingMetrics[
         >
           <span className="swatch" style={{ background: TEST_COLOR }} /> {ev.label}{' '}
           {ev.metrics ? pct(ev.metrics.testAccuracy!) : '—'}
+          {/* evaluations come every few seconds: say when an older one is shown next to a newer training window */}
+          {ev.metrics && last && ev.metrics.step !== last.step ? ` at step ${ev.metrics.step}` : ''}
         </li>
       </ul>
       {confusion && <PerClass confusion={confusion} names={names} />}

@@ -6,12 +6,14 @@ import { useEffect, useRef, useState } from 'react';
 import { ROUNDINGS } from '../../state/experiment';
 import type { RoundingChoice } from '../../state/experiment';
 import { usePlayground } from '../../state/playground';
+import { IMPORTED, importedKeepsClassifier } from '../../state/imported';
 import { clearTrainingError, useTraining } from '../../state/training';
 import type { TrainingStatus } from '../../state/training';
 import { Tabs } from '../Tabs';
 import { Term } from '../Term';
 import { useSize } from '../useSize';
 import { AccuracyLegend, lastEvaluation, TEST_COLOR, TRAIN_COLOR } from './AccuracyLegend';
+import { DataLine, useTrainingDataFit } from './DataLine';
 import { LineChart } from './LineChart';
 import { YourData } from './YourData';
 
@@ -19,7 +21,9 @@ function Controls() {
   const status = useTraining((s) => s.status);
   const t = useTraining();
   const hasPlan = usePlayground((s) => s.compiled.plan !== null);
-  const off = status === 'unavailable' || status === 'loading' || !hasPlan;
+  // a model whose input is not an image cannot train here (the data line says why)
+  const images = useTrainingDataFit()?.ok !== false;
+  const off = status === 'unavailable' || status === 'loading' || !hasPlan || !images;
   const running = status === 'running';
   // Keyboard focus follows Start -> Pause -> Start: the pressed button disables itself, so without this focus
   // would fall to the page and Space could not pause.
@@ -234,7 +238,9 @@ const STATUS_TEXT: Record<TrainingStatus, string> = {
 function WeightsLine() {
   const w = usePlayground((s) => s.compiled.weights);
   const classes = usePlayground((s) => s.experiment.classes);
+  const imported = usePlayground((s) => s.experiment.model === IMPORTED);
   if (!w) return null;
+  const fresh = imported && importedKeepsClassifier(classes) === false;
   const sha = w.sha256 ? `, sha256 ${w.sha256.slice(0, 12)}…` : '';
   const text =
     w.status === 'loading'
@@ -243,7 +249,7 @@ function WeightsLine() {
         ? (w.error ?? 'the weights could not be loaded')
         : w.origin === 'backbone'
           ? `starts from the pretrained backbone (${w.fileName}${sha}) with a fresh ${classes}-class classifier`
-          : `starts from your model file ${w.fileName}${sha} (its classifier kept)`;
+          : `starts from your model file ${w.fileName}${sha} (${fresh ? `a fresh ${classes}-class classifier` : 'its classifier kept'})`;
   return (
     <p className={`hint weights-${w.status}`} data-testid="train.weights" data-status={w.status}>
       {text}
@@ -279,6 +285,7 @@ function TabBody({ tab }: { tab: 'train' | 'data' }) {
         {message || STATUS_TEXT[status]}
       </p>
       <WeightsLine />
+      <DataLine />
       {tab === 'train' ? (
         <>
           <Controls />
