@@ -55,7 +55,8 @@ void tt_bw_pointwise_weight_row(const tt_conv_shape *shape, const float *g_out, 
 }
 
 #ifdef __wasm_simd128__
-#define TT_PW_STAGE_PIXELS 256 /* pixels whose 16 converted input channels are staged at once (16 KB of stack) */
+#define TT_PW_STAGE_PIXELS 128 /* pixels whose 16 converted input channels are staged at once (8 KB of stack: with the
+                                  * strided gradient lines they read, the chunk stays in a 32 KB L1) */
 
 /* Rows [o0, o1) of the pointwise weight gradient, columns [0, k & ~15), as raw sums S (no s_x yet), dst [o1-o0][k].
  * Pixels go in chunks; per chunk and 16-column block the input is converted to float once into a stack stage and

@@ -214,9 +214,10 @@ void tt_fwd_gemm2_packed_simd(const int16_t *x0, const int16_t *x1, int32_t kp, 
     const int16_t *wg = wp + (int64_t)(o >> 4) * kp * 16;
     const int32_t n = out_c - o < 16 ? out_c - o : 16;
     /* The sums start at the bias (int32 sums are exact in any order); lanes past out_c start at 0. */
-    _Alignas(16) int32_t bpad[16] = {0};
+    _Alignas(16) int32_t bpad[16];
     const int32_t *bg = bias + o;
     if (n < 16) {
+      memset(bpad, 0, sizeof bpad);
       memcpy(bpad, bg, (size_t)n * 4);
       bg = bpad;
     }
@@ -236,9 +237,14 @@ void tt_fwd_gemm2_packed_simd(const int16_t *x0, const int16_t *x1, int32_t kp, 
       b3 = wasm_i32x4_add(b3, wasm_i32x4_dot_i16x8(xb, w3));
     }
     const v128_t sa[4] = {a0, a1, a2, a3}, sb[4] = {b0, b1, b2, b3};
-    if (n == 16) {
-      finish16(sa, 0, mult, o, q, ep, out0 + o, &m0);
-      if (out1) finish16(sb, 0, mult, o, q, ep, out1 + o, &m1);
+    if (n == 16 && ep->narrow) { /* the common case inline: no call, the sums stay in registers */
+      uint32_t bits;
+      wasm_v128_store(out0 + o, tt_simd_narrow16(sa, (const float *)mult + o, ep, &bits));
+      if (mask) tt_fwd_mask_push16(&m0, bits);
+      if (out1) {
+        wasm_v128_store(out1 + o, tt_simd_narrow16(sb, (const float *)mult + o, ep, &bits));
+        if (mask) tt_fwd_mask_push16(&m1, bits);
+      }
     } else {
       finish_group(sa, o, n, mult, q, ep, out0, &m0);
       if (out1) finish_group(sb, o, n, mult, q, ep, out1, &m1);
