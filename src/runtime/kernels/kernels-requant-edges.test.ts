@@ -13,6 +13,7 @@ import {
   convShape,
   structWords,
   type Quant,
+  type RequantMode,
 } from '../../compiler/kernel-abi';
 import * as fw from '../../compiler/reference/forward';
 import { loadBackends, type Arg, type KernelBackend, type TypedArray } from '../testing/kernel-harness';
@@ -111,7 +112,7 @@ function fcCase(r: () => number, outC: number, q: Quant): FwdCase {
   return { name: `fc ${outC} ${JSON.stringify(q)}`, fn: 'tt_fc_s8', args, ref };
 }
 
-function cases(requant: number): FwdCase[] {
+function cases(requant: RequantMode): FwdCase[] {
   const r = seeded(77 + requant);
   return QUANTS.flatMap((q0) => {
     const q = { ...q0, requant };
