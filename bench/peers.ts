@@ -148,8 +148,8 @@ async function timeChromium(seconds: number): Promise<ChromiumTimings & { probe:
     const build = r.build === 'relaxed-simd' ? 'relaxed SIMD' : 'SIMD';
     return {
       ms: r.ms as ChromiumTimings['ms'],
-      label: `ours int8, WebAssembly ${build} (Chromium ${r.version} worker)`,
-      note: "the app's worker engine: the build Chromium prefers, one thread",
+      label: `ours int8, WebAssembly ${build} (Chromium ${r.version.split('.')[0]} worker)`,
+      note: `the app's worker engine in Chromium ${r.version}: the build it prefers, one thread`,
       probe: r.gpu,
     };
   } catch (e) {
