@@ -83,10 +83,13 @@ static void tt_pw_weight_rows_v16(const tt_conv_shape *shape, const float *g_out
         const float *g = g_out + (int64_t)p0 * oc + o, *g1 = two ? g + 1 : g;
         v128_t a[4], b[4];
         for (int j = 0; j < 4; j++) a[j] = wasm_v128_load(ra + 4 * j), b[j] = wasm_v128_load(rb + 4 * j);
-        for (int32_t q = 0; q < np; q++) {
-          const v128_t ga = wasm_v128_load32_splat(g + (int64_t)q * oc), gb = wasm_v128_load32_splat(g1 + (int64_t)q * oc);
+        /* stepped pointers rather than indices: emcc builds without loop strength reduction, so an index costs a
+         * multiply or shift and an add per address in the loop */
+        const float *ga_p = g, *gb_p = g1, *xp = xf[0], *const xend = xf[np];
+        for (; xp != xend; xp += 16, ga_p += oc, gb_p += oc) {
+          const v128_t ga = wasm_v128_load32_splat(ga_p), gb = wasm_v128_load32_splat(gb_p);
           for (int j = 0; j < 4; j++) {
-            const v128_t x = wasm_v128_load(&xf[q][4 * j]);
+            const v128_t x = wasm_v128_load(xp + 4 * j);
             a[j] = wasm_f32x4_add(a[j], wasm_f32x4_mul(ga, x));
             b[j] = wasm_f32x4_add(b[j], wasm_f32x4_mul(gb, x));
           }

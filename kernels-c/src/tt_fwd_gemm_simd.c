@@ -223,8 +223,10 @@ void tt_fwd_gemm2_packed_simd(const int16_t *x0, const int16_t *x1, int32_t kp, 
     }
     v128_t a0 = wasm_v128_load(bg), a1 = wasm_v128_load(bg + 4), a2 = wasm_v128_load(bg + 8);
     v128_t a3 = wasm_v128_load(bg + 12), b0 = a0, b1 = a1, b2 = a2, b3 = a3;
-    for (int32_t i = 0; i < kp; i += 2, wg += 32) {
-      const v128_t xa = wasm_v128_load32_splat(x0 + i), xb = wasm_v128_load32_splat(x1 + i);
+    /* stepped pointers rather than an index: emcc builds without loop strength reduction */
+    const int16_t *xa_p = x0, *xb_p = x1, *const wend = wg + (int64_t)kp * 16;
+    for (; wg != wend; wg += 32, xa_p += 2, xb_p += 2) {
+      const v128_t xa = wasm_v128_load32_splat(xa_p), xb = wasm_v128_load32_splat(xb_p);
       const v128_t w0 = wasm_v128_load(wg), w1 = wasm_v128_load(wg + 8);
       a0 = wasm_i32x4_add(a0, wasm_i32x4_dot_i16x8(xa, w0));
       b0 = wasm_i32x4_add(b0, wasm_i32x4_dot_i16x8(xb, w0));
