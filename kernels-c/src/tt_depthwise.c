@@ -88,9 +88,10 @@ static void stage_group(const tt_conv_shape *s, const tt_quant *q, const int8_t 
 /* Sums over the tap pairs for channels c .. c+15 of the group, four channels per i32x4. */
 static inline void dot16(const dw_stage *st, int32_t pairs, int32_t c, v128_t a[4]) {
   v128_t a0 = wasm_i32x4_splat(0), a1 = a0, a2 = a0, a3 = a0;
-  for (int32_t j = 0; j < pairs; j++) {
-    const int8_t *p0 = st->taps[2 * j] + c, *p1 = st->taps[2 * j + 1] + c;
-    const int16_t *wj = &st->wp[j][c][0];
+  /* stepped pointers rather than an index: emcc builds without loop strength reduction */
+  const int8_t *const *tp = st->taps, *const *tend = st->taps + 2 * pairs;
+  for (const int16_t *wj = &st->wp[0][c][0]; tp != tend; tp += 2, wj += DW_GROUP * 2) {
+    const int8_t *p0 = tp[0] + c, *p1 = tp[1] + c;
     v128_t x0 = wasm_i16x8_load8x8(p0), x1 = wasm_i16x8_load8x8(p1);
     v128_t x2 = wasm_i16x8_load8x8(p0 + 8), x3 = wasm_i16x8_load8x8(p1 + 8);
     DW_ACC(a0, DW_LO(x0, x1), wj);
@@ -104,9 +105,9 @@ static inline void dot16(const dw_stage *st, int32_t pairs, int32_t c, v128_t a[
 /* The same for channels c .. c+7. */
 static inline void dot8(const dw_stage *st, int32_t pairs, int32_t c, v128_t a[2]) {
   v128_t a0 = wasm_i32x4_splat(0), a1 = a0;
-  for (int32_t j = 0; j < pairs; j++) {
-    v128_t x0 = wasm_i16x8_load8x8(st->taps[2 * j] + c), x1 = wasm_i16x8_load8x8(st->taps[2 * j + 1] + c);
-    const int16_t *wj = &st->wp[j][c][0];
+  const int8_t *const *tp = st->taps, *const *tend = st->taps + 2 * pairs;
+  for (const int16_t *wj = &st->wp[0][c][0]; tp != tend; tp += 2, wj += DW_GROUP * 2) {
+    v128_t x0 = wasm_i16x8_load8x8(tp[0] + c), x1 = wasm_i16x8_load8x8(tp[1] + c);
     DW_ACC(a0, DW_LO(x0, x1), wj);
     DW_ACC(a1, DW_HI(x0, x1), wj + 8);
   }
