@@ -60,17 +60,6 @@ static inline __attribute__((always_inline)) void dw_weight_pass(const tt_conv_s
   }
 }
 
-/* Output x of a row at the edge (tap 0 reads column left): only the taps inside [0, iw) add a term. */
-static inline __attribute__((always_inline)) void dw_weight_edge(const float *gr, const float *xrow, int32_t c,
-                                                                 int32_t iw, int32_t left, int32_t x, v128_t (*acc)[2],
-                                                                 const int K) {
-  const v128_t g = wasm_v128_load(gr + (int64_t)x * c);
-  const float *xp = xrow + (int64_t)left * 4;
-  for (int kx = 0; kx < K; kx++)
-    if (left + kx >= 0 && left + kx < iw)
-      acc[kx][0] = wasm_f32x4_add(acc[kx][0], wasm_f32x4_mul(g, wasm_v128_load(xp + 4 * kx)));
-}
-
 /* Kernel row ky, channels [c0, c0+4), every tap, from the chunk's input staged as float (xs: [pixel][4]): walks
  * the outputs x of each row ascending, loads g_out[y][x] once and adds it into every tap (tap kx reads the staged
  * input at column x*S - pad + kx, a constant offset from the first). */
@@ -80,23 +69,22 @@ static inline __attribute__((always_inline)) void dw_weight_outputs(const tt_con
   const int32_t c = s->out_c, pad = s->pad, ow = s->out_w, iw = s->in_w;
   int32_t y0, y1;
   tt_bw_tap_range(s->in_h, s->out_h, S, pad, ky, &y0, &y1);
-  /* outputs [xa, xb) read only columns inside the row: no test per tap there; the edge outputs before and after
-   * take the checked loop, so x still ascends */
-  const int32_t xa = (pad + S - 1) / S < ow ? (pad + S - 1) / S : ow;
-  const int32_t last = iw - K + pad >= 0 ? (iw - K + pad) / S + 1 : 0;
-  const int32_t xb = last < xa ? xa : last > ow ? ow : last;
   for (int32_t y = y0; y < y1; y++) {
     const float *xrow = xs + (int64_t)(y * S - pad + ky) * iw * 4;
     const float *gr = g_out + (int64_t)y * ow * c + c0;
-    for (int32_t x = 0; x < xa; x++) dw_weight_edge(gr, xrow, c, iw, x * S - pad, x, acc, K);
-    /* stepped pointers: emcc builds without loop strength reduction */
-    const float *gp = gr + (int64_t)xa * c, *xp = xrow + (int64_t)(xa * S - pad) * 4;
-    for (const float *gend = gr + (int64_t)xb * c; gp != gend; gp += c, xp += 4 * S) {
-      const v128_t g = wasm_v128_load(gp);
-      for (int kx = 0; kx < K; kx++)
-        acc[kx][0] = wasm_f32x4_add(acc[kx][0], wasm_f32x4_mul(g, wasm_v128_load(xp + 4 * kx)));
+    for (int32_t x = 0; x < ow; x++) {
+      const int32_t left = x * S - pad; /* input column of tap 0 */
+      const v128_t g = wasm_v128_load(gr + (int64_t)x * c);
+      const float *xp = xrow + (int64_t)left * 4;
+      if (left >= 0 && left + K <= iw) {
+        for (int kx = 0; kx < K; kx++)
+          acc[kx][0] = wasm_f32x4_add(acc[kx][0], wasm_f32x4_mul(g, wasm_v128_load(xp + 4 * kx)));
+      } else {
+        for (int kx = 0; kx < K; kx++)
+          if (left + kx >= 0 && left + kx < iw)
+            acc[kx][0] = wasm_f32x4_add(acc[kx][0], wasm_f32x4_mul(g, wasm_v128_load(xp + 4 * kx)));
+      }
     }
-    for (int32_t x = xb; x < ow; x++) dw_weight_edge(gr, xrow, c, iw, x * S - pad, x, acc, K);
   }
 }
 
