@@ -1,11 +1,14 @@
 /**
  * `npm run bench -- peers [--json] [--write] [--seconds S]`: one batch-1 training step of mcunet-5fps at
  * 128x128, side by side, for the schemes full, last:12 and paper:99kb:
- *   - ours, int8: the plan executor on the WebAssembly SIMD module (the worker's engine), in Node;
+ *   - ours, int8: the plan executor on the WebAssembly SIMD module (the worker's engine), in Node, and in a
+ *     Chromium worker on the build the app's worker picks there (peers/browser.ts);
  *   - ours, fp32: the TypeScript fp32 trainer (the experiments' fp32 baseline), same trainable set;
  *   - TensorFlow.js (cpu backend, fp32) on the same architecture, weights and trainable set (peers/tfjs-model.ts);
  *   - ours, native C: the firmware bundle's desktop build of the same plan (peers/native.ts);
  *   - the paper's STM32F746 latencies as context (PAPER-FACTS.md section 5), not measured here.
+ * TF.js's GPU backends: Node has none; the Chromium page reports its WebGL renderer and WebGPU adapter, and the GPU
+ * line says whether a hardware GPU was there (none on a headless server; TF.js on a GPU is then not timed).
  * First the gate (peers/gate.ts): TF.js and our fp32 trainer must agree on the loss and one layer's weight
  * gradient for each scheme, else nothing is timed and the command exits 1. Each timed figure: one warm-up step,
  * then ~20 ms batches (at least one step) for ~S seconds (at least 3), on 16 MNIST images; ms per step is the fastest batch's mean.
@@ -37,6 +40,8 @@ import {
   type SchemeId,
 } from './peers/report';
 import { backends, TfjsNet } from './peers/tfjs-model';
+import { chromiumRows, type GpuProbe } from './peers/browser';
+import { msPerStep } from './peers/timing';
 
 const MODEL = 'mcunet-5fps';
 const RES = 128;
@@ -61,27 +66,6 @@ async function images(model: Model): Promise<{ img: Int8Array[]; label: number[]
   );
   const img = Array.from({ length: IMAGES }, (_, i) => data.train.input(i, RES, model.inChannels));
   return { img, label: img.map((_, i) => data.train.label(i)) };
-}
-
-/**
- * ms of one call of `step(i)` on a loaded machine: one warm-up step, then batches of about 20 ms (at least one
- * step) for ~seconds, at least 3 batches; the fastest batch's mean, i.e. the batches other processes disturbed
- * least (this machine is shared: a plain mean mostly measures the other jobs).
- */
-function msPerStep(step: (i: number) => void, seconds: number): number {
-  let t0 = performance.now();
-  step(0);
-  const est = performance.now() - t0;
-  const batch = Math.max(1, Math.round(20 / Math.max(est, 1e-3)));
-  let best = Infinity;
-  let done = 1;
-  const start = performance.now();
-  for (let b = 0; b < 3 || performance.now() - start < seconds * 1000; b++) {
-    t0 = performance.now();
-    for (let i = 0; i < batch; i++) step(done++);
-    best = Math.min(best, (performance.now() - t0) / batch);
-  }
-  return best;
 }
 
 function numArg(args: string[], name: string, fallback: number): number {
@@ -148,9 +132,46 @@ async function timeScheme(model: Model, scheme: string, data: Awaited<ReturnType
   return { int8, fp32, tfjs, native, nativeNote } satisfies Timings;
 }
 
-function rowsOf(t: Record<SchemeId, Timings>): Row[] {
-  const pick = (f: (x: Timings) => number | null) =>
-    Object.fromEntries(SCHEMES.map((s) => [s.id, f(t[s.id])])) as Row['ms'];
+interface ChromiumTimings {
+  ms: Partial<Record<SchemeId, number>>;
+  label: string;
+  note: string;
+}
+
+/** Our int8 step in a Chromium worker for every scheme; on failure (no Chromium) the row says why. */
+async function timeChromium(seconds: number): Promise<ChromiumTimings & { probe: GpuProbe | string }> {
+  console.error('peers: Chromium worker');
+  const req = { model: MODEL, resolution: RES, images: IMAGES, schemes: SCHEMES.map((s) => s.id), seconds };
+  try {
+    const r = await chromiumRows(ROOT, req);
+    for (const s of SCHEMES) console.error(`  ${s.id}: ours int8 in Chromium ${r.ms[s.id]?.toFixed(2)} ms`);
+    const build = r.build === 'relaxed-simd' ? 'relaxed SIMD' : 'SIMD';
+    return {
+      ms: r.ms as ChromiumTimings['ms'],
+      label: `ours int8, WebAssembly ${build} (Chromium ${r.version.split('.')[0]} worker)`,
+      note: `the app's worker engine in Chromium ${r.version}: the build it prefers, one thread`,
+      probe: r.gpu,
+    };
+  } catch (e) {
+    const why = (e as Error).message.split('\n')[0];
+    console.error(`  Chromium failed: ${why}`);
+    return { ms: {}, label: 'ours int8, WebAssembly (Chromium worker)', note: `failed: ${why}`, probe: why };
+  }
+}
+
+/** Which GPU backends TF.js had: Node's (none registered) and what the Chromium page found. */
+function gpuLine(node: string, probe: GpuProbe | string): string {
+  const chromium =
+    typeof probe === 'string'
+      ? `Chromium not run (${probe})`
+      : `Chromium: WebGL renderer ${probe.webgl}, WebGPU ${probe.webgpu}: ${probe.found ? 'a GPU is there, but TF.js on it is not timed here' : 'no GPU, so TF.js has no GPU backend to time'}`;
+  return `Node: ${node} (TF.js backend in use: ${tf.getBackend()}); ${chromium}`;
+}
+
+function rowsOf(t: Record<SchemeId, Timings>, c: ChromiumTimings): Row[] {
+  const bySchemes = (f: (id: SchemeId) => number | null) =>
+    Object.fromEntries(SCHEMES.map((s) => [s.id, f(s.id)])) as Row['ms'];
+  const pick = (f: (x: Timings) => number | null) => bySchemes((id) => f(t[id]));
   const nativeFails = SCHEMES.filter((s) => t[s.id].native === null).map((s) => `${s.label}: ${t[s.id].nativeNote}`);
   return [
     {
@@ -159,6 +180,7 @@ function rowsOf(t: Record<SchemeId, Timings>): Row[] {
       ms: pick((x) => x.int8),
       note: 'plan executor, the worker engine',
     },
+    { id: 'chromium', label: c.label, ms: bySchemes((id) => c.ms[id] ?? null), note: c.note },
     { id: 'fp32', label: 'ours fp32, TypeScript (Node)', ms: pick((x) => x.fp32), note: 'train-fp32.ts, plain loops' },
     {
       id: 'tfjs',
@@ -230,7 +252,9 @@ export default async function (args: string[]): Promise<void> {
   }
   const t = {} as Record<SchemeId, Timings>;
   for (const s of SCHEMES) t[s.id] = await timeScheme(model, s.id, data, seconds);
-  rep.rows = rowsOf(t);
+  const c = await timeChromium(seconds);
+  rep.gpu = gpuLine(gpu, c.probe);
+  rep.rows = rowsOf(t, c);
   const text = [
     `${command}`,
     `date: ${date}`,

@@ -115,10 +115,13 @@ static void tt_pw_input_scaled(int32_t in_c, int32_t oc, const float *gs0, const
                                const float (*wf)[16], float *gi0, int32_t accumulate, int32_t i0) {
   v128_t a[4], b[4];
   for (int j = 0; j < 4; j++) a[j] = b[j] = wasm_f32x4_splat(0.0f);
-  for (int32_t o = 0; o < oc; o++) {
-    const v128_t s0 = wasm_v128_load32_splat(gs0 + o), s1 = wasm_v128_load32_splat(gs1 + o);
+  /* stepped pointers rather than indices: emcc builds without loop strength reduction, so an index costs a shift
+   * and an add per address in the loop */
+  const float *p0 = gs0, *p1 = gs1, *wp = wf[0], *const end = wf[oc];
+  for (; wp != end; wp += 16, p0++, p1++) {
+    const v128_t s0 = wasm_v128_load32_splat(p0), s1 = wasm_v128_load32_splat(p1);
     for (int j = 0; j < 4; j++) {
-      const v128_t w = wasm_v128_load(&wf[o][4 * j]);
+      const v128_t w = wasm_v128_load(wp + 4 * j);
       a[j] = wasm_f32x4_add(a[j], wasm_f32x4_mul(s0, w));
       b[j] = wasm_f32x4_add(b[j], wasm_f32x4_mul(s1, w));
     }

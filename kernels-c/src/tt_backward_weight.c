@@ -55,7 +55,9 @@ void tt_bw_pointwise_weight_row(const tt_conv_shape *shape, const float *g_out, 
 }
 
 #ifdef __wasm_simd128__
-#define TT_PW_STAGE_PIXELS 256 /* pixels whose 16 converted input channels are staged at once (16 KB of stack) */
+/* Pixels whose 16 converted input channels are staged at once: 8 KB of stack, so with the strided gradient lines
+ * they meet, a chunk stays in a 32 KB L1. */
+#define TT_PW_STAGE_PIXELS 128
 
 /* Rows [o0, o1) of the pointwise weight gradient, columns [0, k & ~15), as raw sums S (no s_x yet), dst [o1-o0][k].
  * Pixels go in chunks; per chunk and 16-column block the input is converted to float once into a stack stage and
@@ -82,10 +84,13 @@ static void tt_pw_weight_rows_v16(const tt_conv_shape *shape, const float *g_out
         const float *g = g_out + (int64_t)p0 * oc + o, *g1 = two ? g + 1 : g;
         v128_t a[4], b[4];
         for (int j = 0; j < 4; j++) a[j] = wasm_v128_load(ra + 4 * j), b[j] = wasm_v128_load(rb + 4 * j);
-        for (int32_t q = 0; q < np; q++) {
-          const v128_t ga = wasm_v128_load32_splat(g + (int64_t)q * oc), gb = wasm_v128_load32_splat(g1 + (int64_t)q * oc);
+        /* stepped pointers rather than indices: emcc builds without loop strength reduction, so an index costs a
+         * multiply or shift and an add per address in the loop */
+        const float *ga_p = g, *gb_p = g1, *xp = xf[0], *const xend = xf[np];
+        for (; xp != xend; xp += 16, ga_p += oc, gb_p += oc) {
+          const v128_t ga = wasm_v128_load32_splat(ga_p), gb = wasm_v128_load32_splat(gb_p);
           for (int j = 0; j < 4; j++) {
-            const v128_t x = wasm_v128_load(&xf[q][4 * j]);
+            const v128_t x = wasm_v128_load(xp + 4 * j);
             a[j] = wasm_f32x4_add(a[j], wasm_f32x4_mul(ga, x));
             b[j] = wasm_f32x4_add(b[j], wasm_f32x4_mul(gb, x));
           }
@@ -219,9 +224,11 @@ static void tt_conv_weight_block(const tt_conv_shape *s, const float *g_out, con
     for (int32_t y = y0; y < y1; y++) {
       int64_t xb = ((int64_t)(y * s->stride - s->pad + ky) * s->in_w - s->pad_left + kx) * in_stride + i;
       const float *gr = g_out + (int64_t)y * s->out_w * oc + o0 + o;
-      for (int32_t x = x0; x < x1; x++) {
-        v128_t xv = wasm_f32x4_splat((float)(in[xb + (int64_t)x * s->stride_w * in_stride] - in_zp));
-        const float *go = gr + (int64_t)x * oc;
+      /* stepped pointers rather than indices: emcc builds without loop strength reduction */
+      const int64_t xstep = (int64_t)s->stride_w * in_stride;
+      const int8_t *xp = in + xb + x0 * xstep;
+      for (const float *go = gr + (int64_t)x0 * oc, *gend = gr + (int64_t)x1 * oc; go < gend; go += oc, xp += xstep) {
+        v128_t xv = wasm_f32x4_splat((float)(*xp - in_zp));
         a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_v128_load(go), xv));
         a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(wasm_v128_load(go + 4), xv));
         a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(wasm_v128_load(go + 8), xv));

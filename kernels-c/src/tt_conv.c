@@ -113,12 +113,14 @@ static void row_simd(const tt_conv_shape *s, const tt_quant *q, const int8_t *in
   _Alignas(16) int16_t xs[2][TT_SIMD_MAX_K];
   const int32_t kk = s->kernel * s->kernel_w * s->in_c, kp = (kk + 7) & ~7, oc = s->out_c;
   int8_t *orow = out + (y % s->out_ring) * s->out_w * oc;
+  tt_simd_epi ep;
+  tt_simd_epi_init(q, mult, oc, &ep);
   for (int32_t x = x0; x < x1; x += 2) {
     const int32_t two = x + 1 < x1;
     gather(s, q->in_zp, in, y, x, kp, xs[0]);
     if (two) gather(s, q->in_zp, in, y, x + 1, kp, xs[1]);
     const int32_t e = (y * s->out_w + x) * oc;
-    tt_fwd_gemm2_simd(xs[0], two ? xs[1] : xs[0], kp, w, kk, oc, bias, mult, q, orow + x * oc,
+    tt_fwd_gemm2_simd(xs[0], two ? xs[1] : xs[0], kp, w, kk, oc, bias, mult, q, &ep, orow + x * oc,
                       two ? orow + (x + 1) * oc : 0, mask, e, e + oc);
   }
 }
@@ -188,24 +190,6 @@ static void taps_widen_rows(const tt_conv_shape *s, const taps_geom *g, int32_t 
   }
 }
 
-/* Requantizes, stores and masks outputs [o, o + 16) of one pixel from 4 accumulator vectors (bias included). */
-static inline __attribute__((always_inline)) void taps_finish(const v128_t *acc, const void *mult, int32_t o,
-                                                              const tt_quant *q, int8_t *out, tt_fwd_mask_acc *m) {
-  v128_t y[4], pass[4];
-  for (int32_t j = 0; j < 4; j++) y[j] = tt_simd_requant4(acc[j], mult, o + 4 * j, q, &pass[j]);
-  wasm_v128_store(out, tt_simd_pack16(y[0], y[1], y[2], y[3]));
-  if (m->mask) {
-    const uint32_t bits = (uint32_t)wasm_i8x16_bitmask(tt_simd_pack16(pass[0], pass[1], pass[2], pass[3]));
-    if (m->n == 0 && (m->e & 7) == 0) { /* whole mask bytes and nothing pending: two bytes at once */
-      m->mask[m->e >> 3] = (uint8_t)bits;
-      m->mask[(m->e >> 3) + 1] = (uint8_t)(bits >> 8);
-      m->e += 16;
-    } else {
-      tt_fwd_mask_push(m, bits, 16);
-    }
-  }
-}
-
 /* Outputs [o, o + 16) of pixels x and x + 1 (two == 0: x twice) of output row y, bias included, kernel rows of npr
  * tap pairs. Inlined, so the eight accumulators stay in registers (and the loops unroll when kh, npr are known). */
 static inline __attribute__((always_inline)) void taps_block(const tt_conv_shape *s, const taps_geom *g,
@@ -229,9 +213,11 @@ static inline __attribute__((always_inline)) void taps_block(const tt_conv_shape
   }
 }
 
-static void taps_row(const tt_conv_shape *s, const taps_geom *g, const tt_quant *q, const int8_t *in, const int16_t *wt,
-                     const int32_t *bias, const void *mult, int8_t *out, uint8_t *mask, int32_t y, int32_t x0,
-                     int32_t x1) {
+static void taps_row(const tt_conv_shape *s, const taps_geom *g, const tt_quant *qp, const tt_simd_epi *epp,
+                     const int8_t *in, const int16_t *wt, const int32_t *bias, const void *mult, int8_t *out,
+                     uint8_t *mask, int32_t y, int32_t x0, int32_t x1) {
+  const tt_quant ql = *qp, *q = &ql; /* local copies: the int8 stores below cannot alias them */
+  const tt_simd_epi el = *epp, *ep = &el;
   _Alignas(16) int16_t xw[TT_TAPS_MAX_X];
   const int32_t oc = s->out_c;
   taps_widen_rows(s, g, q->in_zp, in, y, xw);
@@ -245,8 +231,8 @@ static void taps_row(const tt_conv_shape *s, const taps_geom *g, const tt_quant 
         taps_block(s, g, xw, wt, bias, x, two, o, 3, 5, a, b);
       else
         taps_block(s, g, xw, wt, bias, x, two, o, s->kernel, g->npr, a, b);
-      taps_finish(a, mult, o, q, orow + x * oc + o, &m0);
-      if (two) taps_finish(b, mult, o, q, orow + (x + 1) * oc + o, &m1);
+      tt_simd_finish16(a, mult, o, q, ep, orow + x * oc + o, &m0);
+      if (two) tt_simd_finish16(b, mult, o, q, ep, orow + (x + 1) * oc + o, &m1);
     }
     if (mask) {
       tt_fwd_mask_flush(&m0);
@@ -263,7 +249,9 @@ static int taps_rows(const tt_conv_shape *s, const tt_quant *q, const int8_t *in
   if (!taps_geometry(s, &g)) return 0;
   _Alignas(16) int16_t wt[TT_TAPS_MAX_W];
   taps_stage_weights(s, &g, w, wt);
-  for (int32_t y = r0; y < r1; y++) taps_row(s, &g, q, in, wt, bias, mult, out, mask, y, x0, x1);
+  tt_simd_epi ep;
+  tt_simd_epi_init(q, mult, s->out_c, &ep);
+  for (int32_t y = r0; y < r1; y++) taps_row(s, &g, q, &ep, in, wt, bias, mult, out, mask, y, x0, x1);
   return 1;
 }
 #endif

@@ -88,9 +88,10 @@ static void stage_group(const tt_conv_shape *s, const tt_quant *q, const int8_t 
 /* Sums over the tap pairs for channels c .. c+15 of the group, four channels per i32x4. */
 static inline void dot16(const dw_stage *st, int32_t pairs, int32_t c, v128_t a[4]) {
   v128_t a0 = wasm_i32x4_splat(0), a1 = a0, a2 = a0, a3 = a0;
-  for (int32_t j = 0; j < pairs; j++) {
-    const int8_t *p0 = st->taps[2 * j] + c, *p1 = st->taps[2 * j + 1] + c;
-    const int16_t *wj = &st->wp[j][c][0];
+  /* stepped pointers rather than an index: emcc builds without loop strength reduction */
+  const int8_t *const *tp = st->taps, *const *tend = st->taps + 2 * pairs;
+  for (const int16_t *wj = &st->wp[0][c][0]; tp != tend; tp += 2, wj += DW_GROUP * 2) {
+    const int8_t *p0 = tp[0] + c, *p1 = tp[1] + c;
     v128_t x0 = wasm_i16x8_load8x8(p0), x1 = wasm_i16x8_load8x8(p1);
     v128_t x2 = wasm_i16x8_load8x8(p0 + 8), x3 = wasm_i16x8_load8x8(p1 + 8);
     DW_ACC(a0, DW_LO(x0, x1), wj);
@@ -104,9 +105,9 @@ static inline void dot16(const dw_stage *st, int32_t pairs, int32_t c, v128_t a[
 /* The same for channels c .. c+7. */
 static inline void dot8(const dw_stage *st, int32_t pairs, int32_t c, v128_t a[2]) {
   v128_t a0 = wasm_i32x4_splat(0), a1 = a0;
-  for (int32_t j = 0; j < pairs; j++) {
-    v128_t x0 = wasm_i16x8_load8x8(st->taps[2 * j] + c), x1 = wasm_i16x8_load8x8(st->taps[2 * j + 1] + c);
-    const int16_t *wj = &st->wp[j][c][0];
+  const int8_t *const *tp = st->taps, *const *tend = st->taps + 2 * pairs;
+  for (const int16_t *wj = &st->wp[0][c][0]; tp != tend; tp += 2, wj += DW_GROUP * 2) {
+    v128_t x0 = wasm_i16x8_load8x8(tp[0] + c), x1 = wasm_i16x8_load8x8(tp[1] + c);
     DW_ACC(a0, DW_LO(x0, x1), wj);
     DW_ACC(a1, DW_HI(x0, x1), wj + 8);
   }
@@ -115,30 +116,28 @@ static inline void dot8(const dw_stage *st, int32_t pairs, int32_t c, v128_t a[2
 
 /* One output pixel, channels [c0, c0 + g): 16 channels a pass, then 8, then scalar. */
 static void pixel_simd(const dw_stage *st, int32_t pairs, int32_t taps, int32_t g, const int8_t *w, int32_t ch,
-                       int32_t c0, const void *mult, const tt_quant *qp, int8_t *out, tt_fwd_mask_acc *mask) {
-  const tt_quant ql = *qp, *q = &ql; /* a local copy: the int8 stores below cannot alias it, so it stays in registers */
+                       int32_t c0, const void *mult, const tt_quant *qp, const tt_simd_epi *epp, int8_t *out,
+                       tt_fwd_mask_acc *mask) {
+  const tt_quant ql = *qp, *q = &ql; /* local copies: the int8 stores below cannot alias them */
+  const tt_simd_epi el = *epp, *ep = &el;
   int32_t c = 0;
-  while (c + 8 <= g) {
-    v128_t a[4], y[4], pass[4];
-    const int32_t n = c + 16 <= g ? 16 : 8;
-    if (n == 16)
-      dot16(st, pairs, c, a);
-    else
-      dot8(st, pairs, c, a);
-    for (int32_t v = 0; v < n / 4; v++)
+  for (; c + 16 <= g; c += 16) {
+    v128_t a[4];
+    dot16(st, pairs, c, a);
+    for (int32_t v = 0; v < 4; v++) a[v] = wasm_i32x4_add(a[v], wasm_v128_load(st->base + c + 4 * v));
+    tt_simd_finish16(a, mult, c0 + c, q, ep, out + c, mask);
+  }
+  if (c + 8 <= g) { /* 8 channels left */
+    v128_t a[2], y[2], pass[2];
+    dot8(st, pairs, c, a);
+    for (int32_t v = 0; v < 2; v++)
       y[v] = tt_simd_requant4(wasm_i32x4_add(a[v], wasm_v128_load(st->base + c + 4 * v)), mult, c0 + c + 4 * v, q,
                               &pass[v]);
-    if (n == 8) y[2] = y[0], y[3] = y[1], pass[2] = pass[0], pass[3] = pass[1];
-    v128_t packed = tt_simd_pack16(y[0], y[1], y[2], y[3]);
-    if (n == 16)
-      wasm_v128_store(out + c, packed);
-    else
-      wasm_v128_store64_lane(out + c, packed, 0);
-    if (mask->mask) {
-      uint32_t bits = (uint32_t)wasm_i8x16_bitmask(tt_simd_pack16(pass[0], pass[1], pass[2], pass[3]));
-      tt_fwd_mask_push(mask, n == 16 ? bits : bits & 0xffu, n);
-    }
-    c += n;
+    wasm_v128_store64_lane(out + c, tt_simd_pack16(y[0], y[1], y[0], y[1]), 0);
+    if (mask->mask)
+      tt_fwd_mask_push(mask, (uint32_t)wasm_i8x16_bitmask(tt_simd_pack16(pass[0], pass[1], pass[0], pass[1])) & 0xffu,
+                       8);
+    c += 8;
   }
   for (; c < g; c++) {
     int32_t acc = st->base[c];
@@ -173,6 +172,8 @@ static void rows_simd(const tt_conv_shape *s, const tt_quant *q, const int8_t *i
                       const void *mult, int8_t *out, uint8_t *mask, int32_t r0, int32_t r1, int32_t x0, int32_t x1) {
   dw_stage st;
   const int32_t k = s->kernel, ch = s->in_c, taps = k * k, pairs = (taps + 1) / 2;
+  tt_simd_epi ep;
+  tt_simd_epi_init(q, mult, ch, &ep);
   for (int32_t c0 = 0; c0 < ch; c0 += DW_GROUP) {
     const int32_t g = ch - c0 < DW_GROUP ? ch - c0 : DW_GROUP;
     stage_group(s, q, w, bias, c0, g, &st);
@@ -187,7 +188,7 @@ static void rows_simd(const tt_conv_shape *s, const tt_quant *q, const int8_t *i
       tt_fwd_mask_acc m = {mask, (y * s->out_w + x0) * ch + c0, 0, 0};
       for (int32_t x = x0; x < x1; x++) {
         place_taps(s, rows, x, &st);
-        pixel_simd(&st, pairs, taps, g, w, ch, c0, mult, q, orow + x * ch, &m);
+        pixel_simd(&st, pairs, taps, g, w, ch, c0, mult, q, &ep, orow + x * ch, &m);
         if (mask && g < ch) { /* the next pixel's bits of this group are not contiguous with these */
           tt_fwd_mask_flush(&m);
           m.e += ch - g;

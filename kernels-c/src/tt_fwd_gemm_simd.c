@@ -38,6 +38,21 @@ v128_t tt_simd_requant4_fixed(v128_t acc, const int32_t *ms, int32_t out_zp) {
                          tt_fwd_requant_fixed(wasm_i32x4_extract_lane(acc, 3), ms[6], ms[7], out_zp));
 }
 
+void tt_simd_epi_init(const tt_quant *q, const void *mult, int32_t out_c, tt_simd_epi *ep) {
+  const int32_t in8 = q->out_zp >= -128 && q->out_zp <= 127 && q->act_min >= -128 && q->act_max <= 127;
+  int32_t ok = q->requant != TT_REQUANT_TFLITE_FIXED && in8 && q->act_min <= q->act_max;
+  for (int32_t c = 0; ok && c < out_c; c++) {
+    uint32_t b;
+    memcpy(&b, (const float *)mult + c, 4);
+    ok = (b & 0x7f800000u) != 0x7f800000u; /* finite */
+  }
+  ep->narrow = ok;
+  ep->even = q->requant == TT_REQUANT_FLOAT_HALF_EVEN;
+  ep->lo = wasm_i16x8_splat((int16_t)q->act_min);
+  ep->hi = wasm_i16x8_splat((int16_t)q->act_max);
+  ep->kbits = wasm_i32x4_splat(TT_SIMD_MAGIC_BITS - q->out_zp);
+}
+
 /* The requantization table entries of four channels, as a table of channels 0..3 (float m or int32 {M, S}). */
 typedef union {
   float m[4];
@@ -72,16 +87,13 @@ static inline void finish4(v128_t sum, v128_t b, const void *mult, const tt_quan
   if (mask->mask) tt_fwd_mask_push(mask, (uint32_t)wasm_i32x4_bitmask(pass) & ((1u << n) - 1u), n);
 }
 
-/* Requantizes 16 sums (outputs o..o+15 of one pixel, four vectors; bias from output o, mult the whole table),
- * stores 16 bytes, queues 16 mask bits. */
+/* Requantizes 16 sums (outputs o..o+15 of one pixel, four vectors; bias from output o, or NULL when the sums hold
+ * it; mult the whole table), stores 16 bytes, queues 16 mask bits. */
 static inline void finish16(const v128_t sum[4], const int32_t *bias, const void *mult, int32_t o, const tt_quant *q,
-                            int8_t *out, tt_fwd_mask_acc *mask) {
-  v128_t y[4], pass[4];
-  for (int j = 0; j < 4; j++)
-    y[j] = tt_simd_requant4(wasm_i32x4_add(sum[j], wasm_v128_load(bias + 4 * j)), mult, o + 4 * j, q, &pass[j]);
-  wasm_v128_store(out, tt_simd_pack16(y[0], y[1], y[2], y[3]));
-  if (mask->mask)
-    tt_fwd_mask_push(mask, (uint32_t)wasm_i8x16_bitmask(tt_simd_pack16(pass[0], pass[1], pass[2], pass[3])), 16);
+                            const tt_simd_epi *ep, int8_t *out, tt_fwd_mask_acc *mask) {
+  v128_t acc[4];
+  for (int j = 0; j < 4; j++) acc[j] = bias ? wasm_i32x4_add(sum[j], wasm_v128_load(bias + 4 * j)) : sum[j];
+  tt_simd_finish16(acc, mult, o, q, ep, out, mask);
 }
 
 /* Sums of output rows r0..r3 (weight offsets) for both pixels: returns [sum o0..o3] of x0 in *s0, of x1 in *s1. */
@@ -120,9 +132,10 @@ static inline void dot2x4(const int16_t *x0, const int16_t *x1, int32_t kfull, i
 }
 
 void tt_fwd_gemm2_simd(const int16_t *x0, const int16_t *x1, int32_t kp, const int8_t *w, int32_t k, int32_t out_c,
-                       const int32_t *bias, const void *mult, const tt_quant *qp, int8_t *out0, int8_t *out1,
-                       uint8_t *mask, int32_t e0, int32_t e1) {
-  const tt_quant ql = *qp, *q = &ql; /* a local copy: the int8 stores below cannot alias it, so it stays in registers */
+                       const int32_t *bias, const void *mult, const tt_quant *qp, const tt_simd_epi *epp, int8_t *out0,
+                       int8_t *out1, uint8_t *mask, int32_t e0, int32_t e1) {
+  const tt_quant ql = *qp, *q = &ql;
+  const tt_simd_epi el = *epp, *ep = &el;
   const int32_t total = out_c * k;
   const int32_t kfull = k & ~7; /* chunks that never read past their own row */
   tt_fwd_mask_acc m0 = {mask, e0, 0, 0}, m1 = {mask, e1, 0, 0};
@@ -133,8 +146,8 @@ void tt_fwd_gemm2_simd(const int16_t *x0, const int16_t *x1, int32_t kp, const i
       const int32_t r = (o + 4 * j) * k;
       dot2x4(x0, x1, kfull, kp, w, total, r, r + k, r + 2 * k, r + 3 * k, &s0[j], &s1[j]);
     }
-    finish16(s0, bias + o, mult, o, q, out0 + o, &m0);
-    if (out1) finish16(s1, bias + o, mult, o, q, out1 + o, &m1);
+    finish16(s0, bias + o, mult, o, q, ep, out0 + o, &m0);
+    if (out1) finish16(s1, bias + o, mult, o, q, ep, out1 + o, &m1);
   }
   for (; o < out_c; o += 4) {
     const int32_t n = out_c - o < 4 ? out_c - o : 4;
@@ -173,33 +186,47 @@ void tt_fwd_pack_simd(const int8_t *w, int32_t k, int32_t out_c, int16_t *wp) {
       }
 }
 
-/* Requantizes the four vectors of a group of 16 outputs of one pixel (n of them valid), in output order. */
-static void finish_group(const v128_t s[4], int32_t o, int32_t n, const int32_t *bias, const void *mult,
-                         const tt_quant *q, int8_t *out, tt_fwd_mask_acc *mask) {
+/* Requantizes the four vectors of a group of 16 outputs of one pixel (n of them valid, bias included), in output
+ * order. */
+static void finish_group(const v128_t s[4], int32_t o, int32_t n, const void *mult, const tt_quant *q,
+                         const tt_simd_epi *ep, int8_t *out, tt_fwd_mask_acc *mask) {
   if (n == 16) {
-    finish16(s, bias + o, mult, o, q, out + o, mask);
+    finish16(s, 0, mult, o, q, ep, out + o, mask);
     return;
   }
   for (int32_t j = 0; j * 4 < n; j++) {
     const int32_t m = n - 4 * j < 4 ? n - 4 * j : 4, c0 = o + 4 * j;
     /* lanes past n repeat the group's first channel: computed and dropped */
     const int32_t ch[4] = {c0, m > 1 ? c0 + 1 : c0, m > 2 ? c0 + 2 : c0, m > 3 ? c0 + 3 : c0};
-    const v128_t bv = wasm_i32x4_make(bias[ch[0]], bias[ch[1]], bias[ch[2]], bias[ch[3]]);
     lane_mult lm;
     gather_mult(mult, q, ch, &lm);
-    finish4(s[j], bv, &lm, q, out + c0, mask, m);
+    finish4(s[j], wasm_i32x4_splat(0), &lm, q, out + c0, mask, m);
   }
 }
 
 void tt_fwd_gemm2_packed_simd(const int16_t *x0, const int16_t *x1, int32_t kp, const int16_t *wp, int32_t out_c,
-                              const int32_t *bias, const void *mult, const tt_quant *q, int8_t *out0, int8_t *out1,
-                              uint8_t *mask, int32_t e0, int32_t e1) {
+                              const int32_t *bias, const void *mult, const tt_quant *qp, const tt_simd_epi *epp,
+                              int8_t *out0, int8_t *out1, uint8_t *mask, int32_t e0, int32_t e1) {
+  const tt_quant ql = *qp, *q = &ql; /* local copies: the int8 stores below cannot alias them */
+  const tt_simd_epi el = *epp, *ep = &el;
   tt_fwd_mask_acc m0 = {mask, e0, 0, 0}, m1 = {mask, e1, 0, 0};
   for (int32_t o = 0; o < out_c; o += 16) {
     const int16_t *wg = wp + (int64_t)(o >> 4) * kp * 16;
-    v128_t a0 = wasm_i32x4_splat(0), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
-    for (int32_t i = 0; i < kp; i += 2, wg += 32) {
-      const v128_t xa = wasm_v128_load32_splat(x0 + i), xb = wasm_v128_load32_splat(x1 + i);
+    const int32_t n = out_c - o < 16 ? out_c - o : 16;
+    /* The sums start at the bias (int32 sums are exact in any order); lanes past out_c start at 0. */
+    _Alignas(16) int32_t bpad[16];
+    const int32_t *bg = bias + o;
+    if (n < 16) {
+      memset(bpad, 0, sizeof bpad);
+      memcpy(bpad, bg, (size_t)n * 4);
+      bg = bpad;
+    }
+    v128_t a0 = wasm_v128_load(bg), a1 = wasm_v128_load(bg + 4), a2 = wasm_v128_load(bg + 8);
+    v128_t a3 = wasm_v128_load(bg + 12), b0 = a0, b1 = a1, b2 = a2, b3 = a3;
+    /* stepped pointers rather than an index: emcc builds without loop strength reduction */
+    const int16_t *xa_p = x0, *xb_p = x1, *const wend = wg + (int64_t)kp * 16;
+    for (; wg != wend; wg += 32, xa_p += 2, xb_p += 2) {
+      const v128_t xa = wasm_v128_load32_splat(xa_p), xb = wasm_v128_load32_splat(xb_p);
       const v128_t w0 = wasm_v128_load(wg), w1 = wasm_v128_load(wg + 8);
       a0 = wasm_i32x4_add(a0, wasm_i32x4_dot_i16x8(xa, w0));
       b0 = wasm_i32x4_add(b0, wasm_i32x4_dot_i16x8(xb, w0));
@@ -211,10 +238,19 @@ void tt_fwd_gemm2_packed_simd(const int16_t *x0, const int16_t *x1, int32_t kp, 
       a3 = wasm_i32x4_add(a3, wasm_i32x4_dot_i16x8(xa, w3));
       b3 = wasm_i32x4_add(b3, wasm_i32x4_dot_i16x8(xb, w3));
     }
-    const int32_t n = out_c - o < 16 ? out_c - o : 16;
     const v128_t sa[4] = {a0, a1, a2, a3}, sb[4] = {b0, b1, b2, b3};
-    finish_group(sa, o, n, bias, mult, q, out0, &m0);
-    if (out1) finish_group(sb, o, n, bias, mult, q, out1, &m1);
+    if (n == 16 && ep->narrow) { /* the common case inline: no call, the sums stay in registers */
+      uint32_t bits;
+      wasm_v128_store(out0 + o, tt_simd_narrow16(sa, (const float *)mult + o, ep, &bits));
+      if (mask) tt_fwd_mask_push16(&m0, bits);
+      if (out1) {
+        wasm_v128_store(out1 + o, tt_simd_narrow16(sb, (const float *)mult + o, ep, &bits));
+        if (mask) tt_fwd_mask_push16(&m1, bits);
+      }
+    } else {
+      finish_group(sa, o, n, mult, q, ep, out0, &m0);
+      if (out1) finish_group(sb, o, n, mult, q, ep, out1, &m1);
+    }
   }
   if (mask) {
     tt_fwd_mask_flush(&m0);

@@ -208,6 +208,65 @@ __attribute__((always_inline)) static inline v128_t tt_simd_requant4(v128_t acc,
   return clamped;
 }
 
+/* The float requantization of a whole call without i32x4.trunc_sat_f32x4_s (seven x86 instructions in V8 without
+ * relaxed SIMD), chosen once a call by tt_simd_epi_init when its preconditions hold: a float mode, every multiplier
+ * finite (so v is never NaN), and out_zp, act_min <= act_max all in [-128, 127]. The rounded integer t is exact in
+ * the float t + 0x1.8p23 while |t| < 2^22, whose bits are then 0x4B400000 + t, so y = t + out_zp =
+ * bits - (0x4B400000 - out_zp); for half to even that sum is itself the rounding (the float spacing there is 1,
+ * ties to even). Beyond, the reference's y lies beyond the int8 range (|v| > 2^12 is enough), so only the side
+ * matters: v is clamped below at -2^12 (a sum at or below 0 would have a sign bit), and above the bits of the
+ * positive sum grow with it, up to +inf, so y stays above 2^22 there. y then narrows to int16 with saturation
+ * (exact when |y| < 2^15, on the right side otherwise), and the clamp and the mask test run on 8 lanes at a
+ * time: the same output and the same mask bit as the reference. */
+#define TT_SIMD_NARROW_C 0x1p12f
+#define TT_SIMD_MAGIC 0x1.8p23f
+#define TT_SIMD_MAGIC_BITS 0x4B400000
+
+typedef struct {
+  int32_t narrow; /* the preconditions above hold for this call */
+  int32_t even;   /* TT_REQUANT_FLOAT_HALF_EVEN (else half away from zero) */
+  v128_t lo, hi;  /* act_min, act_max in int16 lanes */
+  v128_t kbits;   /* TT_SIMD_MAGIC_BITS - out_zp in int32 lanes */
+} tt_simd_epi;
+
+/* Fills *ep for a call with requantization q and table mult of out_c channels (tt_fwd_gemm_simd.c). */
+void tt_simd_epi_init(const tt_quant *q, const void *mult, int32_t out_c, tt_simd_epi *ep);
+
+/* y = r + out_zp (int32 lanes, before the clamp; exact when |y| < 2^15, else of the same sign and at least 2^15 in
+ * magnitude) of four accumulators, channels m[0..3], on the narrow path. */
+__attribute__((always_inline)) static inline v128_t tt_simd_narrow4(v128_t acc, const float *m, const tt_simd_epi *ep) {
+  v128_t v = wasm_f32x4_mul(wasm_f32x4_convert_i32x4(acc), wasm_v128_load(m));
+  v = wasm_f32x4_pmax(v, wasm_f32x4_splat(-TT_SIMD_NARROW_C)); /* v < -2^12 ? -2^12 : v */
+  if (!ep->even) { /* tt_round: v + copysign(0.5, v) (the same for every v but -0.0, where both give 0), truncated */
+    const v128_t half = wasm_v128_or(wasm_v128_and(v, wasm_i32x4_splat((int32_t)0x80000000u)), wasm_f32x4_splat(0.5f));
+    v = wasm_f32x4_trunc(wasm_f32x4_add(v, half));
+  }
+  return wasm_i32x4_sub(wasm_f32x4_add(v, wasm_f32x4_splat(TT_SIMD_MAGIC)), ep->kbits);
+}
+
+/* 16 outputs (channels m[0..15], accumulators with bias) on the narrow path: returns the clamped int8 lanes and
+ * sets *bits to their 16 mask bits (act_min <= y <= act_max). */
+__attribute__((always_inline)) static inline v128_t tt_simd_narrow16(const v128_t acc[4], const float *m,
+                                                                     const tt_simd_epi *ep, uint32_t *bits) {
+  const v128_t ya = wasm_i16x8_narrow_i32x4(tt_simd_narrow4(acc[0], m, ep), tt_simd_narrow4(acc[1], m + 4, ep));
+  const v128_t yb = wasm_i16x8_narrow_i32x4(tt_simd_narrow4(acc[2], m + 8, ep), tt_simd_narrow4(acc[3], m + 12, ep));
+  const v128_t ca = wasm_i16x8_min(wasm_i16x8_max(ya, ep->lo), ep->hi);
+  const v128_t cb = wasm_i16x8_min(wasm_i16x8_max(yb, ep->lo), ep->hi);
+  *bits = (uint32_t)wasm_i8x16_bitmask(wasm_i8x16_narrow_i16x8(wasm_i16x8_eq(ya, ca), wasm_i16x8_eq(yb, cb)));
+  return wasm_i8x16_narrow_i16x8(ca, cb);
+}
+
+/* Queues 16 mask bits; whole bytes go straight to the mask when nothing is pending. */
+static inline void tt_fwd_mask_push16(tt_fwd_mask_acc *m, uint32_t bits) {
+  if (m->n == 0 && (m->e & 7) == 0) {
+    m->mask[m->e >> 3] = (uint8_t)bits;
+    m->mask[(m->e >> 3) + 1] = (uint8_t)(bits >> 8);
+    m->e += 16;
+  } else {
+    tt_fwd_mask_push(m, bits, 16);
+  }
+}
+
 /* Packs 16 int32 lanes (already in int8 range) into one int8x16 vector, a0 lanes first. */
 static inline v128_t tt_simd_pack16(v128_t a0, v128_t a1, v128_t a2, v128_t a3) {
   return wasm_i8x16_narrow_i16x8(wasm_i16x8_narrow_i32x4(a0, a1), wasm_i16x8_narrow_i32x4(a2, a3));
@@ -220,21 +279,38 @@ static inline v128_t tt_simd_hsum4(v128_t a, v128_t b, v128_t c, v128_t d) {
   return wasm_i32x4_add(wasm_i32x4_shuffle(ab, cd, 0, 1, 4, 5), wasm_i32x4_shuffle(ab, cd, 2, 3, 6, 7));
 }
 
+/* Requantizes, stores and masks outputs [o, o + 16) of one pixel from 4 accumulator vectors (bias included):
+ * the narrow path when the call allows it (ep), else tt_simd_requant4. */
+__attribute__((always_inline)) static inline void tt_simd_finish16(const v128_t acc[4], const void *mult, int32_t o,
+                                                                   const tt_quant *q, const tt_simd_epi *ep,
+                                                                   int8_t *out, tt_fwd_mask_acc *m) {
+  uint32_t bits;
+  if (ep->narrow) {
+    wasm_v128_store(out, tt_simd_narrow16(acc, (const float *)mult + o, ep, &bits));
+  } else {
+    v128_t y[4], pass[4];
+    for (int j = 0; j < 4; j++) y[j] = tt_simd_requant4(acc[j], mult, o + 4 * j, q, &pass[j]);
+    wasm_v128_store(out, tt_simd_pack16(y[0], y[1], y[2], y[3]));
+    bits = (uint32_t)wasm_i8x16_bitmask(tt_simd_pack16(pass[0], pass[1], pass[2], pass[3]));
+  }
+  if (m->mask) tt_fwd_mask_push16(m, bits);
+}
+
 /* Shared SIMD core of pointwise, fc and general conv (tt_fwd_gemm_simd.c): two pixels x all outputs.
  * x0, x1: kp int16 values (x - in_zp), kp a multiple of 8, zero beyond k. w: out_c rows of k int8. mult: the
- * kernel's requantization table (tt_kernels.h).
+ * kernel's requantization table (tt_kernels.h), ep its tt_simd_epi_init.
  * Writes out0[o] (and out1[o] when out1 != NULL) with mask elements e0 + o (e1 + o). */
 void tt_fwd_gemm2_simd(const int16_t *x0, const int16_t *x1, int32_t kp, const int8_t *w, int32_t k, int32_t out_c,
-                       const int32_t *bias, const void *mult, const tt_quant *q, int8_t *out0, int8_t *out1,
-                       uint8_t *mask, int32_t e0, int32_t e1);
+                       const int32_t *bias, const void *mult, const tt_quant *q, const tt_simd_epi *ep, int8_t *out0,
+                       int8_t *out1, uint8_t *mask, int32_t e0, int32_t e1);
 
 /* The pointwise core with weights packed by tt_fwd_pack_simd (output channels in lanes, tt_fwd_gemm_simd.c): the
  * same outputs as tt_fwd_gemm2_simd. tt_fwd_pack_bytes gives the size of the packing of out_c rows of k. */
 int32_t tt_fwd_pack_bytes(int32_t k, int32_t out_c);
 void tt_fwd_pack_simd(const int8_t *w, int32_t k, int32_t out_c, int16_t *wp);
 void tt_fwd_gemm2_packed_simd(const int16_t *x0, const int16_t *x1, int32_t kp, const int16_t *wp, int32_t out_c,
-                              const int32_t *bias, const void *mult, const tt_quant *q, int8_t *out0, int8_t *out1,
-                              uint8_t *mask, int32_t e0, int32_t e1);
+                              const int32_t *bias, const void *mult, const tt_quant *q, const tt_simd_epi *ep,
+                              int8_t *out0, int8_t *out1, uint8_t *mask, int32_t e0, int32_t e1);
 
 /* dst[i] = src[i] - zp for i < n, then zeros up to a multiple of 8 (the staging of tt_fwd_gemm2_simd). */
 void tt_fwd_widen_simd(const int8_t *src, int32_t n, int32_t zp, int16_t *dst);

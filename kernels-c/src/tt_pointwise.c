@@ -50,16 +50,18 @@ static void pixels_simd(const int8_t *x, int32_t n, int32_t in_c, int32_t out_c,
                         const int16_t *wp, const int32_t *bias, const void *mult, int8_t *out, uint8_t *mask,
                         int32_t e) {
   _Alignas(16) int16_t xs[2][TT_SIMD_MAX_K];
+  tt_simd_epi ep;
+  tt_simd_epi_init(q, mult, out_c, &ep);
   const int32_t kp = (in_c + 7) & ~7;
   for (int32_t p = 0; p < n; p += 2) {
     const int32_t two = p + 1 < n;
     tt_fwd_widen_simd(x + p * in_c, in_c, q->in_zp, xs[0]);
     if (two) tt_fwd_widen_simd(x + (p + 1) * in_c, in_c, q->in_zp, xs[1]);
     if (wp)
-      tt_fwd_gemm2_packed_simd(xs[0], two ? xs[1] : xs[0], kp, wp, out_c, bias, mult, q, out + p * out_c,
+      tt_fwd_gemm2_packed_simd(xs[0], two ? xs[1] : xs[0], kp, wp, out_c, bias, mult, q, &ep, out + p * out_c,
                                two ? out + (p + 1) * out_c : 0, mask, e + p * out_c, e + (p + 1) * out_c);
     else
-      tt_fwd_gemm2_simd(xs[0], two ? xs[1] : xs[0], kp, w, in_c, out_c, bias, mult, q, out + p * out_c,
+      tt_fwd_gemm2_simd(xs[0], two ? xs[1] : xs[0], kp, w, in_c, out_c, bias, mult, q, &ep, out + p * out_c,
                         two ? out + (p + 1) * out_c : 0, mask, e + p * out_c, e + (p + 1) * out_c);
   }
 }

@@ -139,37 +139,51 @@ const bwdWeight = {
   depthwise: bw.depthwiseF32BwdWeight,
 };
 
-/** Input and weight gradients of pointwise, conv and depthwise layers. */
-export function convGradientCases(r: Rand): Case[] {
-  const out: Case[] = [];
-  for (let t = 0; t < 36; t++) {
-    const kind = (['pointwise', 'conv', 'depthwise'] as const)[t % 3];
-    const s = randomShape(r, kind, t % 6 < 2);
-    const acc = int(r, 0, 1);
-    const tag = `${kind} ${s.inH}x${s.inW}x${s.inC}->${s.outC} k${s.kernel}x${s.kernelW} s${s.stride}x${s.strideW} p${s.pad}/${s.padLeft}`;
-    const [go, w, ws, gi] = [
-      f32(r, s.outH * s.outW * s.outC),
-      i8(r, wLen(kind, s), -127),
-      f32(r, s.outC, 0.001, 0.05),
-      f32(r, s.inH * s.inW * s.inC),
-    ];
-    out.push({
+/** The input and the weight gradient of one layer (a random k <= in_c columns and input row stride). */
+function gradientPair(r: Rand, kind: ConvKind, s: ConvShape, t: number): Case[] {
+  const acc = int(r, 0, 1);
+  const tag = `${kind} ${s.inH}x${s.inW}x${s.inC}->${s.outC} k${s.kernel}x${s.kernelW} s${s.stride}x${s.strideW} p${s.pad}/${s.padLeft}`;
+  const [go, w, ws, gi] = [
+    f32(r, s.outH * s.outW * s.outC),
+    i8(r, wLen(kind, s), -127),
+    f32(r, s.outC, 0.001, 0.05),
+    f32(r, s.inH * s.inW * s.inC),
+  ];
+  const k = t % 4 === 0 ? s.inC : int(r, 1, s.inC);
+  const inStride = int(r, k, s.inC);
+  const [zp, sx] = [int(r, -128, 127), Math.fround(0.001 + 0.1 * r())];
+  const x = i8(r, s.inH * s.inW * inStride);
+  const gw = new Float32Array((kind === 'depthwise' ? 1 : s.outC) * s.kernel * s.kernelW * k);
+  return [
+    {
       name: `${tag} bwd_input acc${acc}`,
       fn: `tt_${kind}_f32_bwd_input`,
       args: [shapeArg(s), go, w, ws, gi, i32(acc)],
       ref: (the) => bwdInput[kind](s, the(go), the(w), the(ws), the(gi), acc),
-    });
-    const k = t % 4 === 0 ? s.inC : int(r, 1, s.inC);
-    const inStride = int(r, k, s.inC);
-    const [zp, sx] = [int(r, -128, 127), Math.fround(0.001 + 0.1 * r())];
-    const x = i8(r, s.inH * s.inW * inStride);
-    const gw = new Float32Array((kind === 'depthwise' ? 1 : s.outC) * s.kernel * s.kernelW * k);
-    out.push({
+    },
+    {
       name: `${tag} bwd_weight k${k}/${s.inC} stride${inStride}`,
       fn: `tt_${kind}_f32_bwd_weight`,
       args: [shapeArg(s), go, x, i32(inStride), i32(zp), { f32: sx }, i32(k), gw],
       ref: (the) => bwdWeight[kind](s, the(go), the(x), inStride, zp, sx, k, the(gw)),
-    });
+    },
+  ];
+}
+
+/** Input and weight gradients of pointwise, conv and depthwise layers, and pointwise layers of more pixels than
+ * the SIMD weight gradient stages at once (128: sums carried across stages). */
+export function convGradientCases(r: Rand): Case[] {
+  const out: Case[] = [];
+  for (let t = 0; t < 36; t++) {
+    const kind = (['pointwise', 'conv', 'depthwise'] as const)[t % 3];
+    out.push(...gradientPair(r, kind, randomShape(r, kind, t % 6 < 2), t));
+  }
+  for (const [h, w, inC, outC] of [
+    [13, 23, 35, 19],
+    [16, 16, 48, 144],
+  ]) {
+    const s = { ...randomShape(r, 'pointwise'), inH: h, inW: w, inC, outH: h, outW: w, outC, inRing: h, outRing: h };
+    out.push(...gradientPair(r, 'pointwise', s, 0));
   }
   return [...out, ...depthwiseRowCases(r), ...depthwiseInputRowsCases(r)];
 }

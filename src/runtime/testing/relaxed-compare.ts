@@ -7,7 +7,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { readFileSync } from 'node:fs';
-import { CONV_SHAPE_FIELDS, QUANT_FIELDS, structWords, convShape } from '../../compiler/kernel-abi';
+import { CONV_SHAPE_FIELDS, QUANT_FIELDS, Requant, structWords, convShape } from '../../compiler/kernel-abi';
 import {
   loadWasm,
   paths,
@@ -19,6 +19,7 @@ import {
 } from './kernel-harness';
 import * as bwd from './kernels-backward.cases';
 import * as fwd from './kernels-forward.cases';
+import { requantEdgeCases } from './kernels-requant-edges.cases';
 
 export interface RelaxedComparison {
   calls: number;
@@ -43,6 +44,8 @@ function caseCalls(): { name: string; call: Call }[] {
   const forward = [
     ...(['conv', 'pointwise', 'depthwise'] as const).flatMap((k) => fwd.layerCases(f, k, 12)),
     ...fwd.mcuCases(f),
+    ...requantEdgeCases(Requant['float-half-away']),
+    ...requantEdgeCases(Requant['float-half-even']),
   ];
   return [...backward, ...forward].map((c) => ({ name: c.name, call: { fn: c.fn, args: c.args } }));
 }
