@@ -17,6 +17,7 @@ import { fetchDataset } from '../../src/runtime/training/data';
 import { PlanExecutor } from '../../src/runtime/kernels/executor';
 import { loadWasm } from '../../src/runtime/testing/kernel-harness';
 import { transferModel } from '../../src/runtime/training/train-backbone';
+import { PrefixCachedLearner, type PrefixCache } from '../../src/runtime/training/prefix-cache';
 import { splitExamples } from '../../src/runtime/training/train-data';
 import { TrainingSession } from '../../src/runtime/training/train-session';
 import { DEFAULT_WASM, runKey } from './cache-key';
@@ -29,8 +30,11 @@ export interface Scored {
   trainExamples: number;
 }
 
-/** Trains on train[0, n - validation) and scores on train[n - validation, n); never reads the test split. */
-export async function scoreRate(o: HeadlessOptions, validation: number): Promise<Scored> {
+/**
+ * Trains on train[0, n - validation) and scores on train[n - validation, n); never reads the test split. With
+ * `cache` (one per validation size; prefix-cache.ts) frozen prefixes are reused across runs: bit-identical.
+ */
+export async function scoreRate(o: HeadlessOptions, validation: number, cache?: PrefixCache): Promise<Scored> {
   const get = async (p: string) => new Uint8Array(readFileSync(p));
   const { train } = await fetchDataset(join(ROOT, 'public', 'data'), o.data, ['train'], get);
   if (validation <= 0 || validation >= train.count) throw new Error(`--validation must be in 1..${train.count - 1}`);
@@ -44,7 +48,7 @@ export async function scoreRate(o: HeadlessOptions, validation: number): Promise
   const input = { resolution: r, channels: c };
   const fit = train.count - validation;
   const session = new TrainingSession(
-    ex,
+    cache ? new PrefixCachedLearner(ex, cache) : ex,
     splitExamples(train, input, 0, fit),
     splitExamples(train, input, fit, validation),
     plan.input.bytes,
