@@ -48,3 +48,17 @@ describe('contribution runs', () => {
     expect(averaged(['a', 'b'], [1, 2], get)).toBeNull();
   });
 });
+
+describe('contribution parts', () => {
+  it('takes a part from the end with reverse, seed by seed', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'contrib-'));
+    const made: string[] = [];
+    const run = (scheme: string, seed: number) => {
+      made.push(`${scheme}/${seed}`);
+      return { scheme, accuracy: 0.5, loss: 1, examples: 5 };
+    };
+    makeRuns(join(dir, 'r.jsonl'), ['a', 'b', 'c'], plan, ids, run, { index: 0, count: 2, reverse: true });
+    rmSync(dir, { recursive: true, force: true });
+    expect(made).toEqual(['c/1', 'a/1', 'b/2']);
+  });
+});

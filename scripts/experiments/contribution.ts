@@ -103,8 +103,18 @@ export function averaged(
 }
 
 /**
- * Makes (or reads) every (scheme, seed) run of `part` (index of count, by position in schemes x seeds) and
- * appends new ones to `file`. `model(seed)` is the transfer model of that seed (its classifier's init).
+ * A process's share of the runs: position p (seed-major over seeds x schemes) with p mod count = index; with
+ * `reverse` it takes each seed's share from the end, so a second process on the same share meets the first
+ * in the middle (a run stored meanwhile by another process is read, not repeated).
+ */
+export interface Part {
+  index: number;
+  count: number;
+  reverse?: boolean;
+}
+
+/**
+ * Makes (or reads) every (scheme, seed) run of `part`, seed by seed, and appends new ones to `file`. `model(seed)` is the transfer model of that seed (its classifier's init).
  */
 export function makeRuns(
   file: string,
@@ -112,15 +122,15 @@ export function makeRuns(
   plan: ContributionPlan,
   ids: { modelSha256: (seed: number) => string; dataSha256: string; kernelSha256: string },
   run: (scheme: string, seed: number) => RunScore,
-  part = { index: 0, count: 1 },
+  part: Part = { index: 0, count: 1 },
   onRun?: (r: StoredRun, hit: boolean) => void,
 ): void {
   const done = loadRuns(file);
   const { seeds, ...rest } = plan;
-  let i = 0;
-  for (const seed of seeds)
-    for (const scheme of schemes) {
-      if (i++ % part.count !== part.index) continue;
+  for (const seed of seeds) {
+    const mine = schemes.filter((_, j) => (seeds.indexOf(seed) * schemes.length + j) % part.count === part.index);
+    if (part.reverse) mine.reverse();
+    for (const scheme of mine) {
       const ids1 = { modelSha256: ids.modelSha256(seed), dataSha256: ids.dataSha256, kernelSha256: ids.kernelSha256 };
       const key = contributionKey(ids1, rest, scheme, seed);
       const had = done.get(key) ?? loadRuns(file).get(key);
@@ -134,6 +144,7 @@ export function makeRuns(
       done.set(key, r);
       onRun?.(r, false);
     }
+  }
 }
 
 /** What search-table.ts needs to know of its contribution analysis. */
@@ -144,7 +155,7 @@ export interface ContributionSetup {
   /** Rates tried (seed 1, the space's all-biases scheme) on the validation split; the best one runs everything. */
   lrs: number[];
   validation: number;
-  part: { index: number; count: number };
+  part: Part;
 }
 
 export interface ContributionResult {

@@ -66,7 +66,7 @@ function parse() {
       // test images scored (the first N of the test split); default all 10,000
       eval: { type: 'string' },
       // the contribution analysis (contribution.ts): steps and seeds of every run, rates tried for it on the
-      // validation split, and this process's part i/N of its runs (parts share the run file)
+      // validation split, and this process's part i/N of its runs (parts share the run file; i/Nr: from the end)
       'contribution-steps': { type: 'string', default: '300' },
       'contribution-seeds': { type: 'string', default: '1,2' },
       'contribution-lrs': { type: 'string', default: '0.01,0.03,0.1' },
@@ -222,7 +222,7 @@ async function contribution(
   const c1 = ctx(1);
   const split = (await readDataset('mnist', ['train'])).train;
   const data = carveValidation(split, { resolution: c1.model.resolution, channels: c1.model.inChannels }, validation);
-  const [index, count] = v['contribution-part']!.split('/').map(Number);
+  const [index, count] = v['contribution-part']!.replace(/r$/, '').split('/').map(Number);
   const seeds = v['contribution-seeds']!.split(',').map(Number);
   const setup = {
     file: RAW_CONTRIBUTION,
@@ -230,7 +230,7 @@ async function contribution(
     seeds,
     lrs: v['contribution-lrs']!.split(',').map(Number),
     validation,
-    part: { index, count },
+    part: { index, count, reverse: v['contribution-part']!.endsWith('r') },
   };
   const r = contributionAnalysis(setup, ctx, await loadKernelFile(), data, validationCache(validation), log);
   return { ...r, seeds };
