@@ -26,9 +26,9 @@ import { loadKernelFile, prepare, searchReport, type SearchRequest } from '../..
 import { carveValidation } from '../../src/runtime/training/contribution';
 import { PrefixCache } from '../../src/runtime/training/prefix-cache';
 import { contributionAnalysis } from './contribution';
-import { defaultPretrained, ROOT, runHeadless, type HeadlessOptions } from '../../src/cli/train-run';
+import { defaultPretrained, ROOT, type HeadlessOptions } from '../../src/cli/train-run';
 import { repoPath, runKey } from './cache-key';
-import { scoreRate } from './select-lr';
+import { scoreRate, testScore } from './select-lr';
 import {
   budgetTable,
   cell,
@@ -45,8 +45,9 @@ const MODEL = 'mcunet-5fps';
 export const RAW_RUNS = join(ROOT, 'docs', 'raw', 'search-table.jsonl');
 export const RAW_SUMMARY = join(ROOT, 'docs', 'raw', 'search-table.json');
 export const RAW_CONTRIBUTION = join(ROOT, 'docs', 'raw', 'search-contribution.jsonl');
-/** The frozen-prefix cache of this process for one validation split (bit-identical results; prefix-cache.ts). */
+/** The frozen-prefix caches of this process: one for the test split, one per validation split (bit-identical results; prefix-cache.ts). */
 const caches = new Map<number, PrefixCache>();
+const testCache = new PrefixCache(1024 * 1024 * 1024);
 function validationCache(validation: number): PrefixCache {
   if (!caches.has(validation)) caches.set(validation, new PrefixCache(1024 * 1024 * 1024));
   return caches.get(validation)!;
@@ -138,14 +139,8 @@ async function test(done: Done, opts: Opts, pick: ValidationRun, seeds: number[]
     let s = lookup(done, key);
     if (!s && !make) continue;
     if (!s) {
-      const r = await runHeadless(o);
-      const run = {
-        scheme: o.scheme,
-        lr: o.lr,
-        seed,
-        accuracy: r.finalTestAccuracy,
-        peakSramBytes: r.plan.peakSramBytes,
-      };
+      const r = await testScore(o, testCache);
+      const run = { scheme: o.scheme, lr: o.lr, seed, accuracy: r.accuracy, peakSramBytes: r.peakSramBytes };
       s = { key, phase: 'test', run };
       appendFileSync(RAW_RUNS, JSON.stringify(s) + '\n');
       done.set(key, s);
