@@ -144,7 +144,7 @@ async function test(done: Done, opts: Opts, pick: ValidationRun, seeds: number[]
       s = { key, phase: 'test', run };
       appendFileSync(RAW_RUNS, JSON.stringify(s) + '\n');
       done.set(key, s);
-      log(`test ${o.scheme} lr ${o.lr} seed ${seed}: ${(100 * r.finalTestAccuracy).toFixed(2)}%`);
+      log(`test ${o.scheme} lr ${o.lr} seed ${seed}: ${(100 * r.accuracy).toFixed(2)}%`);
     }
     out.push(s.run as TestRun);
   }
