@@ -297,7 +297,7 @@ export const SECTIONS: Section[] = [
   {
     id: 'search-table',
     file: 'README.md',
-    command: 'npx tsx scripts/experiments/search-table.ts',
+    command: 'npx tsx scripts/experiments/search-table.ts --eval 2000',
     kind: 'deterministic',
     make: searchTable,
   },

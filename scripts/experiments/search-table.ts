@@ -2,8 +2,10 @@
  * The budget table of issue #11: on the default transfer task (mcunet-5fps 128x128 pretrained on Fashion-MNIST,
  * fine-tuned on MNIST with a fresh classifier), at each peak-SRAM budget, the searched scheme vs the published
  * scheme of nearest budget vs the best last-k that fits, each fine-tuned for real.
- *   1. Contribution analysis once (tinytrain search's runs, cached in .cache/contribution: they do not depend
- *      on the budget), then the evolutionary search per budget (src/cli/search-run.ts).
+ *   1. Contribution analysis once (contribution.ts: tinytrain search's runs, trained like the rows below at a
+ *      rate chosen on the validation split, scored on the whole validation split, stored in
+ *      docs/raw/search-contribution.jsonl; they do not depend on the budget), then the evolutionary search per
+ *      budget (src/cli/search-run.ts).
  *   2. Hyper-parameters on the validation split only: every candidate scheme is trained with each learning rate
  *      (seed 1) on the training split minus its last `--validation` images and scored on those images; the rate
  *      (and, for last-k, the k among those that fit) of best validation accuracy is kept.
@@ -13,7 +15,8 @@
  * key); the choices and the table go to docs/raw/search-table.json, from which `npm run docs` writes the README.
  *
  *   npx tsx scripts/experiments/search-table.ts [--budgets 128,160,192,256] [--layers 24] [--steps 1000]
- *     [--seeds 1,2,3] [--lrs 0.01,0.03,0.1] [--validation 2000] [--contribution-steps 200]
+ *     [--seeds 1,2,3] [--lrs 0.01,0.03,0.1] [--validation 2000] [--eval N] [--contribution-steps 300]
+ *     [--contribution-seeds 1] [--contribution-lrs 0.01,0.03,0.1] [--contribution-part i/N[r]] [--search-only]
  */
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -69,7 +72,7 @@ function parse() {
       // the contribution analysis (contribution.ts): steps and seeds of every run, rates tried for it on the
       // validation split, and this process's part i/N of its runs (parts share the run file; i/Nr: from the end)
       'contribution-steps': { type: 'string', default: '300' },
-      'contribution-seeds': { type: 'string', default: '1,2' },
+      'contribution-seeds': { type: 'string', default: '1' },
       'contribution-lrs': { type: 'string', default: '0.01,0.03,0.1' },
       'contribution-part': { type: 'string', default: '0/1' },
       // runs only the published and last-k rows (validation, then test) into the same run file, so a second
