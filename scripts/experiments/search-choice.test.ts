@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { budgetTable, cell, fittingLastK, nearestPublished, pickOnValidation, verdict } from './search-choice';
+import {
+  budgetTable,
+  cell,
+  fittingLastK,
+  nearestPublished,
+  pickOnValidation,
+  validationTable,
+  verdict,
+} from './search-choice';
 
 const p = (scheme: string, kb: number) => ({ scheme, peakSramBytes: kb * 1024 });
 
@@ -48,5 +56,21 @@ describe('budget table choices', () => {
     const close = { ...row, published: t('p', [0.91, 0.93, 0.95]) };
     expect(verdict(close)).toBe('within 1 std of published; beats last-k');
     expect(budgetTable([row])).toContain('| 128.0 KB | 92.00 ± 2.00 (`s`, 100.0 KB, lr 0.03) |');
+  });
+});
+
+describe('validation table', () => {
+  it('shows each scheme at every rate with the chosen rate in bold, and a dash for a missing run', () => {
+    const runs = [
+      { scheme: 'a', lr: 0.01, accuracy: 0.5 },
+      { scheme: 'a', lr: 0.1, accuracy: 0.75 },
+      { scheme: 'b', lr: 0.01, accuracy: 0.6 },
+    ];
+    expect(validationTable(runs, [0.01, 0.1]).split('\n')).toEqual([
+      '| scheme | lr 0.01 | lr 0.1 |',
+      '|---|---|---|',
+      '| `a` | 50.00 | **75.00** |',
+      '| `b` | 60.00 | – |',
+    ]);
   });
 });

@@ -117,3 +117,24 @@ export function budgetTable(rows: BudgetRow[], seeds = 3): string {
     );
   return lines.join('\n');
 }
+
+/**
+ * The learning-rate choice as a markdown table: per scheme (in order of first appearance), its validation
+ * accuracy at each rate, the chosen (best) one in bold. Only validation runs: it shows how every row's rate
+ * (and last-k's k) was picked.
+ */
+export function validationTable(runs: ValidationRun[], lrs: number[]): string {
+  const schemes = [...new Set(runs.map((r) => r.scheme))];
+  const lines = [`| scheme | ${lrs.map((lr) => `lr ${lr}`).join(' | ')} |`, `|---|${lrs.map(() => '---|').join('')}`];
+  for (const s of schemes) {
+    const mine = runs.filter((r) => r.scheme === s);
+    const best = mine.length === lrs.length ? pickOnValidation(mine, [s]) : null;
+    const at = (lr: number) => {
+      const r = mine.find((x) => x.lr === lr);
+      if (!r) return '–';
+      return r === best ? `**${pct(r.accuracy)}**` : pct(r.accuracy);
+    };
+    lines.push(`| \`${s}\` | ${lrs.map(at).join(' | ')} |`);
+  }
+  return lines.join('\n');
+}

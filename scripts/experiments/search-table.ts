@@ -2,8 +2,10 @@
  * The budget table of issue #11: on the default transfer task (mcunet-5fps 128x128 pretrained on Fashion-MNIST,
  * fine-tuned on MNIST with a fresh classifier), at each peak-SRAM budget, the searched scheme vs the published
  * scheme of nearest budget vs the best last-k that fits, each fine-tuned for real.
- *   1. Contribution analysis once (tinytrain search's runs, cached in .cache/contribution: they do not depend
- *      on the budget), then the evolutionary search per budget (src/cli/search-run.ts).
+ *   1. Contribution analysis once (contribution.ts: tinytrain search's runs, trained like the rows below at a
+ *      rate chosen on the validation split, scored on the whole validation split, stored in
+ *      docs/raw/search-contribution.jsonl; they do not depend on the budget), then the evolutionary search per
+ *      budget (src/cli/search-run.ts).
  *   2. Hyper-parameters on the validation split only: every candidate scheme is trained with each learning rate
  *      (seed 1) on the training split minus its last `--validation` images and scored on those images; the rate
  *      (and, for last-k, the k among those that fit) of best validation accuracy is kept.
@@ -13,7 +15,8 @@
  * key); the choices and the table go to docs/raw/search-table.json, from which `npm run docs` writes the README.
  *
  *   npx tsx scripts/experiments/search-table.ts [--budgets 128,160,192,256] [--layers 24] [--steps 1000]
- *     [--seeds 1,2,3] [--lrs 0.01,0.03,0.1] [--validation 2000] [--contribution-steps 200]
+ *     [--seeds 1,2,3] [--lrs 0.01,0.03,0.1] [--validation 2000] [--eval N] [--contribution-steps 300]
+ *     [--contribution-seeds 1] [--contribution-lrs 0.01,0.03,0.1] [--contribution-part i/N[r]] [--search-only]
  */
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,11 +24,14 @@ import { parseArgs } from 'node:util';
 import { compile } from '../../src/compiler/compile';
 import { DEFAULT_EVOLVE } from '../../src/compiler/search/evolve';
 import { paperBudgets } from '../../src/compiler/scheme/paper';
-import { DEFAULT_CACHE } from '../../src/cli/search';
-import { loadKernelFile, prepare, runShard, searchReport, type SearchRequest } from '../../src/cli/search-run';
-import { defaultPretrained, ROOT, runHeadless, type HeadlessOptions } from '../../src/cli/train-run';
+import { readDataset } from '../../src/cli/firmware-io';
+import { loadKernelFile, prepare, searchReport, type SearchRequest } from '../../src/cli/search-run';
+import { carveValidation } from '../../src/runtime/training/contribution';
+import { PrefixCache } from '../../src/runtime/training/prefix-cache';
+import { contributionAnalysis } from './contribution';
+import { defaultPretrained, ROOT, type HeadlessOptions } from '../../src/cli/train-run';
 import { repoPath, runKey } from './cache-key';
-import { scoreRate } from './select-lr';
+import { scoreRate, testScore } from './select-lr';
 import {
   budgetTable,
   cell,
@@ -41,6 +47,14 @@ import {
 const MODEL = 'mcunet-5fps';
 export const RAW_RUNS = join(ROOT, 'docs', 'raw', 'search-table.jsonl');
 export const RAW_SUMMARY = join(ROOT, 'docs', 'raw', 'search-table.json');
+export const RAW_CONTRIBUTION = join(ROOT, 'docs', 'raw', 'search-contribution.jsonl');
+/** The frozen-prefix caches of this process: one for the test split, one per validation split (bit-identical results; prefix-cache.ts). */
+const caches = new Map<number, PrefixCache>();
+const testCache = new PrefixCache(1024 * 1024 * 1024);
+function validationCache(validation: number): PrefixCache {
+  if (!caches.has(validation)) caches.set(validation, new PrefixCache(1024 * 1024 * 1024));
+  return caches.get(validation)!;
+}
 
 type Stored = { key: string; phase: 'validation'; run: ValidationRun } | { key: string; phase: 'test'; run: TestRun };
 
@@ -55,7 +69,12 @@ function parse() {
       validation: { type: 'string', default: '2000' },
       // test images scored (the first N of the test split); default all 10,000
       eval: { type: 'string' },
-      'contribution-steps': { type: 'string', default: '200' },
+      // the contribution analysis (contribution.ts): steps and seeds of every run, rates tried for it on the
+      // validation split, and this process's part i/N of its runs (parts share the run file; i/Nr: from the end)
+      'contribution-steps': { type: 'string', default: '300' },
+      'contribution-seeds': { type: 'string', default: '1' },
+      'contribution-lrs': { type: 'string', default: '0.01,0.03,0.1' },
+      'contribution-part': { type: 'string', default: '0/1' },
       // runs only the published and last-k rows (validation, then test) into the same run file, so a second
       // process can do them while the first one searches; prints nothing else
       'skip-search': { type: 'boolean' },
@@ -66,6 +85,8 @@ function parse() {
       // just these schemes (|): validation at every rate, then (unless --validate-only) the test seeds
       runs: { type: 'string' },
       'validate-only': { type: 'boolean' },
+      // after the contribution analysis and the searches, print the searched schemes (|) and stop
+      'search-only': { type: 'boolean' },
     },
   });
   return v;
@@ -103,7 +124,7 @@ async function validate(
   let s = lookup(done, key);
   if (!s && !make) return null;
   if (!s) {
-    const r = await scoreRate(o, validation);
+    const r = await scoreRate(o, validation, validationCache(validation));
     s = { key, phase: 'validation', run: { scheme: o.scheme, lr: o.lr, accuracy: r.validationAccuracy } };
     appendFileSync(RAW_RUNS, JSON.stringify(s) + '\n');
     done.set(key, s);
@@ -121,18 +142,12 @@ async function test(done: Done, opts: Opts, pick: ValidationRun, seeds: number[]
     let s = lookup(done, key);
     if (!s && !make) continue;
     if (!s) {
-      const r = await runHeadless(o);
-      const run = {
-        scheme: o.scheme,
-        lr: o.lr,
-        seed,
-        accuracy: r.finalTestAccuracy,
-        peakSramBytes: r.plan.peakSramBytes,
-      };
+      const r = await testScore(o, testCache);
+      const run = { scheme: o.scheme, lr: o.lr, seed, accuracy: r.accuracy, peakSramBytes: r.peakSramBytes };
       s = { key, phase: 'test', run };
       appendFileSync(RAW_RUNS, JSON.stringify(s) + '\n');
       done.set(key, s);
-      log(`test ${o.scheme} lr ${o.lr} seed ${seed}: ${(100 * r.finalTestAccuracy).toFixed(2)}%`);
+      log(`test ${o.scheme} lr ${o.lr} seed ${seed}: ${(100 * r.accuracy).toFixed(2)}%`);
     }
     out.push(s.run as TestRun);
   }
@@ -190,6 +205,35 @@ async function runRows(
   return { valRuns, rows };
 }
 
+/** The contribution analysis (contribution.ts) of the request `base` makes, this process's part of it. */
+async function contribution(
+  v: ReturnType<typeof parse>,
+  budget: number,
+  base: (b: number, lr?: number) => SearchRequest,
+  validation: number,
+) {
+  const ctxs = new Map<number, ReturnType<typeof prepare>>();
+  const ctx = (seed: number) => {
+    if (!ctxs.has(seed)) ctxs.set(seed, prepare({ ...base(budget), seed }));
+    return ctxs.get(seed)!;
+  };
+  const c1 = ctx(1);
+  const split = (await readDataset('mnist', ['train'])).train;
+  const data = carveValidation(split, { resolution: c1.model.resolution, channels: c1.model.inChannels }, validation);
+  const [index, count] = v['contribution-part']!.replace(/r$/, '').split('/').map(Number);
+  const seeds = v['contribution-seeds']!.split(',').map(Number);
+  const setup = {
+    file: RAW_CONTRIBUTION,
+    steps: Number(v['contribution-steps']),
+    seeds,
+    lrs: v['contribution-lrs']!.split(',').map(Number),
+    validation,
+    part: { index, count, reverse: v['contribution-part']!.endsWith('r') },
+  };
+  const r = contributionAnalysis(setup, ctx, await loadKernelFile(), data, validationCache(validation), log);
+  return { ...r, seeds };
+}
+
 async function main(): Promise<void> {
   const v = parse();
   const budgets = v.budgets!.split(',').map((b) => Number(b) * 1024);
@@ -199,18 +243,18 @@ async function main(): Promise<void> {
   const validation = Number(v.validation);
   const pretrained = defaultPretrained(MODEL);
   if (!pretrained) throw new Error(`no public/models/${MODEL}.json`);
-  const base = (budgetBytes: number): SearchRequest => ({
+  const base = (budgetBytes: number, lr = 0): SearchRequest => ({
     model: MODEL,
     resolution: 128,
     data: 'mnist',
     budgetBytes,
     seed: 1,
     steps: Number(v['contribution-steps']),
-    lr: 0.01,
+    lr,
     rounding: 'nearest',
     qas: true,
     layers: Number(v.layers),
-    validation: 500,
+    validation,
     population: DEFAULT_EVOLVE.population,
     generations: DEFAULT_EVOLVE.generations,
     exact: false,
@@ -264,14 +308,13 @@ async function main(): Promise<void> {
     await runRows(rows, opts, { lrs, seeds, validation });
     return;
   }
-  const loaded = await loadKernelFile();
-  const shard = await runShard(ctx0, { index: 0, count: 1 }, DEFAULT_CACHE, loaded, (d, n, s, hit) =>
-    log(`contribution ${d}/${n} ${s.scheme}: ${(100 * s.accuracy).toFixed(2)}%${hit ? ' (cached)' : ''}`),
-  );
+  const contrib = await contribution(v, budgets[0], base, validation);
+  if (!contrib.scores) return log('this part of the contribution runs is done; the others are not yet');
+  const scores = contrib.scores;
   const given = v.summarize?.split('|');
   const plans: BudgetPlan[] = budgets.map((b, i) => {
     if (given) return { ...fixed(b), searched: { ...price(given[i]), gain: NaN } };
-    const rep = searchReport(prepare(base(b)), shard.inputs, shard.runs);
+    const rep = searchReport(prepare(base(b, contrib.lr)), contrib.inputs, scores);
     if (!rep.best) throw new Error(`nothing fits ${b} bytes`);
     log(`budget ${b / 1024} KB: searched ${rep.best.scheme} (${(rep.best.peakSramBytes / 1024).toFixed(1)} KB)`);
     return {
@@ -279,6 +322,8 @@ async function main(): Promise<void> {
       searched: { scheme: rep.best.scheme, peakSramBytes: rep.best.peakSramBytes, gain: rep.best.gain },
     };
   });
+
+  if (v['search-only']) return console.log(plans.map((p) => p.searched!.scheme).join('|'));
 
   // 2. learning rate (and k) on the validation split; 3. the choices on the test split
   const { valRuns, rows } = await runRows(plans, opts, { lrs, seeds, validation, make: !given });
@@ -292,11 +337,17 @@ async function main(): Promise<void> {
     lrs,
     validation,
     layers: Number(v.layers),
-    contribution: base(0),
+    contribution: {
+      ...base(0, contrib.lr),
+      seeds: contrib.seeds,
+      lrGrid: contrib.lrGrid,
+      reference: contrib.reference,
+      runs: scores.length,
+    },
   };
   writeFileSync(
     RAW_SUMMARY,
-    JSON.stringify({ settings, inputs: shard.inputs, plans, validation: valRuns, rows }, null, 1) + '\n',
+    JSON.stringify({ settings, inputs: contrib.inputs, plans, validation: valRuns, rows }, null, 1) + '\n',
   );
   console.log(budgetTable(rows, seeds.length));
 }

@@ -18,6 +18,7 @@ import { fetchDataset } from '../../src/runtime/training/data';
 import { PlanExecutor } from '../../src/runtime/kernels/executor';
 import { loadWasm } from '../../src/runtime/testing/kernel-harness';
 import { transferModel } from '../../src/runtime/training/train-backbone';
+import { PrefixCachedLearner, type PrefixCache } from '../../src/runtime/training/prefix-cache';
 import { splitExamples } from '../../src/runtime/training/train-data';
 import { TrainingSession } from '../../src/runtime/training/train-session';
 import { DEFAULT_WASM, runKey } from './cache-key';
@@ -30,12 +31,11 @@ export interface Scored {
   trainExamples: number;
 }
 
-/** Trains on train[0, n - validation) and scores on train[n - validation, n); never reads the test split. */
-export async function scoreRate(o: HeadlessOptions, validation: number): Promise<Scored> {
+/** What one cached run needs: the data set's splits, the transfer model of `o`, its plan and executor. */
+async function build(o: HeadlessOptions, cache?: PrefixCache) {
   const get = async (p: string) => new Uint8Array(readFileSync(p));
-  const { train } = await fetchDataset(join(ROOT, 'public', 'data'), o.data, ['train'], get);
-  if (validation <= 0 || validation >= train.count) throw new Error(`--validation must be in 1..${train.count - 1}`);
-  const classes = train.manifest.classes.length;
+  const data = await fetchDataset(join(ROOT, 'public', 'data'), o.data, ['train', 'test'], get);
+  const classes = data.train.manifest.classes.length;
   const file = o.pretrained ? readModelFile(o.pretrained) : null;
   // an imported model file (o.modelFile) is built the way runHeadless builds it
   const model = o.modelFile
@@ -45,21 +45,38 @@ export async function scoreRate(o: HeadlessOptions, validation: number): Promise
   const mod = await loadWasm(join(ROOT, o.wasm ?? DEFAULT_WASM));
   const ex = PlanExecutor.load(mod, plan, { lr: o.lr, rounding: o.rounding, qas: o.qas, seed: o.seed });
   const [r, , c] = plan.input.shape;
-  const input = { resolution: r, channels: c };
+  const learner = cache ? new PrefixCachedLearner(ex, cache) : ex;
+  return { data, plan, ex, learner, input: { resolution: r, channels: c } };
+}
+
+/** Trains o.steps steps with runHeadless's schedule (chunks of 10 steps) and scores `limit` examples. */
+function trainAndScore(ex: PlanExecutor, session: TrainingSession, o: HeadlessOptions, limit = Infinity) {
+  for (let done = 0; done < o.steps; done += 10) {
+    ex.setLearningRate(scheduledLr(o, session.step, o.steps));
+    session.trainSteps(Math.min(10, o.steps - done));
+  }
+  const e = session.evaluate(limit);
+  ex.dispose();
+  return e;
+}
+
+/**
+ * Trains on train[0, n - validation) and scores on train[n - validation, n); never reads the test split. With
+ * `cache` (one per validation size; prefix-cache.ts) frozen prefixes are reused across runs: bit-identical.
+ */
+export async function scoreRate(o: HeadlessOptions, validation: number, cache?: PrefixCache): Promise<Scored> {
+  const { data, plan, ex, learner, input } = await build(o, cache);
+  const train = data.train;
+  if (validation <= 0 || validation >= train.count) throw new Error(`--validation must be in 1..${train.count - 1}`);
   const fit = train.count - validation;
   const session = new TrainingSession(
-    ex,
+    learner,
     splitExamples(train, input, 0, fit),
     splitExamples(train, input, fit, validation),
     plan.input.bytes,
     o.seed,
   );
-  for (let done = 0; done < o.steps; done += 10) {
-    ex.setLearningRate(scheduledLr(o, session.step, o.steps));
-    session.trainSteps(Math.min(10, o.steps - done));
-  }
-  const acc = session.evaluate().accuracy;
-  ex.dispose();
+  const acc = trainAndScore(ex, session, o).accuracy;
   return {
     key: runKey(o, { validation }),
     lr: o.lr,
@@ -67,6 +84,21 @@ export async function scoreRate(o: HeadlessOptions, validation: number): Promise
     validationExamples: validation,
     trainExamples: fit,
   };
+}
+
+/**
+ * runHeadless's final test score (the whole training split, then the first o.evalExamples test images), with
+ * `cache` (one for the pair training split / test split) for the frozen prefixes: the same bits, sooner.
+ */
+export async function testScore(
+  o: HeadlessOptions,
+  cache?: PrefixCache,
+): Promise<{ accuracy: number; loss: number; examples: number; peakSramBytes: number }> {
+  const { data, plan, ex, learner, input } = await build(o, cache);
+  const train = splitExamples(data.train, input);
+  const session = new TrainingSession(learner, train, splitExamples(data.test, input), plan.input.bytes, o.seed);
+  const e = trainAndScore(ex, session, o, o.evalExamples);
+  return { accuracy: e.accuracy, loss: e.loss, examples: e.examples, peakSramBytes: plan.metrics.peakSramBytes };
 }
 
 async function main(): Promise<void> {
