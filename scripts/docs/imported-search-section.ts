@@ -32,12 +32,16 @@ export function importedSearch(): { body: string } {
   const s = JSON.parse(readFileSync(join(ROOT, 'docs', 'raw', 'imported-search.json'), 'utf8')) as Summary;
   const t = s.settings;
   const c = t.contribution;
+  // the test split's size, from the data set the runs read (evalExamples is the cap the runs were given)
+  const manifest = JSON.parse(readFileSync(join(ROOT, 'public', 'data', 'mnist.json'), 'utf8'));
+  const testCount: number = manifest.splits.test.count;
+  const scored = Math.min(t.evalExamples, testCount);
   const gains = s.plans.map((p) => `${n(p.budgetBytes / 1024)} KB +${pct(p.searched.gain)}`).join(', ');
   const head =
     `tiny-cnn 32x32 (pretrained on Fashion-MNIST) exported by \`${t.madeBy}\` and imported back ` +
     `(\`--model ${t.modelFile.split('/').pop()} --classifier ${t.classifier}\`), fine-tuned on MNIST: ` +
     `${n(t.steps)} steps of batch 1 (cosine), seeds ${t.seeds.join(', ')}, test accuracy on ` +
-    `${t.evalExamples === 10_000 ? 'all 10,000' : `the first ${n(t.evalExamples)}`} MNIST test images. ` +
+    `${scored === testCount ? `all ${n(testCount)}` : `the first ${n(scored)}`} MNIST test images of the shipped subset. ` +
     `Contribution analysis over all ${c.layers} convs (${c.steps} steps at lr ${c.lr}, ${n(c.validation)} validation ` +
     `images); summed validation gain of the searched scheme: ${gains} points. Learning rate per cell from ` +
     `${t.lrs.join(', ')} on the validation split (the last ${n(t.validation)} MNIST training images, seed 1); the ` +

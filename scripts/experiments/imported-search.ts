@@ -63,7 +63,7 @@ function parse() {
       'contribution-steps': { type: 'string', default: '300' },
       'contribution-lr': { type: 'string', default: '0.03' },
       'contribution-validation': { type: 'string', default: '1000' },
-      // test images scored (the first N of the test split); default all 10,000
+      // test images scored (the first N of the test split); default the whole test split (2,000 in public/data)
       eval: { type: 'string' },
     },
   });
