@@ -1,8 +1,9 @@
 /**
  * Our kernels vs the reference runtimes, 100 seeded inputs per model (agreement.ts says how each is prepared):
  * - TFLite web runtime (Chromium): TFLite Micro's micro_speech and hello_world as they are, and every built-in
- *   backbone exported to .tflite; ours in 'tflite-fixed' (TFLite's reference kernels, as TFLite Micro runs them)
- *   and in 'float-half-even' (what XNNPACK, which the web runtime delegates int8 ops to, computes);
+ *   backbone exported to .tflite; ours in 'tflite-fixed' (TFLite's reference kernels, as TFLite Micro runs them),
+ *   in 'float-half-even' (ONNX Runtime's arithmetic) and in 'tflite-xnnpack' (what XNNPACK, which the web runtime
+ *   delegates int8 ops to, computes: 'float-half-even' but for its own fixed-point add);
  * - onnxruntime-web (Node): every built-in exported to .onnx; ours in 'float-half-even'.
  * Prints a table and writes docs/raw/oracle-compare.json (every output) and docs/raw/oracle-compare.txt.
  *
@@ -94,8 +95,8 @@ async function main(argv: string[]) {
       const run = await runTflite(q.bytes, p.inputs);
       const theirs = tfliteInt8(q, run.results);
       const kernels = [...new Set(run.kernels.map((k) => k.split(':')[0]))];
-      // ours in TFLite's fixed point (its reference kernels, TFLite Micro) and in float half-even (XNNPACK's)
-      for (const mode of ['tflite-fixed', 'float-half-even'] as const) {
+      // ours in TFLite's fixed point (its reference kernels, TFLite Micro), ONNX Runtime's float and XNNPACK's
+      for (const mode of ['tflite-fixed', 'float-half-even', 'tflite-xnnpack'] as const) {
         const m = fromFile(p.bytes, `${p.model.name}.tflite`, 0, 0, mode, p.model.name).model;
         report({ ...row(p.model.name, 'tflite-web', m, ourLogits(mod, m, p.inputs), theirs), kernels });
       }
