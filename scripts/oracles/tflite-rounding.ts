@@ -9,16 +9,27 @@
  * Prints the outputs each rounding gets wrong, per op; each ADD and MEAN likewise against our tflite-fixed
  * reference (TFLite's reference ADD and MEAN: tt_add_s8_fixed, tt_mean_s8).
  *
- *   npx tsx scripts/oracles/tflite-rounding.ts [MODEL] [--samples N]
+ * With --xnnpack the model runs as it is (XNNPACK takes the ops) and each ADD and MEAN is checked against our
+ * tflite-xnnpack and float-half-even references instead.
+ *
+ *   npx tsx scripts/oracles/tflite-rounding.ts [MODEL] [--samples N] [--xnnpack]
  */
 import { writeTflite } from '../../src/compiler/export';
 import type { OpDesc, TensorDesc } from '../../src/compiler/import/types';
 import { paddingOf } from '../../src/compiler/import/to-model-layers';
 import { MODEL_NAMES, type ModelName } from '../../src/compiler/models/arch';
 import { buildModel } from '../../src/compiler/models/model';
-import { Requant } from '../../src/compiler/kernel-abi';
-import { fixedAddMultipliers, fixedMeanMultiplier, fixedMultipliers, type QParams } from '../../src/compiler/quant';
-import { addS8Fixed, meanS8 } from '../../src/compiler/reference/forward';
+import { Requant, type RequantName } from '../../src/compiler/kernel-abi';
+import {
+  addMultipliers,
+  avgpoolMultiplier,
+  fixedAddMultipliers,
+  fixedMeanMultiplier,
+  fixedMultipliers,
+  xnnpackAddMultipliers,
+  type QParams,
+} from '../../src/compiler/quant';
+import { addS8, addS8Fixed, meanS8 } from '../../src/compiler/reference/forward';
 import { requantFixed } from '../../src/compiler/reference/requant';
 import { exported } from './agreement';
 import { builtinKernelVariant } from './builtin-variant';
@@ -64,6 +75,47 @@ function accumulators(op: Weighted, t: TensorDesc[], x: number[]): number[] {
   return acc;
 }
 
+const qp = (t: TensorDesc): QParams => ({ scale: t.quant!.scale[0], zeroPoint: t.quant!.zeroPoint[0] });
+
+/** Outputs of an ADD / MEAN (the runtime's ys from its own xs) that our reference gets wrong in a mode. */
+function wrongOutputs(op: OpDesc, t: TensorDesc[], mode: RequantName, xs: number[][][], ys: number[][]): number {
+  const [a, y] = [t[op.inputs[0]!], t[op.outputs[0]]];
+  const quant = { inZp: qp(a).zeroPoint, outZp: qp(y).zeroPoint, actMin: -128, actMax: 127, requant: Requant[mode] };
+  let wrong = 0;
+  ys.forEach((want, s) => {
+    const got = new Int8Array(want.length);
+    const [x0, x1] = xs.map((x) => Int8Array.from(x[s]));
+    if (op.kind === 'add') {
+      const b = t[op.inputs[1]!];
+      const [bZp, n] = [qp(b).zeroPoint, got.length];
+      if (mode === 'float-half-even') {
+        const { ma, mb } = addMultipliers(qp(a), qp(b), qp(y));
+        addS8(n, quant, bZp, ma, mb, x0, x1, got, null);
+      } else {
+        const xnn = mode === 'tflite-xnnpack' ? xnnpackAddMultipliers(qp(a), qp(b), qp(y)) : null;
+        addS8Fixed(n, quant, bZp, xnn ?? fixedAddMultipliers(qp(a), qp(b), qp(y)), x0, x1, got, null);
+      }
+    } else {
+      const [, h, w, c] = a.shape;
+      const table =
+        mode === 'tflite-fixed'
+          ? fixedMeanMultiplier(qp(a), qp(y))
+          : Float32Array.of(avgpoolMultiplier(qp(a), qp(y), h, w));
+      meanS8(
+        h,
+        w,
+        c,
+        { ...quant, requant: Requant[mode === 'tflite-fixed' ? mode : 'float-half-even'] },
+        table,
+        x0,
+        got,
+      );
+    }
+    wrong += want.filter((v, e) => v !== got[e]).length;
+  });
+  return wrong;
+}
+
 const single = (acc: number, m: number, s: number) =>
   Number((BigInt(acc) * BigInt(m) + (1n << BigInt(30 - s))) >> BigInt(31 - s));
 
@@ -71,6 +123,7 @@ async function main(argv: string[]) {
   const name = (argv[0] ?? 'tiny-cnn') as ModelName;
   if (!MODEL_NAMES.includes(name)) throw new Error(`${name}: one of ${MODEL_NAMES.join(', ')}`);
   const n = Number(argv.includes('--samples') ? argv[argv.indexOf('--samples') + 1] : 10);
+  const xnnpack = argv.includes('--xnnpack');
   const p = exported(buildModel({ model: name, classes: 10, seed: 3 }), 'tflite', 'tflite-fixed', n, 302);
   const d = p.description;
   const { chromium } = await import('playwright-core');
@@ -81,49 +134,20 @@ async function main(argv: string[]) {
     const valuesOf = async (id: number) => {
       if (d.inputs.includes(id)) return p.inputs.map((x) => Array.from(x));
       const k = d.ops.findIndex((o) => o.outputs[0] === id);
-      const prefix = builtinKernelVariant({ ...d, ops: d.ops.slice(0, k + 1), outputs: [id] });
-      return (await runTfliteInPage(page, writeTflite(prefix), p.inputs)).results.map(([o]) => o.values);
+      const prefix = { ...d, ops: d.ops.slice(0, k + 1), outputs: [id] };
+      const file = writeTflite(xnnpack ? prefix : builtinKernelVariant(prefix));
+      return (await runTfliteInPage(page, file, p.inputs)).results.map(([o]) => o.values);
     };
-    const qp = (t: TensorDesc): QParams => ({ scale: t.quant!.scale[0], zeroPoint: t.quant!.zeroPoint[0] });
     for (const op of d.ops) {
       if (op.kind === 'add' || op.kind === 'mean') {
-        const [xs, ys] = [
-          await Promise.all(op.inputs.slice(0, op.kind === 'add' ? 2 : 1).map((i) => valuesOf(i!))),
-          await valuesOf(op.outputs[0]),
-        ];
-        const [a, y] = [d.tensors[op.inputs[0]!], d.tensors[op.outputs[0]]];
-        const quant = {
-          inZp: qp(a).zeroPoint,
-          outZp: qp(y).zeroPoint,
-          actMin: -128,
-          actMax: 127,
-          requant: Requant['tflite-fixed'],
-        };
-        let wrong = 0;
-        ys.forEach((want, s) => {
-          const got = new Int8Array(want.length);
-          if (op.kind === 'add') {
-            const b = d.tensors[op.inputs[1]!];
-            const mult = fixedAddMultipliers(qp(a), qp(b), qp(y));
-            addS8Fixed(
-              got.length,
-              quant,
-              qp(b).zeroPoint,
-              mult,
-              Int8Array.from(xs[0][s]),
-              Int8Array.from(xs[1][s]),
-              got,
-              null,
-            );
-          } else {
-            const [, h, w, c] = a.shape;
-            meanS8(h, w, c, quant, fixedMeanMultiplier(qp(a), qp(y)), Int8Array.from(xs[0][s]), got);
-          }
-          wrong += want.filter((v, e) => v !== got[e]).length;
-        });
-        console.log(`${op.kind} ${y.name}: ${ys.length * ys[0].length} outputs; our tflite-fixed wrong ${wrong}`);
+        const xs = await Promise.all(op.inputs.slice(0, op.kind === 'add' ? 2 : 1).map((i) => valuesOf(i!)));
+        const ys = await valuesOf(op.outputs[0]);
+        const modes = xnnpack ? (['tflite-xnnpack', 'float-half-even'] as const) : (['tflite-fixed'] as const);
+        const wrong = modes.map((m) => `our ${m} wrong ${wrongOutputs(op, d.tensors, m, xs, ys)}`).join(', ');
+        console.log(`${op.kind} ${d.tensors[op.outputs[0]].name}: ${ys.length * ys[0].length} outputs; ${wrong}`);
         continue;
       }
+      if (xnnpack) continue;
       if (op.kind !== 'conv2d' && op.kind !== 'depthwiseConv2d' && op.kind !== 'fullyConnected') continue;
       const [xt, wt] = [d.tensors[op.inputs[0]!], d.tensors[op.inputs[1]!]];
       const y = d.tensors[op.outputs[0]];
