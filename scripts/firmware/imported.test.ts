@@ -4,7 +4,8 @@
  * every sample before training, then the demo's transcript (every loss's float bits, the weight checksum after 3
  * full-network training steps, every prediction), from the host build and from the Cortex-M7 build under QEMU.
  * The logits come from a test-only line the demo is given here (tt_logits() after each tt_infer); the bundle is
- * otherwise the one `tinytrain firmware --model micro_speech_quantized.tflite` writes.
+ * otherwise the one `tinytrain firmware --model micro_speech_quantized.tflite` writes. Then the small CNN (a residual
+ * add) in the tflite-xnnpack mode: XNNPACK's add on the host and the Cortex-M7 equals the executor's.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +17,7 @@ import { generateFirmware, syntheticSamples } from '../../src/compiler/codegen';
 import { compile } from '../../src/compiler/compile';
 import { importModel } from '../../src/compiler/import';
 import { descriptionToModel } from '../../src/compiler/import/to-model';
+import { buildModel } from '../../src/compiler/models/model';
 import { PlanExecutor } from '../../src/runtime/kernels/executor';
 import { make, runHost, runQemu } from './harness';
 import { loadKernelModule, transcriptOf, wasmTranscript } from './wasm-reference';
@@ -75,5 +77,27 @@ describe.skipIf(!existsSync(MICRO))('firmware of an imported model (micro_speech
     expect(transcriptOf(host.stdout)).toEqual(transcript);
     expect(logitLines(qemu.stdout)).toEqual(logits);
     expect(transcriptOf(qemu.stdout)).toEqual(transcript);
+  }, 300_000);
+
+  it("runs the tflite-xnnpack mode (XNNPACK's add) exactly like the executor", async () => {
+    const model = {
+      ...buildModel({ model: 'tiny-cnn', resolution: 32, classes: 4, seed: 5 }),
+      requant: 'tflite-xnnpack' as const,
+    };
+    const plan = compile(model, 'last:4');
+    expect(plan.inference.steps.some((s) => s.kernel === 'tt_add_s8_fixed')).toBe(true);
+    const settings = { lr: 0.05, rounding: 'stochastic', qas: true, seed: 3 } as const;
+    const samples = syntheticSamples(plan.input, model.classes, 4);
+    const board = BOARDS.find((b) => b.id === 'stm32f746')!;
+    const bundle = generateFirmware(plan, { board, settings, kernelSources: readKernelSources(), samples, steps: 4 });
+    const out = join(dir, 'xnnpack');
+    writeBundle(out, bundle.files);
+    const build = await make(out, 'host', 'mcu');
+    expect(build.ok, build.stderr).toBe(true);
+    const want = await wasmTranscript(plan, samples, settings, 4);
+    expect(want.length).toBe(4 + 1 + 2 * samples.length);
+    const [host, qemu] = [await runHost(out), await runQemu(out, 200)];
+    expect(transcriptOf(host.stdout)).toEqual(want);
+    expect(transcriptOf(qemu.stdout)).toEqual(want);
   }, 300_000);
 });
