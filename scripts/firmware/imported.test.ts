@@ -78,7 +78,9 @@ describe.skipIf(!existsSync(MICRO))('firmware of an imported model (micro_speech
     expect(logitLines(qemu.stdout)).toEqual(logits);
     expect(transcriptOf(qemu.stdout)).toEqual(transcript);
   }, 300_000);
+});
 
+describe('firmware in the tflite-xnnpack mode', () => {
   it("runs the tflite-xnnpack mode (XNNPACK's add) exactly like the executor", async () => {
     const model = {
       ...buildModel({ model: 'tiny-cnn', resolution: 32, classes: 4, seed: 5 }),
