@@ -79,7 +79,9 @@ typedef struct {
 typedef enum {
   TT_REQUANT_FLOAT_HALF_AWAY = 0, /* float32 multiply, round half away from zero: the built-in models */
   TT_REQUANT_TFLITE_FIXED = 1,    /* int32 multiplier and shift: TFLite's reference int8 kernels, CMSIS-NN */
-  TT_REQUANT_FLOAT_HALF_EVEN = 2  /* float32 multiply, round half to even: ONNX Runtime, PyTorch */
+  TT_REQUANT_FLOAT_HALF_EVEN = 2, /* float32 multiply, round half to even: ONNX Runtime, PyTorch */
+  TT_REQUANT_TFLITE_XNNPACK = 3   /* tt_add_s8_fixed only: XNNPACK's int8 add (TFLite's XNNPACK delegate); the
+                                     other kernels of that model run TT_REQUANT_FLOAT_HALF_EVEN, as XNNPACK does */
 } tt_requant_mode;
 
 /* Rounding of an update written into integer storage (PAPER-FACTS section 2). */
@@ -219,7 +221,10 @@ void tt_fc_s8(int32_t in_c, int32_t out_c, const tt_quant *q, const int8_t *in, 
 void tt_add_s8(int32_t n, const tt_quant *q, int32_t b_zp, float ma, float mb, const int8_t *a,
                const int8_t *b, int8_t *out, uint8_t *mask);
 
-/* Residual add as TFLite's int8 ADD computes it (integer only; q->requant is not read). mult holds six int32:
+/* Residual add as TFLite's int8 ADD computes it (integer only), or with q->requant == TT_REQUANT_TFLITE_XNNPACK as
+ * XNNPACK's int8 add does: mult = {A, B, shift, ...} (A = lrintf(s_a / s_y * 2^shift), B likewise, shift in
+ * [1, 30]), y = clamp(((a - a_zp) * A + (b - b_zp) * B + 2^(shift - 1)) >> shift (arithmetic) + q->out_zp).
+ * Otherwise mult holds six int32:
  * {M_a, S_a, M_b, S_b, M_y, S_y}, the Q31 multipliers and shifts (tt_requant_fixed) of s_a / (2 max(s_a, s_b)),
  * s_b / (2 max(s_a, s_b)) and 2 max(s_a, s_b) / (2^20 s_y). Per element:
  * ya = tt_requant_fixed((a - a_zp) * 2^20, M_a, S_a), yb likewise, r = tt_requant_fixed(ya + yb, M_y, S_y),

@@ -25,9 +25,25 @@ int32_t tt_fwd_requant_fixed_at(int32_t acc, const int32_t *ms, int32_t out_zp) 
   return tt_fwd_requant_fixed(acc, ms[0], ms[1], out_zp);
 }
 
+/* XNNPACK's int8 add: both inputs times a multiplier below 2^21, summed in int32 (|acc| < 2^30), one rounding
+ * shift (arithmetic, as tt_rounding_divide_by_pot's: floor(acc / 2^shift)). */
+static void add_s8_xnnpack(int32_t n, const tt_quant *q, int32_t b_zp, const int32_t *mult, const int8_t *a,
+                           const int8_t *b, int8_t *out, uint8_t *mask) {
+  const int32_t ma = mult[0], mb = mult[1], shift = mult[2];
+  const int32_t half = (int32_t)(UINT32_C(1) << (shift - 1));
+  for (int32_t e = 0; e < n; e++) {
+    const int32_t acc = (a[e] - q->in_zp) * ma + (b[e] - b_zp) * mb + half;
+    tt_fwd_store((acc >> shift) + q->out_zp, q, out + e, mask, e);
+  }
+}
+
 /* TFLite's int8 ADD: both inputs scaled up by 2^20, brought to a common scale, summed, rescaled to the output. */
 void tt_add_s8_fixed(int32_t n, const tt_quant *q, int32_t b_zp, const int32_t *mult, const int8_t *a,
                      const int8_t *b, int8_t *out, uint8_t *mask) {
+  if (q->requant == TT_REQUANT_TFLITE_XNNPACK) {
+    add_s8_xnnpack(n, q, b_zp, mult, a, b, out, mask);
+    return;
+  }
   for (int32_t e = 0; e < n; e++) {
     const int32_t ya = tt_requant_fixed((a[e] - q->in_zp) * (1 << 20), mult[0], mult[1]);
     const int32_t yb = tt_requant_fixed((b[e] - b_zp) * (1 << 20), mult[2], mult[3]);

@@ -1,8 +1,11 @@
 /**
  * Our kernels vs the reference runtimes, 100 seeded inputs per model (agreement.ts says how each is prepared):
  * - TFLite web runtime (Chromium): TFLite Micro's micro_speech and hello_world as they are, and every built-in
- *   backbone exported to .tflite; ours in 'tflite-fixed' (TFLite's reference kernels, as TFLite Micro runs them)
- *   and in 'float-half-even' (what XNNPACK, which the web runtime delegates int8 ops to, computes);
+ *   backbone exported to .tflite; ours in 'tflite-fixed' (TFLite's reference kernels, as TFLite Micro runs them),
+ *   in 'float-half-even' (ONNX Runtime's arithmetic) and in 'tflite-xnnpack' (what XNNPACK, which the web runtime
+ *   delegates int8 ops to, computes: 'float-half-even' but for its own fixed-point add);
+ * - the same runtime on builtinKernelVariant(file) (builtin-variant.ts: XNNPACK declines every op, TFLite's own
+ *   int8 kernels run them); ours in 'tflite-fixed';
  * - onnxruntime-web (Node): every built-in exported to .onnx; ours in 'float-half-even'.
  * Prints a table and writes docs/raw/oracle-compare.json (every output) and docs/raw/oracle-compare.txt.
  *
@@ -11,10 +14,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MODEL_NAMES } from '../../src/compiler/models/arch';
-import type { Model } from '../../src/compiler/models/model';
+import type { Model, RequantMode } from '../../src/compiler/models/model';
 import { buildModel } from '../../src/compiler/models/model';
 import { loadWasm, paths } from '../../src/runtime/testing/kernel-harness';
 import { exported, fromFile, ourLogits, toFileLayout, type Prepared } from './agreement';
+import { builtinKernelVariant } from './builtin-variant';
 import { compareInt8, type Agreement } from './compare';
 import { runOnnx } from './onnx-oracle';
 import { runTflite } from './tflite-oracle';
@@ -25,11 +29,12 @@ const MODELS = ROOT + '../shared/models/';
 
 interface Row {
   model: string;
-  runtime: 'tflite-web' | 'onnxruntime-web';
+  runtime: 'tflite-web' | 'tflite-builtin' | 'onnxruntime-web';
   requant: string;
   agreement: Agreement;
   /** Distinct logit values over all samples (a constant output would agree trivially). */
   distinctValues: number;
+  /** The runtime's kernels that ran (builtin op names, TfLiteXNNPackDelegate for XNNPACK's share). */
   kernels?: string[];
   ours: number[][];
   theirs: number[][];
@@ -94,11 +99,21 @@ async function main(argv: string[]) {
       const run = await runTflite(q.bytes, p.inputs);
       const theirs = tfliteInt8(q, run.results);
       const kernels = [...new Set(run.kernels.map((k) => k.split(':')[0]))];
-      // ours in TFLite's fixed point (its reference kernels, TFLite Micro) and in float half-even (XNNPACK's)
-      for (const mode of ['tflite-fixed', 'float-half-even'] as const) {
+      const ours = (mode: RequantMode) => {
         const m = fromFile(p.bytes, `${p.model.name}.tflite`, 0, 0, mode, p.model.name).model;
-        report({ ...row(p.model.name, 'tflite-web', m, ourLogits(mod, m, p.inputs), theirs), kernels });
+        return { m, logits: ourLogits(mod, m, p.inputs) };
+      };
+      // ours in TFLite's fixed point (its reference kernels, TFLite Micro), ONNX Runtime's float and XNNPACK's
+      for (const mode of ['tflite-fixed', 'float-half-even', 'tflite-xnnpack'] as const) {
+        const { m, logits } = ours(mode);
+        report({ ...row(p.model.name, 'tflite-web', m, logits, theirs), kernels });
       }
+      // the same function on TFLite's builtin int8 kernels only, against ours in tflite-fixed
+      const builtin = await runTflite(writeTflite(builtinKernelVariant(q.description)), p.inputs);
+      const { m, logits } = ours('tflite-fixed');
+      const builtinKernels = [...new Set(builtin.kernels.map((k) => k.split(':')[0]))];
+      const theirsBuiltin = tfliteInt8(q, builtin.results);
+      report({ ...row(p.model.name, 'tflite-builtin', m, logits, theirsBuiltin), kernels: builtinKernels });
     }
   }
   if (only !== 'tflite') {
@@ -116,7 +131,7 @@ async function main(argv: string[]) {
       );
     }
   }
-  const head = 'model              runtime          ours in           identical  max LSB  distinct logits';
+  const head = 'model              runtime          ours in           identical  max LSB  distinct logits  XNNPACK ran';
   const lines = rows.map((r) =>
     [
       r.model.padEnd(18),
@@ -125,6 +140,7 @@ async function main(argv: string[]) {
       `${(100 * r.agreement.fractionIdentical).toFixed(1)}%`.padStart(9),
       String(r.agreement.maxLsbDiff).padStart(8),
       String(r.distinctValues).padStart(16),
+      r.kernels ? (r.kernels.includes('TfLiteXNNPackDelegate') ? ' yes' : ' no') : ' -',
     ].join(' '),
   );
   const text = [`${n} seeded int8 inputs per model; ${new Date().toISOString()}`, head, ...lines].join('\n') + '\n';

@@ -7,6 +7,7 @@
  * weight scales alias the model's arrays. The model's requantization mode (Model.requant) sets every forward op's
  * tt_quant.requant and the form of its multipliers: float32 m (float modes) or TFLite {M, S} pairs (tflite-fixed),
  * and outside the default mode makes the residual add follow it (TFLite's ADD when fixed) and the pool a tt_mean_s8.
+ * 'tflite-xnnpack' is 'float-half-even' for every op but the residual add, which gets XNNPACK's fixed point.
  */
 import { convShape, Requant, type Quant, type RequantName } from './kernel-abi';
 import { GraphBuilder, type Graph } from './ir/graph';
@@ -25,6 +26,7 @@ import {
   onnxMultipliers,
   requantMultipliers,
   weightGradScale,
+  xnnpackAddMultipliers,
 } from './quant';
 
 /** Cached per-layer constants. */
@@ -51,6 +53,9 @@ export function layerConsts(l: ConvLayer): LayerConsts {
   return c;
 }
 
+/** The mode a conv-like layer or the mean runs in: XNNPACK requantizes them as ONNX Runtime does. */
+const layerMode = (mode: RequantName) => (mode === 'tflite-xnnpack' ? 'float-half-even' : mode);
+
 const tableCache = {
   'tflite-fixed': new WeakMap<ConvLayer, Int32Array>(),
   'float-half-even': new WeakMap<ConvLayer, Float32Array>(),
@@ -60,7 +65,8 @@ const tableCache = {
  * The layer's requantization table in a mode (cached): float32 m[c] from double math (the built-ins'), TFLite
  * {M, S} pairs, or float32 m[c] computed in float32 as ONNX Runtime does (half-even).
  */
-export function layerMultTable(l: ConvLayer, mode: RequantName): Float32Array | Int32Array {
+export function layerMultTable(l: ConvLayer, name: RequantName): Float32Array | Int32Array {
+  const mode = layerMode(name);
   if (mode === 'float-half-away') return layerConsts(l).mult;
   const cache = tableCache[mode] as WeakMap<ConvLayer, Float32Array | Int32Array>;
   let t = cache.get(l);
@@ -71,7 +77,8 @@ export function layerMultTable(l: ConvLayer, mode: RequantName): Float32Array | 
   return t;
 }
 
-export function layerQuant(l: ConvLayer, mode: RequantName = 'float-half-away'): Quant {
+export function layerQuant(l: ConvLayer, name: RequantName = 'float-half-away'): Quant {
+  const mode = layerMode(name);
   const q = { inZp: l.input.zeroPoint, outZp: l.output.zeroPoint, ...activationRange(l.output, l.relu) };
   return mode === 'float-half-away' ? q : { ...q, requant: Requant[mode] };
 }
@@ -132,8 +139,11 @@ function addSum(b: GraphBuilder, n: NodeOf<ModelNode, 'add'>, blockIn: number, x
   const { ma, mb } = addMultipliers(a.quant!, p.quant!, out);
   const y = b.tensor({ name: `${n.name}:out`, shape: p.shape, dtype: 'int8', varType: 'activation', quant: out });
   const quant: Quant = { inZp: a.quant!.zeroPoint, outZp: out.zeroPoint, actMin: -128, actMax: 127 };
-  if (mode !== 'float-half-away') quant.requant = Requant[mode];
-  const fixed = mode === 'tflite-fixed' ? fixedAddMultipliers(a.quant!, p.quant!, out) : undefined;
+  // XNNPACK refuses an add whose scale ratios it cannot represent: TFLite runs its own ADD then
+  const xnn = mode === 'tflite-xnnpack' ? xnnpackAddMultipliers(a.quant!, p.quant!, out) : null;
+  const addMode = mode === 'tflite-xnnpack' && !xnn ? 'tflite-fixed' : mode;
+  if (addMode !== 'float-half-away') quant.requant = Requant[addMode];
+  const fixed = xnn ?? (addMode === 'tflite-fixed' ? fixedAddMultipliers(a.quant!, p.quant!, out) : undefined);
   b.op({
     kind: 'add',
     name: n.name,
@@ -146,7 +156,8 @@ function addSum(b: GraphBuilder, n: NodeOf<ModelNode, 'add'>, blockIn: number, x
 }
 
 /** Appends the global average pool reading x ([h, w, c]); returns the pooled vector. */
-function addPool(b: GraphBuilder, n: NodeOf<ModelNode, 'mean'>, x: number, mode: RequantName): number {
+function addPool(b: GraphBuilder, n: NodeOf<ModelNode, 'mean'>, x: number, name: RequantName): number {
+  const mode = layerMode(name);
   const t = b.tensors[x];
   if (t.shape.length !== 3)
     throw new ModelError(`${n.name}: a global pool reads [h, w, c], got [${t.shape.join(', ')}]`);

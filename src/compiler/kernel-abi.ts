@@ -38,9 +38,12 @@ export const CONV_SHAPE_FIELDS = [
  * Requantization modes (tt_requant_mode): how a forward kernel turns its int32 accumulator into the output integer.
  * 'float-half-away': float32 multiply, round half away from zero (the built-in models);
  * 'tflite-fixed': Q31 multiplier and shift, integer only (TFLite's reference int8 kernels, CMSIS-NN);
- * 'float-half-even': float32 multiply, round half to even (ONNX Runtime, PyTorch).
+ * 'float-half-even': float32 multiply, round half to even (ONNX Runtime, PyTorch);
+ * 'tflite-xnnpack': what TFLite's XNNPACK delegate computes (the TFLite web runtime, TFLite on phones and
+ *   desktops): conv-like layers and the mean as 'float-half-even' (the graph gives them mode 2), the residual add
+ *   XNNPACK's 20-bit fixed point (tt_add_s8_fixed reads the mode; no other kernel is given 3).
  */
-export const Requant = { 'float-half-away': 0, 'tflite-fixed': 1, 'float-half-even': 2 } as const;
+export const Requant = { 'float-half-away': 0, 'tflite-fixed': 1, 'float-half-even': 2, 'tflite-xnnpack': 3 } as const;
 export type RequantName = keyof typeof Requant;
 export type RequantMode = (typeof Requant)[RequantName];
 
@@ -53,7 +56,11 @@ export interface Quant {
   requant?: RequantMode;
 }
 export const QUANT_FIELDS = [
-  'inZp', 'outZp', 'actMin', 'actMax', 'requant',
+  'inZp',
+  'outZp',
+  'actMin',
+  'actMax',
+  'requant',
 ] as const satisfies readonly (keyof Quant)[];
 
 export const Rounding = { truncate: 0, nearest: 1, stochastic: 2 } as const;

@@ -86,7 +86,10 @@ function convShape(a: StepArgs, kind: ConvKind): ConvShape {
  * int32 {M, S} pairs in the fixed mode (the const's dtype must be the one the mode reads). */
 function multBytes(a: StepArgs, channels: number): number {
   const mode = a.quant('q').requant ?? 0;
-  need((Object.values(Requant) as number[]).includes(mode), `q.requant = ${mode} is not a mode (0, 1, 2)`);
+  need(
+    (Object.values(Requant) as number[]).includes(mode) && mode !== Requant['tflite-xnnpack'],
+    `q.requant = ${mode} is not a mode of this kernel (0, 1, 2)`,
+  );
   const fixed = mode === Requant['tflite-fixed'];
   const dtype = a.constDtype('mult');
   need(

@@ -70,6 +70,36 @@ export function fixedAddMultipliers(a: QParams, b: QParams, y: QParams): Int32Ar
   ]);
 }
 
+/** The exponent e of a positive finite x (2^e <= x < 2^(e + 1)), as the float's exponent bits give it. */
+function exponentOf(x: number): number {
+  let e = Math.floor(Math.log2(x));
+  if (2 ** e > x) e--;
+  if (2 ** (e + 1) <= x) e++;
+  return e;
+}
+
+/** lrintf: the nearest integer, ties to even. */
+const rintEven = (v: number) => {
+  const r = Math.floor(v);
+  const d = v - r;
+  return d > 0.5 || (d === 0.5 && r % 2 !== 0) ? r + 1 : r;
+};
+
+/**
+ * XNNPACK's int8 add parameters {A, B, shift, 0, 0, 0} (tt_add_s8_fixed in the tflite-xnnpack mode): with the
+ * float32 ratios r_a = s_a / s_y, r_b = s_b / s_y and e the exponent of max(r_a, r_b), shift = 20 - e and
+ * A = lrintf(r_a 2^shift), B likewise (the larger one in [2^20, 2^21)). Null when XNNPACK refuses the add (a ratio
+ * outside [2^-10, 2^8): TFLite then runs its own ADD, tt_add_s8_fixed's tflite-fixed form).
+ */
+export function xnnpackAddMultipliers(a: QParams, b: QParams, y: QParams): Int32Array | null {
+  const ra = f(f(a.scale) / f(y.scale));
+  const rb = f(f(b.scale) / f(y.scale));
+  const inRange = (r: number) => r >= 2 ** -10 && r < 2 ** 8;
+  if (!inRange(ra) || !inRange(rb)) return null;
+  const shift = 20 - exponentOf(Math.max(ra, rb));
+  return Int32Array.from([rintEven(ra * 2 ** shift), rintEven(rb * 2 ** shift), shift, 0, 0, 0]);
+}
+
 /** TFLite's int8 MEAN over h and w (tt_mean_s8, fixed mode): {M, S} of s_in / s_out; the division by h*w is the
  * kernel's. */
 export function fixedMeanMultiplier(input: QParams, output: QParams): Int32Array {

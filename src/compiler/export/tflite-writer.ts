@@ -213,7 +213,8 @@ function addOp(plan: Plan, op: OpDesc): void {
     case 'add':
       return plan.push('ADD', op.inputs, op.outputs, 11, [[0, 'byte', ACTIVATION_CODE[op.options.activation]]]);
     case 'mean': {
-      const axes = plan.constant(`${op.name}/axes`, [op.options.axes.length], op.options.axes);
+      // the axes as a constant; a tensor of the graph when the op names one (the oracles' builtin-kernel variant)
+      const axes = op.inputs[1] ?? plan.constant(`${op.name}/axes`, [op.options.axes.length], op.options.axes);
       return plan.push('MEAN', [op.inputs[0], axes], op.outputs, 27, [[0, 'byte', op.options.keepDims ? 1 : 0]]);
     }
     case 'pad': {

@@ -45,7 +45,9 @@ export interface ToModelOptions {
 
 /** The requantization a file declares: TinyTrain's exports name the arithmetic they were trained with. */
 export function declaredRequant(d: ModelDescription): RequantMode | null {
-  const m = /^TinyTrain Playground.*; requant (float-half-away|tflite-fixed|float-half-even)\b/.exec(d.producer);
+  const m = /^TinyTrain Playground.*; requant (float-half-away|tflite-fixed|float-half-even|tflite-xnnpack)\b/.exec(
+    d.producer,
+  );
   return m ? (m[1] as RequantMode) : null;
 }
 

@@ -88,7 +88,7 @@ export interface ChainAdd {
   bZp: number;
   ma: number;
   mb: number;
-  /** TFLite's ADD parameters when quant.requant is tflite-fixed (AddAttrs.fixed). */
+  /** TFLite's (XNNPACK's) ADD parameters when quant.requant is tflite-fixed (tflite-xnnpack): AddAttrs.fixed. */
   fixed?: Int32Array;
 }
 
@@ -111,7 +111,7 @@ export interface AddAttrs {
   bZp: number;
   ma: number;
   mb: number;
-  /** TFLite's ADD parameters (tt_add_s8_fixed), present when quant.requant is tflite-fixed. */
+  /** TFLite's ADD parameters (tt_add_s8_fixed) when quant.requant is tflite-fixed, XNNPACK's when tflite-xnnpack. */
   fixed?: Int32Array;
 }
 /** Global average pool over an h x w x c input. */

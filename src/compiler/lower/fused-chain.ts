@@ -11,11 +11,12 @@ import type { KernelName } from '../kernels';
 import type { PlanArg } from '../plan';
 
 /** A residual add's kernel and its arguments between n and the tensors: (q, b_zp, ma, mb) for tt_add_s8, or
- * (q, b_zp, TFLite's parameters) for tt_add_s8_fixed in the tflite-fixed mode. */
+ * (q, b_zp, TFLite's or XNNPACK's parameters) for tt_add_s8_fixed in the tflite-fixed and tflite-xnnpack modes. */
 export function addCall(name: string, a: AddAttrs | ChainAdd, L: Lowering): { kernel: KernelName; args: PlanArg[] } {
-  if (a.quant.requant !== Requant['tflite-fixed'])
+  const mode = a.quant.requant;
+  if (mode !== Requant['tflite-fixed'] && mode !== Requant['tflite-xnnpack'])
     return { kernel: 'tt_add_s8', args: [L.quant(name, a.quant), I32(a.bZp), F32(a.ma), F32(a.mb)] };
-  if (!a.fixed) throw new Error(`${name}: a tflite-fixed add without its fixed-point parameters`);
+  if (!a.fixed) throw new Error(`${name}: a fixed-point add without its parameters`);
   return { kernel: 'tt_add_s8_fixed', args: [L.quant(name, a.quant), I32(a.bZp), L.table(`${name}.mult`, a.fixed)] };
 }
 

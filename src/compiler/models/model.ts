@@ -24,10 +24,16 @@ import type { ModelNode } from './nodes';
 /**
  * How requantization rounds (the arithmetic the plan follows): the built-ins' float multiply with ties away
  * from zero, TFLite's int32 fixed-point multiplier and shift, or a float multiply with ties to even (ONNX
- * Runtime, PyTorch). The compiler passes it on to the plan (kernel-abi.ts Requant) and every forward kernel follows it.
+ * Runtime, PyTorch), or what TFLite's XNNPACK delegate computes (ties to even, its own fixed-point add). The
+ * compiler passes it on to the plan (kernel-abi.ts Requant) and every forward kernel follows it.
  */
-export type RequantMode = 'float-half-away' | 'tflite-fixed' | 'float-half-even';
-export const REQUANT_MODES: readonly RequantMode[] = ['float-half-away', 'tflite-fixed', 'float-half-even'];
+export type RequantMode = 'float-half-away' | 'tflite-fixed' | 'float-half-even' | 'tflite-xnnpack';
+export const REQUANT_MODES: readonly RequantMode[] = [
+  'float-half-away',
+  'tflite-fixed',
+  'float-half-even',
+  'tflite-xnnpack',
+];
 
 export interface ConvLayer extends LayerShape {
   /** Conv index in forward order; -1 for the classifier. */

@@ -165,7 +165,8 @@ export function addS8(
 
 /**
  * TFLite's int8 ADD; mult = {M_a, S_a, M_b, S_b, M_y, S_y}: ya = fixed((a - a_zp) 2^20, M_a, S_a), yb likewise,
- * y = clamp(fixed(ya + yb, M_y, S_y), +-2^30) + z_y.
+ * y = clamp(fixed(ya + yb, M_y, S_y), +-2^30) + z_y. In the tflite-xnnpack mode XNNPACK's add instead,
+ * mult = {A, B, shift, ...}: y = floor(((a - a_zp) A + (b - b_zp) B + 2^(shift - 1)) / 2^shift) + z_y.
  */
 export function addS8Fixed(
   n: number,
@@ -177,6 +178,14 @@ export function addS8Fixed(
   out: Int8Array,
   mask: Uint8Array | null,
 ): void {
+  if (q.requant === Requant['tflite-xnnpack']) {
+    const [ma, mb, shift] = mult;
+    for (let e = 0; e < n; e++) {
+      const acc = (a[e] - q.inZp) * ma + (b[e] - bZp) * mb + 2 ** (shift - 1);
+      store(Math.floor(acc / 2 ** shift) + q.outZp, q, out, e, mask, e);
+    }
+    return;
+  }
   for (let e = 0; e < n; e++) {
     const ya = requantFixed((a[e] - q.inZp) * 2 ** 20, mult[0], mult[1]);
     const yb = requantFixed((b[e] - bZp) * 2 ** 20, mult[2], mult[3]);

@@ -1,7 +1,8 @@
 /**
  * A model compiled in each requantization mode runs bit-identically on the WebAssembly executor and the reference
  * interpreter (training losses, updated weights, inference logits), the mode reaches every forward kernel's tt_quant,
- * and the tflite-fixed plan uses TFLite's ADD and MEAN kernels with int32 multiplier tables.
+ * and the tflite-fixed plan uses TFLite's ADD and MEAN kernels with int32 multiplier tables (tflite-xnnpack: XNNPACK's
+ * add in tt_add_s8_fixed, float tables elsewhere).
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/compile';
@@ -20,7 +21,7 @@ beforeAll(async () => {
   mod = await loadWasm(paths.wasmSimd);
 });
 
-const MODES: RequantName[] = ['float-half-away', 'tflite-fixed', 'float-half-even'];
+const MODES: RequantName[] = ['float-half-away', 'tflite-fixed', 'float-half-even', 'tflite-xnnpack'];
 const settings: RunSettings = { lr: 0.02, rounding: 'stochastic', qas: true, seed: 42 };
 const model = (requant: RequantName): Model => ({
   ...buildModel({ model: 'mcunet-5fps', resolution: 40, classes: 10, seed: 3 }),
@@ -42,13 +43,19 @@ describe('requantization modes through the compiler, the executor and the interp
     for (const [mode, plan] of plans) {
       const quants = plan.consts.filter((c) => c.struct === 'tt_quant');
       expect(quants.length).toBeGreaterThan(4); // deduplicated by value
-      for (const c of quants) expect(c.data[4], `${mode} ${c.name}`).toBe(Requant[mode]);
+      const xnnpack = mode === 'tflite-xnnpack';
+      // tflite-xnnpack: every kernel runs float-half-even but the adds, which run XNNPACK's add (mode 3)
+      const requants = new Set(quants.map((c) => c.data[4]));
+      expect([...requants].sort(), mode).toEqual(xnnpack ? [2, 3] : [Requant[mode]]);
       const kernels = new Set(plan.inference.steps.map((s) => s.kernel));
-      expect(kernels.has('tt_add_s8_fixed')).toBe(mode === 'tflite-fixed');
+      expect(kernels.has('tt_add_s8_fixed')).toBe(mode === 'tflite-fixed' || xnnpack);
       expect(kernels.has('tt_mean_s8')).toBe(mode !== 'float-half-away');
       expect(kernels.has('tt_avgpool_s8')).toBe(mode === 'float-half-away');
       const mult = plan.consts.filter((c) => c.name.endsWith('.mult'));
-      for (const c of mult) expect(c.dtype, c.name).toBe(mode === 'tflite-fixed' ? 'int32' : 'float32');
+      const addTable = (name: string) => /\.add\.mult$/.test(name);
+      expect(mult.some((c) => addTable(c.name))).toBe(mode === 'tflite-fixed' || xnnpack);
+      for (const c of mult)
+        expect(c.dtype, c.name).toBe(mode === 'tflite-fixed' || (xnnpack && addTable(c.name)) ? 'int32' : 'float32');
     }
   });
 
@@ -61,6 +68,8 @@ describe('requantization modes through the compiler, the executor and the interp
     };
     const quant = fixed.consts.findIndex((c) => c.struct === 'tt_quant');
     expect(corrupt((p) => (p.consts[quant].data[4] = 7))).toThrow(/plan refused: .*q\.requant = 7 is not a mode/);
+    // XNNPACK's mode is the add's only: a convolution given it is refused (its kernels would not read it)
+    expect(corrupt((p) => (p.consts[quant].data[4] = 3))).toThrow(/q\.requant = 3 is not a mode of this kernel/);
     const mult = fixed.consts.findIndex((c) => c.name.endsWith('.mult') && c.data.length > 8);
     const asFloat = (p: TrainingPlan) =>
       (p.consts[mult] = { ...p.consts[mult], dtype: 'float32', data: new Float32Array(40) });

@@ -1,5 +1,5 @@
 /**
- * The forward kernels in the tflite-fixed and float-half-even requantization modes on every backend (WebAssembly
+ * The forward kernels in the tflite-fixed, float-half-even and tflite-xnnpack requantization modes on every backend (WebAssembly
  * SIMD and scalar, sanitized and -O3 native C) against the TypeScript reference, bit for bit: outputs, masks, and
  * inputs unchanged (kernels-requant.cases.ts). The default mode is covered by kernels-forward.test.ts.
  */
@@ -8,7 +8,7 @@ import { Requant } from '../../compiler/kernel-abi';
 import { loadBackends, type CallResult, type KernelBackend, type TypedArray } from '../testing/kernel-harness';
 import { seeded } from '../testing/kernels-backward.cases';
 import type { FwdCase } from '../testing/kernels-forward.cases';
-import { requantLayerCases, requantVectorCases } from '../testing/kernels-requant.cases';
+import { requantLayerCases, requantVectorCases, xnnpackAddCases } from '../testing/kernels-requant.cases';
 
 const bytes = (t: TypedArray) => new Uint8Array(t.buffer, t.byteOffset, t.byteLength);
 
@@ -27,6 +27,7 @@ const groups: [string, FwdCase[]][] = [
   ['tflite-fixed fc, add, mean', requantVectorCases(seeded(32), Requant['tflite-fixed'])],
   ['float-half-even layers', requantLayerCases(seeded(33), Requant['float-half-even'], 8)],
   ['float-half-even fc, add, mean', requantVectorCases(seeded(34), Requant['float-half-even'])],
+  ['tflite-xnnpack add', xnnpackAddCases(seeded(35))],
 ];
 
 describe('forward kernels in every requantization mode vs the TypeScript reference', () => {

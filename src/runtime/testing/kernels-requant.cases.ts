@@ -12,7 +12,7 @@ import {
   type ConvShape,
   type Quant,
 } from '../../compiler/kernel-abi';
-import { fixedAddMultipliers, quantizeMultiplier } from '../../compiler/quant';
+import { fixedAddMultipliers, quantizeMultiplier, xnnpackAddMultipliers } from '../../compiler/quant';
 import * as fw from '../../compiler/reference/forward';
 import type { RequantTable } from '../../compiler/reference/requant';
 import type { Arg, TypedArray } from './kernel-harness';
@@ -141,4 +141,32 @@ export function requantVectorCases(r: Rand, mode: NonDefaultMode): FwdCase[] {
     cases.push({ name: `mode ${mode} mean ${h}x${w}x${c}`, fn: 'tt_mean_s8', args, ref });
   }
   return cases;
+}
+
+/**
+ * tt_add_s8_fixed in the tflite-xnnpack mode (XNNPACK's add): scale ratios s_a / s_y, s_b / s_y of 1/2 and 1/4 first
+ * (every odd sum lands on a tie, which XNNPACK rounds up), then random ones.
+ */
+export function xnnpackAddCases(r: Rand): FwdCase[] {
+  const mode = Requant['tflite-xnnpack'];
+  return Array.from({ length: 8 }, (_, t) => {
+    const n = int(r, 1, 300);
+    const outZp = int(r, -128, 100);
+    const q: Quant = { inZp: int(r, -128, 127), outZp, actMin: t % 2 ? -128 : outZp, actMax: 127, requant: mode };
+    const bZp = int(r, -128, 127);
+    const y = { scale: 0.04, zeroPoint: outZp };
+    const sa = t < 3 ? 0.02 : Math.fround(0.004 + 0.3 * r());
+    const sb = t < 3 ? 0.01 : Math.fround(0.004 + 0.3 * r());
+    const mult = xnnpackAddMultipliers({ scale: sa, zeroPoint: 0 }, { scale: sb, zeroPoint: 0 }, y)!;
+    const [a, b, out, m] = [i8(r, n), i8(r, n), i8(r, n), bytes(r, Math.ceil(n / 8))];
+    const args: Arg[] = [i32(n), structWords(QUANT_FIELDS, q), i32(bZp), mult, a, b, out, m];
+    const ref = (x: TypedArray[]) =>
+      fw.addS8Fixed(n, q, bZp, mult, x[2] as Int8Array, x[3] as Int8Array, x[4] as Int8Array, x[5] as Uint8Array);
+    return {
+      name: `mode ${mode} add xnnpack n${n} ratios ${sa / 0.04} ${sb / 0.04}`,
+      fn: 'tt_add_s8_fixed',
+      args,
+      ref,
+    };
+  });
 }
