@@ -56,6 +56,9 @@ beforeAll(() => {
 });
 
 const SVDF = join(REPO_ROOT, '..', 'shared', 'models', 'keyword_scrambled_8bit.tflite');
+const FP32 = join(REPO_ROOT, 'scripts', 'quantize', 'fashion_mobilenet_fp32.onnx');
+const INT8 = join(REPO_ROOT, 'scripts', 'quantize', 'fashion_mobilenet_int8.onnx');
+const FLATTEN = join(REPO_ROOT, 'src', 'compiler', 'import', 'fixtures', 'pytorch_flatten.onnx');
 
 /** Every path under root (the fixtures), to check that nothing was added. */
 function listing(dir = root, prefix = ''): string[] {
@@ -119,6 +122,7 @@ const BASE: Record<string, string[]> = {
   train: ['--model', 'tiny-cnn', '--no-pretrained', '--steps', '1', '--eval', '1'],
   firmware: ['--model', 'tiny-cnn', '--dataset', 'synthetic', '--no-pretrained', '--out', at('out')],
   export: ['--model', 'tiny-cnn', '--no-pretrained', '--format', 'onnx', '--out', at('out.onnx')],
+  quantize: ['--model', FP32, '--data', 'fashion-mnist', '--calibration', '1', '--out', at('out.onnx')],
 };
 
 /** Model files the importer refuses (exit 1) under every command that takes --model. */
@@ -175,6 +179,13 @@ const VALUES: Record<string, Record<string, string[]>> = {
     experiment: ['', LONG, 'a\u0000b'],
     scheme: ['', 'w:99@1/3', LONG, 'last:99'],
   },
+  quantize: {
+    model: ['toString', '', 'x.pb', 'x.tflite', LONG, CTRL],
+    data: [...NAME_BAD, 'synthetic', 'cifar', LONG, CTRL],
+    calibration: [...INT_BAD, '0', '-1', '6001', '1000001'],
+    'input-range': ['', '0', '1,0', '1,1', '0,1,2', 'a,b', '0x1,2', 'Infinity,1', '-2000,0', '0,1e3', ',', CTRL],
+    out: ['', 'x.tflite', 'x.onnx.zip', LONG],
+  },
 };
 
 /** Bad values that are file-system mistakes (exit 1). */
@@ -204,6 +215,10 @@ const FILES: Record<string, Record<string, string[]>> = {
     ],
     weights: ['missing', 'folder', 'pipe', 'zero', 'bad', 'nobin', 'wrong'].map(at),
     pretrained: ['missing', 'pipe', 'zero'].map(at),
+  },
+  quantize: {
+    model: [...['missing.onnx', 'junk.onnx', 'huge.onnx', 'dir.zip/x.onnx'].map(at), INT8, FLATTEN],
+    out: [at('missing/x.onnx'), '/proc/x.onnx', at('file/x.onnx')],
   },
 };
 
@@ -260,6 +275,10 @@ function tableCases(): Case[] {
     ['export', '--model', 'tiny-cnn', '--out', at('out.onnx')],
     ['export', '--model', 'tiny-cnn', '--format', 'onnx'],
     ['train', '--model', at('big.tflite'), '--no-pretrained'],
+    ['quantize'],
+    ['quantize', '--model', FP32, '--out', at('out.onnx')],
+    ['quantize', '--data', 'mnist', '--out', at('out.onnx')],
+    ['quantize', '--model', FP32, '--data', 'mnist'],
   ];
   return [...cases, ...usage.map((argv) => ({ argv, code: 2 }))];
 }

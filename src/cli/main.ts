@@ -14,6 +14,7 @@ import { exportCommand } from './export';
 import { firmwareCommand } from './firmware';
 import { planCommand } from './plan';
 import { planTableCommand } from './plan-table';
+import { quantizeCommand } from './quantize';
 import { searchCommand } from './search';
 import { trainCommand } from './train';
 
@@ -24,6 +25,7 @@ export const SUBCOMMANDS: Record<string, Subcommand> = {
   firmware: firmwareCommand,
   search: searchCommand,
   export: exportCommand,
+  quantize: quantizeCommand,
 };
 
 export function help(): string {

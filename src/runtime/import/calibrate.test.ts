@@ -5,13 +5,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { readOnnx } from '../../src/compiler/import/onnx';
-import { quantizeModel } from '../../src/compiler/import/quantize';
-import { writeOnnx } from '../../src/compiler/export/onnx-writer';
-import { runOnnxFloat } from '../oracles/onnx-oracle';
-import { calibrate } from './calibrate';
+import { readOnnx } from '../../compiler/import/onnx';
+import { quantizeModel } from '../../compiler/import/quantize';
+import { writeOnnx } from '../../compiler/export/onnx-writer';
+import { calibrate, runFloat } from './calibrate';
 
-const FIXTURE = new URL('../../src/compiler/import/fixtures/fp32_mobilenet.onnx', import.meta.url);
+const FIXTURE = new URL('../../compiler/import/fixtures/fp32_mobilenet.onnx', import.meta.url);
 
 function images(seed: number, count: number, n: number): Float32Array[] {
   let s = seed;
@@ -28,8 +27,8 @@ describe('calibrated quantization under onnxruntime-web', () => {
     const range = await calibrate(d, images(1, 50, n));
     const q = quantizeModel(d, range);
     const test = images(2, 30, n);
-    const f = await runOnnxFloat(bytes, test, shape);
-    const i8 = await runOnnxFloat(writeOnnx(q), test, shape);
+    const f = await runFloat(bytes, test, shape);
+    const i8 = await runFloat(writeOnnx(q), test, shape);
     const diffs = f.flatMap((p, k) => Array.from(p, (v, j) => Math.abs(v - i8[k][j])));
     expect(Math.max(...diffs)).toBeLessThan(0.01);
     expect(Math.max(...diffs)).toBeGreaterThan(0); // it really is the int8 model
