@@ -15,7 +15,7 @@ import { readOnnx } from '../../src/compiler/import/onnx';
 import { quantizeModel } from '../../src/compiler/import/quantize';
 import { writeOnnx } from '../../src/compiler/export/onnx-writer';
 import { runOnnxFloat } from '../oracles/onnx-oracle';
-import { calibrate } from '../../src/runtime/import/calibrate';
+import { calibrate } from '../../src/cli/calibrate';
 
 const DATA = '/usr/share/datasets/fashion-mnist/';
 const HERE = fileURLToPath(new URL('./', import.meta.url));

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { importModel } from '../compiler/import';
 import { descriptionToModel } from '../compiler/import/to-model';
-import { grayToFloatNchw, runFloat } from '../runtime/import/calibrate';
+import { grayToFloatNchw, runFloat } from './calibrate';
 import { readDataset, REPO_ROOT } from './firmware-io';
 import { main } from './main';
 

@@ -1,7 +1,7 @@
 /**
  * `tinytrain quantize`: a float32 ONNX model made int8 so the playground can import it. Per-channel weights and
  * per-tensor activation ranges (src/compiler/import/quantize.ts); the ranges are calibrated under
- * onnxruntime-web (src/runtime/import/calibrate.ts) on the LAST N training images of a data set of public/data
+ * onnxruntime-web (src/cli/calibrate.ts) on the LAST N training images of a data set of public/data
  * (never its test images), each resized to the model's input H x W with the training pipeline's exact integer
  * bilinear resize (runtime/training/data.ts) and given as lo + (hi - lo) * pixel / 255. The int8 model is
  * written by our ONNX writer (QOperator ops), atomically.
@@ -9,7 +9,7 @@
 import { writeOnnx } from '../compiler/export/onnx-writer';
 import { ImportError, importModel, MAX_MODEL_BYTES, type ModelDescription } from '../compiler/import';
 import { quantizeModel } from '../compiler/import/quantize';
-import { calibrate, grayToFloatNchw, nchwImageInput } from '../runtime/import/calibrate';
+import { calibrate, grayToFloatNchw, nchwImageInput } from './calibrate';
 import { resizeBilinearU8 } from '../runtime/training/data';
 import { datasetOption, intOption, parseOptions } from './args';
 import { CliError, EXIT, EXIT_CODES_HELP, quote, UsageError, type CliIo, type Subcommand } from './command';

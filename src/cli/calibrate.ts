@@ -1,13 +1,14 @@
 /**
- * Calibration with onnxruntime-web (Node and the browser): runs a float model on calibration samples and records
- * the range of every activation (graph input and every op output). The model is re-written by our ONNX writer
- * with all those tensors as graph outputs, so one run yields them all. Also: the float input of an image for an
- * ONNX (NCHW) float model, and a plain float run of a model (the quantized one takes float input too).
+ * Calibration with onnxruntime-web (run by tinytrain quantize in Node; the same package runs on the page): runs
+ * a float model on calibration samples and records the range of every activation (graph input and every op
+ * output). The model is re-written by our ONNX writer with all those tensors as graph outputs, so one run yields
+ * them all. Also: the float input of an image for an ONNX (NCHW) float model, and a plain float run of a model
+ * (the quantized one takes float input too).
  */
 import * as ort from 'onnxruntime-web';
-import { writeOnnx } from '../../compiler/export/onnx-writer';
-import type { ModelDescription } from '../../compiler/import/types';
-import type { Range } from '../../compiler/import/quantize';
+import { writeOnnx } from '../compiler/export/onnx-writer';
+import type { ModelDescription } from '../compiler/import/types';
+import type { Range } from '../compiler/import/quantize';
 
 ort.env.wasm.numThreads = 1;
 

@@ -5,12 +5,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { readOnnx } from '../../compiler/import/onnx';
-import { quantizeModel } from '../../compiler/import/quantize';
-import { writeOnnx } from '../../compiler/export/onnx-writer';
+import { readOnnx } from '../compiler/import/onnx';
+import { quantizeModel } from '../compiler/import/quantize';
+import { writeOnnx } from '../compiler/export/onnx-writer';
 import { calibrate, runFloat } from './calibrate';
 
-const FIXTURE = new URL('../../compiler/import/fixtures/fp32_mobilenet.onnx', import.meta.url);
+const FIXTURE = new URL('../compiler/import/fixtures/fp32_mobilenet.onnx', import.meta.url);
 
 function images(seed: number, count: number, n: number): Float32Array[] {
   let s = seed;
