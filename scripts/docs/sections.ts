@@ -227,6 +227,7 @@ function searchTable(): Output {
       seeds: number[];
       lrs: number[];
       validation: number;
+      validationSeeds?: number[];
       layers: number;
       evalExamples: number;
       contribution: {
@@ -252,17 +253,19 @@ function searchTable(): Output {
       ? `all ${n(mnist.splits.test.count)} MNIST test images (the whole test split of public/data)`
       : `the first ${n(t.evalExamples)} MNIST test images`;
   const seedText = c.seeds.length > 1 ? `seeds ${c.seeds.join(', ')}` : `seed ${c.seeds[0]}`;
+  const vs = t.validationSeeds ?? [1];
+  const vSeeds = vs.length > 1 ? `mean of seeds ${vs.join(', ')}` : `seed ${vs[0]}`;
   const grid = c.lrGrid.map((g) => `${g.lr}: ${pct(g.accuracy)}%`).join(', ');
   const head =
     `mcunet-5fps 128x128 pretrained on Fashion-MNIST, fine-tuned on MNIST: ${t.steps} steps of batch 1 (cosine), ` +
     `seeds ${t.seeds.join(', ')}, test accuracy on ${testImages}. Validation split: the last ${n(t.validation)} ` +
     `MNIST training images, held out (trained on the rest). Each scheme's learning rate is its best of ` +
-    `${t.lrs.join(', ')} on the validation split (seed 1); the last-k is the (k, rate) of best validation accuracy ` +
+    `${t.lrs.join(', ')} on the validation split (${vSeeds}); the last-k is the (k, rate) of best validation accuracy ` +
     `among those that fit. Contribution analysis: ${c.runs} runs (the last ${t.layers} convs), ${seedText}, ` +
     `${c.steps} steps each (cosine) at lr ${c.lr} (the best on the validation split for ` +
     `\`${c.reference}\`: ${grid}), each scored on the whole validation split; the gains are differences of ` +
     `${c.seeds.length > 1 ? 'seed-averaged ' : ''}validation accuracies.`;
-  const val = `Validation accuracy % (seed 1) of every row's scheme at each rate; the chosen one in bold:\n\n${validationTable(s.validation, t.lrs)}`;
+  const val = `Validation accuracy % (${vs.length > 1 ? `mean of seeds ${vs.join(', ')}, then each seed` : `seed ${vs[0]}`}) of every row's scheme at each rate; the chosen one in bold:\n\n${validationTable(s.validation, t.lrs)}`;
   return { body: `${head}\n\n${budgetTable(s.rows, t.seeds.length)}\n\n${val}` };
 }
 

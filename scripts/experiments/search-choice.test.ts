@@ -37,6 +37,20 @@ describe('budget table choices', () => {
     expect(() => pickOnValidation(runs, ['c'])).toThrow(/no validation runs/);
   });
 
+  it('averages each rate over the validation seeds: a rate one seed diverges at loses', () => {
+    const runs = [
+      { scheme: 'a', lr: 0.03, seed: 1, accuracy: 0.86 },
+      { scheme: 'a', lr: 0.1, seed: 1, accuracy: 0.88 },
+      { scheme: 'a', lr: 0.03, seed: 2, accuracy: 0.85 },
+      { scheme: 'a', lr: 0.1, seed: 2, accuracy: 0.1 },
+    ];
+    expect(pickOnValidation(runs.slice(0, 2), ['a']).lr).toBe(0.1); // seed 1 alone picks the edge
+    expect(pickOnValidation(runs, ['a'])).toEqual({ scheme: 'a', lr: 0.03, accuracy: 0.855 });
+    expect(validationTable(runs, [0.03, 0.1]).split('\n')[2]).toBe(
+      '| `a` | **85.50 (86.00, 85.00)** | 49.00 (88.00, 10.00) |',
+    );
+  });
+
   it('summarizes the seeds and says how the searched scheme compares', () => {
     const t = (scheme: string, accs: number[]) =>
       cell(

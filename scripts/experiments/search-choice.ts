@@ -15,6 +15,8 @@ export interface ValidationRun {
   scheme: string;
   lr: number;
   accuracy: number;
+  /** The run's seed (runs stored before seeds were recorded are seed 1). */
+  seed?: number;
 }
 
 /** A test run (the whole test split, scored once at the end of training). */
@@ -47,12 +49,35 @@ export function fittingLastK(lastK: Priced[], budget: number): Priced[] {
   return out;
 }
 
-/** The (scheme, lr) of highest validation accuracy among `schemes` (ties: the earlier scheme, the smaller lr). */
+/**
+ * The validation runs averaged per (scheme, lr) over their seeds, in order of first appearance: the accuracy is
+ * the mean over the seeds, `seeds` how many there were.
+ */
+export function meanPerRate(runs: ValidationRun[]): (ValidationRun & { seeds: number })[] {
+  const by = new Map<string, ValidationRun[]>();
+  for (const r of runs) {
+    const k = JSON.stringify([r.scheme, r.lr]);
+    by.set(k, [...(by.get(k) ?? []), r]);
+  }
+  return [...by.values()].map((rs) => ({
+    scheme: rs[0].scheme,
+    lr: rs[0].lr,
+    accuracy: rs.reduce((a, r) => a + r.accuracy, 0) / rs.length,
+    seeds: rs.length,
+  }));
+}
+
+/**
+ * The (scheme, lr) of highest validation accuracy among `schemes`, the accuracy of a (scheme, lr) being its mean
+ * over the validation seeds (one seed can sit on the edge of divergence at a rate another seed tips over);
+ * ties: the earlier scheme, the smaller lr.
+ */
 export function pickOnValidation(runs: ValidationRun[], schemes: string[]): ValidationRun {
   let best: ValidationRun | null = null;
+  const means = meanPerRate(runs);
   for (const s of schemes)
-    for (const r of runs.filter((x) => x.scheme === s).sort((a, b) => a.lr - b.lr))
-      if (!best || r.accuracy > best.accuracy) best = r;
+    for (const r of means.filter((x) => x.scheme === s).sort((a, b) => a.lr - b.lr))
+      if (!best || r.accuracy > best.accuracy) best = { scheme: r.scheme, lr: r.lr, accuracy: r.accuracy };
   if (!best) throw new Error(`no validation runs of ${schemes.join(', ')}`);
   return best;
 }
@@ -125,14 +150,21 @@ export function budgetTable(rows: BudgetRow[], seeds = 3): string {
  */
 export function validationTable(runs: ValidationRun[], lrs: number[]): string {
   const schemes = [...new Set(runs.map((r) => r.scheme))];
+  const means = meanPerRate(runs);
   const lines = [`| scheme | ${lrs.map((lr) => `lr ${lr}`).join(' | ')} |`, `|---|${lrs.map(() => '---|').join('')}`];
   for (const s of schemes) {
-    const mine = runs.filter((r) => r.scheme === s);
-    const best = mine.length === lrs.length ? pickOnValidation(mine, [s]) : null;
+    const mine = means.filter((r) => r.scheme === s);
+    const best = mine.length === lrs.length ? pickOnValidation(runs, [s]) : null;
+    const seedsOf = (lr: number) =>
+      runs
+        .filter((x) => x.scheme === s && x.lr === lr)
+        .sort((a, b) => (a.seed ?? 1) - (b.seed ?? 1))
+        .map((x) => pct(x.accuracy));
     const at = (lr: number) => {
       const r = mine.find((x) => x.lr === lr);
       if (!r) return '–';
-      return r === best ? `**${pct(r.accuracy)}**` : pct(r.accuracy);
+      const v = pct(r.accuracy) + (r.seeds > 1 ? ` (${seedsOf(lr).join(', ')})` : '');
+      return best && r.lr === best.lr ? `**${v}**` : v;
     };
     lines.push(`| \`${s}\` | ${lrs.map(at).join(' | ')} |`);
   }

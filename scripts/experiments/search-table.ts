@@ -7,15 +7,16 @@
  *      docs/raw/search-contribution.jsonl; they do not depend on the budget), then the evolutionary search per
  *      budget (src/cli/search-run.ts).
  *   2. Hyper-parameters on the validation split only: every candidate scheme is trained with each learning rate
- *      (seed 1) on the training split minus its last `--validation` images and scored on those images; the rate
- *      (and, for last-k, the k among those that fit) of best validation accuracy is kept.
+ *      and each validation seed on the training split minus its last `--validation` images and scored on those
+ *      images; the rate (and, for last-k, the k among those that fit) of best mean validation accuracy is kept.
  *   3. Only then the chosen (scheme, lr) are trained with every seed on the whole training split and scored on
  *      the whole test split.
  * Every run is appended to docs/raw/search-table.jsonl (and reused when the script runs again with the same
  * key); the choices and the table go to docs/raw/search-table.json, from which `npm run docs` writes the README.
  *
  *   npx tsx scripts/experiments/search-table.ts [--budgets 128,160,192,256] [--layers 24] [--steps 1000]
- *     [--seeds 1,2,3] [--lrs 0.01,0.03,0.1] [--validation 2000] [--eval N] [--contribution-steps 300]
+ *     [--seeds 1,2,3] [--lrs 0.01,0.03,0.1] [--validation 2000] [--validation-seeds 1,2] [--eval N]
+ *     [--contribution-steps 300]
  *     [--contribution-seeds 1] [--contribution-lrs 0.01,0.03,0.1] [--contribution-part i/N[r]] [--search-only]
  */
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -67,6 +68,8 @@ function parse() {
       seeds: { type: 'string', default: '1,2,3' },
       lrs: { type: 'string', default: '0.01,0.03,0.1' },
       validation: { type: 'string', default: '2000' },
+      // the seeds of every validation run: a rate is chosen on its mean validation accuracy over them
+      'validation-seeds': { type: 'string', default: '1,2' },
       // test images scored (the first N of the test split); default all 10,000
       eval: { type: 'string' },
       // the contribution analysis (contribution.ts): steps and seeds of every run, rates tried for it on the
@@ -113,7 +116,7 @@ const log = (m: string) => console.error(`[${new Date().toISOString().slice(11, 
 type Done = Map<string, Stored>;
 type Opts = (scheme: string, lr: number, seed: number) => HeadlessOptions;
 
-/** One validation run (seed 1, trained without the last `validation` training images, scored on them). */
+/** One validation run (trained without the last `validation` training images, scored on them). */
 async function validate(
   done: Done,
   o: HeadlessOptions,
@@ -125,12 +128,13 @@ async function validate(
   if (!s && !make) return null;
   if (!s) {
     const r = await scoreRate(o, validation, validationCache(validation));
-    s = { key, phase: 'validation', run: { scheme: o.scheme, lr: o.lr, accuracy: r.validationAccuracy } };
+    const run = { scheme: o.scheme, lr: o.lr, seed: o.seed, accuracy: r.validationAccuracy };
+    s = { key, phase: 'validation', run };
     appendFileSync(RAW_RUNS, JSON.stringify(s) + '\n');
     done.set(key, s);
-    log(`validation ${o.scheme} lr ${o.lr}: ${(100 * r.validationAccuracy).toFixed(2)}%`);
+    log(`validation ${o.scheme} lr ${o.lr} seed ${o.seed}: ${(100 * r.validationAccuracy).toFixed(2)}%`);
   }
-  return s.run as ValidationRun;
+  return { seed: o.seed, ...(s.run as ValidationRun) };
 }
 
 /** The chosen (scheme, lr) trained with every seed on the whole training split, scored on the test split. */
@@ -166,7 +170,7 @@ interface BudgetPlan {
 async function runRows(
   plans: BudgetPlan[],
   opts: Opts,
-  o: { lrs: number[]; seeds: number[]; validation: number; make?: boolean },
+  o: { lrs: number[]; seeds: number[]; validation: number; validationSeeds: number[]; make?: boolean },
 ) {
   const make = o.make ?? true;
   const done = loadStored();
@@ -181,12 +185,13 @@ async function runRows(
     ),
   ];
   for (const scheme of schemes)
-    for (const lr of o.lrs) {
-      const r = await validate(done, opts(scheme, lr, 1), o.validation, make);
-      if (r) valRuns.push(r);
-    }
+    for (const lr of o.lrs)
+      for (const seed of o.validationSeeds) {
+        const r = await validate(done, opts(scheme, lr, seed), o.validation, make);
+        if (r) valRuns.push(r);
+      }
   const has = (schemes: string[]) =>
-    schemes.every((x) => valRuns.filter((r) => r.scheme === x).length === o.lrs.length);
+    schemes.every((x) => valRuns.filter((r) => r.scheme === x).length === o.lrs.length * o.validationSeeds.length);
   const choose = async (schemes: string[], fits: boolean) => {
     if (!has(schemes)) return null;
     const runs = await test(done, opts, pickOnValidation(valRuns, schemes), o.seeds, make);
@@ -241,6 +246,7 @@ async function main(): Promise<void> {
   const lrs = v.lrs!.split(',').map(Number);
   const steps = Number(v.steps);
   const validation = Number(v.validation);
+  const validationSeeds = v['validation-seeds']!.split(',').map(Number);
   const pretrained = defaultPretrained(MODEL);
   if (!pretrained) throw new Error(`no public/models/${MODEL}.json`);
   const base = (budgetBytes: number, lr = 0): SearchRequest => ({
@@ -295,7 +301,8 @@ async function main(): Promise<void> {
     const done = loadStored();
     for (const scheme of v.runs.split('|')) {
       const val: ValidationRun[] = [];
-      for (const lr of lrs) val.push((await validate(done, opts(scheme, lr, 1), validation))!);
+      for (const lr of lrs)
+        for (const seed of validationSeeds) val.push((await validate(done, opts(scheme, lr, seed), validation))!);
       if (!v['validate-only']) await test(done, opts, pickOnValidation(val, [scheme]), seeds);
     }
     return;
@@ -305,7 +312,7 @@ async function main(): Promise<void> {
     const rows = extra.length
       ? extra.map((s) => ({ ...fixed(budgets[0]), searched: { ...price(s), gain: NaN } }))
       : budgets.map((b) => ({ ...fixed(b), searched: null }));
-    await runRows(rows, opts, { lrs, seeds, validation });
+    await runRows(rows, opts, { lrs, seeds, validation, validationSeeds });
     return;
   }
   const contrib = await contribution(v, budgets[0], base, validation);
@@ -326,7 +333,7 @@ async function main(): Promise<void> {
   if (v['search-only']) return console.log(plans.map((p) => p.searched!.scheme).join('|'));
 
   // 2. learning rate (and k) on the validation split; 3. the choices on the test split
-  const { valRuns, rows } = await runRows(plans, opts, { lrs, seeds, validation, make: !given });
+  const { valRuns, rows } = await runRows(plans, opts, { lrs, seeds, validation, validationSeeds, make: !given });
   const settings = {
     evalExamples: v.eval ? Number(v.eval) : 10_000,
     model: MODEL,
@@ -336,6 +343,7 @@ async function main(): Promise<void> {
     seeds,
     lrs,
     validation,
+    validationSeeds,
     layers: Number(v.layers),
     contribution: {
       ...base(0, contrib.lr),
