@@ -13,9 +13,10 @@
  */
 import type * as Ort from 'onnxruntime-web';
 import { writeOnnx } from '../../compiler/export/onnx-writer';
+import { importModel } from '../../compiler/import';
 import type { ModelDescription } from '../../compiler/import/types';
 import { quantizeModel, type Range } from '../../compiler/import/quantize';
-import { resizeBilinearU8, type DatasetSplit } from './data';
+import { fetchDataset, resizeBilinearU8, type DatasetSplit } from './data';
 
 /** onnxruntime-web as imported ('onnxruntime-web' in Node, 'onnxruntime-web/wasm' on the page). */
 export type OrtModule = typeof Ort;
@@ -148,4 +149,30 @@ export async function quantizeOnImages(
   if ('problem' in c) throw new Error(c.problem);
   const samples = calibrationSamples(train, c.input, count, range);
   return writeOnnx(quantizeModel(d, await calibrate(ort, d, samples, progress)));
+}
+
+/** What the page's quantize step asks for: a float ONNX file, a data set of public/data, N and the input range. */
+export interface QuantizeRequest {
+  bytes: Uint8Array;
+  fileName: string;
+  /** Data set name in public/data ('mnist'). */
+  data: string;
+  count: number;
+  range: [number, number];
+}
+
+/**
+ * The page's quantize step (run by quantize-worker.ts): the file read again, the data set's training split
+ * fetched from `dataBase` with `get`, then quantizeOnImages, exactly as `tinytrain quantize` does.
+ */
+export async function quantizeFile(
+  ort: OrtModule,
+  req: QuantizeRequest,
+  dataBase: string,
+  get: (url: string) => Promise<Uint8Array>,
+  progress?: Progress,
+): Promise<Uint8Array> {
+  const d = importModel(req.bytes, req.fileName);
+  const { train } = await fetchDataset(dataBase, req.data, ['train'], get);
+  return quantizeOnImages(ort, d, train, req.count, req.range, progress);
 }
