@@ -19,6 +19,8 @@ import { encodeExperiment } from '../src/state/url';
 import { PlaygroundPage } from './pages/playground';
 
 const FIXTURE = new URL('../src/compiler/import/fixtures/fp32_mobilenet.onnx', import.meta.url);
+/** Trained on Fashion-MNIST (scripts/quantize): on MNIST it starts from real features. */
+const FASHION = new URL('../scripts/quantize/fashion_mobilenet_fp32.onnx', import.meta.url);
 const FLATTEN = new URL('../src/compiler/import/fixtures/pytorch_flatten.onnx', import.meta.url);
 const fp32 = () => readFileSync(FIXTURE);
 
@@ -33,11 +35,10 @@ const TINY: Experiment = {
 };
 
 /** `tinytrain quantize` on the fixture with MNIST: the int8 bytes' hash as the share link writes it. */
-async function cliHash(count: number, range: string): Promise<string> {
+async function cliHash(model: string, count: number, range: string): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'tt-quantize-'));
   try {
     const out = join(dir, 'int8.onnx');
-    const model = FIXTURE.pathname;
     const argv = ['quantize', '--model', model, '--data', 'mnist', '--calibration', String(count)];
     const err: string[] = [];
     const code = await main([...argv, `--input-range=${range}`, '--out', out], {
@@ -73,10 +74,10 @@ for (const size of SIZES) {
     const peak = await app.peak.getAttribute('data-bytes');
     const hash = await page.evaluate(() => location.hash);
 
-    await openFile(page, 'fp32_mobilenet.onnx', fp32());
+    await openFile(page, 'fashion_mobilenet_fp32.onnx', readFileSync(FASHION));
     const step = page.getByTestId('quantize.step');
     await expect(step).toContainText(
-      'fp32_mobilenet.onnx is a float32 model (input 1×1×28×28): quantize it to int8 on 500 training images of MNIST',
+      'fashion_mobilenet_fp32.onnx is a float32 model (input 1×1×28×28): quantize it to int8 on 500 training images of MNIST',
     );
     await expect(page.getByTestId('quantize.count')).toHaveValue('500');
     await expect(page.getByTestId('quantize.range.lo')).toHaveValue('0');
@@ -97,7 +98,7 @@ for (const size of SIZES) {
     const t0 = Date.now();
     await page.getByTestId('quantize.start').click();
     await expect(page.getByTestId('notice.edit')).toContainText(
-      `Opened fp32_mobilenet.onnx (quantized to int8 on ${size.count} MNIST training images, input ${size.range.join('..')}; `,
+      `Opened fashion_mobilenet_fp32.onnx (quantized to int8 on ${size.count} MNIST training images, input ${size.range.join('..')}; `,
       { timeout: 120_000 },
     );
     const seconds = (Date.now() - t0) / 1000;
@@ -107,7 +108,7 @@ for (const size of SIZES) {
     await expect(app.compileNotice).toHaveCount(0);
     await expect(app.peak).toHaveAttribute('data-bytes', /^\d+$/);
     // the same int8 bytes as the CLI's: the link names the opened model by its hash
-    const w = await cliHash(size.count, size.range.join(','));
+    const w = await cliHash(FASHION.pathname, size.count, size.range.join(','));
     await expect.poll(() => page.evaluate(() => location.hash)).toMatch(new RegExp(`m=imported.*w=${w}`));
     console.log(
       `${size.label}: quantized on ${size.count} images in ${seconds.toFixed(1)} s (click to opened), w=${w} = tinytrain quantize's; ` +
@@ -118,7 +119,7 @@ for (const size of SIZES) {
     await app.trainStart.scrollIntoViewIfNeeded();
     await app.trainStart.click();
     await page.waitForFunction(
-      () => Number(document.querySelector('[data-testid="train.step.count"]')?.getAttribute('data-step')) >= 100,
+      () => Number(document.querySelector('[data-testid="train.step.count"]')?.getAttribute('data-step')) >= 300,
       undefined,
       { timeout: 120_000, polling: 250 },
     );
@@ -126,7 +127,8 @@ for (const size of SIZES) {
     await expect(app.trainStatus).toHaveAttribute('data-status', 'paused');
     const stats = (await page.getByTestId('train.stats').textContent())!;
     expect(stats).toMatch(/loss \d+\.\d{3}/);
-    console.log(`${size.label}: ${stats.replace(/\s+/g, ' ')}`);
+    const legend = (await page.getByTestId('train.legend.test').textContent())!.trim();
+    console.log(`${size.label}: ${stats.replace(/\s+/g, ' ')}; ${legend}`);
 
     const [download] = await Promise.all([
       page.waitForEvent('download'),
