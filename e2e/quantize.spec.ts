@@ -107,6 +107,7 @@ for (const size of SIZES) {
     await expect(page.getByTestId('editor.input-shape')).toHaveText("28×28×1 (the file's input)");
     await expect(app.compileNotice).toHaveCount(0);
     await expect(app.peak).toHaveAttribute('data-bytes', /^\d+$/);
+    await page.screenshot({ path: test.info().outputPath(`quantized-${size.label}.png`) });
     // the same int8 bytes as the CLI's: the link names the opened model by its hash
     const w = await cliHash(FASHION.pathname, size.count, size.range.join(','));
     await expect.poll(() => page.evaluate(() => location.hash)).toMatch(new RegExp(`m=imported.*w=${w}`));
@@ -187,6 +188,7 @@ test('files the page cannot quantize, and Cancel: one line each, and the page ke
   await page.getByTestId('quantize.count').fill(max!);
   await page.getByTestId('quantize.start').click();
   await expect(page.getByTestId('quantize.progress')).toHaveAttribute('data-done', /^[1-9]\d*$/, { timeout: 60_000 });
+  await page.getByTestId('quantize.step').screenshot({ path: test.info().outputPath('quantize-progress.png') });
   await page.getByTestId('quantize.cancel').click();
   await expect(page.getByTestId('notice.edit')).toHaveText(
     'Quantization of fp32_mobilenet.onnx cancelled. The page keeps its model.',

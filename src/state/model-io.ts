@@ -15,7 +15,7 @@ import type { Model } from '../compiler/models/model';
 import type { TrainingPlan } from '../compiler/plan';
 import { importModel } from '../compiler/import';
 import { isForeignModel, openImportedBytes, sizeProblem } from './import-page';
-import { cancelQuantization, offerQuantization } from './quantize-page';
+import { closeQuantization, offerQuantization } from './quantize-page';
 import { usePlayground } from './playground';
 import { useTraining } from './training';
 
@@ -89,7 +89,7 @@ export async function openModelBytes(bytes: Uint8Array, fileName: string): Promi
         await offerQuantization(bytes, fileName, d); // the page keeps its model until the int8 one opens
         return true;
       }
-      cancelQuantization(false);
+      closeQuantization();
       await openImportedBytes(bytes, fileName);
       return true;
     }

@@ -9,6 +9,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { writeTflite } from '../compiler/export';
+import { modelToDescription } from '../compiler/import/from-model';
+import { buildModel } from '../compiler/models/model';
 import { sha256Hex } from '../compiler/model-pack';
 import { reluAfterAdd } from '../compiler/testing/fp32-models';
 import { main } from '../cli/main';
@@ -21,6 +24,7 @@ import { openModelBytes } from './model-io';
 import { usePlayground } from './playground';
 import {
   cancelQuantization,
+  closeQuantization,
   setQuantizeOptions,
   setQuantizeRunner,
   startQuantization,
@@ -57,7 +61,7 @@ function start() {
 
 afterEach(() => {
   setQuantizeRunner(null);
-  cancelQuantization(false);
+  closeQuantization();
 });
 
 async function cliQuantize(count: number, range: string): Promise<Uint8Array> {
@@ -163,5 +167,14 @@ describe('the quantize step of a float32 model on the page', () => {
     );
     expect(useQuantize.getState().step).toBeNull();
     expect(usePlayground.getState().experiment).toBe(before);
+
+    // another model file opened meanwhile closes the step, silently
+    await openModelBytes(fp32(), 'fp32_mobilenet.onnx');
+    const int8 = writeTflite(
+      modelToDescription(buildModel({ model: 'tiny-cnn', resolution: 32, classes: 10, seed: 3 }), 'tflite'),
+    );
+    expect(await openModelBytes(int8, 'tiny.tflite')).toBe(true);
+    expect(useQuantize.getState().step).toBeNull();
+    expect(usePlayground.getState().editNotices[0].text).toMatch(/^Opened tiny\.tflite \(its classifier is kept\)/);
   });
 });

@@ -84,7 +84,7 @@ export async function offerQuantization(bytes: Uint8Array, fileName: string, d: 
   const why = quantizeProblem(d);
   if (why) throw new Error(why);
   const trainCount = await runner.trainCount(CALIBRATION_DATA.file);
-  cancelQuantization(false);
+  closeQuantization();
   const input = d.tensors[d.inputs[0]].shape.join('×');
   const count = Math.min(DEFAULT_CALIBRATION, trainCount);
   useQuantize.setState({ step: { fileName, bytes, input, trainCount, count, range: [0, 1], done: null } });
@@ -131,12 +131,15 @@ export async function startQuantization(): Promise<void> {
 }
 
 /** Cancel: a running job stops (the step stays, to run again); otherwise the step closes. */
-export function cancelQuantization(notify = true): void {
-  if (job) {
-    job.cancel();
-    return;
-  }
+export function cancelQuantization(): void {
+  if (job) return job.cancel();
   const step = useQuantize.getState().step;
   useQuantize.setState({ step: null });
-  if (step && notify) say('info', `${step.fileName} was not quantized. The page keeps its model.`);
+  if (step) say('info', `${step.fileName} was not quantized. The page keeps its model.`);
+}
+
+/** Closes the step without a word, stopping its job (another model file is being opened). */
+export function closeQuantization(): void {
+  useQuantize.setState({ step: null }); // first: the stopped job sees its step gone and says nothing
+  job?.cancel();
 }

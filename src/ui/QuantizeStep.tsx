@@ -16,7 +16,7 @@ import { NumberField } from './NumberField';
 const DECIMAL = /^-?(\d+\.?\d*|\.\d+)$/;
 
 /** The input range as LO..HI text: applied when both are plain decimals with LO < HI. */
-function RangeField({ range, disabled }: { range: [number, number]; disabled: boolean }) {
+function RangeField({ range }: { range: [number, number] }) {
   const [text, setText] = useState<[string, string]>([String(range[0]), String(range[1])]);
   const [lo, hi] = text.map((t) => (DECIMAL.test(t.trim()) ? Number(t) : NaN));
   const ok = lo < hi && lo >= -1000 && hi <= 1000;
@@ -31,7 +31,6 @@ function RangeField({ range, disabled }: { range: [number, number]; disabled: bo
       type="number"
       step="any"
       value={text[i]}
-      disabled={disabled}
       aria-label={label}
       aria-invalid={!ok}
       data-testid={`quantize.range.${i === 0 ? 'lo' : 'hi'}`}
@@ -61,7 +60,7 @@ export function QuantizeStep() {
       <strong>{step.fileName} is a float32 model</strong> (input {step.input}): quantize it to int8 on{' '}
       {step.count.toLocaleString('en-US')} training images of {CALIBRATION_DATA.name}, as{' '}
       <code>tinytrain quantize</code> does. The page keeps its model until then.
-      <div className="pending-actions quantize-options">
+      <fieldset className="pending-actions quantize-options" disabled={running}>
         <NumberField
           label="Training images"
           value={step.count}
@@ -71,8 +70,8 @@ export function QuantizeStep() {
           testId="quantize.count"
           onCommit={(count) => setQuantizeOptions({ count })}
         />
-        <RangeField range={step.range} disabled={running} />
-      </div>
+        <RangeField range={step.range} />
+      </fieldset>
       <p className="hint">
         The last {step.count.toLocaleString('en-US')} of the {step.trainCount.toLocaleString('en-US')} training images
         (never the test images), resized to the model's input as training does; pixel p is given as {lo} + ({hi} − {lo})
