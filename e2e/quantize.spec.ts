@@ -149,6 +149,9 @@ for (const size of SIZES) {
 
 test('files the page cannot quantize, and Cancel: one line each, and the page keeps its model', async ({ page }) => {
   test.setTimeout(180_000);
+  // onnxruntime-web (its code and 14 MB .wasm) loads only when a float model is quantized
+  const ortRequests: string[] = [];
+  page.on('request', (r) => /\/ort[.-][^/]*$/.test(r.url()) && ortRequests.push(r.url()));
   const app = new PlaygroundPage(page);
   await app.open(`/#${encodeExperiment(TINY)}`);
   await expect(page.getByTestId('train.weights')).toHaveAttribute('data-status', 'ready', { timeout: 30_000 });
@@ -184,11 +187,14 @@ test('files the page cannot quantize, and Cancel: one line each, and the page ke
   }
   // Cancel while calibrating on every training image: the step stays (to run again); Cancel again closes it
   await openFile(page, 'fp32_mobilenet.onnx', fp32());
+  await expect(page.getByTestId('quantize.step')).toBeVisible();
+  expect(ortRequests).toEqual([]);
   const max = await page.getByTestId('quantize.count').getAttribute('max');
   await page.getByTestId('quantize.count').fill(max!);
   await page.getByTestId('quantize.start').click();
   await expect(page.getByTestId('quantize.progress')).toHaveAttribute('data-done', /^[1-9]\d*$/, { timeout: 60_000 });
   await page.getByTestId('quantize.step').screenshot({ path: test.info().outputPath('quantize-progress.png') });
+  expect(ortRequests.some((u) => /ort-wasm-simd-threaded[^/]*\.wasm$/.test(u))).toBe(true);
   await page.getByTestId('quantize.cancel').click();
   await expect(page.getByTestId('notice.edit')).toHaveText(
     'Quantization of fp32_mobilenet.onnx cancelled. The page keeps its model.',
