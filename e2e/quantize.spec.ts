@@ -9,6 +9,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { main } from '../src/cli/main';
 import { sha256Hex } from '../src/compiler/model-pack';
@@ -88,6 +89,11 @@ for (const size of SIZES) {
     expect(await page.evaluate(() => location.hash)).toBe(hash);
     await step.scrollIntoViewIfNeeded();
     await page.screenshot({ path: test.info().outputPath(`quantize-step-${size.label}.png`) });
+    const axe = await new AxeBuilder({ page })
+      .include('[data-testid="quantize.step"]')
+      .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'])
+      .analyze();
+    expect(axe.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
 
     await page.getByTestId('quantize.count').fill(String(size.count));
     await page.getByTestId('quantize.range.lo').fill(size.range[0]);
