@@ -112,6 +112,7 @@ export async function startQuantization(): Promise<void> {
   job = mine;
   try {
     const int8 = await mine.result;
+    if (useQuantize.getState().step?.bytes !== bytes) return; // closed meanwhile: another file is opening
     const how = `quantized to int8 on ${count} ${CALIBRATION_DATA.name} training images, input ${lo}..${hi}`;
     await openImportedBytes(int8, fileName, how);
     useQuantize.setState({ step: null });
