@@ -14,6 +14,9 @@ export default defineConfig({
   plugins: [react()],
   base: './',
   worker: { format: 'es' },
+  // onnxruntime-web (the quantize worker's, imported only when a float model is quantized) is one self-contained
+  // ES module: served as it is, the dev server does not discover it mid-session, re-bundle and reload the page
+  optimizeDeps: { exclude: ['onnxruntime-web', 'onnxruntime-web/wasm'] },
   build: { target: 'es2022', chunkSizeWarningLimit: 4096 },
   server: { port: 5173, headers: ISOLATION_HEADERS },
   preview: { port: 4173, strictPort: true, headers: ISOLATION_HEADERS },

@@ -15,7 +15,8 @@ import { readOnnx } from '../../src/compiler/import/onnx';
 import { quantizeModel } from '../../src/compiler/import/quantize';
 import { writeOnnx } from '../../src/compiler/export/onnx-writer';
 import { runOnnxFloat } from '../oracles/onnx-oracle';
-import { calibrate } from '../../src/cli/calibrate';
+import * as ort from 'onnxruntime-web';
+import { calibrate } from '../../src/runtime/training/calibrate';
 
 const DATA = '/usr/share/datasets/fashion-mnist/';
 const HERE = fileURLToPath(new URL('./', import.meta.url));
@@ -47,7 +48,7 @@ async function main(): Promise<void> {
   const d = readOnnx(fp32Bytes, 'fashion_mobilenet_fp32.onnx');
   const train = load('train');
   const calibration = train.images.slice(train.images.length - HOLDOUT).slice(0, calibrationCount);
-  const range = await calibrate(d, calibration);
+  const range = await calibrate(ort, d, calibration);
   const int8Bytes = writeOnnx(quantizeModel(d, range));
   writeFileSync(HERE + 'fashion_mobilenet_int8.onnx', int8Bytes);
   const test = load('t10k');

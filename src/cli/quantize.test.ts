@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { importModel } from '../compiler/import';
 import { descriptionToModel } from '../compiler/import/to-model';
-import { grayToFloatNchw, runFloat } from './calibrate';
+import * as ort from 'onnxruntime-web';
+import { grayToFloatNchw, runFloat } from '../runtime/training/calibrate';
 import { readDataset, REPO_ROOT } from './firmware-io';
 import { main } from './main';
 
@@ -48,8 +49,8 @@ describe('tinytrain quantize', () => {
     const inputs = Array.from({ length: 300 }, (_, i) => grayToFloatNchw(test.image(i), 1, [0, 1]));
     const labels = Array.from({ length: 300 }, (_, i) => test.label(i));
     const top1 = (outs: Float32Array[]) => outs.filter((o, i) => argmax(o) === labels[i]).length / labels.length;
-    const fp32 = top1(await runFloat(new Uint8Array(readFileSync(FP32)), inputs, [1, 1, 28, 28]));
-    const int8 = top1(await runFloat(bytes, inputs, [1, 1, 28, 28]));
+    const fp32 = top1(await runFloat(ort, new Uint8Array(readFileSync(FP32)), inputs, [1, 1, 28, 28]));
+    const int8 = top1(await runFloat(ort, bytes, inputs, [1, 1, 28, 28]));
     expect(fp32).toBeGreaterThan(0.7); // a trained model: the comparison means something
     expect(Math.abs(fp32 - int8)).toBeLessThanOrEqual(0.03);
   }, 60_000);

@@ -1,16 +1,14 @@
 /**
  * `tinytrain quantize`: a float32 ONNX model made int8 so the playground can import it. Per-channel weights and
  * per-tensor activation ranges (src/compiler/import/quantize.ts); the ranges are calibrated under
- * onnxruntime-web (src/cli/calibrate.ts) on the LAST N training images of a data set of public/data
- * (never its test images), each resized to the model's input H x W with the training pipeline's exact integer
- * bilinear resize (runtime/training/data.ts) and given as lo + (hi - lo) * pixel / 255. The int8 model is
- * written by our ONNX writer (QOperator ops), atomically.
+ * onnxruntime-web on the LAST N training images of a data set of public/data (never its test images), each
+ * resized to the model's input H x W with the training pipeline's exact integer bilinear resize and given as
+ * lo + (hi - lo) * pixel / 255: runtime/training/calibrate.ts, the code the page's quantize step runs, so both
+ * write the same bytes. The int8 model is written by our ONNX writer (QOperator ops), atomically.
  */
-import { writeOnnx } from '../compiler/export/onnx-writer';
+import * as ort from 'onnxruntime-web';
 import { ImportError, importModel, MAX_MODEL_BYTES, type ModelDescription } from '../compiler/import';
-import { quantizeModel } from '../compiler/import/quantize';
-import { calibrate, grayToFloatNchw, nchwImageInput } from './calibrate';
-import { resizeBilinearU8 } from '../runtime/training/data';
+import { calibrationInput, quantizeOnImages } from '../runtime/training/calibrate';
 import { datasetOption, intOption, parseOptions } from './args';
 import { CliError, EXIT, EXIT_CODES_HELP, quote, UsageError, type CliIo, type Subcommand } from './command';
 import { checkOutputFile, readInputFile, writeFileAtomic } from './files';
@@ -83,26 +81,16 @@ async function run(args: string[], io: CliIo): Promise<number> {
   checkOutputFile(out);
 
   const d = readFloatModel(model);
-  const x = d.tensors[d.inputs[0]];
-  const input = d.inputs.length === 1 ? nchwImageInput(x.shape) : null;
-  if (!input)
-    throw new CliError(
-      `${shownPath(model)}: the input is ${d.inputs.length === 1 ? `[${x.shape.join(', ')}]` : `${d.inputs.length} inputs`}; ` +
-        'quantize calibrates one image input [1, C, H, W] with C = 1 or 3',
-    );
+  const input = calibrationInput(d);
+  if ('problem' in input) throw new CliError(`${shownPath(model)}: ${input.problem}`);
   const { train } = await readDataset(data, ['train']);
   if (count > train.count)
     throw new UsageError(`--calibration ${count}: the ${data} training split has ${train.count} images`);
-  const { height, width } = train.manifest.image;
   const first = train.count - count;
-  const samples = Array.from({ length: count }, (_, k) => {
-    const gray = resizeBilinearU8(train.image(first + k), height, width, input.height, input.width);
-    return grayToFloatNchw(gray, input.channels, range);
-  });
 
   let bytes: Uint8Array;
   try {
-    bytes = writeOnnx(quantizeModel(d, await calibrate(d, samples)));
+    bytes = await quantizeOnImages(ort, d, train, count, range);
   } catch (e) {
     if (e instanceof ImportError) throw new CliError(`${shownPath(model)}: ${e.message}`);
     throw e;

@@ -37,8 +37,11 @@ function fitProblem(e: Experiment): string | null {
   return null;
 }
 
-/** Opens an imported model; throws (one line) when it cannot be the page's model, leaving the page as it was. */
-export async function openImportedBytes(bytes: Uint8Array, fileName: string): Promise<void> {
+/**
+ * Opens an imported model; throws (one line) when it cannot be the page's model, leaving the page as it was.
+ * `how`: what was done to the file first, for the notice ('quantized to int8 on ...').
+ */
+export async function openImportedBytes(bytes: Uint8Array, fileName: string, how?: string): Promise<void> {
   const description = importModel(bytes, fileName);
   const lines = describeModelFile(bytes, fileName).lines;
   const f: ImportedFile = { description, fileName, sha256: await sha256Hex(bytes), lines, outputs: 0 };
@@ -63,7 +66,7 @@ export async function openImportedBytes(bytes: Uint8Array, fileName: string): Pr
   usePlayground
     .getState()
     .openImported(f, experiment, [
-      { level: 'info', text: `Opened ${fileName} (${kept}). ${lines.join(' · ')}` },
+      { level: 'info', text: `Opened ${fileName} (${how ? `${how}; ` : ''}${kept}). ${lines.join(' · ')}` },
       ...notices,
     ]);
 }

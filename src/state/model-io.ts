@@ -1,7 +1,8 @@
 /**
  * Keeping what was trained: the page's model as one file (.tinytrain.zip, model-pack.ts), with the worker's
  * trained tensors when there are any, and opening such a file again (the page then compiles that model, its
- * classifier kept). Every failure becomes a notice; the page keeps its model.
+ * classifier kept). A float32 ONNX model opens the quantize step (quantize-page.ts) instead. Every failure
+ * becomes a notice; the page keeps its model.
  */
 import { applyTrainable, weightsChecksum } from '../compiler/models/trained';
 import { buildModel, modelToFile } from '../compiler/models/model';
@@ -12,7 +13,9 @@ import { modelToDescription } from '../compiler/import/from-model';
 import { writeOnnx, writeTflite } from '../compiler/export';
 import type { Model } from '../compiler/models/model';
 import type { TrainingPlan } from '../compiler/plan';
+import { importModel } from '../compiler/import';
 import { isForeignModel, openImportedBytes, sizeProblem } from './import-page';
+import { closeQuantization, offerQuantization } from './quantize-page';
 import { usePlayground } from './playground';
 import { useTraining } from './training';
 
@@ -81,6 +84,12 @@ function importedAsTflite(file: ModelFile): Uint8Array {
 export async function openModelBytes(bytes: Uint8Array, fileName: string): Promise<boolean> {
   try {
     if (isForeignModel(fileName, bytes)) {
+      const d = importModel(bytes, fileName);
+      if (d.needsQuantization) {
+        await offerQuantization(bytes, fileName, d); // the page keeps its model until the int8 one opens
+        return true;
+      }
+      closeQuantization();
       await openImportedBytes(bytes, fileName);
       return true;
     }

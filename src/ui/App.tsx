@@ -16,6 +16,7 @@ import { GraphView } from './graph/GraphView';
 import { KernelStatus } from './KernelStatus';
 import { Notices } from './Notices';
 import { PendingEdit } from './PendingEdit';
+import { QuantizeStep } from './QuantizeStep';
 import { ShareButton } from './ShareButton';
 import { About, StartHere, rememberStartHere, startHereDismissed } from './StartHere';
 import { SearchPanel } from './search/SearchPanel';
@@ -101,6 +102,7 @@ export function App() {
       {startShown && <StartHere onDismiss={() => showStart(false)} />}
       <Notices />
       <PendingEdit />
+      <QuantizeStep />
       <main className="layout">
         <div className="col-left">
           <ModelEditor />

@@ -134,8 +134,8 @@ class Mapper {
     if (this.d.needsQuantization)
       throw new ImportError(
         'unsupported-dtype',
-        'a float32 model must be quantized (calibrated) before it is imported: ' +
-          'npx tinytrain quantize --model FP32.onnx --data mnist|fashion-mnist --out INT8.onnx',
+        'a float32 model must be quantized (calibrated) before it is imported: open it on the page, which ' +
+          'quantizes it, or run npx tinytrain quantize --model FP32.onnx --data mnist|fashion-mnist --out INT8.onnx',
       );
     if (inputs.length !== 1 || outputs.length !== 1) {
       const what = `${inputs.length} inputs and ${outputs.length} outputs`;

@@ -44,7 +44,7 @@ export function ModelFileControls() {
       <button
         data-testid="model.open"
         onClick={() => input.current?.click()}
-        title="Open a .tinytrain.zip model file, or a .tflite / .onnx int8 model to train"
+        title="Open a .tinytrain.zip model file, a .tflite / .onnx int8 model to train, or a float32 .onnx model to quantize"
       >
         Open model file…
       </button>

@@ -5,12 +5,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { readOnnx } from '../compiler/import/onnx';
-import { quantizeModel } from '../compiler/import/quantize';
-import { writeOnnx } from '../compiler/export/onnx-writer';
+import { readOnnx } from '../../compiler/import/onnx';
+import { quantizeModel } from '../../compiler/import/quantize';
+import { writeOnnx } from '../../compiler/export/onnx-writer';
+import * as ort from 'onnxruntime-web';
 import { calibrate, runFloat } from './calibrate';
 
-const FIXTURE = new URL('../compiler/import/fixtures/fp32_mobilenet.onnx', import.meta.url);
+const FIXTURE = new URL('../../compiler/import/fixtures/fp32_mobilenet.onnx', import.meta.url);
 
 function images(seed: number, count: number, n: number): Float32Array[] {
   let s = seed;
@@ -24,11 +25,11 @@ describe('calibrated quantization under onnxruntime-web', () => {
     const d = readOnnx(bytes, 'fp32_mobilenet.onnx');
     const shape = d.tensors[d.inputs[0]].shape;
     const n = shape.reduce((a, b) => a * b, 1);
-    const range = await calibrate(d, images(1, 50, n));
+    const range = await calibrate(ort, d, images(1, 50, n));
     const q = quantizeModel(d, range);
     const test = images(2, 30, n);
-    const f = await runFloat(bytes, test, shape);
-    const i8 = await runFloat(writeOnnx(q), test, shape);
+    const f = await runFloat(ort, bytes, test, shape);
+    const i8 = await runFloat(ort, writeOnnx(q), test, shape);
     const diffs = f.flatMap((p, k) => Array.from(p, (v, j) => Math.abs(v - i8[k][j])));
     expect(Math.max(...diffs)).toBeLessThan(0.01);
     expect(Math.max(...diffs)).toBeGreaterThan(0); // it really is the int8 model
