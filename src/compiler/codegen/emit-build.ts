@@ -179,7 +179,13 @@ function contentsSection(b: BuildInfo): string {
   const rows = [
     ['model', `${b.modelName} at ${b.resolution}x${b.resolution}, ${b.classes} classes`],
     ['weights', c ? c.weights : 'as compiled (no origin given)'],
-    ['weights checksum', c ? `\`${c.checksum}\` (FNV-1a over every int8 weight and int32 bias, forward order)` : '-'],
+    [
+      'weights checksum',
+      c
+        ? `\`${c.checksum}\` (FNV-1a over every int8 weight and int32 bias, frozen and trainable, forward order; ` +
+          "the demo's `initial weights fnv1a` line hashes the trainable tensors only, so its value differs)"
+        : '-',
+    ],
     ['data', `${b.samples} embedded samples${c ? `: ${c.data}` : ''}`],
     ['scheme', `\`${b.scheme}\``],
     [
