@@ -4,7 +4,7 @@
  * notice and the page keeps its model; success makes it the page's model (experiment model 'imported').
  */
 import { BOARDS } from '../compiler/boards';
-import { MAX_MODEL_BYTES, describeModelFile, importModel } from '../compiler/import';
+import { MAX_MODEL_BYTES } from '../compiler/import/types';
 import { sha256Hex } from '../compiler/model-pack';
 import { compileExperiment, describeModel, emptyUpdates } from './compile';
 import type { Experiment } from './experiment';
@@ -24,6 +24,10 @@ export function sizeProblem(fileName: string, size: number): string | null {
   return `${fileName}: ${(size / 2 ** 20).toFixed(1)} MB is over the 50 MB limit for a model file`;
 }
 
+/** The TFLite / ONNX readers (flatbuffers, protobufjs and the ONNX schema): loaded when a file is opened, so the
+ * page's first load does not carry them. */
+export const loadImporter = () => import('../compiler/import');
+
 const kb = (b: number) => `${(b / 1024).toFixed(1)} KB`;
 
 /** Checks the imported model compiles and fits some board with the smallest scheme; returns why not, or null. */
@@ -42,6 +46,7 @@ function fitProblem(e: Experiment): string | null {
  * `how`: what was done to the file first, for the notice ('quantized to int8 on ...').
  */
 export async function openImportedBytes(bytes: Uint8Array, fileName: string, how?: string): Promise<void> {
+  const { importModel, describeModelFile } = await loadImporter();
   const description = importModel(bytes, fileName);
   const lines = describeModelFile(bytes, fileName).lines;
   const f: ImportedFile = { description, fileName, sha256: await sha256Hex(bytes), lines, outputs: 0 };

@@ -10,11 +10,9 @@ import { MODEL_NAMES } from '../compiler/models/arch';
 import type { ModelFile } from '../compiler/model-file';
 import { MODEL_PACK_SUFFIX, packModelFile, sha256Hex, unpackModelFile } from '../compiler/model-pack';
 import { modelToDescription } from '../compiler/import/from-model';
-import { writeOnnx, writeTflite } from '../compiler/export';
 import type { Model } from '../compiler/models/model';
 import type { TrainingPlan } from '../compiler/plan';
-import { importModel } from '../compiler/import';
-import { isForeignModel, openImportedBytes, sizeProblem } from './import-page';
+import { isForeignModel, loadImporter, openImportedBytes, sizeProblem } from './import-page';
 import { closeQuantization, offerQuantization } from './quantize-page';
 import { usePlayground } from './playground';
 import { useTraining } from './training';
@@ -48,6 +46,9 @@ async function trainedModel() {
   return { plan: plan as TrainingPlan, weights, out, step };
 }
 
+/** The .tflite / .onnx writers: loaded on the first export, so the page's first load does not carry them. */
+const loadWriters = () => import('../compiler/export');
+
 /** The page's model, as trained on it, as a .tflite or .onnx file (modelToDescription, then the writer). */
 export async function exportModelFile(
   format: 'tflite' | 'onnx',
@@ -55,6 +56,7 @@ export async function exportModelFile(
   const { experiment: e } = usePlayground.getState();
   const { out, step } = await trainedModel();
   const d = modelToDescription(out, format);
+  const { writeOnnx, writeTflite } = await loadWriters();
   const bytes = format === 'tflite' ? writeTflite(d) : writeOnnx(d);
   const base = e.model === 'imported' ? 'imported' : `${e.model}-${e.resolution}`;
   return { fileName: `${base}-${e.classes}c${step ? `-step${step}` : ''}.${format}`, bytes, step };
@@ -75,8 +77,9 @@ export async function openModelPick(f: File): Promise<boolean> {
 
 /** A saved imported model (a node-list model file) as the .tflite the page's import opens; its arithmetic (the
  * requantization mode) travels in the file's description. */
-function importedAsTflite(file: ModelFile): Uint8Array {
+async function importedAsTflite(file: ModelFile): Promise<Uint8Array> {
   const model = buildModel({ model: file.model, classes: file.classes, pretrained: file });
+  const { writeTflite } = await loadWriters();
   return writeTflite(modelToDescription(model, 'tflite'));
 }
 
@@ -84,6 +87,7 @@ function importedAsTflite(file: ModelFile): Uint8Array {
 export async function openModelBytes(bytes: Uint8Array, fileName: string): Promise<boolean> {
   try {
     if (isForeignModel(fileName, bytes)) {
+      const { importModel } = await loadImporter();
       const d = importModel(bytes, fileName);
       if (d.needsQuantization) {
         await offerQuantization(bytes, fileName, d); // the page keeps its model until the int8 one opens
@@ -97,7 +101,7 @@ export async function openModelBytes(bytes: Uint8Array, fileName: string): Promi
     if (!(MODEL_NAMES as readonly string[]).includes(file.model)) {
       // an imported model saved here: reopen it as imported (our own .tflite of it: deterministic, so the share
       // link's hash names the same model every time this file is opened)
-      await openImportedBytes(importedAsTflite(file), fileName);
+      await openImportedBytes(await importedAsTflite(file), fileName);
       return true;
     }
     usePlayground.getState().openModelFile(file, fileName, await sha256Hex(bytes));

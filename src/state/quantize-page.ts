@@ -13,7 +13,8 @@
 import { create } from 'zustand';
 import type { ModelDescription } from '../compiler/import';
 import { quantizeModel } from '../compiler/import/quantize';
-import { calibrationInput, type Progress, type QuantizeRequest } from '../runtime/training/calibrate';
+import type { Progress, QuantizeRequest } from '../runtime/training/calibrate';
+import { calibrationInput } from '../runtime/training/calibration-input';
 import { parseDatasetManifest } from '../runtime/training/dataset-format';
 import { BUILTIN_IMAGES } from '../runtime/training/input-fit';
 import { CANCELLED, quantizeInWorker, type QuantizeJob } from '../runtime/training/quantize-client';
