@@ -7,30 +7,12 @@
  *   npm run bench -- first-load [--runs 10] [--port 4193]
  */
 import { chromium } from '@playwright/test';
+import { load, waitForServer } from './chromium/preview';
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { paths } from '../src/runtime/testing/kernel-harness';
-
-const load = () =>
-  loadavg()
-    .map((x) => x.toFixed(2))
-    .join(' ');
-
-async function waitForServer(url: string, ms: number): Promise<void> {
-  const t0 = Date.now();
-  while (Date.now() - t0 < ms) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  throw new Error(`${url} did not answer within ${ms} ms`);
-}
 
 /** The entry chunk index.html loads: its path under dist/. */
 function mainChunk(): string {

@@ -6,26 +6,8 @@
  *   npm run bench -- search-chromium [--configs 2c,1c,2,1] [--port 4192]   (a config: workers, `c`: prefix cache)
  */
 import { chromium } from '@playwright/test';
+import { load, waitForServer } from './chromium/preview';
 import { spawn } from 'node:child_process';
-import { loadavg } from 'node:os';
-
-const load = () =>
-  loadavg()
-    .map((x) => x.toFixed(2))
-    .join(' ');
-
-async function waitForServer(url: string, ms: number): Promise<void> {
-  const t0 = Date.now();
-  while (Date.now() - t0 < ms) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`${url} did not answer within ${ms} ms`);
-}
 
 export default async function bench(args: string[] = []): Promise<void> {
   const arg = (name: string, d: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : d);
