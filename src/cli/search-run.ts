@@ -17,6 +17,7 @@ import { boardById, type BoardId } from '../compiler/boards';
 import { evolve, type SearchResult } from '../compiler/search/evolve';
 import { solveExact } from '../compiler/search/exact';
 import { objective, type GainsTable } from '../compiler/search/gains';
+import { finalists, scoreFinalists } from '../compiler/search/finalists';
 import { genomeText, searchSpace, spaceSize, type Genome, type SearchSpace } from '../compiler/search/space';
 import {
   carveValidation,
@@ -59,6 +60,13 @@ export interface SearchRequest {
   latencyMs?: number | null;
   /** Board the latency is estimated for (default stm32f746). */
   board?: BoardId;
+  /**
+   * Whether the finalists (compiler/search/finalists.ts) are fine-tuned like contribution runs and the one of
+   * best validation accuracy answers; absent: true. false: the summed-gain answer, no further runs.
+   */
+  finalists?: boolean;
+  /** Training steps of each finalist run (absent: `steps`, as the contribution runs). */
+  finalistSteps?: number;
 }
 
 /** The content hashes of what the runs used. */
@@ -85,6 +93,9 @@ export interface SchemeFigures {
   estStepMs: number | null;
 }
 
+/** A finalist with its measured validation accuracy (null until it is run). */
+export type Finalist = SchemeFigures & { accuracy: number | null };
+
 export interface SearchReport {
   format: 'tinytrain-search';
   version: 1;
@@ -93,8 +104,15 @@ export interface SearchReport {
   space: { maxBias: number; layers: { conv: number; name: string; ratios: number[] }[]; size: number };
   runs: RunScore[];
   gains: GainsTable;
-  /** The evolutionary search's answer; null when not even classifier-only fits. */
+  /**
+   * The answer: the finalist of best validation accuracy once the finalists have run (withFinalistScores),
+   * else the evolutionary search's summed-gain answer; null when not even classifier-only fits.
+   */
   best: SchemeFigures | null;
+  /** The evolutionary search's summed-gain answer (no cap on the updated weight tensors). */
+  summed: SchemeFigures | null;
+  /** The finalists by summed gain descending (finalists.ts); empty when request.finalists is false. */
+  finalists: Finalist[];
   /** The exact solver's answer (request.exact), else null. */
   exact: SchemeFigures | null;
   /** The last:k (or classifier) scheme of highest summed gain that fits. */
@@ -165,15 +183,35 @@ export async function runShard(
   loaded?: { kernels: KernelModule; sha: string },
   onRun?: (done: number, total: number, score: RunScore, hit: boolean) => void,
 ): Promise<ShardFile> {
+  const mine = ctx.runs.filter((_, i) => i % shard.count === shard.index).map((run) => run.scheme);
+  const { sha, scores } = await scoreSchemes(ctx, mine, cacheDir, loaded, onRun);
+  return {
+    format: 'tinytrain-search-shard',
+    version: 1,
+    shard,
+    request: ctx.request,
+    inputs: { modelSha256: ctx.modelSha256, dataSha256: ctx.dataSha256, kernelSha256: sha },
+    runs: scores,
+  };
+}
+
+/** Fine-tunes and scores `schemes` with the request's run settings, each cached on disk by its full key. */
+async function scoreSchemes(
+  ctx: Context,
+  schemes: string[],
+  cacheDir: string | null,
+  loaded?: { kernels: KernelModule; sha: string },
+  onRun?: (done: number, total: number, score: RunScore, hit: boolean) => void,
+  steps = ctx.request.steps,
+): Promise<{ sha: string; scores: RunScore[] }> {
   const { kernels, sha } = loaded ?? (await loadKernelFile());
-  const r = ctx.request;
-  const mine = ctx.runs.filter((_, i) => i % shard.count === shard.index);
+  const r = { ...ctx.request, steps };
   const split = (await readDataset(r.data, ['train'])).train;
   const input = modelInputSpec(ctx.model);
   const data = carveValidation(split, input, r.validation);
   const settings = { lr: r.lr, rounding: r.rounding, qas: r.qas, seed: r.seed, steps: r.steps };
   const scores: RunScore[] = [];
-  for (const run of mine) {
+  for (const scheme of schemes) {
     const key: RunKey = {
       model: r.model,
       resolution: r.resolution,
@@ -187,22 +225,13 @@ export async function runShard(
       rounding: r.rounding,
       qas: r.qas,
       validation: r.validation,
-      scheme: run.scheme,
+      scheme,
     };
-    const { score, hit } = cachedRun(cacheDir, key, () =>
-      runContribution(kernels, ctx.model, run.scheme, settings, data),
-    );
+    const { score, hit } = cachedRun(cacheDir, key, () => runContribution(kernels, ctx.model, scheme, settings, data));
     scores.push(score);
-    onRun?.(scores.length, mine.length, score, hit);
+    onRun?.(scores.length, schemes.length, score, hit);
   }
-  return {
-    format: 'tinytrain-search-shard',
-    version: 1,
-    shard,
-    request: r,
-    inputs: { modelSha256: ctx.modelSha256, dataSha256: ctx.dataSha256, kernelSha256: sha },
-    runs: scores,
-  };
+  return { sha, scores };
 }
 
 /** The cost model of a request: peak SRAM, with candidates over the latency budget priced out (Infinity). */
@@ -231,7 +260,9 @@ export function searchReport(ctx: Context, inputs: SearchInputs, scores: RunScor
   const stepMs = (scheme: string) => estimatedStepMs(compile(ctx.model, scheme), r.board ?? 'stm32f746');
   const figures = (x: SearchResult | null): SchemeFigures | null =>
     x && { scheme: x.scheme, gain: x.gain, peakSramBytes: x.cost, estStepMs: stepMs(x.scheme) };
-  const best = evolve(obj, cost, r.budgetBytes, { seed: r.seed, population: r.population, generations: r.generations });
+  const evolveOptions = { seed: r.seed, population: r.population, generations: r.generations };
+  const best = evolve(obj, cost, r.budgetBytes, evolveOptions);
+  const finals = r.finalists === false ? [] : finalists(obj, cost, r.budgetBytes, evolveOptions);
   const exact = r.exact ? solveExact(obj, cost, r.budgetBytes) : null;
   let bestLastK: SchemeFigures | null = null;
   for (let k = 0; k <= ctx.space.maxBias; k++) {
@@ -257,10 +288,47 @@ export function searchReport(ctx: Context, inputs: SearchInputs, scores: RunScor
     runs,
     gains,
     best: figures(best),
+    summed: figures(best),
+    finalists: finals.map((f) => ({ ...figures(f)!, accuracy: null })),
     exact: figures(exact),
     bestLastK,
     compiledSchemes: cost.evaluated,
   };
+}
+
+/**
+ * The report once its finalists have run: `scores` holds a run of each finalist's scheme (more are ignored); the
+ * answer becomes the finalist of best validation accuracy (ties: higher summed gain). Without finalists (or
+ * nothing fits) the report is returned as it is.
+ */
+export function withFinalistScores(report: SearchReport, scores: RunScore[]): SearchReport {
+  if (report.finalists.length === 0) return report;
+  const byScheme = new Map(scores.map((s) => [s.scheme, s.accuracy]));
+  try {
+    return { ...report, ...scoreFinalists(report.finalists, (x) => byScheme.get(x)) };
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
+}
+
+/**
+ * Fine-tunes each finalist of a report like a contribution run but for request.finalistSteps steps (cached
+ * alike) and returns the report with them.
+ */
+export async function runFinalists(
+  ctx: Context,
+  report: SearchReport,
+  cacheDir: string | null,
+  loaded?: { kernels: KernelModule; sha: string },
+  onRun?: (done: number, total: number, score: RunScore, hit: boolean) => void,
+): Promise<SearchReport> {
+  if (report.finalists.length === 0) return report;
+  const schemes = report.finalists.map((f) => f.scheme);
+  const steps = ctx.request.finalistSteps ?? ctx.request.steps;
+  const { sha, scores } = await scoreSchemes(ctx, schemes, cacheDir, loaded, onRun, steps);
+  if (sha !== report.inputs.kernelSha256)
+    throw new CliError('the kernel build changed since the contribution runs (their hashes differ)');
+  return withFinalistScores(report, scores);
 }
 
 /**

@@ -44,7 +44,7 @@ describe('tinytrain search', () => {
       files.push(join(dir, `shard-${i}.json`));
       writeFileSync(files[i], s.out[0]);
     }
-    const merged = await cli(['search', '--merge', ...files.reverse(), '--json']);
+    const merged = await cli(['search', '--merge', ...files.reverse(), '--no-cache', '--json']);
     expect(merged.code).toBe(0);
     expect(merged.out[0]).toBe(single.out[0]);
     // the shards filled the cache: a full run now reads every run from it, with the same answer
@@ -68,8 +68,29 @@ describe('tinytrain search', () => {
     expect(r.runs[0].scheme).toBe('classifier');
     expect(r.runs[0].examples).toBe(100);
     expect(r.gains.bias[0]).toBe(0);
-    expect(r.best.gain).toBe(r.exact.gain);
-    expect(r.best.gain).toBeGreaterThanOrEqual(r.bestLastK.gain);
+    expect(r.summed.gain).toBe(r.exact.gain);
+    expect(r.summed.gain).toBeGreaterThanOrEqual(r.bestLastK.gain);
+    // the finalists ran like contribution runs (1000 steps by default): the answer is the one of best validation
+    // accuracy; with --finalist-steps equal to --steps, a finalist that is also a contribution run scores exactly
+    // what that run scored
+    expect(r.request.finalistSteps).toBe(1000);
+    const finals = r.finalists as { scheme: string; gain: number; accuracy: number }[];
+    expect(finals.map((f) => f.scheme)).toContain(r.summed.scheme);
+    const top = Math.max(...finals.map((f) => f.accuracy));
+    expect(finals.find((f) => f.accuracy === top)!.scheme).toBe(r.best.scheme);
+    for (const f of finals) expect(f.accuracy).toBeGreaterThanOrEqual(0);
+    const short = JSON.parse((await cli([...SMALL, '--finalist-steps', '20', '--no-cache', '--json'])).out[0]);
+    expect(short.finalists.map((f: { scheme: string }) => f.scheme)).toEqual(finals.map((f) => f.scheme));
+    let shared = 0;
+    for (const f of short.finalists as { scheme: string; accuracy: number }[]) {
+      const same = short.runs.find((x: { scheme: string }) => x.scheme === f.scheme);
+      if (same) expect([f.scheme, f.accuracy]).toEqual([f.scheme, same.accuracy]);
+      if (same) shared++;
+    }
+    expect(shared).toBeGreaterThan(0);
+    const plain = await cli([...SMALL, '--no-finalists', '--cache', join(dir, 'cache'), '--json']);
+    const p = JSON.parse(plain.out[0]);
+    expect([p.finalists, p.best]).toEqual([[], r.summed]);
     const model = buildModel({ model: 'tiny-cnn', resolution: 32, classes: 10 });
     expect(compile(model, r.best.scheme).metrics.peakSramBytes).toBe(r.best.peakSramBytes);
     expect(r.best.peakSramBytes).toBeLessThanOrEqual(24 * 1024);
@@ -120,6 +141,8 @@ describe('tinytrain search', () => {
     expect(tooBig.err[0]).toMatch(/--exact: the space has 7812500 schemes/);
     const usage = await cli(['search', '--merge', join(dir, 'a.json'), '--seed', '3']);
     expect(usage.code).toBe(2);
+    const both = await cli([...SMALL, '--no-finalists', '--finalist-steps', '5']);
+    expect([both.code, both.err]).toEqual([2, [expect.stringMatching(/exclude each other/)]]);
     expect((await cli(['search', '--model', 'tiny-cnn'])).err[0]).toMatch(/--budget is required/);
     for (const [extra, message] of [
       [['--board', 'stm32f746'], /--board is the board of --latency-ms/],

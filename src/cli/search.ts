@@ -30,6 +30,7 @@ import {
   prepare,
   repoPath,
   loadKernelFile,
+  runFinalists,
   runShard,
   searchReport,
   type SearchReport,
@@ -66,9 +67,15 @@ const USAGE = `usage: tinytrain search --model M --budget B [--data D] [--seed S
   --population N     evolutionary search population, 4..10000 (default 64)
   --generations N    evolutionary search generations, 0..10000 (default 30)
   --exact            also solve exactly (branch and bound; small spaces only)
+  --finalist-steps N training steps of each finalist run, 1..1000000 (default 1000): the search's finalists (the
+                     best scheme with at most 1, 2, 3, 4, 6, 8 or any number of updated weight tensors) are
+                     fine-tuned like the contribution runs, this long, and the one of best validation accuracy
+                     answers
+  --no-finalists     answer with the summed-gain search's scheme (no finalist runs)
   --cache DIR        cache folder of the runs (default .cache/contribution); --no-cache: none
   --shard i/N        run only the runs at positions i, i+N, i+2N, ... (0 <= i < N <= 10000); prints a shard file
-  --merge FILES...   combine the shard files of one search (every i of its N exactly once)
+  --merge FILES...   combine the shard files of one search (every i of its N exactly once); the merge runs the
+                     finalists (a few runs; --cache, --no-cache and --threads apply to them)
   --threads N        kernel threads, 1..64 (default: the cores, at most 4); results are identical for any N
   --json             print one JSON object
 
@@ -95,6 +102,8 @@ const OPTIONS = {
   population: { type: 'string' },
   generations: { type: 'string' },
   exact: { type: 'boolean' },
+  'no-finalists': { type: 'boolean' },
+  'finalist-steps': { type: 'string' },
   cache: { type: 'string' },
   'no-cache': { type: 'boolean' },
   shard: { type: 'string' },
@@ -143,7 +152,18 @@ function request(v: Parsed): SearchRequest {
     exact: Boolean(v.exact),
     pretrained: w.kind === 'backbone' ? repoPath(w.path) : null,
     ...latencyOptions(v),
+    ...finalistOptions(v),
   };
+}
+
+/** --no-finalists or --finalist-steps (1000 by default). */
+function finalistOptions(v: Parsed): Pick<SearchRequest, 'finalists' | 'finalistSteps'> {
+  if (v['no-finalists']) {
+    if (v['finalist-steps'] !== undefined)
+      throw new UsageError('--finalist-steps and --no-finalists exclude each other');
+    return { finalists: false };
+  }
+  return { finalistSteps: intOption('finalist-steps', v['finalist-steps'], 1000, 1, 1_000_000) };
 }
 
 /** --latency-ms and --board: present only when a latency budget is asked for (shard files stay as they were). */
@@ -193,6 +213,9 @@ function requestProblem(f: ShardFile): string | null {
   if (r.layers !== null && !isInt(r.layers, 0, 10_000)) return 'layers must be null or an integer';
   if (!(typeof r.lr === 'number' && r.lr > 0 && r.lr <= 100)) return 'lr must be a number in (0, 100]';
   if (typeof r.qas !== 'boolean' || typeof r.exact !== 'boolean') return 'qas and exact must be true or false';
+  if (r.finalists !== undefined && typeof r.finalists !== 'boolean') return 'finalists must be true or false';
+  if (r.finalistSteps !== undefined && !isInt(r.finalistSteps, 1, 1_000_000))
+    return 'finalistSteps must be an integer from 1 to 1000000';
   if (r.pretrained !== null && typeof r.pretrained !== 'string') return 'pretrained must be a path or null';
   if (r.latencyMs !== undefined && r.latencyMs !== null && !(typeof r.latencyMs === 'number' && r.latencyMs > 0))
     return 'latencyMs must be a positive number or null';
@@ -229,6 +252,13 @@ function printText(r: SearchReport, io: CliIo): void {
   io.out(`  ${r.runs.length} contribution runs of ${q.steps} steps, scored on ${q.validation} validation examples`);
   io.out(`  classifier only: ${pct(r.runs[0].accuracy)} validation accuracy`);
   io.out(`  space: ${r.space.size.toExponential(2)} schemes; ${r.compiledSchemes} compiled`);
+  if (r.finalists.length) {
+    io.out(`  finalists (summed gain; validation accuracy after ${q.finalistSteps ?? q.steps} steps):`);
+    for (const f of r.finalists)
+      io.out(
+        `    ${f.scheme === r.best?.scheme ? '*' : ' '} ${f.scheme}  gain +${pct(f.gain)}  ${f.accuracy === null ? 'not run' : pct(f.accuracy)}  peak ${kb(f.peakSramBytes)}`,
+      );
+  }
   for (const [what, f] of [
     ['search', r.best],
     ['exact', r.exact],
@@ -241,22 +271,46 @@ function printText(r: SearchReport, io: CliIo): void {
   }
 }
 
+/** The run cache folder (null: --no-cache). */
+function cacheOption(v: Parsed): string | null {
+  if (v.cache !== undefined && v['no-cache']) throw new UsageError('--cache and --no-cache exclude each other');
+  return v['no-cache'] ? null : (v.cache ?? DEFAULT_CACHE);
+}
+
+/** Runs the report's finalists (search-run.ts runFinalists), showing each run unless --json. */
+async function finalistsOf(
+  ctx: ReturnType<typeof prepare>,
+  report: SearchReport,
+  cache: string | null,
+  threads: number,
+  json: boolean | undefined,
+  io: CliIo,
+): Promise<SearchReport> {
+  if (report.finalists.length === 0) return report;
+  return runFinalists(ctx, report, cache, await loadKernelFile(undefined, threads), (done, total, s, hit) => {
+    if (!json) io.err(`  finalist ${done}/${total} ${s.scheme}: ${pct(s.accuracy)}${hit ? ' (cached)' : ''}`);
+  });
+}
+
 async function run(args: string[], io: CliIo): Promise<number> {
   const { rest, merge } = splitMerge(args);
   const v = parseOptions(rest, OPTIONS);
   let report: SearchReport;
   if (merge) {
-    const extra = Object.keys(v).filter((k) => k !== 'json');
-    if (extra.length) throw new UsageError(`--merge takes only the shard files and --json, not --${extra[0]}`);
+    const extra = Object.keys(v).filter((k) => !['json', 'cache', 'no-cache', 'threads'].includes(k));
+    if (extra.length)
+      throw new UsageError(
+        `--merge takes only the shard files, --json and the finalists' --cache, --no-cache, --threads; not --${extra[0]}`,
+      );
     const m = mergeShards(merge.map((path) => ({ path, shard: readShard(path) })));
     const ctx = prepare(m.request);
     if (ctx.modelSha256 !== m.inputs.modelSha256 || ctx.dataSha256 !== m.inputs.dataSha256)
       throw new CliError('the model file or data set changed since the shards ran (their content hashes differ)');
-    report = searchReport(ctx, m.inputs, m.scores);
+    const threads = intOption('threads', v.threads, defaultThreads(), 1, 64);
+    report = await finalistsOf(ctx, searchReport(ctx, m.inputs, m.scores), cacheOption(v), threads, v.json, io);
   } else {
     const req = request(v);
-    if (v.cache !== undefined && v['no-cache']) throw new UsageError('--cache and --no-cache exclude each other');
-    const cache = v['no-cache'] ? null : (v.cache ?? DEFAULT_CACHE);
+    const cache = cacheOption(v);
     const shard = shardOption(v.shard);
     const threads = intOption('threads', v.threads, defaultThreads(), 1, 64);
     const ctx = prepare(req);
@@ -278,7 +332,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
       io.out(JSON.stringify(out));
       return EXIT.ok;
     }
-    report = searchReport(ctx, out.inputs, out.runs);
+    report = await finalistsOf(ctx, searchReport(ctx, out.inputs, out.runs), cache, threads, v.json, io);
   }
   if (v.json) io.out(JSON.stringify(report));
   else printText(report, io);

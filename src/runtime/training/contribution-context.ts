@@ -45,8 +45,10 @@ export class ContributionContext {
     this.cache = job.prefixCache ? new PrefixCache() : undefined;
   }
 
-  run(scheme: string): RunScore {
+  /** Fine-tunes and scores `scheme` with the job's settings, for `steps` steps if given (the search's finalists). */
+  run(scheme: string, steps?: number): RunScore {
     const j = this.job;
-    return runContribution(this.kernels, j.model, scheme, j.settings, this.data, j.options, this.cache);
+    const settings = steps === undefined ? j.settings : { ...j.settings, steps };
+    return runContribution(this.kernels, j.model, scheme, settings, this.data, j.options, this.cache);
   }
 }

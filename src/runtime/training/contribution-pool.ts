@@ -12,8 +12,11 @@ import type { ContributionRun, RunScore } from './contribution';
 
 /** One worker as the pool sees it. */
 export interface ContributionWorker {
-  /** Fine-tunes and scores one scheme (the worker already holds the model, data and settings). */
-  run(scheme: string): Promise<RunScore>;
+  /**
+   * Fine-tunes and scores one scheme (the worker already holds the model, data and settings); `steps` overrides
+   * the settings' steps (the search's finalists).
+   */
+  run(scheme: string, steps?: number): Promise<RunScore>;
   terminate(): void;
 }
 
@@ -55,6 +58,8 @@ export interface PoolOptions {
   now?(): number;
   /** The order to hand runs out in (a permutation of the schemes; default: their order). Results keep theirs. */
   order?: readonly string[];
+  /** Steps of every run, instead of the workers' job's (the search's finalists). */
+  steps?: number;
 }
 
 /**
@@ -119,7 +124,7 @@ export async function runPool(
   const lane = async (w: ContributionWorker) => {
     while (!stop && next < todo.length) {
       const scheme = todo[next++];
-      const score = await w.run(scheme);
+      const score = await w.run(scheme, opts.steps);
       if (stop) return;
       file(score, scheme, false);
     }

@@ -43,7 +43,8 @@ function member(): Member {
   return {
     api,
     died,
-    run: (scheme: string): Promise<RunScore> => (stopped ? died : Promise.race([api.searchRun(scheme), died])),
+    run: (scheme: string, steps?: number): Promise<RunScore> =>
+      stopped ? died : Promise.race([api.searchRun(scheme, steps), died]),
     terminate() {
       if (stopped) return;
       stopped = true;

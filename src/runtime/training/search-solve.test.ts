@@ -5,7 +5,7 @@ import { buildModel } from '../../compiler/models/model';
 import { randomGains } from '../../compiler/search/gains';
 import { searchSpace } from '../../compiler/search/space';
 import { estimatedStepMs } from '../../compiler/search/latency';
-import { paretoFront, solveSearch, withinLatency } from './search-solve';
+import { paretoFront, solveSearch, withFinalists, withinLatency } from './search-solve';
 
 const c = (scheme: string, gain: number, peakSramBytes: number) => ({ scheme, gain, peakSramBytes });
 
@@ -40,6 +40,17 @@ describe('search solve', () => {
     expect(r.lastK[0]).toMatchObject({ scheme: 'classifier', gain: 0 });
     expect(r.published[0]).toMatchObject({ id: 'last:4', gain: 0.3 });
     expect(r.published[0].peakSramBytes).toBe(compile(model, 'last:4').metrics.peakSramBytes);
+    // finalists: the summed-gain answer among them, all within budget; withFinalists answers with the best measured
+    expect(r.summed).toEqual(r.best);
+    expect(r.finalists.map((f) => f.scheme)).toContain(r.best!.scheme);
+    expect(r.finalists.every((f) => f.peakSramBytes <= budget && f.accuracy === null)).toBe(true);
+    expect(r.finalists.length).toBeGreaterThan(1);
+    const acc = new Map(r.finalists.map((f, i) => [f.scheme, i === r.finalists.length - 1 ? 0.9 : 0.5]));
+    const v = withFinalists(r, (x) => acc.get(x));
+    expect(v.best!.scheme).toBe(r.finalists[r.finalists.length - 1].scheme);
+    expect(v.summed).toEqual(r.summed);
+    expect(v.finalists.map((f) => f.accuracy)).toEqual(r.finalists.map((f) => acc.get(f.scheme)));
+    expect(() => withFinalists(r, () => undefined)).toThrow(/no run of the finalist/);
   });
 
   it('estimates the step of every scheme on a calibrated board and keeps the answer within a latency budget', () => {

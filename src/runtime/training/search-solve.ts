@@ -14,6 +14,7 @@ import { boardById, type BoardId } from '../../compiler/boards';
 import { boardCpi, estimateLatency } from '../../compiler/codegen/latency';
 import { cachedCost, type CostModel } from '../../compiler/search/cost';
 import { evolve, DEFAULT_EVOLVE } from '../../compiler/search/evolve';
+import { finalists, scoreFinalists } from '../../compiler/search/finalists';
 import { objective, type GainsTable } from '../../compiler/search/gains';
 import { genomeKey, genomeText, searchSpace, type Genome } from '../../compiler/search/space';
 
@@ -43,8 +44,15 @@ export interface SolveRequest {
 }
 
 export interface SolveResult {
-  /** The search's answer; null when not even classifier-only fits. */
+  /**
+   * The answer: the summed-gain search's until the finalists have run, then the finalist of best validation
+   * accuracy (withFinalists); null when not even classifier-only fits.
+   */
   best: Candidate | null;
+  /** The summed-gain search's answer (no cap on the updated weight tensors). */
+  summed: Candidate | null;
+  /** Finalists by summed gain descending (compiler/search/finalists.ts); accuracy null until they have run. */
+  finalists: (Candidate & { accuracy: number | null })[];
   /** Every scheme the search priced, in the order it priced them. */
   candidates: Candidate[];
   /** The candidates no other beats on both gain and peak SRAM, by rising peak. */
@@ -115,6 +123,7 @@ export function solveSearch(r: SolveRequest): SolveResult {
     estStepMs: number | null;
   }): Pick<Candidate, 'peakSramBytes' | 'estStepMs'> => (latencyBoard ? f : { peakSramBytes: f.peakSramBytes });
   const best = evolve(obj, cost, r.budgetBytes, { ...DEFAULT_EVOLVE, seed: r.seed });
+  const finals = finalists(obj, cost, r.budgetBytes, { ...DEFAULT_EVOLVE, seed: r.seed });
   const n = space.layers.length;
   const lastK = Array.from({ length: space.maxBias + 1 }, (_, k) => {
     const g: Genome = { bias: k, ratio: space.layers.map((l, j) => (j >= n - k ? l.ratios.length - 1 : 0)) };
@@ -126,12 +135,25 @@ export function solveSearch(r: SolveRequest): SolveResult {
     return { scheme, gain: obj.gain(g), ...withMs(price(scheme)) };
   });
   const published = r.published.map((p) => ({ ...p, ...withMs(price(p.scheme)) }));
+  const answer = best && { scheme: best.scheme, gain: best.gain, ...withMs(price(best.scheme)) };
   return {
-    best: best && { scheme: best.scheme, gain: best.gain, ...withMs(price(best.scheme)) },
+    best: answer,
+    summed: answer,
+    finalists: finals.map((f) => ({ scheme: f.scheme, gain: f.gain, ...withMs(price(f.scheme)), accuracy: null })),
     candidates,
     pareto: paretoFront(candidates.filter((c) => withinLatency(c, limit))),
     lastK,
     published,
     latency: latencyBoard ? { board: latencyBoard, limitMs: limit } : null,
   };
+}
+
+/**
+ * The result once its finalists have run: `accuracy` maps a finalist's scheme to its validation accuracy (runs
+ * like the contribution runs); the answer becomes the finalist of best accuracy (ties: higher summed gain).
+ */
+export function withFinalists(r: SolveResult, accuracy: (scheme: string) => number | undefined): SolveResult {
+  if (r.finalists.length === 0) return r;
+  const { finalists, best } = scoreFinalists(r.finalists, accuracy);
+  return { ...r, finalists, best };
 }

@@ -106,9 +106,9 @@ const api = {
     const d = await fetchDataset(dataBase, data, ['train'], fetchBytes);
     search = new ContributionContext(kernels, job, d.train);
   },
-  searchRun(scheme: string) {
+  searchRun(scheme: string, steps?: number) {
     if (!search) throw new Error('the search worker has no job (searchInit)');
-    return search.run(scheme);
+    return search.run(scheme, steps);
   },
   /** The evolutionary search over the gains, with every scheme it priced (search-solve.ts). */
   searchSolve: (r: SolveRequest) => solveSearch(r),
