@@ -1,6 +1,6 @@
 /**
  * Scheme search on the page (issue 11): tiny-cnn at 32x32, a 16 KB budget, the last 2 convs and short runs
- * on the worker pool. The heat map and the accuracy-vs-SRAM plot appear, "Use this scheme" puts the searched
+ * on the worker pool. The heat map, the finalists and the accuracy-vs-SRAM plot appear, "Use this scheme" puts the searched
  * scheme into the editor, Cancel stops a running search, and the tab passes axe and fits a phone's width.
  * With a latency budget on the STM32F746, every scheme carries its estimated step and a second plot draws gain
  * against it; a board without a calibrated estimate disables the budget with a note.
@@ -38,6 +38,7 @@ test('search on the page: heat map, Pareto plot, use this scheme, cancel', async
   await fill(page, 'search.budget', 16);
   await fill(page, 'search.layers', 2);
   await fill(page, 'search.steps', 20);
+  await fill(page, 'search.finalist-steps', 40);
   await fill(page, 'search.validation', 60);
   await fill(page, 'search.workers', 2);
   await expect(page.getByTestId('search.prefix')).toBeChecked();
@@ -58,6 +59,10 @@ test('search on the page: heat map, Pareto plot, use this scheme, cancel', async
   // the searched scheme is selected; using it changes the editor's scheme
   const chosen = await page.locator('[data-testid="search.choice"]:checked').getAttribute('value');
   expect(chosen).not.toBe('last:4');
+  // the finalists ran: each has a measured gain, and the answer is the one marked in their table
+  expect(await page.getByTestId('search.finalist').count()).toBeGreaterThanOrEqual(1);
+  await expect(page.getByTestId('search.finalists')).not.toContainText('not run');
+  await expect(page.locator('[data-testid="search.finalist"][aria-current="true"] code')).toHaveText(chosen!);
   await page.getByTestId('search.use').click();
   await expect(page.getByTestId('search.use')).toHaveText('This scheme is in the editor');
   await expect(app.preset).not.toHaveValue('last:4');

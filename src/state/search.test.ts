@@ -40,10 +40,10 @@ beforeAll(async () => {
       const workers: ContributionWorker[] = Array.from({ length: n }, (_, i) => {
         const ctx = new ContributionContext(mod, job, train);
         return {
-          run: async (s) => {
+          run: async (s, steps) => {
             for (let t = 0; t < i + 1; t++) await new Promise((r) => setTimeout(r, 0));
-            log.push(s);
-            return ctx.run(s);
+            log.push(steps === undefined ? s : `${s} @${steps}`);
+            return ctx.run(s, steps);
           },
           terminate: () => undefined,
         };
@@ -54,7 +54,10 @@ beforeAll(async () => {
   usePlayground.getState().update({ model: 'tiny-cnn', resolution: 32 });
   for (let i = 0; i < 200 && usePlayground.getState().compiled.weights?.status !== 'ready'; i++)
     await new Promise((r) => setTimeout(r, 10));
-  useSearch.getState().setSettings({ layers: 2, steps: 10, validation: 30, workers: 2, budgetKb: 24 });
+  // finalists as long as the contribution runs: those that are contribution runs reuse their scores
+  useSearch
+    .getState()
+    .setSettings({ layers: 2, steps: 10, finalistSteps: 10, validation: 30, workers: 2, budgetKb: 24 });
 });
 
 describe('search store', () => {
@@ -140,6 +143,43 @@ describe('search store', () => {
     expect(useSearch.getState().status).toBe('error');
     expect(useSearch.getState().message).toMatch(/RP2040.*; clear the latency budget to search by SRAM only$/);
     useSearch.getState().setSettings({ board: 'stm32f746', latencyMs: null });
+  });
+
+  it('runs the finalists that are not contribution runs, and answers with the best on validation', async () => {
+    useSearch.getState().setSettings({ layers: 4, steps: 10, finalistSteps: 10, budgetKb: 30 });
+    await useSearch.getState().start();
+    const s = useSearch.getState();
+    expect(s.status).toBe('done');
+    const o = s.outcome!;
+    const finals = o.solve.finalists;
+    expect(finals.map((f) => f.scheme)).toContain(o.solve.summed!.scheme);
+    const known = new Set(o.runs.map((r) => r.scheme));
+    const fresh = finals.filter((f) => !known.has(f.scheme));
+    expect(fresh.length).toBeGreaterThan(0); // some finalist updates two or more weights: a run of its own
+    expect(o.finalistRuns).toBe(fresh.length);
+    expect(asked[asked.length - 1].slice(-fresh.length).sort()).toEqual(fresh.map((f) => `${f.scheme} @10`).sort());
+    for (const f of finals) {
+      expect(f.accuracy).not.toBeNull();
+      const run = o.runs.find((r) => r.scheme === f.scheme);
+      if (run) expect(f.accuracy).toBe(run.accuracy);
+      expect(f.peakSramBytes).toBeLessThanOrEqual(30 * 1024);
+    }
+    const top = Math.max(...finals.map((f) => f.accuracy!));
+    expect(o.solve.best!.scheme).toBe(finals.find((f) => f.accuracy === top)!.scheme);
+    // again: the finalists' runs come from the cache too
+    await useSearch.getState().start();
+    expect(asked[asked.length - 1]).toEqual([]);
+    expect(useSearch.getState().outcome!.solve).toEqual(o.solve);
+    // finalists trained longer than the contribution runs: every finalist runs, for that many steps
+    useSearch.getState().setSettings({ finalistSteps: 25 });
+    await useSearch.getState().start();
+    const long = useSearch.getState().outcome!;
+    expect(long.solve.finalists.map((f) => f.scheme)).toEqual(finals.map((f) => f.scheme));
+    expect(long.finalistRuns).toBe(finals.length);
+    expect(asked[asked.length - 1].sort()).toEqual(finals.map((f) => `${f.scheme} @25`).sort());
+    const top25 = Math.max(...long.solve.finalists.map((f) => f.accuracy!));
+    expect(long.solve.finalists.find((f) => f.accuracy === top25)!.scheme).toBe(long.solve.best!.scheme);
+    useSearch.getState().setSettings({ layers: 2, budgetKb: 24, finalistSteps: 10 });
   });
 
   it('refuses bad settings with a one-line message', async () => {

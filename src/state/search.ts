@@ -24,7 +24,7 @@ import {
 import type { ContributionJob } from '../runtime/training/contribution-context';
 import { dispatchOrder, PoolCancelled, runPool } from '../runtime/training/contribution-pool';
 import { createSearchPool, defaultPoolSize, kernelBuildSha256, type SearchPool } from '../runtime/training/search-pool';
-import type { SolveResult } from '../runtime/training/search-solve';
+import { withFinalists, type SolveResult } from '../runtime/training/search-solve';
 import { presetScheme } from './compile';
 import type { ModelChoice } from './experiment';
 import { matchingPreset, usePlayground } from './playground';
@@ -56,6 +56,8 @@ export interface SearchSettings {
   latencyMs: number | null;
   layers: number;
   steps: number;
+  /** Training steps of each finalist run (compiler/search/finalists.ts). */
+  finalistSteps: number;
   validation: number;
   workers: number;
   prefixCache: boolean;
@@ -74,6 +76,10 @@ export interface SearchOutcome {
   model: ModelChoice;
   space: { conv: number; name: string; ratios: number[] }[];
   runs: RunScore[];
+  /** Finalists that needed runs of their own (the others were contribution or published runs already). */
+  finalistRuns: number;
+  /** Steps of each finalist run. */
+  finalistSteps: number;
   gains: GainsTable;
   solve: SolveResult;
   budgetBytes: number;
@@ -83,7 +89,10 @@ export interface SearchOutcome {
   prefixCache: boolean;
 }
 
-export type SearchStatus = 'idle' | 'running' | 'solving' | 'done' | 'cancelled' | 'error';
+export type SearchStatus = 'idle' | 'running' | 'solving' | 'finalists' | 'done' | 'cancelled' | 'error';
+
+/** Whether a search is under way (runs, the solver or the finalists' runs). */
+export const searchBusy = (s: SearchStatus): boolean => s === 'running' || s === 'solving' || s === 'finalists';
 
 export interface SearchState {
   settings: SearchSettings;
@@ -121,6 +130,7 @@ export const DEFAULT_SEARCH: SearchSettings = {
   latencyMs: null,
   layers: 12,
   steps: 200,
+  finalistSteps: 1000,
   validation: 500,
   workers: defaultPoolSize(),
   prefixCache: true,
@@ -142,6 +152,8 @@ function checkSettings(s: SearchSettings, model: Model): string | null {
   if (!(Number.isInteger(s.layers) && s.layers >= 1 && s.layers <= n))
     return `search 1 to ${n} layers, not ${s.layers}`;
   if (!(Number.isInteger(s.steps) && s.steps >= 1)) return `steps per run must be a whole number >= 1`;
+  if (!(Number.isInteger(s.finalistSteps) && s.finalistSteps >= 1))
+    return `steps per finalist run must be a whole number >= 1`;
   if (!(Number.isInteger(s.validation) && s.validation >= 1)) return `validation examples must be >= 1`;
   if (!(s.budgetKb > 0)) return 'the budget must be above 0 KB';
   if (s.latencyMs !== null && !(s.latencyMs > 0)) return 'the latency budget must be above 0 ms';
@@ -215,7 +227,7 @@ export const useSearch = create<SearchState>((set, get) => {
       const pub = published.map((p) => ({ ...p, gain: (byScheme.get(p.scheme)?.accuracy ?? base) - base }));
       set({ status: 'solving' });
       const budgetBytes = Math.round(s.budgetKb * 1024);
-      const solve = await pool.solve({
+      const summed = await pool.solve({
         model,
         layers: space.layers.length,
         gains,
@@ -226,12 +238,38 @@ export const useSearch = create<SearchState>((set, get) => {
         board: s.board,
         latencyMs: s.latencyMs,
       });
+      // the finalists (compiler/search/finalists.ts) run like the contribution runs but for finalistSteps steps
+      // (cached alike, keyed by those steps); the best on validation answers
+      const fSteps = s.finalistSteps;
+      const same = fSteps === settings.steps;
+      const finalScores = new Map<string, RunScore>(same ? byScheme : []);
+      const fresh = summed.finalists.map((f) => f.scheme).filter((x) => !finalScores.has(x));
+      if (fresh.length) {
+        set({ status: 'finalists', progress: { done: 0, total: fresh.length, elapsedMs: 0, etaMs: null, cached: 0 } });
+        const fKey = same ? key : await runKeys(model, be, s.validation, { ...settings, steps: fSteps }, options);
+        let hits = 0;
+        const more = await runPool(fresh, pool.workers, {
+          signal: ctl.signal,
+          steps: fSteps,
+          cached: (x) => be.cache.get(fKey(x)),
+          onProgress: (p) => {
+            if (p.cached) hits++;
+            else void be.cache.set(fKey(p.last.scheme), p.last);
+            set({ progress: { done: p.done, total: p.total, elapsedMs: p.elapsedMs, etaMs: p.etaMs, cached: hits } });
+          },
+        });
+        for (const x of more) finalScores.set(x.scheme, x);
+        cached += hits;
+      }
+      const solve = withFinalists(summed, (x) => finalScores.get(x)?.accuracy);
       set({
         status: 'done',
         outcome: {
           model: backbone,
           space: space.layers.map((l) => ({ conv: l.conv, name: model.convs[l.conv].name, ratios: l.ratios })),
           runs: scores,
+          finalistRuns: fresh.length,
+          finalistSteps: fSteps,
           gains,
           solve,
           budgetBytes,
@@ -255,7 +293,7 @@ export const useSearch = create<SearchState>((set, get) => {
     outcome: null,
     setSettings: (patch) => set({ settings: { ...get().settings, ...patch } }),
     async start() {
-      if (get().status === 'running' || get().status === 'solving') return;
+      if (searchBusy(get().status)) return;
       const { compiled, experiment: e } = usePlayground.getState();
       const model = compiled.model;
       if (!model || !compiled.plan) return fail('there is no compiled model to search for (see the editor)');

@@ -5,7 +5,7 @@
 import { BOARDS, boardById } from '../../compiler/boards';
 import { boardCpi } from '../../compiler/codegen/latency';
 import { MAX_SEARCH_WORKERS } from '../../runtime/training/search-pool';
-import { useSearch } from '../../state/search';
+import { searchBusy, useSearch } from '../../state/search';
 import { NumberField } from '../NumberField';
 import { LatencyBudget } from './LatencyBudget';
 
@@ -18,12 +18,13 @@ export function SearchForm({ convCount }: { convCount: number }) {
   const s = useSearch((x) => x.settings);
   const set = useSearch((x) => x.setSettings);
   const status = useSearch((x) => x.status);
+  const outcome = useSearch((x) => x.outcome);
   const progress = useSearch((x) => x.progress);
   const message = useSearch((x) => x.message);
   const start = useSearch((x) => x.start);
   const cancel = useSearch((x) => x.cancel);
   const board = boardById(s.board);
-  const busy = status === 'running' || status === 'solving';
+  const busy = searchBusy(status);
   return (
     <form className="search-form" onSubmit={(ev) => (ev.preventDefault(), void start())} aria-label="Search settings">
       <div className="grid2">
@@ -75,6 +76,14 @@ export function SearchForm({ convCount }: { convCount: number }) {
           onCommit={(v) => set({ steps: v })}
         />
         <NumberField
+          label="Steps per finalist run"
+          value={s.finalistSteps}
+          min={1}
+          max={100000}
+          testId="search.finalist-steps"
+          onCommit={(v) => set({ finalistSteps: v })}
+        />
+        <NumberField
           label="Validation images"
           value={s.validation}
           min={1}
@@ -114,8 +123,12 @@ export function SearchForm({ convCount }: { convCount: number }) {
       <div className="search-progress" aria-live="polite" data-testid="search.status" data-status={status}>
         {busy && progress && (
           <>
-            <progress max={progress.total} value={progress.done} aria-label="contribution runs done" /> {progress.done}{' '}
-            / {progress.total} runs
+            <progress
+              max={progress.total}
+              value={progress.done}
+              aria-label={status === 'finalists' ? 'finalist runs done' : 'contribution runs done'}
+            />{' '}
+            {progress.done} / {progress.total} {status === 'finalists' ? 'finalist runs' : 'runs'}
             {progress.cached > 0 && ` (${progress.cached} from the cache)`}
             {status === 'solving'
               ? ' · searching schemes…'
@@ -123,7 +136,9 @@ export function SearchForm({ convCount }: { convCount: number }) {
           </>
         )}
         {busy && !progress && 'starting the workers…'}
-        {status === 'done' && progress && `done: ${progress.total} runs scored`}
+        {status === 'done' &&
+          outcome &&
+          `done: ${outcome.runs.length} runs scored${outcome.finalistRuns ? `, then ${outcome.finalistRuns} finalist runs` : ''}`}
         {message && <span className={status === 'error' ? 'search-error' : ''}> {message}</span>}
       </div>
     </form>

@@ -37,7 +37,8 @@ function choices(o: SearchOutcome): Choice[] {
     seen.add(c.scheme);
     out.push({ label, c });
   };
-  if (o.solve.best) add('searched (best within budget)', o.solve.best);
+  if (o.solve.best) add('searched (the finalist best on validation)', o.solve.best);
+  if (o.solve.summed) add('summed-gain answer (no cap on updated weights)', o.solve.summed);
   for (const p of o.solve.published) add(`published ${p.id} (measured)`, p);
   const limit = o.solve.latency?.limitMs;
   const fits = o.solve.lastK.filter((c) => c.peakSramBytes <= o.budgetBytes && withinLatency(c, limit));
@@ -60,7 +61,9 @@ function Results({ o }: { o: SearchOutcome }) {
   return (
     <div className="search-results" data-testid="search.results">
       <p className="hint">
-        {o.runs.length} runs on {o.workers} worker{o.workers > 1 ? 's' : ''} in {(o.wallMs / 1000).toFixed(1)} s
+        {o.runs.length} runs
+        {o.finalistRuns > 0 && ` and ${o.finalistRuns} finalist runs of ${o.finalistSteps} steps`} on {o.workers} worker
+        {o.workers > 1 ? 's' : ''} in {(o.wallMs / 1000).toFixed(1)} s
         {o.cachedRuns > 0 && ` (${o.cachedRuns} from the cache)`};{' '}
         {o.prefixCache ? 'frozen-prefix outputs cached per image; results bit-identical.' : 'frozen-prefix cache off.'}{' '}
         Gains are validation accuracy (the training split's last images; the test split is never read); a scheme's gain
@@ -93,6 +96,7 @@ function Results({ o }: { o: SearchOutcome }) {
         <li className="lg-published">published</li>
         <li className="lg-best">searched</li>
       </ul>
+      {o.solve.finalists.length > 0 && <Finalists o={o} />}
       <fieldset className="scheme-choices">
         <legend>Schemes</legend>
         {list.map(({ label, c }) => (
@@ -123,6 +127,44 @@ function Results({ o }: { o: SearchOutcome }) {
         {selected && selected === current ? 'This scheme is in the editor' : 'Use this scheme'}
       </button>
     </div>
+  );
+}
+
+/** The finalists: summed gain (what the search maximized) next to the validation accuracy they reached. */
+function Finalists({ o }: { o: SearchOutcome }) {
+  return (
+    <table className="finalists" data-testid="search.finalists">
+      <caption>
+        Finalists: the best summed gain with at most 1, 2, 3, 4, 6, 8 or any number of updated weight tensors, each
+        fine-tuned like a contribution run but for {o.finalistSteps} steps (
+        {`${o.finalistRuns} new run${o.finalistRuns === 1 ? '' : 's'}`}); the best on validation is the answer
+      </caption>
+      <thead>
+        <tr>
+          <th scope="col">scheme</th>
+          <th scope="col">weights</th>
+          <th scope="col">summed gain</th>
+          <th scope="col">validation</th>
+          <th scope="col">peak SRAM</th>
+        </tr>
+      </thead>
+      <tbody>
+        {o.solve.finalists.map((f) => (
+          <tr key={f.scheme} data-testid="search.finalist" aria-current={f.scheme === o.solve.best?.scheme}>
+            <td>
+              <code>{f.scheme}</code>
+              {f.scheme === o.solve.best?.scheme && ' (answer)'}
+            </td>
+            <td>{f.scheme.includes('w:') ? f.scheme.split('w:')[1].split(',').length : 0}</td>
+            <td>{pts(f.gain)}</td>
+            <td data-testid="search.finalist-gain">
+              {f.accuracy === null ? 'not run' : `${(100 * f.accuracy).toFixed(1)}%`}
+            </td>
+            <td>{kb(f.peakSramBytes)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
 
@@ -183,7 +225,8 @@ export function SearchPanel() {
       <p className="hint">
         Finds a sparse-update scheme for the budget: short fine-tuning runs on the built-in data set measure what each
         update contributes, then a seeded evolutionary search maximizes the summed gain under the peak SRAM the compiler
-        computes.
+        computes; its finalists (fewer or more updated weight tensors) are fine-tuned the same way and the best on
+        validation is the answer.
       </p>
       <SearchForm convCount={model.convs.length} />
       {outcome && outcome.model === backbone && <Results key={outcome.wallMs} o={outcome} />}
