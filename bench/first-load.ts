@@ -7,8 +7,7 @@
  *   npm run bench -- first-load [--runs 10] [--port 4193]
  */
 import { chromium } from '@playwright/test';
-import { load, waitForServer } from './chromium/preview';
-import { spawn } from 'node:child_process';
+import { load, startPreview, stopPreview, waitForServer } from './chromium/preview';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -36,7 +35,7 @@ export default async function bench(args: string[] = []): Promise<void> {
   );
   const assets = readdirSync(join(paths.root, 'dist', 'assets')).length;
   console.log(`dist/assets: ${assets} files (Monaco, the firmware generator and the worker load on demand)`);
-  const server = spawn('npx', ['vite', 'preview', '--port', String(port), '--strictPort'], { stdio: 'ignore' });
+  const server = startPreview(paths.root, port);
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
@@ -67,6 +66,6 @@ export default async function bench(args: string[] = []): Promise<void> {
     );
   } finally {
     await browser.close();
-    server.kill();
+    stopPreview(server);
   }
 }

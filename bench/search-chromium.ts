@@ -6,14 +6,14 @@
  *   npm run bench -- search-chromium [--configs 2c,1c,2,1] [--port 4192]   (a config: workers, `c`: prefix cache)
  */
 import { chromium } from '@playwright/test';
-import { load, waitForServer } from './chromium/preview';
-import { spawn } from 'node:child_process';
+import { paths } from '../src/runtime/testing/kernel-harness';
+import { load, startPreview, stopPreview, waitForServer } from './chromium/preview';
 
 export default async function bench(args: string[] = []): Promise<void> {
   const arg = (name: string, d: string) => (args.includes(name) ? args[args.indexOf(name) + 1] : d);
   const port = Number(arg('--port', '4192'));
   const configs = arg('--configs', '2c').split(',');
-  const server = spawn('npx', ['vite', 'preview', '--port', String(port), '--strictPort'], { stdio: 'ignore' });
+  const server = startPreview(paths.root, port);
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
@@ -43,6 +43,6 @@ export default async function bench(args: string[] = []): Promise<void> {
     }
   } finally {
     await browser.close();
-    server.kill();
+    stopPreview(server);
   }
 }

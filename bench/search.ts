@@ -132,8 +132,8 @@ async function threadWorker(job: ContributionJob, dataDir: string): Promise<Cont
   const r = await ask({ job, dataDir, data: 'mnist' });
   if (r.error) throw new Error(r.error);
   return {
-    async run(scheme) {
-      const a = await ask({ scheme });
+    async run(scheme, steps) {
+      const a = await ask({ scheme, steps });
       if (!a.score) throw new Error(a.error ?? 'no score');
       return a.score;
     },
