@@ -229,6 +229,7 @@ function searchTable(): Output {
       validation: number;
       validationSeeds?: number[];
       layers: number;
+      finalistSteps?: number;
       evalExamples: number;
       contribution: {
         steps: number;
@@ -241,6 +242,11 @@ function searchTable(): Output {
     };
     validation: ValidationRun[];
     rows: BudgetRow[];
+    plans: {
+      budgetBytes: number;
+      searched: { scheme: string } | null;
+      finalists?: { scheme: string; gain: number; peakSramBytes: number; accuracy: number | null }[];
+    }[];
   };
   const t = s.settings;
   const c = t.contribution;
@@ -266,7 +272,23 @@ function searchTable(): Output {
     `\`${c.reference}\`: ${grid}), each scored on the whole validation split; the gains are differences of ` +
     `${c.seeds.length > 1 ? 'seed-averaged ' : ''}validation accuracies.`;
   const val = `Validation accuracy % (${vs.length > 1 ? `mean of seeds ${vs.join(', ')}, then each seed` : `seed ${vs[0]}`}) of every row's scheme at each rate; the chosen one in bold:\n\n${validationTable(s.validation, t.lrs)}`;
-  return { body: `${head}\n\n${budgetTable(s.rows, t.seeds.length)}\n\n${val}` };
+  const finals = s.plans.filter((p) => p.finalists?.length);
+  const fin = finals.length
+    ? `\n\nThe search's finalists per budget (the best summed gain with at most 1, 2, 3, 4, 6, 8 or any number of ` +
+      `updated weight tensors), each run like a contribution run but for ${t.finalistSteps ?? c.steps} steps (lr ${c.lr}, ${seedText}, the whole ` +
+      `validation split); the answer, the best on validation, in bold:\n\n` +
+      `| budget | finalist | weights | summed gain (points) | validation % | peak SRAM |\n|---|---|---|---|---|---|\n` +
+      finals
+        .flatMap((p) =>
+          p.finalists!.map((f) => {
+            const b = (x: string) => (f.scheme === p.searched?.scheme ? `**${x}**` : x);
+            const w = f.scheme.includes('w:') ? f.scheme.split('w:')[1].split(',').length : 0;
+            return `| ${(p.budgetBytes / 1024).toFixed(0)} KB | ${b(`\`${f.scheme}\``)} | ${w} | ${(100 * f.gain).toFixed(2)} | ${b(f.accuracy === null ? 'not run' : pct(f.accuracy))} | ${(f.peakSramBytes / 1024).toFixed(1)} KB |`;
+          }),
+        )
+        .join('\n')
+    : '';
+  return { body: `${head}\n\n${budgetTable(s.rows, t.seeds.length)}${fin}\n\n${val}` };
 }
 
 export const SECTIONS: Section[] = [

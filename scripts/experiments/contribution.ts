@@ -166,6 +166,11 @@ export interface ContributionResult {
   /** Seed-averaged scores of every run (null until every part has run). */
   scores: RunScore[] | null;
   inputs: { modelSha256: string; dataSha256: string; kernelSha256: string };
+  /**
+   * Seed-averaged scores of further schemes (the search's finalists, finalists.ts), made (or read) like the
+   * contribution runs (same rate, seeds and validation split, same run file), for `steps` steps (default theirs).
+   */
+  score(schemes: string[], steps?: number): RunScore[];
 }
 
 /**
@@ -223,5 +228,22 @@ export function contributionAnalysis(
     reference: allBias,
     scores: averaged(schemes, s.seeds, get),
     inputs: { modelSha256: c1.modelSha256, dataSha256: c1.dataSha256, kernelSha256: kernels.sha },
+    score(more, steps = s.steps) {
+      const p = { ...plan(lr, s.seeds), steps };
+      const runAt = (scheme: string, seed: number) =>
+        cosineRun(kernels.kernels, ctx(seed).model, scheme, { steps, lr, seed }, data, cache);
+      makeRuns(s.file, more, p, ids, runAt, { index: 0, count: 1 }, show);
+      const all = loadRuns(s.file);
+      const at = (scheme: string, seed: number) =>
+        all.get(
+          contributionKey(
+            { ...ids, modelSha256: ids.modelSha256(seed) },
+            { steps, lr, validation: s.validation },
+            scheme,
+            seed,
+          ),
+        );
+      return averaged(more, s.seeds, at)!;
+    },
   };
 }

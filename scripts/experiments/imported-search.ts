@@ -4,8 +4,9 @@
  * imported back as a user's .tflite file (`--model FILE.tflite --classifier keep`), fine-tuned on MNIST. At each
  * peak-SRAM budget: the searched scheme vs the best last-k that fits, each fine-tuned for real.
  *   1. Contribution analysis once over all convs (the runs of `tinytrain search`, src/cli/search-run.ts, on the
- *      imported model; cached in .cache/contribution), then the evolutionary search per budget (the exact
- *      solver too where the space is small enough).
+ *      imported model; cached in .cache/contribution), then the search per budget as `tinytrain search` does
+ *      it: the evolutionary search's finalists run like the contribution runs and the best on validation
+ *      answers (the exact solver of the summed gain too where the space is small enough).
  *   2. Learning rate (and, for last-k, the k among those that fit) on the validation split only: every candidate
  *      is trained with each rate (seed 1) on the training split minus its last `--validation` images and scored
  *      on those images (select-lr.ts).
@@ -30,7 +31,14 @@ import { loadImportedModel } from '../../src/cli/imported';
 import { main as cli } from '../../src/cli/main';
 import { DEFAULT_CACHE } from '../../src/cli/search';
 import { modelHash, sha256 } from '../../src/cli/search-cache';
-import { loadKernelFile, runShard, searchReport, type SearchRequest } from '../../src/cli/search-run';
+import {
+  loadKernelFile,
+  runFinalists,
+  runShard,
+  searchReport,
+  type SearchReport,
+  type SearchRequest,
+} from '../../src/cli/search-run';
 import { ROOT, runHeadless, type HeadlessOptions } from '../../src/cli/train-run';
 import { contributionRuns } from '../../src/runtime/training/contribution';
 import { contentHash, runKey } from './cache-key';
@@ -123,6 +131,8 @@ async function search(budgets: number[], v: ReturnType<typeof parse>, classes: n
     generations: DEFAULT_EVOLVE.generations,
     exact: false, // set below: the exact solver where the space is small enough
     pretrained: MODEL_FILE,
+    // the finalists train as long as the table's fine-tuning (tinytrain search --finalist-steps)
+    finalistSteps: Number(v.steps),
   };
   const space = searchSpace(model, model.convs.length);
   request.exact = spaceSize(space) <= EXACT_LIMIT;
@@ -131,9 +141,21 @@ async function search(budgets: number[], v: ReturnType<typeof parse>, classes: n
   const shard = await runShard(ctx, { index: 0, count: 1 }, DEFAULT_CACHE, await loadKernelFile(), (d, n, s, hit) =>
     log(`contribution ${d}/${n} ${s.scheme}: ${(100 * s.accuracy).toFixed(2)}%${hit ? ' (cached)' : ''}`),
   );
-  const reports = budgets.map((b) =>
-    searchReport({ ...ctx, request: { ...request, budgetBytes: b } }, shard.inputs, shard.runs),
-  );
+  const kernels = await loadKernelFile();
+  const reports: SearchReport[] = [];
+  for (const b of budgets) {
+    const c = { ...ctx, request: { ...request, budgetBytes: b } };
+    // the finalists run like the contribution runs (tinytrain search does the same), the best on validation answers
+    const rep = await runFinalists(
+      c,
+      searchReport(c, shard.inputs, shard.runs),
+      DEFAULT_CACHE,
+      kernels,
+      (d, n, s, hit) =>
+        log(`finalist ${d}/${n} ${s.scheme}: ${(100 * s.accuracy).toFixed(2)}%${hit ? ' (cached)' : ''}`),
+    );
+    reports.push(rep);
+  }
   const price = (scheme: string): Priced => ({ scheme, peakSramBytes: compile(model, scheme).metrics.peakSramBytes });
   const lastK = [price('classifier'), ...model.convs.map((_, k) => price(`last:${k + 1}`))];
   return { model, request, shard, reports, lastK };

@@ -4,8 +4,9 @@
  * scheme of nearest budget vs the best last-k that fits, each fine-tuned for real.
  *   1. Contribution analysis once (contribution.ts: tinytrain search's runs, trained like the rows below at a
  *      rate chosen on the validation split, scored on the whole validation split, stored in
- *      docs/raw/search-contribution.jsonl; they do not depend on the budget), then the evolutionary search per
- *      budget (src/cli/search-run.ts).
+ *      docs/raw/search-contribution.jsonl; they do not depend on the budget), then the search per budget as
+ *      `tinytrain search` does it (src/cli/search-run.ts): the evolutionary search's finalists
+ *      (compiler/search/finalists.ts) are run like the contribution runs and the best on validation answers.
  *   2. Hyper-parameters on the validation split only: every candidate scheme is trained with each learning rate
  *      and each validation seed on the training split minus its last `--validation` images and scored on those
  *      images; the rate (and, for last-k, the k among those that fit) of best mean validation accuracy is kept.
@@ -26,7 +27,17 @@ import { compile } from '../../src/compiler/compile';
 import { DEFAULT_EVOLVE } from '../../src/compiler/search/evolve';
 import { paperBudgets } from '../../src/compiler/scheme/paper';
 import { readDataset } from '../../src/cli/firmware-io';
-import { loadKernelFile, prepare, searchReport, type SearchRequest } from '../../src/cli/search-run';
+import {
+  loadKernelFile,
+  prepare,
+  searchReport,
+  withFinalistScores,
+  type Finalist,
+  type SearchInputs,
+  type SearchReport,
+  type SearchRequest,
+} from '../../src/cli/search-run';
+import type { RunScore } from '../../src/runtime/training/contribution';
 import { carveValidation } from '../../src/runtime/training/contribution';
 import { PrefixCache } from '../../src/runtime/training/prefix-cache';
 import { contributionAnalysis } from './contribution';
@@ -49,6 +60,7 @@ const MODEL = 'mcunet-5fps';
 export const RAW_RUNS = join(ROOT, 'docs', 'raw', 'search-table.jsonl');
 export const RAW_SUMMARY = join(ROOT, 'docs', 'raw', 'search-table.json');
 export const RAW_CONTRIBUTION = join(ROOT, 'docs', 'raw', 'search-contribution.jsonl');
+export const RAW_SEARCHES = join(ROOT, 'docs', 'raw', 'search-table-searches.jsonl');
 /** The frozen-prefix caches of this process: one for the test split, one per validation split (bit-identical results; prefix-cache.ts). */
 const caches = new Map<number, PrefixCache>();
 const testCache = new PrefixCache(1024 * 1024 * 1024);
@@ -75,6 +87,8 @@ function parse() {
       // the contribution analysis (contribution.ts): steps and seeds of every run, rates tried for it on the
       // validation split, and this process's part i/N of its runs (parts share the run file; i/Nr: from the end)
       'contribution-steps': { type: 'string', default: '300' },
+      // steps of each finalist run (default: --steps, the table's fine-tuning)
+      'finalist-steps': { type: 'string' },
       'contribution-seeds': { type: 'string', default: '1' },
       'contribution-lrs': { type: 'string', default: '0.01,0.03,0.1' },
       'contribution-part': { type: 'string', default: '0/1' },
@@ -163,6 +177,8 @@ interface BudgetPlan {
   searched: (Priced & { gain: number }) | null;
   published: Priced & { fits: boolean };
   lastK: Priced[];
+  /** The search's finalists with their contribution-style validation scores (absent with --summarize). */
+  finalists?: Finalist[];
 }
 
 /** Validation for every scheme of the plans, then the test runs of each row's choice. */
@@ -210,6 +226,23 @@ async function runRows(
   return { valRuns, rows };
 }
 
+/**
+ * searchReport of a budget, read from RAW_SEARCHES when the same request already ran on the same inputs and
+ * scores (the evolutionary searches of the finalists compile a few thousand plans: minutes per budget), else
+ * made and appended there. The report is a pure function of the key, so reading it back changes nothing.
+ */
+function cachedSearch(request: SearchRequest, inputs: SearchInputs, scores: RunScore[]): SearchReport {
+  const key = JSON.stringify({ request, inputs, scores: scores.map((x) => [x.scheme, x.accuracy]) });
+  if (existsSync(RAW_SEARCHES))
+    for (const line of readFileSync(RAW_SEARCHES, 'utf8').split('\n').filter(Boolean)) {
+      const stored = JSON.parse(line) as { key: string; report: SearchReport };
+      if (stored.key === key) return stored.report;
+    }
+  const report = searchReport(prepare(request), inputs, scores);
+  appendFileSync(RAW_SEARCHES, JSON.stringify({ key, report }) + '\n');
+  return report;
+}
+
 /** The contribution analysis (contribution.ts) of the request `base` makes, this process's part of it. */
 async function contribution(
   v: ReturnType<typeof parse>,
@@ -245,6 +278,7 @@ async function main(): Promise<void> {
   const seeds = v.seeds!.split(',').map(Number);
   const lrs = v.lrs!.split(',').map(Number);
   const steps = Number(v.steps);
+  const finalistSteps = Number(v['finalist-steps'] ?? v.steps);
   const validation = Number(v.validation);
   const validationSeeds = v['validation-seeds']!.split(',').map(Number);
   const pretrained = defaultPretrained(MODEL);
@@ -321,12 +355,26 @@ async function main(): Promise<void> {
   const given = v.summarize?.split('|');
   const plans: BudgetPlan[] = budgets.map((b, i) => {
     if (given) return { ...fixed(b), searched: { ...price(given[i]), gain: NaN } };
-    const rep = searchReport(prepare(base(b, contrib.lr)), contrib.inputs, scores);
+    const summed = cachedSearch(base(b, contrib.lr), contrib.inputs, scores);
+    // the finalists run like the contribution runs (same rate, seeds, validation split; same run file) but as
+    // long as the table's fine-tuning (--finalist-steps, default --steps), as tinytrain search --finalist-steps
+    const rep = withFinalistScores(
+      summed,
+      contrib.score(
+        summed.finalists.map((f) => f.scheme),
+        finalistSteps,
+      ),
+    );
     if (!rep.best) throw new Error(`nothing fits ${b} bytes`);
+    for (const f of rep.finalists)
+      log(
+        `budget ${b / 1024} KB finalist ${f.scheme}: gain ${f.gain.toFixed(4)}, validation ${(100 * f.accuracy!).toFixed(2)}%`,
+      );
     log(`budget ${b / 1024} KB: searched ${rep.best.scheme} (${(rep.best.peakSramBytes / 1024).toFixed(1)} KB)`);
     return {
       ...fixed(b),
       searched: { scheme: rep.best.scheme, peakSramBytes: rep.best.peakSramBytes, gain: rep.best.gain },
+      finalists: rep.finalists,
     };
   });
 
@@ -345,6 +393,7 @@ async function main(): Promise<void> {
     validation,
     validationSeeds,
     layers: Number(v.layers),
+    finalistSteps,
     contribution: {
       ...base(0, contrib.lr),
       seeds: contrib.seeds,
