@@ -17,14 +17,46 @@ static inline void tt_store_row(float *dst, const float *acc, int32_t n, int32_t
   }
 }
 
+#ifdef __wasm_simd128__
+/* The lanes of the 8 elements of mask byte m as two all-ones / all-zeros f32x4 masks: ANDing +0.0f's all-zero
+ * bits in is the scalar "g = 0.0f" (a branch per element mispredicts on a clamp mask's random bits). */
+static inline void tt_v_mask8(uint8_t m, v128_t *k0, v128_t *k1) {
+  const v128_t s = wasm_i32x4_splat(m);
+  *k0 = wasm_i32x4_ne(wasm_v128_and(s, wasm_i32x4_make(1, 2, 4, 8)), wasm_i32x4_splat(0));
+  *k1 = wasm_i32x4_ne(wasm_v128_and(s, wasm_i32x4_make(16, 32, 64, 128)), wasm_i32x4_splat(0));
+}
+#endif
+
 void tt_clamp_f32_bwd(int32_t n, float *g, const uint8_t *mask) {
-  for (int32_t e = 0; e < n; e++) {
+  int32_t e = 0;
+#ifdef __wasm_simd128__
+  for (; e + 8 <= n; e += 8) {
+    const uint8_t m = mask[e >> 3];
+    if (m == 0xFF) continue; /* every element passes */
+    v128_t k0, k1;
+    tt_v_mask8(m, &k0, &k1);
+    wasm_v128_store(g + e, wasm_v128_and(wasm_v128_load(g + e), k0));
+    wasm_v128_store(g + e + 4, wasm_v128_and(wasm_v128_load(g + e + 4), k1));
+  }
+#endif
+  for (; e < n; e++) {
     if (!((mask[e >> 3] >> (e & 7)) & 1)) g[e] = 0.0f;
   }
 }
 
 void tt_add_f32_bwd_input(int32_t n, const float *g_out, const uint8_t *mask, float *g_in, int32_t accumulate) {
-  for (int32_t e = 0; e < n; e++) {
+  int32_t e = 0;
+#ifdef __wasm_simd128__
+  for (; e + 8 <= n; e += 8) { /* v = g_out or +0.0f, then g_in (+)= v, as below */
+    v128_t k[2];
+    tt_v_mask8(mask[e >> 3], &k[0], &k[1]);
+    for (int j = 0; j < 2; j++) {
+      const v128_t v = wasm_v128_and(wasm_v128_load(g_out + e + 4 * j), k[j]);
+      wasm_v128_store(g_in + e + 4 * j, accumulate ? wasm_f32x4_add(wasm_v128_load(g_in + e + 4 * j), v) : v);
+    }
+  }
+#endif
+  for (; e < n; e++) {
     float v = ((mask[e >> 3] >> (e & 7)) & 1) ? g_out[e] : 0.0f;
     g_in[e] = accumulate ? g_in[e] + v : v;
   }

@@ -10,10 +10,55 @@
 
 /* v = (float)(a - a_zp) * ma + (float)(b - b_zp) * mb; y = clamp(R(v) + out_zp). The +-2^30 clamp of v
  * (the requantization convention) only keeps the conversion defined: such values fail the mask either way. */
+#ifdef __wasm_simd128__
+/* 16 elements of tt_add_s8 from e (a multiple of 16): the same float steps lane by lane (two products, their sum,
+ * the +-2^30 clamp as pmin/pmax, tt_round as v + copysign(0.5, v) truncated, half to even as f32x4.nearest: see
+ * tt_simd_requant4), the clamp to [act_min, act_max] and the 16 mask bits at once. */
+static inline void add_s8_simd16(const tt_quant *q, v128_t a_zp, v128_t b_zp, v128_t ma, v128_t mb, int even,
+                                 const int8_t *a, const int8_t *b, int8_t *out, uint8_t *mask, int32_t e) {
+  const v128_t va = wasm_v128_load(a + e), vb = wasm_v128_load(b + e);
+  const v128_t a16[2] = {wasm_i16x8_extend_low_i8x16(va), wasm_i16x8_extend_high_i8x16(va)};
+  const v128_t b16[2] = {wasm_i16x8_extend_low_i8x16(vb), wasm_i16x8_extend_high_i8x16(vb)};
+  const v128_t out_zp = wasm_i32x4_splat(q->out_zp);
+  const v128_t lo = wasm_i32x4_splat(q->act_min), hi = wasm_i32x4_splat(q->act_max);
+  v128_t y[4], pass[4];
+  for (int j = 0; j < 4; j++) {
+    const v128_t ai = (j & 1) ? wasm_i32x4_extend_high_i16x8(a16[j >> 1]) : wasm_i32x4_extend_low_i16x8(a16[j >> 1]);
+    const v128_t bi = (j & 1) ? wasm_i32x4_extend_high_i16x8(b16[j >> 1]) : wasm_i32x4_extend_low_i16x8(b16[j >> 1]);
+    v128_t v = wasm_f32x4_add(wasm_f32x4_mul(wasm_f32x4_convert_i32x4(wasm_i32x4_sub(ai, a_zp)), ma),
+                              wasm_f32x4_mul(wasm_f32x4_convert_i32x4(wasm_i32x4_sub(bi, b_zp)), mb));
+    v = wasm_f32x4_pmin(v, wasm_f32x4_splat(0x1p30f));  /* 2^30 < v ? 2^30 : v */
+    v = wasm_f32x4_pmax(v, wasm_f32x4_splat(-0x1p30f)); /* v < -2^30 ? -2^30 : v */
+    if (even) {
+      v = wasm_f32x4_nearest(v);
+    } else {
+      v = wasm_f32x4_add(v, wasm_v128_or(wasm_v128_and(v, wasm_i32x4_splat((int32_t)0x80000000u)), wasm_f32x4_splat(0.5f)));
+    }
+    const v128_t r = wasm_i32x4_add(wasm_i32x4_trunc_sat_f32x4(v), out_zp);
+    y[j] = wasm_i32x4_min(wasm_i32x4_max(r, lo), hi);
+    pass[j] = wasm_i32x4_eq(r, y[j]);
+  }
+  wasm_v128_store(out + e, tt_simd_pack16(y[0], y[1], y[2], y[3]));
+  if (mask) {
+    const uint32_t bits = (uint32_t)wasm_i8x16_bitmask(tt_simd_pack16(pass[0], pass[1], pass[2], pass[3]));
+    mask[e >> 3] = (uint8_t)bits;
+    mask[(e >> 3) + 1] = (uint8_t)(bits >> 8);
+  }
+}
+#endif
+
 void tt_add_s8(int32_t n, const tt_quant *q, int32_t b_zp, float ma, float mb, const int8_t *a, const int8_t *b,
                int8_t *out, uint8_t *mask) {
   const int even = q->requant == TT_REQUANT_FLOAT_HALF_EVEN;
-  for (int32_t e = 0; e < n; e++) {
+  int32_t e = 0;
+#ifdef __wasm_simd128__
+  {
+    const v128_t azp = wasm_i32x4_splat(q->in_zp), bzp = wasm_i32x4_splat(b_zp);
+    const v128_t vma = wasm_f32x4_splat(ma), vmb = wasm_f32x4_splat(mb);
+    for (; e + 16 <= n; e += 16) add_s8_simd16(q, azp, bzp, vma, vmb, even, a, b, out, mask, e);
+  }
+#endif
+  for (; e < n; e++) {
     float v = (float)(a[e] - q->in_zp) * ma + (float)(b[e] - b_zp) * mb;
     if (v > 0x1p30f) v = 0x1p30f;
     if (v < -0x1p30f) v = -0x1p30f;
