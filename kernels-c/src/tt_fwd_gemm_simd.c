@@ -174,16 +174,42 @@ void tt_fwd_gemm2_simd(const int16_t *x0, const int16_t *x1, int32_t kp, const i
  * partial sums of four outputs at once. */
 int32_t tt_fwd_pack_bytes(int32_t k, int32_t out_c) { return ((out_c + 15) & ~15) * ((k + 7) & ~7) * 2; }
 
+/* Outputs 16g .. 16g+15 and inputs p0 .. p0+7 (all present) of the packing below, 128 weights at once: row o's 8
+ * weights widened to int16 are four int32 lanes (pair j = weights p0+2j, p0+2j+1, the first in the low half), and
+ * the vector of pair j for outputs 4v .. 4v+3 is column j of rows 4v .. 4v+3: a 4x4 transpose of int32 lanes. */
+static void pack_block(const int8_t *w, int32_t k, int32_t kp, int32_t g, int32_t p0, int16_t *wp) {
+  for (int32_t v = 0; v < 4; v++) {
+    const int8_t *r = w + (int64_t)(g * 16 + 4 * v) * k + p0;
+    const v128_t r0 = wasm_i16x8_extend_low_i8x16(wasm_v128_load64_zero(r));
+    const v128_t r1 = wasm_i16x8_extend_low_i8x16(wasm_v128_load64_zero(r + k));
+    const v128_t r2 = wasm_i16x8_extend_low_i8x16(wasm_v128_load64_zero(r + 2 * k));
+    const v128_t r3 = wasm_i16x8_extend_low_i8x16(wasm_v128_load64_zero(r + 3 * k));
+    const v128_t t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5);
+    const v128_t t2 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7), t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+    int16_t *d = wp + ((int64_t)g * kp + p0) * 16 + v * 8;
+    wasm_v128_store(d, wasm_i32x4_shuffle(t0, t1, 0, 1, 4, 5));
+    wasm_v128_store(d + 32, wasm_i32x4_shuffle(t0, t1, 2, 3, 6, 7));
+    wasm_v128_store(d + 64, wasm_i32x4_shuffle(t2, t3, 0, 1, 4, 5));
+    wasm_v128_store(d + 96, wasm_i32x4_shuffle(t2, t3, 2, 3, 6, 7));
+  }
+}
+
 void tt_fwd_pack_simd(const int8_t *w, int32_t k, int32_t out_c, int16_t *wp) {
   const int32_t kp = (k + 7) & ~7, groups = (out_c + 15) >> 4;
   for (int32_t g = 0; g < groups; g++)
-    for (int32_t p = 0; p < kp; p += 2)
+    for (int32_t p = 0; p < kp; p += 2) {
+      if ((p & 7) == 0 && p + 8 <= k && g * 16 + 16 <= out_c) { /* a whole block: 4 pairs at once */
+        pack_block(w, k, kp, g, p, wp);
+        p += 6;
+        continue;
+      }
       for (int32_t l = 0; l < 16; l++) { /* output g*16 + l goes to vector l/4, lane l%4 */
         const int32_t o = g * 16 + l;
         int16_t *d = wp + ((int64_t)g * kp + p) * 16 + (l >> 2) * 8 + (l & 3) * 2;
         d[0] = o < out_c && p < k ? w[(int64_t)o * k + p] : 0;
         d[1] = o < out_c && p + 1 < k ? w[(int64_t)o * k + p + 1] : 0;
       }
+    }
 }
 
 /* Requantizes the four vectors of a group of 16 outputs of one pixel (n of them valid, bias included), in output
