@@ -68,21 +68,42 @@ typedef struct {
   const int8_t *taps[DW_MAX_TAPS];                       /* per output pixel: where each tap reads */
 } dw_stage;
 
+#define DW_LO(a, b) wasm_i16x8_shuffle(a, b, 0, 8, 1, 9, 2, 10, 3, 11) /* channels 0-3 of taps a, b interleaved */
+#define DW_HI(a, b) wasm_i16x8_shuffle(a, b, 4, 12, 5, 13, 6, 14, 7, 15)
+
+/* Stages the group's weights (a call stages them once per group, so a one-row band call pays this every time):
+ * 8 channels at a time, each tap pair's two rows widened and interleaved as dot16 reads them, and each channel's
+ * weight sum (exact int32) kept in two i32x4; the channels past the last multiple of 8, one by one as below. */
 static void stage_group(const tt_conv_shape *s, const tt_quant *q, const int8_t *w, const int32_t *bias, int32_t c0,
                         int32_t g, dw_stage *st) {
   const int32_t taps = s->kernel * s->kernel, ch = s->in_c;
-  for (int32_t c = 0; c < g; c++) {
+  int32_t c8 = 0;
+  for (; c8 + 8 <= g; c8 += 8) {
+    v128_t s0 = wasm_i32x4_splat(0), s1 = s0;
+    for (int32_t t = 0; t < taps; t += 2) {
+      const v128_t a = wasm_i16x8_load8x8(w + t * ch + c0 + c8);
+      const v128_t b = t + 1 < taps ? wasm_i16x8_load8x8(w + (t + 1) * ch + c0 + c8) : wasm_i16x8_splat(0);
+      s0 = wasm_i32x4_add(s0, wasm_i32x4_extend_low_i16x8(a));
+      s1 = wasm_i32x4_add(s1, wasm_i32x4_extend_high_i16x8(a));
+      s0 = wasm_i32x4_add(s0, wasm_i32x4_extend_low_i16x8(b));
+      s1 = wasm_i32x4_add(s1, wasm_i32x4_extend_high_i16x8(b));
+      wasm_v128_store(&st->wp[t >> 1][c8][0], DW_LO(a, b));
+      wasm_v128_store(&st->wp[t >> 1][c8 + 4][0], DW_HI(a, b));
+    }
+    const v128_t zp = wasm_i32x4_splat(q->in_zp);
+    wasm_v128_store(st->base + c8, wasm_i32x4_sub(wasm_v128_load(bias + c0 + c8), wasm_i32x4_mul(zp, s0)));
+    wasm_v128_store(st->base + c8 + 4, wasm_i32x4_sub(wasm_v128_load(bias + c0 + c8 + 4), wasm_i32x4_mul(zp, s1)));
+    wasm_v128_store64_lane(st->zrow + c8, wasm_i8x16_splat((int8_t)q->in_zp), 0);
+  }
+  for (int32_t c = c8; c < g; c++) {
     int32_t sum = 0;
     for (int32_t t = 0; t < taps; t++) sum += w[t * ch + c0 + c];
     st->base[c] = bias[c0 + c] - q->in_zp * sum;
     st->zrow[c] = (int8_t)q->in_zp;
   }
   for (int32_t t = 0; t < taps + (taps & 1); t++)
-    for (int32_t c = 0; c < g; c++) st->wp[t >> 1][c][t & 1] = (int16_t)(t < taps ? w[t * ch + c0 + c] : 0);
+    for (int32_t c = c8; c < g; c++) st->wp[t >> 1][c][t & 1] = (int16_t)(t < taps ? w[t * ch + c0 + c] : 0);
 }
-
-#define DW_LO(a, b) wasm_i16x8_shuffle(a, b, 0, 8, 1, 9, 2, 10, 3, 11) /* channels 0-3 of taps a, b interleaved */
-#define DW_HI(a, b) wasm_i16x8_shuffle(a, b, 4, 12, 5, 13, 6, 14, 7, 15)
 #define DW_ACC(acc, x, w) acc = wasm_i32x4_add(acc, wasm_i32x4_dot_i16x8(x, wasm_v128_load(w)))
 
 /* Sums over the tap pairs for channels c .. c+15 of the group, four channels per i32x4. */
