@@ -35,8 +35,11 @@ export default async function run(args: string[] = []): Promise<void> {
   const scheme = option(args, '--scheme') ?? 'paper:99kb';
   const files = (option(args, '--wasm') ?? paths.wasmSimd).split(',');
   if (!(Number.isInteger(steps) && steps > 0)) throw new Error(`--steps must be a positive integer`);
-  const data = await fetchDataset(join(ROOT, 'public', 'data'), 'mnist', ['train'], async (p) =>
-    new Uint8Array(readFileSync(p)),
+  const data = await fetchDataset(
+    join(ROOT, 'public', 'data'),
+    'mnist',
+    ['train'],
+    async (p) => new Uint8Array(readFileSync(p)),
   );
   const file = defaultPretrained('mcunet-5fps');
   const model = transferModel({
