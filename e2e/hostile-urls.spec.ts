@@ -61,7 +61,8 @@ for (let chunk = 0; chunk < CHUNKS; chunk++) {
   test(`mutated or random links ${chunk + 1}/${CHUNKS} (${cases.length} of ${FRAGMENTS.length}): a working page and a message`, async ({
     page,
   }) => {
-    test.setTimeout(180_000);
+    // 50 page loads: about 1.5 s each on a quiet 2-core machine, 6 s when its cores are shared with other jobs
+    test.setTimeout(480_000);
     const app = new PlaygroundPage(page);
     for (const { frag, i } of cases) {
       const expected = decodeExperiment(frag);
