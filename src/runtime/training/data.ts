@@ -45,18 +45,38 @@ export function resizeBilinearU8(src: Uint8Array, inH: number, inW: number, r: n
   const denY = 2 * r;
   const denX = 2 * outW;
   const den2 = denY * denX;
-  const xs = Array.from({ length: outW }, (_, o) => axisTaps(o, inW, outW));
+  const ys = taps(inH, r);
+  const xs = taps(inW, outW);
   const out = new Uint8Array(r * outW);
   for (let oy = 0; oy < r; oy++) {
-    const [y0, y1, fy] = axisTaps(oy, inH, r);
+    const row0 = ys[3 * oy] * inW;
+    const row1 = ys[3 * oy + 1] * inW;
+    const fy = ys[3 * oy + 2];
     for (let ox = 0; ox < outW; ox++) {
-      const [x0, x1, fx] = xs[ox];
-      const top = src[y0 * inW + x0] * (denX - fx) + src[y0 * inW + x1] * fx;
-      const bot = src[y1 * inW + x0] * (denX - fx) + src[y1 * inW + x1] * fx;
+      const x0 = xs[3 * ox];
+      const x1 = xs[3 * ox + 1];
+      const fx = xs[3 * ox + 2];
+      const top = src[row0 + x0] * (denX - fx) + src[row0 + x1] * fx;
+      const bot = src[row1 + x0] * (denX - fx) + src[row1 + x1] * fx;
       out[oy * outW + ox] = Math.floor((top * (denY - fy) + bot * fy + den2 / 2) / den2);
     }
   }
   return out;
+}
+
+/** axisTaps of every output coordinate of an axis of n inputs resized to r, flat (i0, i1, f), kept per (n, r):
+ * the training loop resizes every image with the same few pairs. */
+const tapTables = new Map<number, Int32Array>();
+function taps(n: number, r: number): Int32Array {
+  const key = n * 2048 + r;
+  let t = tapTables.get(key);
+  if (!t) {
+    t = new Int32Array(3 * r);
+    for (let o = 0; o < r; o++) t.set(axisTaps(o, n, r), 3 * o);
+    if (tapTables.size > 64) tapTables.clear();
+    tapTables.set(key, t);
+  }
+  return t;
 }
 
 /**
@@ -75,9 +95,13 @@ export function toInputInt8(gray: Uint8Array, channels: number, out?: Int8Array,
   const x = out ?? new Int8Array(gray.length * channels);
   if (x.length !== gray.length * channels)
     throw new Error(`input buffer holds ${x.length}, need ${gray.length * channels}`);
-  for (let p = 0; p < gray.length; p++) {
+  if (channels === 1) {
+    for (let p = 0; p < gray.length; p++) x[p] = codes ? codes[gray[p]] : gray[p] - 128;
+    return x;
+  }
+  for (let p = 0, q = 0; p < gray.length; p++) {
     const v = codes ? codes[gray[p]] : gray[p] - 128;
-    for (let c = 0; c < channels; c++) x[p * channels + c] = v;
+    for (let c = 0; c < channels; c++) x[q++] = v;
   }
   return x;
 }
