@@ -28,6 +28,7 @@ const CASES = [
 ];
 
 test('each backbone and a preset: the page shows the peak and flash that `tinytrain plan` prints', async ({ page }) => {
+  test.setTimeout(180_000); // six CLI runs (each a node process compiling its TypeScript) and six page plans
   const app = new PlaygroundPage(page);
   await app.open();
   for (const c of CASES) {
