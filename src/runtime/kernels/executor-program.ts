@@ -12,9 +12,13 @@
  * is a job of its own, from MIN_SPLIT_WORK.
  */
 import type { PlanStep } from '../../compiler/plan';
+import { chainRuns, splitChain, type ChainCall } from './executor-chain';
 import { splitStep, type StepSplit } from './executor-split';
 import type { KernelModule } from './wasm';
 import type { KernelProgram, ProgramCall } from './wasm-threads';
+import { call } from './kernel-call';
+
+export { call } from './kernel-call';
 
 type KernelFn = (...args: number[]) => number;
 
@@ -34,87 +38,95 @@ export interface StepProgram {
   program: KernelProgram;
 }
 
-/** Calls an export with a Float64Array's values as its arguments (fixed arities without a spread). */
-export function call(fn: KernelFn, a: Float64Array): number {
-  switch (a.length) {
-    case 2:
-      return fn(a[0], a[1]);
-    case 3:
-      return fn(a[0], a[1], a[2]);
-    case 4:
-      return fn(a[0], a[1], a[2], a[3]);
-    case 5:
-      return fn(a[0], a[1], a[2], a[3], a[4]);
-    case 6:
-      return fn(a[0], a[1], a[2], a[3], a[4], a[5]);
-    case 7:
-      return fn(a[0], a[1], a[2], a[3], a[4], a[5], a[6]);
-    case 8:
-      return fn(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
-    case 9:
-      return fn(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8]);
-    case 10:
-      return fn(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9]);
-    case 12:
-      return fn(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11]);
-    case 13:
-      return fn(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12]);
-    default:
-      return fn(...a);
-  }
-}
-
 export interface ProgramSource {
   steps: readonly PlanStep[];
   fns: KernelFn[];
   args: Float64Array[];
   splits: (StepSplit | null)[];
+  /** Band chains run by row ranges (executor-chain.ts), by first step. */
+  chains: (ChainCall | undefined)[];
   lossStep: number;
 }
 
+export interface ThreadOptions {
+  minSplitWork?: number;
+  programs?: boolean;
+  /** Parts a band chain is cut into (default: the thread count). */
+  chainParts?: number;
+}
+
 /**
- * How each step of a compiled sub-plan runs on `mod`'s threads: its split (null: whole, on this thread) and
- * the programs by first step. `minSplitWork` replaces both thresholds; programs: false turns programs off.
+ * How each step of a compiled sub-plan runs on `mod`'s threads: its split (null: whole, on this thread), the
+ * band chains and the programs by first step. `minSplitWork` replaces both thresholds; programs: false turns
+ * multi-step programs off (a chain is then a program of its own).
  */
 export function planThreads(
   mod: KernelModule,
   alloc: (bytes: number) => number,
-  src: Omit<ProgramSource, 'splits'>,
-  opts: { minSplitWork?: number; programs?: boolean },
-): { splits: (StepSplit | null)[]; programs: (StepProgram | undefined)[] } {
+  src: Omit<ProgramSource, 'splits' | 'chains'>,
+  opts: ThreadOptions,
+): { splits: (StepSplit | null)[]; chains: (ChainCall | undefined)[]; programs: (StepProgram | undefined)[] } {
   const threads = mod.threads;
-  if (!threads || threads.count < 2) return { splits: src.steps.map(() => null), programs: [] };
+  if (!threads || threads.count < 2) return { splits: src.steps.map(() => null), chains: [], programs: [] };
   const at = (minWork: number) => {
     const ctx = { mod, threads, minWork, alloc };
     return src.steps.map((st, i) => splitStep(st.kernel, src.args[i], ctx));
   };
+  const chains: (ChainCall | undefined)[] = new Array(src.steps.length);
+  const chainOpts = { parts: opts.chainParts ?? threads.count, minWork: opts.minSplitWork ?? MIN_SPLIT_WORK };
+  for (const run of chainRuns(src.steps)) {
+    const c = splitChain(mod, alloc, src, run, chainOpts);
+    if (c) chains[c.from] = c;
+  }
   const alone = at(opts.minSplitWork ?? MIN_SPLIT_WORK);
-  if (opts.programs === false) return { splits: alone, programs: [] };
-  const small = opts.minSplitWork === undefined ? at(MIN_PROGRAM_SPLIT_WORK) : alone;
-  const programs = buildPrograms(mod, alloc, { ...src, splits: small });
+  const small = opts.minSplitWork === undefined && opts.programs !== false ? at(MIN_PROGRAM_SPLIT_WORK) : alone;
+  const programs = buildPrograms(mod, alloc, { ...src, splits: small, chains }, opts.programs !== false);
   const splits = alone.slice();
   for (const p of programs) if (p) for (let i = p.from; i < p.to; i++) splits[i] = small[i];
-  return { splits, programs };
+  return { splits, chains, programs };
 }
 
-/** Maximal runs of steps that may join a program (rule 1), as [from, to) with their ends trimmed to splits. */
-export function programRuns(src: ProgramSource): [number, number][] {
-  const ok = (i: number) =>
-    i !== src.lossStep && !src.splits[i]?.hooked && !src.steps[i].args.some((a) => PATCHED.has(a.kind));
-  const runs: [number, number][] = [];
+/** The program units of [0, steps): a chain, or one step; split when the chain or the step runs split. */
+function units(src: ProgramSource): { from: number; to: number; split: boolean; ok: boolean }[] {
+  const out = [];
   for (let i = 0; i < src.steps.length;) {
-    if (!ok(i)) {
+    const c = src.chains[i];
+    if (c) {
+      out.push({ from: i, to: c.to, split: true, ok: true });
+      i = c.to;
+      continue;
+    }
+    const split = src.splits[i];
+    const patched = src.steps[i].args.some((a) => PATCHED.has(a.kind));
+    out.push({ from: i, to: i + 1, split: !!split, ok: i !== src.lossStep && !(split && (split.hooked || patched)) });
+    i++;
+  }
+  return out;
+}
+
+/** Maximal runs of steps that may join a program (rule 1), as [from, to) with their ends trimmed to splits
+ * (rules 2 and 3); with `multi` false, each chain alone. */
+export function programRuns(src: ProgramSource, multi = true): [number, number][] {
+  const us = units(src);
+  const runs: [number, number][] = [];
+  for (let i = 0; i < us.length;) {
+    if (!us[i].ok || !multi) {
+      if (src.chains[us[i].from]) runs.push([us[i].from, us[i].to]);
       i++;
       continue;
     }
     let j = i;
-    while (j < src.steps.length && ok(j)) j++;
+    while (j < us.length && us[j].ok) j++;
     let [a, b] = [i, j];
-    while (a < b && !src.splits[a]) a++;
-    while (b > a && !src.splits[b - 1]) b--;
+    while (a < b && !us[a].split) a++;
+    while (b > a && !us[b - 1].split) b--;
     let n = 0;
-    for (let k = a; k < b; k++) if (src.splits[k]) n++;
-    if (n >= MIN_PROGRAM_SPLITS) runs.push([a, b]);
+    let chain = false;
+    for (let k = a; k < b; k++) {
+      if (us[k].split) n++;
+      if (src.chains[us[k].from]) chain = true;
+    }
+    if (n >= MIN_PROGRAM_SPLITS || chain) runs.push([us[a].from, us[b - 1].to]);
     i = j;
   }
   return runs;
@@ -125,22 +137,28 @@ export function buildPrograms(
   mod: KernelModule,
   alloc: (bytes: number) => number,
   src: ProgramSource,
+  multi = true,
 ): (StepProgram | undefined)[] {
   const threads = mod.threads;
   const byStart: (StepProgram | undefined)[] = new Array(src.steps.length);
   if (!threads || threads.count < 2) return byStart;
   const exports = mod.exports as unknown as Record<string, KernelFn>;
-  for (const [from, to] of programRuns(src)) {
+  for (const [from, to] of programRuns(src, multi)) {
     const calls: ProgramCall[] = [];
     for (let i = from; i < to; i++) {
+      const chain = src.chains[i];
       const split = src.splits[i];
-      if (split) {
+      if (chain) {
+        calls.push(chain.call);
+        i = chain.to - 1;
+      } else if (split) {
         const fn = exports[split.kernel];
         const parts = split.partArgs(src.args[i]).map((p) => Float64Array.from(p));
-        calls.push({ kernel: split.kernel, parts, main: (a) => void call(fn, a) });
+        calls.push({ kernel: split.kernel, parts, main: (a: Float64Array) => void call(fn, a) });
       } else {
+        // one part on this thread, over the step's own arguments: those the executor patches stay current
         const fn = src.fns[i];
-        calls.push({ kernel: src.steps[i].kernel, parts: [src.args[i]], main: (a) => void call(fn, a) });
+        calls.push({ kernel: src.steps[i].kernel, parts: [src.args[i]], main: (a: Float64Array) => void call(fn, a) });
       }
     }
     byStart[from] = { from, to, program: threads.program(() => mod.memory.buffer as ArrayBuffer, alloc, calls) };

@@ -25,7 +25,7 @@ import type { KernelThreads } from './wasm-threads';
 type KernelFn = (...args: number[]) => number;
 
 /** Units of work (about 0.1 ns each) per multiply-accumulate or element, by kernel. */
-const WORK = { pointwise: 1, conv: 1, depthwise: 2, add: 64, clamp: 32 } as const;
+export const WORK = { pointwise: 1, conv: 1, depthwise: 2, add: 64, clamp: 32 } as const;
 
 /** A split step: runs the step across the threads given its resolved arguments. */
 export interface StepSplit {
@@ -54,7 +54,7 @@ interface PartSpec {
   add?: [number, number][];
 }
 
-function readShape(mod: KernelModule, ptr: number): ConvShape {
+export function readShape(mod: KernelModule, ptr: number): ConvShape {
   const w = new Int32Array(mod.memory.buffer, ptr, CONV_SHAPE_FIELDS.length);
   return Object.fromEntries(CONV_SHAPE_FIELDS.map((f, i) => [f, w[i]])) as unknown as ConvShape;
 }

@@ -41,11 +41,12 @@ function trace(
   minSplitWork?: number,
   programs?: boolean,
   mode?: ModeWindow,
+  chainParts?: number,
 ) {
-  const ex = PlanExecutor.load(mod, plan, s, { minSplitWork, guardBytes: 64, programs, mode });
+  const ex = PlanExecutor.load(mod, plan, s, { minSplitWork, guardBytes: 64, programs, mode, chainParts });
   const losses = examples(plan, steps, 11).map(({ image, label }) => ex.trainStep(image, label));
   const evals = examples(plan, 3, 12).map(({ image, label }) => ex.evaluate(image, label).loss);
-  const { split: kernels, programs: runs } = ex.threadPlan();
+  const { split: kernels, programs: runs, chains } = ex.threadPlan();
   const out = {
     losses,
     evals,
@@ -54,6 +55,7 @@ function trace(
     split: ex.splitSteps,
     columns: kernels.filter((k) => k?.endsWith('_cols')).length,
     programs: runs.length,
+    chains: chains.length,
   };
   expect(ex.checkCanaries()).toMatchObject({ before: 0, after: 0 });
   ex.dispose();
@@ -174,12 +176,21 @@ describe('PlanExecutor on kernel threads', () => {
         const everything = trace(threaded.get(t)!, p, settings, steps, 0);
         if (t > 1) expect(everything.split).toBeGreaterThan(10);
         if (t > 1) expect(everything.programs).toBeGreaterThan(0);
-        if (t > 1 && name.startsWith('mcunet-5fps@128')) expect(everything.columns).toBeGreaterThan(100);
+        if (t > 1 && name.startsWith('mcunet-5fps')) expect(everything.chains).toBeGreaterThan(0);
         expectSame(ref, everything);
       }
+      // programs off: each band chain is a program of its own, nothing else
       const alone = trace(threaded.get(2)!, p, settings, steps, 0, false);
-      expect(alone.programs).toBe(0);
+      expect(alone.programs).toBe(alone.chains);
       expectSame(ref, alone);
+      // chains cut into more row ranges than threads: uneven ranges whose halos overlap several neighbours
+      for (const [t, parts] of [
+        [2, 3],
+        [4, 7],
+      ]) {
+        const cut = trace(threaded.get(t)!, p, settings, steps, 0, true, undefined, parts);
+        expectSame(ref, cut);
+      }
       const usual = trace(threaded.get(2)!, p, settings, steps);
       expectSame(ref, usual);
       // split and whole runs alternating from the first step (a timing window every 4 runs)
