@@ -8,7 +8,10 @@
  *      stage i - 1 writes, else the chain runs step by step;
  *   2. each part has its own band schedule (scheduleBands over [R_p, R_p+1): the halo rows a neighbouring range
  *      also needs are computed again), its own ring buffers and shape structs with their ring depths;
- *   3. a residual chain's add runs per band of the part, from the part's one-row ring into the chain output.
+ *   3. a residual chain's add runs per band of the part, from the part's one-row ring into the chain output;
+ *   4. the chain's output must not overlap its input (else it runs step by step): in one pass over the bands
+ *      the planner may place them overlapping once the input's last rows are read, but a part may still read
+ *      input rows where another part has written output rows.
  * Every output row of the chain is written by exactly one part, and every row of every stage is computed from
  * the same input rows with the same kernel as in the single-threaded plan, so results stay bit-identical.
  */
@@ -63,12 +66,14 @@ interface ChainShape {
   /** The residual add: its first call's arguments, kernel, the indices of its (chain input, ring, output)
    * pointers and the chain input / output pointers at row 0. */
   add: { args: Float64Array; kernel: string; ptrs: number[]; x: number; y: number } | null;
+  /** Bytes of the chain input (stage 0's source). */
+  xBytes: number;
   work: number;
 }
 
 /** Reads a chain's stages from its steps and resolved arguments, or null when it is not as rule 1 says. */
 function readChain(mod: KernelModule, steps: readonly PlanStep[], args: Float64Array[], from: number, to: number) {
-  const out: ChainShape = { stages: [], add: null, work: 0 };
+  const out: ChainShape = { stages: [], add: null, xBytes: 0, work: 0 };
   for (let i = from; i < to; i++) {
     const band = steps[i].band!;
     const a = args[i];
@@ -90,6 +95,8 @@ function readChain(mod: KernelModule, steps: readonly PlanStep[], args: Float64A
       if (band.stage !== out.stages.length) return null;
       st = { args: a, kernel: steps[i].kernel, shape: readShape(mod, a[FA.shape]) };
       out.stages.push(st);
+      const x = steps[i].args[FA.src];
+      if (band.stage === 0) out.xBytes = x.kind === 'arena' ? x.bytes : Infinity;
     } else if (st.kernel !== steps[i].kernel || a.some((v, j) => j !== FA.r0 && j !== FA.r1 && v !== st!.args[j]))
       return null;
     const s = st.shape;
@@ -102,6 +109,12 @@ function readChain(mod: KernelModule, steps: readonly PlanStep[], args: Float64A
   const last = out.stages[n - 1].shape;
   if (out.add && out.add.args[out.add.ptrs[1]] !== out.stages[n - 1].args[FA.dst]) return null;
   if (!out.add && last.outRing !== last.outH) return null;
+  // rule 4: the chain output must not overlap its input (the planner may overlap them when the input's last
+  // read comes before the first output row is written, as in one pass; parts run side by side)
+  const x0 = out.stages[0].args[FA.src];
+  const y0 = out.add ? out.add.y : out.stages[n - 1].args[FA.dst];
+  const yBytes = last.outH * last.outW * last.outC;
+  if (x0 < y0 + yBytes && y0 < x0 + out.xBytes) return null;
   return out;
 }
 

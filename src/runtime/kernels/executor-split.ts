@@ -32,8 +32,11 @@ export interface StepSplit {
   readonly parts: number;
   /** The export each part calls. */
   readonly kernel: string;
-  /** Whether run() does work besides the parts (rng jumps): such a step cannot join a program. */
+  /** Whether run() does work besides the parts (rng jumps): before() and after() then do it in a program. */
   readonly hooked: boolean;
+  /** run()'s work of the calling thread before its parts start and after they end (no-ops without hooks). */
+  before(base: Float64Array): void;
+  after(base: Float64Array): void;
   /** The parts' arguments for the step's arguments `base`. */
   partArgs(base: Float64Array): Float64Array[];
   run(base: Float64Array): void;
@@ -111,11 +114,19 @@ class PatchedSplit implements StepSplit {
     return this.arrays;
   }
 
+  before(base: Float64Array): void {
+    this.hooks.before?.(base);
+  }
+
+  after(base: Float64Array): void {
+    this.hooks.after?.(base);
+  }
+
   run(base: Float64Array): void {
     this.partArgs(base);
-    this.hooks.before?.(base);
+    this.before(base);
     this.ctx.threads.run(this.fn, this.arrays, this.arrays.length, this.main);
-    this.hooks.after?.(base);
+    this.after(base);
   }
 }
 

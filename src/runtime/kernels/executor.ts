@@ -58,8 +58,10 @@ interface Compiled {
   labelSlots: Int32Array;
   /** Per step: how it runs across kernel threads, or null (whole, on this thread). */
   splits: (StepSplit | null)[];
-  /** Per step: the program that starts there (executor-program.ts), if any. */
-  programs: (StepProgram | undefined)[];
+  /** The programs (executor-program.ts). */
+  programs: StepProgram[];
+  /** Per step: the program it belongs to, if any. */
+  owner: (StepProgram | undefined)[];
   /** Per step: the band chain run by row ranges that starts there (executor-chain.ts), if any. */
   chains: (ChainCall | undefined)[];
   /** Split or whole, chosen by timing (null: no step splits, or always split). */
@@ -193,7 +195,9 @@ export class PlanExecutor {
     const threaded = splits.some((x) => x) || chains.some((x) => x);
     const mode = opts.mode !== false && threaded ? new ThreadMode(opts.mode ?? MODE_WINDOW) : null;
     const labels = Int32Array.from(labelSlots);
-    return { fns, args, lossStep, labelSlots: labels, classes, sub, splits, chains, programs, mode };
+    const owner: (StepProgram | undefined)[] = new Array(sub.steps.length);
+    for (const p of programs) owner.fill(p, p.from, p.to);
+    return { fns, args, lossStep, labelSlots: labels, classes, sub, splits, chains, programs, owner, mode };
   }
 
   /** Applies the run-time knobs: lr, rounding (args and update-param structs), QAS choice, and a new seed. */
@@ -248,17 +252,24 @@ export class PlanExecutor {
     }
     const slots = c.labelSlots;
     for (let k = 0; k < slots.length; k += 2) c.args[slots[k]][slots[k + 1]] = label;
-    const { fns, args, lossStep, splits, programs, mode } = c;
+    const { fns, args, lossStep, splits, owner, mode } = c;
     const timed = mode !== null && to > from;
     const threads = timed ? mode.begin(`${from}:${to}`) : true;
     const t0 = timed ? performance.now() : 0;
     let loss = NaN;
     for (let i = from; i < to; i++) {
-      const program = threads ? programs[i] : undefined;
-      if (program && program.to <= to) {
-        program.program.run();
-        i = program.to - 1;
-        continue;
+      const program = threads ? owner[i] : undefined;
+      if (program) {
+        // from call `first` to the last call boundary at or before `to` (a cut inside a chain runs it step by step)
+        const first = program.callAt[i - program.from];
+        let end = Math.min(program.to, to);
+        while (end > i && program.callAt[end - program.from] < 0) end--;
+        if (first >= 0 && end > i) {
+          program.program.run(first, program.callAt[end - program.from]);
+          if (i <= lossStep && lossStep < end) loss = program.loss.value;
+          i = end - 1;
+          continue;
+        }
       }
       const split = threads ? splits[i] : null;
       if (split) split.run(args[i]);
