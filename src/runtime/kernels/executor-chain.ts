@@ -18,7 +18,7 @@
 import { CONV_SHAPE_FIELDS, type ConvShape } from '../../compiler/kernel-abi';
 import { scheduleBands } from '../../compiler/lower/bands';
 import type { PlanStep } from '../../compiler/plan';
-import { bands, readShape, WORK } from './executor-split';
+import { readShape, WORK } from './executor-split';
 import { call } from './kernel-call';
 import type { KernelModule } from './wasm';
 import type { SequencesCall, SequenceStep } from './wasm-threads';
@@ -60,9 +60,9 @@ export function chainRuns(steps: readonly PlanStep[]): [number, number][] {
   return runs;
 }
 
-interface ChainShape {
+export interface ChainShape {
   /** Per stage: the arguments of its first call, its kernel and shape. */
-  stages: { args: Float64Array; kernel: string; shape: ConvShape }[];
+  stages: { args: Float64Array; kernel: string; shape: ConvShape; rowWork: number }[];
   /** The residual add: its first call's arguments, kernel, the indices of its (chain input, ring, output)
    * pointers and the chain input / output pointers at row 0. */
   add: { args: Float64Array; kernel: string; ptrs: number[]; x: number; y: number } | null;
@@ -93,15 +93,14 @@ function readChain(mod: KernelModule, steps: readonly PlanStep[], args: Float64A
     let st = out.stages[band.stage];
     if (!st) {
       if (band.stage !== out.stages.length) return null;
-      st = { args: a, kernel: steps[i].kernel, shape: readShape(mod, a[FA.shape]) };
+      const shape = readShape(mod, a[FA.shape]);
+      st = { args: a, kernel: steps[i].kernel, shape, rowWork: WORK[kind] * rowMacs(kind, shape) };
       out.stages.push(st);
       const x = steps[i].args[FA.src];
       if (band.stage === 0) out.xBytes = x.kind === 'arena' ? x.bytes : Infinity;
     } else if (st.kernel !== steps[i].kernel || a.some((v, j) => j !== FA.r0 && j !== FA.r1 && v !== st!.args[j]))
       return null;
-    const s = st.shape;
-    const macs = s.outW * s.outC * (kind === 'pointwise' ? s.inC : s.kernel * s.kernel * (kind === 'conv' ? s.inC : 1));
-    out.work += WORK[kind] * macs * (a[FA.r1] - a[FA.r0]);
+    out.work += st.rowWork * (a[FA.r1] - a[FA.r0]);
   }
   const n = out.stages.length;
   if (n === 0) return null;
@@ -115,6 +114,40 @@ function readChain(mod: KernelModule, steps: readonly PlanStep[], args: Float64A
   const y0 = out.add ? out.add.y : out.stages[n - 1].args[FA.dst];
   const yBytes = last.outH * last.outW * last.outC;
   if (x0 < y0 + yBytes && y0 < x0 + out.xBytes) return null;
+  return out;
+}
+
+/** Multiply-accumulates of one output row of a forward band kernel. */
+function rowMacs(kind: keyof typeof WORK, s: ConvShape): number {
+  return s.outW * s.outC * (kind === 'pointwise' ? s.inC : s.kernel * s.kernel * (kind === 'conv' ? s.inC : 1));
+}
+
+/** Estimated work of the part computing output rows [from, to), its halo rows included. */
+function partWork(c: ChainShape, from: number, to: number): number {
+  const shapes = c.stages.map((s) => s.shape);
+  let w = c.add ? WORK.add * (to - from) * shapes[shapes.length - 1].outW * shapes[shapes.length - 1].outC : 0;
+  for (const band of scheduleBands(shapes, 1, from, to).bands)
+    for (const call of band.calls) w += c.stages[call.stage].rowWork * (call.r1 - call.r0);
+  return w;
+}
+
+/**
+ * Row ranges for `parts` parts of equal estimated work: a range starting below row 0's needs more halo rows
+ * of the early stages, so equal row counts would leave the parts after the first longer. Each cut is the row
+ * whose range comes nearest the remaining work shared by the remaining parts.
+ */
+export function balancedRanges(c: ChainShape, rows: number, parts: number): [number, number][] {
+  const out: [number, number][] = [];
+  let start = 0;
+  for (let p = parts; p > 1 && start < rows - 1; p--) {
+    const target = partWork(c, start, rows) / p;
+    let cut = start + 1;
+    while (cut < rows - 1 && partWork(c, start, cut + 1) <= target) cut++;
+    if (cut < rows - 1 && target - partWork(c, start, cut) > partWork(c, start, cut + 1) - target) cut++;
+    out.push([start, cut]);
+    start = cut;
+  }
+  out.push([start, rows]);
   return out;
 }
 
@@ -182,7 +215,7 @@ export function splitChain(
   const parts = Math.min(opts.parts, rows, Math.floor(c.work / Math.max(1, opts.minWork)));
   if (parts < 2) return null;
   const exports = mod.exports as unknown as Record<string, KernelFn>;
-  const sequences = bands(0, rows, parts, 1).map((r) => partSequence(mod, alloc, c, r));
+  const sequences = balancedRanges(c, rows, parts).map((r) => partSequence(mod, alloc, c, r));
   const fns = sequences.map((q) => q.map((x) => exports[x.kernel]));
   const main = (part: number) => {
     const q = sequences[part];
