@@ -18,7 +18,19 @@ static inline void tt_store_row(float *dst, const float *acc, int32_t n, int32_t
 }
 
 void tt_clamp_f32_bwd(int32_t n, float *g, const uint8_t *mask) {
-  for (int32_t e = 0; e < n; e++) {
+  int32_t e = 0;
+#ifdef __wasm_simd128__
+  /* Eight elements a mask byte: lane k keeps its bits where bit k is set, else becomes 0x00000000 (+0.0f, what
+   * the scalar loop writes), so the result is the same bit for bit. */
+  const v128_t lo = wasm_i32x4_make(1, 2, 4, 8), hi = wasm_i32x4_make(16, 32, 64, 128), zero = wasm_i32x4_splat(0);
+  for (; e + 8 <= n; e += 8) {
+    const v128_t m = wasm_i32x4_splat(mask[e >> 3]);
+    const v128_t k0 = wasm_i32x4_ne(wasm_v128_and(m, lo), zero), k1 = wasm_i32x4_ne(wasm_v128_and(m, hi), zero);
+    wasm_v128_store(g + e, wasm_v128_and(wasm_v128_load(g + e), k0));
+    wasm_v128_store(g + e + 4, wasm_v128_and(wasm_v128_load(g + e + 4), k1));
+  }
+#endif
+  for (; e < n; e++) {
     if (!((mask[e >> 3] >> (e & 7)) & 1)) g[e] = 0.0f;
   }
 }

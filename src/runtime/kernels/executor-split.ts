@@ -15,7 +15,7 @@
  * A step is split only when each part gets at least `minWork` units: a small step costs less whole than the
  * threads' hand-over. A unit is about 0.1 ns of kernel time on one thread (measured per kernel, mcunet-5fps
  * 128x128 in Node): a pointwise or conv multiply-accumulate counts 1, a depthwise one 2, an element of the
- * float-requantized residual add 64 and of the clamp gradient 32 (WORK below).
+ * float-requantized residual add 64 and of the clamp gradient 1 (8 elements a SIMD step; WORK below).
  */
 import { CONV_SHAPE_FIELDS, Rounding, type ConvShape } from '../../compiler/kernel-abi';
 import { applyJump, jumpMatrix } from './rng-jump';
@@ -25,7 +25,7 @@ import type { KernelThreads } from './wasm-threads';
 type KernelFn = (...args: number[]) => number;
 
 /** Units of work (about 0.1 ns each) per multiply-accumulate or element, by kernel. */
-export const WORK = { pointwise: 1, conv: 1, depthwise: 2, add: 64, clamp: 32 } as const;
+export const WORK = { pointwise: 1, conv: 1, depthwise: 2, add: 64, clamp: 1 } as const;
 
 /** A split step: runs the step across the threads given its resolved arguments. */
 export interface StepSplit {
