@@ -19,7 +19,10 @@ export interface ThreadRow {
   threads: number;
   samplesPerSec: number;
   steps: number;
+  /** Split calls a training step makes (a band chain run by row ranges counts once: executor-chain.ts). */
   splitSteps: number;
+  /** Band chains run by row ranges. */
+  chains: number;
   /** Share of the one-thread step time in steps this row runs split (0..1). */
   splitShare: number;
   /** Programs (runs of steps handed to the threads as one job) a training step runs. */
@@ -76,6 +79,7 @@ export async function measureThreads(o: MeasureOptions): Promise<ThreadRow[]> {
       samplesPerSec: (1000 * steps) / ms,
       steps,
       splitSteps: ex.splitSteps,
+      chains: plan.chains.length,
       splitShare,
       programs,
       ranSplit,
@@ -111,7 +115,7 @@ export function formatRows(where: string, rows: ThreadRow[]): string[] {
   return rows.map(
     (r) =>
       `${where.padEnd(16)} ${r.label.padEnd(34)} ${r.samplesPerSec.toFixed(1).padStart(7)} samples/s  ` +
-      `x${(r.samplesPerSec / base.samplesPerSec).toFixed(2)}  ${String(r.splitSteps).padStart(3)} split steps ` +
+      `x${(r.samplesPerSec / base.samplesPerSec).toFixed(2)}  ${String(r.splitSteps).padStart(3)} split calls (${r.chains} chains) ` +
       `(${(100 * r.splitShare).toFixed(1).padStart(4)}% of the 1-thread step) ${String(r.programs).padStart(2)} programs, ` +
       `${(100 * r.ranSplit).toFixed(0).padStart(3)}% of steps ran split  ` +
       `${r.steps} steps  first 8 losses ${r.losses.every((l, i) => l === base.losses[i]) ? 'identical' : 'DIFFER'}`,

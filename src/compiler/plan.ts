@@ -74,6 +74,17 @@ export interface PlanStep {
   note?: string;
   /** The step's return value is the loss (tt_softmax_xent_s8). */
   returns?: 'loss';
+  /** A call of a fused band chain (lower/fused-chain.ts): the chain is the run of consecutive steps with this
+   * field and one opId; `stage` is the chain stage (an index) or 'add' (the residual add of a band), [r0, r1)
+   * the rows it computes. Executors may run a chain by other bands (executor-chain.ts). */
+  band?: PlanBand;
+}
+
+/** Chain membership of a plan step: see PlanStep.band. */
+export interface PlanBand {
+  stage: number | 'add';
+  r0: number;
+  r1: number;
 }
 
 /**

@@ -8,6 +8,10 @@
  * consumer reads in a band to the highest one already produced, so ring_i = max over bands of
  * (rows produced by stage i) - (lowest row read by stage i+1); the producer's writes of a band then only
  * overwrite rows below that window.
+ *
+ * A schedule may cover only output rows [from, to) of the last stage (a kernel thread's share of a chain,
+ * runtime/kernels/executor-chain.ts): walking back from row `from` gives the first row each stage must produce,
+ * so the halo rows a neighbouring range also needs are computed again, to the same values.
  */
 import type { ConvShape } from '../kernel-abi';
 
@@ -24,14 +28,26 @@ export interface BandSchedule {
   bands: { calls: BandCall[]; r0: number; r1: number }[];
 }
 
-export function scheduleBands(stages: readonly ConvShape[], bandRows = 1): BandSchedule {
+/** The first row each stage must produce for the last stage's output row `row`. */
+export function firstRows(stages: readonly ConvShape[], row: number): number[] {
+  const first = stages.map(() => 0);
+  first[stages.length - 1] = row;
+  for (let i = stages.length - 1; i > 0; i--) first[i - 1] = Math.max(0, first[i] * stages[i].stride - stages[i].pad);
+  return first;
+}
+
+export function scheduleBands(
+  stages: readonly ConvShape[],
+  bandRows = 1,
+  from = 0,
+  to = stages[stages.length - 1].outH,
+): BandSchedule {
   const n = stages.length;
-  const done = new Array<number>(n).fill(0);
+  const done = firstRows(stages, from);
   const rings = new Array<number>(Math.max(0, n - 1)).fill(1);
-  const last = stages[n - 1];
   const bands: BandSchedule['bands'] = [];
-  for (let r0 = 0; r0 < last.outH; r0 += bandRows) {
-    const r1 = Math.min(last.outH, r0 + bandRows);
+  for (let r0 = from; r0 < to; r0 += bandRows) {
+    const r1 = Math.min(to, r0 + bandRows);
     const target = new Array<number>(n);
     const lo = new Array<number>(n).fill(0);
     target[n - 1] = r1 - 1;

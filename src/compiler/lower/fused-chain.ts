@@ -72,7 +72,8 @@ export function emitFusedChain(op: Op<'fused_chain'>, L: Lowering): void {
         I32(c.r0),
         I32(c.r1),
       ];
-      L.step(op, kernel, args, { note: `${s.name} rows ${c.r0}..${c.r1 - 1}`, layer: s.layer });
+      const band = { stage: c.stage, r0: c.r0, r1: c.r1 };
+      L.step(op, kernel, args, { note: `${s.name} rows ${c.r0}..${c.r1 - 1}`, layer: s.layer, band });
     }
     if (add) {
       const rows = band.r1 - band.r0;
@@ -82,6 +83,7 @@ export function emitFusedChain(op: Op<'fused_chain'>, L: Lowering): void {
       L.step(op, kernel, [I32(rows * addRow), ...args, ...tensors, L.arena(y, at, rows * addRow), NULL], {
         note: `${add.name} rows ${band.r0}..${band.r1 - 1}`,
         layer: null,
+        band: { stage: 'add', r0: band.r0, r1: band.r1 },
       });
     }
   }

@@ -16,7 +16,7 @@ import {
 } from '../kernel-abi';
 import { tensorBytes, type Graph, type Op, type Tensor } from '../ir/graph';
 import type { KernelName } from '../kernels';
-import type { BufferCategory, PlanArg, PlanConst, PlanDType, PlanStep, StructName } from '../plan';
+import type { BufferCategory, PlanArg, PlanBand, PlanConst, PlanDType, PlanStep, StructName } from '../plan';
 
 export interface LBuffer {
   name: string;
@@ -176,11 +176,17 @@ export class Lowering {
    * Appends a call of `op`. It belongs to op.layer unless `at.layer` says otherwise (a stage of a fused chain,
    * or null for a call of no layer).
    */
-  step(op: Op, kernel: KernelName, args: PlanArg[], at: { note?: string; layer?: number | null } = {}): PlanStep {
+  step(
+    op: Op,
+    kernel: KernelName,
+    args: PlanArg[],
+    at: { note?: string; layer?: number | null; band?: PlanBand } = {},
+  ): PlanStep {
     const index = at.layer === undefined ? op.layer : at.layer;
     const layer = index === undefined || index === null ? null : this.layerName(index);
     const s: PlanStep = { kernel, args, op: op.name, opId: op.id, phase: op.phase, layer };
     if (at.note) s.note = at.note;
+    if (at.band) s.band = at.band;
     this.steps.push(s);
     return s;
   }

@@ -15,7 +15,8 @@
  * A step is split only when each part gets at least `minWork` units: a small step costs less whole than the
  * threads' hand-over. A unit is about 0.1 ns of kernel time on one thread (measured per kernel, mcunet-5fps
  * 128x128 in Node): a pointwise or conv multiply-accumulate counts 1, a depthwise one 2, an element of the
- * float-requantized residual add 64 and of the clamp gradient 32 (WORK below).
+ * float-requantized residual add 8 (16 elements a SIMD step: 0.20 -> 0.03 ms a paper:99kb step, `npm run bench --
+ * step`) and of the clamp gradient 1 (8 elements a SIMD step; WORK below).
  */
 import { CONV_SHAPE_FIELDS, Rounding, type ConvShape } from '../../compiler/kernel-abi';
 import { applyJump, jumpMatrix } from './rng-jump';
@@ -25,15 +26,18 @@ import type { KernelThreads } from './wasm-threads';
 type KernelFn = (...args: number[]) => number;
 
 /** Units of work (about 0.1 ns each) per multiply-accumulate or element, by kernel. */
-const WORK = { pointwise: 1, conv: 1, depthwise: 2, add: 64, clamp: 32 } as const;
+export const WORK = { pointwise: 1, conv: 1, depthwise: 2, add: 8, clamp: 1 } as const;
 
 /** A split step: runs the step across the threads given its resolved arguments. */
 export interface StepSplit {
   readonly parts: number;
   /** The export each part calls. */
   readonly kernel: string;
-  /** Whether run() does work besides the parts (rng jumps): such a step cannot join a program. */
+  /** Whether run() does work besides the parts (rng jumps): before() and after() then do it in a program. */
   readonly hooked: boolean;
+  /** run()'s work of the calling thread before its parts start and after they end (no-ops without hooks). */
+  before(base: Float64Array): void;
+  after(base: Float64Array): void;
   /** The parts' arguments for the step's arguments `base`. */
   partArgs(base: Float64Array): Float64Array[];
   run(base: Float64Array): void;
@@ -54,7 +58,7 @@ interface PartSpec {
   add?: [number, number][];
 }
 
-function readShape(mod: KernelModule, ptr: number): ConvShape {
+export function readShape(mod: KernelModule, ptr: number): ConvShape {
   const w = new Int32Array(mod.memory.buffer, ptr, CONV_SHAPE_FIELDS.length);
   return Object.fromEntries(CONV_SHAPE_FIELDS.map((f, i) => [f, w[i]])) as unknown as ConvShape;
 }
@@ -111,11 +115,19 @@ class PatchedSplit implements StepSplit {
     return this.arrays;
   }
 
+  before(base: Float64Array): void {
+    this.hooks.before?.(base);
+  }
+
+  after(base: Float64Array): void {
+    this.hooks.after?.(base);
+  }
+
   run(base: Float64Array): void {
     this.partArgs(base);
-    this.hooks.before?.(base);
+    this.before(base);
     this.ctx.threads.run(this.fn, this.arrays, this.arrays.length, this.main);
-    this.hooks.after?.(base);
+    this.after(base);
   }
 }
 

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compile } from '../../compiler/compile';
 import { mulberry32 } from '../../compiler/models/init';
 import { buildModel } from '../../compiler/models/model';
+import { pretrainedFile } from '../../compiler/models/plan-identity';
+import { transferModel } from '../../compiler/models/transfer';
 import type { TrainingPlan } from '../../compiler/plan';
 import type { RunSettings } from '../../compiler/settings';
 import { PlanExecutor } from './executor';
@@ -41,11 +43,12 @@ function trace(
   minSplitWork?: number,
   programs?: boolean,
   mode?: ModeWindow,
+  chainParts?: number,
 ) {
-  const ex = PlanExecutor.load(mod, plan, s, { minSplitWork, guardBytes: 64, programs, mode });
+  const ex = PlanExecutor.load(mod, plan, s, { minSplitWork, guardBytes: 64, programs, mode, chainParts });
   const losses = examples(plan, steps, 11).map(({ image, label }) => ex.trainStep(image, label));
   const evals = examples(plan, 3, 12).map(({ image, label }) => ex.evaluate(image, label).loss);
-  const { split: kernels, programs: runs } = ex.threadPlan();
+  const { split: kernels, programs: runs, chains } = ex.threadPlan();
   const out = {
     losses,
     evals,
@@ -54,6 +57,7 @@ function trace(
     split: ex.splitSteps,
     columns: kernels.filter((k) => k?.endsWith('_cols')).length,
     programs: runs.length,
+    chains: chains.length,
   };
   expect(ex.checkCanaries()).toMatchObject({ before: 0, after: 0 });
   ex.dispose();
@@ -137,6 +141,34 @@ describe('KernelThreads.program', () => {
   });
 });
 
+describe('PlanExecutor on kernel threads, runs cut into pieces', () => {
+  it('enters and leaves programs at call boundaries, a cut inside a chain runs it step by step', () => {
+    const p = compile(buildModel({ model: 'mcunet-5fps', resolution: 96, classes: 10, seed: 6 }), 'paper:148kb');
+    const s: RunSettings = { lr: 0.02, rounding: 'stochastic', qas: true, seed: 8 };
+    const n = p.steps.length;
+    const loss = p.steps.findIndex((st) => st.returns === 'loss');
+    const inChain = p.steps.findIndex((st, i) => st.band && p.steps[i + 1]?.band && i > 20);
+    const run = (mod: KernelModule, cuts: number[]) => {
+      const ex = PlanExecutor.load(mod, p, s, { mode: false });
+      const losses = examples(p, 3, 11).map(({ image, label }) => {
+        const ends = [0, ...cuts, n];
+        const parts = ends.slice(1).map((to, k) => ex.runSteps('train', ends[k], to, k === 0 ? image : null, label));
+        return parts.find((x) => !Number.isNaN(x));
+      });
+      const out = { losses, weights: ex.trainable(), chains: ex.threadPlan().chains.length };
+      ex.dispose();
+      return out;
+    };
+    const ref = run(single, []);
+    for (const cuts of [[inChain], [inChain, loss + 3], [loss, loss + 1, n - 7]]) {
+      const two = run(threaded.get(2)!, cuts);
+      expect(two.chains).toBeGreaterThan(0);
+      expect(two.losses).toEqual(ref.losses);
+      two.weights.forEach((w, i) => expect(w.data, w.name).toEqual(ref.weights[i].data));
+    }
+  }, 120_000);
+});
+
 describe('PlanExecutor on kernel threads', () => {
   const cases: [string, () => TrainingPlan, RunSettings, number][] = [
     [
@@ -158,6 +190,24 @@ describe('PlanExecutor on kernel threads', () => {
       2,
     ],
     [
+      // pretrained weights (random ones leave many activations at the clamp), and chains whose output the
+      // planner overlaps with their input (blocks.10: they must run step by step)
+      'mcunet-5fps@64 pretrained last:6, stochastic',
+      () =>
+        compile(
+          transferModel({
+            model: 'mcunet-5fps',
+            resolution: 64,
+            classes: 5,
+            pretrained: pretrainedFile('mcunet-5fps'),
+            seed: 1,
+          }),
+          'last:6',
+        ),
+      { lr: 0.02, rounding: 'stochastic', qas: true, seed: 9 },
+      3,
+    ],
+    [
       'mcunet-5fps@64 last:12, stochastic',
       () => compile(buildModel({ model: 'mcunet-5fps', resolution: 64, classes: 10, seed: 4 }), 'last:12'),
       { lr: 0.02, rounding: 'stochastic', qas: true, seed: 9 },
@@ -174,12 +224,21 @@ describe('PlanExecutor on kernel threads', () => {
         const everything = trace(threaded.get(t)!, p, settings, steps, 0);
         if (t > 1) expect(everything.split).toBeGreaterThan(10);
         if (t > 1) expect(everything.programs).toBeGreaterThan(0);
-        if (t > 1 && name.startsWith('mcunet-5fps@128')) expect(everything.columns).toBeGreaterThan(100);
+        if (t > 1 && name.startsWith('mcunet-5fps')) expect(everything.chains).toBeGreaterThan(0);
         expectSame(ref, everything);
       }
+      // programs off: each band chain is a program of its own, nothing else
       const alone = trace(threaded.get(2)!, p, settings, steps, 0, false);
-      expect(alone.programs).toBe(0);
+      expect(alone.programs).toBe(alone.chains);
       expectSame(ref, alone);
+      // chains cut into more row ranges than threads: uneven ranges whose halos overlap several neighbours
+      for (const [t, parts] of [
+        [2, 3],
+        [4, 7],
+      ]) {
+        const cut = trace(threaded.get(t)!, p, settings, steps, 0, true, undefined, parts);
+        expectSame(ref, cut);
+      }
       const usual = trace(threaded.get(2)!, p, settings, steps);
       expectSame(ref, usual);
       // split and whole runs alternating from the first step (a timing window every 4 runs)

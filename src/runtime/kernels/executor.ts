@@ -24,6 +24,7 @@ import { rngState, type RunSettings } from '../../compiler/settings';
 import type { PlanArg, PlanConst, PlanStep, SubPlan, TrainingPlan } from '../../compiler/plan';
 import { call, planThreads, type StepProgram } from './executor-program';
 import type { StepSplit } from './executor-split';
+import type { ChainCall } from './executor-chain';
 import { MODE_WINDOW, ThreadMode, type ModeWindow } from './executor-mode';
 import type { KernelModule } from './wasm';
 
@@ -37,6 +38,9 @@ export interface ExecutorOptions {
   minSplitWork?: number;
   /** With kernel threads: run consecutive split steps as one job (executor-program.ts; default true). */
   programs?: boolean;
+  /** With kernel threads: the row ranges a band chain is cut into (executor-chain.ts; default the thread
+   * count; more exercise uneven ranges and overlapping halos in tests). */
+  chainParts?: number;
   /** With kernel threads: how split and whole runs are timed against each other (executor-mode.ts), or false
    * to always run split. */
   mode?: ModeWindow | false;
@@ -54,8 +58,12 @@ interface Compiled {
   labelSlots: Int32Array;
   /** Per step: how it runs across kernel threads, or null (whole, on this thread). */
   splits: (StepSplit | null)[];
-  /** Per step: the program that starts there (executor-program.ts), if any. */
-  programs: (StepProgram | undefined)[];
+  /** The programs (executor-program.ts). */
+  programs: StepProgram[];
+  /** Per step: the program it belongs to, if any. */
+  owner: (StepProgram | undefined)[];
+  /** Per step: the band chain run by row ranges that starts there (executor-chain.ts), if any. */
+  chains: (ChainCall | undefined)[];
   /** Split or whole, chosen by timing (null: no step splits, or always split). */
   mode: ThreadMode | null;
   /** Labels must lie in [0, classes): the loss kernel's class count (the logits' length without one). */
@@ -64,6 +72,7 @@ interface Compiled {
 }
 
 const CANARY = 0xa5;
+const CHAIN = 'chain';
 
 export class PlanExecutor {
   /** Byte address of the arena in module memory (16-byte aligned). */
@@ -181,9 +190,14 @@ export class PlanExecutor {
       this.splitPtrs.push(p);
       return p;
     };
-    const { splits, programs } = planThreads(this.mod, alloc, { steps: sub.steps, fns, args, lossStep }, opts);
-    const mode = opts.mode !== false && splits.some((x) => x) ? new ThreadMode(opts.mode ?? MODE_WINDOW) : null;
-    return { fns, args, lossStep, labelSlots: Int32Array.from(labelSlots), classes, sub, splits, programs, mode };
+    const src = { steps: sub.steps, fns, args, lossStep };
+    const { splits, chains, programs } = planThreads(this.mod, alloc, src, opts);
+    const threaded = splits.some((x) => x) || chains.some((x) => x);
+    const mode = opts.mode !== false && threaded ? new ThreadMode(opts.mode ?? MODE_WINDOW) : null;
+    const labels = Int32Array.from(labelSlots);
+    const owner: (StepProgram | undefined)[] = new Array(sub.steps.length);
+    for (const p of programs) owner.fill(p, p.from, p.to);
+    return { fns, args, lossStep, labelSlots: labels, classes, sub, splits, chains, programs, owner, mode };
   }
 
   /** Applies the run-time knobs: lr, rounding (args and update-param structs), QAS choice, and a new seed. */
@@ -238,17 +252,24 @@ export class PlanExecutor {
     }
     const slots = c.labelSlots;
     for (let k = 0; k < slots.length; k += 2) c.args[slots[k]][slots[k + 1]] = label;
-    const { fns, args, lossStep, splits, programs, mode } = c;
+    const { fns, args, lossStep, splits, owner, mode } = c;
     const timed = mode !== null && to > from;
     const threads = timed ? mode.begin(`${from}:${to}`) : true;
     const t0 = timed ? performance.now() : 0;
     let loss = NaN;
     for (let i = from; i < to; i++) {
-      const program = threads ? programs[i] : undefined;
-      if (program && program.to <= to) {
-        program.program.run();
-        i = program.to - 1;
-        continue;
+      const program = threads ? owner[i] : undefined;
+      if (program) {
+        // from call `first` to the last call boundary at or before `to` (a cut inside a chain runs it step by step)
+        const first = program.callAt[i - program.from];
+        let end = Math.min(program.to, to);
+        while (end > i && program.callAt[end - program.from] < 0) end--;
+        if (first >= 0 && end > i) {
+          program.program.run(first, program.callAt[end - program.from]);
+          if (i <= lossStep && lossStep < end) loss = program.loss.value;
+          i = end - 1;
+          continue;
+        }
       }
       const split = threads ? splits[i] : null;
       if (split) split.run(args[i]);
@@ -310,16 +331,23 @@ export class PlanExecutor {
     return { runs: m?.runs ?? 0, split: m?.splitRuns ?? 0 };
   }
 
-  /** Steps of the training plan that run split across kernel threads (0 without threads). */
+  /** Split calls a training step makes across kernel threads (0 without threads): a band chain run by row
+   * ranges counts once, a split step outside chains once. */
   get splitSteps(): number {
-    return this.train.splits.filter((x) => x).length;
+    const { split, chains } = this.threadPlan();
+    return split.filter((k) => k !== null && k !== CHAIN).length + chains.length;
   }
 
-  /** Per training step: the export its parts call when it runs split (else null), and the programs
-   * (executor-program.ts) as [from, to). */
-  threadPlan(): { split: (string | null)[]; programs: [number, number][] } {
-    const programs = this.train.programs.flatMap((p) => (p ? [[p.from, p.to] as [number, number]] : []));
-    return { split: this.train.splits.map((x) => x?.kernel ?? null), programs };
+  /** Per training step: the export its parts call when it runs split ('chain' for the steps of a chain run by
+   * row ranges, else null), the programs (executor-program.ts) and the chains as [from, to). */
+  threadPlan(): { split: (string | null)[]; programs: [number, number][]; chains: [number, number][] } {
+    const c = this.train;
+    const ranges = (xs: ({ from: number; to: number } | undefined)[]) =>
+      xs.flatMap((p) => (p ? [[p.from, p.to] as [number, number]] : []));
+    const chains = ranges(c.chains);
+    const split = c.splits.map((x) => x?.kernel ?? null);
+    for (const [a, b] of chains) split.fill(CHAIN, a, b);
+    return { split, programs: ranges(c.programs), chains };
   }
 
   /** Predicted class of the last training step (the logits of its forward pass, before the update). */

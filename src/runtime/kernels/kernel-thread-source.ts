@@ -15,7 +15,7 @@
  *   fn, parts, nargs, args (float64 index of part 0's arguments; part i's follow at + i * nargs),
  *   claim, done   (job << 8) | parts claimed / finished; the calling thread writes (job << 8) into both before
  *                 it posts the job, so a word with another job number means that job is over
- * Threads go through the calls in order: claim parts of a call with parts > 1 (one-part calls are the calling
+ * A call with fn = SEQUENCES has parts that are lists of calls (below). Threads go through the calls in order: claim parts of a call with parts > 1 (one-part calls are the calling
  * thread's), then wait until all its parts are done. `abort` (a job number) ends a program early; `active`
  * counts kernel threads inside one; `sleepers` counts threads (the calling one included) blocked in
  * Atomics.wait on a done word: whoever adds to a done word while it is non-zero notifies.
@@ -41,6 +41,10 @@ export const CTRL = {
   sleepers: 11,
 } as const;
 export const PROGRAM = -2;
+/** fn of a program call whose parts are sequences: args is the int32 index of a directory of [first entry,
+ * entries] per part; an entry is SEQ_WORDS int32: fn, nargs, float64 index of its arguments, 0. */
+export const SEQUENCES = -3;
+export const SEQ_WORDS = 4;
 export const PROGRAM_WORDS = 8;
 export const PW = { fn: 0, parts: 1, nargs: 2, args: 3, claim: 4, done: 5 } as const;
 export const MAX_PARTS = 16;
@@ -92,12 +96,24 @@ const run = (init) => {
         const i = c & 255;
         if (i >= parts) break;
         if (Atomics.compareExchange(m32, b + ${PW.claim}, c, c + 1) !== c) continue;
-        const fn = m32[b + ${PW.fn}];
-        const nargs = m32[b + ${PW.nargs}];
-        const at = m32[b + ${PW.args}] + i * nargs;
-        if (at + nargs > m64.length) m64 = new Float64Array(memory.buffer);
+        let fn = m32[b + ${PW.fn}];
         try {
-          call(fns[fn], m64, at, nargs);
+          if (fn === ${SEQUENCES}) {
+            const dir = m32[b + ${PW.args}] + 2 * i;
+            if (dir + 2 > m32.length) m32 = new Int32Array(memory.buffer);
+            const end = m32[dir] + ${SEQ_WORDS} * m32[dir + 1];
+            if (end > m32.length) m32 = new Int32Array(memory.buffer);
+            for (let e = m32[dir]; e < end; e += ${SEQ_WORDS}) {
+              fn = m32[e];
+              if (m32[e + 2] + m32[e + 1] > m64.length) m64 = new Float64Array(memory.buffer);
+              call(fns[fn], m64, m32[e + 2], m32[e + 1]);
+            }
+          } else {
+            const nargs = m32[b + ${PW.nargs}];
+            const at = m32[b + ${PW.args}] + i * nargs;
+            if (at + nargs > m64.length) m64 = new Float64Array(memory.buffer);
+            call(fns[fn], m64, at, nargs);
+          }
         } catch (e) {
           Atomics.store(w, ${CTRL.error}, i + 1);
           post({ error: names[fn] + ': ' + (e && e.message ? e.message : String(e)) });

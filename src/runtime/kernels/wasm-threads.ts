@@ -10,14 +10,30 @@
  * kernel thread that the OS has not scheduled yet costs nothing (this thread does its parts), and every part
  * still runs exactly once. A program (KernelThreads.program, executor-program.ts) is a sequence of such calls in
  * one job: its table lives in wasm memory, every thread claims the parts of call j and waits until they are all
- * done before call j + 1, so many small split calls cost one hand-over. The control block (a SharedArrayBuffer
+ * done before call j + 1, so many small split calls cost one hand-over. A call's parts may be sequences of
+ * calls (a band chain by output-row ranges, executor-chain.ts): the thread that claims part i runs its calls in
+ * order without waiting between them. The control block (a SharedArrayBuffer
  * apart from wasm memory) is laid out in
  * kernel-thread-source.ts. Waiting needs a context that may block: a worker, or Node's main thread (never a
  * page). Kernel threads spin briefly on Atomics.load before Atomics.wait: plan steps come tens of microseconds
  * apart, about a futex wake-up.
  */
 import { KernelModule, type KernelExports } from './wasm';
-import { ARGS_BYTE, CTRL, CTRL_BYTES, MAX_ARGS, MAX_PARTS, PROGRAM, PROGRAM_WORDS, PW } from './kernel-thread-source';
+import {
+  ARGS_BYTE,
+  CTRL,
+  CTRL_BYTES,
+  MAX_ARGS,
+  MAX_PARTS,
+  PROGRAM,
+  PROGRAM_WORDS,
+  PW,
+  SEQ_WORDS,
+  SEQUENCES,
+} from './kernel-thread-source';
+
+/** fn of a host call in a program table (one part, the calling thread's: kernel threads never call it). */
+const HOST = -4;
 
 /** A started kernel thread, whatever the platform (Node worker_threads or a browser Worker). */
 export interface ThreadPort {
@@ -30,17 +46,42 @@ export interface ThreadPort {
 /** Starts one kernel thread (see kernel-thread-source.ts for the source each platform needs). */
 export type SpawnThread = () => ThreadPort;
 
-/** One call of a program: the export the kernel threads call, the parts' arguments, and this thread's call. */
-export interface ProgramCall {
+/** One call of a program: the export the kernel threads call, the parts' arguments, and this thread's call;
+ * or parts that are sequences of calls (KernelThreads.sequences), `main(i)` running sequence i here. */
+export type ProgramCall = SplitCall | SequencesCall | HostCall;
+
+export interface SplitCall {
   kernel: string;
   parts: Float64Array[];
   main: (a: Float64Array) => void;
+  /** The parts' current arguments, when they change after the program is written (the learning rate):
+   * written into the program each time it runs, before the threads start. */
+  refresh?: () => Float64Array[];
 }
 
-/** A program written into wasm memory (KernelThreads.program): run() runs its calls in order. */
+/** Work of the calling thread alone between two calls (an rng jump): the kernel threads wait for it. */
+export interface HostCall {
+  host: () => void;
+}
+
+/** One kernel call of a sequence. */
+export interface SequenceStep {
+  kernel: string;
+  args: Float64Array;
+}
+
+/** A program call whose part i is sequences[i]: one thread runs its calls in order, without waiting between. */
+export interface SequencesCall {
+  sequences: SequenceStep[][];
+  main: (part: number) => void;
+}
+
+const partsOf = (c: ProgramCall) => ('sequences' in c ? c.sequences.length : 'host' in c ? 1 : c.parts.length);
+
+/** A program written into wasm memory (KernelThreads.program): run() runs its calls [first, last) in order. */
 export interface KernelProgram {
   readonly calls: number;
-  run(): void;
+  run(first?: number, last?: number): void;
 }
 
 /** Bytes of stack each kernel thread gets (the fused kernels keep a 16 KB block on the stack). */
@@ -149,36 +190,89 @@ export class KernelThreads {
    */
   program(mem: () => ArrayBuffer, alloc: (bytes: number) => number, calls: ProgramCall[]): KernelProgram {
     const table = alloc(4 * PROGRAM_WORDS * calls.length);
-    const args = alloc(8 * calls.reduce((n, c) => n + c.parts.length * c.parts[0].length, 0) + 8);
-    const at0 = (args + 7) >> 3;
+    const f64 = (c: ProgramCall) =>
+      'sequences' in c
+        ? c.sequences.reduce((n, q) => n + q.reduce((m, x) => m + x.args.length, 0), 0)
+        : 'host' in c
+          ? 0
+          : c.parts.length * c.parts[0].length;
+    const i32 = (c: ProgramCall) =>
+      'sequences' in c ? 2 * c.sequences.length + SEQ_WORDS * c.sequences.reduce((n, q) => n + q.length, 0) : 0;
+    const args = alloc(8 * calls.reduce((n, c) => n + f64(c), 0) + 8);
+    const dirs = alloc(4 * calls.reduce((n, c) => n + i32(c), 0) + 4);
     const m32 = new Int32Array(mem());
     const m64 = new Float64Array(mem());
-    let at = at0;
+    let at = (args + 7) >> 3;
+    let dir = dirs >> 2;
+    const argsAt: number[] = [];
     calls.forEach((c, j) => {
-      if (c.parts.length > MAX_PARTS || c.parts.some((p) => p.length !== c.parts[0].length))
-        throw new Error(`program call ${j}: at most ${MAX_PARTS} parts of one length`);
       const b = (table >> 2) + PROGRAM_WORDS * j;
+      argsAt.push(at);
+      if (partsOf(c) > MAX_PARTS) throw new Error(`program call ${j}: at most ${MAX_PARTS} parts`);
+      if ('host' in c) {
+        m32.set([HOST, 1, 0, 0, 0, 0], b);
+        return;
+      }
+      if ('sequences' in c) {
+        // a directory of [first entry, entries] per part, then entries [fn, nargs, float64 index of args, 0]
+        m32.set([SEQUENCES, c.sequences.length, 0, dir, 0, 0], b);
+        let entry = dir + 2 * c.sequences.length;
+        c.sequences.forEach((q, i) => {
+          m32.set([entry, q.length], dir + 2 * i);
+          for (const x of q) {
+            m32.set([this.index(x.kernel), x.args.length, at, 0], entry);
+            m64.set(x.args, at);
+            at += x.args.length;
+            entry += SEQ_WORDS;
+          }
+        });
+        dir = entry;
+        return;
+      }
+      if (c.parts.some((p) => p.length !== c.parts[0].length))
+        throw new Error(`program call ${j}: parts of different lengths`);
       m32.set([this.index(c.kernel), c.parts.length, c.parts[0].length, at, 0, 0], b);
       for (const p of c.parts) m64.set(p, (at += p.length) - p.length);
     });
-    return { calls: calls.length, run: () => this.runProgram(mem, table, calls) };
+    const live = calls.flatMap((c, j) => ('refresh' in c && c.refresh ? [{ j, c, at: argsAt[j] }] : []));
+    return {
+      calls: calls.length,
+      run: (first = 0, last = calls.length) => this.runProgram(mem, table, calls, live, first, last),
+    };
   }
 
-  private runProgram(mem: () => ArrayBuffer, table: number, calls: ProgramCall[]): void {
+  private runProgram(
+    mem: () => ArrayBuffer,
+    table: number,
+    calls: ProgramCall[],
+    live: { j: number; c: SplitCall; at: number }[],
+    first: number,
+    last: number,
+  ): void {
     if (this.disposed) throw new Error('kernel threads disposed');
+    if (!(0 <= first && first < last && last <= calls.length))
+      throw new RangeError(`calls ${first}..${last} of a program of ${calls.length}`);
     const m = new Int32Array(mem());
-    const base = table >> 2;
+    if (live.length > 0) {
+      const m64 = new Float64Array(mem());
+      for (const { j, c, at } of live) {
+        if (j < first || j >= last) continue;
+        let k = at;
+        for (const p of c.refresh!()) m64.set(p, (k += p.length) - p.length);
+      }
+    }
+    const base = (table >> 2) + PROGRAM_WORDS * first;
     const job = this.nextJob();
     const t = job << 8;
-    for (let j = 0; j < calls.length; j++) {
+    for (let j = 0; j < last - first; j++) {
       m[base + PROGRAM_WORDS * j + PW.claim] = t;
       m[base + PROGRAM_WORDS * j + PW.done] = t;
     }
-    this.w[CTRL.prog] = table;
-    this.w[CTRL.count] = calls.length;
+    this.w[CTRL.prog] = base << 2;
+    this.w[CTRL.count] = last - first;
     this.post(PROGRAM, 0, 0, job);
     try {
-      for (let j = 0; j < calls.length; j++) this.programCall(m, base + PROGRAM_WORDS * j, t, calls[j]);
+      for (let j = 0; j < last - first; j++) this.programCall(m, base + PROGRAM_WORDS * j, t, calls[first + j]);
     } catch (e) {
       this.abort(job);
       throw e;
@@ -192,9 +286,11 @@ export class KernelThreads {
 
   /** This thread's share of one program call, then the wait for the other threads' parts of it. */
   private programCall(m: Int32Array, b: number, t: number, c: ProgramCall): void {
-    const parts = c.parts.length;
+    const parts = partsOf(c);
+    const part =
+      'sequences' in c ? (i: number) => c.main(i) : 'host' in c ? () => c.host() : (i: number) => c.main(c.parts[i]);
     if (parts === 1) {
-      c.main(c.parts[0]);
+      part(0);
       this.done(m, b);
       return;
     }
@@ -203,7 +299,7 @@ export class KernelThreads {
       const i = v & 255;
       if (i >= parts) break;
       if (Atomics.compareExchange(m, b + PW.claim, v, v + 1) !== v) continue;
-      c.main(c.parts[i]);
+      part(i);
       this.done(m, b);
     }
     let d = Atomics.load(m, b + PW.done);
