@@ -3,7 +3,15 @@ import { join } from 'node:path';
 import { gunzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { fnv1a32 } from './dataset-format';
-import { INPUT_QUANT, fetchDataset, pixelCodes, readSplit, resizeBilinearU8, toInputInt8 } from './data';
+import {
+  INPUT_QUANT,
+  fetchDataset,
+  pixelCodes,
+  readSplit,
+  resizeBilinearInto,
+  resizeBilinearU8,
+  toInputInt8,
+} from './data';
 
 const DATA = join(__dirname, '../../../public/data');
 const file = (name: string) => new Uint8Array(readFileSync(join(DATA, name)));
@@ -71,6 +79,21 @@ describe('resizeBilinearU8', () => {
     // the square call is the non-square one with W = H
     expect(resizeBilinearU8(img, 28, 28, 32, 32)).toEqual(resizeBilinearU8(img, 28, 28, 32));
     expect(() => resizeBilinearU8(img, 28, 28, 32, 0)).toThrow('bad output size 0');
+  });
+
+  it('writes into a buffer (resizeBilinearInto) the same values, strided, offset, copied and coded', () => {
+    let s = 4242;
+    const img = Uint8Array.from({ length: 28 * 20 }, () => (s = (s * 1103515245 + 12345) >>> 0) >>> 24);
+    const gray = resizeFloat(img, 28, 20, 33, 17);
+    const codes = pixelCodes({ scale: 0.02, zeroPoint: -3 });
+    const three = new Int8Array(33 * 17 * 3);
+    resizeBilinearInto(img, 28, 20, 33, 17, three, { stride: 3, copies: 3, codes });
+    expect(three).toEqual(toInputInt8(gray, 3, undefined, codes));
+    // one plane of an interleaved RGB buffer: the other bytes stay as they were
+    const rgb = new Uint8Array(33 * 17 * 3).fill(9);
+    resizeBilinearInto(img, 28, 20, 33, 17, rgb, { stride: 3, offset: 2 });
+    for (let p = 0; p < gray.length; p++) expect([rgb[3 * p], rgb[3 * p + 1], rgb[3 * p + 2]]).toEqual([9, 9, gray[p]]);
+    expect(() => resizeBilinearInto(img, 28, 20, 33, 17, new Uint8Array(33 * 17 - 1))).toThrow('cannot hold');
   });
 
   it('gives the same bytes as the C trainer (scripts/pretrain/data.c) on the first 5 test images', () => {

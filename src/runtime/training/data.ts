@@ -39,29 +39,71 @@ function axisTaps(o: number, n: number, r: number): [i0: number, i1: number, f: 
  * value = floor((sum of p * wy * wx + denY * denX / 2) / (denY * denX)), the square formula when they agree.
  */
 export function resizeBilinearU8(src: Uint8Array, inH: number, inW: number, r: number, outW = r): Uint8Array {
+  const out = new Uint8Array(r * outW);
+  resizeBilinearInto(src, inH, inW, r, outW, out);
+  return out;
+}
+
+/** Horizontal sums of the input rows (resizeBilinearInto), reused from call to call. */
+let rowSums = new Int32Array(0);
+
+/**
+ * resizeBilinearU8 written straight into `dst`: output pixel p's value v goes to dst[offset + p * stride + c] for
+ * c < copies, as codes[v] when codes are given (the network input's int8 codes), else v. The same integers as
+ * the formula in the header, computed separably: every input row's horizontal sums p[x0] * (denX - fx) +
+ * p[x1] * fx once, then one vertical blend per output pixel (the training loop resizes an image every step).
+ */
+export function resizeBilinearInto(
+  src: Uint8Array,
+  inH: number,
+  inW: number,
+  r: number,
+  outW: number,
+  dst: Uint8Array | Int8Array,
+  opts: { stride?: number; offset?: number; copies?: number; codes?: Int8Array } = {},
+): void {
   if (src.length !== inH * inW) throw new Error(`resize: ${src.length} bytes is not ${inH}x${inW}`);
   for (const n of [r, outW])
     if (!Number.isInteger(n) || n < 1 || n > 1024) throw new Error(`resize: bad output size ${n}`);
+  const { stride = 1, offset = 0, copies = 1, codes } = opts;
+  if (offset + (r * outW - 1) * stride + copies > dst.length)
+    throw new Error(`resize: ${dst.length} bytes cannot hold ${r}x${outW} pixels of stride ${stride}`);
   const denY = 2 * r;
   const denX = 2 * outW;
   const den2 = denY * denX;
+  const half = den2 / 2;
   const ys = taps(inH, r);
   const xs = taps(inW, outW);
-  const out = new Uint8Array(r * outW);
-  for (let oy = 0; oy < r; oy++) {
-    const row0 = ys[3 * oy] * inW;
-    const row1 = ys[3 * oy + 1] * inW;
-    const fy = ys[3 * oy + 2];
+  if (rowSums.length < inH * outW) rowSums = new Int32Array(inH * outW);
+  const h = rowSums;
+  for (let y = 0; y < inH; y++) {
+    const row = y * inW;
+    const at = y * outW;
     for (let ox = 0; ox < outW; ox++) {
-      const x0 = xs[3 * ox];
-      const x1 = xs[3 * ox + 1];
       const fx = xs[3 * ox + 2];
-      const top = src[row0 + x0] * (denX - fx) + src[row0 + x1] * fx;
-      const bot = src[row1 + x0] * (denX - fx) + src[row1 + x1] * fx;
-      out[oy * outW + ox] = Math.floor((top * (denY - fy) + bot * fy + den2 / 2) / den2);
+      h[at + ox] = src[row + xs[3 * ox]] * (denX - fx) + src[row + xs[3 * ox + 1]] * fx;
     }
   }
-  return out;
+  for (let oy = 0, q = offset; oy < r; oy++) {
+    const top = ys[3 * oy] * outW;
+    const bot = ys[3 * oy + 1] * outW;
+    const fy = ys[3 * oy + 2];
+    const wy = denY - fy;
+    // exact: the sum is a non-negative integer below 2^31 and den2 < 2^22, so the float quotient truncates right
+    if (codes && copies === 3)
+      for (let ox = 0; ox < outW; ox++, q += stride) {
+        const code = codes[((h[top + ox] * wy + h[bot + ox] * fy + half) / den2) | 0];
+        dst[q] = code;
+        dst[q + 1] = code;
+        dst[q + 2] = code;
+      }
+    else
+      for (let ox = 0; ox < outW; ox++, q += stride) {
+        const v = ((h[top + ox] * wy + h[bot + ox] * fy + half) / den2) | 0;
+        const code = codes ? codes[v] : v;
+        for (let c = 0; c < copies; c++) dst[q + c] = code;
+      }
+  }
 }
 
 /** axisTaps of every output coordinate of an axis of n inputs resized to r, flat (i0, i1, f), kept per (n, r):
@@ -89,6 +131,9 @@ export function pixelCodes(q: { scale: number; zeroPoint: number } | null): Int8
     codes[p] = q ? Math.max(-128, Math.min(127, Math.round(p / 255 / q.scale) + q.zeroPoint)) : p - 128;
   return codes;
 }
+
+/** codes of pixelCodes(null): x_q = p - 128. */
+const DEFAULT_CODES = pixelCodes(null);
 
 /** Gray bytes -> int8 HWC input with `channels` copies of x_q = codes[p] (default p - 128). */
 export function toInputInt8(gray: Uint8Array, channels: number, out?: Int8Array, codes?: Int8Array): Int8Array {
@@ -140,7 +185,14 @@ export class DatasetSplit {
   inputShaped(i: number, h: number, w: number, channels: number, out?: Int8Array, codes?: Int8Array): Int8Array {
     if (this.manifest.image.channels !== 1) throw new Error('input(): only gray datasets are supported');
     const { height, width } = this.manifest.image;
-    return toInputInt8(resizeBilinearU8(this.image(i), height, width, h, w), channels, out, codes);
+    const x = out ?? new Int8Array(h * w * channels);
+    if (x.length !== h * w * channels) throw new Error(`input buffer holds ${x.length}, need ${h * w * channels}`);
+    resizeBilinearInto(this.image(i), height, width, h, w, x, {
+      stride: channels,
+      copies: channels,
+      codes: codes ?? DEFAULT_CODES,
+    });
+    return x;
   }
 }
 

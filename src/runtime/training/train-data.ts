@@ -8,7 +8,7 @@
  * and B for 1-channel ones.
  */
 import { MODEL_NAMES } from '../../compiler/models/arch';
-import { pixelCodes, resizeBilinearU8, toInputInt8, type DatasetSplit } from './data';
+import { pixelCodes, resizeBilinearInto, type DatasetSplit } from './data';
 import type { ExampleSource } from './train-session';
 import type { UserSample } from './training-api';
 
@@ -94,13 +94,11 @@ export function userExamples(samples: readonly UserSample[], input: InputSpec): 
     image(i, dst) {
       const s = samples[i];
       if (c === 1) {
-        toInputInt8(resizeBilinearU8(plane(s, -1), s.height, s.width, r, w), 1, dst, code);
+        resizeBilinearInto(plane(s, -1), s.height, s.width, r, w, dst, { codes: code });
         return;
       }
-      for (let j = 0; j < 3; j++) {
-        const g = resizeBilinearU8(plane(s, j), s.height, s.width, r, w);
-        for (let p = 0; p < g.length; p++) dst[p * 3 + j] = code[g[p]];
-      }
+      for (let j = 0; j < 3; j++)
+        resizeBilinearInto(plane(s, j), s.height, s.width, r, w, dst, { stride: 3, offset: j, codes: code });
     },
   };
 }
