@@ -29,6 +29,10 @@ export interface ThreadRow {
   programs: number;
   /** Share of the training steps that ran split (the others ran whole: executor-mode.ts chose by timing). */
   ranSplit: number;
+  /** Share of the training steps that ran pipelined by the frozen prefix (executor-pipeline.ts; counted in
+   * ranSplit too), and the call where the prefix ends (0: no pipeline). */
+  ranPipelined: number;
+  prefixCalls: number;
   losses: number[];
 }
 
@@ -74,6 +78,8 @@ export async function measureThreads(o: MeasureOptions): Promise<ThreadRow[]> {
     const programs = plan.programs.length;
     const runs = ex.splitRuns;
     const ranSplit = runs.runs ? runs.split / runs.runs : 0;
+    const piped = ex.pipelineRuns;
+    const ranPipelined = runs.runs ? piped.steps / runs.runs : 0;
     const row = {
       ...r,
       samplesPerSec: (1000 * steps) / ms,
@@ -83,6 +89,8 @@ export async function measureThreads(o: MeasureOptions): Promise<ThreadRow[]> {
       splitShare,
       programs,
       ranSplit,
+      ranPipelined,
+      prefixCalls: piped.cut,
       losses,
     };
     ex.dispose();
@@ -117,7 +125,8 @@ export function formatRows(where: string, rows: ThreadRow[]): string[] {
       `${where.padEnd(16)} ${r.label.padEnd(34)} ${r.samplesPerSec.toFixed(1).padStart(7)} samples/s  ` +
       `x${(r.samplesPerSec / base.samplesPerSec).toFixed(2)}  ${String(r.splitSteps).padStart(3)} split calls (${r.chains} chains) ` +
       `(${(100 * r.splitShare).toFixed(1).padStart(4)}% of the 1-thread step) ${String(r.programs).padStart(2)} programs, ` +
-      `${(100 * r.ranSplit).toFixed(0).padStart(3)}% of steps ran split  ` +
+      `${(100 * r.ranSplit).toFixed(0).padStart(3)}% of steps on threads (${(100 * r.ranPipelined).toFixed(0)}% pipelined, ` +
+      `prefix of ${r.prefixCalls} calls)  ` +
       `${r.steps} steps  first 8 losses ${r.losses.every((l, i) => l === base.losses[i]) ? 'identical' : 'DIFFER'}`,
   );
 }

@@ -4,7 +4,7 @@ import { ThreadMode } from './executor-mode';
 /** Runs `n` runs over `key`, each taking split or whole ms; returns the way each went (true: split). */
 function drive(m: ThreadMode, n: number, key: string, ms: { split: number; whole: number }): boolean[] {
   return Array.from({ length: n }, () => {
-    const split = m.begin(key);
+    const split = m.begin(key) === 0;
     m.end(split ? ms.split : ms.whole);
     return split;
   });
@@ -28,7 +28,7 @@ describe('ThreadMode', () => {
     const m = new ThreadMode({ period: 100, block: 2, warm: 0 });
     const ways: boolean[] = [];
     for (let i = 0; i < 8; i++) {
-      const split = m.begin('0:9');
+      const split = m.begin('0:9') === 0;
       ways.push(split);
       // a slow first split run of each block, then split faster than whole
       m.end(split ? (i % 4 === 0 ? 100 : 2) : 3);
@@ -54,10 +54,33 @@ describe('ThreadMode', () => {
       ['0:9', 9],
     ];
     for (const [key, ms] of runs) {
-      seen.push(m.begin(key));
+      seen.push(m.begin(key) === 0);
       m.end(ms);
     }
     expect(seen).toEqual([T, F, T, F, F, F, T, T, F, F]);
     expect(m.split).toBe(true);
+  });
+
+  it('with three ways (pipelined, split, whole) times each in turn and keeps the fastest', () => {
+    const m = new ThreadMode({ period: 100, block: 2, warm: 0 }, 3);
+    const seen: number[] = [];
+    const ms = [2, 3, 4];
+    for (let i = 0; i < 14; i++) {
+      const way = m.begin('0:9');
+      seen.push(way);
+      // the first run of a threaded block is slow and not timed
+      m.end(way < 2 && i % 2 === 0 ? 100 : ms[way]);
+    }
+    expect(seen).toEqual([0, 0, 1, 1, 2, 2, 0, 0, 1, 1, 2, 2, 0, 0]);
+    expect(m.way).toBe(0);
+    expect(m.split).toBe(true);
+    const n = new ThreadMode({ period: 100, block: 1, warm: 0 }, 3);
+    for (let i = 0; i < 6; i++) {
+      const way = n.begin('0:9');
+      n.end([5, 1, 3][way]);
+    }
+    // block 1: every threaded block's only run is its first, untimed; so only whole is timed, and no way is
+    // chosen without a time for each
+    expect(n.way).toBe(0);
   });
 });

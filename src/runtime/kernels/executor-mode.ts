@@ -1,14 +1,16 @@
 /**
- * Split or whole: which way the executor runs a sub-plan on kernel threads, chosen by timing both. Splitting
- * pays only while the other threads get a core; on a machine whose cores are busy with other work a kernel
- * thread that is descheduled in the middle of its part holds the step up, and the step is faster whole on this
- * thread. Both ways give bit-identical results (executor-split.ts), so the executor may switch at any run.
+ * Which way the executor runs a sub-plan on kernel threads, chosen by timing them: split (executor-split.ts),
+ * pipelined by the frozen prefix when the plan has one (executor-pipeline.ts), or whole on this thread.
+ * Threads pay only while the other threads get a core; on a machine whose cores are busy with other work a
+ * kernel thread that is descheduled in the middle of its part holds the step up, and the step is faster whole.
+ * Every way gives bit-identical results, so the executor may switch at any run.
  *
- * Every `period` runs, from run `warm` on, the runs over one step range (the first such run's range) go in four
- * blocks of `block` runs: split, whole, split, whole. The way with the smaller mean time is used until the next
- * window. The first run of a split block is not timed: a kernel thread that slept through the whole runs before
- * it is woken in it, which on a busy machine may take a scheduler slice. Runs over other ranges (a prefix cache's
- * partial runs) use the current way and are not timed.
+ * Every `period` runs, from run `warm` on, the runs over one step range (the first such run's range) go in
+ * blocks of `block` runs, each way in turn, twice: for two ways split, whole, split, whole. The way with the
+ * smallest mean time is used until the next window. The first run of a threaded block (every way but the last,
+ * whole) is not timed: a kernel thread that slept through the runs before it is woken in it, which on a busy
+ * machine may take a scheduler slice. Runs over other ranges (a prefix cache's partial runs) use the current
+ * way and are not timed.
  */
 export interface ModeWindow {
   period: number;
@@ -16,47 +18,62 @@ export interface ModeWindow {
   warm: number;
 }
 
-/** One window of 16 runs every 256: at most 3% of the runs go the slower way. */
+/** One window of 16 runs every 256 (24 with three ways): at most 3-6% of the runs go a slower way. */
 export const MODE_WINDOW: ModeWindow = { period: 256, block: 4, warm: 16 };
 
 export class ThreadMode {
-  /** The way runs go outside a window. */
-  split = true;
-  /** Runs so far, and those that ran split. */
+  /** The way runs go outside a window: 0 .. ways - 1, the last one whole. */
+  way = 0;
+  /** Runs so far, and those that ran on threads (any way but whole). */
   runs = 0;
   splitRuns = 0;
   private key: string | null = null;
   /** Runs of the window so far. */
   private q = 0;
-  private readonly ms = [0, 0];
-  private readonly count = [0, 0];
-  /** The way of the run in progress when it is timed (0 split, 1 whole), else -1. */
+  private readonly ms: number[];
+  private readonly count: number[];
+  /** The way of the run in progress when it is timed, else -1. */
   private current = -1;
+  private decideAfter = false;
 
-  constructor(private readonly w: ModeWindow = MODE_WINDOW) {}
+  constructor(
+    private readonly w: ModeWindow = MODE_WINDOW,
+    readonly ways = 2,
+  ) {
+    this.ms = new Array<number>(ways).fill(0);
+    this.count = new Array<number>(ways).fill(0);
+  }
 
-  /** Whether the run over `key` (its step range) starting now runs split; call end() when it is done. */
-  begin(key: string): boolean {
+  /** Whether runs go on threads (the first way) outside a window; false: whole. */
+  get split(): boolean {
+    return this.way !== this.ways - 1;
+  }
+
+  set split(on: boolean) {
+    this.way = on ? 0 : this.ways - 1;
+  }
+
+  /** The way of the run over `key` (its step range) starting now; call end() when it is done. */
+  begin(key: string): number {
     if (this.runs++ % this.w.period === this.w.warm) {
       this.key = key;
       this.q = 0;
       this.ms.fill(0);
       this.count.fill(0);
     }
-    let split = this.split;
+    let way = this.way;
     this.current = -1;
     if (this.key === key) {
-      const way = Math.floor(this.q / this.w.block) % 2;
-      split = way === 0;
-      if (!(split && this.q % this.w.block === 0)) this.current = way;
-      if (++this.q === 4 * this.w.block) this.key = null;
-      if (this.key === null) this.decideAfter = true;
+      way = Math.floor(this.q / this.w.block) % this.ways;
+      if (!(way !== this.ways - 1 && this.q % this.w.block === 0)) this.current = way;
+      if (++this.q === 2 * this.ways * this.w.block) {
+        this.key = null;
+        this.decideAfter = true;
+      }
     }
-    if (split) this.splitRuns++;
-    return split;
+    if (way !== this.ways - 1) this.splitRuns++;
+    return way;
   }
-
-  private decideAfter = false;
 
   /** The run started by the last begin() took `ms` milliseconds. */
   end(ms: number): void {
@@ -66,7 +83,10 @@ export class ThreadMode {
     }
     if (this.decideAfter) {
       this.decideAfter = false;
-      if (this.count[0] > 0 && this.count[1] > 0) this.split = this.ms[0] / this.count[0] <= this.ms[1] / this.count[1];
+      if (this.count.every((n) => n > 0)) {
+        const mean = this.ms.map((t, i) => t / this.count[i]);
+        this.way = mean.indexOf(Math.min(...mean));
+      }
     }
   }
 }

@@ -42,11 +42,18 @@ function trace(
   steps: number,
   minSplitWork?: number,
   programs?: boolean,
-  mode?: ModeWindow,
+  mode?: ModeWindow | false,
   chainParts?: number,
+  next?: 'next' | 'wrong',
 ) {
   const ex = PlanExecutor.load(mod, plan, s, { minSplitWork, guardBytes: 64, programs, mode, chainParts });
-  const losses = examples(plan, steps, 11).map(({ image, label }) => ex.trainStep(image, label));
+  const xs = examples(plan, steps, 11);
+  const other = examples(plan, 1, 99)[0].image;
+  // with `next`: each step is told the next step's image (the last one, an unrelated image); 'wrong': step 1
+  // is told an unrelated image, so step 2 finds its prefix not prepared
+  const ahead = (i: number) => (next === 'wrong' && i === 1 ? other : (xs[i + 1]?.image ?? other));
+  const losses = xs.map(({ image, label }, i) => ex.trainStep(image, label, undefined, next ? ahead(i) : undefined));
+  const pipelined = ex.pipelineRuns;
   const evals = examples(plan, 3, 12).map(({ image, label }) => ex.evaluate(image, label).loss);
   const { split: kernels, programs: runs, chains } = ex.threadPlan();
   const out = {
@@ -58,6 +65,7 @@ function trace(
     columns: kernels.filter((k) => k?.endsWith('_cols')).length,
     programs: runs.length,
     chains: chains.length,
+    pipelined,
   };
   expect(ex.checkCanaries()).toMatchObject({ before: 0, after: 0 });
   ex.dispose();
@@ -244,6 +252,29 @@ describe('PlanExecutor on kernel threads', () => {
       // split and whole runs alternating from the first step (a timing window every 4 runs)
       const mixed = trace(threaded.get(2)!, p, settings, steps, undefined, undefined, { period: 4, block: 1, warm: 0 });
       expectSame(ref, mixed);
+      // pipelined by the frozen prefix (its plan has one unless every layer trains), told the next image or,
+      // once, a wrong one; on 2 and 4 threads, and with pipelined, split and whole runs alternating
+      for (const t of [2, 4])
+        for (const how of ['next', 'wrong'] as const) {
+          const piped = trace(threaded.get(t)!, p, settings, steps, undefined, undefined, false, undefined, how);
+          if (!name.includes(' full')) {
+            expect(piped.pipelined.cut).toBeGreaterThan(0);
+            expect(piped.pipelined.steps).toBe(steps);
+          }
+          expectSame(ref, piped);
+        }
+      const ways = trace(
+        threaded.get(2)!,
+        p,
+        settings,
+        steps,
+        undefined,
+        undefined,
+        { period: 3, block: 1, warm: 0 },
+        undefined,
+        'next',
+      );
+      expectSame(ref, ways);
     }, 180_000);
   }
 });

@@ -26,6 +26,7 @@ import { call, planThreads, type StepProgram } from './executor-program';
 import type { StepSplit } from './executor-split';
 import type { ChainCall } from './executor-chain';
 import { MODE_WINDOW, ThreadMode, type ModeWindow } from './executor-mode';
+import { PrefixPipeline } from './executor-pipeline';
 import type { KernelModule } from './wasm';
 
 export interface ExecutorOptions {
@@ -41,9 +42,12 @@ export interface ExecutorOptions {
   /** With kernel threads: the row ranges a band chain is cut into (executor-chain.ts; default the thread
    * count; more exercise uneven ranges and overlapping halos in tests). */
   chainParts?: number;
-  /** With kernel threads: how split and whole runs are timed against each other (executor-mode.ts), or false
-   * to always run split. */
+  /** With kernel threads: how the ways to run (split, pipelined, whole) are timed against each other
+   * (executor-mode.ts), or false to always run split, or pipelined when the caller gives the next image. */
   mode?: ModeWindow | false;
+  /** With kernel threads: pipeline training steps by the frozen prefix when the caller gives the next image
+   * (executor-pipeline.ts; default true). */
+  pipeline?: boolean;
 }
 
 type KernelFn = (...args: number[]) => number;
@@ -64,8 +68,11 @@ interface Compiled {
   owner: (StepProgram | undefined)[];
   /** Per step: the band chain run by row ranges that starts there (executor-chain.ts), if any. */
   chains: (ChainCall | undefined)[];
-  /** Split or whole, chosen by timing (null: no step splits, or always split). */
+  /** The way to run, chosen by timing (null: no threads, or always threaded): with a pipeline, way 0 is
+   * pipelined, 1 split and 2 whole; without, 0 split and 1 whole. */
   mode: ThreadMode | null;
+  /** The frozen-prefix pipeline of the training sub-plan (executor-pipeline.ts), if any. */
+  pipeline: PrefixPipeline | null;
   /** Labels must lie in [0, classes): the loss kernel's class count (the logits' length without one). */
   classes: number;
   sub: SubPlan;
@@ -88,6 +95,8 @@ export class PlanExecutor {
   private readonly train: Compiled;
   private readonly infer: Compiled;
   private disposed = false;
+  /** Training steps run pipelined. */
+  private pipelined = 0;
   /** The seed the rng was last seeded with (configure re-seeds only when it changes). */
   private seeded = NaN;
 
@@ -105,8 +114,8 @@ export class PlanExecutor {
     this.rawPtr = mod.alloc(this.arenaBytes + 2 * this.guard + 15);
     this.arenaPtr = (this.rawPtr + this.guard + 15) & ~15;
     this.fillCanaries();
-    this.train = this.compile(plan, opts);
-    this.infer = this.compile(plan.inference, opts);
+    this.train = this.compile(plan, opts, true);
+    this.infer = this.compile(plan.inference, opts, false);
     this.configure(settings);
   }
 
@@ -170,7 +179,7 @@ export class PlanExecutor {
     }
   }
 
-  private compile(sub: SubPlan, opts: ExecutorOptions): Compiled {
+  private compile(sub: SubPlan, opts: ExecutorOptions, training: boolean): Compiled {
     const exports = this.mod.exports as unknown as Record<string, unknown>;
     const labelSlots: number[] = [];
     let lossStep = -1;
@@ -193,11 +202,16 @@ export class PlanExecutor {
     const src = { steps: sub.steps, fns, args, lossStep };
     const { splits, chains, programs } = planThreads(this.mod, alloc, src, opts);
     const threaded = splits.some((x) => x) || chains.some((x) => x);
-    const mode = opts.mode !== false && threaded ? new ThreadMode(opts.mode ?? MODE_WINDOW) : null;
+    const pipeline =
+      training && opts.pipeline !== false
+        ? PrefixPipeline.create(this.mod, alloc, { plan: this.plan, sub, fns, args, arenaPtr: this.arenaPtr })
+        : null;
+    const ways = pipeline ? 3 : 2;
+    const mode = opts.mode !== false && (threaded || pipeline) ? new ThreadMode(opts.mode ?? MODE_WINDOW, ways) : null;
     const labels = Int32Array.from(labelSlots);
     const owner: (StepProgram | undefined)[] = new Array(sub.steps.length);
     for (const p of programs) owner.fill(p, p.from, p.to);
-    return { fns, args, lossStep, labelSlots: labels, classes, sub, splits, chains, programs, owner, mode };
+    return { fns, args, lossStep, labelSlots: labels, classes, sub, splits, chains, programs, owner, mode, pipeline };
   }
 
   /** Applies the run-time knobs: lr, rounding (args and update-param structs), QAS choice, and a new seed. */
@@ -240,7 +254,14 @@ export class PlanExecutor {
    * Writes the image (unless null) and the label, then runs calls [from, to) of a sub-plan (all by default).
    * Returns the loss when the loss call ran, else NaN.
    */
-  private run(c: Compiled, image: ArrayLike<number> | null, label: number, to = c.fns.length, from = 0): number {
+  private run(
+    c: Compiled,
+    image: ArrayLike<number> | null,
+    label: number,
+    to = c.fns.length,
+    from = 0,
+    way?: number,
+  ): number {
     if (this.disposed) throw new Error('executor disposed');
     if (c.labelSlots.length > 0 && !(Number.isInteger(label) && label >= 0 && label < c.classes))
       throw new Error(`label ${label} is not a class of this plan (0..${c.classes - 1})`);
@@ -253,8 +274,10 @@ export class PlanExecutor {
     const slots = c.labelSlots;
     for (let k = 0; k < slots.length; k += 2) c.args[slots[k]][slots[k + 1]] = label;
     const { fns, args, lossStep, splits, owner, mode } = c;
-    const timed = mode !== null && to > from;
-    const threads = timed ? mode.begin(`${from}:${to}`) : true;
+    const timed = way === undefined && mode !== null && to > from;
+    // a way given by the caller, else timed; any way but the last (whole) runs split steps and programs
+    const threads =
+      way !== undefined ? way < (mode?.ways ?? 2) - 1 : timed ? mode.begin(`${from}:${to}`) < mode.ways - 1 : true;
     const t0 = timed ? performance.now() : 0;
     let loss = NaN;
     for (let i = from; i < to; i++) {
@@ -314,15 +337,43 @@ export class PlanExecutor {
     return loss;
   }
 
-  /** One training step (batch 1): forward, backward and the sparse update. Returns the loss. */
-  trainStep(image: ArrayLike<number>, label: number): number {
-    return this.run(this.train, image, label);
+  /**
+   * One training step (batch 1): forward, backward and the sparse update. Returns the loss. `next`, the image
+   * of the next training step when the caller knows it, lets the executor compute that image's frozen prefix
+   * on a kernel thread during this step (executor-pipeline.ts); results do not depend on it.
+   */
+  trainStep(image: ArrayLike<number>, label: number, _example?: unknown, next?: ArrayLike<number>): number {
+    const c = this.train;
+    const p = c.pipeline;
+    if (!p || !next) return this.run(c, image, label);
+    const mode = c.mode;
+    const way = mode ? mode.begin('pipelined') : 0;
+    const t0 = mode ? performance.now() : 0;
+    let loss = NaN;
+    if (way !== 0) loss = this.run(c, image, label, c.fns.length, 0, way);
+    else {
+      this.pipelined++;
+      const whole = (mode?.ways ?? 3) - 1;
+      if (p.holds(image)) {
+        this.run(c, null, label, p.cut, p.cut, whole);
+        p.restore();
+      } else this.run(c, image, label, p.cut, 0, whole);
+      p.run(next, () => void (loss = this.run(c, null, label, c.fns.length, p.cut, whole)));
+    }
+    if (mode) mode.end(performance.now() - t0);
+    return loss;
   }
 
   /** Inference on one image: the loss against `label` and the predicted class. */
   evaluate(image: ArrayLike<number>, label: number): { loss: number; predicted: number } {
     const loss = this.run(this.infer, image, label);
     return { loss, predicted: this.argmax(this.infer.sub) };
+  }
+
+  /** Training steps run pipelined by the frozen prefix (executor-pipeline.ts), and where its prefix ends (0:
+   * no pipeline). */
+  get pipelineRuns(): { steps: number; cut: number } {
+    return { steps: this.pipelined, cut: this.train.pipeline?.cut ?? 0 };
   }
 
   /** Training runs so far and those that ran split (the rest ran whole: executor-mode.ts). */

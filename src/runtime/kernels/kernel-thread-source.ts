@@ -13,8 +13,11 @@
  * A job is one split call (fn >= 0) or a program (fn = PROGRAM): `count` calls whose table starts at byte
  * `prog` of wasm memory, PROGRAM_WORDS int32 a call:
  *   fn, parts, nargs, args (float64 index of part 0's arguments; part i's follow at + i * nargs),
- *   claim, done   (job << 8) | parts claimed / finished; the calling thread writes (job << 8) into both before
- *                 it posts the job, so a word with another job number means that job is over
+ *   claim         (job << 16) | a bit per claimed part; a thread claims the lowest free part it may run
+ *   done          (job << 8) | parts finished
+ *                 the calling thread writes (job << 16) and (job << 8) into them before it posts the job, so a
+ *                 word with another job number means that job is over
+ *   only          a bit per part that only the calling thread runs (its part is JavaScript: executor-pipeline.ts)
  * A call with fn = SEQUENCES has parts that are lists of calls (below). Threads go through the calls in order: claim parts of a call with parts > 1 (one-part calls are the calling
  * thread's), then wait until all its parts are done. `abort` (a job number) ends a program early; `active`
  * counts kernel threads inside one; `sleepers` counts threads (the calling one included) blocked in
@@ -46,7 +49,7 @@ export const PROGRAM = -2;
 export const SEQUENCES = -3;
 export const SEQ_WORDS = 4;
 export const PROGRAM_WORDS = 8;
-export const PW = { fn: 0, parts: 1, nargs: 2, args: 3, claim: 4, done: 5 } as const;
+export const PW = { fn: 0, parts: 1, nargs: 2, args: 3, claim: 4, done: 5, only: 6 } as const;
 export const MAX_PARTS = 16;
 export const MAX_ARGS = 16;
 export const ARGS_BYTE = 64;
@@ -81,6 +84,7 @@ const run = (init) => {
   };
   const program = (job) => {
     const t = job << 8;
+    const tc = job << 16;
     const base = w[${CTRL.prog}] >> 2;
     const count = w[${CTRL.count}];
     if (base + ${PROGRAM_WORDS} * count > m32.length) {
@@ -90,12 +94,14 @@ const run = (init) => {
     for (let j = 0; j < count; j++) {
       const b = base + ${PROGRAM_WORDS} * j;
       const parts = m32[b + ${PW.parts}];
+      const mine = ((1 << parts) - 1) & ~m32[b + ${PW.only}];
       while (parts > 1) {
         const c = Atomics.load(m32, b + ${PW.claim});
-        if ((c & ~255) !== t || Atomics.load(w, ${CTRL.abort}) === job) return;
-        const i = c & 255;
-        if (i >= parts) break;
-        if (Atomics.compareExchange(m32, b + ${PW.claim}, c, c + 1) !== c) continue;
+        if ((c & ~0xffff) !== tc || Atomics.load(w, ${CTRL.abort}) === job) return;
+        const free = ~c & mine;
+        if (free === 0) break;
+        const i = 31 - Math.clz32(free & -free);
+        if (Atomics.compareExchange(m32, b + ${PW.claim}, c, c | (1 << i)) !== c) continue;
         let fn = m32[b + ${PW.fn}];
         try {
           if (fn === ${SEQUENCES}) {

@@ -74,6 +74,9 @@ export interface SequenceStep {
 export interface SequencesCall {
   sequences: SequenceStep[][];
   main: (part: number) => void;
+  /** A bit per part that only this thread runs, through main (its sequence is then not read): a part that is
+   * JavaScript work, such as the executor's pipelined training step (executor-pipeline.ts). */
+  mainOnly?: number;
 }
 
 const partsOf = (c: ProgramCall) => ('sequences' in c ? c.sequences.length : 'host' in c ? 1 : c.parts.length);
@@ -91,8 +94,8 @@ const SPIN = 20000;
 const PAGE = 65536;
 /** How long a kernel thread may take to start (instantiate the module) before the threads are given up. */
 const READY_MS = 30_000;
-/** Job numbers live in the high 23 bits of the claim word. */
-const MAX_JOB = (1 << 23) - 1;
+/** Job numbers live in the high 15 bits of a program call's claim word (kernel-thread-source.ts). */
+const MAX_JOB = (1 << 15) - 1;
 
 export class KernelThreads {
   private readonly w: Int32Array;
@@ -210,12 +213,12 @@ export class KernelThreads {
       argsAt.push(at);
       if (partsOf(c) > MAX_PARTS) throw new Error(`program call ${j}: at most ${MAX_PARTS} parts`);
       if ('host' in c) {
-        m32.set([HOST, 1, 0, 0, 0, 0], b);
+        m32.set([HOST, 1, 0, 0, 0, 0, 0], b);
         return;
       }
       if ('sequences' in c) {
         // a directory of [first entry, entries] per part, then entries [fn, nargs, float64 index of args, 0]
-        m32.set([SEQUENCES, c.sequences.length, 0, dir, 0, 0], b);
+        m32.set([SEQUENCES, c.sequences.length, 0, dir, 0, 0, c.mainOnly ?? 0], b);
         let entry = dir + 2 * c.sequences.length;
         c.sequences.forEach((q, i) => {
           m32.set([entry, q.length], dir + 2 * i);
@@ -231,7 +234,7 @@ export class KernelThreads {
       }
       if (c.parts.some((p) => p.length !== c.parts[0].length))
         throw new Error(`program call ${j}: parts of different lengths`);
-      m32.set([this.index(c.kernel), c.parts.length, c.parts[0].length, at, 0, 0], b);
+      m32.set([this.index(c.kernel), c.parts.length, c.parts[0].length, at, 0, 0, 0], b);
       for (const p of c.parts) m64.set(p, (at += p.length) - p.length);
     });
     const live = calls.flatMap((c, j) => ('refresh' in c && c.refresh ? [{ j, c, at: argsAt[j] }] : []));
@@ -265,7 +268,7 @@ export class KernelThreads {
     const job = this.nextJob();
     const t = job << 8;
     for (let j = 0; j < last - first; j++) {
-      m[base + PROGRAM_WORDS * j + PW.claim] = t;
+      m[base + PROGRAM_WORDS * j + PW.claim] = job << 16;
       m[base + PROGRAM_WORDS * j + PW.done] = t;
     }
     this.w[CTRL.prog] = base << 2;
@@ -294,11 +297,16 @@ export class KernelThreads {
       this.done(m, b);
       return;
     }
+    // parts only this thread may run first (the kernel threads cannot), then the lowest free one
+    const all = (1 << parts) - 1;
+    const only = 'sequences' in c ? (c.mainOnly ?? 0) : 0;
     for (;;) {
       const v = Atomics.load(m, b + PW.claim);
-      const i = v & 255;
-      if (i >= parts) break;
-      if (Atomics.compareExchange(m, b + PW.claim, v, v + 1) !== v) continue;
+      const free = ~v & all;
+      if (free === 0) break;
+      const pick = free & only || free;
+      const i = 31 - Math.clz32(pick & -pick);
+      if (Atomics.compareExchange(m, b + PW.claim, v, v | (1 << i)) !== v) continue;
       part(i);
       this.done(m, b);
     }

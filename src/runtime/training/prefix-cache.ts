@@ -1,10 +1,9 @@
 /**
  * Frozen-prefix caching for contribution runs (a browser/Node shortcut; the device plan is unchanged).
  *
- * The calls of a sub-plan before its first call that reads a trainable ('sram') const or a run-time value
- * (label, lr, rng, rounding, QAS scale), or that is not a forward call, compute a pure function of the input
- * image and frozen consts: the frozen prefix. Its result is what the arena holds at that cut in the buffers
- * live across it (PlanBuffer lifetimes: firstStep < cut <= lastStep). So per image we keep those bytes, and on
+ * The frozen prefix of a sub-plan (compiler/frozen-prefix.ts) computes a pure function of the input image and
+ * frozen consts. Its result is what the arena holds at the cut in the buffers live across it (PlanBuffer
+ * lifetimes: firstStep < cut <= lastStep). So per image we keep those bytes, and on
  * the next visit of the image write them back and run only the calls from the cut on. Same kernels, same
  * bytes in: results are bit-identical with and without the cache (prefix-cache.test.ts).
  *
@@ -14,9 +13,12 @@
  * sizes. The const bytes are the model's frozen weights, so the key covers the model's content (its prefix).
  * An entry is `${cut key}|${split}|${image index}`; a cache serves one pair of example sources (train, test).
  */
-import type { PlanArg, SubPlan, TrainingPlan } from '../../compiler/plan';
+import { frozenPrefixLength, liveAcross } from '../../compiler/frozen-prefix';
+import type { SubPlan, TrainingPlan } from '../../compiler/plan';
 import type { PlanExecutor } from '../kernels/executor';
 import type { ExampleRef, Learner } from './train-session';
+
+export { frozenPrefixLength };
 
 /** Where a sub-plan's frozen prefix is cut and what the calls after the cut need from it. */
 export interface PrefixCut {
@@ -32,25 +34,11 @@ export interface PrefixCut {
   text: string;
 }
 
-const RUNTIME_ARGS = new Set<PlanArg['kind']>(['lr', 'rng', 'rounding', 'label', 'gscale']);
-
 /** FNV-1a (32 bit) of bytes, as 8 hex digits. */
 function fnv(bytes: Uint8Array, seed = 0x811c9dc5): string {
   let h = seed;
   for (let i = 0; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
   return (h >>> 0).toString(16).padStart(8, '0');
-}
-
-/** The number of leading calls of `sub` that form its frozen prefix (see the header). */
-export function frozenPrefixLength(plan: TrainingPlan, sub: SubPlan): number {
-  const trainable = (a: PlanArg) => a.kind === 'const' && plan.consts[a.id].storage === 'sram';
-  let at = 0;
-  while (at < sub.steps.length) {
-    const s = sub.steps[at];
-    if (s.phase !== 'forward' || s.args.some((a) => RUNTIME_ARGS.has(a.kind) || trainable(a))) break;
-    at++;
-  }
-  return at;
 }
 
 /** The cut of `sub` before call `at` (at most frozenPrefixLength); `constHash` memoizes const hashes. */
@@ -80,7 +68,7 @@ export function cutAt(plan: TrainingPlan, sub: SubPlan, at: number, constHash = 
     });
     parts.push(`${s.kernel}(${args.join(',')})`);
   }
-  const liveBufs = at === 0 ? [] : sub.buffers.filter((b) => b.firstStep < at && b.lastStep >= at);
+  const liveBufs = liveAcross(sub, at);
   liveBufs.sort((x, y) => (ordinal.get(x.id) ?? 1e9 + x.id) - (ordinal.get(y.id) ?? 1e9 + y.id));
   const live = liveBufs.map((b) => ({ offset: b.offset, bytes: b.bytes }));
   parts.push(`live:${liveBufs.map((b) => `${ordinal.get(b.id) ?? `x${b.name}`}:${b.bytes}`).join(',')}`);

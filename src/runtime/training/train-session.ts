@@ -15,8 +15,10 @@ export interface ExampleRef {
 
 /** What trains: one SGD step per example, and inference. */
 export interface Learner {
-  /** One training step; returns the loss. `example` says which image it is (caches key on it; optional). */
-  trainStep(image: Int8Array, label: number, example?: ExampleRef): number;
+  /** One training step; returns the loss. `example` says which image it is (caches key on it; optional).
+   * `next` is the image of the next training step when known (a learner may start on it early: the plan
+   * executor's two-thread pipeline); it never changes this step's result. */
+  trainStep(image: Int8Array, label: number, example?: ExampleRef, next?: Int8Array): number;
   /** Predicted class of the last training step (the forward pass before its update). */
   trainPredicted(): number;
   evaluate(image: Int8Array, label: number, example?: ExampleRef): { loss: number; predicted: number };
@@ -82,13 +84,22 @@ export class Sampler {
     if (this.at === this.n) this.shuffle();
     return this.order[this.at++];
   }
+
+  /** The index next() returns next, without taking it (the order is the same either way). */
+  peek(): number {
+    if (this.at === this.n) this.shuffle();
+    return this.order[this.at];
+  }
 }
 
 export class TrainingSession {
   /** Training steps done since the start (or the last reset). */
   step = 0;
   private sampler: Sampler;
-  private readonly buf: Int8Array;
+  private buf: Int8Array;
+  /** The next training example's image, prepared a step ahead (Learner.trainStep's `next`), and its index. */
+  private nextBuf: Int8Array;
+  private nextIndex = -1;
 
   constructor(
     public learner: Learner,
@@ -98,6 +109,7 @@ export class TrainingSession {
     private seed: number,
   ) {
     this.buf = new Int8Array(inputBytes);
+    this.nextBuf = new Int8Array(inputBytes);
     this.sampler = new Sampler(train.size, seed);
   }
 
@@ -106,6 +118,7 @@ export class TrainingSession {
     this.seed = seed;
     this.step = 0;
     this.sampler = new Sampler(this.train.size, seed);
+    this.nextIndex = -1;
   }
 
   /** Replaces the data (user samples or the built-in set) and restarts the example order. */
@@ -113,6 +126,7 @@ export class TrainingSession {
     this.train = train;
     this.test = test;
     this.sampler = new Sampler(train.size, this.seed);
+    this.nextIndex = -1;
   }
 
   /** Runs n training steps; `onLoss` sees every step's loss (loss curves, bit-identity tests). */
@@ -123,8 +137,11 @@ export class TrainingSession {
     for (let k = 0; k < n; k++) {
       const i = this.sampler.next();
       const label = this.train.label(i);
-      this.train.image(i, this.buf);
-      const l = this.learner.trainStep(this.buf, label, { split: 'train', index: i });
+      if (i === this.nextIndex) [this.buf, this.nextBuf] = [this.nextBuf, this.buf];
+      else this.train.image(i, this.buf);
+      this.nextIndex = this.sampler.peek();
+      this.train.image(this.nextIndex, this.nextBuf);
+      const l = this.learner.trainStep(this.buf, label, { split: 'train', index: i }, this.nextBuf);
       loss += l;
       if (this.learner.trainPredicted() === label) correct++;
       this.step++;
