@@ -33,6 +33,8 @@ export interface ThreadRow {
    * ranSplit too), and the call where the prefix ends (0: no pipeline). */
   ranPipelined: number;
   prefixCalls: number;
+  /** The pipeline's balance point at the end: calls prefixCalls..balance ran beside the prefix. */
+  balance: number;
   losses: number[];
 }
 
@@ -91,6 +93,7 @@ export async function measureThreads(o: MeasureOptions): Promise<ThreadRow[]> {
       ranSplit,
       ranPipelined,
       prefixCalls: piped.cut,
+      balance: piped.balance,
       losses,
     };
     ex.dispose();
@@ -126,7 +129,7 @@ export function formatRows(where: string, rows: ThreadRow[]): string[] {
       `x${(r.samplesPerSec / base.samplesPerSec).toFixed(2)}  ${String(r.splitSteps).padStart(3)} split calls (${r.chains} chains) ` +
       `(${(100 * r.splitShare).toFixed(1).padStart(4)}% of the 1-thread step) ${String(r.programs).padStart(2)} programs, ` +
       `${(100 * r.ranSplit).toFixed(0).padStart(3)}% of steps on threads (${(100 * r.ranPipelined).toFixed(0)}% pipelined, ` +
-      `prefix of ${r.prefixCalls} calls)  ` +
+      `prefix of ${r.prefixCalls} calls, beside it ${r.balance - r.prefixCalls})  ` +
       `${r.steps} steps  first 8 losses ${r.losses.every((l, i) => l === base.losses[i]) ? 'identical' : 'DIFFER'}`,
   );
 }

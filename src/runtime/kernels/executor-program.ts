@@ -47,6 +47,8 @@ export interface StepProgram {
   callAt: Int32Array;
   /** The loss, when the loss step ran in this program. */
   loss: { value: number };
+  /** The program's calls (callAt indexes them): other programs may run some of them (executor-pipeline.ts). */
+  calls: ProgramCall[];
 }
 
 export interface ProgramSource {
@@ -172,6 +174,6 @@ export function buildPrograms(
     }
     callAt[to - from] = calls.length;
     const program = threads.program(() => mod.memory.buffer as ArrayBuffer, alloc, calls);
-    return { from, to, program, callAt, loss };
+    return { from, to, program, callAt, loss, calls };
   });
 }

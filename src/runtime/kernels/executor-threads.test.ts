@@ -45,8 +45,16 @@ function trace(
   mode?: ModeWindow | false,
   chainParts?: number,
   next?: 'next' | 'wrong',
+  pipelineStart?: number,
 ) {
-  const ex = PlanExecutor.load(mod, plan, s, { minSplitWork, guardBytes: 64, programs, mode, chainParts });
+  const ex = PlanExecutor.load(mod, plan, s, {
+    minSplitWork,
+    guardBytes: 64,
+    programs,
+    mode,
+    chainParts,
+    pipelineStart,
+  });
   const xs = examples(plan, steps, 11);
   const other = examples(plan, 1, 99)[0].image;
   // with `next`: each step is told the next step's image (the last one, an unrelated image); 'wrong': step 1
@@ -254,9 +262,15 @@ describe('PlanExecutor on kernel threads', () => {
       expectSame(ref, mixed);
       // pipelined by the frozen prefix (its plan has one unless every layer trains), told the next image or,
       // once, a wrong one; on 2 and 4 threads, and with pipelined, split and whole runs alternating
-      for (const t of [2, 4])
+      // the rest of the step balanced anywhere from all split (0) to all on this thread (1)
+      for (const [t, start] of [
+        [2, 0],
+        [2, 0.5],
+        [4, 0],
+        [2, 1],
+      ])
         for (const how of ['next', 'wrong'] as const) {
-          const piped = trace(threaded.get(t)!, p, settings, steps, undefined, undefined, false, undefined, how);
+          const piped = trace(threaded.get(t)!, p, settings, steps, undefined, undefined, false, undefined, how, start);
           if (!name.includes(' full')) {
             expect(piped.pipelined.cut).toBeGreaterThan(0);
             expect(piped.pipelined.steps).toBe(steps);

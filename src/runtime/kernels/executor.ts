@@ -46,8 +46,9 @@ export interface ExecutorOptions {
    * (executor-mode.ts), or false to always run split, or pipelined when the caller gives the next image. */
   mode?: ModeWindow | false;
   /** With kernel threads: pipeline training steps by the frozen prefix when the caller gives the next image
-   * (executor-pipeline.ts; default true). */
+   * (executor-pipeline.ts; default true), its balance point starting at `pipelineStart` (0..1, default 1). */
   pipeline?: boolean;
+  pipelineStart?: number;
 }
 
 type KernelFn = (...args: number[]) => number;
@@ -204,7 +205,16 @@ export class PlanExecutor {
     const threaded = splits.some((x) => x) || chains.some((x) => x);
     const pipeline =
       training && opts.pipeline !== false
-        ? PrefixPipeline.create(this.mod, alloc, { plan: this.plan, sub, fns, args, arenaPtr: this.arenaPtr })
+        ? PrefixPipeline.create(this.mod, alloc, {
+            plan: this.plan,
+            sub,
+            fns,
+            args,
+            arenaPtr: this.arenaPtr,
+            lossStep,
+            programs,
+            start: opts.pipelineStart,
+          })
         : null;
     const ways = pipeline ? 3 : 2;
     const mode = opts.mode !== false && (threaded || pipeline) ? new ThreadMode(opts.mode ?? MODE_WINDOW, ways) : null;
@@ -358,7 +368,7 @@ export class PlanExecutor {
         this.run(c, null, label, p.cut, p.cut, whole);
         p.restore();
       } else this.run(c, image, label, p.cut, 0, whole);
-      p.run(next, () => void (loss = this.run(c, null, label, c.fns.length, p.cut, whole)));
+      loss = p.run(next, (from, to) => this.run(c, null, label, to, from, whole));
     }
     if (mode) mode.end(performance.now() - t0);
     return loss;
@@ -370,10 +380,11 @@ export class PlanExecutor {
     return { loss, predicted: this.argmax(this.infer.sub) };
   }
 
-  /** Training steps run pipelined by the frozen prefix (executor-pipeline.ts), and where its prefix ends (0:
-   * no pipeline). */
-  get pipelineRuns(): { steps: number; cut: number } {
-    return { steps: this.pipelined, cut: this.train.pipeline?.cut ?? 0 };
+  /** Training steps run pipelined by the frozen prefix (executor-pipeline.ts), where its prefix ends (0: no
+   * pipeline) and its balance point now (the calling thread runs calls cut..balance beside the prefix). */
+  get pipelineRuns(): { steps: number; cut: number; balance: number } {
+    const p = this.train.pipeline;
+    return { steps: this.pipelined, cut: p?.cut ?? 0, balance: p?.balance ?? 0 };
   }
 
   /** Training runs so far and those that ran split (the rest ran whole: executor-mode.ts). */
