@@ -83,4 +83,18 @@ describe('ThreadMode', () => {
     // chosen without a time for each
     expect(n.way).toBe(0);
   });
+
+  it('decides by the median: one run the OS held up does not decide, most runs held up do', () => {
+    const m = new ThreadMode({ period: 100, block: 4, warm: 0 });
+    // split blocks: an untimed first run, then 2, 2, 90 and 2, 2, 2; whole runs all take 3 (mean of split: 16.7)
+    const split = [50, 2, 2, 90, 50, 2, 2, 2];
+    let k = 0;
+    for (let i = 0; i < 16; i++) m.end(m.begin('0:9') === 0 ? split[k++] : 3);
+    expect(m.split).toBe(true);
+    const busy = [50, 9, 9, 2, 50, 9, 2, 9];
+    k = 0;
+    const n = new ThreadMode({ period: 100, block: 4, warm: 0 });
+    for (let i = 0; i < 16; i++) n.end(n.begin('0:9') === 0 ? busy[k++] : 3);
+    expect(n.split).toBe(false);
+  });
 });

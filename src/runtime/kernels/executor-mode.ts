@@ -7,7 +7,8 @@
  *
  * Every `period` runs, from run `warm` on, the runs over one step range (the first such run's range) go in
  * blocks of `block` runs, each way in turn, twice: for two ways split, whole, split, whole. The way with the
- * smallest mean time is used until the next window. The first run of a threaded block (every way but the last,
+ * smallest median time is used until the next window (a median: one run that the OS held up does not decide;
+ * a busy machine that holds up most threaded runs does). The first run of a threaded block (every way but the last,
  * whole) is not timed: a kernel thread that slept through the runs before it is woken in it, which on a busy
  * machine may take a scheduler slice. Runs over other ranges (a prefix cache's partial runs) use the current
  * way and are not timed.
@@ -30,8 +31,8 @@ export class ThreadMode {
   private key: string | null = null;
   /** Runs of the window so far. */
   private q = 0;
-  private readonly ms: number[];
-  private readonly count: number[];
+  /** Times of the window's timed runs, by way. */
+  private readonly ms: number[][];
   /** The way of the run in progress when it is timed, else -1. */
   private current = -1;
   private decideAfter = false;
@@ -40,8 +41,7 @@ export class ThreadMode {
     private readonly w: ModeWindow = MODE_WINDOW,
     readonly ways = 2,
   ) {
-    this.ms = new Array<number>(ways).fill(0);
-    this.count = new Array<number>(ways).fill(0);
+    this.ms = Array.from({ length: ways }, () => []);
   }
 
   /** Whether runs go on threads (the first way) outside a window; false: whole. */
@@ -58,8 +58,7 @@ export class ThreadMode {
     if (this.runs++ % this.w.period === this.w.warm) {
       this.key = key;
       this.q = 0;
-      this.ms.fill(0);
-      this.count.fill(0);
+      this.ms.forEach((m) => (m.length = 0));
     }
     let way = this.way;
     this.current = -1;
@@ -77,15 +76,15 @@ export class ThreadMode {
 
   /** The run started by the last begin() took `ms` milliseconds. */
   end(ms: number): void {
-    if (this.current >= 0) {
-      this.ms[this.current] += ms;
-      this.count[this.current]++;
-    }
+    if (this.current >= 0) this.ms[this.current].push(ms);
     if (this.decideAfter) {
       this.decideAfter = false;
-      if (this.count.every((n) => n > 0)) {
-        const mean = this.ms.map((t, i) => t / this.count[i]);
-        this.way = mean.indexOf(Math.min(...mean));
+      if (this.ms.every((m) => m.length > 0)) {
+        const median = this.ms.map((m) => {
+          const s = m.slice().sort((a, b) => a - b);
+          return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+        });
+        this.way = median.indexOf(Math.min(...median));
       }
     }
   }
