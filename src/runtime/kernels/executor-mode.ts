@@ -1,6 +1,7 @@
 /**
- * Which way the executor runs a sub-plan on kernel threads, chosen by timing them: split (executor-split.ts),
- * pipelined by the frozen prefix when the plan has one (executor-pipeline.ts), or whole on this thread.
+ * Which way the executor runs a sub-plan, chosen by timing them: on kernel threads (split, executor-split.ts, or
+ * pipelined by the frozen prefix, executor-pipeline.ts) or whole on this thread. The class times any number of
+ * ways; the executor uses these two.
  * Threads pay only while the other threads get a core; on a machine whose cores are busy with other work a
  * kernel thread that is descheduled in the middle of its part holds the step up, and the step is faster whole.
  * Every way gives bit-identical results, so the executor may switch at any run.

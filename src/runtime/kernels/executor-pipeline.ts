@@ -16,8 +16,8 @@
  * prepared (the first one, or after the caller changed its mind) runs its own prefix here first. The prefix's
  * part may be run by this thread as well, when no kernel thread claims it in time (a busy machine); the
  * JavaScript part that runs [cut, s) only by this thread (mainOnly). Two threads share the step; more take part
- * only in the split calls. The executor times this way against split steps and the whole step
- * (executor-mode.ts) and keeps the fastest.
+ * only in the split calls. The executor times this way against the whole step (executor-mode.ts) and keeps the
+ * faster.
  */
 import { frozenPrefixLength, liveAcross } from '../../compiler/frozen-prefix';
 import type { SubPlan, TrainingPlan } from '../../compiler/plan';

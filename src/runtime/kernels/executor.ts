@@ -42,8 +42,8 @@ export interface ExecutorOptions {
   /** With kernel threads: the row ranges a band chain is cut into (executor-chain.ts; default the thread
    * count; more exercise uneven ranges and overlapping halos in tests). */
   chainParts?: number;
-  /** With kernel threads: how the ways to run (split, pipelined, whole) are timed against each other
-   * (executor-mode.ts), or false to always run split, or pipelined when the caller gives the next image. */
+  /** With kernel threads: how runs on threads (split, or pipelined when the caller gives the next image) are
+   * timed against whole runs (executor-mode.ts), or false to always run on threads. */
   mode?: ModeWindow | false;
   /** With kernel threads: pipeline training steps by the frozen prefix when the caller gives the next image
    * (executor-pipeline.ts; default true), its balance point starting at `pipelineStart` (0..1, default 1). */
@@ -69,8 +69,8 @@ interface Compiled {
   owner: (StepProgram | undefined)[];
   /** Per step: the band chain run by row ranges that starts there (executor-chain.ts), if any. */
   chains: (ChainCall | undefined)[];
-  /** The way to run, chosen by timing (null: no threads, or always threaded): with a pipeline, way 0 is
-   * pipelined, 1 split and 2 whole; without, 0 split and 1 whole. */
+  /** The way to run, chosen by timing (null: no threads, or always threaded): 0 on threads (pipelined when
+   * trainStep is given the next image and the plan has a pipeline, else split), 1 whole. */
   mode: ThreadMode | null;
   /** The frozen-prefix pipeline of the training sub-plan (executor-pipeline.ts), if any. */
   pipeline: PrefixPipeline | null;
@@ -216,8 +216,9 @@ export class PlanExecutor {
             start: opts.pipelineStart,
           })
         : null;
-    const ways = pipeline ? 3 : 2;
-    const mode = opts.mode !== false && (threaded || pipeline) ? new ThreadMode(opts.mode ?? MODE_WINDOW, ways) : null;
+    // two ways: on threads (pipelined when the caller gives the next image, else split) or whole. The pipeline
+    // balances itself against its split tail, so it is not timed against split steps as well
+    const mode = opts.mode !== false && (threaded || pipeline) ? new ThreadMode(opts.mode ?? MODE_WINDOW) : null;
     const labels = Int32Array.from(labelSlots);
     const owner: (StepProgram | undefined)[] = new Array(sub.steps.length);
     for (const p of programs) owner.fill(p, p.from, p.to);
@@ -363,7 +364,7 @@ export class PlanExecutor {
     if (way !== 0) loss = this.run(c, image, label, c.fns.length, 0, way);
     else {
       this.pipelined++;
-      const whole = (mode?.ways ?? 3) - 1;
+      const whole = 1;
       if (p.holds(image)) {
         this.run(c, null, label, p.cut, p.cut, whole);
         p.restore();
