@@ -159,10 +159,10 @@ export class PrefixPipeline {
 
   /**
    * Runs the rest of the step (calls cut..end) while the prefix of `next` runs in the pipeline's arena: `whole`
-   * runs calls [from, to) on this thread and returns the loss when the loss call was among them (else NaN).
-   * Returns the loss.
+   * runs calls [from, to) on this thread and returns the loss when the loss call was among them (else NaN);
+   * `during` runs on this thread too, after its share of the calls, beside the prefix. Returns the loss.
    */
-  run(next: ArrayLike<number>, whole: (from: number, to: number) => number): number {
+  run(next: ArrayLike<number>, whole: (from: number, to: number) => number, during?: () => void): number {
     const { sub, lossStep } = this.src;
     const split = this.split;
     const input = sub.input;
@@ -177,6 +177,7 @@ export class PrefixPipeline {
     this.first = () => {
       const l = whole(this.cut, s);
       if (!Number.isNaN(l)) loss = l;
+      during?.();
     };
     try {
       this.program(s).run();

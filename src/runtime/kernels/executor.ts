@@ -351,9 +351,17 @@ export class PlanExecutor {
   /**
    * One training step (batch 1): forward, backward and the sparse update. Returns the loss. `next`, the image
    * of the next training step when the caller knows it, lets the executor compute that image's frozen prefix
-   * on a kernel thread during this step (executor-pipeline.ts); results do not depend on it.
+   * on a kernel thread during this step (executor-pipeline.ts); results do not depend on it. A pipelined step
+   * runs `during` (the caller's work, such as preparing a later image) on this thread while the kernel thread
+   * works; other steps leave it to the caller (Learner.trainStep).
    */
-  trainStep(image: ArrayLike<number>, label: number, _example?: unknown, next?: ArrayLike<number>): number {
+  trainStep(
+    image: ArrayLike<number>,
+    label: number,
+    _example?: unknown,
+    next?: ArrayLike<number>,
+    during?: () => void,
+  ): number {
     const c = this.train;
     const p = c.pipeline;
     if (!p || !next) return this.run(c, image, label);
@@ -369,7 +377,7 @@ export class PlanExecutor {
         this.run(c, null, label, p.cut, p.cut, whole);
         p.restore();
       } else this.run(c, image, label, p.cut, 0, whole);
-      loss = p.run(next, (from, to) => this.run(c, null, label, to, from, whole));
+      loss = p.run(next, (from, to) => this.run(c, null, label, to, from, whole), during);
     }
     if (mode) mode.end(performance.now() - t0);
     return loss;

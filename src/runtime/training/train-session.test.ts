@@ -15,6 +15,24 @@ describe('Sampler', () => {
     expect(Array.from({ length: 10 }, () => again.next())).toEqual(e1);
     expect(Array.from({ length: 10 }, () => new Sampler(10, 8).next())).not.toEqual(e1);
   });
+
+  it('peeks one and two ahead, into the next epoch too, without changing the order', () => {
+    const plain = new Sampler(5, 3);
+    const order = Array.from({ length: 17 }, () => plain.next());
+    const s = new Sampler(5, 3);
+    const got: number[] = [];
+    for (let k = 0; k < 17; k++) {
+      const [a, b] = [s.peek(0), s.peek(1)];
+      got.push(s.next());
+      expect(got[k]).toBe(a);
+      if (k + 1 < 17) expect(order[k + 1]).toBe(b);
+    }
+    expect(got).toEqual(order);
+    expect(new Sampler(1, 1).peek(1)).toBe(0);
+    const one = new Sampler(1, 1);
+    one.next();
+    expect(one.peek(1)).toBe(-1);
+  });
 });
 
 describe('TrainingSession', () => {
@@ -33,6 +51,37 @@ describe('TrainingSession', () => {
     expect(w).toMatchObject({ steps: 8, loss: 1.5, accuracy: 0.25 });
     expect(s.step).toBe(8);
     expect(s.evaluate(3)).toMatchObject({ examples: 3, loss: 2, accuracy: 2 / 3 });
+  });
+
+  it('hands the learner the next image and work to run during the step, and runs it itself when not run', () => {
+    const src: ExampleSource = { size: 7, label: (i) => i % 3, image: (i, dst) => void dst.fill(i) };
+    const run = (runsDuring: boolean) => {
+      const seen: [number, number][] = [];
+      const learner: Learner = {
+        trainStep: (img, _label, ex, next, during) => {
+          seen.push([img[0], next![0]]);
+          expect(ex?.index).toBe(img[0]);
+          if (runsDuring) during?.();
+          return 0;
+        },
+        trainPredicted: () => 0,
+        evaluate: () => ({ loss: 0, predicted: 0 }),
+        setLearningRate: () => undefined,
+      };
+      const s = new TrainingSession(learner, src, src, 2, 5);
+      s.trainSteps(9);
+      s.evaluate(2);
+      s.trainSteps(11);
+      return seen;
+    };
+    const a = run(true);
+    const b = run(false);
+    expect(b).toEqual(a);
+    // every step is told the image the step after it trains on
+    for (let k = 0; k + 1 < a.length; k++) expect(a[k][1]).toBe(a[k + 1][0]);
+    // the order is the sampler's
+    const plain = new Sampler(7, 5);
+    expect(a.map((x) => x[0])).toEqual(Array.from({ length: 20 }, () => plain.next()));
   });
 });
 

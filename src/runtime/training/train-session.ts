@@ -17,8 +17,10 @@ export interface ExampleRef {
 export interface Learner {
   /** One training step; returns the loss. `example` says which image it is (caches key on it; optional).
    * `next` is the image of the next training step when known (a learner may start on it early: the plan
-   * executor's two-thread pipeline); it never changes this step's result. */
-  trainStep(image: Int8Array, label: number, example?: ExampleRef, next?: Int8Array): number;
+   * executor's two-thread pipeline); it never changes this step's result. `during`, work of the caller that
+   * does not touch the learner (preparing a later image), may be run by the learner while other threads work;
+   * the caller finds out (TrainingSession) and runs it afterwards when the learner did not. */
+  trainStep(image: Int8Array, label: number, example?: ExampleRef, next?: Int8Array, during?: () => void): number;
   /** Predicted class of the last training step (the forward pass before its update). */
   trainPredicted(): number;
   evaluate(image: Int8Array, label: number, example?: ExampleRef): { loss: number; predicted: number };
@@ -55,6 +57,8 @@ export interface EvalStats {
 /** Seeded epoch-wise shuffling of n indices. */
 export class Sampler {
   private order: Int32Array;
+  /** The next epoch's order, once peek() looked into it. */
+  private upcoming: Int32Array | null = null;
   private at = 0;
   private readonly rand: () => number;
 
@@ -64,12 +68,12 @@ export class Sampler {
   ) {
     if (n <= 0) throw new Error('the training set is empty');
     this.rand = mulberry32(seed ^ 0x5bd1e995);
-    this.order = new Int32Array(n);
-    this.shuffle();
+    this.order = this.shuffled();
   }
 
-  private shuffle(): void {
-    const o = this.order;
+  /** A fresh permutation (the rng's next draws: the same whether it is made early, for peek(), or when due). */
+  private shuffled(): Int32Array {
+    const o = new Int32Array(this.n);
     for (let i = 0; i < this.n; i++) o[i] = i;
     for (let i = this.n - 1; i > 0; i--) {
       const j = Math.floor(this.rand() * (i + 1));
@@ -77,18 +81,26 @@ export class Sampler {
       o[i] = o[j];
       o[j] = t;
     }
-    this.at = 0;
+    return o;
   }
 
   next(): number {
-    if (this.at === this.n) this.shuffle();
+    if (this.at === this.n) {
+      this.order = this.upcoming ?? this.shuffled();
+      this.upcoming = null;
+      this.at = 0;
+    }
     return this.order[this.at++];
   }
 
-  /** The index next() returns next, without taking it (the order is the same either way). */
-  peek(): number {
-    if (this.at === this.n) this.shuffle();
-    return this.order[this.at];
+  /** The index next() returns after `ahead` more calls (0: the next one), without taking any; -1 past the next
+   * epoch. The order is the same with or without peeking. */
+  peek(ahead = 0): number {
+    const k = this.at + ahead;
+    if (k < this.n) return this.order[k];
+    if (k - this.n >= this.n) return -1;
+    this.upcoming ??= this.shuffled();
+    return this.upcoming[k - this.n];
   }
 }
 
@@ -96,10 +108,10 @@ export class TrainingSession {
   /** Training steps done since the start (or the last reset). */
   step = 0;
   private sampler: Sampler;
-  private buf: Int8Array;
-  /** The next training example's image, prepared a step ahead (Learner.trainStep's `next`), and its index. */
-  private nextBuf: Int8Array;
-  private nextIndex = -1;
+  private readonly buf: Int8Array;
+  /** Training images prepared ahead: the next step's (Learner.trainStep's `next`) and the one after it
+   * (prepared during a step when the learner runs `during`), with their example indices (-1: none). */
+  private readonly ahead: { index: number; image: Int8Array }[];
 
   constructor(
     public learner: Learner,
@@ -109,7 +121,7 @@ export class TrainingSession {
     private seed: number,
   ) {
     this.buf = new Int8Array(inputBytes);
-    this.nextBuf = new Int8Array(inputBytes);
+    this.ahead = [0, 1, 2].map(() => ({ index: -1, image: new Int8Array(inputBytes) }));
     this.sampler = new Sampler(train.size, seed);
   }
 
@@ -118,7 +130,7 @@ export class TrainingSession {
     this.seed = seed;
     this.step = 0;
     this.sampler = new Sampler(this.train.size, seed);
-    this.nextIndex = -1;
+    this.ahead.forEach((a) => (a.index = -1));
   }
 
   /** Replaces the data (user samples or the built-in set) and restarts the example order. */
@@ -126,7 +138,7 @@ export class TrainingSession {
     this.train = train;
     this.test = test;
     this.sampler = new Sampler(train.size, this.seed);
-    this.nextIndex = -1;
+    this.ahead.forEach((a) => (a.index = -1));
   }
 
   /** Runs n training steps; `onLoss` sees every step's loss (loss curves, bit-identity tests). */
@@ -134,14 +146,26 @@ export class TrainingSession {
     const t0 = performance.now();
     let loss = 0;
     let correct = 0;
+    const ahead = this.ahead;
+    const prepare = (slot: number, index: number) => {
+      if (index >= 0 && ahead[slot].index !== index) this.train.image(index, ahead[slot].image);
+      ahead[slot].index = index;
+    };
     for (let k = 0; k < n; k++) {
       const i = this.sampler.next();
       const label = this.train.label(i);
-      if (i === this.nextIndex) [this.buf, this.nextBuf] = [this.nextBuf, this.buf];
-      else this.train.image(i, this.buf);
-      this.nextIndex = this.sampler.peek();
-      this.train.image(this.nextIndex, this.nextBuf);
-      const l = this.learner.trainStep(this.buf, label, { split: 'train', index: i }, this.nextBuf);
+      // slot 0 becomes this step's image, 1 the next's, 2 the one after (prepared during the step)
+      if (ahead[1].index === i) ahead.push(ahead.shift()!);
+      prepare(0, i);
+      prepare(1, this.sampler.peek(0));
+      const later = this.sampler.peek(1);
+      let prepared = false;
+      const during = () => {
+        prepared = true;
+        prepare(2, later);
+      };
+      const l = this.learner.trainStep(ahead[0].image, label, { split: 'train', index: i }, ahead[1].image, during);
+      if (!prepared) during();
       loss += l;
       if (this.learner.trainPredicted() === label) correct++;
       this.step++;
