@@ -299,6 +299,7 @@ async function main(): Promise<void> {
     generations: DEFAULT_EVOLVE.generations,
     exact: false,
     pretrained: repoPath(pretrained),
+    references: true,
   });
   const opts: Opts = (scheme, lr, seed) => ({
     model: MODEL,

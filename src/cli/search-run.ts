@@ -17,7 +17,9 @@ import { boardById, type BoardId } from '../compiler/boards';
 import { evolve, type SearchResult } from '../compiler/search/evolve';
 import { solveExact } from '../compiler/search/exact';
 import { objective, type GainsTable } from '../compiler/search/gains';
-import { finalists, scoreFinalists } from '../compiler/search/finalists';
+import { FINALIST_CAPS, finalists, references, scoreFinalists } from '../compiler/search/finalists';
+import { paperBudgets } from '../compiler/scheme/paper';
+import { parseScheme } from '../compiler/scheme/scheme';
 import { genomeText, searchSpace, spaceSize, type Genome, type SearchSpace } from '../compiler/search/space';
 import {
   carveValidation,
@@ -67,6 +69,9 @@ export interface SearchRequest {
   finalists?: boolean;
   /** Training steps of each finalist run (absent: `steps`, as the contribution runs). */
   finalistSteps?: number;
+  /** Whether known schemes (the best last-k that fits, the backbone's published schemes) join the finalists
+   * (finalists.ts references); absent: true. */
+  references?: boolean;
 }
 
 /** The content hashes of what the runs used. */
@@ -93,8 +98,9 @@ export interface SchemeFigures {
   estStepMs: number | null;
 }
 
-/** A finalist with its measured validation accuracy (null until it is run). */
-export type Finalist = SchemeFigures & { accuracy: number | null };
+/** A finalist with its measured validation accuracy (null until it is run), and the known scheme it is when it
+ * came from the references ('last:8', 'paper:99kb'). */
+export type Finalist = SchemeFigures & { accuracy: number | null; reference?: string };
 
 export interface SearchReport {
   format: 'tinytrain-search';
@@ -262,7 +268,12 @@ export function searchReport(ctx: Context, inputs: SearchInputs, scores: RunScor
     x && { scheme: x.scheme, gain: x.gain, peakSramBytes: x.cost, estStepMs: stepMs(x.scheme) };
   const evolveOptions = { seed: r.seed, population: r.population, generations: r.generations };
   const best = evolve(obj, cost, r.budgetBytes, evolveOptions);
-  const finals = r.finalists === false ? [] : finalists(obj, cost, r.budgetBytes, evolveOptions);
+  const published = paperBudgets(ctx.model.name).map((b) => ({
+    label: `paper:${b}`,
+    scheme: parseScheme(`paper:${b}`, ctx.model),
+  }));
+  const refs = r.references === false ? [] : references(obj, cost, r.budgetBytes, published);
+  const finals = r.finalists === false ? [] : finalists(obj, cost, r.budgetBytes, evolveOptions, FINALIST_CAPS, refs);
   const exact = r.exact ? solveExact(obj, cost, r.budgetBytes) : null;
   let bestLastK: SchemeFigures | null = null;
   for (let k = 0; k <= ctx.space.maxBias; k++) {
@@ -289,7 +300,11 @@ export function searchReport(ctx: Context, inputs: SearchInputs, scores: RunScor
     gains,
     best: figures(best),
     summed: figures(best),
-    finalists: finals.map((f) => ({ ...figures(f)!, accuracy: null })),
+    finalists: finals.map((f) => ({
+      ...figures(f)!,
+      ...(f.reference ? { reference: f.reference } : {}),
+      accuracy: null,
+    })),
     exact: figures(exact),
     bestLastK,
     compiledSchemes: cost.evaluated,

@@ -76,11 +76,15 @@ describe('search store', () => {
     expect(o.runs).toHaveLength(11);
     expect(o.space.map((l) => l.conv)).toEqual([7, 8]);
     expect(o.solve.best!.peakSramBytes).toBeLessThanOrEqual(24 * 1024);
-    expect(s.progress).toMatchObject({ done: 11, total: 11, cached: 0 });
-    expect(asked[0].length).toBe(11);
+    // then the finalists: the best last-k that fits (last:1, not a contribution run: one run of its own)
+    expect(o.solve.finalists.find((f) => f.reference === 'last:1')?.scheme).toBe('last:1');
+    expect(o.finalistRuns).toBe(1);
+    expect(s.progress).toMatchObject({ done: 1, total: 1, cached: 0 });
+    expect(asked[0].length).toBe(12);
+    expect(asked[0][11]).toBe('last:1 @10');
     // again: every run comes from the cache, the same answer
     await useSearch.getState().start();
-    expect(useSearch.getState().progress).toMatchObject({ done: 11, cached: 11 });
+    expect(useSearch.getState().progress).toMatchObject({ done: 1, cached: 1 });
     expect(asked[1]).toEqual([]);
     expect(useSearch.getState().outcome!.solve).toEqual(o.solve);
   });

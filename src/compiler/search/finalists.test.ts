@@ -3,9 +3,10 @@ import { buildModel } from '../models/model';
 import { mulberry32 } from '../models/init';
 import { solveExact } from './exact';
 import { evolve } from './evolve';
-import { cappedCost, finalists, pickFinalist, updatedWeights } from './finalists';
+import { cappedCost, finalists, pickFinalist, references, updatedWeights } from './finalists';
 import { objective, randomGains } from './gains';
-import { searchSpace, type Genome } from './space';
+import { fromScheme, genomeText, searchSpace, type Genome } from './space';
+import { parseScheme } from '../scheme/scheme';
 
 const tiny = buildModel({ model: 'tiny-cnn', resolution: 32, classes: 10 });
 
@@ -63,5 +64,45 @@ describe('finalists', () => {
     expect(pickFinalist([0.9, 0.9, 0.85])).toBe(0);
     expect(pickFinalist([0.1])).toBe(0);
     expect(() => pickFinalist([])).toThrow(/no finalists/);
+  });
+
+  it('adds the known schemes that fit as finalists, labelled, and keeps a searched one that equals a known one', () => {
+    const rand = mulberry32(77);
+    const space = searchSpace(tiny, 6);
+    const obj = objective(space, randomGains(space, rand));
+    const cost = additiveCost(space.layers.length, rand);
+    const budget = 14000;
+    const t = space.target;
+    // a scheme the space can express, one it cannot (a bias that is not part of a trailing run)
+    const known = [
+      { label: 'paper:x', scheme: parseScheme('bias:2;w:' + (t.convs.length - 1) + '@1/2', t) },
+      { label: 'paper:y', scheme: parseScheme('bias:3', t) },
+    ];
+    known[1].scheme.bias[0] = true;
+    expect(fromScheme(space, known[1].scheme)).toBeNull();
+    const g = fromScheme(space, known[0].scheme)!;
+    expect(genomeText(space, g)).toBe(genomeText(space, { bias: 2, ratio: g.ratio }));
+    const refs = references(obj, cost, budget, known);
+    expect(refs.map((r) => r.label)).toEqual([expect.stringMatching(/^last:\d+$/), 'paper:x']);
+    // the best last-k is the one of highest summed gain that fits
+    const k = Number(refs[0].label.slice(5));
+    expect(cost.cost(refs[0].genome)).toBeLessThanOrEqual(budget);
+    for (let j = 1; j <= space.maxBias; j++) {
+      const n = space.layers.length;
+      const other = { bias: j, ratio: space.layers.map((l, i) => (i >= n - j ? l.ratios.length - 1 : 0)) };
+      if (cost.cost(other) <= budget) expect(obj.gain(other)).toBeLessThanOrEqual(obj.gain(refs[0].genome));
+    }
+    expect(refs[0].genome.bias).toBe(k);
+    const list = finalists(obj, cost, budget, { seed: 1 }, [1, 2], refs);
+    const plain = finalists(obj, cost, budget, { seed: 1 }, [1, 2]);
+    for (const f of plain) expect(list.map((x) => x.scheme)).toContain(f.scheme);
+    for (const r of refs) {
+      const f = list.find((x) => x.scheme === genomeText(space, r.genome));
+      if (cost.cost(r.genome) <= budget) expect(f?.reference).toBe(r.label);
+      else expect(f).toBeUndefined();
+    }
+    // a reference over the budget is left out
+    const tight = finalists(obj, cost, 5000, { seed: 1 }, [1], refs);
+    expect(tight.every((f) => f.reference === undefined)).toBe(true);
   });
 });

@@ -8,11 +8,51 @@
  * and each finalist is then fine-tuned for real like a contribution run and scored on the validation split; the
  * answer is the finalist of highest measured validation accuracy (ties: the higher summed gain). The caps are a
  * sweep over the one interaction the objective cannot see (how many tensors share the update), not a tuned set.
+ *
+ * Known schemes join the finalists too (`references`: the best last-k that fits and the paper's published
+ * schemes of the backbone, where the space can express them and they fit the budget), so the answer is never a
+ * scheme that did worse on validation than one the user could have picked by hand. A finalist that came from a
+ * reference carries its label (`reference`).
  */
 import { better, evolve, type EvolveOptions, type SearchResult } from './evolve';
 import type { CostModel } from './cost';
 import type { Objective } from './gains';
-import { genomeKey, type Genome } from './space';
+import type { Scheme } from '../scheme/scheme';
+import { fromScheme, genomeKey, genomeText, type Genome } from './space';
+
+/** A known scheme offered as a finalist: its genome and a label ('paper:99kb', 'last:8'). */
+export interface Reference {
+  genome: Genome;
+  label: string;
+}
+
+/**
+ * The references of an objective's space: the last-k scheme of highest summed gain that fits `budget` (k >= 1; ties: the
+ * smaller k) and the given published schemes the space can express (fromScheme), unparseable ones skipped.
+ */
+export function references(
+  obj: Objective,
+  cost: CostModel,
+  budget: number,
+  published: readonly { label: string; scheme: Scheme }[],
+): Reference[] {
+  const space = obj.space;
+  const out: Reference[] = [];
+  const n = space.layers.length;
+  let best: { g: Genome; k: number; gain: number } | null = null;
+  for (let k = 1; k <= space.maxBias; k++) {
+    const g: Genome = { bias: k, ratio: space.layers.map((l, j) => (j >= n - k ? l.ratios.length - 1 : 0)) };
+    if (cost.cost(g) > budget) continue;
+    const gain = obj.gain(g);
+    if (!best || gain > best.gain) best = { g, k, gain };
+  }
+  if (best) out.push({ genome: best.g, label: `last:${best.k}` });
+  for (const p of published) {
+    const g = fromScheme(space, p.scheme);
+    if (g) out.push({ genome: g, label: p.label });
+  }
+  return out;
+}
 
 /** Caps on the number of updated weight tensors, one finalist each (plus the uncapped search's answer). */
 export const FINALIST_CAPS = [1, 2, 3, 4, 6, 8] as const;
@@ -41,11 +81,20 @@ export function finalists(
   budget: number,
   options: Partial<EvolveOptions> = {},
   caps: readonly number[] = FINALIST_CAPS,
-): SearchResult[] {
-  const found = new Map<string, SearchResult>();
+  references: readonly Reference[] = [],
+): (SearchResult & { reference?: string })[] {
+  const found = new Map<string, SearchResult & { reference?: string }>();
   for (const cap of [Infinity, ...caps]) {
     const r = evolve(obj, cap === Infinity ? cost : cappedCost(cost, cap), budget, options);
     if (r && !found.has(r.scheme)) found.set(r.scheme, r);
+  }
+  for (const ref of references) {
+    const c = cost.cost(ref.genome);
+    const scheme = genomeText(obj.space, ref.genome);
+    const had = found.get(scheme);
+    if (had) had.reference ??= ref.label;
+    else if (c <= budget)
+      found.set(scheme, { genome: ref.genome, scheme, gain: obj.gain(ref.genome), cost: c, reference: ref.label });
   }
   const scored = (r: SearchResult) => ({ ...r, key: genomeKey(r.genome) });
   return [...found.values()].sort((a, b) => better(scored(a), scored(b)));

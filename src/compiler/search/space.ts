@@ -72,6 +72,27 @@ export function toScheme(space: SearchSpace, g: Genome): Scheme {
   return s;
 }
 
+/**
+ * The genome of a scheme, or null when the space cannot express it: its updated biases must be a trailing run
+ * of at most maxBias convs, and every updated weight a layer of the space at one of its allowed ratios.
+ */
+export function fromScheme(space: SearchSpace, s: Scheme): Genome | null {
+  const n = s.bias.length;
+  let bias = 0;
+  while (bias < n && s.bias[n - 1 - bias]) bias++;
+  if (bias > space.maxBias || s.bias.slice(0, n - bias).some((b) => b)) return null;
+  const at = new Map(space.layers.map((l, j) => [l.conv, j]));
+  const ratio = space.layers.map(() => 0);
+  for (let i = 0; i < s.weight.length; i++) {
+    if (s.weight[i] === 0) continue;
+    const j = at.get(i);
+    const r = j === undefined ? -1 : space.layers[j].ratios.indexOf(s.weight[i]);
+    if (j === undefined || r < 0) return null;
+    ratio[j] = r;
+  }
+  return { bias, ratio };
+}
+
 /** The scheme text of a genome (printScheme's canonical form; the cache key of its cost). */
 export const genomeText = (space: SearchSpace, g: Genome): string => printScheme(toScheme(space, g), space.target);
 

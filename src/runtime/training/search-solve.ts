@@ -14,7 +14,8 @@ import { boardById, type BoardId } from '../../compiler/boards';
 import { boardCpi, estimateLatency } from '../../compiler/codegen/latency';
 import { cachedCost, type CostModel } from '../../compiler/search/cost';
 import { evolve, DEFAULT_EVOLVE } from '../../compiler/search/evolve';
-import { finalists, scoreFinalists } from '../../compiler/search/finalists';
+import { FINALIST_CAPS, finalists, references, scoreFinalists } from '../../compiler/search/finalists';
+import { parseScheme } from '../../compiler/scheme/scheme';
 import { objective, type GainsTable } from '../../compiler/search/gains';
 import { genomeKey, genomeText, searchSpace, type Genome } from '../../compiler/search/space';
 
@@ -51,8 +52,9 @@ export interface SolveResult {
   best: Candidate | null;
   /** The summed-gain search's answer (no cap on the updated weight tensors). */
   summed: Candidate | null;
-  /** Finalists by summed gain descending (compiler/search/finalists.ts); accuracy null until they have run. */
-  finalists: (Candidate & { accuracy: number | null })[];
+  /** Finalists by summed gain descending (compiler/search/finalists.ts); accuracy null until they have run;
+   * `reference`: the known scheme a finalist is (the best last-k that fits, a published one). */
+  finalists: (Candidate & { accuracy: number | null; reference?: string })[];
   /** Every scheme the search priced, in the order it priced them. */
   candidates: Candidate[];
   /** The candidates no other beats on both gain and peak SRAM, by rising peak. */
@@ -123,7 +125,9 @@ export function solveSearch(r: SolveRequest): SolveResult {
     estStepMs: number | null;
   }): Pick<Candidate, 'peakSramBytes' | 'estStepMs'> => (latencyBoard ? f : { peakSramBytes: f.peakSramBytes });
   const best = evolve(obj, cost, r.budgetBytes, { ...DEFAULT_EVOLVE, seed: r.seed });
-  const finals = finalists(obj, cost, r.budgetBytes, { ...DEFAULT_EVOLVE, seed: r.seed });
+  const known = r.published.map((p) => ({ label: p.id, scheme: parseScheme(p.scheme, r.model) }));
+  const refs = references(obj, cost, r.budgetBytes, known);
+  const finals = finalists(obj, cost, r.budgetBytes, { ...DEFAULT_EVOLVE, seed: r.seed }, FINALIST_CAPS, refs);
   const n = space.layers.length;
   const lastK = Array.from({ length: space.maxBias + 1 }, (_, k) => {
     const g: Genome = { bias: k, ratio: space.layers.map((l, j) => (j >= n - k ? l.ratios.length - 1 : 0)) };
@@ -139,7 +143,13 @@ export function solveSearch(r: SolveRequest): SolveResult {
   return {
     best: answer,
     summed: answer,
-    finalists: finals.map((f) => ({ scheme: f.scheme, gain: f.gain, ...withMs(price(f.scheme)), accuracy: null })),
+    finalists: finals.map((f) => ({
+      scheme: f.scheme,
+      gain: f.gain,
+      ...withMs(price(f.scheme)),
+      ...(f.reference ? { reference: f.reference } : {}),
+      accuracy: null,
+    })),
     candidates,
     pareto: paretoFront(candidates.filter((c) => withinLatency(c, limit))),
     lastK,

@@ -135,9 +135,10 @@ function Finalists({ o }: { o: SearchOutcome }) {
   return (
     <table className="finalists" data-testid="search.finalists">
       <caption>
-        Finalists: the best summed gain with at most 1, 2, 3, 4, 6, 8 or any number of updated weight tensors, each
-        fine-tuned like a contribution run but for {o.finalistSteps} steps (
-        {`${o.finalistRuns} new run${o.finalistRuns === 1 ? '' : 's'}`}); the best on validation is the answer
+        Finalists: the best summed gain with at most 1, 2, 3, 4, 6, 8 or any number of updated weight tensors, and the
+        known schemes that fit (the best last-k, the published ones), each fine-tuned like a contribution run but for{' '}
+        {o.finalistSteps} steps ({`${o.finalistRuns} new run${o.finalistRuns === 1 ? '' : 's'}`}); the best on
+        validation is the answer
       </caption>
       <thead>
         <tr>
@@ -153,6 +154,7 @@ function Finalists({ o }: { o: SearchOutcome }) {
           <tr key={f.scheme} data-testid="search.finalist" aria-current={f.scheme === o.solve.best?.scheme}>
             <td>
               <code>{f.scheme}</code>
+              {f.reference && <span data-testid="search.finalist-reference"> = {f.reference}</span>}
               {f.scheme === o.solve.best?.scheme && ' (answer)'}
             </td>
             <td>{f.scheme.includes('w:') ? f.scheme.split('w:')[1].split(',').length : 0}</td>
@@ -225,8 +227,8 @@ export function SearchPanel() {
       <p className="hint">
         Finds a sparse-update scheme for the budget: short fine-tuning runs on the built-in data set measure what each
         update contributes, then a seeded evolutionary search maximizes the summed gain under the peak SRAM the compiler
-        computes; its finalists (fewer or more updated weight tensors) are fine-tuned the same way and the best on
-        validation is the answer.
+        computes; its finalists (fewer or more updated weight tensors, and the best last-k and published schemes that
+        fit) are fine-tuned the same way and the best on validation is the answer.
       </p>
       <SearchForm convCount={model.convs.length} />
       {outcome && outcome.model === backbone && <Results key={outcome.wallMs} o={outcome} />}
