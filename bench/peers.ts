@@ -21,11 +21,11 @@ import { join } from 'node:path';
 import { compile } from '../src/compiler/compile';
 import type { Model } from '../src/compiler/models/model';
 import { parseScheme } from '../src/compiler/scheme/scheme';
-import { defaultPretrained, readModelFile, ROOT } from '../src/cli/train-run';
+import { ROOT } from '../src/cli/train-run';
+import { benchModel } from './model';
 import { fetchDataset } from '../src/runtime/training/data';
 import { PlanExecutor } from '../src/runtime/kernels/executor';
 import { loadWasm, paths } from '../src/runtime/testing/kernel-harness';
-import { transferModel } from '../src/runtime/training/train-backbone';
 import { Fp32Trainer } from '../src/runtime/training/train-fp32';
 import { checkGate, describeGate, type GateResult } from './peers/gate';
 import { nativeStep } from './peers/native';
@@ -216,14 +216,7 @@ export default async function (args: string[]): Promise<void> {
   const date = new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
   const machine = machineLine();
   const { gpu } = await backends();
-  const file = defaultPretrained(MODEL);
-  const model = transferModel({
-    model: MODEL,
-    resolution: RES,
-    classes: 10,
-    pretrained: file ? readModelFile(file) : null,
-    seed: 1,
-  });
+  const { model } = benchModel(MODEL, RES);
   const data = await images(model);
   const rep: Report = {
     command,

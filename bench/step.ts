@@ -12,11 +12,11 @@ import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { compile } from '../src/compiler/compile';
-import { defaultPretrained, readModelFile, ROOT } from '../src/cli/train-run';
+import { ROOT } from '../src/cli/train-run';
+import { benchModel } from './model';
 import { PlanExecutor } from '../src/runtime/kernels/executor';
 import { loadWasm, paths } from '../src/runtime/testing/kernel-harness';
 import { fetchDataset } from '../src/runtime/training/data';
-import { transferModel } from '../src/runtime/training/train-backbone';
 
 function option(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -41,14 +41,7 @@ export default async function run(args: string[] = []): Promise<void> {
     ['train'],
     async (p) => new Uint8Array(readFileSync(p)),
   );
-  const file = defaultPretrained('mcunet-5fps');
-  const model = transferModel({
-    model: 'mcunet-5fps',
-    resolution: 128,
-    classes: 10,
-    pretrained: file ? readModelFile(file) : null,
-    seed: 1,
-  });
+  const { model } = benchModel('mcunet-5fps', 128);
   const plan = compile(model, scheme);
   const settings = { lr: 0.01, rounding: 'nearest', qas: true, seed: 1 } as const;
   const exs = await Promise.all(files.map(async (f) => PlanExecutor.load(await loadWasm(f), plan, settings)));

@@ -12,11 +12,11 @@
 import { compile } from '../src/compiler/compile';
 import type { TrainingPlan } from '../src/compiler/plan';
 import { parseScheme } from '../src/compiler/scheme/scheme';
-import { defaultPretrained, readModelFile, ROOT } from '../src/cli/train-run';
+import { ROOT } from '../src/cli/train-run';
+import { benchModel } from './model';
 import { fetchDataset } from '../src/runtime/training/data';
 import { PlanExecutor } from '../src/runtime/kernels/executor';
 import { loadWasm, paths } from '../src/runtime/testing/kernel-harness';
-import { transferModel } from '../src/runtime/training/train-backbone';
 import { splitExamples } from '../src/runtime/training/train-data';
 import { Fp32Trainer } from '../src/runtime/training/train-fp32';
 import { TrainingSession, type Learner } from '../src/runtime/training/train-session';
@@ -31,19 +31,7 @@ const data = await fetchDataset(
   async (p) => new Uint8Array(readFileSync(p)),
 );
 
-function modelFor(name: string, resolution: number) {
-  const file = defaultPretrained(name);
-  return {
-    model: transferModel({
-      model: name,
-      resolution,
-      classes: 10,
-      pretrained: file ? readModelFile(file) : null,
-      seed: 1,
-    }),
-    file,
-  };
-}
+const modelFor = benchModel;
 
 function session(learner: Learner, plan: TrainingPlan): TrainingSession {
   const [r, , c] = plan.input.shape;
