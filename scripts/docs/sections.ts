@@ -9,6 +9,9 @@ import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../../src/cli/train-run';
+import { buildModel } from '../../src/compiler/models/model';
+import type { ModelName } from '../../src/compiler/models/arch';
+import { parseScheme } from '../../src/compiler/scheme/scheme';
 import { rowsFor } from '../experiments/transfer';
 import { stats, type RowStats } from '../experiments/table';
 import type { HeadlessResult } from '../../src/cli/train-run';
@@ -223,6 +226,8 @@ function latencyModel(): Output {
 function searchTable(): Output {
   const s = JSON.parse(readFileSync(join(ROOT, 'docs', 'raw', 'search-table.json'), 'utf8')) as {
     settings: {
+      model: string;
+      resolution: number;
       steps: number;
       seeds: number[];
       lrs: number[];
@@ -245,7 +250,13 @@ function searchTable(): Output {
     plans: {
       budgetBytes: number;
       searched: { scheme: string } | null;
-      finalists?: { scheme: string; gain: number; peakSramBytes: number; accuracy: number | null }[];
+      finalists?: {
+        scheme: string;
+        gain: number;
+        peakSramBytes: number;
+        accuracy: number | null;
+        reference?: string;
+      }[];
     }[];
   };
   const t = s.settings;
@@ -273,17 +284,20 @@ function searchTable(): Output {
     `${c.seeds.length > 1 ? 'seed-averaged ' : ''}validation accuracies.`;
   const val = `Validation accuracy % (${vs.length > 1 ? `mean of seeds ${vs.join(', ')}, then each seed` : `seed ${vs[0]}`}) of every row's scheme at each rate; the chosen one in bold:\n\n${validationTable(s.validation, t.lrs)}`;
   const finals = s.plans.filter((p) => p.finalists?.length);
+  const target = buildModel({ model: t.model as ModelName, resolution: t.resolution, classes: 10 });
   const fin = finals.length
     ? `\n\nThe search's finalists per budget (the best summed gain with at most 1, 2, 3, 4, 6, 8 or any number of ` +
-      `updated weight tensors), each run like a contribution run but for ${t.finalistSteps ?? c.steps} steps (lr ${c.lr}, ${seedText}, the whole ` +
+      `updated weight tensors, and the known schemes that fit: the best last-k by summed gain and the published ones, ` +
+      `marked =), each run like a contribution run but for ${t.finalistSteps ?? c.steps} steps (lr ${c.lr}, ${seedText}, the whole ` +
       `validation split); the answer, the best on validation, in bold:\n\n` +
       `| budget | finalist | weights | summed gain (points) | validation % | peak SRAM |\n|---|---|---|---|---|---|\n` +
       finals
         .flatMap((p) =>
           p.finalists!.map((f) => {
             const b = (x: string) => (f.scheme === p.searched?.scheme ? `**${x}**` : x);
-            const w = f.scheme.includes('w:') ? f.scheme.split('w:')[1].split(',').length : 0;
-            return `| ${(p.budgetBytes / 1024).toFixed(0)} KB | ${b(`\`${f.scheme}\``)} | ${w} | ${(100 * f.gain).toFixed(2)} | ${b(f.accuracy === null ? 'not run' : pct(f.accuracy))} | ${(f.peakSramBytes / 1024).toFixed(1)} KB |`;
+            const w = parseScheme(f.scheme, target).weight.filter((r) => r > 0).length;
+            const ref = f.reference && f.reference !== f.scheme ? ` = ${f.reference}` : '';
+            return `| ${(p.budgetBytes / 1024).toFixed(0)} KB | ${b(`\`${f.scheme}\``)}${ref} | ${w} | ${(100 * f.gain).toFixed(2)} | ${b(f.accuracy === null ? 'not run' : pct(f.accuracy))} | ${(f.peakSramBytes / 1024).toFixed(1)} KB |`;
           }),
         )
         .join('\n')

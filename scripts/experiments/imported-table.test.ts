@@ -25,5 +25,7 @@ describe('imported-model table', () => {
     expect(importedVerdict(lower)).toBe('within 1 std of last-k (-0.50 points) (the same scheme)');
     const far = { ...row, searched: cell(runs('bias:1', 9_000, [0.5, 0.5, 0.5]), true) };
     expect(importedVerdict(far)).toBe('below last-k (-39.00 points)');
+    const same = { ...row, searched: row.lastK };
+    expect(importedVerdict(same)).toBe('matches last-k (+0.00 points) (the same scheme)');
   });
 });

@@ -18,10 +18,11 @@ function show(c: Cell, seeds: number): string {
   return `${pct(c.mean)} ± ${pct(c.std)} (\`${c.scheme}\`, ${kb(c.peakSramBytes)} KB, lr ${c.lr}${few})`;
 }
 
-/** Searched vs last-k: "beats" (higher mean), "within 1 std of" (the last-k's std) or "below", and the difference. */
+/** Searched vs last-k: "beats" (higher mean), "matches" (the same mean), "within 1 std of" (the last-k's std) or
+ * "below", and the difference; and when both columns chose the same scheme. */
 export function importedVerdict(r: ImportedRow): string {
   const d = r.searched.mean - r.lastK.mean;
-  const word = d >= 0 ? 'beats' : d >= -r.lastK.std ? 'within 1 std of' : 'below';
+  const word = d > 0 ? 'beats' : d === 0 ? 'matches' : d >= -r.lastK.std ? 'within 1 std of' : 'below';
   const same = r.searched.scheme === r.lastK.scheme ? ' (the same scheme)' : '';
   return `${word} last-k (${d >= 0 ? '+' : ''}${pct(d)} points)${same}`;
 }

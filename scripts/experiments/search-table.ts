@@ -232,7 +232,13 @@ async function runRows(
  * made and appended there. The report is a pure function of the key, so reading it back changes nothing.
  */
 function cachedSearch(request: SearchRequest, inputs: SearchInputs, scores: RunScore[]): SearchReport {
-  const key = JSON.stringify({ request, inputs, scores: scores.map((x) => [x.scheme, x.accuracy]) });
+  // references: the finalists include the known schemes (finalists.ts), which the searches stored before lack
+  const key = JSON.stringify({
+    request,
+    inputs,
+    scores: scores.map((x) => [x.scheme, x.accuracy]),
+    references: true,
+  });
   if (existsSync(RAW_SEARCHES))
     for (const line of readFileSync(RAW_SEARCHES, 'utf8').split('\n').filter(Boolean)) {
       const stored = JSON.parse(line) as { key: string; report: SearchReport };
@@ -299,7 +305,6 @@ async function main(): Promise<void> {
     generations: DEFAULT_EVOLVE.generations,
     exact: false,
     pretrained: repoPath(pretrained),
-    references: true,
   });
   const opts: Opts = (scheme, lr, seed) => ({
     model: MODEL,
