@@ -20,7 +20,7 @@ import { objective, type GainsTable } from '../compiler/search/gains';
 import { FINALIST_CAPS, finalists, references, scoreFinalists } from '../compiler/search/finalists';
 import { paperBudgets } from '../compiler/scheme/paper';
 import { parseScheme } from '../compiler/scheme/scheme';
-import { genomeText, searchSpace, spaceSize, type Genome, type SearchSpace } from '../compiler/search/space';
+import { genomeText, lastKGenome, searchSpace, spaceSize, type SearchSpace } from '../compiler/search/space';
 import {
   carveValidation,
   contributionRuns,
@@ -277,8 +277,7 @@ export function searchReport(ctx: Context, inputs: SearchInputs, scores: RunScor
   const exact = r.exact ? solveExact(obj, cost, r.budgetBytes) : null;
   let bestLastK: SchemeFigures | null = null;
   for (let k = 0; k <= ctx.space.maxBias; k++) {
-    const n = ctx.space.layers.length;
-    const g: Genome = { bias: k, ratio: ctx.space.layers.map((l, j) => (j >= n - k ? l.ratios.length - 1 : 0)) };
+    const g = lastKGenome(ctx.space, k);
     const c = cost.cost(g);
     if (c > r.budgetBytes) continue;
     const text = genomeText(ctx.space, g);

@@ -18,7 +18,7 @@ import { better, evolve, type EvolveOptions, type SearchResult } from './evolve'
 import type { CostModel } from './cost';
 import type { Objective } from './gains';
 import type { Scheme } from '../scheme/scheme';
-import { fromScheme, genomeKey, genomeText, type Genome } from './space';
+import { fromScheme, genomeKey, genomeText, lastKGenome, type Genome } from './space';
 
 /** A known scheme offered as a finalist: its genome and a label ('paper:99kb', 'last:8'). */
 export interface Reference {
@@ -38,10 +38,9 @@ export function references(
 ): Reference[] {
   const space = obj.space;
   const out: Reference[] = [];
-  const n = space.layers.length;
   let best: { g: Genome; k: number; gain: number } | null = null;
   for (let k = 1; k <= space.maxBias; k++) {
-    const g: Genome = { bias: k, ratio: space.layers.map((l, j) => (j >= n - k ? l.ratios.length - 1 : 0)) };
+    const g = lastKGenome(space, k);
     if (cost.cost(g) > budget) continue;
     const gain = obj.gain(g);
     if (!best || gain > best.gain) best = { g, k, gain };

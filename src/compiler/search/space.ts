@@ -93,6 +93,12 @@ export function fromScheme(space: SearchSpace, s: Scheme): Genome | null {
   return { bias, ratio };
 }
 
+/** last:k as a genome: the last k convs' biases and their weights whole (the largest allowed ratio, 1). */
+export function lastKGenome(space: SearchSpace, k: number): Genome {
+  const n = space.layers.length;
+  return { bias: k, ratio: space.layers.map((l, j) => (j >= n - k ? l.ratios.length - 1 : 0)) };
+}
+
 /** The scheme text of a genome (printScheme's canonical form; the cache key of its cost). */
 export const genomeText = (space: SearchSpace, g: Genome): string => printScheme(toScheme(space, g), space.target);
 

@@ -17,7 +17,7 @@ import { evolve, DEFAULT_EVOLVE } from '../../compiler/search/evolve';
 import { FINALIST_CAPS, finalists, references, scoreFinalists } from '../../compiler/search/finalists';
 import { parseScheme } from '../../compiler/scheme/scheme';
 import { objective, type GainsTable } from '../../compiler/search/gains';
-import { genomeKey, genomeText, searchSpace, type Genome } from '../../compiler/search/space';
+import { genomeKey, genomeText, lastKGenome, searchSpace, type Genome } from '../../compiler/search/space';
 
 export interface Candidate {
   scheme: string;
@@ -128,9 +128,8 @@ export function solveSearch(r: SolveRequest): SolveResult {
   const known = r.published.map((p) => ({ label: p.id, scheme: parseScheme(p.scheme, r.model) }));
   const refs = references(obj, cost, r.budgetBytes, known);
   const finals = finalists(obj, cost, r.budgetBytes, { ...DEFAULT_EVOLVE, seed: r.seed }, FINALIST_CAPS, refs);
-  const n = space.layers.length;
   const lastK = Array.from({ length: space.maxBias + 1 }, (_, k) => {
-    const g: Genome = { bias: k, ratio: space.layers.map((l, j) => (j >= n - k ? l.ratios.length - 1 : 0)) };
+    const g = lastKGenome(space, k);
     const scheme = genomeText(space, g);
     return { k, scheme, gain: obj.gain(g), ...withMs(price(scheme)) };
   });
