@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- threads [--seconds S]`: training throughput of mcunet-5fps 128x128 paper:99kb on 1 and 2
+ * `npm run bench -- threads [--seconds S] [--round N]`: training throughput of mcunet-5fps 128x128 paper:99kb on 1 and 2
  * WebAssembly threads (src/runtime/kernels/wasm-threads.ts), in Node and in a Chromium worker (a cross-origin
  * isolated page served here, the worker bundled with esbuild), with the 2-thread / 1-thread ratio and the
  * machine's load average, which decides what a second thread can give on a shared machine.
@@ -16,6 +16,16 @@ import { loadThreadedKernels } from '../src/runtime/kernels/wasm-threads-node';
 import { formatRows, measureThreads, type ThreadRow } from './threads/measure';
 
 const ROOT = paths.root;
+/**
+ * Steps a row runs before the next row's turn. Rows take turns so that a change of the machine's load falls on
+ * every row alike, but between its turns the two-thread row's kernel thread sleeps (the other rows run on this
+ * thread alone), and each turn wakes it: in rounds of 20 steps (about 50 ms, the default until 2026-12-02) the
+ * wake-ups cost the row a fifth of its speed on this 2-core VM (the woken thread often shared the caller's core
+ * for the turn: ps showed both on CPU 0). The page trains without such pauses (chunks of about 100 ms with a
+ * yield between them, an evaluation every 10 s), so a round is about a second of training; `--round 20` gives
+ * the old measure.
+ */
+const ROUND = 250;
 const ROWS = [
   { label: '1 thread (tt_kernels.wasm)', threads: 1, single: true },
   { label: '1 thread (tt_kernels_mt.wasm)', threads: 1, single: false },
@@ -27,10 +37,11 @@ const load = () =>
     .map((x) => x.toFixed(2))
     .join(' ');
 
-async function node(seconds: number): Promise<ThreadRow[]> {
+async function node(seconds: number, round: number): Promise<ThreadRow[]> {
   return measureThreads({
     rows: ROWS,
     seconds,
+    round,
     get: async (p) => new Uint8Array(readFileSync(p)),
     dataBase: join(ROOT, 'public', 'data'),
     modelBase: join(ROOT, 'public', 'models'),
@@ -78,7 +89,10 @@ async function serve(): Promise<{ url: string; close: () => void }> {
   return { url: `http://127.0.0.1:${port}/`, close: () => server.close() };
 }
 
-async function browser(seconds: number): Promise<{ rows: ThreadRow[]; isolated: boolean; cores: number }> {
+async function browser(
+  seconds: number,
+  round: number,
+): Promise<{ rows: ThreadRow[]; isolated: boolean; cores: number }> {
   const { url, close } = await serve();
   const b = await chromium.launch({
     executablePath: '/usr/bin/chromium',
@@ -90,6 +104,7 @@ async function browser(seconds: number): Promise<{ rows: ThreadRow[]; isolated: 
     await page.evaluate((m) => (window as unknown as { __run: (m: unknown) => void }).__run(m), {
       rows: ROWS,
       seconds,
+      round,
     });
     const handle = await page.waitForFunction(() => (window as unknown as { __result?: unknown }).__result, null, {
       timeout: 600_000,
@@ -106,12 +121,17 @@ async function browser(seconds: number): Promise<{ rows: ThreadRow[]; isolated: 
 export default async function threads(args: string[]): Promise<void> {
   const i = args.indexOf('--seconds');
   const seconds = i >= 0 ? Number(args[i + 1]) : 8;
-  console.log(`mcunet-5fps@128 paper:99kb, MNIST, batch 1, ~${seconds} s a row; ${cpus().length} cores`);
+  const j = args.indexOf('--round');
+  const round = j >= 0 ? Number(args[j + 1]) : ROUND;
+  if (!(Number.isInteger(round) && round > 0)) throw new Error(`--round takes a positive whole number of steps`);
+  console.log(
+    `mcunet-5fps@128 paper:99kb, MNIST, batch 1, ~${seconds} s a row in rounds of ${round} steps; ${cpus().length} cores`,
+  );
   console.log(`load average before: ${load()}`);
-  const n = await node(seconds);
+  const n = await node(seconds, round);
   formatRows('node', n).forEach((l) => console.log(l));
   console.log(`load average after node: ${load()}`);
-  const c = await browser(seconds);
+  const c = await browser(seconds, round);
   formatRows('chromium worker', c.rows).forEach((l) => console.log(l));
   console.log(`chromium: cross-origin isolated ${c.isolated}, hardwareConcurrency ${c.cores}`);
   console.log(`load average after chromium: ${load()}`);

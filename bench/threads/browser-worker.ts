@@ -6,7 +6,7 @@ import { measureThreads, type MeasureOptions } from './measure';
 
 const get = async (path: string) => new Uint8Array(await (await fetch(path)).arrayBuffer());
 
-self.onmessage = async (e: MessageEvent<Pick<MeasureOptions, 'rows' | 'seconds'>>) => {
+self.onmessage = async (e: MessageEvent<Pick<MeasureOptions, 'rows' | 'seconds' | 'round'>>) => {
   try {
     const rows = await measureThreads({
       ...e.data,

@@ -1,7 +1,7 @@
 /**
  * The measurement of `npm run bench -- threads`, shared by Node and the Chromium worker: mcunet-5fps 128x128
  * paper:99kb trained on MNIST (batch 1, pretrained backbone) through the executor, for each thread count;
- * samples/s over about `seconds` (rows interleaved in rounds of 20 steps), and the first losses, which must be
+ * samples/s over about `seconds` (rows interleaved in rounds of `round` steps), and the first losses, which must be
  * the same for every count. Besides the wall clock, which a shared machine's load distorts, each row reports the
  * share of the step that runs split: the one-thread time of its split steps (each call timed alone on the first
  * row's executor, the fastest of several steps) over the one-thread step time.
@@ -46,6 +46,8 @@ export interface MeasureOptions {
   modelBase: string;
   rows: { label: string; threads: number; single: boolean }[];
   seconds: number;
+  /** Steps a row runs before the next row's turn (default 20; the bench's command passes its own). */
+  round?: number;
 }
 
 export async function measureThreads(o: MeasureOptions): Promise<ThreadRow[]> {
@@ -67,11 +69,12 @@ export async function measureThreads(o: MeasureOptions): Promise<ThreadRow[]> {
   }
   const perStep = profileSteps(runs[0].ex, splitExamples(data.train, input), plan.input.bytes);
   const total = perStep.reduce((a, b) => a + b, 0);
-  // rounds of 20 steps a row, rows interleaved: a change of the machine's load falls on every row alike
+  // rounds of `round` steps a row, rows interleaved: a change of the machine's load falls on every row alike
+  const round = o.round ?? 20;
   while (runs.some((x) => x.ms < o.seconds * 1000)) {
     for (const x of runs) {
-      x.ms += x.session.trainSteps(20).ms;
-      x.steps += 20;
+      x.ms += x.session.trainSteps(round).ms;
+      x.steps += round;
     }
   }
   return runs.map(({ r, mod, ex, losses, steps, ms }) => {
