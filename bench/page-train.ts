@@ -29,8 +29,9 @@ async function enabled(page: Page, id: string): Promise<void> {
   );
 }
 
-/** One turn on `threads` threads: the readings of the panel's samples/s (numbers). */
-async function turn(page: Page, threads: number, reads: number): Promise<number[]> {
+/** One turn on `threads` threads: the readings of the panel's samples/s (numbers); `shares` gets the share of
+ * steps that ran on kernel threads the panel showed at each reading ('-': none shown, one thread). */
+async function turn(page: Page, threads: number, reads: number, shares: string[]): Promise<number[]> {
   const select = page.getByTestId('train.threads');
   await select.selectOption(String(threads));
   await page.waitForFunction(
@@ -44,9 +45,13 @@ async function turn(page: Page, threads: number, reads: number): Promise<number[
   const out: number[] = [];
   for (let i = 0; i < reads; i++) {
     await page.waitForTimeout(READ_MS);
-    const text = (await page.getByTestId('train.speed').textContent()) ?? '';
-    const m = /^(\d+) samples\/s$/.exec(text.trim());
+    const [text, share] = await page.evaluate(() => [
+      document.querySelector('[data-testid="train.speed"]')?.textContent ?? '',
+      document.querySelector('[data-testid="train.threaded"]')?.getAttribute('data-share') ?? null,
+    ]);
+    const m = /^(\d+) samples\/s$/.exec((text ?? '').trim());
     if (m) out.push(Number(m[1]));
+    shares.push(share === null ? '-' : `${Math.round(100 * Number(share))}%`);
   }
   await page.getByTestId('train.pause').click();
   await enabled(page, 'train.start');
@@ -94,9 +99,11 @@ export default async function bench(args: string[] = []): Promise<void> {
     ]);
     for (let t = 0; t < turns; t++)
       for (const n of [1, 2]) {
-        const r = await turn(page, n, reads);
+        const shares: string[] = [];
+        const r = await turn(page, n, reads, shares);
         by.get(n)!.push(...r);
         console.log(`turn ${t + 1}, ${n} thread${n > 1 ? 's' : ''}: ${r.join(' ')} samples/s`);
+        if (n > 1) console.log(`  on threads: ${shares.join(' ')}`);
       }
     const one = median(by.get(1)!);
     const two = median(by.get(2)!);

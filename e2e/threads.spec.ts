@@ -56,5 +56,18 @@ test('the page is cross-origin isolated and trains bit-identically on 1 and 2 th
     await expect(select).toHaveAttribute('data-running', n, { timeout: 30_000 });
     await expect(select).toHaveAttribute('data-isolated', 'true');
   }
+  // on 2 threads the panel says which share of the steps ran on them (the rest ran whole: a busy machine)
+  await expect(page.getByTestId('train.step')).toBeEnabled({ timeout: 60_000 });
+  await page.getByTestId('train.step').click();
+  const share = page.getByTestId('train.threaded');
+  await expect(share).toHaveText(/^\d+% on threads$/, { timeout: 60_000 });
+  const v = Number(await share.getAttribute('data-share'));
+  expect(v).toBeGreaterThanOrEqual(0);
+  expect(v).toBeLessThanOrEqual(1);
+  await select.selectOption('1');
+  await expect(select).toHaveAttribute('data-running', '1', { timeout: 30_000 });
+  await expect(page.getByTestId('train.step')).toBeEnabled({ timeout: 60_000 });
+  await page.getByTestId('train.step').click();
+  await expect(share).toHaveCount(0, { timeout: 30_000 });
   expect(failed).toEqual([]);
 });

@@ -6,6 +6,8 @@ import { buildModel } from '../../compiler/models/model';
 import type { DatasetManifest } from './dataset-format';
 import { DatasetSplit } from './data';
 import { loadWasm, paths } from '../testing/kernel-harness';
+import { loadThreadedKernels } from '../kernels/wasm-threads-node';
+import { join } from 'node:path';
 import { splitExamples } from './train-data';
 import { ReferenceLearner } from './train-reference';
 import { TrainRunner, type BuiltinData } from './train-runner';
@@ -78,6 +80,28 @@ describe('TrainRunner', () => {
     expect(r.evaluate().accuracy).toBeGreaterThan(0.85);
     expect(r.canaries()).toEqual({ guardBytes: 1024, before: 0, after: 0 });
     r.dispose();
+  });
+
+  it('reports the share of steps that ran on kernel threads, per report; none on one thread', async () => {
+    const last1 = compile(buildModel({ model: 'tiny-cnn', resolution: 24, classes: 4, seed: 2 }), 'last:1');
+    const one = runner();
+    await one.load(last1, settings);
+    expect(one.step(5).threaded).toBeUndefined();
+    one.dispose();
+    const mt = await loadThreadedKernels(join(paths.root, 'wasm', 'tt_kernels_mt.wasm'), 2);
+    try {
+      const r = new TrainRunner(mt, async () => data, { evalSize: 100, evalMs: 20, reportMs: 10 });
+      await r.load(last1, settings);
+      // runs 0-15 go on threads (pipelined by the frozen prefix), then the timing window (executor-mode.ts: runs
+      // 16-31 in blocks of 4, threads / whole / threads / whole) runs half of them whole; after it, the faster way
+      expect(r.step(10).threaded).toBe(1);
+      expect(r.step(6).threaded).toBe(1);
+      expect(r.step(16).threaded).toBe(0.5);
+      expect([0, 1]).toContain(r.step(8).threaded);
+      r.dispose();
+    } finally {
+      mt.threads?.dispose();
+    }
   });
 
   it('streams metrics while running, evaluates at the start, and pauses', async () => {

@@ -72,6 +72,8 @@ const yieldToEvents = () =>
 
 export class TrainRunner {
   private executor: PlanExecutor | null = null;
+  /** The executor's run counts at the last report (TrainingMetrics.threaded is the share since then). */
+  private counted = { runs: 0, split: 0 };
   private session: TrainingSession | null = null;
   private settings: RunSettings = { lr: 0.01, rounding: 'nearest', qas: true, seed: 1 };
   private user: UserSample[] = [];
@@ -151,6 +153,7 @@ export class TrainRunner {
     this.executor?.dispose();
     this.executor = null;
     this.executor = PlanExecutor.load(this.mod, plan, run, { guardBytes: this.opts.guardBytes });
+    this.counted = { runs: 0, split: 0 };
     this.settings = { ...settings };
     this.session = new TrainingSession(this.executor, data.train, data.test, plan.input.bytes, settings.seed);
     this.heldOut = data.split ?? null;
@@ -199,6 +202,13 @@ export class TrainRunner {
       accuracy: w.accuracy,
       samplesPerSec: w.ms > 0 ? (1000 * w.steps) / w.ms : 0,
     };
+    // the share of the steps since the last report that ran on kernel threads (the executor's counts move on)
+    const runs = this.executor && (this.mod.threads?.count ?? 1) > 1 ? this.executor.splitRuns : null;
+    if (runs) {
+      const n = runs.runs - this.counted.runs;
+      if (n > 0) m.threaded = (runs.split - this.counted.split) / n;
+      this.counted = runs;
+    }
     if (ev) m.testAccuracy = ev.accuracy;
     if (ev?.confusion) m.confusion = ev.confusion;
     return m;

@@ -30,6 +30,11 @@ export interface TrainingMetrics {
    */
   confusion?: number[][];
   samplesPerSec: number;
+  /**
+   * With kernel threads: the share (0..1) of the steps since the previous report that ran on them; the rest ran
+   * whole on one thread because that timed faster (executor-mode.ts: a busy machine). Absent on one thread.
+   */
+  threaded?: number;
 }
 
 export interface TrainingSnapshot {

@@ -189,6 +189,15 @@ function Curves() {
         <span>loss {last ? last.loss.toFixed(3) : '—'}</span>
         <span>acc {last ? `${(last.accuracy * 100).toFixed(1)}%` : '—'}</span>
         <span data-testid="train.speed">{last ? `${last.samplesPerSec.toFixed(0)} samples/s` : '— samples/s'}</span>
+        {last?.threaded !== undefined && (
+          <span
+            data-testid="train.threaded"
+            data-share={last.threaded}
+            title="Steps since the last report that ran on the kernel threads; the others ran on one thread, which timed faster (another program busy on the cores)"
+          >
+            {`${Math.round(100 * last.threaded)}% on threads`}
+          </span>
+        )}
         <ThreadsControl />
       </div>
       <div className="train-charts" ref={ref}>
