@@ -16,7 +16,7 @@
 #ifdef __wasm_simd128__
 #include "tt_bw_simd.h"
 
-#define TT_DW_XSTAGE_FLOATS 8192 /* converted input of four channels: pixels * 4 floats (32 KB of stack) */
+#define TT_DW_XSTAGE_FLOATS 16384 /* converted input: pixels * 16 floats, or pixels * 4 (64 KB of stack) */
 
 /* Taps Q, Q+S, ... < K of the input vectors xv[v < NV]: tap kx reads output x = xq - (kx - Q) / S of the output
  * row gr (xq: the output tap Q reads). checked: skip outputs outside [0, ow). */
@@ -110,14 +110,30 @@ int tt_bw_depthwise_weight_simd(const tt_conv_shape *shape, const float *g_out, 
   const v128_t cb = tt_v_cvt_bias(in_zp), sc = wasm_f32x4_splat(in_scale);
   const int32_t pixels = shape->in_h * shape->in_w;
   _Alignas(16) float stage[TT_DW_XSTAGE_FLOATS];
+  /* Sixteen channels staged at once when they fit: one 16-byte load converts a pixel's four 4-channel chunks,
+   * each kept as its own [pixel][4] stage (stage + j * pixels * 4), then the chunks run one after another as
+   * below. The same values, so the same sums. */
+  int32_t staged16 = -1; /* the first channel of the sixteen in the stage, or -1 */
   /* eight channels a pass at stride 2 (at most four taps a pass: 8 accumulators), four at stride 1 (7 taps) */
   for (int32_t c0 = 0, nv; c0 < k; c0 += 4 * nv) {
     /* The chunk's input converted to float once (exact) when it fits, instead of once per kernel row and pixel. */
     const float *xs = pixels * 4 <= TT_DW_XSTAGE_FLOATS ? stage : 0;
     nv = !xs && st == 2 && c0 + 8 <= k ? 2 : 1;
-    for (int32_t p = 0; xs && p < pixels; p++)
-      for (int32_t v = 0; v < nv; v++)
-        wasm_v128_store(stage + ((int64_t)p * nv + v) * 4, tt_v_cvt4(in + (int64_t)p * in_stride + c0 + 4 * v, cb));
+    if (xs && (c0 & 15) == 0 && c0 + 16 <= k && pixels * 16 <= TT_DW_XSTAGE_FLOATS) {
+      for (int32_t p = 0; p < pixels; p++) {
+        v128_t f[4];
+        tt_v_cvt16(in + (int64_t)p * in_stride + c0, cb, f);
+        for (int32_t j = 0; j < 4; j++)
+          wasm_v128_store(stage + ((int64_t)j * pixels + p) * 4, f[j]);
+      }
+      staged16 = c0;
+    }
+    if (xs && staged16 >= 0 && c0 >= staged16 && c0 < staged16 + 16)
+      xs = stage + (int64_t)((c0 - staged16) >> 2) * pixels * 4;
+    else
+      for (int32_t p = 0; xs && p < pixels; p++)
+        for (int32_t v = 0; v < nv; v++)
+          wasm_v128_store(stage + ((int64_t)p * nv + v) * 4, tt_v_cvt4(in + (int64_t)p * in_stride + c0 + 4 * v, cb));
     for (int32_t ky = 0; ky < kk; ky++) {
       v128_t acc[7][2];
       for (int32_t kx = 0; kx < 7; kx++)
