@@ -74,6 +74,7 @@ export class TrainRunner {
   private executor: PlanExecutor | null = null;
   /** The executor's run counts at the last report (TrainingMetrics.threaded is the share since then). */
   private counted = { runs: 0, split: 0 };
+  private share: number | undefined;
   private session: TrainingSession | null = null;
   private settings: RunSettings = { lr: 0.01, rounding: 'nearest', qas: true, seed: 1 };
   private user: UserSample[] = [];
@@ -154,6 +155,7 @@ export class TrainRunner {
     this.executor = null;
     this.executor = PlanExecutor.load(this.mod, plan, run, { guardBytes: this.opts.guardBytes });
     this.counted = { runs: 0, split: 0 };
+    this.share = undefined;
     this.settings = { ...settings };
     this.session = new TrainingSession(this.executor, data.train, data.test, plan.input.bytes, settings.seed);
     this.heldOut = data.split ?? null;
@@ -205,8 +207,10 @@ export class TrainRunner {
     // the share of the steps since the last report that ran on kernel threads (the executor's counts move on)
     const runs = this.executor && (this.mod.threads?.count ?? 1) > 1 ? this.executor.splitRuns : null;
     if (runs) {
+      // no step since the last report (a repeated window): its share again
       const n = runs.runs - this.counted.runs;
-      if (n > 0) m.threaded = (runs.split - this.counted.split) / n;
+      if (n > 0) this.share = (runs.split - this.counted.split) / n;
+      if (this.share !== undefined) m.threaded = this.share;
       this.counted = runs;
     }
     if (ev) m.testAccuracy = ev.accuracy;
