@@ -120,21 +120,25 @@ function target(info: ModelInfo): SchemeTarget {
   return { name: info.name, convs: info.convs };
 }
 
-/** Presets of an imported model: no published schemes, the generic ones (default: the last 2 convs). */
+/** Presets of an imported model: no published schemes, the generic ones that fit its conv count (default: the
+ * last 2 convs, the last one on a one-conv model such as micro_speech). */
 function describeImported(): ModelInfo {
   const f = importedFile();
   if (importedInfo?.file === f) return importedInfo.info;
   const m = f ? importedModel(f.outputs || 2, 1) : null;
   const convs: LayerShape[] = m ? m.convs : [];
-  const lastK = [2, 4, 8].filter((k) => k <= convs.length);
+  // last:1 only where there is no last:2 (on larger models last:2 is the smallest step past the classifier)
+  const lastK = [convs.length < 2 ? 1 : 2, 4, 8].filter((k) => k <= convs.length);
   const presets: Preset[] = [
     { id: 'classifier', label: 'classifier only', description: 'update only the classifier' },
     { id: 'bias-only', label: 'all biases', description: 'update every bias and the classifier' },
     ...lastK.map((k) => ({
       id: `last:${k}`,
-      label: `last ${k} layers`,
-      description: `update weights and biases of the last ${k} convs`,
+      label: k === 1 ? 'last layer' : `last ${k} layers`,
+      description:
+        k === 1 ? 'update weights and biases of the last conv' : `update weights and biases of the last ${k} convs`,
     })),
+    ...(convs.length ? [{ id: 'full', label: 'full update', description: 'update every weight and bias' }] : []),
   ];
   const info: ModelInfo = {
     name: IMPORTED,

@@ -4,6 +4,7 @@ import { modelToDescription } from '../compiler/import/from-model';
 import { writeTflite } from '../compiler/export';
 import { buildModel } from '../compiler/models/model';
 import { defaultFieldValues } from './experiment';
+import { describeModel } from './compile';
 import { importedFile } from './imported';
 import { exportModelFile, openModelBytes, openModelPick, saveModelFile } from './model-io';
 import { importModel } from '../compiler/import';
@@ -130,5 +131,9 @@ describe('opening a .tflite / .onnx on the page', () => {
     expect(s.compiled.plan).not.toBeNull();
     expect(s.compiled.model!.inputShape).toEqual([49, 40, 1]);
     expect(s.compiled.model!.convs[0].kernelW).toBe(8);
+    // one conv: the generic presets that fit it, last:1 (its one conv and the classifier) the default
+    expect(describeModel('imported').presets.map((p) => p.id)).toEqual(['classifier', 'bias-only', 'last:1', 'full']);
+    expect(s.experiment.preset).toBe('last:1');
+    expect(s.compiled.plan!.scheme).toBe('full'); // its one conv and the classifier: every layer
   });
 });
