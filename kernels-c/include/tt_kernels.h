@@ -369,11 +369,13 @@ void tt_bias_f32_bwd(int32_t pixels, int32_t channels, const float *g_out, float
  * Each element: d = lr * (g * gscale[ch]) (float32, in that order); q_new = saturate(q - R(d)), where R is the
  * rounding mode applied to d (truncate: (int32_t)d; nearest: tt_round(d); stochastic: (int32_t)floorf(d + u)
  * with u = tt_rng_uniform(rng), one draw per element in row-major order). d is clamped to [-2^30, 2^30]
- * before rounding (a NaN d counts as 0). Weights saturate to [-127, 127] (symmetric), biases to the int32 range.
+ * before rounding (a NaN d counts as 0). Weights saturate to [-127, 127] (symmetric), biases to [-bound, bound],
+ * the layer's bias bound 2^31 - 1 - F * 255 * 127 for a fan-in of F terms (the largest |bias| with which its int32
+ * accumulator cannot overflow; a model file with a larger bias is refused, so a trained one must stay inside).
  * rng may be NULL unless rounding is stochastic. */
 void tt_update_s8(const tt_update_params *p, const float *g, const float *gscale, float lr, int8_t *dst,
                   tt_rng *rng);
-void tt_update_s32(int32_t n, int32_t rounding, const float *g, const float *gscale, float lr, int32_t *dst,
+void tt_update_s32(int32_t n, int32_t bound, int32_t rounding, const float *g, const float *gscale, float lr, int32_t *dst,
                    tt_rng *rng);
 
 /* Fused weight gradient + update: computes the gradient one row at a time into scratch (row = one output

@@ -78,13 +78,13 @@ void tt_update_s8(const tt_update_params *p, const float *g, const float *gscale
   }
 }
 
-void tt_update_s32(int32_t n, int32_t rounding, const float *g, const float *gscale, float lr, int32_t *dst,
-                   tt_rng *rng) {
+void tt_update_s32(int32_t n, int32_t bound, int32_t rounding, const float *g, const float *gscale, float lr,
+                   int32_t *dst, tt_rng *rng) {
   for (int32_t j = 0; j < n; j++) {
     float d = lr * (g[j] * gscale[j]);
     int64_t q = (int64_t)dst[j] - tt_step(d, rounding, rng);
-    if (q > INT32_MAX) q = INT32_MAX;
-    if (q < INT32_MIN) q = INT32_MIN;
+    if (q > bound) q = bound;
+    if (q < -(int64_t)bound) q = -(int64_t)bound;
     dst[j] = (int32_t)q;
   }
 }

@@ -145,8 +145,13 @@ static void test_update_rules(void) {
 
   int32_t b[3] = {INT32_MAX - 1, INT32_MIN + 1, 1000};
   const float gb[3] = {-1e20f, 1e20f, 2.0f}, gsb[3] = {1, 1, 0.25f};
-  tt_update_s32(3, TT_ROUND_TRUNCATE, gb, gsb, 10.0f, b, NULL); /* 10 * (2 * 0.25) = 5 */
-  CHECK(b[0] == INT32_MAX && b[1] == INT32_MIN && b[2] == 995, "s32 %d %d %d", b[0], b[1], b[2]);
+  tt_update_s32(3, INT32_MAX, TT_ROUND_TRUNCATE, gb, gsb, 10.0f, b, NULL); /* 10 * (2 * 0.25) = 5 */
+  CHECK(b[0] == INT32_MAX && b[1] == -INT32_MAX && b[2] == 995, "s32 %d %d %d", b[0], b[1], b[2]);
+  /* a layer's bias bound (pointwise, fan-in 16): biases stop there instead of at the int32 range */
+  const int32_t bound = INT32_MAX - 16 * 255 * 127;
+  int32_t c[3] = {bound - 3, -bound + 3, 0};
+  tt_update_s32(3, bound, TT_ROUND_TRUNCATE, gb, gsb, 10.0f, c, NULL);
+  CHECK(c[0] == bound && c[1] == -bound && c[2] == -5, "s32 bound %d %d %d", c[0], c[1], c[2]);
 }
 
 static void test_rng_and_stochastic(void) {

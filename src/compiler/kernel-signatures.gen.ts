@@ -400,6 +400,7 @@ export const KERNEL_SIGNATURES = {
     returns: 'void',
     params: [
       ['n', 'int32_t'],
+      ['bound', 'int32_t'],
       ['rounding', 'int32_t'],
       ['g', 'const float*'],
       ['gscale', 'const float*'],

@@ -195,6 +195,8 @@ export interface UpdateS8Attrs {
 }
 export interface UpdateS32Attrs {
   n: number;
+  /** the layer's biasBound (model-file.ts): trained biases saturate there, so the int32 accumulator never overflows */
+  bound: number;
 }
 
 /** The attributes of each op kind (every op may also be `Inplace`). A kind without a row does not compile. */

@@ -10,6 +10,7 @@
 import type { ConvKind, Graph, NewOp, Op, OpDraft, Tensor } from '../ir/graph';
 import { GraphBuilder } from '../ir/graph';
 import { layerKind } from '../layer-kinds';
+import { biasBound } from '../model-file';
 import { layerConsts } from '../forward';
 import { layerAt, type ConvLayer, type Model } from '../models/model';
 import { SchemeError, updatedChannels, type Scheme } from '../scheme/scheme';
@@ -170,7 +171,7 @@ class Differentiator implements GradContext {
         phase: 'update',
         inputs: [gB, q, p, bias],
         outputs: [this.updated(bias)],
-        attrs: { n: l.outC, inplace: 3 },
+        attrs: { n: l.outC, bound: biasBound(l.kind, l.inC, l.kernel, l.kernelW), inplace: 3 },
         layer: l.index,
       });
     }

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { Rounding, convShape, type Rng, type UpdateParams } from '../kernel-abi';
 import { biasF32Bwd, pointwiseF32BwdWeight } from './backward';
+import { biasBound } from '../model-file';
 import {
   depthwiseBwdUpdateS8,
   qasBiasGradScale,
@@ -83,7 +84,7 @@ describe('QAS gradient scales', () => {
     updateS8(weightUpdateParams('pointwise', 4, 3, 1, 4, Rounding.nearest), gW, scale.weight, lr, w, null);
     const bq = Int32Array.from([1000, -2000, 30]);
     const b = bq.slice();
-    updateS32(3, Rounding.nearest, gB, scale.bias, lr, b, null);
+    updateS32(3, 2 ** 31 - 1, Rounding.nearest, gB, scale.bias, lr, b, null);
     let moved = 0;
     for (let j = 0; j < 12; j++) {
       const o = Math.floor(j / 4);
@@ -133,10 +134,15 @@ describe('saturation and limits', () => {
   it('int8 weights saturate to [-127, 127]; NaN and huge steps do not wrap', () => {
     expect(steps([-100, 300, NaN, 1e30, -1e30], Rounding.nearest, null, 100)).toEqual([-27, 227, 0, 227, -27]);
   });
-  it('int32 biases saturate to the int32 range', () => {
+  it("int32 biases saturate to the layer's bias bound, symmetric (at most the int32 range less INT32_MIN)", () => {
+    const g = Float32Array.from([-1e20, 1e20, 8]);
     const b = Int32Array.from([2 ** 31 - 2, -(2 ** 31) + 2, 7]);
-    updateS32(3, Rounding.truncate, Float32Array.from([-1e20, 1e20, 8]), Float32Array.from([1, 1, 0.5]), 0.5, b, null);
-    expect(Array.from(b)).toEqual([2 ** 31 - 1, -(2 ** 31), 5]);
+    updateS32(3, 2 ** 31 - 1, Rounding.truncate, g, Float32Array.from([1, 1, 0.5]), 0.5, b, null);
+    expect(Array.from(b)).toEqual([2 ** 31 - 1, -(2 ** 31 - 1), 5]);
+    const bound = biasBound('pointwise', 16, 1); // 2^31 - 1 - 16 * 255 * 127
+    const c = Int32Array.from([bound - 3, -bound + 3, bound - 10]);
+    updateS32(3, bound, Rounding.truncate, Float32Array.from([-100, 100, -2]), Float32Array.from([1, 1, 1]), 1, c, null);
+    expect(Array.from(c)).toEqual([bound, -bound, bound - 8]);
   });
   it('per-row channel scales, row stride and per-column scales (depthwise) index the right gscale', () => {
     const w = new Int8Array(8);

@@ -67,9 +67,10 @@ export function updateS8(
     }
 }
 
-/** Integer biases: dst[j] = clamp(q - R(lr * (g[j] * gscale[j])), int32 range). */
+/** Integer biases: dst[j] = clamp(q - R(lr * (g[j] * gscale[j])), [-bound, bound]) (the layer's biasBound). */
 export function updateS32(
   n: number,
+  bound: number,
   rounding: RoundingMode,
   g: Float32Array,
   gscale: Float32Array,
@@ -80,7 +81,7 @@ export function updateS32(
   const lr32 = f(lr);
   for (let j = 0; j < n; j++) {
     const d = f(lr32 * f(g[j] * gscale[j]));
-    dst[j] = Math.min(2 ** 31 - 1, Math.max(-(2 ** 31), dst[j] - roundStep(d, rounding, rng)));
+    dst[j] = Math.min(bound, Math.max(-bound, dst[j] - roundStep(d, rounding, rng)));
   }
 }
 

@@ -23,7 +23,7 @@ export function captureGradients(plan: TrainingPlan, image: Int8Array, label: nu
     label,
     ...o,
     beforeStep: (_i, s, state) => {
-      const at = s.kernel === 'tt_update_s8' ? 1 : s.kernel === 'tt_update_s32' ? 2 : -1;
+      const at = s.kernel === 'tt_update_s8' ? 1 : s.kernel === 'tt_update_s32' ? 3 : -1;
       const a = s.args[at];
       if (!a || a.kind !== 'arena') return;
       grads.set(

@@ -131,7 +131,7 @@ export interface KernelExports {
   tt_fc_f32_bwd_weight(inC: I32, outC: I32, gOut: Ptr, in_: Ptr, inZp: I32, inScale: F32, k: I32, gW: Ptr): void;
   tt_bias_f32_bwd(pixels: I32, channels: I32, gOut: Ptr, gB: Ptr): void;
   tt_update_s8(p: Ptr, g: Ptr, gscale: Ptr, lr: F32, dst: Ptr, rng: Ptr): void;
-  tt_update_s32(n: I32, rounding: I32, g: Ptr, gscale: Ptr, lr: F32, dst: Ptr, rng: Ptr): void;
+  tt_update_s32(n: I32, bound: I32, rounding: I32, g: Ptr, gscale: Ptr, lr: F32, dst: Ptr, rng: Ptr): void;
   tt_pointwise_bwd_update_get_buffer_size(shape: Ptr, k: I32): I32;
   tt_pointwise_bwd_update_s8(
     shape: Ptr,

@@ -261,13 +261,16 @@ export function updateCases(r: Rand): Case[] {
       ref: (the) => withRng(the(st), (rng) => up.updateS8(p, the(g), the(gs), lr, the(w), rng)),
     });
     const n = int(r, 1, 40);
-    const b = Int32Array.from({ length: n }, () => int(r, -50000, 50000) + (r() < 0.1 ? 2 ** 31 - 50001 : 0));
+    // a layer's bias bound (2^31 - 1 - F * 32385; F = 0: the int32 range), biases near it on both sides
+    const bound = 2 ** 31 - 1 - (t % 2 ? 0 : int(r, 1, 3000)) * 32385;
+    const near = () => (r() < 0.1 ? bound - 50001 : r() < 0.1 ? -(bound - 50001) : 0);
+    const b = Int32Array.from({ length: n }, () => int(r, -50000, 50000) + near());
     const [bg, bgs, bst] = [f32(r, n, -3, 3), f32(r, n, 0.5, 3000), seed(r)];
     out.push({
-      name: `update_s32 n${n} rounding${rounding}`,
+      name: `update_s32 n${n} bound${bound} rounding${rounding}`,
       fn: 'tt_update_s32',
-      args: [i32(n), i32(rounding), bg, bgs, { f32: lr }, b, bst],
-      ref: (the) => withRng(the(bst), (rng) => up.updateS32(n, rounding, the(bg), the(bgs), lr, the(b), rng)),
+      args: [i32(n), i32(bound), i32(rounding), bg, bgs, { f32: lr }, b, bst],
+      ref: (the) => withRng(the(bst), (rng) => up.updateS32(n, bound, rounding, the(bg), the(bgs), lr, the(b), rng)),
     });
   }
   return out;
