@@ -20,7 +20,7 @@ test('a copied share link restores the whole experiment in a fresh page', async 
 
   await page.getByTestId('share.copy').click();
   const url = await app.shareUrl.inputValue();
-  expect(url).toMatch(/#(v=1&|z=)/);
+  expect(url).toMatch(/#(v=2&|z=)/);
   const before = await app.snapshot();
   expect(before).toMatchObject({ resolution: '160', classes: '37', board: 'nrf52840', budget: '200', seed: '4242' });
 
