@@ -26,6 +26,16 @@ export type { Ratio };
 export const ROUNDINGS = ['truncate', 'nearest', 'stochastic'] as const;
 export type RoundingChoice = (typeof ROUNDINGS)[number];
 
+/**
+ * How the page made an imported int8 model from a float32 ONNX file (quantize-page.ts): calibrated on the last
+ * `count` training images of the page's data set, pixels given in `range`. The same file, count and range give
+ * the same int8 bytes, so a link that names those bytes by hash can be reproduced from the float file.
+ */
+export interface Quantization {
+  count: number;
+  range: [number, number];
+}
+
 /** What one conv layer updates: its bias or not, and what fraction of its weight. */
 export interface LayerUpdate {
   bias: boolean;
@@ -60,6 +70,8 @@ export interface Experiment {
    * ('' for the architecture's pretrained backbone). A link never carries weights: it names the file to open.
    */
   modelFile: string;
+  /** How the imported model was quantized on the page from its float32 file; null: it was not (or a backbone). */
+  quantization: Quantization | null;
 }
 
 /** A scheme in the URL: one digit per conv, 2 * ratio index + bias bit (so 0..9). */
@@ -73,6 +85,29 @@ function schemeField(key: string): Field<LayerUpdate[]> {
         ? [...str].map((ch) => ({ bias: Number(ch) % 2 === 1, ratio: RATIOS[Math.floor(Number(ch) / 2)] }))
         : undefined,
     accepts: 'one digit 0-9 per conv layer',
+  };
+}
+
+/** The quantize step's input range bound (ui/QuantizeStep.tsx takes LO and HI within ±1000). */
+const RANGE_BOUND = 1000;
+const rangeEnd = floatField('', -RANGE_BOUND, RANGE_BOUND, 0);
+const calibrationCount = intField('', 1, 1_000_000, 1);
+
+/** A quantization in the URL: '' (none) or N,LO,HI, e.g. "120,-1,1" (the CLI's --calibration and --input-range). */
+function quantizationField(key: string): Field<Quantization | null> {
+  return {
+    key,
+    default: null,
+    encode: (q) => (q ? `${q.count},${q.range[0]},${q.range[1]}` : ''),
+    decode: (str) => {
+      if (str === '') return null;
+      const parts = str.split(',');
+      if (parts.length !== 3) return undefined;
+      const [count, lo, hi] = [calibrationCount.decode(parts[0]), rangeEnd.decode(parts[1]), rangeEnd.decode(parts[2])];
+      if (count === undefined || lo === undefined || hi === undefined || !(lo < hi)) return undefined;
+      return { count, range: [lo, hi] };
+    },
+    accepts: `empty, or N,LO,HI: N calibration images in [1, 1000000], an input range LO < HI within ±${RANGE_BOUND}`,
   };
 }
 
@@ -93,6 +128,7 @@ export const EXPERIMENT_FIELDS: { [K in keyof Experiment]: Field<Experiment[K]> 
   qas: boolField('q', true),
   seed: intField('seed', 0, 2 ** 31 - 1, 1),
   modelFile: patternField('w', /^([0-9a-f]{16})?$/, '', "16 hex digits of a model file's SHA-256"),
+  quantization: { ...quantizationField('qz'), since: 2 },
 };
 
 export const EXPERIMENT_KEYS = Object.keys(EXPERIMENT_FIELDS) as (keyof Experiment)[];

@@ -12,6 +12,8 @@ export interface Field<T> {
   decode(s: string): T | undefined;
   /** human description of what is accepted, for messages */
   accepts: string;
+  /** The URL version that added the field (1 when absent): an older link does not lack it, it predates it. */
+  since?: number;
 }
 
 export function enumField<const T extends string>(key: string, values: readonly T[], dflt: T): Field<T> {

@@ -5,7 +5,7 @@ import { writeTflite } from '../compiler/export';
 import { buildModel } from '../compiler/models/model';
 import { defaultFieldValues } from './experiment';
 import { describeModel } from './compile';
-import { importedFile } from './imported';
+import { importedFile, setImportedFile } from './imported';
 import { exportModelFile, openModelBytes, openModelPick, saveModelFile } from './model-io';
 import { importModel } from '../compiler/import';
 import { descriptionToModel } from '../compiler/import/to-model';
@@ -84,6 +84,52 @@ describe('opening a .tflite / .onnx on the page', () => {
     expect(s.experiment.model).toBe('mcunet-5fps');
     expect(s.urlNotices.map((n) => n.text).join('\n')).toMatch(
       /imported model file \(SHA-256 0123456789abcdef…\): open that/,
+    );
+  });
+
+  it('a link to an imported model waits for its file: the file opened later brings back the link, another does not', async () => {
+    start();
+    const bytes = tinyTflite(32, 10);
+    expect(await openModelBytes(bytes, 'tiny.tflite')).toBe(true);
+    usePlayground.getState().update({ classes: 6, seed: 9, reorder: false });
+    usePlayground.getState().setLayer(1, { bias: true, ratio: 1 });
+    const sent = usePlayground.getState().experiment;
+    expect(sent.preset).toBe('custom');
+    const link = encodeExperiment(sent);
+
+    setImportedFile(null); // the recipient's fresh page
+    usePlayground.getState().loadFragment(link);
+    expect(usePlayground.getState().experiment.model).toBe('mcunet-5fps');
+    expect(usePlayground.getState().urlNotices.map((n) => n.text)).toContain(
+      `This link was made with an imported model file (SHA-256 ${sent.modelFile}…): open that .tflite / .onnx file (Open model file…) to reproduce it; until then the page uses the mcunet-5fps backbone.`,
+    );
+
+    // another file: opened as today (the default preset), and one line says it is not the link's
+    const other = tinyTflite(16, 10);
+    expect(await openModelBytes(other, 'other.tflite')).toBe(true);
+    let s = usePlayground.getState();
+    // (the fallback kept the link's other fields, as before: only the model, its file and the scheme differ)
+    expect(s.experiment).toMatchObject({ model: 'imported', preset: 'last:2', classes: 6, reorder: false });
+    const otherHash = importedFile()!.sha256.slice(0, 16);
+    expect(s.editNotices.map((n) => n.text)).toContain(
+      `This model (SHA-256 ${otherHash}…) is not the one the link names (${sent.modelFile}…): the link's settings are not restored.`,
+    );
+
+    // the file the link names: the link's experiment, scheme and all
+    expect(await openModelBytes(bytes, 'tiny.tflite')).toBe(true);
+    s = usePlayground.getState();
+    expect(s.experiment).toEqual(sent);
+    expect(s.compiled.error).toBeNull();
+    expect(s.urlNotices).toEqual([]);
+  });
+
+  it('a link to a backbone that carries a quantization (edited by hand) drops it, saying so', () => {
+    const link = encodeExperiment({ ...defaultFieldValues(), quantization: { count: 120, range: [-1, 1] } });
+    usePlayground.getState().loadFragment(link);
+    const s = usePlayground.getState();
+    expect(s.experiment.quantization).toBeNull();
+    expect(s.urlNotices.map((n) => n.text)).toContain(
+      'The link says how an imported model was quantized (qz), but its model is mcunet-5fps; ignored.',
     );
   });
 

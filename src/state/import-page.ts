@@ -7,9 +7,10 @@ import { BOARDS } from '../compiler/boards';
 import { MAX_MODEL_BYTES } from '../compiler/import/types';
 import { sha256Hex } from '../compiler/model-pack';
 import { compileExperiment, describeModel, emptyUpdates } from './compile';
-import type { Experiment } from './experiment';
+import type { Experiment, Quantization } from './experiment';
 import { IMPORTED, classifierOutputs, importedFile, importedModel, setImportedFile } from './imported';
 import type { ImportedFile } from './imported';
+import { matchAwaited } from './link-model';
 import { normalize, usePlayground } from './playground';
 
 /** A .tflite or .onnx file (by name or by TFLite's identifier at bytes 4..7). */
@@ -41,24 +42,38 @@ function fitProblem(e: Experiment): string | null {
   return null;
 }
 
+/** How an imported int8 model was made from the file the user opened: in words for the notice, and for the link. */
+export interface MadeBy {
+  how: string;
+  quantization: Quantization;
+}
+
 /**
  * Opens an imported model; throws (one line) when it cannot be the page's model, leaving the page as it was.
- * `how`: what was done to the file first, for the notice ('quantized to int8 on ...').
+ * `made`: what was done to the file first ('quantized to int8 on ...'). When a link waits for this very model
+ * (awaitedLink, by SHA-256 prefix) the link's experiment opens; otherwise the current one with the model's
+ * default preset, as always.
  */
-export async function openImportedBytes(bytes: Uint8Array, fileName: string, how?: string): Promise<void> {
+export async function openImportedBytes(bytes: Uint8Array, fileName: string, made?: MadeBy): Promise<void> {
   const { importModel, describeModelFile } = await loadImporter();
   const description = importModel(bytes, fileName);
   const lines = describeModelFile(bytes, fileName).lines;
   const f: ImportedFile = { description, fileName, sha256: await sha256Hex(bytes), lines, outputs: 0 };
   f.outputs = classifierOutputs(description);
-  const cur = usePlayground.getState().experiment;
+  const { experiment: cur, awaitedLink } = usePlayground.getState();
+  const { link, line } = matchAwaited(awaitedLink, f.sha256);
+  const modelFile = f.sha256.slice(0, 16);
   const before = importedFile();
   let normalized: ReturnType<typeof normalize>;
   setImportedFile(f);
   try {
-    importedModel(cur.classes, cur.seed, f); // throws ImportError on what the generic model cannot express
+    const base = link ?? cur;
+    importedModel(base.classes, base.seed, f); // throws ImportError on what the generic model cannot express
     const preset = describeModel(IMPORTED).defaultPreset;
-    const next: Experiment = { ...cur, model: IMPORTED, modelFile: f.sha256.slice(0, 16), preset, scheme: [] };
+    // the same bytes as the link's model: how the link says it was made holds for them too
+    const next: Experiment = link
+      ? { ...link, modelFile, quantization: made?.quantization ?? link.quantization }
+      : { ...cur, model: IMPORTED, modelFile, preset, scheme: [], quantization: made?.quantization ?? null };
     const why = fitProblem(next);
     if (why) throw new Error(why);
     normalized = normalize(next);
@@ -67,11 +82,19 @@ export async function openImportedBytes(bytes: Uint8Array, fileName: string, how
     throw err;
   }
   const { experiment, notices } = normalized;
-  const kept = f.outputs === cur.classes ? 'its classifier is kept' : `a fresh classifier for ${cur.classes} classes`;
+  const classes = experiment.classes;
+  const kept = f.outputs === classes ? 'its classifier is kept' : `a fresh classifier for ${classes} classes`;
+  const how = made ? `${made.how}; ` : '';
   usePlayground
     .getState()
-    .openImported(f, experiment, [
-      { level: 'info', text: `Opened ${fileName} (${how ? `${how}; ` : ''}${kept}). ${lines.join(' · ')}` },
-      ...notices,
-    ]);
+    .openImported(
+      f,
+      experiment,
+      [
+        { level: 'info', text: `Opened ${fileName} (${how}${kept}). ${lines.join(' · ')}` },
+        ...(line ? [{ level: 'info' as const, text: line }] : []),
+        ...notices,
+      ],
+      link !== null,
+    );
 }

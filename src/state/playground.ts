@@ -22,6 +22,8 @@ import { defaultFieldValues } from './experiment';
 import type { Backbone, Experiment, LayerUpdate, ModelChoice } from './experiment';
 import { IMPORTED, importedFile, setImportedFile } from './imported';
 import type { ImportedFile } from './imported';
+import { openableLink } from './link-model';
+import type { AwaitedLink } from './link-model';
 import { decodeExperiment } from './url';
 
 export interface Notice {
@@ -56,6 +58,8 @@ export interface PlaygroundState {
   pendingEdit: PendingEdit | null;
   /** messages about the URL that opened the page; dismissible */
   urlNotices: Notice[];
+  /** The last link, when it names an imported model file that was not open: it waits for that file. */
+  awaitedLink: AwaitedLink | null;
   /** why the last edit was adjusted (e.g. a budget larger than the board's SRAM); replaced by the next edit */
   editNotices: Notice[];
   hoverLayer: string | null;
@@ -69,8 +73,9 @@ export interface PlaygroundState {
   dismissUrlNotices(): void;
   /** Opens a model file (the bytes of a .tinytrain.zip); on failure the page keeps its model and says why. */
   openModelFile(file: ModelFile, fileName: string, sha256: string): void;
-  /** Makes an imported .tflite / .onnx (already checked: it compiles and fits a board) the page's model. */
-  openImported(f: ImportedFile, experiment: Experiment, notices: Notice[]): void;
+  /** Makes an imported .tflite / .onnx (already checked: it compiles and fits a board) the page's model;
+   * `fromLink`: it is the awaited link's model and `experiment` the link's, so the link waits no more. */
+  openImported(f: ImportedFile, experiment: Experiment, notices: Notice[], fromLink?: boolean): void;
   /** Goes back to the architecture's pretrained backbone. */
   useBackboneWeights(): void;
   confirmPendingEdit(): void;
@@ -228,7 +233,7 @@ export const usePlayground = create<PlaygroundState>((set, get) => {
     }
     if (w && w.model !== next.model) {
       set({ weights: null });
-      next = { ...next, modelFile: '' };
+      next = { ...next, modelFile: '', quantization: null };
     }
     ensureWeights(next.model);
     set({ experiment: next, compiled: compileExperiment(next, get().weights), pendingEdit: null, ...extra });
@@ -248,6 +253,7 @@ export const usePlayground = create<PlaygroundState>((set, get) => {
   return {
     ...initial(),
     weights: null,
+    awaitedLink: null,
     pendingEdit: null,
     hoverLayer: null,
     hoverSource: null,
@@ -259,7 +265,7 @@ export const usePlayground = create<PlaygroundState>((set, get) => {
         // A new backbone opens at its own resolution and default preset, like picking it from scratch.
         const resolution =
           patch.resolution ?? (patch.model === IMPORTED ? cur.resolution : ARCHS[patch.model].defaultResolution);
-        next = { ...next, resolution, preset: 'custom', scheme: [] };
+        next = { ...next, resolution, preset: 'custom', scheme: [], quantization: null };
       }
       if (patch.board && patch.board !== cur.board && patch.budgetKb === undefined) {
         next = { ...next, budgetKb: Math.min(256, boardById(patch.board).sramKb) };
@@ -288,32 +294,14 @@ export const usePlayground = create<PlaygroundState>((set, get) => {
     },
     loadFragment(fragment) {
       const decoded = decodeExperiment(fragment);
-      let { experiment: e, notices } = normalize(decoded.experiment);
-      const imp = importedFile();
-      if (e.model === IMPORTED && (!e.modelFile || e.modelFile !== imp?.sha256.slice(0, 16))) {
-        const what = e.modelFile ? ` (SHA-256 ${e.modelFile}…)` : '';
-        decoded.messages.push(
-          `This link was made with an imported model file${what}: open that .tflite / .onnx file (Open model file…) to reproduce it; until then the page uses the ${defaultFieldValues().model} backbone.`,
-        );
-        ({ experiment: e, notices } = normalize({
-          ...e,
-          model: defaultFieldValues().model,
-          modelFile: '',
-          scheme: [],
-        }));
-      }
-      const urlNotices: Notice[] = [...decoded.messages.map((text) => ({ level: 'warn' as const, text })), ...notices];
       // a link names the model file its weights came from (never the weights): use it only when it is open
       const w = get().weights;
-      const open = w?.origin === 'file' && w.model === e.model ? (w.sha256 ?? '').slice(0, 16) : '';
-      let experiment = e;
-      if (e.modelFile && e.modelFile !== open) {
-        urlNotices.push({
-          level: 'warn',
-          text: `This link was made with a model file (SHA-256 ${e.modelFile}…): open that file (Open model file…) to reproduce it; until then the page uses the pretrained backbone.`,
-        });
-        experiment = { ...e, modelFile: '' };
-      }
+      const file = w?.origin === 'file' ? { model: w.model, sha256: w.sha256 ?? '' } : null;
+      const link = openableLink(decoded.experiment, { imported: importedFile()?.sha256 ?? '', file });
+      const { experiment, notices } = normalize(link.experiment);
+      const warn = (text: string): Notice => ({ level: 'warn', text });
+      const urlNotices = [...decoded.messages.map(warn), ...link.lines.map(warn), ...notices];
+      set({ awaitedLink: link.awaited });
       commit(experiment, { urlNotices, editNotices: [] }, !experiment.modelFile && w?.origin === 'file');
     },
     setHover(layer, source) {
@@ -341,6 +329,7 @@ export const usePlayground = create<PlaygroundState>((set, get) => {
         resolution: file.resolution,
         classes: file.classes,
         modelFile: sha256.slice(0, 16),
+        quantization: null,
         ...(sameArch ? {} : { preset: 'custom', scheme: [] }),
       };
       const { experiment, notices } = normalize(next);
@@ -359,8 +348,11 @@ export const usePlayground = create<PlaygroundState>((set, get) => {
         true,
       );
     },
-    openImported(f, experiment, notices) {
+    openImported(f, experiment, notices, fromLink = false) {
       setImportedFile(f);
+      const { awaitedLink: awaited, urlNotices } = get();
+      if (fromLink && awaited)
+        set({ awaitedLink: null, urlNotices: urlNotices.filter((n) => n.text !== awaited.text) });
       set({
         weights: {
           status: 'ready',

@@ -19,7 +19,7 @@ import { DATA_DIR, REPO_ROOT } from '../cli/firmware-io';
 import { quantizeFile } from '../runtime/training/calibrate';
 import { CANCELLED } from '../runtime/training/quantize-client';
 import { defaultFieldValues } from './experiment';
-import { importedFile } from './imported';
+import { importedFile, setImportedFile } from './imported';
 import { openModelBytes } from './model-io';
 import { usePlayground } from './playground';
 import {
@@ -110,6 +110,66 @@ describe('the quantize step of a float32 model on the page', () => {
     // the range matters: the default 0..1 gives other bytes (so the comparison above can fail)
     expect(await cliQuantize(120, '0,1')).not.toEqual(cli);
     expect(await cliQuantize(20, '-1,1')).not.toEqual(cli); // and so does N
+  }, 60_000);
+
+  it('a link to a model quantized on the page says how; the same float file, prefilled, gives its model and settings', async () => {
+    start();
+    setQuantizeRunner(nodeRunner);
+    await openModelBytes(fp32(), 'fp32_mobilenet.onnx');
+    setQuantizeOptions({ count: 120, range: [-1, 1] });
+    await startQuantization();
+    const page = usePlayground.getState();
+    page.update({ classes: 4, board: 'nrf52840', lr: 0.03 });
+    page.applyPreset('bias-only');
+    page.setLayer(0, { bias: false, ratio: 1 });
+    const sent = usePlayground.getState().experiment;
+    expect(sent).toMatchObject({ model: 'imported', preset: 'custom', quantization: { count: 120, range: [-1, 1] } });
+    const link = encodeExperiment(sent);
+
+    // the recipient: a fresh page (no imported file), the default link, then the shared one
+    setImportedFile(null);
+    usePlayground.getState().loadFragment('');
+    usePlayground.getState().loadFragment(link);
+    let s = usePlayground.getState();
+    expect(s.experiment).toMatchObject({ model: 'mcunet-5fps', modelFile: '', quantization: null });
+    expect(s.urlNotices.map((n) => n.text)).toContain(
+      `This link was made with a float32 ONNX model quantized on the page to int8 (SHA-256 ${sent.modelFile}…): ` +
+        'open that float32 .onnx file (Open model file…) and quantize it on 120 MNIST training images, input -1..1, ' +
+        'to reproduce it; until then the page uses the mcunet-5fps backbone.',
+    );
+
+    // the same float file: the step is set as the link's model was made
+    expect(await openModelBytes(fp32(), 'fp32_mobilenet.onnx')).toBe(true);
+    expect(useQuantize.getState().step).toMatchObject({ count: 120, range: [-1, 1] });
+    expect(usePlayground.getState().editNotices.map((n) => n.text)).toEqual([
+      "The quantize step is set as the link's model was made: 120 MNIST training images, input -1..1.",
+    ]);
+    await startQuantization();
+    s = usePlayground.getState();
+    expect(s.experiment).toEqual(sent); // the same int8 bytes (modelFile), the link's scheme, preset and the rest
+    expect(s.compiled.error).toBeNull();
+    expect(s.editNotices.map((n) => n.text)).toContain(
+      'This is the model the link names: its settings are restored (preset custom, 4 classes, board nrf52840).',
+    );
+    expect(s.urlNotices.map((n) => n.text).join('\n')).not.toMatch(/open that float32/);
+
+    // the int8 file itself (kept by the sender, say) is the link's model too: the same bytes, so its qz holds
+    const int8 = new Uint8Array(produced!);
+    setImportedFile(null);
+    usePlayground.getState().loadFragment(link);
+    expect(await openModelBytes(int8, 'int8.onnx')).toBe(true);
+    expect(useQuantize.getState().step).toBeNull();
+    expect(usePlayground.getState().experiment).toEqual(sent);
+
+    // a backbone clears the quantization, as does an int8 file opened as it is
+    usePlayground.getState().useBackboneWeights();
+    expect(usePlayground.getState().experiment.quantization).toBeNull();
+    await openModelBytes(fp32(), 'fp32_mobilenet.onnx');
+    expect(useQuantize.getState().step).toMatchObject({ count: 500, range: [0, 1] }); // no link waits any more
+    await startQuantization();
+    expect(usePlayground.getState().experiment.quantization).toEqual({ count: 500, range: [0, 1] });
+    await openModelBytes(new Uint8Array(produced!), 'int8.onnx');
+    expect(usePlayground.getState().experiment.quantization).toBeNull();
   }, 60_000);
 
   it.each([

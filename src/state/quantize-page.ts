@@ -8,7 +8,8 @@
  * 1. offerQuantization: the file is checked before anything runs (float ONNX, one [1, C, H, W] image input,
  *    every op with an int8 form: a dry quantization with placeholder ranges), then the step is shown.
  * 2. startQuantization: the worker calibrates on the last N training images and writes the int8 ONNX bytes.
- * 3. Those bytes open like an imported int8 model; the share link names them by their hash.
+ * 3. Those bytes open like an imported int8 model; the share link names them by their hash and says how they
+ *    were made (qz: N and the range), and the step opens set that way while such a link waits for its model.
  */
 import { create } from 'zustand';
 import type { ModelDescription } from '../compiler/import';
@@ -19,6 +20,7 @@ import { parseDatasetManifest } from '../runtime/training/dataset-format';
 import { BUILTIN_IMAGES } from '../runtime/training/input-fit';
 import { CANCELLED, quantizeInWorker, type QuantizeJob } from '../runtime/training/quantize-client';
 import { openImportedBytes } from './import-page';
+import { quantizationWords } from './link-model';
 import { usePlayground } from './playground';
 
 /** The data set the page trains on (the training worker's BUILTIN_DATASET), by file name and as shown. */
@@ -80,16 +82,26 @@ export function quantizeProblem(d: ModelDescription): string | null {
   return null;
 }
 
-/** Step 1: shows the quantize step for float model `d` (throws, one line, when it cannot be quantized). */
+/**
+ * Step 1: shows the quantize step for float model `d` (throws, one line, when it cannot be quantized). While a
+ * link waits for a model quantized on the page, the step is set as the link says, so Quantize makes that model.
+ */
 export async function offerQuantization(bytes: Uint8Array, fileName: string, d: ModelDescription): Promise<void> {
   const why = quantizeProblem(d);
   if (why) throw new Error(why);
   const trainCount = await runner.trainCount(CALIBRATION_DATA.file);
   closeQuantization();
   const input = d.tensors[d.inputs[0]].shape.join('×');
-  const count = Math.min(DEFAULT_CALIBRATION, trainCount);
-  useQuantize.setState({ step: { fileName, bytes, input, trainCount, count, range: [0, 1], done: null } });
-  usePlayground.setState({ editNotices: [] });
+  const linked = usePlayground.getState().awaitedLink?.experiment.quantization ?? null;
+  const count = Math.min(linked?.count ?? DEFAULT_CALIBRATION, trainCount);
+  const range: [number, number] = linked ? [...linked.range] : [0, 1];
+  useQuantize.setState({ step: { fileName, bytes, input, trainCount, count, range, done: null } });
+  const more =
+    linked && linked.count > trainCount
+      ? ` The training split has only ${trainCount} images, so this cannot make the link's model.`
+      : '';
+  const text = linked && `The quantize step is set as the link's model was made: ${quantizationWords(linked)}.${more}`;
+  usePlayground.setState({ editNotices: text ? [{ level: 'info', text }] : [] });
 }
 
 export function setQuantizeOptions(patch: Partial<Pick<QuantizeStep, 'count' | 'range'>>): void {
@@ -114,8 +126,11 @@ export async function startQuantization(): Promise<void> {
   try {
     const int8 = await mine.result;
     if (useQuantize.getState().step?.bytes !== bytes) return; // closed meanwhile: another file is opening
-    const how = `quantized to int8 on ${count} ${CALIBRATION_DATA.name} training images, input ${lo}..${hi}`;
-    await openImportedBytes(int8, fileName, how);
+    const quantization = { count, range: [lo, hi] as [number, number] };
+    await openImportedBytes(int8, fileName, {
+      how: `quantized to int8 on ${quantizationWords(quantization)}`,
+      quantization,
+    });
     useQuantize.setState({ step: null });
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);

@@ -36,6 +36,7 @@ function randomExperiment(): Experiment {
     qas: rand() < 0.5,
     seed: int(2 ** 31),
     modelFile: pick(['', '0123456789abcdef', 'ffffffffffffffff']),
+    quantization: pick([null, null, { count: 120, range: [-1, 1] }, { count: 7756, range: [0.5, 255] }]),
   };
 }
 
@@ -73,7 +74,7 @@ function mutate(link: string): string {
   if (kind === 2) return link + Array.from({ length: 1 + int(20) }, () => pick([...'&=x1%'])).join('');
   if (kind === 3) {
     const { text, wrap } = inner(link); // wrong version
-    return wrap(text.replace(/^v=1/, `v=${pick(['0', '2', '99999', 'x', '', '1.0', '-1'])}`));
+    return wrap(text.replace(/^v=\d+/, `v=${pick(['0', '1', '2', '3', '99999', 'x', '', '1.0', '-1'])}`));
   }
   if (kind === 4) return `z=${Array.from({ length: int(300) }, () => pick([...'ABCxyz019-_'])).join('')}`;
   if (kind === 5) {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultFieldValues } from './experiment';
 import type { Experiment } from './experiment';
 import { decodeExperiment, encodeExperiment } from './url';
+import { checksum } from './url-bytes';
 
 const b64url = (b: Uint8Array) =>
   Buffer.from(b).toString('base64').replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
@@ -25,19 +26,79 @@ function sample(): Experiment {
   };
 }
 
+/** The sample as an imported model quantized on the page (model 'imported': the link's qz only means something there). */
+function quantized(): Experiment {
+  return {
+    ...sample(),
+    model: 'imported',
+    modelFile: '0123456789abcdef',
+    scheme: sample().scheme.slice(0, 9),
+    quantization: { count: 120, range: [-1, 1] },
+  };
+}
+
 describe('share URL codec', () => {
   it('round-trips every field', () => {
-    const e = sample();
-    const { experiment, messages } = decodeExperiment(`#${encodeExperiment(e)}`);
-    expect(messages).toEqual([]);
-    expect(experiment).toEqual(e);
+    for (const e of [sample(), quantized()]) {
+      const { experiment, messages } = decodeExperiment(`#${encodeExperiment(e)}`);
+      expect(messages).toEqual([]);
+      expect(experiment).toEqual(e);
+    }
+    const small = { count: 7756, range: [0.5, 255] as [number, number] };
+    const plain = encodeExperiment({ ...defaultFieldValues(), model: 'imported', quantization: small });
+    expect(plain).toMatch(/&qz=7756%2C0\.5%2C255&h=/);
+    expect(decodeExperiment(plain).experiment.quantization).toEqual(small);
+  });
+
+  it.each([
+    ['abc'],
+    ['120'],
+    ['120,-1'],
+    ['120,-1,1,2'],
+    ['0,0,1'],
+    ['1000001,0,1'],
+    ['1.5,0,1'],
+    ['-3,0,1'],
+    ['120,1,0'],
+    ['120,1,1'],
+    ['120,NaN,1'],
+    ['120,0,Infinity'],
+    ['120,-2000,1'],
+    ['120,0,1e999'],
+    ['120,,1'],
+    ['120;-1;1'],
+    [' 120,-1,1'],
+  ])('refuses the quantization qz=%s with one notice and keeps none', (bad) => {
+    const { experiment, notices } = decodeExperiment(`#v=2&m=imported&qz=${encodeURIComponent(bad)}`);
+    expect(experiment.quantization).toBeNull();
+    const refused = notices.filter((n) => n.fields.includes('quantization') && /is not valid/.test(n.text));
+    expect(refused).toHaveLength(1);
+    expect(refused[0].text).toMatch(
+      /^quantization \("qz=.*"\) is not valid \(expected empty, or N,LO,HI: N calibration images in \[1, 1000000\], an input range LO < HI within ±1000\); used the default\.$/,
+    );
+  });
+
+  it('opens a version 1 link (made before qz existed) without a word about it', () => {
+    // a real v1 link: every v1 field and its checksum, as the page wrote them before version 2
+    const body = new URLSearchParams(encodeExperiment({ ...sample(), scheme: [] }));
+    body.delete('h');
+    body.delete('qz');
+    body.set('v', '1');
+    const v1 = `${body.toString()}&h=${checksum(body.toString())}`;
+    const { experiment, notices } = decodeExperiment(v1);
+    expect(notices).toEqual([]);
+    expect(experiment).toEqual({ ...sample(), scheme: [], quantization: null });
+    // cut or edited, the version cannot be trusted: then a missing qz is named like any missing field
+    expect(decodeExperiment(v1.slice(0, v1.indexOf('&h='))).messages).toContain(
+      'The link has no quantization; used the default.',
+    );
   });
 
   it('compresses when that is shorter and writes plain text otherwise', () => {
     const long = encodeExperiment(sample());
     expect(long.startsWith('z=')).toBe(true);
     const short = encodeExperiment(defaultFieldValues());
-    expect(short.startsWith('v=1&m=mcunet-5fps')).toBe(true);
+    expect(short.startsWith('v=2&m=mcunet-5fps')).toBe(true);
   });
 
   it('reads an empty fragment as the defaults without complaint', () => {
@@ -59,7 +120,7 @@ describe('share URL codec', () => {
     expect(text).toMatch(/unknown field "zz"/);
     expect(text).toMatch(/no checksum .*: model\./);
     expect(text).toMatch(
-      /The link has no board, budgetKb, preset, reorder, fusion, split, lr, rounding, qas, seed, modelFile; used/,
+      /The link has no board, budgetKb, preset, reorder, fusion, split, lr, rounding, qas, seed, modelFile, quantization; used/,
     );
     expect(messages).toHaveLength(6);
   });
@@ -102,11 +163,11 @@ describe('share URL codec', () => {
 
   it('names the fields a cut link lost instead of silently resetting them', () => {
     const plain = encodeExperiment({ ...defaultFieldValues(), lr: 0.05, rounding: 'stochastic', seed: 7 });
-    expect(plain.startsWith('v=1&')).toBe(true);
+    expect(plain.startsWith('v=2&')).toBe(true);
     const cut = plain.slice(0, plain.indexOf('&lr='));
     const { experiment, messages } = decodeExperiment(cut);
     expect(experiment.lr).toBe(0.01);
-    expect(messages).toContain('The link has no lr, rounding, qas, seed, modelFile; used the default.');
+    expect(messages).toContain('The link has no lr, rounding, qas, seed, modelFile, quantization; used the default.');
     expect(messages.join('\n')).toMatch(
       /no checksum \(cut short or written by hand\); check these values: model, .*, split\./,
     );
@@ -119,7 +180,7 @@ describe('share URL codec', () => {
     expect(experiment.seed).toBe(12346);
     expect(notices).toHaveLength(1);
     expect(notices[0].text).toMatch(
-      /^The link's checksum does not match \(damaged or edited\); check these values: .*seed, modelFile\.$/,
+      /^The link's checksum does not match \(damaged or edited\); check these values: .*seed, modelFile, quantization\.$/,
     );
     expect(notices[0].fields).toContain('seed');
   });
@@ -137,14 +198,14 @@ describe('share URL codec', () => {
   });
 
   it('caps the messages at 8 plus one line for the rest, and clips long values', () => {
-    const bad = 'm=x&r=1&c=1&b=x&kb=1&p=9&s=x&o=2&f=2&sp=2&lr=x&rd=x&q=2&seed=x&w=x'.replace(
+    const bad = 'm=x&r=1&c=1&b=x&kb=1&p=9&s=x&o=2&f=2&sp=2&lr=x&rd=x&q=2&seed=x&w=x&qz=x'.replace(
       'm=x',
       `m=${'w'.repeat(500)}`,
     );
     const { notices, messages } = decodeExperiment(`v=1&${bad}`);
-    expect(notices).toHaveLength(15);
+    expect(notices).toHaveLength(16);
     expect(messages).toHaveLength(9);
-    expect(messages[8]).toBe('…and 7 more.');
+    expect(messages[8]).toBe('…and 8 more.');
     expect(messages[0]).toBe(
       `model ("m=${'w'.repeat(24)}…") is not valid (expected one of mcunet-5fps, mbv2-w0.35, proxyless-w0.3, tiny-cnn, imported); used the default mcunet-5fps.`,
     );

@@ -2,8 +2,12 @@
  * The share-URL codec: the experiment as a versioned fragment, compressed only when that makes it shorter
  * (as Compiler Explorer does), checksummed, and validated field by field on the way in.
  *
- *   plain:      #v=1&m=mcunet-5fps&r=128&...&seed=1&h=<fnv1a32 of everything before "&h=">
+ *   plain:      #v=2&m=mcunet-5fps&r=128&...&seed=1&w=&qz=&h=<fnv1a32 of everything before "&h=">
  *   compressed: #z=<base64url(deflate-raw(plain without '#'))>
+ *
+ * Versions: a field added later names the version that added it (Field.since; v2 added qz). A link of an older
+ * version does not lack such a field, it predates it: the field takes its default without a word, but only when
+ * the checksum vouches for the version (a damaged or hand-written link is expected to have every field).
  *
  * Decoding never throws. Every problem becomes a notice, and every field whose value may differ from what was
  * shared is named in one: refused (kept its default), missing (a cut link), or read from a link whose checksum
@@ -14,7 +18,7 @@ import { EXPERIMENT_FIELDS, EXPERIMENT_KEYS, defaultFieldValues } from './experi
 import type { Experiment } from './experiment';
 import { checksum, inflateBounded, toBase64Url } from './url-bytes';
 
-export const URL_VERSION = 1;
+export const URL_VERSION = 2;
 /** Longest fragment read at all. */
 const MAX_FRAGMENT = 4096;
 /** Notices shown as messages; the rest are summed up in one "and N more" line. */
@@ -56,8 +60,8 @@ export function decodeExperiment(fragment: string): DecodedUrl {
   const text = fragment.startsWith('#') ? fragment.slice(1) : fragment;
   if (text === '') return { experiment, notices: [], messages: [] };
   const notices: UrlNotice[] = [];
-  const finish = (read: Set<Key>) => {
-    const missing = EXPERIMENT_KEYS.filter((k) => !read.has(k) && !notices.some((n) => n.fields.includes(k)));
+  const finish = ({ read, expected }: { read: Set<Key>; expected: readonly Key[] }) => {
+    const missing = expected.filter((k) => !read.has(k) && !notices.some((n) => n.fields.includes(k)));
     if (missing.length === EXPERIMENT_KEYS.length) {
       notices.push({
         text: `Nothing was restored; every field has its default (${missing.join(', ')}).`,
@@ -70,14 +74,14 @@ export function decodeExperiment(fragment: string): DecodedUrl {
   };
   if (text.length > MAX_FRAGMENT) {
     notices.push({ text: `The link is too long (${text.length} characters) to be read.`, fields: [] });
-    return finish(new Set());
+    return finish({ read: new Set(), expected: EXPERIMENT_KEYS });
   }
   let plain = text;
   if (text.startsWith('z=')) {
     const unpacked = inflateBounded(text.slice(2));
     if ('error' in unpacked) {
       notices.push({ text: `${unpacked.error}.`, fields: [] });
-      return finish(new Set());
+      return finish({ read: new Set(), expected: EXPERIMENT_KEYS });
     }
     if (unpacked.trailing > 0) {
       const n = unpacked.trailing;
@@ -91,11 +95,15 @@ export function decodeExperiment(fragment: string): DecodedUrl {
   return finish(readParams(plain, experiment, notices));
 }
 
-/** Reads the fields into `out`; returns the fields it set. */
-function readParams(plain: string, out: Experiment, notices: UrlNotice[]): Set<Key> {
+/** Reads the fields into `out`; returns the fields it set and the fields a link of its version has. */
+function readParams(
+  plain: string,
+  out: Experiment,
+  notices: UrlNotice[],
+): { read: Set<Key>; expected: readonly Key[] } {
   const params = new URLSearchParams(plain);
-  const version = versionNotice(params.get('v'));
-  if (version) notices.push(version);
+  const versionProblem = versionNotice(params.get('v'));
+  if (versionProblem) notices.push(versionProblem);
   const byKey = new Map(EXPERIMENT_KEYS.map((k) => [EXPERIMENT_FIELDS[k].key, k]));
   const read = new Set<Key>();
   const seen = new Set<string>();
@@ -128,6 +136,8 @@ function readParams(plain: string, out: Experiment, notices: UrlNotice[]): Set<K
   }
   const integrity = checkIntegrity(plain, params, [...read]);
   if (integrity) notices.push(integrity);
+  const version = integrity === null && read.size > 0 ? linkVersion(params.get('v')) : URL_VERSION;
+  const expected = EXPERIMENT_KEYS.filter((k) => (EXPERIMENT_FIELDS[k].since ?? 1) <= version);
   notices.push(...refused);
   if (unknown.length > 0) {
     const shown = unknown.slice(0, 3).map((k) => `"${clip(k)}"`);
@@ -137,7 +147,12 @@ function readParams(plain: string, out: Experiment, notices: UrlNotice[]): Set<K
       fields: [],
     });
   }
-  return read;
+  return { read, expected };
+}
+
+/** The version a link is read as (versionNotice says when that is not the one it states). */
+function linkVersion(version: string | null): number {
+  return version !== null && /^\d{1,4}$/.test(version) && Number(version) >= 1 ? Number(version) : 1;
 }
 
 /** What is wrong with the link's version, if anything. */
