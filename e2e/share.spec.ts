@@ -65,6 +65,11 @@ test('a link to an imported model waits for its file: opening that file in a fre
   await other.open(url);
   await expect(other.urlNotice).toContainText('This link was made with an imported model file (SHA-256 ');
   await expect(other.page.getByTestId('editor.backbone.mcunet-5fps')).toHaveAttribute('aria-checked', 'true');
+  // while it waits the address bar keeps the link, so a reload (or a copy of the address) still names the file
+  await other.page.waitForTimeout(300); // past the address bar's 100 ms write delay
+  expect(other.page.url()).toBe(url);
+  await other.page.reload();
+  await expect(other.urlNotice).toContainText('This link was made with an imported model file (SHA-256 ');
   await other.page.getByTestId('model.open.input').setInputFiles(file);
   await expect(other.page.getByTestId('editor.backbone.imported')).toHaveAttribute('aria-checked', 'true');
   await expect(other.preset).toHaveValue('bias-only');
