@@ -63,6 +63,7 @@ test('a link to an imported model waits for its file: opening that file in a fre
   const fresh = await browser.newContext();
   const other = new PlaygroundPage(await fresh.newPage());
   await other.open(url);
+  await expect(other.urlNotice).toContainText('This link needs its model file; a backbone stands in until it is open.');
   await expect(other.urlNotice).toContainText('This link was made with an imported model file (SHA-256 ');
   await expect(other.page.getByTestId('editor.backbone.mcunet-5fps')).toHaveAttribute('aria-checked', 'true');
   // while it waits the address bar keeps the link, so a reload (or a copy of the address) still names the file

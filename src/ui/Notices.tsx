@@ -6,11 +6,18 @@ export function Notices() {
   const dismiss = usePlayground((s) => s.dismissUrlNotices);
   const compiled = usePlayground((s) => s.compiled);
   const editNotices = usePlayground((s) => s.editNotices);
+  const awaited = usePlayground((s) => s.awaitedLink);
+  // a link that only waits for its model file is not a broken link
+  const onlyWaiting = awaited !== null && urlNotices.every((n) => n.text === awaited.text);
   return (
     <div className="notices">
       {urlNotices.length > 0 && (
         <div className="notice warn" role="alert" data-testid="notice.url">
-          <strong>This link had problems; the rest of it was restored.</strong>
+          <strong>
+            {onlyWaiting
+              ? 'This link needs its model file; a backbone stands in until it is open.'
+              : 'This link had problems; the rest of it was restored.'}
+          </strong>
           <ul>
             {urlNotices.slice(0, 6).map((n, i) => (
               <li key={i}>{n.text}</li>
