@@ -5,8 +5,9 @@
  * issue 12 (pointwise forward and backward >= 50% of it, no kernel below 20%); the fp32 peak (f32x4.mul + add,
  * the only arithmetic the fp32 backward kernels may use, their sums' order being fixed) is shown beside it.
  */
+import { cpuLine } from './machine';
 import { structWords, CONV_SHAPE_FIELDS, QUANT_FIELDS, convShape, type ConvShape } from '../src/compiler/kernel-abi';
-import { cpus, loadavg } from 'node:os';
+import { loadavg } from 'node:os';
 import { measurePeaks, wasmPeakNow, type Peaks } from './peak/peak';
 import {
   loadWasm,
@@ -162,7 +163,7 @@ const load = () =>
 
 function printPeaks(p: Peaks): void {
   const f = (v: number | null) => (v == null ? 'n/a' : v.toFixed(1));
-  console.log(`machine: ${cpus()[0]?.model ?? 'unknown cpu'}, ${cpus().length} cores; node ${process.version}`);
+  console.log(`machine: ${cpuLine()}; node ${process.version}`);
   console.log(`date: ${new Date().toISOString()}; load average before: ${load()}`);
   console.log('\n| peak (GMAC/s, one core) | WebAssembly | native gcc -O3 -msse4.2 |');
   console.log('|---|---|---|');

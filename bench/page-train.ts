@@ -8,6 +8,7 @@
  * executor alone).
  *   npm run bench -- page-train [--turns 2] [--reads 10] [--port 4194]
  */
+import { cpuLine } from './machine';
 import { chromium, type Page } from '@playwright/test';
 import { load, startPreview, stopPreview, waitForServer } from './chromium/preview';
 import { paths } from '../src/runtime/testing/kernel-harness';
@@ -91,7 +92,7 @@ export default async function bench(args: string[] = []): Promise<void> {
       { timeout: 120_000 },
     );
     console.log(
-      `page ${HASH} (preset ${preset}), Chromium, cross-origin isolated ${isolated}; load average before: ${load()}`,
+      `page ${HASH} (preset ${preset}), Chromium, cross-origin isolated ${isolated}; ${cpuLine()}; load average before: ${load()}`,
     );
     const by = new Map<number, number[]>([
       [1, []],

@@ -14,9 +14,10 @@
  * then ~20 ms batches (at least one step) for ~S seconds (at least 3), on 16 MNIST images; ms per step is the fastest batch's mean.
  * --write also writes docs/peers.md, docs/peers.svg and the raw output docs/raw/peers.{txt,json}.
  */
+import { cpuLine } from './machine';
 import * as tf from '@tensorflow/tfjs';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compile } from '../src/compiler/compile';
 import type { Model } from '../src/compiler/models/model';
@@ -49,12 +50,10 @@ const IMAGES = 16;
 const FLAGS = ['--json', '--write', '--seconds'];
 
 function machineLine(): string {
-  const info = readFileSync('/proc/cpuinfo', 'utf8');
-  const cpu = /^model name\s*:\s*(.+)$/m.exec(info)?.[1]?.trim() ?? cpus()[0]?.model ?? 'unknown CPU';
   const load = loadavg()
     .map((x) => x.toFixed(2))
     .join(' ');
-  return `${cpu}, ${cpus().length} cores, load average ${load} (1/5/15 min), Node ${process.version}`;
+  return `${cpuLine()}, load average ${load} (1/5/15 min), Node ${process.version}`;
 }
 
 async function images(model: Model): Promise<{ img: Int8Array[]; label: number[] }> {

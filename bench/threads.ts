@@ -5,10 +5,11 @@
  * machine's load average, which decides what a second thread can give on a shared machine.
  * Figures only: nothing here fails on a threshold (targets: >= 400 samples/s in Chromium, ratio >= 1.6).
  */
+import { cpuLine } from './machine';
 import { build } from 'esbuild';
 import { createServer } from 'node:http';
 import { readFileSync, existsSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
+import { loadavg } from 'node:os';
 import { join, normalize } from 'node:path';
 import { chromium } from 'playwright-core';
 import { loadWasm, paths } from '../src/runtime/testing/kernel-harness';
@@ -125,7 +126,7 @@ export default async function threads(args: string[]): Promise<void> {
   const round = j >= 0 ? Number(args[j + 1]) : ROUND;
   if (!(Number.isInteger(round) && round > 0)) throw new Error(`--round takes a positive whole number of steps`);
   console.log(
-    `mcunet-5fps@128 paper:99kb, MNIST, batch 1, ~${seconds} s a row in rounds of ${round} steps; ${cpus().length} cores`,
+    `mcunet-5fps@128 paper:99kb, MNIST, batch 1, ~${seconds} s a row in rounds of ${round} steps; ${cpuLine()}`,
   );
   console.log(`load average before: ${load()}`);
   const n = await node(seconds, round);
