@@ -35,6 +35,9 @@ export interface ThreadRow {
   prefixCalls: number;
   /** The pipeline's balance point at the end: calls prefixCalls..balance ran beside the prefix. */
   balance: number;
+  /** The executor's timing windows (executor-mode.ts): how many, how many chose the whole step, and the median
+   * over windows of each way's median step time (ms). */
+  windows: { count: number; whole: number; threadsMs: number; wholeMs: number };
   losses: number[];
 }
 
@@ -97,12 +100,27 @@ export async function measureThreads(o: MeasureOptions): Promise<ThreadRow[]> {
       ranPipelined,
       prefixCalls: piped.cut,
       balance: piped.balance,
+      windows: windowSummary(runs.windows),
       losses,
     };
     ex.dispose();
     mod.threads?.dispose();
     return row;
   });
+}
+
+function windowSummary(ws: { medians: number[]; way: number }[]): ThreadRow['windows'] {
+  const median = (xs: number[]) => {
+    const s = xs.slice().sort((a, b) => a - b);
+    return s.length === 0 ? NaN : s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  };
+  const last = (w: { medians: number[] }) => w.medians.length - 1;
+  return {
+    count: ws.length,
+    whole: ws.filter((w) => w.way === last(w)).length,
+    threadsMs: median(ws.map((w) => w.medians[0])),
+    wholeMs: median(ws.map((w) => w.medians[last(w)])),
+  };
 }
 
 /** Per plan step: its fastest time (ms) over rounds of profiled steps on `ex` (the one-thread row). */
@@ -133,6 +151,10 @@ export function formatRows(where: string, rows: ThreadRow[]): string[] {
       `(${(100 * r.splitShare).toFixed(1).padStart(4)}% of the 1-thread step) ${String(r.programs).padStart(2)} programs, ` +
       `${(100 * r.ranSplit).toFixed(0).padStart(3)}% of steps on threads (${(100 * r.ranPipelined).toFixed(0)}% pipelined, ` +
       `prefix of ${r.prefixCalls} calls, beside it ${r.balance - r.prefixCalls})  ` +
+      (r.windows.count
+        ? `${r.windows.count} timing windows, ${r.windows.whole} chose whole (median step ${r.windows.threadsMs.toFixed(2)} ms ` +
+          `on threads, ${r.windows.wholeMs.toFixed(2)} whole)  `
+        : '') +
       `${r.steps} steps  first 8 losses ${r.losses.every((l, i) => l === base.losses[i]) ? 'identical' : 'DIFFER'}`,
   );
 }

@@ -23,12 +23,17 @@ export interface ModeWindow {
 /** One window of 16 runs every 256 (24 with three ways): at most 3-6% of the runs go a slower way. */
 export const MODE_WINDOW: ModeWindow = { period: 256, block: 4, warm: 16 };
 
+/** Windows ThreadMode.history keeps. */
+const HISTORY = 64;
+
 export class ThreadMode {
   /** The way runs go outside a window: 0 .. ways - 1, the last one whole. */
   way = 0;
   /** Runs so far, and those that ran on threads (any way but whole). */
   runs = 0;
   splitRuns = 0;
+  /** The last windows' medians (ms, by way) and the way each chose, oldest first (at most HISTORY). */
+  readonly history: { medians: number[]; way: number }[] = [];
   private key: string | null = null;
   /** Runs of the window so far. */
   private q = 0;
@@ -86,6 +91,7 @@ export class ThreadMode {
           return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
         });
         this.way = median.indexOf(Math.min(...median));
+        if (this.history.push({ medians: median, way: this.way }) > HISTORY) this.history.shift();
       }
     }
   }

@@ -397,9 +397,9 @@ export class PlanExecutor {
   }
 
   /** Training runs so far and those that ran split (the rest ran whole: executor-mode.ts). */
-  get splitRuns(): { runs: number; split: number } {
+  get splitRuns(): { runs: number; split: number; windows: { medians: number[]; way: number }[] } {
     const m = this.train.mode;
-    return { runs: m?.runs ?? 0, split: m?.splitRuns ?? 0 };
+    return { runs: m?.runs ?? 0, split: m?.splitRuns ?? 0, windows: m?.history.slice() ?? [] };
   }
 
   /** Split calls a training step makes across kernel threads (0 without threads): a band chain run by row
