@@ -10,7 +10,7 @@
  * The rest of the step is longer than the prefix, so it is balanced: this thread runs calls [cut, s) whole while
  * the kernel thread runs the prefix, then both threads run calls [s, ...) split, as the executor's program
  * (executor-program.ts) would. `s` moves one call boundary a step: later when this thread waited for the prefix
- * at the hand-over, earlier when it did not (then the kernel thread waited for it).
+ * at the hand-over, earlier when the prefix had ended first (then the kernel thread waited for this one).
  *
  * It needs the next image before the step (Learner.trainStep's `next`); a step whose image is not the one
  * prepared (the first one, or after the caller changed its mind) runs its own prefix here first. The prefix's
@@ -43,10 +43,9 @@ export interface PipelineSource {
   start?: number;
 }
 
-/** This thread waited longer than this (ms) for the prefix at the hand-over: `s` moves later. */
+/** This thread waited longer than this (ms) for the prefix at the hand-over: `s` moves later. When the prefix
+ * had ended before this thread's part, `s` moves earlier. */
 const LATE_MS = 0.02;
-/** It waited less (ms: the hand-over alone): the kernel thread waited, `s` moves earlier. */
-const EARLY_MS = 0.003;
 
 export class PrefixPipeline {
   /** Regions live across the cut (offsets into an arena). */
@@ -63,10 +62,11 @@ export class PrefixPipeline {
   /** The image whose prefix the pipeline's arena holds, when `holding`. */
   private readonly held: Int8Array;
   private holding = false;
-  /** This step's work of this thread in the first call, and when it ended. */
+  /** This step's work of this thread in the first call, when it ended, and whether the prefix had ended then. */
   private first: () => void = () => {};
   private firstEnd = 0;
-  /** How long this thread waited for the prefix in the last step (ms). */
+  private prefixFirst = false;
+  /** How long this thread waited for the prefix in the last step (ms; 0 when the prefix ended first). */
   waited = 0;
 
   private constructor(
@@ -92,10 +92,12 @@ export class PrefixPipeline {
     };
     this.prefix = {
       sequences: [[], this.args.map((args, i) => ({ kernel: sub.steps[i].kernel, args }))],
-      main: (part: number) => {
+      main: (part: number, finished: () => number) => {
         if (part === 0) {
           this.first();
           this.firstEnd = performance.now();
+          // the kernel thread's prefix is done when any part is (this thread's part 0 is not counted yet)
+          this.prefixFirst = finished() > 0;
         } else here();
       },
       mainOnly: 1,
@@ -149,7 +151,10 @@ export class PrefixPipeline {
     let p = this.programs.get(s);
     if (p) return p;
     const split = this.split;
-    const calls: ProgramCall[] = [this.prefix, { host: () => (this.waited = performance.now() - this.firstEnd) }];
+    // the wait is timed only when the prefix was still running when this thread's part ended: otherwise the
+    // hand-over (waking a kernel thread that went to sleep waiting for this part) would count as a wait
+    const host = () => (this.waited = this.prefixFirst ? 0 : performance.now() - this.firstEnd);
+    const calls: ProgramCall[] = [this.prefix, { host }];
     if (split && s < split.to)
       calls.push(...split.calls.slice(split.callAt[s - split.from], split.callAt[split.to - split.from]));
     p = this.mod.threads!.program(() => this.mod.memory.buffer as ArrayBuffer, this.alloc, calls);
@@ -190,7 +195,7 @@ export class PrefixPipeline {
     if (!Number.isNaN(l)) loss = l;
     // balance: later when this thread waited for the prefix, earlier when the kernel thread waited for it
     if (this.waited > LATE_MS && this.at + 1 < this.points.length) this.at++;
-    else if (this.waited < EARLY_MS && this.at > 0) this.at--;
+    else if (this.prefixFirst && this.at > 0) this.at--;
     return loss;
   }
 }

@@ -292,3 +292,41 @@ describe('PlanExecutor on kernel threads', () => {
     }, 180_000);
   }
 });
+
+describe('kernel thread programs', () => {
+  it("tell this thread's part of a sequences call when the kernel threads' parts are done", () => {
+    const mod = threaded.get(2)!;
+    const n = 1 << 16;
+    const src = mod.alloc(n);
+    const dst = mod.alloc(n);
+    new Int8Array(mod.memory.buffer, src, n).forEach((_, i, a) => (a[i] = (i * 7) % 251));
+    const seen: number[] = [];
+    const copy = { kernel: 'tt_slice_channels_s8', args: Float64Array.of(n, 1, 1, src, dst) };
+    const program = mod.threads!.program(
+      () => mod.memory.buffer as ArrayBuffer,
+      (bytes) => mod.alloc(bytes),
+      [
+        {
+          sequences: [[], [copy]],
+          mainOnly: 1,
+          main: (part, finished) => {
+            expect(part).toBe(0); // part 1 is the kernel thread's: this thread runs its mainOnly part first
+            seen.push(finished());
+            const t0 = performance.now();
+            while (finished() < 1 && performance.now() - t0 < 10_000);
+            seen.push(finished());
+            // counted once done, not before: the copy's bytes are all there when finished() says 1
+            const a = new Int8Array(mod.memory.buffer, src, n);
+            const b = new Int8Array(mod.memory.buffer, dst, n);
+            seen.push(a.every((v, i) => v === b[i]) ? 1 : 0);
+          },
+        },
+      ],
+    );
+    program.run();
+    expect(seen[0]).toBeLessThanOrEqual(1);
+    expect(seen.slice(1)).toEqual([1, 1]);
+    mod.free(src);
+    mod.free(dst);
+  });
+});

@@ -73,7 +73,8 @@ export interface SequenceStep {
 /** A program call whose part i is sequences[i]: one thread runs its calls in order, without waiting between. */
 export interface SequencesCall {
   sequences: SequenceStep[][];
-  main: (part: number) => void;
+  /** Runs sequence `part` here; `finished()` counts the call's parts done so far (by any thread). */
+  main: (part: number, finished: () => number) => void;
   /** A bit per part that only this thread runs, through main (its sequence is then not read): a part that is
    * JavaScript work, such as the executor's pipelined training step (executor-pipeline.ts). */
   mainOnly?: number;
@@ -291,7 +292,11 @@ export class KernelThreads {
   private programCall(m: Int32Array, b: number, t: number, c: ProgramCall): void {
     const parts = partsOf(c);
     const part =
-      'sequences' in c ? (i: number) => c.main(i) : 'host' in c ? () => c.host() : (i: number) => c.main(c.parts[i]);
+      'sequences' in c
+        ? (i: number) => c.main(i, () => Atomics.load(m, b + PW.done) - t)
+        : 'host' in c
+          ? () => c.host()
+          : (i: number) => c.main(c.parts[i]);
     if (parts === 1) {
       part(0);
       this.done(m, b);
