@@ -73,12 +73,18 @@ const run = (init) => {
   let m64 = new Float64Array(memory.buffer);
   const call = (f, a, at, n) => {
     switch (n) {
+      case 2: return f(a[at], a[at + 1]);
       case 3: return f(a[at], a[at + 1], a[at + 2]);
+      case 4: return f(a[at], a[at + 1], a[at + 2], a[at + 3]);
+      case 5: return f(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4]);
       case 6: return f(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5]);
+      case 7: return f(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6]);
       case 8: return f(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6], a[at + 7]);
       case 9: return f(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6], a[at + 7], a[at + 8]);
       case 10: return f(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6], a[at + 7], a[at + 8], a[at + 9]);
       case 12: return f(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6], a[at + 7], a[at + 8], a[at + 9], a[at + 10], a[at + 11]);
+      case 13: return f(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6], a[at + 7], a[at + 8], a[at + 9], a[at + 10], a[at + 11], a[at + 12]);
+      case 15: return f(a[at], a[at + 1], a[at + 2], a[at + 3], a[at + 4], a[at + 5], a[at + 6], a[at + 7], a[at + 8], a[at + 9], a[at + 10], a[at + 11], a[at + 12], a[at + 13], a[at + 14]);
       default: return f(...a.subarray(at, at + n));
     }
   };
