@@ -38,6 +38,9 @@ export interface QuantizeStep {
   range: [number, number];
   /** Samples calibrated so far while running, else null. */
   done: number | null;
+  /** Which file opening this step is (1, 2, ...): a file opened while a step shows gets a new step, whose
+   * fields start from its own values, not from what was typed into the last one. */
+  opened: number;
 }
 
 /** How the step runs a job and learns the split's size (the browser's worker and fetch; tests give Node's). */
@@ -58,6 +61,7 @@ const browserRunner: QuantizeRunner = {
 };
 
 let runner: QuantizeRunner = browserRunner;
+let opened = 0;
 let job: QuantizeJob | null = null;
 
 export function setQuantizeRunner(r: QuantizeRunner | null): void {
@@ -95,7 +99,7 @@ export async function offerQuantization(bytes: Uint8Array, fileName: string, d: 
   const linked = usePlayground.getState().awaitedLink?.experiment.quantization ?? null;
   const count = Math.min(linked?.count ?? DEFAULT_CALIBRATION, trainCount);
   const range: [number, number] = linked ? [...linked.range] : [0, 1];
-  useQuantize.setState({ step: { fileName, bytes, input, trainCount, count, range, done: null } });
+  useQuantize.setState({ step: { fileName, bytes, input, trainCount, count, range, done: null, opened: ++opened } });
   const more =
     linked && linked.count > trainCount
       ? ` The training split has only ${trainCount} images, so this cannot make the link's model.`

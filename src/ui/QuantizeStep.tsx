@@ -70,7 +70,8 @@ export function QuantizeStep() {
           testId="quantize.count"
           onCommit={(count) => setQuantizeOptions({ count })}
         />
-        <RangeField range={step.range} />
+        {/* keyed by the opening: a file opened while the step shows starts from its own range, not the typed text */}
+        <RangeField key={step.opened} range={step.range} />
       </fieldset>
       <p className="hint">
         The last {step.count.toLocaleString('en-US')} of the {step.trainCount.toLocaleString('en-US')} training images
