@@ -17,7 +17,7 @@
  * `npm run docs` writes the README block.
  *
  *   npx tsx scripts/experiments/imported-search.ts [--budgets 16,24,32] [--steps 2000] [--seeds 1,2,3]
- *     [--lrs 0.01,0.03,0.1] [--validation 2000] [--contribution-steps 300] [--contribution-lr 0.03] [--eval N]
+ *     [--lrs 0.01,0.03,0.1,0.2,0.3] [--validation 2000] [--contribution-steps 300] [--contribution-lr 0.03] [--eval N]
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -66,7 +66,8 @@ function parse() {
       budgets: { type: 'string', default: '16,24,32' },
       steps: { type: 'string', default: '2000' },
       seeds: { type: 'string', default: '1,2,3' },
-      lrs: { type: 'string', default: '0.01,0.03,0.1' },
+      // 0.2 and 0.3 since 2026-12-02: the rows picked 0.1, the edge of the grid before (README)
+      lrs: { type: 'string', default: '0.01,0.03,0.1,0.2,0.3' },
       validation: { type: 'string', default: '2000' },
       'contribution-steps': { type: 'string', default: '300' },
       'contribution-lr': { type: 'string', default: '0.03' },
