@@ -8,6 +8,7 @@
  */
 import { compile } from '../../src/compiler/compile';
 import { PlanExecutor } from '../../src/runtime/kernels/executor';
+import { medianOf } from '../../src/runtime/kernels/executor-mode';
 import type { KernelModule } from '../../src/runtime/kernels/wasm';
 import { fetchDataset } from '../../src/runtime/training/data';
 import { fetchModelFile, transferModel } from '../../src/runtime/training/train-backbone';
@@ -110,16 +111,12 @@ export async function measureThreads(o: MeasureOptions): Promise<ThreadRow[]> {
 }
 
 function windowSummary(ws: { medians: number[]; way: number }[]): ThreadRow['windows'] {
-  const median = (xs: number[]) => {
-    const s = xs.slice().sort((a, b) => a - b);
-    return s.length === 0 ? NaN : s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-  };
   const last = (w: { medians: number[] }) => w.medians.length - 1;
   return {
     count: ws.length,
     whole: ws.filter((w) => w.way === last(w)).length,
-    threadsMs: median(ws.map((w) => w.medians[0])),
-    wholeMs: median(ws.map((w) => w.medians[last(w)])),
+    threadsMs: medianOf(ws.map((w) => w.medians[0])),
+    wholeMs: medianOf(ws.map((w) => w.medians[last(w)])),
   };
 }
 

@@ -23,6 +23,12 @@ export interface ModeWindow {
 /** One window of 16 runs every 256 (24 with three ways): at most 3-6% of the runs go a slower way. */
 export const MODE_WINDOW: ModeWindow = { period: 256, block: 4, warm: 16 };
 
+/** The median of `xs` (the mean of the middle two for an even count; NaN for none). */
+export function medianOf(xs: readonly number[]): number {
+  const s = xs.slice().sort((a, b) => a - b);
+  return s.length === 0 ? NaN : s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
 /** Windows ThreadMode.history keeps. */
 const HISTORY = 64;
 
@@ -86,10 +92,7 @@ export class ThreadMode {
     if (this.decideAfter) {
       this.decideAfter = false;
       if (this.ms.every((m) => m.length > 0)) {
-        const median = this.ms.map((m) => {
-          const s = m.slice().sort((a, b) => a - b);
-          return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-        });
+        const median = this.ms.map(medianOf);
         this.way = median.indexOf(Math.min(...median));
         if (this.history.push({ medians: median, way: this.way }) > HISTORY) this.history.shift();
       }
