@@ -109,6 +109,16 @@ for (const size of SIZES) {
     console.log(`${size.label}: after ${step} steps: ${stats.replace(/\s+/g, ' ')}; ${legend}`);
     await app.panel('training').screenshot({ path: test.info().outputPath(`training-${size.label}.png`) });
 
+    // a built-in picked by mistake loses nothing: the picker asks first (a trained run), and offers the imported
+    // model again once a built-in is the page's model
+    await page.getByTestId('editor.backbone.tiny-cnn').click();
+    await expect(page.getByTestId('pending')).toContainText(
+      `discards the run trained for ${step.toLocaleString('en-US')} steps`,
+    );
+    await page.getByTestId('pending.cancel').click();
+    await expect(page.getByTestId('editor.backbone.imported')).toHaveAttribute('aria-checked', 'true');
+    await expect(page.getByTestId('train.step.count')).toHaveAttribute('data-step', String(step));
+
     const [download] = await Promise.all([
       page.waitForEvent('download'),
       page.getByTestId('model.export.tflite').click(),
@@ -120,6 +130,15 @@ for (const size of SIZES) {
     await expect(page.getByTestId('editor.input-shape')).toHaveText(`${MODEL.shape} (the file's input)`);
     await expect(data).toContainText(`resized to ${MODEL.hw}`);
     console.log(`${size.label}: exported ${download.suggestedFilename()} (${exported.length} bytes) opened again`);
+    await page.getByTestId('editor.backbone.tiny-cnn').click();
+    // the file opened again starts a new run: nothing trained to discard, so no question
+    await expect(page.getByTestId('pending')).toHaveCount(0);
+    await expect(page.getByTestId('editor.backbone.tiny-cnn')).toHaveAttribute('aria-checked', 'true');
+    await expect(page.getByTestId('editor.backbone.imported')).toHaveAttribute('aria-checked', 'false');
+    await page.getByTestId('editor.backbone.imported').click();
+    await expect(page.getByTestId('editor.backbone.imported')).toHaveAttribute('aria-checked', 'true');
+    await expect(page.getByTestId('notice.edit')).toContainText(`Opened ${download.suggestedFilename()} (`);
+    await expect(page.getByTestId('editor.input-shape')).toHaveText(`${MODEL.shape} (the file's input)`);
     await app.expectNoConsoleErrors();
   });
 }

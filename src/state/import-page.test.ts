@@ -10,7 +10,8 @@ import { exportModelFile, openModelBytes, openModelPick, saveModelFile } from '.
 import { importModel } from '../compiler/import';
 import { descriptionToModel } from '../compiler/import/to-model';
 import { weightsChecksum } from '../compiler/models/trained';
-import { usePlayground } from './playground';
+import { setTrainedStepsProbe, usePlayground } from './playground';
+import { reopenImported } from './import-page';
 import { encodeExperiment } from './url';
 
 const shared = (name: string) =>
@@ -75,6 +76,44 @@ describe('opening a .tflite / .onnx on the page', () => {
     const first = s.experiment.modelFile;
     expect(await openModelBytes(saved.bytes, saved.fileName)).toBe(true);
     expect(usePlayground.getState().experiment.modelFile).toBe(first);
+  });
+
+  it('after a built-in backbone is picked, the picker offers the imported model again (asking first when a run is trained)', async () => {
+    start();
+    expect(await openModelBytes(tinyTflite(32, 10), 'again.tflite')).toBe(true);
+    expect(usePlayground.getState().importedName).toBe('again.tflite');
+    const opened = usePlayground.getState().experiment;
+    const sum = weightsChecksum(usePlayground.getState().compiled.model!);
+    usePlayground.getState().update({ model: 'mcunet-5fps' });
+    expect(usePlayground.getState().experiment.model).toBe('mcunet-5fps');
+    expect(usePlayground.getState().importedName).toBe('again.tflite');
+    reopenImported();
+    let s = usePlayground.getState();
+    expect(s.experiment.model).toBe('imported');
+    expect(s.experiment.modelFile).toBe(opened.modelFile);
+    expect(s.experiment.preset).toBe(opened.preset);
+    expect(weightsChecksum(s.compiled.model!)).toBe(sum);
+    expect(s.editNotices[0].text).toMatch(/^Opened again\.tflite/);
+    // with a trained run on the built-in, the click waits for the user's word; cancel keeps the built-in
+    usePlayground.getState().update({ model: 'tiny-cnn' });
+    setTrainedStepsProbe(() => 40);
+    try {
+      reopenImported();
+      s = usePlayground.getState();
+      expect(s.experiment.model).toBe('tiny-cnn');
+      expect(s.pendingEdit).toMatchObject({ what: 'the backbone', steps: 40 });
+      s.cancelPendingEdit();
+      expect(usePlayground.getState().experiment.model).toBe('tiny-cnn');
+      reopenImported();
+      usePlayground.getState().confirmPendingEdit();
+    } finally {
+      setTrainedStepsProbe(() => 0);
+    }
+    s = usePlayground.getState();
+    expect(s.pendingEdit).toBe(null);
+    expect(s.experiment.model).toBe('imported');
+    expect(s.experiment.modelFile).toBe(opened.modelFile);
+    expect(s.weights).toMatchObject({ model: 'imported', origin: 'file', fileName: 'again.tflite' });
   });
 
   it('a link to an imported model without its file says to open it and falls back to a backbone', () => {

@@ -7,9 +7,9 @@ import { BOARDS } from '../compiler/boards';
 import { MAX_MODEL_BYTES } from '../compiler/import/types';
 import { sha256Hex } from '../compiler/model-pack';
 import { compileExperiment, describeModel, emptyUpdates } from './compile';
-import type { Experiment, Quantization } from './experiment';
+import type { Experiment } from './experiment';
 import { IMPORTED, classifierOutputs, importedFile, importedModel, setImportedFile } from './imported';
-import type { ImportedFile } from './imported';
+import type { ImportedFile, MadeBy } from './imported';
 import { matchAwaited } from './link-model';
 import { normalize, usePlayground } from './playground';
 
@@ -42,11 +42,7 @@ function fitProblem(e: Experiment): string | null {
   return null;
 }
 
-/** How an imported int8 model was made from the file the user opened: in words for the notice, and for the link. */
-export interface MadeBy {
-  how: string;
-  quantization: Quantization;
-}
+export type { MadeBy } from './imported';
 
 /**
  * Opens an imported model; throws (one line) when it cannot be the page's model, leaving the page as it was.
@@ -58,8 +54,27 @@ export async function openImportedBytes(bytes: Uint8Array, fileName: string, mad
   const { importModel, describeModelFile } = await loadImporter();
   const description = importModel(bytes, fileName);
   const lines = describeModelFile(bytes, fileName).lines;
-  const f: ImportedFile = { description, fileName, sha256: await sha256Hex(bytes), lines, outputs: 0 };
+  const f: ImportedFile = { description, fileName, sha256: await sha256Hex(bytes), lines, outputs: 0, made };
   f.outputs = classifierOutputs(description);
+  openImportedFile(f, false);
+}
+
+/**
+ * Makes the imported model that was open before the user picked a built-in backbone the page's model again (the
+ * backbone picker's 'imported' button), as when its file was opened: its default preset, the current classes,
+ * board and budget; it asks first when a trained run would be discarded. Throws when none was opened or it no longer
+ * fits (the page then keeps its model).
+ */
+export function reopenImported(): void {
+  const f = importedFile();
+  if (!f)
+    throw new Error('no imported model was opened on this page: open its .tflite or .onnx file (Open model file…)');
+  openImportedFile(f, true);
+}
+
+/** `ask`: wait for the user's word when it would discard a trained run (a click in the picker, not a file opened). */
+function openImportedFile(f: ImportedFile, ask: boolean): void {
+  const { made, fileName, lines } = f;
   const { experiment: cur, awaitedLink } = usePlayground.getState();
   const { link, line } = matchAwaited(awaitedLink, f.sha256);
   const modelFile = f.sha256.slice(0, 16);
@@ -96,5 +111,6 @@ export async function openImportedBytes(bytes: Uint8Array, fileName: string, mad
         ...notices,
       ],
       link !== null,
+      ask,
     );
 }

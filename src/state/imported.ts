@@ -7,6 +7,7 @@ import { descriptionToModel } from '../compiler/import/to-model';
 import { classifierChoices } from '../compiler/import/to-model';
 import type { ModelDescription } from '../compiler/import';
 import type { Model } from '../compiler/models/model';
+import type { Quantization } from './experiment';
 
 /** The experiment's model value (URL m=imported) naming the opened file. */
 export const IMPORTED = 'imported' as const;
@@ -19,6 +20,14 @@ export interface ImportedFile {
   lines: string[];
   /** Outputs of the file's classifier (its last fully connected layer). */
   outputs: number;
+  /** How the int8 model was made from the file the user opened (a float ONNX quantized on the page), if it was. */
+  made?: MadeBy;
+}
+
+/** How an imported int8 model was made from the file the user opened: in words for the notice, and for the link. */
+export interface MadeBy {
+  how: string;
+  quantization: Quantization;
 }
 
 let current: ImportedFile | null = null;

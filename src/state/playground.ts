@@ -47,6 +47,8 @@ export interface PendingEdit {
   notices: Notice[];
   /** The edit also changes where the weights come from (a link with or without a model file). */
   newWeights?: boolean;
+  /** The edit makes this imported model the page's model again (the picker's 'imported' button). */
+  imported?: ImportedFile;
 }
 
 export interface PlaygroundState {
@@ -60,6 +62,9 @@ export interface PlaygroundState {
   urlNotices: Notice[];
   /** The last link, when it names an imported model file that was not open: it waits for that file. */
   awaitedLink: AwaitedLink | null;
+  /** The file name of the imported model opened on this page (kept when a built-in backbone is picked, so the
+   * picker can offer it again), or null. */
+  importedName: string | null;
   /** why the last edit was adjusted (e.g. a budget larger than the board's SRAM); replaced by the next edit */
   editNotices: Notice[];
   hoverLayer: string | null;
@@ -74,8 +79,9 @@ export interface PlaygroundState {
   /** Opens a model file (the bytes of a .tinytrain.zip); on failure the page keeps its model and says why. */
   openModelFile(file: ModelFile, fileName: string, sha256: string): void;
   /** Makes an imported .tflite / .onnx (already checked: it compiles and fits a board) the page's model;
-   * `fromLink`: it is the awaited link's model and `experiment` the link's, so the link waits no more. */
-  openImported(f: ImportedFile, experiment: Experiment, notices: Notice[], fromLink?: boolean): void;
+   * `fromLink`: it is the awaited link's model and `experiment` the link's, so the link waits no more;
+   * `ask`: like a backbone picked in the editor, it waits for the user's word when it would discard a trained run. */
+  openImported(f: ImportedFile, experiment: Experiment, notices: Notice[], fromLink?: boolean, ask?: boolean): void;
   /** Goes back to the architecture's pretrained backbone. */
   useBackboneWeights(): void;
   confirmPendingEdit(): void;
@@ -254,6 +260,7 @@ export const usePlayground = create<PlaygroundState>((set, get) => {
     ...initial(),
     weights: null,
     awaitedLink: null,
+    importedName: null,
     pendingEdit: null,
     hoverLayer: null,
     hoverSource: null,
@@ -348,7 +355,12 @@ export const usePlayground = create<PlaygroundState>((set, get) => {
         true,
       );
     },
-    openImported(f, experiment, notices, fromLink = false) {
+    openImported(f, experiment, notices, fromLink = false, ask = false) {
+      const steps = ask ? trainedSteps() : 0;
+      if (steps > 0) {
+        set({ pendingEdit: { experiment, what: 'the backbone', steps, notices, newWeights: true, imported: f } });
+        return;
+      }
       setImportedFile(f);
       const { awaitedLink: awaited, urlNotices } = get();
       if (fromLink && awaited)
@@ -362,6 +374,7 @@ export const usePlayground = create<PlaygroundState>((set, get) => {
           fileName: f.fileName,
           sha256: f.sha256,
         },
+        importedName: f.fileName,
       });
       apply(experiment, { editNotices: notices }, true);
     },
@@ -376,7 +389,8 @@ export const usePlayground = create<PlaygroundState>((set, get) => {
     },
     confirmPendingEdit() {
       const p = get().pendingEdit;
-      if (p) apply(p.experiment, { editNotices: p.notices }, p.newWeights);
+      if (p?.imported) get().openImported(p.imported, p.experiment, p.notices);
+      else if (p) apply(p.experiment, { editNotices: p.notices }, p.newWeights);
     },
     cancelPendingEdit() {
       set({ pendingEdit: null });

@@ -3,6 +3,7 @@ import { BOARDS } from '../../compiler/boards';
 import { resolutionRange } from '../../compiler/models/model';
 import { BACKBONES } from '../../state/experiment';
 import type { Backbone } from '../../state/experiment';
+import { reopenImported } from '../../state/import-page';
 import { usePlayground, useModelInfo } from '../../state/playground';
 import { NumberField } from '../NumberField';
 import { Term } from '../Term';
@@ -41,6 +42,16 @@ function Toggles() {
   );
 }
 
+/** The picker's 'imported' button after a built-in was picked: that model again, or why not (the page keeps its model). */
+function backToImported(): void {
+  try {
+    reopenImported();
+  } catch (err) {
+    const text = `The imported model cannot open again: ${err instanceof Error ? err.message : String(err)}`;
+    usePlayground.setState({ editNotices: [{ level: 'error', text }] });
+  }
+}
+
 /** An imported model's input is its file's (h x w x c); the resolution is not a choice. */
 function ImportedInput() {
   const shape = usePlayground((s) => s.compiled.model?.inputShape);
@@ -55,6 +66,7 @@ export function ModelEditor() {
   const e = usePlayground((s) => s.experiment);
   const update = usePlayground((s) => s.update);
   const applyPreset = usePlayground((s) => s.applyPreset);
+  const importedName = usePlayground((s) => s.importedName);
   const info = useModelInfo();
   const board = BOARDS.find((b) => b.id === e.board)!;
   const flash = board.flashKb >= 1024 ? `${board.flashKb / 1024} MB` : `${board.flashKb} KB`;
@@ -74,8 +86,15 @@ export function ModelEditor() {
             {m}
           </button>
         ))}
-        {e.model === 'imported' && (
-          <button role="radio" aria-checked className="on" data-testid="editor.backbone.imported">
+        {(e.model === 'imported' || importedName) && (
+          <button
+            role="radio"
+            aria-checked={e.model === 'imported'}
+            className={e.model === 'imported' ? 'on' : ''}
+            data-testid="editor.backbone.imported"
+            title={importedName ? `the model opened from ${importedName}` : undefined}
+            onClick={() => e.model !== 'imported' && backToImported()}
+          >
             imported
           </button>
         )}
