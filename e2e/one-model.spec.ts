@@ -201,6 +201,11 @@ test('a trained model saved as a file opens again with the same weights', async 
   const third = await page.context().newPage();
   await third.goto(`/${link}`);
   await expect(third.getByTestId('notice.url')).toContainText('open that file');
+  // the link waits for that file: opened there, its settings and weights come back and the ask goes
+  await third.getByTestId('model.open.input').setInputFiles(saved);
+  await expect(third.getByTestId('notice.edit').filter({ hasText: 'This is the model the link names' })).toHaveCount(1);
+  await expect(third.getByTestId('notice.url')).toHaveCount(0);
+  await expect.poll(() => third.evaluate(() => location.hash)).toBe(link);
   await third.close();
 
   // a broken file: one clear message, the page keeps its model

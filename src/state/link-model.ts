@@ -1,8 +1,8 @@
 /**
  * A share link names its model file and never carries it (the page cannot fetch a user's file). This module says
  * what the page does with such a link: which experiment it opens now, what it tells the user to open, and which
- * link waits for its file (an imported model: when the user opens the file the link names, its SHA-256 prefix
- * equal to w, the link's experiment comes back instead of the imported model's defaults).
+ * link waits for its file (an imported model or a backbone's model file: when the user opens the file the link
+ * names, its SHA-256 prefix equal to w, the link's experiment comes back instead of the file's defaults).
  */
 import { BUILTIN_IMAGES } from '../runtime/training/input-fit';
 import { defaultFieldValues } from './experiment';
@@ -39,7 +39,8 @@ function openText(e: Experiment, standIn: string): string {
 /**
  * The link's experiment as the page can open it now (not yet normalized) and what to say about it. An imported
  * model whose file is not open waits for it (awaited, when the link names it) while the default backbone stands
- * in; a backbone's own model file that is not open gives way to the pretrained backbone.
+ * in; a backbone's own model file (.tinytrain.zip) that is not open gives way to the pretrained backbone and
+ * waits for that file likewise.
  */
 export function openableLink(
   link: Experiment,
@@ -62,9 +63,10 @@ export function openableLink(
   }
   const file = open.file && open.file.model === e.model ? open.file.sha256.slice(0, 16) : '';
   if (e.modelFile && e.modelFile !== file) {
-    lines.push(
-      `This link was made with a model file (SHA-256 ${e.modelFile}…): open that file (Open model file…) to reproduce it; until then the page uses the pretrained backbone.`,
-    );
+    const text = `This link was made with a model file (SHA-256 ${e.modelFile}…): open that file (Open model file…) to reproduce it; until then the page uses the pretrained backbone.`;
+    lines.push(text);
+    // it waits for that file too: opened, the link's settings come back with its weights
+    awaited = { experiment: link, text };
     e = { ...e, modelFile: '' };
   }
   return { experiment: e, lines, awaited };

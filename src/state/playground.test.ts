@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { paperBudgets } from '../compiler/scheme/paper';
+import { buildModel, modelToFile } from '../compiler/models/model';
 import { DEFAULT_PRESETS, PresetError, compileExperiment, describeModel, presetScheme, ratioProblem } from './compile';
 import { defaultFieldValues } from './experiment';
 import type { Backbone } from './experiment';
@@ -173,5 +174,35 @@ describe('a share link names the model file, never the weights', () => {
       /model file \(SHA-256 0123456789abcdef…\): open that file/,
     );
     expect(s.weights?.origin ?? 'backbone').not.toBe('file');
+  });
+
+  it("waits for that file: opened later, the link's settings come back and the ask goes; another file does not", () => {
+    usePlayground.getState().update({ model: 'tiny-cnn', resolution: 32 });
+    const file = modelToFile(buildModel({ model: 'tiny-cnn', resolution: 32, classes: 10, seed: 3 }));
+    const sha = 'a1b2c3d4e5f60718'.repeat(4);
+    const link = { ...usePlayground.getState().experiment, modelFile: sha.slice(0, 16), seed: 7 };
+    const linkScheme = presetScheme('tiny-cnn', 'last:2');
+    usePlayground.getState().loadFragment(`#${encodeExperiment({ ...link, preset: 'last:2', scheme: linkScheme })}`);
+    const asks = () => usePlayground.getState().urlNotices.filter((n) => /open that file/.test(n.text));
+    expect(asks()).toHaveLength(1);
+    // meanwhile the user edits; another file is not the link's: its settings stay away and the ask stays
+    usePlayground.getState().applyPreset('classifier');
+    usePlayground.getState().openModelFile(file, 'other.tinytrain.zip', 'ff'.repeat(32));
+    let s = usePlayground.getState();
+    expect(s.experiment.preset).toBe('classifier');
+    expect(s.editNotices.map((n) => n.text)).toContain(
+      `This model (SHA-256 ${'f'.repeat(16)}…) is not the one the link names (${sha.slice(0, 16)}…): the link's settings are not restored.`,
+    );
+    expect(asks()).toHaveLength(1);
+    usePlayground.getState().openModelFile(file, 'linked.tinytrain.zip', sha);
+    s = usePlayground.getState();
+    expect(s.experiment).toMatchObject({ preset: 'last:2', seed: 7, modelFile: sha.slice(0, 16) });
+    expect(s.experiment.scheme).toEqual(linkScheme);
+    expect(s.weights).toMatchObject({ origin: 'file', fileName: 'linked.tinytrain.zip' });
+    expect(s.awaitedLink).toBe(null);
+    expect(asks()).toHaveLength(0);
+    expect(s.editNotices.map((n) => n.text).join('\n')).toMatch(
+      /This is the model the link names: its settings are restored \(preset last:2/,
+    );
   });
 });

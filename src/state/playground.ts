@@ -22,7 +22,7 @@ import { defaultFieldValues } from './experiment';
 import type { Backbone, Experiment, LayerUpdate, ModelChoice } from './experiment';
 import { IMPORTED, importedFile, setImportedFile } from './imported';
 import type { ImportedFile } from './imported';
-import { openableLink } from './link-model';
+import { matchAwaited, openableLink } from './link-model';
 import type { AwaitedLink } from './link-model';
 import { decodeExperiment } from './url';
 
@@ -330,16 +330,23 @@ export const usePlayground = create<PlaygroundState>((set, get) => {
       const model = file.model as Backbone;
       const cur = get().experiment;
       const sameArch = cur.model === model;
-      const next: Experiment = {
-        ...cur,
-        model,
-        resolution: file.resolution,
-        classes: file.classes,
-        modelFile: sha256.slice(0, 16),
-        quantization: null,
-        ...(sameArch ? {} : { preset: 'custom', scheme: [] }),
-      };
+      // a link waiting for this very file (by SHA-256 prefix): its settings come back, and it waits no more
+      const { awaitedLink: awaited, urlNotices } = get();
+      const { link, line } = matchAwaited(awaited, sha256);
+      const next: Experiment =
+        link && link.model === model
+          ? { ...link, quantization: null }
+          : {
+              ...cur,
+              model,
+              resolution: file.resolution,
+              classes: file.classes,
+              modelFile: sha256.slice(0, 16),
+              quantization: null,
+              ...(sameArch ? {} : { preset: 'custom', scheme: [] }),
+            };
       const { experiment, notices } = normalize(next);
+      if (link && awaited) set({ awaitedLink: null, urlNotices: urlNotices.filter((n) => n.text !== awaited.text) });
       set({ weights: { status: 'ready', model, origin: 'file', file, fileName, sha256 } });
       apply(
         experiment,
@@ -349,6 +356,7 @@ export const usePlayground = create<PlaygroundState>((set, get) => {
               level: 'info',
               text: `Opened ${fileName}: ${model} at ${file.resolution}x${file.resolution}, ${file.classes} classes (its classifier is kept).`,
             },
+            ...(line ? [{ level: 'info' as const, text: line }] : []),
             ...notices,
           ],
         },
