@@ -12,8 +12,11 @@ import { cpuLine } from './machine';
 import { chromium, type Page } from '@playwright/test';
 import { load, startPreview, stopPreview, waitForServer } from './chromium/preview';
 import { paths } from '../src/runtime/testing/kernel-harness';
+import { defaultFieldValues } from '../src/state/experiment';
+import { encodeExperiment } from '../src/state/url';
 
-const HASH = '#v=1&m=mcunet-5fps&r=128&p=paper:99kb';
+// the page's own link encoding (a hand-written fragment would drift from the URL format)
+const HASH = `#${encodeExperiment({ ...defaultFieldValues(), model: 'mcunet-5fps', resolution: 128, preset: 'paper:99kb', scheme: [] })}`;
 const READ_MS = 2000;
 const WARM_MS = 3000;
 
