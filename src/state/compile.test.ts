@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { normalize } from './playground';
+import { normalize } from './normalize';
 import { defaultFieldValues } from './experiment';
 
 /** When set, compiling with this `reorder` fails as the compiler would (the comparison compile). */

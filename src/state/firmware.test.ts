@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { compileExperiment } from './compile';
 import { defaultFieldValues } from './experiment';
 import { loadFirmware } from './firmware';
-import { normalize } from './playground';
+import { normalize } from './normalize';
 
 describe('code panel sources', () => {
   it('generate the firmware with per-line layers, the plan text and the pruned graph JSON', async () => {

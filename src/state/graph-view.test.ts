@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { compileExperiment, describeModel } from './compile';
 import { defaultFieldValues } from './experiment';
 import { buildGraphView } from './graph-view';
-import { normalize } from './playground';
+import { normalize } from './normalize';
 import { layerOfStep, liveBuffersAt, peakIndex, stepRangesOf } from './selectors';
 
 const compiled = (preset: string) => {

@@ -11,7 +11,8 @@ import type { Experiment } from './experiment';
 import { IMPORTED, classifierOutputs, importedFile, importedModel, setImportedFile } from './imported';
 import type { ImportedFile, MadeBy } from './imported';
 import { matchAwaited } from './link-model';
-import { normalize, usePlayground } from './playground';
+import { normalize } from './normalize';
+import { usePlayground } from './playground';
 
 /** A .tflite or .onnx file (by name or by TFLite's identifier at bytes 4..7). */
 export function isForeignModel(fileName: string, head?: Uint8Array): boolean {

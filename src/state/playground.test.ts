@@ -4,7 +4,8 @@ import { buildModel, modelToFile } from '../compiler/models/model';
 import { DEFAULT_PRESETS, PresetError, compileExperiment, describeModel, presetScheme, ratioProblem } from './compile';
 import { defaultFieldValues } from './experiment';
 import type { Backbone } from './experiment';
-import { normalize, setTrainedStepsProbe, usePlayground } from './playground';
+import { normalize } from './normalize';
+import { setTrainedStepsProbe, usePlayground } from './playground';
 import { encodeExperiment } from './url';
 
 describe('normalize', () => {

@@ -10,7 +10,6 @@ import {
   PENDING,
   compileExperiment,
   describeModel,
-  emptyUpdates,
   presetScheme,
   sameView,
   withComparison,
@@ -25,11 +24,7 @@ import type { ImportedFile } from './imported';
 import { matchAwaited, openableLink } from './link-model';
 import type { AwaitedLink } from './link-model';
 import { decodeExperiment } from './url';
-
-export interface Notice {
-  level: 'info' | 'warn' | 'error';
-  text: string;
-}
+import { matchingPreset, normalize, type Notice } from './normalize';
 
 /** Where a hover came from, so a view does not scroll itself while the user is pointing at it. */
 export type HoverSource = 'graph' | 'table' | 'timeline' | 'code';
@@ -117,65 +112,6 @@ const PLAN_FIELDS: [keyof Experiment, string][] = [
 function planChange(a: Experiment, b: Experiment): string | null {
   const changed = PLAN_FIELDS.filter(([k]) => JSON.stringify(a[k]) !== JSON.stringify(b[k])).map(([, w]) => w);
   return changed.length ? changed.join(', ') : null;
-}
-
-/**
- * Makes an experiment consistent across fields: a scheme of the right length for the model (from the preset
- * when it is not), a known preset, a budget no larger than the board's SRAM. Returns the notices it raised.
- */
-export function normalize(e: Experiment): { experiment: Experiment; notices: Notice[] } {
-  const notices: Notice[] = [];
-  const info = describeModel(e.model);
-  let out = { ...e };
-  if (out.preset !== 'custom' && !info.presets.some((p) => p.id === out.preset)) {
-    notices.push({ level: 'warn', text: `${e.model} has no preset "${out.preset}"; used ${info.defaultPreset}.` });
-    out = { ...out, preset: info.defaultPreset, scheme: [] };
-  }
-  if (out.scheme.length !== info.convCount) {
-    if (out.scheme.length > 0)
-      notices.push({
-        level: 'warn',
-        text: `The scheme lists ${out.scheme.length} layers but ${e.model} has ${info.convCount}; used the preset.`,
-      });
-    const preset = out.preset === 'custom' ? info.defaultPreset : out.preset;
-    let scheme: LayerUpdate[];
-    try {
-      scheme = presetScheme(e.model, preset);
-    } catch (err) {
-      // a listed preset that does not build is a bug; say so rather than train an empty scheme in silence
-      notices.push({ level: 'error', text: `${(err as Error).message}; no layer is updated.` });
-      scheme = emptyUpdates(e.model);
-    }
-    out = { ...out, preset, scheme };
-  }
-  const board = boardById(out.board);
-  if (out.budgetKb > board.sramKb) {
-    notices.push({
-      level: 'warn',
-      text: `A ${out.budgetKb} KB budget does not exist on the ${board.name} (${board.sramKb} KB SRAM); used ${board.sramKb} KB.`,
-    });
-    out = { ...out, budgetKb: board.sramKb };
-  }
-  return { experiment: out, notices };
-}
-
-/** The preset a scheme equals (so undoing edits back to a preset names it again), or 'custom'. */
-export function matchingPreset(model: Experiment['model'], scheme: LayerUpdate[]): string {
-  const same = (a: LayerUpdate[]) =>
-    a.length === scheme.length && a.every((u, i) => u.bias === scheme[i].bias && u.ratio === scheme[i].ratio);
-  // a preset that does not build matches nothing here; applying it reports why (applyPreset, normalize)
-  const builds = (id: string) => {
-    try {
-      return presetScheme(model, id);
-    } catch {
-      return null;
-    }
-  };
-  const hit = describeModel(model).presets.find((p) => {
-    const s = builds(p.id);
-    return s !== null && same(s);
-  });
-  return hit?.id ?? 'custom';
 }
 
 /** The defaults, not compiled yet: the first loadFragment (url-sync.ts) or edit compiles. */

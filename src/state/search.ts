@@ -27,7 +27,8 @@ import { createSearchPool, defaultPoolSize, kernelBuildSha256, type SearchPool }
 import { withFinalists, type SolveResult } from '../runtime/training/search-solve';
 import { presetScheme } from './compile';
 import type { ModelChoice } from './experiment';
-import { matchingPreset, usePlayground } from './playground';
+import { matchingPreset } from './normalize';
+import { usePlayground } from './playground';
 import { browserRunCache, modelSha256, type RunCache, type RunKey } from './search-cache';
 
 /** The built-in data set the page trains on; the search reads only its training split. */
