@@ -66,9 +66,14 @@ describe('budget table choices', () => {
       published: t('p', [0.93, 0.93, 0.93]),
       lastK: t('l', [0.8, 0.8, 0.8]),
     };
-    expect(verdict(row)).toBe('below published; beats last-k');
+    expect(verdict(row)).toBe('below published (-1.00); beats last-k (+12.00)');
     const close = { ...row, published: t('p', [0.91, 0.93, 0.95]) };
-    expect(verdict(close)).toBe('within 1 std of published; beats last-k');
+    expect(verdict(close)).toBe('within 1 std of published (-1.00); beats last-k (+12.00)');
+    // the search may answer a published scheme (a finalist): the same runs, so it is that scheme, not a win
+    expect(verdict({ ...row, searched: row.published })).toBe('is the published scheme; beats last-k (+13.00)');
+    expect(verdict({ ...row, lastK: t('l', [0.9, 0.92, 0.94]) })).toBe(
+      'below published (-1.00); matches last-k (+0.00)',
+    );
     expect(budgetTable([row])).toContain('| 128.0 KB | 92.00 ± 2.00 (`s`, 100.0 KB, lr 0.03) |');
   });
 });

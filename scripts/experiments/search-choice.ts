@@ -123,11 +123,18 @@ function show(c: Cell, seeds: number): string {
   return `${pct(c.mean)} ± ${pct(c.std)} (\`${c.scheme}\`, ${kb(c.peakSramBytes)} KB${over}, lr ${c.lr}${few})`;
 }
 
-/** Whether the searched scheme matches or beats a rival: its mean is at least the rival's minus one rival std. */
+/**
+ * How the searched scheme compares with each rival: 'is' (the search answered the rival's own scheme), beats /
+ * matches (equal means) / within 1 std of (below by at most the rival's std) / below, with the difference in points.
+ */
 export function verdict(r: BudgetRow): string {
-  const vs = (c: Cell) =>
-    r.searched.mean >= c.mean ? 'beats' : r.searched.mean >= c.mean - c.std ? 'within 1 std of' : 'below';
-  return `${vs(r.published)} published; ${vs(r.lastK)} last-k`;
+  const vs = (c: Cell, name: string) => {
+    if (r.searched.scheme === c.scheme) return `is the ${name} scheme`;
+    const d = r.searched.mean - c.mean;
+    const word = d > 0 ? 'beats' : d === 0 ? 'matches' : d >= -c.std ? 'within 1 std of' : 'below';
+    return `${word} ${name} (${d >= 0 ? '+' : ''}${pct(d)})`;
+  };
+  return `${vs(r.published, 'published')}; ${vs(r.lastK, 'last-k')}`;
 }
 
 /** The markdown table of the budget rows (`seeds`: how many each cell should have; fewer are flagged). */
