@@ -1,6 +1,6 @@
 /** The Chromium side of `npm run bench -- threads`: a module worker that runs measureThreads (bundled by esbuild). */
 import { instantiateKernels } from '../../src/runtime/kernels/wasm';
-import { instantiateThreadedKernels } from '../../src/runtime/kernels/wasm-threads';
+import { instantiateThreadedKernels } from '../../src/runtime/kernels/wasm-threads-start';
 import { spawnBrowserThread } from '../../src/runtime/kernels/wasm-threads-browser';
 import { measureThreads, type MeasureOptions } from './measure';
 

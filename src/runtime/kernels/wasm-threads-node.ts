@@ -6,7 +6,8 @@ import { availableParallelism } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { NODE_THREAD_SOURCE } from './kernel-thread-source';
-import { instantiateThreadedKernels, type ThreadPort } from './wasm-threads';
+import { instantiateThreadedKernels } from './wasm-threads-start';
+import type { ThreadPort } from './wasm-threads';
 import { instantiateKernels, type KernelModule } from './wasm';
 
 /** Threads when none are asked for: the machine's cores, at most 4. */

@@ -12,7 +12,7 @@ import type { RunSettings } from '../../compiler/settings';
 import type { TrainingMetrics, UserSample } from './training-api';
 import { instantiateKernels, type KernelModule } from '../kernels/wasm';
 import { loadPreferredBuild } from '../kernels/kernel-build';
-import { instantiateThreadedKernels, sharedMemoryAvailable } from '../kernels/wasm-threads';
+import { instantiateThreadedKernels, sharedMemoryAvailable } from '../kernels/wasm-threads-start';
 import { spawnBrowserThread } from '../kernels/wasm-threads-browser';
 import type { ThreadInfo } from './training-api';
 import { ContributionContext, type ContributionJob } from './contribution-context';
