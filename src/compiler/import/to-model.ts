@@ -9,7 +9,8 @@
  *   RELU / RELU6 after a layer that nothing else reads;
  * - a PAD in the input's zero point before a conv with the conv reading nothing else is folded into its padding
  *   when the kernels can pad that much, else it is a pad node; AVERAGE_POOL_2D / MAX_POOL_2D (QLinearAveragePool,
- *   MaxPool) are avgpool / maxpool nodes with the file's window (SAME's odd pixel at the bottom / right);
+ *   MaxPool) are avgpool / maxpool nodes with the file's window (SAME's odd pixel at the bottom / right;
+ *   to-model-window.ts);
  * - RESHAPE / Flatten is a view (ours is HWC memory); an NCHW tensor flattened in C, H, W order is only read
  *   by fc layers, whose weight columns are permuted;
  * - the classifier is the last fc by default; `classifier` picks another (the nodes after it are dropped);
@@ -20,11 +21,12 @@
 import { withInferredBlocks } from '../models/blocks';
 import { assembleModel, type LayerSpec } from '../models/generic';
 import { ModelError, modelToFile, type Model, type RequantMode } from '../models/model';
-import { INPUT, windowOut, type ModelNode } from '../models/nodes';
+import { INPUT, type ModelNode } from '../models/nodes';
 import { ModelFileError, parseModelFile, writeModelFile } from '../model-file';
 import type { QParams } from '../quant';
 import { NODES_WITHOUT_KERNELS } from '../forward';
-import { checkRelu6, hwcShape, layerSpec, paddingOf, qparamsOf, refuse, type ConvDesc } from './to-model-layers';
+import { checkRelu6, hwcShape, layerSpec, qparamsOf, refuse, type ConvDesc } from './to-model-layers';
+import { padOp, poolOp } from './to-model-window';
 import { ImportError, type ModelDescription, type OpDesc, type TensorDesc } from './types';
 
 export interface ToModelOptions {
@@ -61,7 +63,7 @@ const ACCEPTED =
 
 const REQUANT: Record<ModelDescription['format'], RequantMode> = { tflite: 'tflite-fixed', onnx: 'float-half-even' };
 
-class Mapper {
+export class Mapper {
   readonly nodes: ModelNode[] = [];
   /** Nodes whose output quantization waits for the QuantizeLinear after them (QDQ). */
   readonly pending = new Set<number>();
@@ -181,14 +183,14 @@ class Mapper {
       case 'reshape':
         return void this.rep.set(out, this.reshape(op, x, out));
       case 'pad':
-        return this.pad(op, x, out);
+        return padOp(this, op, x, out);
       case 'add':
         return this.add(op, out);
       case 'mean':
         return this.mean(op, x, out);
       case 'averagePool2d':
       case 'maxPool2d':
-        return this.pool(op, x, out);
+        return poolOp(this, op, x, out);
       case 'conv2d':
       case 'depthwiseConv2d':
       case 'fullyConnected':
@@ -244,80 +246,6 @@ class Mapper {
       chw = [from[2], from[0], from[1]];
     } else if (chw) return refuse(op, 'reshaping a flattened NCHW tensor again is not supported');
     return this.view({ ...r, chw }, out, () => this.nameOf(op));
-  }
-
-  /** A spatial zero-point PAD: folded into the padding of the one conv that reads it, else a pad node. */
-  pad(op: Extract<OpDesc, { kind: 'pad' }>, x: number, out: number) {
-    const p = op.options.paddings;
-    const readers = this.readers.get(out) ?? [];
-    const conv = readers[0];
-    const spatial = this.d.layout === 'NHWC' ? [1, 2] : [2, 3];
-    if (p.some((pp, d) => !spatial.includes(d) && (pp[0] !== 0 || pp[1] !== 0)))
-      return refuse(op, 'only spatial padding is supported (not of the batch or channel dimensions)');
-    if (p.some((pp) => pp[0] < 0 || pp[1] < 0)) return refuse(op, 'negative padding (a crop) is not supported');
-    const [t, b] = p[spatial[0]];
-    const [l, r] = p[spatial[1]];
-    const foldable = readers.length === 1 && (conv.kind === 'conv2d' || conv.kind === 'depthwiseConv2d');
-    if (foldable && this.foldablePad(conv, out, [t, l])) {
-      this.prePad.set(out, { from: x, pad: [t, l, b, r] });
-      this.rep.set(out, this.repOf(x, op));
-      return;
-    }
-    const xr = this.repOf(x, op);
-    if (xr.chw) refuse(op, 'padding a flattened NCHW tensor is not supported');
-    const [h, w, c] = this.shapeOf(xr.node);
-    const { q, pending } = this.outQuant(out, op);
-    const pad = { top: t, left: l, bottom: b, right: r };
-    const node = this.push({ op: 'pad', name: this.nameOf(op), inputs: [xr.node], block: -1, pad, output: q }, [
-      h + t + b,
-      w + l + r,
-      c,
-    ]);
-    this.sources.set(node, op);
-    if (pending) this.pending.add(node);
-    this.rep.set(out, { node, chw: null });
-  }
-
-  /** Whether a conv reading a PAD's output can take the pad as its own (the kernels pad at most kernel - 1). */
-  foldablePad(conv: OpDesc, padded: number, [t, l]: number[]): boolean {
-    if (conv.kind !== 'conv2d' && conv.kind !== 'depthwiseConv2d') return false;
-    const w = this.d.tensors[conv.inputs[1]!].shape;
-    const [kh, kw] = this.d.layout === 'NHWC' ? w.slice(1, 3) : w.slice(2, 4);
-    const [inH, inW] = this.ourShape(padded);
-    const [outH, outW] = this.ourShape(conv.outputs[0]);
-    const [ct, cl] = paddingOf(conv.options.padding, [inH, inW], [outH, outW], [kh, kw], conv.options.stride);
-    const square = conv.kind === 'depthwiseConv2d' || conv.options.group > 1;
-    return t + ct < kh && l + cl < kw && (!square || t + ct === l + cl);
-  }
-
-  /** A windowed average or max pool (TFLite / ONNX; SAME puts the odd pixel at the end). */
-  pool(op: Extract<OpDesc, { kind: 'averagePool2d' | 'maxPool2d' }>, x: number, out: number) {
-    const o = op.options;
-    if (o.activation !== 'none') refuse(op, `a pool with a fused ${o.activation} is not supported`);
-    const r = this.repOf(x, op);
-    if (r.chw) refuse(op, 'pooling a flattened NCHW tensor is not supported');
-    const [h, w, c] = this.shapeOf(r.node);
-    if (c === undefined) refuse(op, `pools an [${this.shapeOf(r.node).join(', ')}] tensor; expected [h, w, c]`);
-    const want = this.ourShape(out);
-    const [top, left, bottom, right] = paddingOf(o.padding, [h, w], [want[0], want[1]], o.filter, o.stride);
-    if (top >= o.filter[0] || left >= o.filter[1]) refuse(op, `padding ${top},${left} reaches past the window`);
-    const window = { kernel: o.filter, stride: o.stride, pad: { top, left, bottom, right } };
-    const got = [
-      windowOut(h, o.filter[0], o.stride[0], top, bottom),
-      windowOut(w, o.filter[1], o.stride[1], left, right),
-    ];
-    if (got[0] !== want[0] || got[1] !== want[1])
-      refuse(op, `its output is ${want[0]}x${want[1]}, but the window gives ${got[0]}x${got[1]}`);
-    const { q, pending } = this.outQuant(out, op);
-    const kind = op.kind === 'averagePool2d' ? ('avgpool' as const) : ('maxpool' as const);
-    const node = this.push({ op: kind, name: this.nameOf(op), inputs: [r.node], block: -1, window, output: q }, [
-      got[0],
-      got[1],
-      c,
-    ]);
-    this.sources.set(node, op);
-    if (pending) this.pending.add(node);
-    this.rep.set(out, { node, chw: null });
   }
 
   /** The quantization of a node's output (a reshape passes its input's through). */
