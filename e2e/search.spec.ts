@@ -12,6 +12,7 @@ import { buildModel } from '../src/compiler/models/model';
 import { estimatedStepMs } from '../src/compiler/search/latency';
 import { presetScheme } from '../src/state/compile';
 import { defaultFieldValues, type Experiment } from '../src/state/experiment';
+import { closeCall } from '../src/state/search-noise';
 import { encodeExperiment } from '../src/state/url';
 import { PlaygroundPage } from './pages/playground';
 
@@ -63,6 +64,20 @@ test('search on the page: heat map, Pareto plot, use this scheme, cancel', async
   expect(await page.getByTestId('search.finalist').count()).toBeGreaterThanOrEqual(1);
   await expect(page.getByTestId('search.finalists')).not.toContainText('not run');
   await expect(page.locator('[data-testid="search.finalist"][aria-current="true"] code')).toHaveText(chosen!);
+  // on 60 validation images the page says when the answer's lead is within the noise, exactly when it is
+  const finalists = await page.locator('[data-testid="search.finalist"]').evaluateAll((rows) =>
+    rows.map((r) => ({
+      scheme: r.querySelector('code')!.textContent!,
+      accuracy: Number(r.querySelector('[data-testid="search.finalist-gain"]')!.getAttribute('data-accuracy')),
+    })),
+  );
+  const close = closeCall(finalists, chosen!, 60);
+  await expect(page.getByTestId('search.close-call')).toHaveCount(close ? 1 : 0);
+  if (close) {
+    await expect(page.getByTestId('search.close-call')).toContainText(`on 60 validation images`);
+    await expect(page.getByTestId('search.close-call')).toContainText(close.runnerUp);
+  }
+  console.log(`finalists on 60 validation images: ${close ? 'within the noise' : 'a clear lead'}`, finalists);
   await page.getByTestId('search.use').click();
   await expect(page.getByTestId('search.use')).toHaveText('This scheme is in the editor');
   await expect(app.preset).not.toHaveValue('last:4');

@@ -81,6 +81,8 @@ export interface SearchOutcome {
   finalistRuns: number;
   /** Steps of each finalist run. */
   finalistSteps: number;
+  /** Validation images every run was scored on. */
+  validation: number;
   gains: GainsTable;
   solve: SolveResult;
   budgetBytes: number;
@@ -271,6 +273,7 @@ export const useSearch = create<SearchState>((set, get) => {
           runs: scores,
           finalistRuns: fresh.length,
           finalistSteps: fSteps,
+          validation: s.validation,
           gains,
           solve,
           budgetBytes,

@@ -8,6 +8,7 @@ import { withinLatency, type Candidate } from '../../runtime/training/search-sol
 import { boardById } from '../../compiler/boards';
 import { usePlayground } from '../../state/playground';
 import { useSearch, type SearchOutcome } from '../../state/search';
+import { closeCall } from '../../state/search-noise';
 import { useSize } from '../useSize';
 import { ContributionHeatMap } from './ContributionHeatMap';
 import { SchemePlot } from './SchemePlot';
@@ -130,43 +131,61 @@ function Results({ o }: { o: SearchOutcome }) {
   );
 }
 
+/** When the answer's lead over the next finalist is within the validation split's noise: says so, and what would help. */
+function CloseCallNote({ o }: { o: SearchOutcome }) {
+  const c = closeCall(o.solve.finalists, o.solve.best?.scheme, o.validation);
+  if (!c) return null;
+  const p = (x: number) => (100 * x).toFixed(1);
+  return (
+    <p className="hint" data-testid="search.close-call" data-lead={c.lead} data-noise={c.noise}>
+      Within the noise: the answer leads <code>{c.runnerUp}</code> by {p(c.lead)} points on {c.images} validation
+      images, where chance alone moves the difference of two such scores by about ±{p(c.noise)} points (two binomial
+      standard errors). Either may do better on new data; more validation images (the budget table in the README uses
+      4,000) would tell them apart.
+    </p>
+  );
+}
+
 /** The finalists: summed gain (what the search maximized) next to the validation accuracy they reached. */
 function Finalists({ o }: { o: SearchOutcome }) {
   return (
-    <table className="finalists" data-testid="search.finalists">
-      <caption>
-        Finalists: the best summed gain with at most 1, 2, 3, 4, 6, 8 or any number of updated weight tensors, and the
-        known schemes that fit (the best last-k, the published ones), each fine-tuned like a contribution run but for{' '}
-        {o.finalistSteps} steps ({`${o.finalistRuns} new run${o.finalistRuns === 1 ? '' : 's'}`}); the best on
-        validation is the answer
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">scheme</th>
-          <th scope="col">weights</th>
-          <th scope="col">summed gain</th>
-          <th scope="col">validation</th>
-          <th scope="col">peak SRAM</th>
-        </tr>
-      </thead>
-      <tbody>
-        {o.solve.finalists.map((f) => (
-          <tr key={f.scheme} data-testid="search.finalist" aria-current={f.scheme === o.solve.best?.scheme}>
-            <td>
-              <code>{f.scheme}</code>
-              {f.reference && <span data-testid="search.finalist-reference"> = {f.reference}</span>}
-              {f.scheme === o.solve.best?.scheme && ' (answer)'}
-            </td>
-            <td>{f.scheme.includes('w:') ? f.scheme.split('w:')[1].split(',').length : 0}</td>
-            <td>{pts(f.gain)}</td>
-            <td data-testid="search.finalist-gain">
-              {f.accuracy === null ? 'not run' : `${(100 * f.accuracy).toFixed(1)}%`}
-            </td>
-            <td>{kb(f.peakSramBytes)}</td>
+    <>
+      <table className="finalists" data-testid="search.finalists">
+        <caption>
+          Finalists: the best summed gain with at most 1, 2, 3, 4, 6, 8 or any number of updated weight tensors, and the
+          known schemes that fit (the best last-k, the published ones), each fine-tuned like a contribution run but for{' '}
+          {o.finalistSteps} steps ({`${o.finalistRuns} new run${o.finalistRuns === 1 ? '' : 's'}`}); the best on
+          validation is the answer
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">scheme</th>
+            <th scope="col">weights</th>
+            <th scope="col">summed gain</th>
+            <th scope="col">validation</th>
+            <th scope="col">peak SRAM</th>
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {o.solve.finalists.map((f) => (
+            <tr key={f.scheme} data-testid="search.finalist" aria-current={f.scheme === o.solve.best?.scheme}>
+              <td>
+                <code>{f.scheme}</code>
+                {f.reference && <span data-testid="search.finalist-reference"> = {f.reference}</span>}
+                {f.scheme === o.solve.best?.scheme && ' (answer)'}
+              </td>
+              <td>{f.scheme.includes('w:') ? f.scheme.split('w:')[1].split(',').length : 0}</td>
+              <td>{pts(f.gain)}</td>
+              <td data-testid="search.finalist-gain" data-accuracy={f.accuracy ?? ''}>
+                {f.accuracy === null ? 'not run' : `${(100 * f.accuracy).toFixed(1)}%`}
+              </td>
+              <td>{kb(f.peakSramBytes)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <CloseCallNote o={o} />
+    </>
   );
 }
 
