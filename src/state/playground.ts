@@ -6,14 +6,7 @@
 import { create } from 'zustand';
 import { ARCHS } from '../compiler/models/arch';
 import { boardById } from '../compiler/boards';
-import {
-  PENDING,
-  compileExperiment,
-  describeModel,
-  presetScheme,
-  sameView,
-  withComparison,
-} from './compile';
+import { PENDING, compileExperiment, describeModel, presetScheme, sameView, withComparison } from './compile';
 import type { CompiledView, ModelInfo, WeightsSource } from './compile';
 import type { ModelFile } from '../compiler/model-file';
 import { MODEL_NAMES } from '../compiler/models/arch';
@@ -55,7 +48,8 @@ export interface PlaygroundState {
   pendingEdit: PendingEdit | null;
   /** messages about the URL that opened the page; dismissible */
   urlNotices: Notice[];
-  /** The last link, when it names an imported model file that was not open: it waits for that file. */
+  /** The last link, when it names a model file (imported, or a backbone's .tinytrain.zip) that was not open: it
+   * waits for that file. */
   awaitedLink: AwaitedLink | null;
   /** The file name of the imported model opened on this page (kept when a built-in backbone is picked, so the
    * picker can offer it again), or null. */
