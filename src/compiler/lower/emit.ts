@@ -272,7 +272,16 @@ export const EMIT: { [K in OpKind]: Emitter<K> } = {
   },
   update_s32: (op, L) => {
     const [g, q, p, b] = op.inputs;
-    L.step(op, 'tt_update_s32', [I32(op.attrs.n), I32(op.attrs.bound), ROUNDING, L.arena(g), L.gscale(q, p), LR, L.cst(b), RNG]);
+    L.step(op, 'tt_update_s32', [
+      I32(op.attrs.n),
+      I32(op.attrs.bound),
+      ROUNDING,
+      L.arena(g),
+      L.gscale(q, p),
+      LR,
+      L.cst(b),
+      RNG,
+    ]);
   },
   conv_bwd_update: bwdUpdate('conv'),
   pointwise_bwd_update: bwdUpdate('pointwise'),

@@ -141,7 +141,16 @@ describe('saturation and limits', () => {
     expect(Array.from(b)).toEqual([2 ** 31 - 1, -(2 ** 31 - 1), 5]);
     const bound = biasBound('pointwise', 16, 1); // 2^31 - 1 - 16 * 255 * 127
     const c = Int32Array.from([bound - 3, -bound + 3, bound - 10]);
-    updateS32(3, bound, Rounding.truncate, Float32Array.from([-100, 100, -2]), Float32Array.from([1, 1, 1]), 1, c, null);
+    updateS32(
+      3,
+      bound,
+      Rounding.truncate,
+      Float32Array.from([-100, 100, -2]),
+      Float32Array.from([1, 1, 1]),
+      1,
+      c,
+      null,
+    );
     expect(Array.from(c)).toEqual([bound, -bound, bound - 8]);
   });
   it('per-row channel scales, row stride and per-column scales (depthwise) index the right gscale', () => {
