@@ -175,6 +175,11 @@ export const usePlayground = create<PlaygroundState>((set, get) => {
     set({ experiment: next, compiled: compileExperiment(next, get().weights), pendingEdit: null, ...extra });
     compare();
   };
+  /** The file a link waited for is open: the link waits no more and its 'open that file' notice goes. */
+  const stopWaiting = () => {
+    const { awaitedLink: awaited, urlNotices } = get();
+    if (awaited) set({ awaitedLink: null, urlNotices: urlNotices.filter((n) => n.text !== awaited.text) });
+  };
   /** Applies an edit, or holds it for confirmation when it needs a new plan and a trained run exists. */
   const commit = (next: Experiment, extra: Partial<PlaygroundState> = {}, newWeights = false) => {
     const what = planChange(get().experiment, next);
@@ -261,8 +266,7 @@ export const usePlayground = create<PlaygroundState>((set, get) => {
       const cur = get().experiment;
       const sameArch = cur.model === model;
       // a link waiting for this very file (by SHA-256 prefix): its settings come back, and it waits no more
-      const { awaitedLink: awaited, urlNotices } = get();
-      const { link, line } = matchAwaited(awaited, sha256);
+      const { link, line } = matchAwaited(get().awaitedLink, sha256);
       const next: Experiment =
         link && link.model === model
           ? { ...link, quantization: null }
@@ -276,7 +280,7 @@ export const usePlayground = create<PlaygroundState>((set, get) => {
               ...(sameArch ? {} : { preset: 'custom', scheme: [] }),
             };
       const { experiment, notices } = normalize(next);
-      if (link && awaited) set({ awaitedLink: null, urlNotices: urlNotices.filter((n) => n.text !== awaited.text) });
+      if (link) stopWaiting();
       set({ weights: { status: 'ready', model, origin: 'file', file, fileName, sha256 } });
       apply(
         experiment,
@@ -300,9 +304,7 @@ export const usePlayground = create<PlaygroundState>((set, get) => {
         return;
       }
       setImportedFile(f);
-      const { awaitedLink: awaited, urlNotices } = get();
-      if (fromLink && awaited)
-        set({ awaitedLink: null, urlNotices: urlNotices.filter((n) => n.text !== awaited.text) });
+      if (fromLink) stopWaiting();
       set({
         weights: {
           status: 'ready',
